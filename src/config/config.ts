@@ -1,0 +1,146 @@
+import path from "node:path";
+
+/**
+ * Tenantry's configuration, read from the environment once at start-up, validated,
+ * and frozen. A bad value stops start-up with a message naming the variable.
+ * Every variable is documented in docs/configuration.md.
+ */
+export interface Config {
+  /** `PORT`: HTTP port. @default 8080 */
+  port: number;
+  /** `HOST`: interface to bind. @default "0.0.0.0" */
+  host: string;
+  /** `DATABASE_URL`: PostgreSQL for Tenantry's state; unset → embedded PostgreSQL in the data dir. */
+  databaseUrl: string | undefined;
+  /** `TENANTRY_DATA_DIR`: where the embedded database, the admin key file and tenant files live. @default "./.tenantry" */
+  dataDir: string;
+  /** `BASE_DOMAIN`: tenants' URLs are subdomains of it. @default "localhost" */
+  baseDomain: string;
+  /** `ALLOWED_ORIGINS`: comma-separated CORS origins; `*` allows any; empty disables CORS. @default "" */
+  allowedOrigins: string[];
+  /** `LOG_LEVEL`: pino level. @default "info" */
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** `TENANTRY_WORKER_CONCURRENCY`: tenants reconciled at once by in-process workers; 0 = API only. @default 8 */
+  workerConcurrency: number;
+  /** `TENANTRY_LEASE_SECONDS`: how long a claimed operation stays owned without renewal. @default 15 */
+  leaseSeconds: number;
+  /** `TENANTRY_POLL_INTERVAL_MS`: fallback polling when no notification arrives. @default 1000 */
+  pollIntervalMs: number;
+  /** `TENANTRY_RETRY_BASE_MS`: first backoff step for transient errors. @default 1000 */
+  retryBaseMs: number;
+  /** `TENANTRY_RETRY_MAX_MS`: cap of one backoff delay. @default 60000 */
+  retryMaxMs: number;
+  /** `TENANTRY_RETRY_MAX_ATTEMPTS`: attempts before the tenant is `failed`. @default 5 */
+  retryMaxAttempts: number;
+  /** `TENANTRY_ADMIN_API_KEY`: admin key created on first start; unset → generated into `<dataDir>/admin-api-key`. */
+  adminApiKey: string | undefined;
+  /** `TENANTRY_ENCRYPTION_KEY`: 32 bytes, base64 or hex, for secrets at rest; unset → generated into `<dataDir>/encryption-key`. */
+  encryptionKey: Buffer | undefined;
+  /** `TENANTRY_LOCAL_POSTGRES_URL`: the server on which the local provider creates tenant databases; unset → Tenantry's own. */
+  localPostgresUrl: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === "" ? undefined : v.trim();
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `expected a number from ${min} to ${max}, got ${n}`);
+  return n;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, "expected a URL such as postgres://user@host:5432/db");
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `expected a ${protocols.join(" or ")} URL, got ${parsed.protocol}`);
+  }
+  return raw;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+export function parseEncryptionKey(raw: string, variable = "TENANTRY_ENCRYPTION_KEY"): Buffer {
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, "hex") : Buffer.from(raw, "base64");
+  if (key.length !== 32) {
+    throw new ConfigError(variable, "expected 32 bytes as 64 hex characters or base64 (openssl rand -base64 32)");
+  }
+  return key;
+}
+
+/** Reads and validates the configuration. Throws {@link ConfigError} naming the bad variable. */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const logLevel = str(env, "LOG_LEVEL") ?? "info";
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError("LOG_LEVEL", `expected one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+  }
+  const baseDomain = str(env, "BASE_DOMAIN") ?? "localhost";
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(baseDomain)) {
+    throw new ConfigError("BASE_DOMAIN", `expected a domain name such as example.com, got "${baseDomain}"`);
+  }
+  const origins = (str(env, "ALLOWED_ORIGINS") ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (origin === "*") continue;
+    try {
+      const u = new URL(origin);
+      if (u.origin !== origin) throw new Error();
+    } catch {
+      throw new ConfigError("ALLOWED_ORIGINS", `expected origins like https://app.example.com, got "${origin}"`);
+    }
+  }
+  const adminApiKey = str(env, "TENANTRY_ADMIN_API_KEY");
+  if (adminApiKey !== undefined && adminApiKey.length < 24) {
+    throw new ConfigError("TENANTRY_ADMIN_API_KEY", "expected at least 24 characters");
+  }
+  const rawKey = str(env, "TENANTRY_ENCRYPTION_KEY");
+  const retryBaseMs = int(env, "TENANTRY_RETRY_BASE_MS", 1000, 1, 3_600_000);
+  const retryMaxMs = int(env, "TENANTRY_RETRY_MAX_MS", 60_000, 1, 86_400_000);
+  if (retryMaxMs < retryBaseMs) {
+    throw new ConfigError("TENANTRY_RETRY_MAX_MS", `must not be below TENANTRY_RETRY_BASE_MS (${retryBaseMs})`);
+  }
+  const config: Config = {
+    port: int(env, "PORT", 8080, 0, 65535),
+    host: str(env, "HOST") ?? "0.0.0.0",
+    databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
+    dataDir: path.resolve(str(env, "TENANTRY_DATA_DIR") ?? "./.tenantry"),
+    baseDomain: baseDomain.toLowerCase(),
+    allowedOrigins: origins,
+    logLevel: logLevel as Config["logLevel"],
+    workerConcurrency: int(env, "TENANTRY_WORKER_CONCURRENCY", 8, 0, 1000),
+    leaseSeconds: int(env, "TENANTRY_LEASE_SECONDS", 15, 1, 3600),
+    pollIntervalMs: int(env, "TENANTRY_POLL_INTERVAL_MS", 1000, 10, 600_000),
+    retryBaseMs,
+    retryMaxMs,
+    retryMaxAttempts: int(env, "TENANTRY_RETRY_MAX_ATTEMPTS", 5, 1, 100),
+    adminApiKey,
+    encryptionKey: rawKey === undefined ? undefined : parseEncryptionKey(rawKey),
+    localPostgresUrl: url(env, "TENANTRY_LOCAL_POSTGRES_URL", ["postgres:", "postgresql:"]),
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,64 @@
+/**
+ * The error catalogue. Every error Tenantry reports to a caller has a stable `code`
+ * listed here; docs/errors.md documents each one. HTTP responses carry the code in
+ * their problem+json body, so clients can branch on it without parsing prose.
+ */
+export const ErrorCodes = {
+  VALIDATION_FAILED: { status: 400, title: "The request is not valid" },
+  UNAUTHENTICATED: { status: 401, title: "Missing or invalid API key" },
+  FORBIDDEN: { status: 403, title: "The API key's role does not allow this" },
+  NOT_FOUND: { status: 404, title: "Not found" },
+  TENANT_NOT_FOUND: { status: 404, title: "Tenant not found" },
+  OPERATION_NOT_FOUND: { status: 404, title: "Operation not found" },
+  BLUEPRINT_NOT_FOUND: { status: 404, title: "Blueprint not found" },
+  SLUG_TAKEN: { status: 409, title: "The slug is already used by another tenant" },
+  TRANSITION_NOT_ALLOWED: { status: 409, title: "The tenant's lifecycle does not allow this now" },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, title: "Idempotency-Key was used with a different request" },
+  BLUEPRINT_INVALID: { status: 422, title: "The blueprint is not valid" },
+  UNKNOWN_TARGET: { status: 422, title: "No provider serves this target" },
+  UNSUPPORTED_RESOURCE: { status: 422, title: "The target cannot provide a resource of this blueprint" },
+  NOT_READY: { status: 503, title: "Tenantry is not ready" },
+  INTERNAL: { status: 500, title: "Internal error" },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** One field-level problem, located by a JSON pointer into the request. */
+export interface FieldError {
+  /** JSON pointer into the request body (or `/query/...`, `/header/...`). */
+  pointer: string;
+  message: string;
+  /** Set for blueprint errors: where in the YAML source. */
+  line?: number;
+  column?: number;
+}
+
+/** An error meant for the caller: it maps to a problem+json response. */
+export class TenantryError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly errors: FieldError[];
+  readonly extra: Record<string, unknown>;
+
+  constructor(
+    code: ErrorCode,
+    detail: string,
+    options: { errors?: FieldError[]; extra?: Record<string, unknown> } = {},
+  ) {
+    super(detail);
+    this.name = "TenantryError";
+    this.code = code;
+    this.status = ErrorCodes[code].status;
+    this.errors = options.errors ?? [];
+    this.extra = options.extra ?? {};
+  }
+}
+
+export function validationError(errors: FieldError[], detail?: string): TenantryError {
+  const first = errors[0];
+  return new TenantryError(
+    "VALIDATION_FAILED",
+    detail ?? (first ? `${first.pointer || "/"}: ${first.message}` : "The request is not valid"),
+    { errors },
+  );
+}

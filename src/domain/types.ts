@@ -1,0 +1,129 @@
+import type { OperationKind, TenantStatus, WorkKind } from "./lifecycle.js";
+
+export type Role = "admin" | "operator" | "viewer";
+export type DesiredState = "active" | "suspended" | "deleted";
+
+export interface Organization {
+  id: string;
+  slug: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface Principal {
+  organizationId: string;
+  apiKeyId: string;
+  role: Role;
+}
+
+export interface Blueprint {
+  id: string;
+  organizationId: string;
+  name: string;
+  version: number;
+  source: string;
+  digest: string;
+  createdAt: Date;
+}
+
+export interface Tenant {
+  id: string;
+  organizationId: string;
+  name: string;
+  slug: string;
+  blueprintId: string;
+  blueprintName: string;
+  blueprintVersion: number;
+  target: string;
+  params: Record<string, unknown>;
+  labels: Record<string, string>;
+  desiredState: DesiredState;
+  status: TenantStatus;
+  errorMessage: string | null;
+  failedOperationId: string | null;
+  generation: number;
+  observedGeneration: number;
+  createdAt: Date;
+  updatedAt: Date;
+  destroyedAt: Date | null;
+}
+
+export type OperationStatus = "queued" | "running" | "succeeded" | "failed";
+
+export interface Operation {
+  id: string;
+  organizationId: string;
+  tenantId: string;
+  kind: OperationKind;
+  effectiveKind: WorkKind;
+  retryOf: string | null;
+  status: OperationStatus;
+  generation: number;
+  attempt: number;
+  maxAttempts: number;
+  runAt: Date;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  leaseEpoch: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export type StepStatus = "running" | "waiting" | "succeeded" | "failed";
+
+export interface OperationStep {
+  id: string;
+  operationId: string;
+  seq: number;
+  name: string;
+  resourceKey: string | null;
+  action: string;
+  status: StepStatus;
+  attempts: number;
+  detail: string | null;
+  errorMessage: string | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+}
+
+export type ResourceStatus =
+  | "pending"
+  | "creating"
+  | "ready"
+  | "updating"
+  | "suspending"
+  | "suspended"
+  | "resuming"
+  | "deleting"
+  | "deleted";
+
+export interface Resource {
+  id: string;
+  tenantId: string;
+  key: string;
+  kind: string;
+  provider: string;
+  externalName: string;
+  providerId: string | null;
+  status: ResourceStatus;
+  spec: Record<string, unknown>;
+  specHash: string;
+  dependsOn: string[];
+  outputs: Record<string, unknown>;
+  secretOutputsEnc: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface TenantEvent {
+  id: number;
+  tenantId: string;
+  operationId: string | null;
+  type: string;
+  message: string;
+  data: Record<string, unknown>;
+  createdAt: Date;
+}

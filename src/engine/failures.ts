@@ -1,0 +1,38 @@
+import { TenantryError } from "../domain/errors.js";
+import { ProviderError } from "../providers/provider.js";
+import { LeaseLostError } from "../store/sql/operations.js";
+
+/** How the engine treats an error thrown while reconciling. */
+export type Failure =
+  | { kind: "lease_lost" }
+  | { kind: "aborted" }
+  | { kind: "permanent"; code: string; message: string }
+  | { kind: "transient"; code: string; message: string };
+
+export class AbortedError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "AbortedError";
+  }
+}
+
+/** PostgreSQL errors worth retrying in our own writes: serialization failure, deadlock, connection loss. */
+const TRANSIENT_PG = /^(40001|40P01|08...|57P0[123]|53300)$/;
+
+export function classify(err: unknown): Failure {
+  if (err instanceof LeaseLostError) return { kind: "lease_lost" };
+  if (err instanceof AbortedError) return { kind: "aborted" };
+  if (err instanceof ProviderError) {
+    return err.retryable
+      ? { kind: "transient", code: err.code, message: err.message }
+      : { kind: "permanent", code: err.code, message: err.message };
+  }
+  if (err instanceof TenantryError) return { kind: "permanent", code: err.code, message: err.message };
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === "string" && TRANSIENT_PG.test(code)) {
+    return { kind: "transient", code: "DATABASE_TRANSIENT", message: String((err as Error).message) };
+  }
+  // Unknown errors (network resets, timeouts, bugs) are retried: a transient cause is the
+  // common one, and the attempt limit still ends a deterministic failure.
+  return { kind: "transient", code: "UNEXPECTED", message: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,288 @@
+import { hostname } from "node:os";
+import pg from "pg";
+import type { Logger } from "pino";
+import { transition } from "../domain/lifecycle.js";
+import type { Operation } from "../domain/types.js";
+import { appendEvent } from "../store/sql/events.js";
+import {
+  claimOperations,
+  finishOperation,
+  type Lease,
+  releaseLease,
+  renewLease,
+  requeueOperation,
+  WORK_CHANNEL,
+} from "../store/sql/operations.js";
+import { getTenantById, updateTenantStatus } from "../store/sql/tenants.js";
+import { backoffDelay, type RetryPolicy } from "./backoff.js";
+import { AbortedError, classify } from "./failures.js";
+import type { EngineMetrics } from "./metrics.js";
+import { fenced, type ReconcilerDeps, reconcilePass } from "./reconciler.js";
+
+export interface WorkerOptions {
+  /** Operations worked on at once by this worker. @default 8 */
+  concurrency: number;
+  /** Lease length; renewed every third of it while working. @default 15 */
+  leaseSeconds: number;
+  /** Fallback poll when no notification arrives. @default 1000 */
+  pollIntervalMs: number;
+  retry: RetryPolicy;
+  /** Connection string for the LISTEN connection (the pool cannot hold one). */
+  databaseUrl: string;
+  /** Unique name of this worker; appears as `lease_owner`. @default host:pid:random */
+  id?: string;
+  metrics?: EngineMetrics;
+}
+
+export interface WorkerDeps extends ReconcilerDeps {}
+
+/**
+ * A worker: claims ready operations with a lease, runs reconcile passes for them with
+ * bounded concurrency, renews leases while working, and sleeps until notified.
+ * See src/engine/README.md for the protocol.
+ */
+export class Worker {
+  readonly id: string;
+  readonly #deps: WorkerDeps;
+  readonly #opts: WorkerOptions;
+  readonly #log: Logger;
+  readonly #inflight = new Map<string, { lease: Lease; abort: AbortController; done: Promise<void> }>();
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #woken = false;
+  #listener: pg.Client | undefined;
+  #timers = new Set<NodeJS.Timeout>();
+
+  constructor(deps: WorkerDeps, options: WorkerOptions) {
+    this.#deps = deps;
+    this.#opts = options;
+    this.id = options.id ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+    this.#log = deps.logger.child({ component: "worker", worker: this.id });
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    await this.#listen();
+    this.#loop = this.#run();
+    this.#log.info({ concurrency: this.#opts.concurrency }, "worker started");
+  }
+
+  /**
+   * Stops claiming, aborts work in progress at its next check and hands those
+   * operations back at once (instead of waiting for their leases to expire).
+   */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#poke();
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    for (const job of this.#inflight.values()) job.abort.abort(new AbortedError("worker shutting down"));
+    await this.#loop;
+    await Promise.all([...this.#inflight.values()].map((j) => j.done));
+    const listener = this.#listener;
+    this.#listener = undefined;
+    await listener?.end().catch(() => {});
+    this.#log.info("worker stopped");
+  }
+
+  get activeCount(): number {
+    return this.#inflight.size;
+  }
+
+  #poke(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  async #listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.#opts.databaseUrl, application_name: "tenantry-listen" });
+    client.on("notification", () => this.#poke());
+    client.on("error", (err) => {
+      this.#log.warn({ err: err.message }, "notification connection lost; polling until it is back");
+      if (this.#listener === client) this.#listener = undefined;
+      client.end().catch(() => {});
+      this.#later(this.#opts.pollIntervalMs, () => {
+        if (this.#running && !this.#listener) this.#listen().catch(() => {});
+      });
+    });
+    try {
+      await client.connect();
+      await client.query(`listen ${WORK_CHANNEL}`);
+      this.#listener = client;
+    } catch (err) {
+      this.#log.warn({ err: (err as Error).message }, "cannot listen for notifications; polling");
+      await client.end().catch(() => {});
+      this.#later(this.#opts.pollIntervalMs * 5, () => {
+        if (this.#running && !this.#listener) this.#listen().catch(() => {});
+      });
+    }
+  }
+
+  #later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      fn();
+    }, ms);
+    t.unref?.();
+    this.#timers.add(t);
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      const free = this.#opts.concurrency - this.#inflight.size;
+      let claimed: Operation[] = [];
+      if (free > 0) {
+        this.#woken = false;
+        try {
+          claimed = await claimOperations(this.#deps.db, this.id, free, this.#opts.leaseSeconds);
+        } catch (err) {
+          this.#log.error({ err: (err as Error).message }, "claiming work failed; retrying");
+        }
+        for (const op of claimed) this.#start(op);
+        // A full batch means more may be waiting: claim again at once.
+        if (claimed.length === free) continue;
+      }
+      if (!this.#running) break;
+      if (this.#woken) continue;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.#opts.pollIntervalMs);
+        this.#wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  #start(op: Operation): void {
+    const lease: Lease = { operationId: op.id, owner: this.id, epoch: op.leaseEpoch };
+    const abort = new AbortController();
+    const done = this.#work(op, lease, abort).finally(() => {
+      this.#inflight.delete(op.id);
+      this.#poke();
+    });
+    this.#inflight.set(op.id, { lease, abort, done });
+  }
+
+  async #work(op: Operation, lease: Lease, abort: AbortController): Promise<void> {
+    const log = this.#log.child({ operation: op.id, tenantId: op.tenantId, kind: op.kind });
+    const started = performance.now();
+    this.#opts.metrics?.claimed(op);
+    const keeper = this.#keepLease(lease, abort, log);
+    try {
+      const outcome = await reconcilePass(this.#deps, op, lease, abort.signal);
+      if (outcome.kind === "wait") {
+        await fenced(this.#deps.db, lease, (q) => requeueOperation(q, lease, outcome.delayMs));
+        this.#later(outcome.delayMs, () => this.#poke());
+        log.debug({ delayMs: outcome.delayMs, reason: outcome.reason }, "waiting on the platform");
+      } else {
+        this.#opts.metrics?.finished(op, "succeeded", (performance.now() - started) / 1000);
+      }
+    } catch (err) {
+      await this.#fail(op, lease, err, log, started);
+    } finally {
+      clearInterval(keeper);
+    }
+  }
+
+  /** Renews the lease every third of its length; aborts the work when it is lost. */
+  #keepLease(lease: Lease, abort: AbortController, log: Logger): NodeJS.Timeout {
+    const every = (this.#opts.leaseSeconds * 1000) / 3;
+    let expiresAt = Date.now() + this.#opts.leaseSeconds * 1000;
+    const timer = setInterval(() => {
+      renewLease(this.#deps.db, lease, this.#opts.leaseSeconds)
+        .then((held) => {
+          if (held) {
+            expiresAt = Date.now() + this.#opts.leaseSeconds * 1000;
+          } else if (!abort.signal.aborted) {
+            log.warn("lease lost; abandoning the operation to its new owner");
+            abort.abort(new AbortedError("lease lost"));
+          }
+        })
+        .catch((err) => {
+          log.warn({ err: (err as Error).message }, "could not renew lease");
+          if (Date.now() > expiresAt && !abort.signal.aborted) abort.abort(new AbortedError("lease expired"));
+        });
+    }, every);
+    timer.unref?.();
+    return timer;
+  }
+
+  async #fail(op: Operation, lease: Lease, err: unknown, log: Logger, started: number): Promise<void> {
+    const failure = classify(err);
+    try {
+      switch (failure.kind) {
+        case "lease_lost":
+          log.warn("lease lost; another worker owns this operation now");
+          return;
+        case "aborted":
+          if (!this.#running) await releaseLease(this.#deps.db, lease);
+          return;
+        case "transient": {
+          const attempt = op.attempt + 1;
+          if (attempt < op.maxAttempts) {
+            const delay = backoffDelay(this.#opts.retry, attempt);
+            await fenced(this.#deps.db, lease, async (q) => {
+              await requeueOperation(q, lease, delay, {
+                attempt,
+                errorCode: failure.code,
+                errorMessage: failure.message,
+              });
+              await appendEvent(q, {
+                organizationId: op.organizationId,
+                tenantId: op.tenantId,
+                operationId: op.id,
+                type: "operation.retry_scheduled",
+                message: `attempt ${attempt} of ${op.maxAttempts} failed: ${failure.message}; retrying in ${(delay / 1000).toFixed(1)} s`,
+                data: { attempt, delayMs: delay, code: failure.code },
+              });
+            });
+            this.#later(delay, () => this.#poke());
+            log.warn({ attempt, delayMs: delay, err: failure.message }, "transient failure; retry scheduled");
+            return;
+          }
+          await this.#markFailed(op, lease, failure.code, `gave up after ${attempt} attempts: ${failure.message}`);
+          break;
+        }
+        case "permanent":
+          await this.#markFailed(op, lease, failure.code, failure.message);
+          break;
+      }
+      this.#opts.metrics?.finished(op, "failed", (performance.now() - started) / 1000);
+      log.error({ err: failure.kind === "permanent" || failure.kind === "transient" ? failure.message : "" }, "operation failed");
+    } catch (inner) {
+      // The lease is gone or the database is unreachable: the operation stays claimed
+      // until its lease expires, and then another worker picks it up.
+      log.error({ err: (inner as Error).message }, "could not record the failure; the lease will expire");
+    }
+  }
+
+  async #markFailed(op: Operation, lease: Lease, code: string, message: string): Promise<void> {
+    await fenced(this.#deps.db, lease, async (q) => {
+      const tenant = await getTenantById(q, op.tenantId);
+      if (tenant) {
+        const next = transition(tenant.status, { type: "failed" });
+        if (next.ok) {
+          await updateTenantStatus(q, tenant.id, {
+            status: next.status,
+            errorMessage: message,
+            failedOperationId: op.id,
+          });
+        }
+        await appendEvent(q, {
+          organizationId: op.organizationId,
+          tenantId: op.tenantId,
+          operationId: op.id,
+          type: "tenant.status_changed",
+          message: `${tenant.status} → failed: ${message}`,
+          data: { from: tenant.status, to: "failed", code, error: message },
+        });
+      }
+      await finishOperation(q, op.id, { status: "failed", errorCode: code, errorMessage: message });
+    });
+  }
+}

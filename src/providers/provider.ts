@@ -1,0 +1,126 @@
+import type { Logger } from "pino";
+
+/**
+ * The provider interface: one small driver per resource kind, each verb idempotent.
+ * The engine owns ordering, retries, leases and bookkeeping; a driver only talks to
+ * its platform. See src/engine/README.md for how the engine calls these.
+ */
+
+/** A resource the blueprint wants, resolved for one tenant. */
+export interface DesiredResource {
+  /** Stable key within the tenant, e.g. `database:main`. */
+  key: string;
+  /** Resource kind, e.g. `postgres`, `web`, `worker`. */
+  kind: string;
+  /** Deterministic platform name; a retry after a crash finds the object by it. */
+  externalName: string;
+  /** Keys of resources that must be ready first. */
+  dependsOn: string[];
+  /** Kind-specific settings from the blueprint. */
+  spec: Record<string, unknown>;
+}
+
+/** A resource as recorded by the engine: what the driver last reported. */
+export interface RecordedResource extends DesiredResource {
+  providerId: string | null;
+  outputs: Record<string, unknown>;
+  secretOutputs: Record<string, string>;
+}
+
+export interface ProviderContext {
+  tenant: { id: string; slug: string; name: string; organizationId: string };
+  /** Aborted when the worker loses its lease or shuts down: stop and return soon. */
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+/** What a driver reports about an object that exists on the platform. */
+export interface Observed {
+  providerId: string;
+  /** `pending`: still being created or changed on the platform. */
+  state: "ready" | "pending" | "suspended";
+  outputs?: Record<string, unknown>;
+  secretOutputs?: Record<string, string>;
+  detail?: string;
+}
+
+/**
+ * The result of an action. `pending` asks the engine to come back after
+ * `retryAfterMs` and observe again, instead of blocking a worker on a slow platform.
+ */
+export type ActionResult =
+  | {
+      state: "done";
+      providerId?: string;
+      outputs?: Record<string, unknown>;
+      secretOutputs?: Record<string, string>;
+      detail?: string;
+    }
+  | { state: "pending"; retryAfterMs: number; providerId?: string; detail?: string };
+
+export interface ResourceDriver {
+  /**
+   * Finds the object by provider id when known, else by its deterministic name.
+   * `null` means it does not exist. Used to adopt after a create whose outcome is unknown.
+   */
+  observe(ctx: ProviderContext, resource: RecordedResource): Promise<Observed | null>;
+  /** Creates the object. Called only after `observe` found nothing. */
+  create(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult>;
+  /**
+   * Takes over an object that `observe` found but whose creation was never recorded,
+   * converging it on the spec (for example resetting a password it cannot read back).
+   */
+  adopt(ctx: ProviderContext, resource: RecordedResource, observed: Observed): Promise<ActionResult>;
+  /** Applies a changed spec to an existing object. */
+  update(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult>;
+  /** Optional: stop serving while keeping data. Kinds without it stay as they are. */
+  suspend?(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult>;
+  resume?(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult>;
+  /** Deletes the object; `done` only once it is verified gone. Deleting a missing object is `done`. */
+  delete(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult>;
+}
+
+export interface Provider {
+  /** The `target` name tenants use, e.g. `local`. */
+  readonly name: string;
+  /** Drivers by resource kind; a kind missing here is refused when the tenant is created. */
+  readonly drivers: Readonly<Record<string, ResourceDriver>>;
+  /** Releases connections and timers. */
+  close?(): Promise<void>;
+}
+
+/**
+ * A failure reported by a driver. `retryable: false` fails the operation at once
+ * (bad input, bad credentials); anything else thrown by a driver is treated as transient.
+ */
+export class ProviderError extends Error {
+  readonly retryable: boolean;
+  readonly code: string;
+  constructor(message: string, options: { retryable: boolean; code?: string; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = "ProviderError";
+    this.retryable = options.retryable;
+    this.code = options.code ?? (options.retryable ? "PROVIDER_TRANSIENT" : "PROVIDER_PERMANENT");
+  }
+}
+
+export class ProviderRegistry {
+  readonly #providers = new Map<string, Provider>();
+
+  register(provider: Provider): this {
+    this.#providers.set(provider.name, provider);
+    return this;
+  }
+
+  get(name: string): Provider | undefined {
+    return this.#providers.get(name);
+  }
+
+  names(): string[] {
+    return [...this.#providers.keys()].sort();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#providers.values()].map((p) => p.close?.()));
+  }
+}

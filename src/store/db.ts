@@ -1,0 +1,49 @@
+import pg from "pg";
+
+/**
+ * The one narrow door to the database: a pool plus explicit transactions.
+ * SQL lives in small functions under `src/store/sql/` that take a {@link Queryable}.
+ */
+export type Queryable = Pick<pg.PoolClient, "query">;
+
+export interface Db extends Queryable {
+  pool: pg.Pool;
+  /** Runs `fn` in a transaction; commits when it resolves, rolls back when it throws. */
+  tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+// Return bigint columns (generation, lease_epoch, bigserial ids) as JS numbers: they stay
+// far below 2^53 in practice and numbers keep the API's JSON simple.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export function createDb(connectionString: string, options: { max?: number; applicationName?: string } = {}): Db {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? "tenantry",
+    // Fail fast instead of hanging forever when the server is unreachable.
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on("error", () => {});
+  return {
+    pool,
+    query: pool.query.bind(pool) as Queryable["query"],
+    async tx(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("begin");
+        const result = await fn(client);
+        await client.query("commit");
+        return result;
+      } catch (err) {
+        await client.query("rollback").catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

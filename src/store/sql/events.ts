@@ -1,0 +1,36 @@
+import type { TenantEvent } from "../../domain/types.js";
+import type { Queryable } from "../db.js";
+import { toEvent } from "./rows.js";
+
+/** The channel on which every appended event is announced (payload: tenant id). */
+export const EVENTS_CHANNEL = "tenantry_events";
+
+export interface NewEvent {
+  organizationId: string;
+  tenantId: string;
+  operationId?: string | null;
+  type: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export async function appendEvent(q: Queryable, e: NewEvent): Promise<void> {
+  await q.query(
+    `with e as (insert into events (organization_id, tenant_id, operation_id, type, message, data)
+       values ($1, $2, $3, $4, $5, $6) returning tenant_id)
+     select pg_notify('${EVENTS_CHANNEL}', tenant_id::text) from e`,
+    [e.organizationId, e.tenantId, e.operationId ?? null, e.type, e.message, e.data ?? {}],
+  );
+}
+
+export async function listEvents(
+  q: Queryable,
+  tenantId: string,
+  options: { after?: number; limit: number },
+): Promise<TenantEvent[]> {
+  const { rows } = await q.query(
+    "select * from events where tenant_id = $1 and id > $2 order by id limit $3",
+    [tenantId, options.after ?? 0, options.limit],
+  );
+  return rows.map(toEvent);
+}

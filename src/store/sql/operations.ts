@@ -1,0 +1,232 @@
+import type { OperationKind, WorkKind } from "../../domain/lifecycle.js";
+import type { Operation, OperationStep } from "../../domain/types.js";
+import { newId } from "../../lib/ids.js";
+import type { Queryable } from "../db.js";
+import { toOperation, toStep } from "./rows.js";
+
+/** The channel that wakes idle workers when work is queued. */
+export const WORK_CHANNEL = "tenantry_work";
+
+/** What a worker holds while it works on an operation; every write it makes carries it. */
+export interface Lease {
+  operationId: string;
+  owner: string;
+  epoch: number;
+}
+
+export class LeaseLostError extends Error {
+  constructor(lease: Lease) {
+    super(`lease on operation ${lease.operationId} (epoch ${lease.epoch}) is no longer held by ${lease.owner}`);
+    this.name = "LeaseLostError";
+  }
+}
+
+export interface NewOperation {
+  organizationId: string;
+  tenantId: string;
+  kind: OperationKind;
+  effectiveKind: WorkKind;
+  retryOf?: string | null;
+  generation: number;
+  maxAttempts: number;
+  requestedBy?: string | null;
+}
+
+export async function insertOperation(q: Queryable, op: NewOperation): Promise<Operation> {
+  const { rows } = await q.query(
+    `insert into operations (id, organization_id, tenant_id, kind, effective_kind, retry_of, status, generation,
+       max_attempts, requested_by)
+     values ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9) returning *`,
+    [
+      newId(),
+      op.organizationId,
+      op.tenantId,
+      op.kind,
+      op.effectiveKind,
+      op.retryOf ?? null,
+      op.generation,
+      op.maxAttempts,
+      op.requestedBy ?? null,
+    ],
+  );
+  // Delivered on commit: an idle worker wakes as soon as the request is durable.
+  await q.query(`select pg_notify('${WORK_CHANNEL}', '')`);
+  return toOperation(rows[0]);
+}
+
+/**
+ * Claims up to `limit` ready operations for `owner`, fairly across organizations: the
+ * oldest ready operation of every organization comes before the second of any.
+ * `SKIP LOCKED` lets many workers claim at once without blocking each other; the epoch
+ * is bumped so that writes from any earlier holder are fenced off.
+ */
+export async function claimOperations(
+  q: Queryable,
+  owner: string,
+  limit: number,
+  leaseSeconds: number,
+): Promise<Operation[]> {
+  const { rows } = await q.query(
+    `with ready as (
+       select id, run_at, row_number() over (partition by organization_id order by run_at, id) as rn
+       from operations
+       where status in ('queued', 'running') and run_at <= now()
+         and (lease_expires_at is null or lease_expires_at < now())
+     ), picked as (
+       select o.id from operations o join ready r on r.id = o.id
+       where o.status in ('queued', 'running') and o.run_at <= now()
+         and (o.lease_expires_at is null or o.lease_expires_at < now())
+       order by r.rn, r.run_at, o.id
+       limit $2
+       for update of o skip locked
+     )
+     update operations o
+        set lease_owner = $1, lease_expires_at = now() + make_interval(secs => $3),
+            lease_epoch = o.lease_epoch + 1, status = 'running',
+            started_at = coalesce(o.started_at, now()), updated_at = now()
+       from picked where o.id = picked.id
+     returning o.*`,
+    [owner, limit, leaseSeconds],
+  );
+  return rows.map(toOperation);
+}
+
+/** Extends a held lease; false when it was lost (expired and claimed by someone else). */
+export async function renewLease(q: Queryable, lease: Lease, leaseSeconds: number): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `update operations set lease_expires_at = clock_timestamp() + make_interval(secs => $4)
+     where id = $1 and lease_owner = $2 and lease_epoch = $3 and status = 'running'
+       and lease_expires_at > clock_timestamp()`,
+    [lease.operationId, lease.owner, lease.epoch, leaseSeconds],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * The fence: locks the operation row if and only if the lease is still held, so no one
+ * can take it over until the surrounding transaction ends. Call first in every write
+ * transaction a worker makes; throws {@link LeaseLostError} otherwise.
+ */
+export async function lockLease(q: Queryable, lease: Lease): Promise<void> {
+  const { rowCount } = await q.query(
+    `select 1 from operations where id = $1 and lease_owner = $2 and lease_epoch = $3
+       and status = 'running' and lease_expires_at > clock_timestamp() for update`,
+    [lease.operationId, lease.owner, lease.epoch],
+  );
+  if (rowCount !== 1) throw new LeaseLostError(lease);
+}
+
+/** Gives the operation back to the queue, to run again after `delayMs` (same attempt). */
+export async function requeueOperation(
+  q: Queryable,
+  lease: Lease,
+  delayMs: number,
+  options: { attempt?: number; errorCode?: string | null; errorMessage?: string | null } = {},
+): Promise<void> {
+  await q.query(
+    `update operations set run_at = clock_timestamp() + make_interval(secs => $2 / 1000.0),
+       lease_owner = null, lease_expires_at = null, updated_at = now(),
+       attempt = coalesce($3, attempt), error_code = coalesce($4, error_code), error_message = coalesce($5, error_message)
+     where id = $1`,
+    [lease.operationId, delayMs, options.attempt ?? null, options.errorCode ?? null, options.errorMessage ?? null],
+  );
+}
+
+export async function finishOperation(
+  q: Queryable,
+  operationId: string,
+  outcome: { status: "succeeded" } | { status: "failed"; errorCode: string; errorMessage: string },
+): Promise<void> {
+  await q.query(
+    `update operations set status = $2, finished_at = now(), updated_at = now(), lease_owner = null,
+       lease_expires_at = null, error_code = $3, error_message = $4
+     where id = $1`,
+    [
+      operationId,
+      outcome.status,
+      outcome.status === "failed" ? outcome.errorCode : null,
+      outcome.status === "failed" ? outcome.errorMessage : null,
+    ],
+  );
+}
+
+/** On a clean shutdown: hand the operation back at once instead of waiting for the lease to expire. */
+export async function releaseLease(q: Queryable, lease: Lease): Promise<void> {
+  await q.query(
+    `update operations set lease_owner = null, lease_expires_at = null, run_at = least(run_at, now())
+     where id = $1 and lease_owner = $2 and lease_epoch = $3 and status = 'running'`,
+    [lease.operationId, lease.owner, lease.epoch],
+  );
+  await q.query(`select pg_notify('${WORK_CHANNEL}', '')`);
+}
+
+export async function getOperation(q: Queryable, organizationId: string, id: string): Promise<Operation | null> {
+  const { rows } = await q.query("select * from operations where id = $1 and organization_id = $2", [
+    id,
+    organizationId,
+  ]);
+  return rows[0] ? toOperation(rows[0]) : null;
+}
+
+export async function getOperationById(q: Queryable, id: string): Promise<Operation | null> {
+  const { rows } = await q.query("select * from operations where id = $1", [id]);
+  return rows[0] ? toOperation(rows[0]) : null;
+}
+
+export async function listTenantOperations(
+  q: Queryable,
+  tenantId: string,
+  options: { before?: string; limit: number },
+): Promise<Operation[]> {
+  const { rows } = await q.query(
+    `select * from operations where tenant_id = $1 and ($2::uuid is null or id < $2)
+     order by id desc limit $3`,
+    [tenantId, options.before ?? null, options.limit],
+  );
+  return rows.map(toOperation);
+}
+
+export async function listSteps(q: Queryable, operationIds: string[]): Promise<OperationStep[]> {
+  if (operationIds.length === 0) return [];
+  const { rows } = await q.query(
+    "select * from operation_steps where operation_id = any($1::uuid[]) order by operation_id, seq",
+    [operationIds],
+  );
+  return rows.map(toStep);
+}
+
+/** Opens a step, or reopens the unfinished step of the same action on the same resource. */
+export async function startStep(
+  q: Queryable,
+  operationId: string,
+  step: { name: string; resourceKey: string | null; action: string },
+): Promise<string> {
+  const reopened = await q.query<{ id: string }>(
+    `update operation_steps set status = 'running', attempts = attempts + 1, error_message = null
+     where operation_id = $1 and resource_key is not distinct from $2 and action = $3
+       and status in ('running', 'waiting')
+     returning id`,
+    [operationId, step.resourceKey, step.action],
+  );
+  if (reopened.rows[0]) return reopened.rows[0].id;
+  const id = newId();
+  await q.query(
+    `insert into operation_steps (id, operation_id, seq, name, resource_key, action, status)
+     select $1, $2, coalesce(max(seq), 0) + 1, $3, $4, $5, 'running' from operation_steps where operation_id = $2`,
+    [id, operationId, step.name, step.resourceKey, step.action],
+  );
+  return id;
+}
+
+export async function endStep(
+  q: Queryable,
+  stepId: string,
+  outcome: { status: "succeeded" | "waiting" | "failed"; detail?: string | null; errorMessage?: string | null },
+): Promise<void> {
+  await q.query(
+    `update operation_steps set status = $2, detail = coalesce($3, detail), error_message = $4,
+       finished_at = case when $2 = 'waiting' then null else now() end
+     where id = $1`,
+    [stepId, outcome.status, outcome.detail ?? null, outcome.errorMessage ?? null],
+  );
+}

@@ -1,0 +1,69 @@
+import type { Resource, ResourceStatus } from "../../domain/types.js";
+import { newId } from "../../lib/ids.js";
+import type { Queryable } from "../db.js";
+import { toResource } from "./rows.js";
+
+export async function listResources(q: Queryable, tenantId: string): Promise<Resource[]> {
+  const { rows } = await q.query("select * from resources where tenant_id = $1 order by created_at, key", [
+    tenantId,
+  ]);
+  return rows.map(toResource);
+}
+
+export interface NewResource {
+  tenantId: string;
+  key: string;
+  kind: string;
+  provider: string;
+  externalName: string;
+  spec: Record<string, unknown>;
+  specHash: string;
+  dependsOn: string[];
+}
+
+/** Records a resource the tenant now wants; its platform name is fixed from here on. */
+export async function insertResource(q: Queryable, r: NewResource): Promise<Resource> {
+  const { rows } = await q.query(
+    `insert into resources (id, tenant_id, key, kind, provider, external_name, status, spec, spec_hash, depends_on)
+     values ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9)
+     on conflict (tenant_id, key) do update set updated_at = now()
+     returning *`,
+    [newId(), r.tenantId, r.key, r.kind, r.provider, r.externalName, r.spec, r.specHash, r.dependsOn],
+  );
+  return toResource(rows[0]);
+}
+
+export interface ResourceChange {
+  status: ResourceStatus;
+  providerId?: string | null;
+  outputs?: Record<string, unknown>;
+  secretOutputsEnc?: string | null;
+  spec?: Record<string, unknown>;
+  specHash?: string;
+  dependsOn?: string[];
+}
+
+export async function updateResource(q: Queryable, id: string, c: ResourceChange): Promise<Resource> {
+  const { rows } = await q.query(
+    `update resources set status = $2,
+       provider_id = case when $3 then $4 else provider_id end,
+       outputs = coalesce($5, outputs),
+       secret_outputs_enc = case when $6 then $7 else secret_outputs_enc end,
+       spec = coalesce($8, spec), spec_hash = coalesce($9, spec_hash), depends_on = coalesce($10, depends_on),
+       updated_at = now()
+     where id = $1 returning *`,
+    [
+      id,
+      c.status,
+      c.providerId !== undefined,
+      c.providerId ?? null,
+      c.outputs ?? null,
+      c.secretOutputsEnc !== undefined,
+      c.secretOutputsEnc ?? null,
+      c.spec ?? null,
+      c.specHash ?? null,
+      c.dependsOn ?? null,
+    ],
+  );
+  return toResource(rows[0]);
+}

@@ -1,0 +1,139 @@
+import type { TenantStatus } from "../../domain/lifecycle.js";
+import type { DesiredState, Tenant } from "../../domain/types.js";
+import { isUuid } from "../../lib/ids.js";
+import type { Queryable } from "../db.js";
+import { TENANT_COLUMNS, toTenant } from "./rows.js";
+
+export interface NewTenant {
+  id: string;
+  organizationId: string;
+  name: string;
+  slug: string;
+  blueprintId: string;
+  target: string;
+  params: Record<string, unknown>;
+  secretsEnc: string | null;
+  labels: Record<string, string>;
+}
+
+export async function insertTenant(q: Queryable, t: NewTenant): Promise<void> {
+  await q.query(
+    `insert into tenants (id, organization_id, name, slug, blueprint_id, target, params, secrets_enc, labels,
+       desired_state, status)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', 'queued')`,
+    [t.id, t.organizationId, t.name, t.slug, t.blueprintId, t.target, t.params, t.secretsEnc, t.labels],
+  );
+}
+
+const FROM = "from tenants t join blueprints b on b.id = t.blueprint_id";
+
+/**
+ * Finds a tenant of the organization by id or slug. A slug names the live tenant, or
+ * failing that the most recently destroyed one that had it.
+ */
+export async function findTenant(
+  q: Queryable,
+  organizationId: string,
+  idOrSlug: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<Tenant | null> {
+  const lock = options.forUpdate ? "for update of t" : "";
+  const { rows } = isUuid(idOrSlug)
+    ? await q.query(`select ${TENANT_COLUMNS} ${FROM} where t.organization_id = $1 and t.id = $2 ${lock}`, [
+        organizationId,
+        idOrSlug,
+      ])
+    : await q.query(
+        `select ${TENANT_COLUMNS} ${FROM} where t.organization_id = $1 and t.slug = $2
+         order by (t.status = 'destroyed'), t.id desc limit 1 ${lock}`,
+        [organizationId, idOrSlug],
+      );
+  return rows[0] ? toTenant(rows[0]) : null;
+}
+
+export async function getTenantById(q: Queryable, id: string): Promise<Tenant | null> {
+  const { rows } = await q.query(`select ${TENANT_COLUMNS} ${FROM} where t.id = $1`, [id]);
+  return rows[0] ? toTenant(rows[0]) : null;
+}
+
+export async function getTenantSecretsEnc(q: Queryable, id: string): Promise<string | null> {
+  const { rows } = await q.query<{ secrets_enc: string | null }>("select secrets_enc from tenants where id = $1", [
+    id,
+  ]);
+  return rows[0]?.secrets_enc ?? null;
+}
+
+export async function liveSlugsLike(q: Queryable, organizationId: string, prefix: string): Promise<Set<string>> {
+  const { rows } = await q.query<{ slug: string }>(
+    "select slug from tenants where organization_id = $1 and status <> 'destroyed' and slug like $2",
+    [organizationId, `${prefix.replace(/[\\%_]/g, "\\$&")}%`],
+  );
+  return new Set(rows.map((r) => r.slug));
+}
+
+export interface TenantFilter {
+  statuses?: TenantStatus[];
+  labels?: Record<string, string>;
+  q?: string;
+  /** Id of the last tenant of the previous page. */
+  after?: string;
+  limit: number;
+}
+
+export async function listTenants(q: Queryable, organizationId: string, f: TenantFilter): Promise<Tenant[]> {
+  const where = ["t.organization_id = $1"];
+  const args: unknown[] = [organizationId];
+  const arg = (v: unknown) => {
+    args.push(v);
+    return `$${args.length}`;
+  };
+  if (f.statuses?.length) where.push(`t.status = any(${arg(f.statuses)}::text[])`);
+  if (f.labels && Object.keys(f.labels).length > 0) where.push(`t.labels @> ${arg(f.labels)}::jsonb`);
+  if (f.q) {
+    const like = `%${f.q.replace(/[\\%_]/g, "\\$&")}%`;
+    where.push(`(t.name ilike ${arg(like)} or t.slug ilike $${args.length})`);
+  }
+  if (f.after) where.push(`t.id > ${arg(f.after)}`);
+  const { rows } = await q.query(
+    `select ${TENANT_COLUMNS} ${FROM} where ${where.join(" and ")} order by t.id limit ${arg(f.limit)}`,
+    args,
+  );
+  return rows.map(toTenant);
+}
+
+export interface TenantStatusChange {
+  status: TenantStatus;
+  desiredState?: DesiredState;
+  errorMessage?: string | null;
+  failedOperationId?: string | null;
+  bumpGeneration?: boolean;
+  observedGeneration?: number;
+}
+
+export async function updateTenantStatus(q: Queryable, id: string, c: TenantStatusChange): Promise<Tenant> {
+  const { rows } = await q.query(
+    `with u as (
+       update tenants set status = $2,
+         desired_state = coalesce($3, desired_state),
+         error_message = case when $4 then $5 else error_message end,
+         failed_operation_id = case when $6 then $7::uuid else failed_operation_id end,
+         generation = generation + case when $8 then 1 else 0 end,
+         observed_generation = coalesce($9, observed_generation),
+         destroyed_at = case when $2 = 'destroyed' then now() else destroyed_at end,
+         updated_at = now()
+       where id = $1 returning *)
+     select ${TENANT_COLUMNS.replaceAll("t.", "u.")} from u join blueprints b on b.id = u.blueprint_id`,
+    [
+      id,
+      c.status,
+      c.desiredState ?? null,
+      c.errorMessage !== undefined,
+      c.errorMessage ?? null,
+      c.failedOperationId !== undefined,
+      c.failedOperationId ?? null,
+      c.bumpGeneration ?? false,
+      c.observedGeneration ?? null,
+    ],
+  );
+  return toTenant(rows[0]);
+}

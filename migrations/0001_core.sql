@@ -164,3 +164,11 @@ begin
   raise exception 'events are append-only';
 end $$;
 create trigger events_no_update before update on events for each row execute function events_append_only();
+
+-- Installation-wide settings, e.g. a check value that tells whether the configured
+-- encryption key is the one this database's secrets were sealed with.
+create table settings (
+  key        text primary key,
+  value      text not null,
+  updated_at timestamptz not null default now()
+);

@@ -1,0 +1,152 @@
+import { readFileSync } from "node:fs";
+import type { FastifyInstance } from "fastify";
+import pg from "pg";
+import { type Logger, pino } from "pino";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import type { Config } from "./config/config.js";
+import { createEngineMetrics } from "./engine/metrics.js";
+import { Worker } from "./engine/worker.js";
+import { buildServer } from "./http/server.js";
+import type { SecretBox } from "./lib/crypto.js";
+import { createLocalProvider } from "./providers/local/local-provider.js";
+import { ProviderRegistry } from "./providers/provider.js";
+import { bootstrapOrganization, ensureEncryptionKey } from "./services/bootstrap.js";
+import { TenantService } from "./services/tenant-service.js";
+import { createDb, type Db } from "./store/db.js";
+import { type EmbeddedPostgres, startEmbeddedPostgres } from "./store/embedded-postgres.js";
+import { migrate } from "./store/migrations.js";
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
+export interface TenantryOptions {
+  config: Readonly<Config>;
+  logger?: Logger;
+  /** Serve the HTTP API. @default true */
+  api?: boolean;
+  /** Run in-process workers (when `config.workerConcurrency` > 0). @default true */
+  workers?: boolean;
+  /** Replaces the default providers (tests and benchmarks). */
+  providers?: ProviderRegistry;
+}
+
+export interface Tenantry {
+  config: Readonly<Config>;
+  logger: Logger;
+  db: Db;
+  /** Where Tenantry's own state lives (embedded or `DATABASE_URL`). */
+  databaseUrl: string;
+  secrets: SecretBox;
+  providers: ProviderRegistry;
+  http: FastifyInstance | undefined;
+  worker: Worker | undefined;
+  /** Starts listening on HOST:PORT; returns the base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Pick<Config, "logLevel">): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { service: "tenantry" },
+    // Belt and braces: whatever a log line carries, these never reach the output.
+    redact: {
+      paths: ["req.headers.authorization", "*.password", "*.secrets", "*.connectionString", "password", "secrets"],
+      censor: "[redacted]",
+    },
+  });
+}
+
+/** The database for Tenantry's state: `DATABASE_URL`, or a `tenantry` database on the embedded server. */
+async function openDatabase(config: Config, logger: Logger): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
+  if (config.databaseUrl) return { url: config.databaseUrl };
+  const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
+  const admin = new pg.Client({ connectionString: embedded.url });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query("select 1 from pg_database where datname = 'tenantry'");
+    if (rowCount === 0) await admin.query("create database tenantry");
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(embedded.url);
+  url.pathname = "/tenantry";
+  return { url: url.toString(), embedded };
+}
+
+/** Starts Tenantry: database, migrations, first-start bootstrap, providers, API and workers. */
+export async function startTenantry(options: TenantryOptions): Promise<Tenantry> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config);
+  const { url, embedded } = await openDatabase(config, logger);
+  const db = createDb(url, { max: Math.max(10, config.workerConcurrency + 4) });
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) logger.info({ versions: applied }, "applied database migrations");
+    const secrets = await ensureEncryptionKey(db, config, logger);
+    await bootstrapOrganization(db, config, logger);
+
+    const providers =
+      options.providers ??
+      new ProviderRegistry().register(
+        createLocalProvider({ postgresUrl: config.localPostgresUrl ?? url, logger: logger.child({ provider: "local" }) }),
+      );
+    const metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
+    const tenants = new TenantService({ providers, secrets, maxAttempts: config.retryMaxAttempts });
+
+    const http =
+      options.api === false
+        ? undefined
+        : await buildServer({ db, tenants, logger, metrics, config, version: VERSION });
+    const worker =
+      options.workers === false || config.workerConcurrency === 0
+        ? undefined
+        : new Worker(
+            { db, providers, secrets, logger },
+            {
+              concurrency: config.workerConcurrency,
+              leaseSeconds: config.leaseSeconds,
+              pollIntervalMs: config.pollIntervalMs,
+              retry: { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs, maxAttempts: config.retryMaxAttempts },
+              databaseUrl: url,
+              metrics: createEngineMetrics(metrics),
+            },
+          );
+    await worker?.start();
+
+    let closed = false;
+    return {
+      config,
+      logger,
+      db,
+      databaseUrl: url,
+      secrets,
+      providers,
+      http,
+      worker,
+      async listen() {
+        if (!http) throw new Error("the API is disabled in this process");
+        await http.listen({ port: config.port, host: config.host });
+        const address = http.server.address();
+        const port = typeof address === "object" && address ? address.port : config.port;
+        const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+        return `http://${host}:${port}`;
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await http?.close();
+        await worker?.stop();
+        await providers.close();
+        await db.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (err) {
+    await db.close().catch(() => {});
+    await embedded?.stop().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,91 @@
+import type { Command } from "commander";
+import { createLogger, startTenantry, type Tenantry } from "../../app.js";
+import { ConfigError, loadConfig } from "../../config/config.js";
+import { createDb } from "../../store/db.js";
+import { migrate } from "../../store/migrations.js";
+
+/** Stops cleanly on SIGINT/SIGTERM: in-flight operations are handed back to the queue. */
+function stopOnSignals(app: Tenantry): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      app.logger.warn("second signal: exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    app.logger.info({ signal }, "shutting down");
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        app.logger.error({ err }, "error during shutdown");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+export function configOrExit() {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`tenantry: invalid configuration: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+export function registerServerCommands(program: Command): void {
+  program
+    .command("serve")
+    .description("run the API and in-process workers (TENANTRY_WORKER_CONCURRENCY=0: API only)")
+    .action(async () => {
+      const config = configOrExit();
+      const app = await startTenantry({ config });
+      stopOnSignals(app);
+      const url = await app.listen();
+      app.logger.info(
+        { url, docs: `${url}/docs`, workers: config.workerConcurrency, embeddedDatabase: !config.databaseUrl },
+        `Tenantry is listening on ${url}`,
+      );
+    });
+
+  program
+    .command("worker")
+    .description("run workers only, sharing DATABASE_URL with the API process(es)")
+    .action(async () => {
+      const config = configOrExit();
+      if (config.workerConcurrency === 0) {
+        console.error("tenantry: TENANTRY_WORKER_CONCURRENCY is 0; a worker process needs at least 1");
+        process.exit(2);
+      }
+      const app = await startTenantry({ config, api: false });
+      stopOnSignals(app);
+      app.logger.info({ worker: app.worker?.id, concurrency: config.workerConcurrency }, "worker running");
+    });
+
+  program
+    .command("migrate")
+    .description("apply pending database migrations and exit")
+    .action(async () => {
+      const config = configOrExit();
+      if (!config.databaseUrl) {
+        // The embedded database is migrated on every start; starting without API or workers does it.
+        const app = await startTenantry({ config, api: false, workers: false });
+        await app.close();
+        console.log("embedded database is migrated");
+        return;
+      }
+      const logger = createLogger(config);
+      const db = createDb(config.databaseUrl, { max: 1 });
+      try {
+        const applied = await migrate(db);
+        logger.info({ versions: applied }, applied.length ? "applied migrations" : "migrations are current");
+      } finally {
+        await db.close();
+      }
+    });
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { VERSION } from "../app.js";
+import { registerServerCommands } from "./commands/server.js";
+import { registerTenantCommands } from "./commands/tenants.js";
+
+const program = new Command()
+  .name("tenantry")
+  .description("Tenantry: a control plane for multi-tenant SaaS")
+  .version(VERSION);
+
+registerServerCommands(program);
+registerTenantCommands(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`tenantry: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+import type { FastifyRequest } from "fastify";
+import { TenantryError } from "../domain/errors.js";
+import type { Principal, Role } from "../domain/types.js";
+import { sha256 } from "../lib/crypto.js";
+import type { Queryable } from "../store/db.js";
+import { findPrincipalByKeyHash } from "../store/sql/auth.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** Least role a route needs; routes without it are public. */
+    role?: Role;
+  }
+}
+
+const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+
+/** Resolves `Authorization: Bearer <key>` to a principal, or throws 401/403. */
+export async function authenticate(db: Queryable, request: FastifyRequest, needed: Role): Promise<Principal> {
+  const header = request.headers.authorization;
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!match?.[1]) {
+    throw new TenantryError("UNAUTHENTICATED", "send an API key as `Authorization: Bearer <key>`");
+  }
+  const principal = await findPrincipalByKeyHash(db, sha256(match[1]));
+  if (!principal) throw new TenantryError("UNAUTHENTICATED", "the API key is not valid or was revoked");
+  if (RANK[principal.role] < RANK[needed]) {
+    throw new TenantryError("FORBIDDEN", `this needs the ${needed} role; the key has ${principal.role}`);
+  }
+  return principal;
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new TenantryError("UNAUTHENTICATED", "not authenticated");
+  return request.principal;
+}

@@ -1,0 +1,77 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { ErrorCodes, type FieldError, TenantryError } from "../domain/errors.js";
+
+/** Renders errors as RFC 9457 problem+json with a stable `code`. */
+
+export function problemBody(err: TenantryError, instance?: string) {
+  return {
+    type: `https://tenantry.dev/errors/${err.code.toLowerCase().replaceAll("_", "-")}`,
+    title: ErrorCodes[err.code].title,
+    status: err.status,
+    detail: err.message,
+    code: err.code,
+    ...(instance ? { instance } : {}),
+    ...(err.errors.length ? { errors: err.errors } : {}),
+    ...err.extra,
+  };
+}
+
+interface SchemaIssue {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** Turns schema validation issues into field errors with JSON pointers. */
+export function fieldErrors(issues: SchemaIssue[], part: string): FieldError[] {
+  const prefix = part === "body" ? "" : `/${part === "querystring" ? "query" : part}`;
+  const out: FieldError[] = [];
+  for (const issue of issues) {
+    const base = `${prefix}${issue.instancePath ?? ""}`;
+    const p = issue.params ?? {};
+    const extra = (p["additionalProperties"] ?? p["additionalProperty"]) as string[] | string | undefined;
+    const missing = (p["requiredProperties"] ?? p["missingProperty"]) as string[] | string | undefined;
+    if (issue.keyword === "additionalProperties" && extra !== undefined) {
+      for (const name of [extra].flat()) out.push({ pointer: `${base}/${name}`, message: "unknown field" });
+    } else if (issue.keyword === "required" && missing !== undefined) {
+      for (const name of [missing].flat()) out.push({ pointer: `${base}/${name}`, message: "is required" });
+    } else {
+      out.push({ pointer: base, message: issue.message ?? "is not valid" });
+    }
+  }
+  // An unknown field is also reported as a failed `false` schema; unions report every
+  // branch. Keep one message per pointer, preferring the plainest.
+  const unknown = new Set(out.filter((e) => e.message === "unknown field").map((e) => e.pointer));
+  const seen = new Set<string>();
+  return out.filter((e) => {
+    if (unknown.has(e.pointer) && e.message !== "unknown field") return false;
+    const id = `${e.pointer}\n${e.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+export function toTenantryError(err: FastifyError & { validation?: SchemaIssue[]; validationContext?: string }): TenantryError {
+  if (err instanceof TenantryError) return err;
+  if (err.validation) {
+    const errors = fieldErrors(err.validation, err.validationContext ?? "body");
+    const first = errors[0];
+    return new TenantryError("VALIDATION_FAILED", first ? `${first.pointer || "/"}: ${first.message}` : err.message, {
+      errors,
+    });
+  }
+  if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || err.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
+    return new TenantryError("VALIDATION_FAILED", err.message, { errors: [{ pointer: "", message: err.message }] });
+  }
+  if (err.statusCode === 400 || err.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+    return new TenantryError("VALIDATION_FAILED", err.message, { errors: [{ pointer: "", message: err.message }] });
+  }
+  if (err.statusCode === 404) return new TenantryError("NOT_FOUND", err.message);
+  return new TenantryError("INTERNAL", "An internal error occurred; it has been logged.");
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: TenantryError) {
+  return reply.status(err.status).type("application/problem+json").send(problemBody(err, request.url));
+}

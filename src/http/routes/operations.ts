@@ -1,0 +1,30 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import { TenantryError } from "../../domain/errors.js";
+import { isUuid } from "../../lib/ids.js";
+import { getOperation, listSteps } from "../../store/sql/operations.js";
+import { principalOf } from "../auth.js";
+import { OperationView } from "../schemas.js";
+import type { HttpDeps } from "../server.js";
+import { operationView } from "../views.js";
+
+export const operationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, { db }) => {
+  app.get(
+    "/v1/operations/:id",
+    {
+      config: { role: "viewer" },
+      schema: {
+        tags: ["operations"],
+        summary: "An operation with its steps, attempts, timings and error",
+        params: Type.Object({ id: Type.String() }),
+        response: { 200: OperationView, 401: { $ref: "Problem#" }, 404: { $ref: "Problem#" } },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const op = isUuid(id) ? await getOperation(db, principalOf(request).organizationId, id) : null;
+      if (!op) throw new TenantryError("OPERATION_NOT_FOUND", `no operation ${id}`);
+      return operationView(op, await listSteps(db, [op.id]));
+    },
+  );
+};

@@ -1,0 +1,273 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import { TenantryError } from "../../domain/errors.js";
+import { TENANT_STATUSES, type TenantStatus } from "../../domain/lifecycle.js";
+import { isUuid } from "../../lib/ids.js";
+import { listEvents } from "../../store/sql/events.js";
+import { listSteps, listTenantOperations } from "../../store/sql/operations.js";
+import { listResources } from "../../store/sql/resources.js";
+import { listTenants } from "../../store/sql/tenants.js";
+import { principalOf } from "../auth.js";
+import { idempotent } from "../idempotency.js";
+import {
+  CreateTenantBody,
+  EventView,
+  ListTenantsQuery,
+  OperationView,
+  Page,
+  PageQuery,
+  TenantParams,
+  TenantStatusView,
+  TenantView,
+  TenantWithOperation,
+} from "../schemas.js";
+import type { HttpDeps } from "../server.js";
+import { eventView, operationView, statusView, tenantView } from "../views.js";
+
+const problem = { $ref: "Problem#" };
+const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 422: problem };
+
+function parseStatuses(raw: string | undefined): TenantStatus[] | undefined {
+  if (!raw) return undefined;
+  const list = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const bad = list.filter((s) => !(TENANT_STATUSES as readonly string[]).includes(s));
+  if (bad.length) {
+    throw new TenantryError("VALIDATION_FAILED", `unknown status ${bad.join(", ")}`, {
+      errors: [{ pointer: "/query/status", message: `expected statuses from: ${TENANT_STATUSES.join(", ")}` }],
+    });
+  }
+  return list as TenantStatus[];
+}
+
+function parseLabels(raw: string | string[] | undefined): Record<string, string> | undefined {
+  if (raw === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const item of [raw].flat()) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) {
+      throw new TenantryError("VALIDATION_FAILED", `label filter "${item}" is not key=value`, {
+        errors: [{ pointer: "/query/label", message: "expected key=value" }],
+      });
+    }
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Cursors are opaque to clients: base64url of the last id of the previous page. */
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (!cursor) return undefined;
+  const id = Buffer.from(cursor, "base64url").toString("utf8");
+  if (!isUuid(id)) {
+    throw new TenantryError("VALIDATION_FAILED", "cursor is not valid", {
+      errors: [{ pointer: "/query/cursor", message: "use next_cursor from the previous page" }],
+    });
+  }
+  return id;
+}
+
+export const encodeCursor = (id: string) => Buffer.from(id, "utf8").toString("base64url");
+
+export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, deps) => {
+  const { db, tenants } = deps;
+
+  app.post(
+    "/v1/tenants",
+    {
+      config: { role: "operator" },
+      schema: {
+        tags: ["tenants"],
+        summary: "Create a tenant",
+        description:
+          "Records the tenant (`status: queued`) and starts its `create` operation. Send `Idempotency-Key` to make retries safe.",
+        headers: Type.Object({ "idempotency-key": Type.Optional(Type.String({ maxLength: 255 })) }),
+        body: CreateTenantBody,
+        response: { 201: TenantWithOperation, ...errors },
+      },
+    },
+    async (request, reply) =>
+      idempotent(db, request, reply, 201, async (q) => {
+        const { tenant, operation } = await tenants.create(q, principalOf(request), request.body);
+        reply.header("location", `/v1/tenants/${tenant.id}`);
+        return { tenant: tenantView(tenant, []), operation: operationView(operation) };
+      }),
+  );
+
+  app.get(
+    "/v1/tenants",
+    {
+      config: { role: "viewer" },
+      schema: {
+        tags: ["tenants"],
+        summary: "List tenants",
+        description: "Ordered by creation (oldest first); destroyed tenants stay listed unless filtered out.",
+        querystring: ListTenantsQuery,
+        response: { 200: Page(TenantView), ...errors },
+      },
+    },
+    async (request) => {
+      const query = request.query;
+      const limit = query.limit ?? 50;
+      const rows = await listTenants(db, principalOf(request).organizationId, {
+        statuses: parseStatuses(query.status),
+        labels: parseLabels(query.label),
+        q: query.q,
+        after: decodeCursor(query.cursor),
+        limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        data: page.map((t) => tenantView(t)),
+        next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null,
+      };
+    },
+  );
+
+  app.get(
+    "/v1/tenants/:id",
+    {
+      config: { role: "viewer" },
+      schema: {
+        tags: ["tenants"],
+        summary: "Get a tenant by id or slug",
+        params: TenantParams,
+        response: { 200: TenantView, ...errors },
+      },
+    },
+    async (request) => {
+      const tenant = await tenants.get(db, principalOf(request), request.params.id);
+      return tenantView(tenant, await listResources(db, tenant.id));
+    },
+  );
+
+  app.get(
+    "/v1/tenants/:id/status",
+    {
+      config: { role: "viewer" },
+      schema: {
+        tags: ["tenants"],
+        summary: "Compact status of a tenant",
+        description: "What a backend polls: status, resource ids, outputs such as `site_url`, and the error if any.",
+        params: TenantParams,
+        response: { 200: TenantStatusView, ...errors },
+      },
+    },
+    async (request) => {
+      const tenant = await tenants.get(db, principalOf(request), request.params.id);
+      const [resources, ops] = await Promise.all([
+        listResources(db, tenant.id),
+        listTenantOperations(db, tenant.id, { limit: 1 }),
+      ]);
+      const latest = ops[0];
+      const open = latest && (latest.status === "queued" || latest.status === "running") ? latest : null;
+      const steps = open ? await listSteps(db, [open.id]) : [];
+      return statusView(tenant, resources, open, steps.at(-1) ?? null);
+    },
+  );
+
+  for (const action of ["suspend", "resume", "retry"] as const) {
+    app.post(
+      `/v1/tenants/:id/${action}`,
+      {
+        config: { role: "operator" },
+        schema: {
+          tags: ["tenants"],
+          summary: `${action[0]?.toUpperCase()}${action.slice(1)} a tenant`,
+          description:
+            action === "retry"
+              ? "Re-runs the failed operation of a `failed` tenant from where it stopped."
+              : `Starts a \`${action}\` operation; 409 when the lifecycle does not allow it now.`,
+          params: TenantParams,
+          headers: Type.Object({ "idempotency-key": Type.Optional(Type.String({ maxLength: 255 })) }),
+          response: { 202: TenantWithOperation, ...errors },
+        },
+      },
+      async (request, reply) =>
+        idempotent(db, request, reply, 202, async (q) => {
+          const { tenant, operation } = await tenants.request(q, principalOf(request), request.params.id, action);
+          return { tenant: tenantView(tenant), operation: operationView(operation) };
+        }),
+    );
+  }
+
+  app.delete(
+    "/v1/tenants/:id",
+    {
+      config: { role: "operator" },
+      schema: {
+        tags: ["tenants"],
+        summary: "Destroy a tenant",
+        description:
+          "Deletes every resource in reverse dependency order and verifies each is gone. The tenant stays as a `destroyed` record.",
+        params: TenantParams,
+        headers: Type.Object({ "idempotency-key": Type.Optional(Type.String({ maxLength: 255 })) }),
+        response: { 202: TenantWithOperation, ...errors },
+      },
+    },
+    async (request, reply) =>
+      idempotent(db, request, reply, 202, async (q) => {
+        const { tenant, operation } = await tenants.request(q, principalOf(request), request.params.id, "destroy");
+        return { tenant: tenantView(tenant), operation: operationView(operation) };
+      }),
+  );
+
+  app.get(
+    "/v1/tenants/:id/events",
+    {
+      config: { role: "viewer" },
+      schema: {
+        tags: ["tenants"],
+        summary: "The tenant's timeline (append-only), oldest first",
+        params: TenantParams,
+        querystring: Type.Object(
+          {
+            after: Type.Optional(Type.Integer({ minimum: 0, description: "Only events with a larger id" })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Page(EventView), ...errors },
+      },
+    },
+    async (request) => {
+      const tenant = await tenants.get(db, principalOf(request), request.params.id);
+      const limit = request.query.limit ?? 200;
+      const events = await listEvents(db, tenant.id, { after: request.query.after, limit });
+      const last = events.at(-1);
+      return { data: events.map(eventView), next_cursor: events.length === limit && last ? String(last.id) : null };
+    },
+  );
+
+  app.get(
+    "/v1/tenants/:id/operations",
+    {
+      config: { role: "viewer" },
+      schema: {
+        tags: ["tenants"],
+        summary: "The tenant's operations, newest first",
+        params: TenantParams,
+        querystring: PageQuery,
+        response: { 200: Page(OperationView), ...errors },
+      },
+    },
+    async (request) => {
+      const tenant = await tenants.get(db, principalOf(request), request.params.id);
+      const limit = request.query.limit ?? 100;
+      const ops = await listTenantOperations(db, tenant.id, {
+        before: decodeCursor(request.query.cursor),
+        limit: limit + 1,
+      });
+      const page = ops.slice(0, limit);
+      const steps = await listSteps(
+        db,
+        page.map((o) => o.id),
+      );
+      const last = page.at(-1);
+      return {
+        data: page.map((o) => operationView(o, steps)),
+        next_cursor: ops.length > limit && last ? encodeCursor(last.id) : null,
+      };
+    },
+  );
+};

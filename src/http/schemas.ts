@@ -1,0 +1,221 @@
+import { type Static, Type } from "typebox";
+import { OPERATION_KINDS, TENANT_STATUSES } from "../domain/lifecycle.js";
+import { SLUG_PATTERN } from "../domain/slug.js";
+
+/** Request and response schemas; the OpenAPI document is generated from these. */
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Timestamp = Type.String({ format: "date-time" });
+const LabelMap = Type.Record(
+  Type.String({ pattern: "^[a-zA-Z0-9]([a-zA-Z0-9._/-]{0,61}[a-zA-Z0-9])?$" }),
+  Type.String({ maxLength: 253 }),
+  { description: "Free-form labels for filtering, e.g. {\"plan\":\"pro\"}", maxProperties: 64 },
+);
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String({ description: "Stable error code; see docs/errors.md" }),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          pointer: Type.String({ description: "JSON pointer to the offending field" }),
+          message: Type.String(),
+          line: Type.Optional(Type.Integer()),
+          column: Type.Optional(Type.Integer()),
+        }),
+      ),
+    ),
+    suggestion: Type.Optional(Type.String({ description: "A free slug, when the requested one is taken" })),
+    tenant_status: Type.Optional(Type.String({ description: "The tenant's status when a transition was refused" })),
+    action: Type.Optional(Type.String()),
+  },
+  { $id: "Problem", description: "RFC 9457 problem details" },
+);
+
+export const BlueprintRefSchema = Type.Union(
+  [
+    Type.String({ description: "A stored blueprint: NAME (latest version) or NAME@VERSION", minLength: 1 }),
+    Type.Object(
+      {
+        source: Type.String({ minLength: 1, maxLength: 1_000_000, description: "Blueprint YAML (render.yaml format)" }),
+        name: Type.Optional(Type.String({ pattern: "^[a-zA-Z0-9][a-zA-Z0-9._-]{0,99}$" })),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: "The blueprint by name, or given inline" },
+);
+
+export const CreateTenantBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200, description: "Display name" }),
+    slug: Type.Optional(
+      Type.String({ pattern: SLUG_PATTERN, description: "DNS label, unique per organization; derived from name when absent" }),
+    ),
+    blueprint: BlueprintRefSchema,
+    target: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: "Provider; default `local`" })),
+    params: Type.Optional(Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$" }), Type.Unknown())),
+    secrets: Type.Optional(
+      Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$" }), Type.String({ maxLength: 65536 }), {
+        description: "Write-only values (for `sync: false` env vars); encrypted at rest, never returned",
+      }),
+    ),
+    labels: Type.Optional(LabelMap),
+  },
+  { additionalProperties: false },
+);
+export type CreateTenantBody = Static<typeof CreateTenantBody>;
+
+const ResourceView = Type.Object({
+  key: Type.String(),
+  kind: Type.String(),
+  name: Type.String({ description: "Name on the platform" }),
+  provider: Type.String(),
+  provider_id: Nullable(Type.String()),
+  status: Type.String(),
+  outputs: Type.Record(Type.String(), Type.Unknown()),
+});
+
+export const TenantView = Type.Object(
+  {
+    id: Type.String({ format: "uuid" }),
+    name: Type.String(),
+    slug: Type.String(),
+    status: Type.Union(TENANT_STATUSES.map((s) => Type.Literal(s))),
+    desired_state: Type.String(),
+    target: Type.String(),
+    blueprint: Type.Object({ name: Type.String(), version: Type.Integer() }),
+    params: Type.Record(Type.String(), Type.Unknown()),
+    labels: Type.Record(Type.String(), Type.String()),
+    error_message: Nullable(Type.String()),
+    failed_operation_id: Nullable(Type.String()),
+    generation: Type.Integer(),
+    observed_generation: Type.Integer(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    destroyed_at: Nullable(Timestamp),
+    resources: Type.Optional(Type.Array(ResourceView)),
+  },
+  { $id: "Tenant" },
+);
+
+export const TenantStatusView = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    slug: Type.String(),
+    status: Type.String(),
+    site_url: Nullable(Type.String()),
+    resource_ids: Type.Record(Type.String(), Nullable(Type.String()), {
+      description: "Provider id of each resource, by blueprint key",
+    }),
+    outputs: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())),
+    error_message: Nullable(Type.String()),
+    operation: Nullable(
+      Type.Object({ id: Type.String(), kind: Type.String(), status: Type.String(), step: Nullable(Type.String()) }),
+    ),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: "TenantStatus" },
+);
+
+const StepView = Type.Object({
+  seq: Type.Integer(),
+  name: Type.String(),
+  action: Type.String(),
+  resource: Nullable(Type.String()),
+  status: Type.String(),
+  attempts: Type.Integer(),
+  detail: Nullable(Type.String()),
+  error_message: Nullable(Type.String()),
+  started_at: Timestamp,
+  finished_at: Nullable(Timestamp),
+  duration_ms: Nullable(Type.Integer()),
+});
+
+export const OperationView = Type.Object(
+  {
+    id: Type.String(),
+    tenant_id: Type.String(),
+    kind: Type.Union(OPERATION_KINDS.map((k) => Type.Literal(k))),
+    effective_kind: Type.String(),
+    retry_of: Nullable(Type.String()),
+    status: Type.String({ description: "queued | running | succeeded | failed | canceled" }),
+    attempt: Type.Integer({ description: "Failed attempts so far" }),
+    max_attempts: Type.Integer(),
+    next_run_at: Nullable(Timestamp),
+    error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+    created_at: Timestamp,
+    started_at: Nullable(Timestamp),
+    finished_at: Nullable(Timestamp),
+    duration_ms: Nullable(Type.Integer()),
+    steps: Type.Array(StepView),
+  },
+  { $id: "Operation" },
+);
+
+export const TenantWithOperation = Type.Object({ tenant: TenantView, operation: OperationView });
+
+export const EventView = Type.Object({
+  id: Type.Integer(),
+  type: Type.String(),
+  message: Type.String(),
+  operation_id: Nullable(Type.String()),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  created_at: Timestamp,
+});
+
+export const Page = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
+  Type.Object({
+    data: Type.Array(item),
+    next_cursor: Nullable(Type.String({ description: "Pass as `cursor` to get the next page; null on the last" })),
+  });
+
+export const ListTenantsQuery = Type.Object(
+  {
+    status: Type.Optional(Type.String({ description: "Comma-separated statuses, e.g. active,failed" })),
+    label: Type.Optional(
+      Type.Union([Type.String(), Type.Array(Type.String())], { description: "key=value; repeat to require several" }),
+    ),
+    q: Type.Optional(Type.String({ maxLength: 200, description: "Substring of name or slug" })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    cursor: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const PageQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+    cursor: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const TenantParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+export const BlueprintBody = Type.Object(
+  {
+    name: Type.String({ pattern: "^[a-zA-Z0-9][a-zA-Z0-9._-]{0,99}$" }),
+    source: Type.String({ minLength: 1, maxLength: 1_000_000, description: "render.yaml-format YAML" }),
+  },
+  { additionalProperties: false },
+);
+
+export const BlueprintView = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    version: Type.Integer(),
+    digest: Type.String(),
+    source: Type.Optional(Type.String()),
+    created_at: Timestamp,
+  },
+  { $id: "Blueprint" },
+);

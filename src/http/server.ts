@@ -1,0 +1,98 @@
+import cors from "@fastify/cors";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import {
+  registerAjvFormats,
+  type TypeBoxTypeProvider,
+  TypeBoxValidatorCompiler,
+} from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { Config } from "../config/config.js";
+import { TenantryError } from "../domain/errors.js";
+import type { TenantService } from "../services/tenant-service.js";
+import type { Db } from "../store/db.js";
+import { authenticate } from "./auth.js";
+import { sendProblem, toTenantryError } from "./problem.js";
+import { redocPage } from "./redoc.js";
+import { blueprintRoutes } from "./routes/blueprints.js";
+import { healthRoutes } from "./routes/health.js";
+import { operationRoutes } from "./routes/operations.js";
+import { tenantRoutes } from "./routes/tenants.js";
+import { Problem } from "./schemas.js";
+
+export interface HttpDeps {
+  db: Db;
+  tenants: TenantService;
+  logger: Logger;
+  metrics: Registry;
+  config: Pick<Config, "allowedOrigins">;
+  version: string;
+}
+
+registerAjvFormats();
+
+/** Builds the HTTP API (not yet listening). */
+export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: "http" }) as FastifyBaseLogger,
+    // Secrets can be in bodies; never log them.
+    bodyLimit: 2 * 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.addSchema(Problem);
+
+  if (deps.config.allowedOrigins.length > 0) {
+    await app.register(cors, {
+      origin: deps.config.allowedOrigins.includes("*") ? true : deps.config.allowedOrigins,
+      exposedHeaders: ["idempotent-replayed", "location"],
+    });
+  }
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Tenantry API",
+        version: deps.version,
+        description:
+          "Create tenants from blueprints and run their whole life. Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 problem+json with a stable `code`.",
+      },
+      components: {
+        securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A Tenantry API key" } },
+      },
+      security: [{ apiKey: [] }],
+      tags: [
+        { name: "tenants", description: "Tenants and their lifecycle" },
+        { name: "operations", description: "Units of lifecycle work" },
+        { name: "blueprints", description: "Versioned blueprints" },
+        { name: "system", description: "Health and readiness" },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/redoc", { schema: { hide: true } }, async (_req, reply) => reply.type("text/html").send(redocPage()));
+
+  app.addHook("onRequest", async (request) => {
+    const role = request.routeOptions.config.role;
+    if (role) request.principal = await authenticate(deps.db, request, role);
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const problem = toTenantryError(err as Parameters<typeof toTenantryError>[0]);
+    if (problem.code === "INTERNAL") request.log.error({ err }, "unhandled error");
+    return sendProblem(reply, request, problem);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, new TenantryError("NOT_FOUND", `no route ${request.method} ${request.url}`)),
+  );
+
+  await app.register(healthRoutes, deps);
+  await app.register(tenantRoutes, deps);
+  await app.register(operationRoutes, deps);
+  await app.register(blueprintRoutes, deps);
+  return app;
+}

@@ -1,0 +1,219 @@
+import { desiredResources } from "../blueprints/desired.js";
+import { parseBlueprint } from "../blueprints/parse.js";
+import { type FieldError, TenantryError } from "../domain/errors.js";
+import { type LifecycleEvent, type TenantStatus, transition, type WorkKind } from "../domain/lifecycle.js";
+import { isValidSlug, slugify, suggestSlug } from "../domain/slug.js";
+import type { Blueprint, DesiredState, Operation, Principal, Tenant } from "../domain/types.js";
+import type { SecretBox } from "../lib/crypto.js";
+import { sha256 } from "../lib/crypto.js";
+import { newId } from "../lib/ids.js";
+import type { ProviderRegistry } from "../providers/provider.js";
+import type { Queryable } from "../store/db.js";
+import { findBlueprint, putBlueprintVersion } from "../store/sql/blueprints.js";
+import { appendEvent } from "../store/sql/events.js";
+import { getOperationById, insertOperation } from "../store/sql/operations.js";
+import { findTenant, insertTenant, liveSlugsLike, updateTenantStatus } from "../store/sql/tenants.js";
+
+/** A blueprint reference: `"name"`, `"name@3"`, or inline YAML source. */
+export type BlueprintRef = string | { source: string; name?: string };
+
+export interface CreateTenantInput {
+  name: string;
+  slug?: string;
+  blueprint: BlueprintRef;
+  target?: string;
+  params?: Record<string, unknown>;
+  secrets?: Record<string, string>;
+  labels?: Record<string, string>;
+}
+
+export interface TenantServiceDeps {
+  providers: ProviderRegistry;
+  secrets: SecretBox;
+  maxAttempts: number;
+}
+
+const REF = /^([a-zA-Z0-9][a-zA-Z0-9._-]{0,99})(?:@(\d{1,9}))?$/;
+
+/** The tenant use cases behind the HTTP API; each runs inside the caller's transaction. */
+export class TenantService {
+  constructor(private readonly deps: TenantServiceDeps) {}
+
+  async create(q: Queryable, principal: Principal, input: CreateTenantInput): Promise<{ tenant: Tenant; operation: Operation }> {
+    const orgId = principal.organizationId;
+    const target = input.target ?? "local";
+    const errors: FieldError[] = [];
+    const provider = this.deps.providers.get(target);
+    if (!provider) {
+      throw new TenantryError("UNKNOWN_TARGET", `no provider serves target "${target}"`, {
+        errors: [{ pointer: "/target", message: `expected one of: ${this.deps.providers.names().join(", ")}` }],
+      });
+    }
+    const slug = input.slug ?? slugify(input.name);
+    if (!isValidSlug(slug)) {
+      errors.push({ pointer: "/slug", message: "must be a DNS label: a-z, 0-9 and -, starting with a letter, at most 63" });
+    }
+    if (errors.length) throw new TenantryError("VALIDATION_FAILED", errors[0]?.message ?? "", { errors });
+
+    const blueprint = await this.resolveBlueprint(q, orgId, input.blueprint);
+    const parsed = parseBlueprint(blueprint.source);
+    const unsupported = desiredResources(parsed, { slug }).filter((r) => !provider.drivers[r.kind]);
+    if (unsupported.length > 0) {
+      throw new TenantryError(
+        "UNSUPPORTED_RESOURCE",
+        `the ${target} provider cannot provide ${unsupported.map((r) => `${r.key} (${r.kind})`).join(", ")}`,
+        { errors: unsupported.map((r) => ({ pointer: "/blueprint", message: `${r.key}: kind "${r.kind}" is not supported by target "${target}"` })) },
+      );
+    }
+
+    const taken = await liveSlugsLike(q, orgId, slug);
+    if (taken.has(slug)) throw this.slugTaken(slug, taken);
+
+    const id = newId();
+    try {
+      await insertTenant(q, {
+        id,
+        organizationId: orgId,
+        name: input.name,
+        slug,
+        blueprintId: blueprint.id,
+        target,
+        params: input.params ?? {},
+        secretsEnc: input.secrets && Object.keys(input.secrets).length > 0 ? this.deps.secrets.sealJson(input.secrets) : null,
+        labels: input.labels ?? {},
+      });
+    } catch (err) {
+      // Two requests raced for the same slug; the unique index decided.
+      if ((err as { code?: string }).code === "23505") throw this.slugTaken(slug, await liveSlugsLike(q, orgId, slug));
+      throw err;
+    }
+    const operation = await insertOperation(q, {
+      organizationId: orgId,
+      tenantId: id,
+      kind: "create",
+      effectiveKind: "create",
+      generation: 1,
+      maxAttempts: this.deps.maxAttempts,
+      requestedBy: principal.apiKeyId,
+    });
+    await appendEvent(q, {
+      organizationId: orgId,
+      tenantId: id,
+      operationId: operation.id,
+      type: "tenant.created",
+      message: `created from blueprint ${blueprint.name}@${blueprint.version} on ${target}`,
+      data: { blueprint: blueprint.name, version: blueprint.version, target },
+    });
+    const tenant = await findTenant(q, orgId, id);
+    if (!tenant) throw new Error("tenant vanished after insert");
+    return { tenant, operation };
+  }
+
+  private slugTaken(slug: string, taken: Set<string>): TenantryError {
+    const suggestion = suggestSlug(slug, (s) => taken.has(s));
+    return new TenantryError("SLUG_TAKEN", `slug "${slug}" is taken; try "${suggestion}"`, {
+      errors: [{ pointer: "/slug", message: `"${slug}" is taken` }],
+      extra: { suggestion },
+    });
+  }
+
+  async resolveBlueprint(q: Queryable, orgId: string, ref: BlueprintRef): Promise<Blueprint> {
+    if (typeof ref === "string") {
+      const m = REF.exec(ref);
+      if (!m?.[1]) {
+        throw new TenantryError("VALIDATION_FAILED", "blueprint must be NAME or NAME@VERSION", {
+          errors: [{ pointer: "/blueprint", message: "expected NAME or NAME@VERSION" }],
+        });
+      }
+      const version = m[2] === undefined ? undefined : Number(m[2]);
+      const found = await findBlueprint(q, orgId, m[1], version);
+      if (!found) {
+        throw new TenantryError("BLUEPRINT_NOT_FOUND", `blueprint ${ref} does not exist`, {
+          errors: [{ pointer: "/blueprint", message: `no blueprint ${ref}` }],
+        });
+      }
+      return found;
+    }
+    parseBlueprint(ref.source); // reject invalid source before storing it
+    const name = ref.name ?? `inline-${sha256(ref.source).slice(0, 10)}`;
+    return (await putBlueprintVersion(q, orgId, name, ref.source)).blueprint;
+  }
+
+  async get(q: Queryable, principal: Principal, idOrSlug: string, forUpdate = false): Promise<Tenant> {
+    const tenant = await findTenant(q, principal.organizationId, idOrSlug, { forUpdate });
+    if (!tenant) throw new TenantryError("TENANT_NOT_FOUND", `no tenant "${idOrSlug}"`);
+    return tenant;
+  }
+
+  /**
+   * Asks for a lifecycle change (suspend, resume, destroy, retry). A change the
+   * lifecycle refuses is a 409 and changes nothing.
+   */
+  async request(
+    q: Queryable,
+    principal: Principal,
+    idOrSlug: string,
+    type: "suspend" | "resume" | "destroy" | "retry",
+  ): Promise<{ tenant: Tenant; operation: Operation }> {
+    const tenant = await this.get(q, principal, idOrSlug, true);
+    let event: LifecycleEvent;
+    let work: WorkKind;
+    let retryOf: string | null = null;
+    if (type === "retry") {
+      const failed = tenant.failedOperationId ? await getOperationById(q, tenant.failedOperationId) : null;
+      if (tenant.status !== "failed" || !failed) throw refused(tenant.status, "retry", "only a failed tenant can be retried");
+      work = failed.effectiveKind;
+      retryOf = failed.id;
+      event = { type: "retry", failedKind: work };
+    } else {
+      work = type;
+      event = { type };
+    }
+    const next = transition(tenant.status, event);
+    if (!next.ok) throw refused(tenant.status, type, next.reason);
+
+    if (type === "destroy" && tenant.status === "queued") {
+      // Not started yet: cancel the queued create. If a worker claimed it a moment ago,
+      // provisioning has begun and the delete has to wait for it.
+      const canceled = await q.query(
+        `update operations set status = 'canceled', finished_at = now(), updated_at = now(),
+           error_code = 'CANCELED', error_message = 'canceled by a delete request'
+         where tenant_id = $1 and status = 'queued'`,
+        [tenant.id],
+      );
+      if (canceled.rowCount === 0) throw refused("provisioning", type, "provisioning has started; delete it when it finishes");
+    }
+    const desiredState: DesiredState = work === "destroy" ? "deleted" : work === "suspend" ? "suspended" : "active";
+    const updated = await updateTenantStatus(q, tenant.id, {
+      status: next.status,
+      desiredState,
+      bumpGeneration: type !== "retry",
+      ...(type === "retry" ? { errorMessage: null } : {}),
+    });
+    const operation = await insertOperation(q, {
+      organizationId: tenant.organizationId,
+      tenantId: tenant.id,
+      kind: type,
+      effectiveKind: work,
+      retryOf,
+      generation: updated.generation,
+      maxAttempts: this.deps.maxAttempts,
+      requestedBy: principal.apiKeyId,
+    });
+    await appendEvent(q, {
+      organizationId: tenant.organizationId,
+      tenantId: tenant.id,
+      operationId: operation.id,
+      type: "tenant.status_changed",
+      message: `${tenant.status} → ${next.status} (${type} requested)`,
+      data: { from: tenant.status, to: next.status, request: type },
+    });
+    return { tenant: updated, operation };
+  }
+}
+
+function refused(status: TenantStatus, action: string, reason: string): TenantryError {
+  return new TenantryError("TRANSITION_NOT_ALLOWED", `cannot ${action}: ${reason}`, {
+    extra: { tenant_status: status, action },
+  });
+}

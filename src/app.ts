@@ -52,14 +52,24 @@ export function createLogger(config: Pick<Config, "logLevel">): Logger {
     base: { service: "tenantry" },
     // Belt and braces: whatever a log line carries, these never reach the output.
     redact: {
-      paths: ["req.headers.authorization", "*.password", "*.secrets", "*.connectionString", "password", "secrets"],
+      paths: [
+        "req.headers.authorization",
+        "*.password",
+        "*.secrets",
+        "*.connectionString",
+        "password",
+        "secrets",
+      ],
       censor: "[redacted]",
     },
   });
 }
 
 /** The database for Tenantry's state: `DATABASE_URL`, or a `tenantry` database on the embedded server. */
-async function openDatabase(config: Config, logger: Logger): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
+async function openDatabase(
+  config: Config,
+  logger: Logger,
+): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
   if (config.databaseUrl) return { url: config.databaseUrl };
   const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
   const admin = new pg.Client({ connectionString: embedded.url });
@@ -90,7 +100,10 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
     const providers =
       options.providers ??
       new ProviderRegistry().register(
-        createLocalProvider({ postgresUrl: config.localPostgresUrl ?? url, logger: logger.child({ provider: "local" }) }),
+        createLocalProvider({
+          postgresUrl: config.localPostgresUrl ?? url,
+          logger: logger.child({ provider: "local" }),
+        }),
       );
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
@@ -109,7 +122,11 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
               concurrency: config.workerConcurrency,
               leaseSeconds: config.leaseSeconds,
               pollIntervalMs: config.pollIntervalMs,
-              retry: { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs, maxAttempts: config.retryMaxAttempts },
+              retry: {
+                baseMs: config.retryBaseMs,
+                maxMs: config.retryMaxMs,
+                maxAttempts: config.retryMaxAttempts,
+              },
               databaseUrl: url,
               metrics: createEngineMetrics(metrics),
             },

@@ -1,5 +1,5 @@
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
-import { TenantryError, type FieldError } from "../domain/errors.js";
+import { type Document, isMap, isSeq, LineCounter, parseDocument } from "yaml";
+import { type FieldError, TenantryError } from "../domain/errors.js";
 
 /**
  * The subset of Render's blueprint format the core understands: `databases` and the
@@ -26,12 +26,20 @@ export interface ParsedBlueprint {
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$/;
 
-function locate(doc: Document, lines: LineCounter, path: (string | number)[]): { line?: number; column?: number } {
-  const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
-  const offset = node?.range?.[0];
-  if (offset === undefined) return {};
-  const pos = lines.linePos(offset);
-  return { line: pos.line, column: pos.col };
+/** Line and column of the node at `path`, or of its nearest ancestor when it is missing. */
+function locate(
+  doc: Document,
+  lines: LineCounter,
+  path: (string | number)[],
+): { line?: number; column?: number } {
+  for (let depth = path.length; depth > 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
+    const offset = node?.range?.[0];
+    if (offset === undefined) continue;
+    const pos = lines.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  }
+  return {};
 }
 
 /** Parses YAML 1.2 blueprint source; every problem is reported at once with its line and column. */
@@ -41,11 +49,18 @@ export function parseBlueprint(source: string): ParsedBlueprint {
   const errors: FieldError[] = [];
   for (const e of doc.errors) {
     const pos = e.linePos?.[0];
-    errors.push({ pointer: "", message: e.message.split("\n")[0] ?? e.message, line: pos?.line, column: pos?.col });
+    errors.push({
+      pointer: "",
+      message: e.message.split("\n")[0] ?? e.message,
+      line: pos?.line,
+      column: pos?.col,
+    });
   }
   if (errors.length > 0) throw invalid(errors);
   if (!isMap(doc.contents)) {
-    throw invalid([{ pointer: "", message: "a blueprint is a YAML mapping with `services` and/or `databases`" }]);
+    throw invalid([
+      { pointer: "", message: "a blueprint is a YAML mapping with `services` and/or `databases`" },
+    ]);
   }
   const add = (path: (string | number)[], message: string) =>
     errors.push({ pointer: `/${path.join("/")}`, message, ...locate(doc, lines, path) });

@@ -86,7 +86,10 @@ const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"
 export function parseEncryptionKey(raw: string, variable = "TENANTRY_ENCRYPTION_KEY"): Buffer {
   const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, "hex") : Buffer.from(raw, "base64");
   if (key.length !== 32) {
-    throw new ConfigError(variable, "expected 32 bytes as 64 hex characters or base64 (openssl rand -base64 32)");
+    throw new ConfigError(
+      variable,
+      "expected 32 bytes as 64 hex characters or base64 (openssl rand -base64 32)",
+    );
   }
   return key;
 }
@@ -98,7 +101,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     throw new ConfigError("LOG_LEVEL", `expected one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
   }
   const baseDomain = str(env, "BASE_DOMAIN") ?? "localhost";
-  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(baseDomain)) {
+  if (
+    !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(
+      baseDomain,
+    )
+  ) {
     throw new ConfigError("BASE_DOMAIN", `expected a domain name such as example.com, got "${baseDomain}"`);
   }
   const origins = (str(env, "ALLOWED_ORIGINS") ?? "")
@@ -111,7 +118,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       const u = new URL(origin);
       if (u.origin !== origin) throw new Error();
     } catch {
-      throw new ConfigError("ALLOWED_ORIGINS", `expected origins like https://app.example.com, got "${origin}"`);
+      throw new ConfigError(
+        "ALLOWED_ORIGINS",
+        `expected origins like https://app.example.com, got "${origin}"`,
+      );
     }
   }
   const adminApiKey = str(env, "TENANTRY_ADMIN_API_KEY");
@@ -122,7 +132,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const retryBaseMs = int(env, "TENANTRY_RETRY_BASE_MS", 1000, 1, 3_600_000);
   const retryMaxMs = int(env, "TENANTRY_RETRY_MAX_MS", 60_000, 1, 86_400_000);
   if (retryMaxMs < retryBaseMs) {
-    throw new ConfigError("TENANTRY_RETRY_MAX_MS", `must not be below TENANTRY_RETRY_BASE_MS (${retryBaseMs})`);
+    throw new ConfigError(
+      "TENANTRY_RETRY_MAX_MS",
+      `must not be below TENANTRY_RETRY_BASE_MS (${retryBaseMs})`,
+    );
   }
   const config: Config = {
     port: int(env, "PORT", 8080, 0, 65535),

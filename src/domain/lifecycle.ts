@@ -144,7 +144,9 @@ export function transition(from: TenantStatus, event: LifecycleEvent): Transitio
       if (from === "destroy_queued") return allow("destroying");
       return refuse(from, event);
     case "provisioned":
-      return from === "provisioning" ? allow(event.bootstrap ? "bootstrapping" : "active") : refuse(from, event);
+      return from === "provisioning"
+        ? allow(event.bootstrap ? "bootstrapping" : "active")
+        : refuse(from, event);
     case "bootstrapped":
       return from === "bootstrapping" ? allow("active") : refuse(from, event);
     case "updated":

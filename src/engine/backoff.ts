@@ -14,7 +14,11 @@ export interface RetryPolicy {
  * burst of failing tenants over the window instead of retrying them in lockstep.
  * `attempt` is the number of failures so far, from 1.
  */
-export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  policy: RetryPolicy,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * ceiling);
 }

@@ -8,7 +8,9 @@ export function dependencyOrder<T extends { key: string; dependsOn: string[] }>(
   const done = new Set<string>();
   const out: T[] = [];
   while (out.length < items.length) {
-    const next = items.find((i) => !done.has(i.key) && i.dependsOn.every((d) => done.has(d) || !byKey.has(d)));
+    const next = items.find(
+      (i) => !done.has(i.key) && i.dependsOn.every((d) => done.has(d) || !byKey.has(d)),
+    );
     if (!next) {
       const stuck = items.filter((i) => !done.has(i.key)).map((i) => i.key);
       throw new Error(`dependency cycle between ${stuck.join(", ")}`);

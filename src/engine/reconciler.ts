@@ -19,7 +19,12 @@ import type { Db, Queryable } from "../store/db.js";
 import { getBlueprintById } from "../store/sql/blueprints.js";
 import { appendEvent } from "../store/sql/events.js";
 import { endStep, finishOperation, type Lease, lockLease, startStep } from "../store/sql/operations.js";
-import { insertResource, listResources, type ResourceChange, updateResource } from "../store/sql/resources.js";
+import {
+  insertResource,
+  listResources,
+  type ResourceChange,
+  updateResource,
+} from "../store/sql/resources.js";
 import { getTenantById, updateTenantStatus } from "../store/sql/tenants.js";
 import { AbortedError } from "./failures.js";
 import { dependencyOrder } from "./order.js";
@@ -62,7 +67,11 @@ async function changeTenantStatus(
   tenant: Tenant,
   op: Operation,
   event: LifecycleEvent,
-  extra: { errorMessage?: string | null; observedGeneration?: number; failedOperationId?: string | null } = {},
+  extra: {
+    errorMessage?: string | null;
+    observedGeneration?: number;
+    failedOperationId?: string | null;
+  } = {},
 ): Promise<Tenant> {
   const next = transition(tenant.status, event);
   if (!next.ok) throw new Error(`lifecycle: ${next.reason} (operation ${op.id})`);
@@ -73,7 +82,11 @@ async function changeTenantStatus(
     operationId: op.id,
     type: "tenant.status_changed",
     message: `${tenant.status} → ${next.status}`,
-    data: { from: tenant.status, to: next.status, ...(extra.errorMessage ? { error: extra.errorMessage } : {}) },
+    data: {
+      from: tenant.status,
+      to: next.status,
+      ...(extra.errorMessage ? { error: extra.errorMessage } : {}),
+    },
   });
   return updated;
 }
@@ -93,7 +106,12 @@ export async function reconcilePass(
   const { db } = deps;
   let tenant = await getTenantById(db, op.tenantId);
   if (!tenant) throw new TenantryError("TENANT_NOT_FOUND", `tenant ${op.tenantId} no longer exists`);
-  const log = deps.logger.child({ tenant: tenant.slug, tenantId: tenant.id, operation: op.id, kind: op.kind });
+  const log = deps.logger.child({
+    tenant: tenant.slug,
+    tenantId: tenant.id,
+    operation: op.id,
+    kind: op.kind,
+  });
 
   if (tenant.status === "queued" || tenant.status === "destroy_queued") {
     const t = tenant;
@@ -101,7 +119,8 @@ export async function reconcilePass(
   }
 
   const provider = deps.providers.get(tenant.target);
-  if (!provider) throw new TenantryError("UNKNOWN_TARGET", `no provider is configured for target "${tenant.target}"`);
+  if (!provider)
+    throw new TenantryError("UNKNOWN_TARGET", `no provider is configured for target "${tenant.target}"`);
   const kind = op.effectiveKind;
   const desired = kind === "destroy" ? [] : await desiredFor(db, tenant);
   const recorded = new Map((await listResources(db, tenant.id)).map((r) => [r.key, r]));
@@ -156,7 +175,8 @@ function transitionTarget(tenant: Tenant, kind: WorkKind): string {
 
 async function desiredFor(db: Db, tenant: Tenant): Promise<DesiredResource[]> {
   const blueprint = await getBlueprintById(db, tenant.blueprintId);
-  if (!blueprint) throw new TenantryError("BLUEPRINT_NOT_FOUND", `blueprint ${tenant.blueprintId} is missing`);
+  if (!blueprint)
+    throw new TenantryError("BLUEPRINT_NOT_FOUND", `blueprint ${tenant.blueprintId} is missing`);
   return desiredResources(parseBlueprint(blueprint.source), tenant);
 }
 
@@ -206,7 +226,11 @@ class Pass {
   }
 
   /** Makes sure `want` exists, is ready and matches its spec. Returns a wait when the platform is busy. */
-  async ensure(want: DesiredResource, existing: Resource | undefined, kind: WorkKind): Promise<PassOutcome | null> {
+  async ensure(
+    want: DesiredResource,
+    existing: Resource | undefined,
+    kind: WorkKind,
+  ): Promise<PassOutcome | null> {
     this.checkAbort();
     const driver = this.driver(want.kind);
     const hash = specHash(want.spec);
@@ -230,7 +254,11 @@ class Pass {
     switch (row.status) {
       case "pending":
       case "deleted":
-        row = await this.mark(row, "creating", { spec: want.spec, specHash: hash, dependsOn: want.dependsOn });
+        row = await this.mark(row, "creating", {
+          spec: want.spec,
+          specHash: hash,
+          dependsOn: want.dependsOn,
+        });
         return this.act(row, "create", "ready", () => driver.create(this.ctx, this.view(row, target)));
       case "creating":
       case "deleting": {
@@ -252,7 +280,9 @@ class Pass {
         }
         if (row.providerId === null) {
           await this.event("resource.adopted", `${row.key}: adopted existing ${row.externalName}`, row);
-          return this.act(row, "adopt", "ready", () => driver.adopt(this.ctx, this.view(row, target), observed));
+          return this.act(row, "adopt", "ready", () =>
+            driver.adopt(this.ctx, this.view(row, target), observed),
+          );
         }
         return this.act(row, "create", "ready", async () => ({
           state: "done",
@@ -263,7 +293,11 @@ class Pass {
       }
       case "ready":
         if (row.specHash === hash && kind !== "heal") return null;
-        row = await this.mark(row, "updating", { spec: want.spec, specHash: hash, dependsOn: want.dependsOn });
+        row = await this.mark(row, "updating", {
+          spec: want.spec,
+          specHash: hash,
+          dependsOn: want.dependsOn,
+        });
         return this.act(row, "update", "ready", () => driver.update(this.ctx, this.view(row, target)));
       case "updating":
         return this.act(row, "update", "ready", () => driver.update(this.ctx, this.view(row, target)));
@@ -338,7 +372,10 @@ class Pass {
     } catch (err) {
       // Record the failed attempt on the step (best effort: the lease may be gone).
       await fenced(this.deps.db, this.lease, (q) =>
-        endStep(q, stepId, { status: "failed", errorMessage: err instanceof Error ? err.message : String(err) }),
+        endStep(q, stepId, {
+          status: "failed",
+          errorMessage: err instanceof Error ? err.message : String(err),
+        }),
       ).catch(() => {});
       throw err;
     }

@@ -98,7 +98,10 @@ export class Worker {
   }
 
   async #listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#opts.databaseUrl, application_name: "tenantry-listen" });
+    const client = new pg.Client({
+      connectionString: this.#opts.databaseUrl,
+      application_name: "tenantry-listen",
+    });
     client.on("notification", () => this.#poke());
     client.on("error", (err) => {
       this.#log.warn({ err: err.message }, "notification connection lost; polling until it is back");
@@ -245,7 +248,12 @@ export class Worker {
             log.warn({ attempt, delayMs: delay, err: failure.message }, "transient failure; retry scheduled");
             return;
           }
-          await this.#markFailed(op, lease, failure.code, `gave up after ${attempt} attempts: ${failure.message}`);
+          await this.#markFailed(
+            op,
+            lease,
+            failure.code,
+            `gave up after ${attempt} attempts: ${failure.message}`,
+          );
           break;
         }
         case "permanent":
@@ -253,7 +261,10 @@ export class Worker {
           break;
       }
       this.#opts.metrics?.finished(op, "failed", (performance.now() - started) / 1000);
-      log.error({ err: failure.kind === "permanent" || failure.kind === "transient" ? failure.message : "" }, "operation failed");
+      log.error(
+        { err: failure.kind === "permanent" || failure.kind === "transient" ? failure.message : "" },
+        "operation failed",
+      );
     } catch (inner) {
       // The lease is gone or the database is unreachable: the operation stays claimed
       // until its lease expires, and then another worker picks it up.

@@ -2,7 +2,11 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { TenantryError } from "../domain/errors.js";
 import { sha256 } from "../lib/crypto.js";
 import type { Db, Queryable } from "../store/db.js";
-import { findIdempotentResponse, lockIdempotencyKey, saveIdempotentResponse } from "../store/sql/idempotency.js";
+import {
+  findIdempotentResponse,
+  lockIdempotencyKey,
+  saveIdempotentResponse,
+} from "../store/sql/idempotency.js";
 import { principalOf } from "./auth.js";
 
 /**

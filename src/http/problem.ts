@@ -53,20 +53,30 @@ export function fieldErrors(issues: SchemaIssue[], part: string): FieldError[] {
   });
 }
 
-export function toTenantryError(err: FastifyError & { validation?: SchemaIssue[]; validationContext?: string }): TenantryError {
+export function toTenantryError(
+  err: FastifyError & { validation?: SchemaIssue[]; validationContext?: string },
+): TenantryError {
   if (err instanceof TenantryError) return err;
   if (err.validation) {
     const errors = fieldErrors(err.validation, err.validationContext ?? "body");
     const first = errors[0];
-    return new TenantryError("VALIDATION_FAILED", first ? `${first.pointer || "/"}: ${first.message}` : err.message, {
-      errors,
-    });
+    return new TenantryError(
+      "VALIDATION_FAILED",
+      first ? `${first.pointer || "/"}: ${first.message}` : err.message,
+      {
+        errors,
+      },
+    );
   }
   if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || err.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
-    return new TenantryError("VALIDATION_FAILED", err.message, { errors: [{ pointer: "", message: err.message }] });
+    return new TenantryError("VALIDATION_FAILED", err.message, {
+      errors: [{ pointer: "", message: err.message }],
+    });
   }
   if (err.statusCode === 400 || err.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-    return new TenantryError("VALIDATION_FAILED", err.message, { errors: [{ pointer: "", message: err.message }] });
+    return new TenantryError("VALIDATION_FAILED", err.message, {
+      errors: [{ pointer: "", message: err.message }],
+    });
   }
   if (err.statusCode === 404) return new TenantryError("NOT_FOUND", err.message);
   return new TenantryError("INTERNAL", "An internal error occurred; it has been logged.");

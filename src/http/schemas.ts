@@ -9,7 +9,7 @@ const Timestamp = Type.String({ format: "date-time" });
 const LabelMap = Type.Record(
   Type.String({ pattern: "^[a-zA-Z0-9]([a-zA-Z0-9._/-]{0,61}[a-zA-Z0-9])?$" }),
   Type.String({ maxLength: 253 }),
-  { description: "Free-form labels for filtering, e.g. {\"plan\":\"pro\"}", maxProperties: 64 },
+  { description: 'Free-form labels for filtering, e.g. {"plan":"pro"}', maxProperties: 64 },
 );
 
 export const Problem = Type.Object(
@@ -31,7 +31,9 @@ export const Problem = Type.Object(
       ),
     ),
     suggestion: Type.Optional(Type.String({ description: "A free slug, when the requested one is taken" })),
-    tenant_status: Type.Optional(Type.String({ description: "The tenant's status when a transition was refused" })),
+    tenant_status: Type.Optional(
+      Type.String({ description: "The tenant's status when a transition was refused" }),
+    ),
     action: Type.Optional(Type.String()),
   },
   { $id: "Problem", description: "RFC 9457 problem details" },
@@ -42,7 +44,11 @@ export const BlueprintRefSchema = Type.Union(
     Type.String({ description: "A stored blueprint: NAME (latest version) or NAME@VERSION", minLength: 1 }),
     Type.Object(
       {
-        source: Type.String({ minLength: 1, maxLength: 1_000_000, description: "Blueprint YAML (render.yaml format)" }),
+        source: Type.String({
+          minLength: 1,
+          maxLength: 1_000_000,
+          description: "Blueprint YAML (render.yaml format)",
+        }),
         name: Type.Optional(Type.String({ pattern: "^[a-zA-Z0-9][a-zA-Z0-9._-]{0,99}$" })),
       },
       { additionalProperties: false },
@@ -55,15 +61,26 @@ export const CreateTenantBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, description: "Display name" }),
     slug: Type.Optional(
-      Type.String({ pattern: SLUG_PATTERN, description: "DNS label, unique per organization; derived from name when absent" }),
+      Type.String({
+        pattern: SLUG_PATTERN,
+        description: "DNS label, unique per organization; derived from name when absent",
+      }),
     ),
     blueprint: BlueprintRefSchema,
-    target: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: "Provider; default `local`" })),
-    params: Type.Optional(Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$" }), Type.Unknown())),
+    target: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 63, description: "Provider; default `local`" }),
+    ),
+    params: Type.Optional(
+      Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$" }), Type.Unknown()),
+    ),
     secrets: Type.Optional(
-      Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$" }), Type.String({ maxLength: 65536 }), {
-        description: "Write-only values (for `sync: false` env vars); encrypted at rest, never returned",
-      }),
+      Type.Record(
+        Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$" }),
+        Type.String({ maxLength: 65536 }),
+        {
+          description: "Write-only values (for `sync: false` env vars); encrypted at rest, never returned",
+        },
+      ),
     ),
     labels: Type.Optional(LabelMap),
   },
@@ -117,7 +134,12 @@ export const TenantStatusView = Type.Object(
     outputs: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())),
     error_message: Nullable(Type.String()),
     operation: Nullable(
-      Type.Object({ id: Type.String(), kind: Type.String(), status: Type.String(), step: Nullable(Type.String()) }),
+      Type.Object({
+        id: Type.String(),
+        kind: Type.String(),
+        status: Type.String(),
+        step: Nullable(Type.String()),
+      }),
     ),
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -174,14 +196,18 @@ export const EventView = Type.Object({
 export const Page = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
   Type.Object({
     data: Type.Array(item),
-    next_cursor: Nullable(Type.String({ description: "Pass as `cursor` to get the next page; null on the last" })),
+    next_cursor: Nullable(
+      Type.String({ description: "Pass as `cursor` to get the next page; null on the last" }),
+    ),
   });
 
 export const ListTenantsQuery = Type.Object(
   {
     status: Type.Optional(Type.String({ description: "Comma-separated statuses, e.g. active,failed" })),
     label: Type.Optional(
-      Type.Union([Type.String(), Type.Array(Type.String())], { description: "key=value; repeat to require several" }),
+      Type.Union([Type.String(), Type.Array(Type.String())], {
+        description: "key=value; repeat to require several",
+      }),
     ),
     q: Type.Optional(Type.String({ maxLength: 200, description: "Substring of name or slug" })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),

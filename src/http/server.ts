@@ -74,7 +74,9 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  app.get("/redoc", { schema: { hide: true } }, async (_req, reply) => reply.type("text/html").send(redocPage()));
+  app.get("/redoc", { schema: { hide: true } }, async (_req, reply) =>
+    reply.type("text/html").send(redocPage()),
+  );
 
   app.addHook("onRequest", async (request) => {
     const role = request.routeOptions.config.role;

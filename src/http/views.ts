@@ -99,7 +99,12 @@ export function blueprintView(b: Blueprint, withSource = false) {
 }
 
 /** The compact status: what a SaaS backend polls after creating a tenant. */
-export function statusView(t: Tenant, resources: Resource[], open: Operation | null, step: OperationStep | null) {
+export function statusView(
+  t: Tenant,
+  resources: Resource[],
+  open: Operation | null,
+  step: OperationStep | null,
+) {
   const live = resources.filter((r) => r.status !== "deleted");
   const siteUrl = live.map((r) => r.outputs["url"]).find((u): u is string => typeof u === "string") ?? null;
   return {

@@ -42,7 +42,10 @@ export async function ensureEncryptionKey(
       const generated = randomToken(32);
       try {
         await writePrivate(file, `${Buffer.from(generated, "base64url").toString("base64")}\n`);
-        logger.info({ path: file }, "generated an encryption key for secrets at rest; back it up with the database");
+        logger.info(
+          { path: file },
+          "generated an encryption key for secrets at rest; back it up with the database",
+        );
       } catch (writeErr) {
         if ((writeErr as NodeJS.ErrnoException).code !== "EEXIST") throw writeErr;
       }
@@ -51,12 +54,15 @@ export async function ensureEncryptionKey(
   }
   const box = new SecretBox(key);
   await db.tx(async (q) => {
-    const { rows } = await q.query<{ value: string }>("select value from settings where key = 'encryption_key_check' for update");
+    const { rows } = await q.query<{ value: string }>(
+      "select value from settings where key = 'encryption_key_check' for update",
+    );
     const check = rows[0]?.value;
     if (!check) {
-      await q.query("insert into settings (key, value) values ('encryption_key_check', $1) on conflict do nothing", [
-        box.seal("tenantry"),
-      ]);
+      await q.query(
+        "insert into settings (key, value) values ('encryption_key_check', $1) on conflict do nothing",
+        [box.seal("tenantry")],
+      );
       return;
     }
     try {

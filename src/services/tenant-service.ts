@@ -39,19 +39,28 @@ const REF = /^([a-zA-Z0-9][a-zA-Z0-9._-]{0,99})(?:@(\d{1,9}))?$/;
 export class TenantService {
   constructor(private readonly deps: TenantServiceDeps) {}
 
-  async create(q: Queryable, principal: Principal, input: CreateTenantInput): Promise<{ tenant: Tenant; operation: Operation }> {
+  async create(
+    q: Queryable,
+    principal: Principal,
+    input: CreateTenantInput,
+  ): Promise<{ tenant: Tenant; operation: Operation }> {
     const orgId = principal.organizationId;
     const target = input.target ?? "local";
     const errors: FieldError[] = [];
     const provider = this.deps.providers.get(target);
     if (!provider) {
       throw new TenantryError("UNKNOWN_TARGET", `no provider serves target "${target}"`, {
-        errors: [{ pointer: "/target", message: `expected one of: ${this.deps.providers.names().join(", ")}` }],
+        errors: [
+          { pointer: "/target", message: `expected one of: ${this.deps.providers.names().join(", ")}` },
+        ],
       });
     }
     const slug = input.slug ?? slugify(input.name);
     if (!isValidSlug(slug)) {
-      errors.push({ pointer: "/slug", message: "must be a DNS label: a-z, 0-9 and -, starting with a letter, at most 63" });
+      errors.push({
+        pointer: "/slug",
+        message: "must be a DNS label: a-z, 0-9 and -, starting with a letter, at most 63",
+      });
     }
     if (errors.length) throw new TenantryError("VALIDATION_FAILED", errors[0]?.message ?? "", { errors });
 
@@ -62,7 +71,12 @@ export class TenantService {
       throw new TenantryError(
         "UNSUPPORTED_RESOURCE",
         `the ${target} provider cannot provide ${unsupported.map((r) => `${r.key} (${r.kind})`).join(", ")}`,
-        { errors: unsupported.map((r) => ({ pointer: "/blueprint", message: `${r.key}: kind "${r.kind}" is not supported by target "${target}"` })) },
+        {
+          errors: unsupported.map((r) => ({
+            pointer: "/blueprint",
+            message: `${r.key}: kind "${r.kind}" is not supported by target "${target}"`,
+          })),
+        },
       );
     }
 
@@ -79,12 +93,16 @@ export class TenantService {
         blueprintId: blueprint.id,
         target,
         params: input.params ?? {},
-        secretsEnc: input.secrets && Object.keys(input.secrets).length > 0 ? this.deps.secrets.sealJson(input.secrets) : null,
+        secretsEnc:
+          input.secrets && Object.keys(input.secrets).length > 0
+            ? this.deps.secrets.sealJson(input.secrets)
+            : null,
         labels: input.labels ?? {},
       });
     } catch (err) {
       // Two requests raced for the same slug; the unique index decided.
-      if ((err as { code?: string }).code === "23505") throw this.slugTaken(slug, await liveSlugsLike(q, orgId, slug));
+      if ((err as { code?: string }).code === "23505")
+        throw this.slugTaken(slug, await liveSlugsLike(q, orgId, slug));
       throw err;
     }
     const operation = await insertOperation(q, {
@@ -161,7 +179,8 @@ export class TenantService {
     let retryOf: string | null = null;
     if (type === "retry") {
       const failed = tenant.failedOperationId ? await getOperationById(q, tenant.failedOperationId) : null;
-      if (tenant.status !== "failed" || !failed) throw refused(tenant.status, "retry", "only a failed tenant can be retried");
+      if (tenant.status !== "failed" || !failed)
+        throw refused(tenant.status, "retry", "only a failed tenant can be retried");
       work = failed.effectiveKind;
       retryOf = failed.id;
       event = { type: "retry", failedKind: work };
@@ -181,9 +200,11 @@ export class TenantService {
          where tenant_id = $1 and status = 'queued'`,
         [tenant.id],
       );
-      if (canceled.rowCount === 0) throw refused("provisioning", type, "provisioning has started; delete it when it finishes");
+      if (canceled.rowCount === 0)
+        throw refused("provisioning", type, "provisioning has started; delete it when it finishes");
     }
-    const desiredState: DesiredState = work === "destroy" ? "deleted" : work === "suspend" ? "suspended" : "active";
+    const desiredState: DesiredState =
+      work === "destroy" ? "deleted" : work === "suspend" ? "suspended" : "active";
     const updated = await updateTenantStatus(q, tenant.id, {
       status: next.status,
       desiredState,

@@ -17,7 +17,10 @@ export interface Db extends Queryable {
 // far below 2^53 in practice and numbers keep the API's JSON simple.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
-export function createDb(connectionString: string, options: { max?: number; applicationName?: string } = {}): Db {
+export function createDb(
+  connectionString: string,
+  options: { max?: number; applicationName?: string } = {},
+): Db {
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,

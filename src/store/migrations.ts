@@ -28,7 +28,9 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
 const MIGRATION_LOCK = 7_283_910_551;
 
 /** Applies pending migrations in one transaction under an advisory lock; returns the versions applied. */
-export async function migrate(db: { tx<T>(fn: (c: Queryable) => Promise<T>): Promise<T> }): Promise<number[]> {
+export async function migrate(db: {
+  tx<T>(fn: (c: Queryable) => Promise<T>): Promise<T>;
+}): Promise<number[]> {
   const migrations = await loadMigrations();
   return db.tx(async (client) => {
     await client.query("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
@@ -42,7 +44,10 @@ export async function migrate(db: { tx<T>(fn: (c: Queryable) => Promise<T>): Pro
     for (const m of migrations) {
       if (applied.has(m.version)) continue;
       await client.query(m.sql);
-      await client.query("insert into schema_migrations (version, name) values ($1, $2)", [m.version, m.name]);
+      await client.query("insert into schema_migrations (version, name) values ($1, $2)", [
+        m.version,
+        m.name,
+      ]);
       done.push(m.version);
     }
     return done;

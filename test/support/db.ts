@@ -1,5 +1,5 @@
-import { inject } from "vitest";
 import pg from "pg";
+import { inject } from "vitest";
 import { createDb, type Db } from "../../src/store/db.js";
 
 let counter = 0;

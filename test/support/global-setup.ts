@@ -1,11 +1,11 @@
-import { mkdtemp, rm, chmod } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { TestProject } from "vitest/node";
 import pg from "pg";
+import type { TestProject } from "vitest/node";
 import { createDb } from "../../src/store/db.js";
+import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../src/store/embedded-postgres.js";
 import { migrate } from "../../src/store/migrations.js";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../src/store/embedded-postgres.js";
 
 /**
  * One PostgreSQL for the whole run: `DATABASE_URL` when set (CI points it at the
@@ -65,10 +65,12 @@ export default async function setup(project: TestProject) {
       await client.query(`drop database if exists "${datname}" with (force)`);
     }
     // Roles a test file's local provider left behind (a failing test) are dropped too.
-    const roles = await client.query<{ rolname: string }>("select rolname from pg_roles where rolname like $1", [
-      `%${runId}%`,
-    ]);
-    for (const { rolname } of roles.rows) await client.query(`drop role if exists "${rolname}"`).catch(() => {});
+    const roles = await client.query<{ rolname: string }>(
+      "select rolname from pg_roles where rolname like $1",
+      [`%${runId}%`],
+    );
+    for (const { rolname } of roles.rows)
+      await client.query(`drop role if exists "${rolname}"`).catch(() => {});
     await client.end();
     await embedded?.stop();
     if (embeddedDir) await rm(embeddedDir, { recursive: true, force: true });

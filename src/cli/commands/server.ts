@@ -48,7 +48,12 @@ export function registerServerCommands(program: Command): void {
       stopOnSignals(app);
       const url = await app.listen();
       app.logger.info(
-        { url, docs: `${url}/docs`, workers: config.workerConcurrency, embeddedDatabase: !config.databaseUrl },
+        {
+          url,
+          docs: `${url}/docs`,
+          workers: config.workerConcurrency,
+          embeddedDatabase: !config.databaseUrl,
+        },
         `Tenantry is listening on ${url}`,
       );
     });

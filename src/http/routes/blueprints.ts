@@ -4,7 +4,6 @@ import { parseBlueprint } from "../../blueprints/parse.js";
 import { TenantryError } from "../../domain/errors.js";
 import { findBlueprint, listBlueprints, putBlueprintVersion } from "../../store/sql/blueprints.js";
 import { principalOf } from "../auth.js";
-import { idempotent } from "../idempotency.js";
 import { BlueprintBody, BlueprintView } from "../schemas.js";
 import type { HttpDeps } from "../server.js";
 import { blueprintView } from "../views.js";
@@ -19,9 +18,17 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, 
       schema: {
         tags: ["blueprints"],
         summary: "Push a blueprint version",
-        description: "Stores the next immutable version; content identical to the latest version returns it (200).",
+        description:
+          "Stores the next immutable version; content identical to the latest version returns it (200).",
         body: BlueprintBody,
-        response: { 200: BlueprintView, 201: BlueprintView, 400: problem, 401: problem, 403: problem, 422: problem },
+        response: {
+          200: BlueprintView,
+          201: BlueprintView,
+          400: problem,
+          401: problem,
+          403: problem,
+          422: problem,
+        },
       },
     },
     async (request, reply) => {

@@ -35,7 +35,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     async (_request, reply) => {
       try {
         if (!(await migrationsCurrent(deps.db))) {
-          return reply.status(503).send({ status: "not_ready" as const, reason: "migrations are not current" });
+          return reply
+            .status(503)
+            .send({ status: "not_ready" as const, reason: "migrations are not current" });
         }
         return { status: "ready" as const };
       } catch (err) {

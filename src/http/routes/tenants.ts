@@ -29,11 +29,16 @@ const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: pr
 
 function parseStatuses(raw: string | undefined): TenantStatus[] | undefined {
   if (!raw) return undefined;
-  const list = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const list = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = list.filter((s) => !(TENANT_STATUSES as readonly string[]).includes(s));
   if (bad.length) {
     throw new TenantryError("VALIDATION_FAILED", `unknown status ${bad.join(", ")}`, {
-      errors: [{ pointer: "/query/status", message: `expected statuses from: ${TENANT_STATUSES.join(", ")}` }],
+      errors: [
+        { pointer: "/query/status", message: `expected statuses from: ${TENANT_STATUSES.join(", ")}` },
+      ],
     });
   }
   return list as TenantStatus[];
@@ -148,7 +153,8 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
       schema: {
         tags: ["tenants"],
         summary: "Compact status of a tenant",
-        description: "What a backend polls: status, resource ids, outputs such as `site_url`, and the error if any.",
+        description:
+          "What a backend polls: status, resource ids, outputs such as `site_url`, and the error if any.",
         params: TenantParams,
         response: { 200: TenantStatusView, ...errors },
       },
@@ -185,7 +191,12 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
       },
       async (request, reply) =>
         idempotent(db, request, reply, 202, async (q) => {
-          const { tenant, operation } = await tenants.request(q, principalOf(request), request.params.id, action);
+          const { tenant, operation } = await tenants.request(
+            q,
+            principalOf(request),
+            request.params.id,
+            action,
+          );
           return { tenant: tenantView(tenant), operation: operationView(operation) };
         }),
     );
@@ -207,7 +218,12 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     },
     async (request, reply) =>
       idempotent(db, request, reply, 202, async (q) => {
-        const { tenant, operation } = await tenants.request(q, principalOf(request), request.params.id, "destroy");
+        const { tenant, operation } = await tenants.request(
+          q,
+          principalOf(request),
+          request.params.id,
+          "destroy",
+        );
         return { tenant: tenantView(tenant), operation: operationView(operation) };
       }),
   );
@@ -235,7 +251,10 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
       const limit = request.query.limit ?? 200;
       const events = await listEvents(db, tenant.id, { after: request.query.after, limit });
       const last = events.at(-1);
-      return { data: events.map(eventView), next_cursor: events.length === limit && last ? String(last.id) : null };
+      return {
+        data: events.map(eventView),
+        next_cursor: events.length === limit && last ? String(last.id) : null,
+      };
     },
   );
 

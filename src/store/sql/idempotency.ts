@@ -10,7 +10,10 @@ export interface StoredResponse {
 
 /** Takes a per-key transaction lock so two concurrent requests with one key run one after the other. */
 export async function lockIdempotencyKey(q: Queryable, organizationId: string, key: string): Promise<void> {
-  await q.query("select pg_advisory_xact_lock(hashtextextended($1 || '/idem/' || $2, 0))", [organizationId, key]);
+  await q.query("select pg_advisory_xact_lock(hashtextextended($1 || '/idem/' || $2, 0))", [
+    organizationId,
+    key,
+  ]);
 }
 
 export async function findIdempotentResponse(
@@ -25,7 +28,13 @@ export async function findIdempotentResponse(
   );
   const r = rows[0];
   return r
-    ? { requestHash: r.request_hash, method: r.method, path: r.path, statusCode: r.status_code, response: r.response }
+    ? {
+        requestHash: r.request_hash,
+        method: r.method,
+        path: r.path,
+        statusCode: r.status_code,
+        response: r.response,
+      }
     : null;
 }
 

@@ -16,7 +16,9 @@ export interface Lease {
 
 export class LeaseLostError extends Error {
   constructor(lease: Lease) {
-    super(`lease on operation ${lease.operationId} (epoch ${lease.epoch}) is no longer held by ${lease.owner}`);
+    super(
+      `lease on operation ${lease.operationId} (epoch ${lease.epoch}) is no longer held by ${lease.owner}`,
+    );
     this.name = "LeaseLostError";
   }
 }
@@ -128,7 +130,13 @@ export async function requeueOperation(
        lease_owner = null, lease_expires_at = null, updated_at = now(),
        attempt = coalesce($3, attempt), error_code = coalesce($4, error_code), error_message = coalesce($5, error_message)
      where id = $1`,
-    [lease.operationId, delayMs, options.attempt ?? null, options.errorCode ?? null, options.errorMessage ?? null],
+    [
+      lease.operationId,
+      delayMs,
+      options.attempt ?? null,
+      options.errorCode ?? null,
+      options.errorMessage ?? null,
+    ],
   );
 }
 
@@ -160,7 +168,11 @@ export async function releaseLease(q: Queryable, lease: Lease): Promise<void> {
   await q.query(`select pg_notify('${WORK_CHANNEL}', '')`);
 }
 
-export async function getOperation(q: Queryable, organizationId: string, id: string): Promise<Operation | null> {
+export async function getOperation(
+  q: Queryable,
+  organizationId: string,
+  id: string,
+): Promise<Operation | null> {
   const { rows } = await q.query("select * from operations where id = $1 and organization_id = $2", [
     id,
     organizationId,
@@ -221,7 +233,11 @@ export async function startStep(
 export async function endStep(
   q: Queryable,
   stepId: string,
-  outcome: { status: "succeeded" | "waiting" | "failed"; detail?: string | null; errorMessage?: string | null },
+  outcome: {
+    status: "succeeded" | "waiting" | "failed";
+    detail?: string | null;
+    errorMessage?: string | null;
+  },
 ): Promise<void> {
   await q.query(
     `update operation_steps set status = $2, detail = coalesce($3, detail), error_message = $4,

@@ -57,13 +57,18 @@ export async function getTenantById(q: Queryable, id: string): Promise<Tenant | 
 }
 
 export async function getTenantSecretsEnc(q: Queryable, id: string): Promise<string | null> {
-  const { rows } = await q.query<{ secrets_enc: string | null }>("select secrets_enc from tenants where id = $1", [
-    id,
-  ]);
+  const { rows } = await q.query<{ secrets_enc: string | null }>(
+    "select secrets_enc from tenants where id = $1",
+    [id],
+  );
   return rows[0]?.secrets_enc ?? null;
 }
 
-export async function liveSlugsLike(q: Queryable, organizationId: string, prefix: string): Promise<Set<string>> {
+export async function liveSlugsLike(
+  q: Queryable,
+  organizationId: string,
+  prefix: string,
+): Promise<Set<string>> {
   const { rows } = await q.query<{ slug: string }>(
     "select slug from tenants where organization_id = $1 and status <> 'destroyed' and slug like $2",
     [organizationId, `${prefix.replace(/[\\%_]/g, "\\$&")}%`],

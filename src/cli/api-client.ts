@@ -1,0 +1,326 @@
+/**
+ * A small typed client for the Tenantry HTTP API, used by the CLI. It speaks JSON over
+ * the global `fetch`; error responses (RFC 9457 problem+json) become {@link ApiError}s
+ * and an unreachable server becomes a {@link ConnectionError}.
+ */
+
+export interface FieldError {
+  /** JSON pointer to the offending field (`/slug`, `/query/status`, ...). */
+  pointer: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+/** An error response of the API, with its stable `code`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly errors: FieldError[] = [],
+    readonly body: Record<string, unknown> = {},
+  ) {
+    super(`${detail} (${code})`);
+    this.name = "ApiError";
+  }
+}
+
+/** The server could not be reached at all (refused, unknown host, reset, timeout). */
+export class ConnectionError extends Error {
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+    /** e.g. `ECONNREFUSED`, `ENOTFOUND` */
+    readonly causeCode: string | undefined,
+  ) {
+    super(`cannot reach Tenantry at ${url}: ${reason}`);
+    this.name = "ConnectionError";
+  }
+}
+
+export interface Resource {
+  key: string;
+  kind: string;
+  name: string;
+  provider: string;
+  provider_id: string | null;
+  status: string;
+  outputs: Record<string, unknown>;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  slug: string;
+  status: string;
+  desired_state: string;
+  target: string;
+  blueprint: { name: string; version: number };
+  params: Record<string, unknown>;
+  labels: Record<string, string>;
+  error_message: string | null;
+  failed_operation_id: string | null;
+  generation: number;
+  observed_generation: number;
+  created_at: string;
+  updated_at: string;
+  destroyed_at: string | null;
+  /** Present on `GET /v1/tenants/{id}`. */
+  resources?: Resource[];
+}
+
+export interface TenantStatus {
+  id: string;
+  name: string;
+  slug: string;
+  status: string;
+  site_url: string | null;
+  resource_ids: Record<string, string | null>;
+  outputs: Record<string, Record<string, unknown>>;
+  error_message: string | null;
+  operation: { id: string; kind: string; status: string; step: string | null } | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OperationStep {
+  seq: number;
+  name: string;
+  action: string;
+  resource: string | null;
+  status: string;
+  attempts: number;
+  detail: string | null;
+  error_message: string | null;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+}
+
+export interface Operation {
+  id: string;
+  tenant_id: string;
+  kind: string;
+  effective_kind: string;
+  retry_of: string | null;
+  status: string;
+  attempt: number;
+  max_attempts: number;
+  next_run_at: string | null;
+  error: { code: string; message: string } | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  steps: OperationStep[];
+}
+
+export interface TenantWithOperation {
+  tenant: Tenant;
+  operation: Operation;
+}
+
+export interface TenantEvent {
+  id: number;
+  type: string;
+  message: string;
+  operation_id: string | null;
+  data: Record<string, unknown>;
+  created_at: string;
+}
+
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export type BlueprintRef = string | { source: string; name?: string };
+
+export interface CreateTenantInput {
+  name: string;
+  slug?: string;
+  blueprint: BlueprintRef;
+  target?: string;
+  params?: Record<string, unknown>;
+  secrets?: Record<string, string>;
+  labels?: Record<string, string>;
+}
+
+export interface ListTenantsQuery {
+  /** Comma-separated statuses. */
+  status?: string;
+  /** `key=value` filters; all must match. */
+  labels?: string[];
+  q?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface MutationOptions {
+  idempotencyKey?: string;
+}
+
+export type TenantAction = "suspend" | "resume" | "retry";
+
+export interface ApiClientOptions {
+  /** e.g. `http://localhost:8080` */
+  baseUrl: string;
+  apiKey: string;
+  /** Per-request timeout. @default 30000 */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | string[] | undefined>;
+
+function errnoOf(err: unknown): { code: string | undefined; message: string } {
+  // fetch wraps the socket error: TypeError("fetch failed", { cause: Error { code } }),
+  // sometimes an AggregateError of one error per address tried.
+  let cause: unknown = err instanceof Error && err.cause !== undefined ? err.cause : err;
+  if (cause instanceof AggregateError && cause.errors.length > 0) cause = cause.errors[0];
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return { code: typeof code === "string" ? code : undefined, message };
+}
+
+export class ApiClient {
+  readonly baseUrl: string;
+  private readonly apiKey: string;
+  private readonly timeoutMs: number;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: ApiClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.apiKey = options.apiKey;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  createTenant(input: CreateTenantInput, options: MutationOptions = {}): Promise<TenantWithOperation> {
+    return this.request("POST", "/v1/tenants", { body: input, idempotencyKey: options.idempotencyKey });
+  }
+
+  listTenants(query: ListTenantsQuery = {}): Promise<Page<Tenant>> {
+    return this.request("GET", "/v1/tenants", {
+      query: {
+        status: query.status,
+        label: query.labels,
+        q: query.q,
+        limit: query.limit,
+        cursor: query.cursor,
+      },
+    });
+  }
+
+  /** Every tenant matching `query`, following `next_cursor`. */
+  async listAllTenants(query: Omit<ListTenantsQuery, "cursor"> = {}): Promise<Tenant[]> {
+    const all: Tenant[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.listTenants({ ...query, cursor });
+      all.push(...page.data);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return all;
+  }
+
+  /** By id or slug; includes the tenant's resources. */
+  getTenant(idOrSlug: string): Promise<Tenant> {
+    return this.request("GET", `/v1/tenants/${encodeURIComponent(idOrSlug)}`);
+  }
+
+  tenantStatus(idOrSlug: string): Promise<TenantStatus> {
+    return this.request("GET", `/v1/tenants/${encodeURIComponent(idOrSlug)}/status`);
+  }
+
+  tenantAction(
+    idOrSlug: string,
+    action: TenantAction,
+    options: MutationOptions = {},
+  ): Promise<TenantWithOperation> {
+    return this.request("POST", `/v1/tenants/${encodeURIComponent(idOrSlug)}/${action}`, {
+      idempotencyKey: options.idempotencyKey,
+    });
+  }
+
+  deleteTenant(idOrSlug: string, options: MutationOptions = {}): Promise<TenantWithOperation> {
+    return this.request("DELETE", `/v1/tenants/${encodeURIComponent(idOrSlug)}`, {
+      idempotencyKey: options.idempotencyKey,
+    });
+  }
+
+  /** Events with an id above `after`, oldest first. */
+  tenantEvents(idOrSlug: string, query: { after?: number; limit?: number } = {}): Promise<Page<TenantEvent>> {
+    return this.request("GET", `/v1/tenants/${encodeURIComponent(idOrSlug)}/events`, {
+      query: { after: query.after, limit: query.limit },
+    });
+  }
+
+  tenantOperations(
+    idOrSlug: string,
+    query: { limit?: number; cursor?: string } = {},
+  ): Promise<Page<Operation>> {
+    return this.request("GET", `/v1/tenants/${encodeURIComponent(idOrSlug)}/operations`, { query });
+  }
+
+  getOperation(id: string): Promise<Operation> {
+    return this.request("GET", `/v1/operations/${encodeURIComponent(id)}`);
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    options: { body?: unknown; query?: Query; idempotencyKey?: string | undefined } = {},
+  ): Promise<T> {
+    const url = new URL(this.baseUrl + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value === undefined) continue;
+      for (const v of [value].flat()) url.searchParams.append(key, String(v));
+    }
+    const headers: Record<string, string> = {
+      accept: "application/json, application/problem+json",
+      authorization: `Bearer ${this.apiKey}`,
+    };
+    if (options.body !== undefined) headers["content-type"] = "application/json";
+    if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey;
+
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      if (err instanceof DOMException && (err.name === "TimeoutError" || err.name === "AbortError")) {
+        throw new ConnectionError(this.baseUrl, `no response within ${this.timeoutMs / 1000}s`, "ETIMEDOUT");
+      }
+      const { code, message } = errnoOf(err);
+      throw new ConnectionError(this.baseUrl, code === "ECONNREFUSED" ? "connection refused" : message, code);
+    }
+
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (!response.ok) {
+      const problem = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+      const code = typeof problem["code"] === "string" ? problem["code"] : `HTTP_${response.status}`;
+      const detail =
+        typeof problem["detail"] === "string"
+          ? problem["detail"]
+          : `${method} ${path} answered ${response.status} ${response.statusText}`.trim();
+      const errors = Array.isArray(problem["errors"]) ? (problem["errors"] as FieldError[]) : [];
+      throw new ApiError(response.status, code, detail, errors, problem);
+    }
+    if (body === undefined) {
+      throw new ApiError(response.status, "INVALID_RESPONSE", `${method} ${path} did not answer with JSON`);
+    }
+    return body as T;
+  }
+}

@@ -1,0 +1,75 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { startTenantry, type Tenantry } from "../../src/app.js";
+import { loadConfig } from "../../src/config/config.js";
+import type { ProviderRegistry } from "../../src/providers/provider.js";
+import { createTestDatabase, type TestDatabase } from "./db.js";
+
+export const ADMIN_KEY = "tnt_test_admin_key_0123456789abcdefghij";
+export const ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+export interface TestApp {
+  app: Tenantry;
+  database: TestDatabase;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** Tenantry in-process on this test file's own database. */
+export async function startTestApp(
+  options: { env?: Record<string, string>; providers?: ProviderRegistry; workers?: boolean } = {},
+): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-test-"));
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    TENANTRY_DATA_DIR: dataDir,
+    TENANTRY_ADMIN_API_KEY: ADMIN_KEY,
+    TENANTRY_ENCRYPTION_KEY: ENCRYPTION_KEY,
+    TENANTRY_LOCAL_POSTGRES_URL: database.adminUrl,
+    TENANTRY_LEASE_SECONDS: "2",
+    TENANTRY_RETRY_BASE_MS: "20",
+    TENANTRY_RETRY_MAX_MS: "200",
+    TENANTRY_POLL_INTERVAL_MS: "200",
+    LOG_LEVEL: "silent",
+    ...options.env,
+  });
+  const app = await startTenantry({
+    config,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    providers: options.providers,
+    workers: options.workers,
+  });
+  return {
+    app,
+    database,
+    dataDir,
+    async close() {
+      await app.close();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  { timeoutMs = 15_000, intervalMs = 50, what = "condition" } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import { desiredResources } from "../blueprints/desired.js";
-import { parseBlueprint } from "../blueprints/parse.js";
+import { type ParsedBlueprint, parseBlueprint } from "../blueprints/parse.js";
 import { TenantryError } from "../domain/errors.js";
 import { completionEvent, type LifecycleEvent, transition, type WorkKind } from "../domain/lifecycle.js";
 import type { Operation, Resource, ResourceStatus, Tenant } from "../domain/types.js";
@@ -18,7 +18,14 @@ import type {
 import type { Db, Queryable } from "../store/db.js";
 import { getBlueprintById } from "../store/sql/blueprints.js";
 import { appendEvent } from "../store/sql/events.js";
-import { endStep, finishOperation, type Lease, lockLease, startStep } from "../store/sql/operations.js";
+import {
+  endStep,
+  finishOperation,
+  type Lease,
+  LeaseLostError,
+  lockLeaseSql,
+  startStep,
+} from "../store/sql/operations.js";
 import {
   insertResource,
   listResources,
@@ -40,12 +47,27 @@ export interface ReconcilerDeps {
 /** The outcome of one pass: converged (operation finished), or come back later. */
 export type PassOutcome = { kind: "done" } | { kind: "wait"; delayMs: number; reason: string };
 
-/** Runs `fn` in a transaction that first checks the lease is still held (the fence). */
-export function fenced<T>(db: Db, lease: Lease, fn: (q: Queryable) => Promise<T>): Promise<T> {
-  return db.tx(async (client) => {
-    await lockLease(client, lease);
-    return fn(client);
-  });
+/**
+ * Runs `fn` in a transaction that first checks the lease is still held (the fence):
+ * the operation row stays locked until commit, so no one can take the lease over
+ * while the writes are made. `begin` and the check travel in one round trip.
+ */
+export async function fenced<T>(db: Db, lease: Lease, fn: (q: Queryable) => Promise<T>): Promise<T> {
+  const client = await db.pool.connect();
+  try {
+    const results = (await client.query(`begin; ${lockLeaseSql(lease)}`)) as unknown as {
+      rowCount: number;
+    }[];
+    if (results[1]?.rowCount !== 1) throw new LeaseLostError(lease);
+    const result = await fn(client);
+    await client.query("commit");
+    return result;
+  } catch (err) {
+    await client.query("rollback").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
 }
 
 export function specHash(spec: Record<string, unknown>): string {
@@ -113,9 +135,15 @@ export async function reconcilePass(
     kind: op.kind,
   });
 
+  // A queued tenant is marked started in the same transaction as the pass's first write.
+  let started: ((q: Queryable) => Promise<void>) | null = null;
   if (tenant.status === "queued" || tenant.status === "destroy_queued") {
-    const t = tenant;
-    tenant = await fenced(db, lease, (q) => changeTenantStatus(q, t, op, { type: "started" }));
+    const queued = tenant;
+    const next = transition(queued.status, { type: "started" });
+    if (next.ok) tenant = { ...queued, status: next.status };
+    started = async (q) => {
+      await changeTenantStatus(q, queued, op, { type: "started" });
+    };
   }
 
   const provider = deps.providers.get(tenant.target);
@@ -129,8 +157,39 @@ export async function reconcilePass(
     signal,
     logger: log,
   };
-  const pass = new Pass(deps, provider, op, lease, ctx, tenant);
+  const pass = new Pass(deps, provider, op, lease, ctx, tenant, started);
+  try {
+    const wait = await converge(pass, op.effectiveKind, desired, recorded);
+    if (wait) {
+      await pass.flush();
+      return wait;
+    }
+  } catch (err) {
+    // Keep what was done before the failure (a lost lease makes this fail too, harmlessly).
+    await pass.flush().catch(() => {});
+    throw err;
+  }
 
+  const done = tenant;
+  await pass.write(async (q) => {
+    await changeTenantStatus(q, done, op, completionEvent(kind), {
+      observedGeneration: op.generation,
+      errorMessage: null,
+      failedOperationId: null,
+    });
+    await finishOperation(q, op.id, { status: "succeeded" });
+  });
+  log.info({ status: transitionTarget(done, kind) }, "operation succeeded");
+  return { kind: "done" };
+}
+
+/** Walks the resources toward the operation's goal; returns a wait when a platform is busy. */
+async function converge(
+  pass: Pass,
+  kind: WorkKind,
+  desired: DesiredResource[],
+  recorded: Map<string, Resource>,
+): Promise<PassOutcome | null> {
   if (kind === "suspend") {
     for (const row of reverse(recorded)) {
       const wait = await pass.suspend(row);
@@ -155,17 +214,7 @@ export async function reconcilePass(
     }
   }
 
-  const done = tenant;
-  await fenced(db, lease, async (q) => {
-    await changeTenantStatus(q, done, op, completionEvent(kind), {
-      observedGeneration: op.generation,
-      errorMessage: null,
-      failedOperationId: null,
-    });
-    await finishOperation(q, op.id, { status: "succeeded" });
-  });
-  log.info({ status: transitionTarget(done, kind) }, "operation succeeded");
-  return { kind: "done" };
+  return null;
 }
 
 function transitionTarget(tenant: Tenant, kind: WorkKind): string {
@@ -195,7 +244,34 @@ class Pass {
     private readonly lease: Lease,
     private readonly ctx: ProviderContext,
     private readonly tenant: Tenant,
-  ) {}
+    started: ((q: Queryable) => Promise<void>) | null,
+  ) {
+    if (started) this.pending.push(started);
+  }
+
+  /**
+   * Writes not yet sent: the tenant's `started` transition, and the result of the last
+   * provider action. They go out with the next write, which always comes before the
+   * next provider call, so every result is durable before anything else happens on the
+   * platform; merging them saves a transaction per action.
+   */
+  private pending: ((q: Queryable) => Promise<void>)[] = [];
+
+  /** A fenced transaction that first writes whatever is pending. */
+  async write<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const pending = this.pending;
+    const result = await fenced(this.deps.db, this.lease, async (q) => {
+      for (const p of pending) await p(q);
+      return fn(q);
+    });
+    this.pending = [];
+    return result;
+  }
+
+  /** Writes what is pending, if anything (before the pass ends, also by an error). */
+  async flush(): Promise<void> {
+    if (this.pending.length > 0) await this.write(async () => {});
+  }
 
   private driver(kind: string): ResourceDriver {
     const driver = this.provider.drivers[kind];
@@ -234,44 +310,51 @@ class Pass {
     this.checkAbort();
     const driver = this.driver(want.kind);
     const hash = specHash(want.spec);
-    let row =
-      existing ??
-      (await fenced(this.deps.db, this.lease, (q) =>
-        insertResource(q, {
-          tenantId: this.tenant.id,
-          key: want.key,
-          kind: want.kind,
-          provider: this.provider.name,
-          externalName: want.externalName,
-          spec: want.spec,
-          specHash: hash,
-          dependsOn: want.dependsOn,
-        }),
-      ));
+    const fresh = { spec: want.spec, specHash: hash, dependsOn: want.dependsOn };
+
+    if (!existing) {
+      // First sight: record the resource (its platform name is fixed from now on) and
+      // mark it `creating` before the call, so a crash leaves a trace to look up.
+      return this.act(
+        (q) =>
+          insertResource(q, {
+            tenantId: this.tenant.id,
+            key: want.key,
+            kind: want.kind,
+            provider: this.provider.name,
+            externalName: want.externalName,
+            status: "creating",
+            ...fresh,
+          }),
+        "create",
+        "ready",
+        (row) => driver.create(this.ctx, this.view(row, want)),
+      );
+    }
+    const row = existing;
     // The platform name was fixed when the resource was first recorded.
     const target: DesiredResource = { ...want, externalName: row.externalName };
+    const view = (r: Resource) => this.view(r, target);
 
     switch (row.status) {
       case "pending":
       case "deleted":
-        row = await this.mark(row, "creating", {
-          spec: want.spec,
-          specHash: hash,
-          dependsOn: want.dependsOn,
-        });
-        return this.act(row, "create", "ready", () => driver.create(this.ctx, this.view(row, target)));
+        return this.act(this.mark(row, "creating", fresh), "create", "ready", (r) =>
+          driver.create(this.ctx, view(r)),
+        );
       case "creating":
       case "deleting": {
         // The outcome of the last create is unknown (a crash or a timeout after the
         // call): look the object up by its deterministic name before creating again.
-        const observed = await driver.observe(this.ctx, this.view(row, target));
+        const observed = await driver.observe(this.ctx, view(row));
         this.checkAbort();
         if (!observed) {
-          if (row.status === "deleting") row = await this.mark(row, "creating");
-          return this.act(row, "create", "ready", () => driver.create(this.ctx, this.view(row, target)));
+          return this.act(this.mark(row, "creating"), "create", "ready", (r) =>
+            driver.create(this.ctx, view(r)),
+          );
         }
         if (observed.state === "pending") {
-          return this.act(row, "create", "ready", async () => ({
+          return this.act(this.mark(row, "creating"), "create", "ready", async () => ({
             state: "pending",
             retryAfterMs: 1000,
             providerId: observed.providerId,
@@ -279,12 +362,15 @@ class Pass {
           }));
         }
         if (row.providerId === null) {
-          await this.event("resource.adopted", `${row.key}: adopted existing ${row.externalName}`, row);
-          return this.act(row, "adopt", "ready", () =>
-            driver.adopt(this.ctx, this.view(row, target), observed),
+          return this.act(
+            this.mark(row, "creating"),
+            "adopt",
+            "ready",
+            (r) => driver.adopt(this.ctx, view(r), observed),
+            { type: "resource.adopted", message: `${row.key}: adopted existing ${row.externalName}` },
           );
         }
-        return this.act(row, "create", "ready", async () => ({
+        return this.act(this.mark(row, "creating"), "create", "ready", async () => ({
           state: "done",
           providerId: observed.providerId,
           outputs: observed.outputs,
@@ -293,21 +379,20 @@ class Pass {
       }
       case "ready":
         if (row.specHash === hash && kind !== "heal") return null;
-        row = await this.mark(row, "updating", {
-          spec: want.spec,
-          specHash: hash,
-          dependsOn: want.dependsOn,
-        });
-        return this.act(row, "update", "ready", () => driver.update(this.ctx, this.view(row, target)));
+        return this.act(this.mark(row, "updating", fresh), "update", "ready", (r) =>
+          driver.update(this.ctx, view(r)),
+        );
       case "updating":
-        return this.act(row, "update", "ready", () => driver.update(this.ctx, this.view(row, target)));
+        return this.act(this.mark(row, "updating"), "update", "ready", (r) =>
+          driver.update(this.ctx, view(r)),
+        );
       case "suspending":
       case "suspended":
       case "resuming": {
         const resume = driver.resume?.bind(driver);
-        if (!resume) return this.act(row, "resume", "ready", async () => ({ state: "done" }));
-        if (row.status !== "resuming") row = await this.mark(row, "resuming");
-        return this.act(row, "resume", "ready", () => resume(this.ctx, this.view(row, target)));
+        if (!resume)
+          return this.act(this.mark(row, "resuming"), "resume", "ready", async () => ({ state: "done" }));
+        return this.act(this.mark(row, "resuming"), "resume", "ready", (r) => resume(this.ctx, view(r)));
       }
       default:
         return assertNeverStatus(row.status);
@@ -319,59 +404,56 @@ class Pass {
     const driver = this.driver(row.kind);
     const suspend = driver.suspend?.bind(driver);
     if (!suspend || row.status === "suspended" || row.status === "pending") return null;
-    if (row.status !== "suspending") row = await this.mark(row, "suspending");
-    return this.act(row, "suspend", "suspended", () => suspend(this.ctx, this.view(row)));
+    return this.act(this.mark(row, "suspending"), "suspend", "suspended", (r) =>
+      suspend(this.ctx, this.view(r)),
+    );
   }
 
   async remove(row: Resource): Promise<PassOutcome | null> {
     this.checkAbort();
     if (row.status === "pending") {
       // Never sent to the platform: nothing to delete.
-      await this.mark(row, "deleted");
+      await this.write((q) => updateResource(q, row.id, { status: "deleted" }));
       return null;
     }
     const driver = this.driver(row.kind);
-    if (row.status !== "deleting") row = await this.mark(row, "deleting");
-    const current = row;
-    return this.act(current, "delete", "deleted", () => driver.delete(this.ctx, this.view(current)));
-  }
-
-  private async mark(row: Resource, status: ResourceStatus, change: Partial<ResourceChange> = {}) {
-    return fenced(this.deps.db, this.lease, (q) => updateResource(q, row.id, { ...change, status }));
-  }
-
-  private async event(type: string, message: string, row: Resource, data: Record<string, unknown> = {}) {
-    await fenced(this.deps.db, this.lease, (q) =>
-      appendEvent(q, {
-        organizationId: this.tenant.organizationId,
-        tenantId: this.tenant.id,
-        operationId: this.op.id,
-        type,
-        message,
-        data: { resource: row.key, ...data },
-      }),
+    return this.act(this.mark(row, "deleting"), "delete", "deleted", (r) =>
+      driver.delete(this.ctx, this.view(r)),
     );
+  }
+
+  /** A change of a resource's status (and spec) made with the step that follows it. */
+  private mark(row: Resource, status: ResourceStatus, change: Partial<ResourceChange> = {}) {
+    return (q: Queryable) =>
+      row.status === status && Object.keys(change).length === 0
+        ? Promise.resolve(row)
+        : updateResource(q, row.id, { ...change, status });
   }
 
   /**
-   * Performs one provider action as a recorded step: the step is opened before the call
-   * and closed with the result right after, in fenced transactions.
+   * Performs one provider action as a recorded step. `prepare` (recording or marking the
+   * resource) and the opening of the step are written before the call, in one fenced
+   * transaction; the result is written right after it, in another.
    */
   private async act(
-    row: Resource,
+    prepare: (q: Queryable) => Promise<Resource>,
     action: string,
     doneStatus: ResourceStatus,
-    call: () => Promise<ActionResult>,
+    call: (row: Resource) => Promise<ActionResult>,
+    event?: { type: string; message: string },
   ): Promise<PassOutcome | null> {
-    const stepId = await fenced(this.deps.db, this.lease, (q) =>
-      startStep(q, this.op.id, { name: `${action} ${row.key}`, resourceKey: row.key, action }),
-    );
+    const { row, stepId } = await this.write(async (q) => {
+      const r = await prepare(q);
+      const id = await startStep(q, this.op.id, { name: `${action} ${r.key}`, resourceKey: r.key, action });
+      if (event) await this.appendEvent(q, event.type, event.message, { resource: r.key });
+      return { row: r, stepId: id };
+    });
     let result: ActionResult;
     try {
-      result = await call();
+      result = await call(row);
     } catch (err) {
       // Record the failed attempt on the step (best effort: the lease may be gone).
-      await fenced(this.deps.db, this.lease, (q) =>
+      await this.write((q) =>
         endStep(q, stepId, {
           status: "failed",
           errorMessage: err instanceof Error ? err.message : String(err),
@@ -380,7 +462,7 @@ class Pass {
       throw err;
     }
     if (result.state === "pending") {
-      await fenced(this.deps.db, this.lease, async (q) => {
+      await this.write(async (q) => {
         if (result.providerId && result.providerId !== row.providerId) {
           await updateResource(q, row.id, { status: row.status, providerId: result.providerId });
         }
@@ -392,7 +474,7 @@ class Pass {
         reason: `${row.key}: ${result.detail ?? `waiting for ${action}`}`,
       };
     }
-    await fenced(this.deps.db, this.lease, async (q) => {
+    this.pending.push(async (q) => {
       const change: ResourceChange = { status: doneStatus };
       if (result.providerId !== undefined) change.providerId = result.providerId;
       if (result.outputs !== undefined) change.outputs = result.outputs;
@@ -401,16 +483,24 @@ class Pass {
       }
       await updateResource(q, row.id, change);
       await endStep(q, stepId, { status: "succeeded", detail: result.detail ?? null });
-      await appendEvent(q, {
-        organizationId: this.tenant.organizationId,
-        tenantId: this.tenant.id,
-        operationId: this.op.id,
-        type: `resource.${doneStatus}`,
-        message: `${row.key} (${row.externalName}) ${doneStatus}`,
-        data: { resource: row.key, action, providerId: result.providerId ?? row.providerId },
+      await this.appendEvent(q, `resource.${doneStatus}`, `${row.key} (${row.externalName}) ${doneStatus}`, {
+        resource: row.key,
+        action,
+        providerId: result.providerId ?? row.providerId,
       });
     });
     return null;
+  }
+
+  private appendEvent(q: Queryable, type: string, message: string, data: Record<string, unknown>) {
+    return appendEvent(q, {
+      organizationId: this.tenant.organizationId,
+      tenantId: this.tenant.id,
+      operationId: this.op.id,
+      type,
+      message,
+      data,
+    });
   }
 }
 

@@ -137,8 +137,11 @@ export class Worker {
     while (this.#running) {
       const free = this.#opts.concurrency - this.#inflight.size;
       let claimed: Operation[] = [];
+      // Reset on every turn, also when no slot is free: a wake-up that arrives while the
+      // worker is full must lead to a sleep, not to a `continue` below without an await,
+      // which would spin forever and starve the work in flight.
+      this.#woken = false;
       if (free > 0) {
-        this.#woken = false;
         try {
           claimed = await claimOperations(this.#deps.db, this.id, free, this.#opts.leaseSeconds);
         } catch (err) {

@@ -1,3 +1,734 @@
-import type { Command } from "commander";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { isTransitional, TENANT_STATUSES, type TenantStatus } from "../../domain/lifecycle.js";
+import { adminKeyPath } from "../../services/bootstrap.js";
+import {
+  ApiClient,
+  ApiError,
+  type BlueprintRef,
+  ConnectionError,
+  type Operation,
+  type Tenant,
+  type TenantEvent,
+  type TenantStatus as TenantStatusView,
+  type TenantWithOperation,
+} from "../api-client.js";
+import {
+  formatDuration,
+  formatMap,
+  formatTime,
+  formatValue,
+  keyValues,
+  OUTPUT_FORMATS,
+  type OutputFormat,
+  printJson,
+  printLines,
+  table,
+} from "../output.js";
 
-export function registerTenantCommands(_program: Command): void {}
+/** An error of the CLI itself (bad input, no key); printed as `error: <message>` plus hints. */
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly hints: string[] = [],
+  ) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Connection
+
+interface ConnectionOptions {
+  url?: string;
+  apiKey?: string;
+}
+
+interface Connection {
+  client: ApiClient;
+  /** Where the API key came from, for error hints. */
+  keySource: string;
+}
+
+const env = (name: string): string | undefined => {
+  const v = process.env[name]?.trim();
+  return v ? v : undefined;
+};
+
+function resolveUrl(options: ConnectionOptions): string {
+  const raw = options.url ?? env("TENANTRY_URL") ?? `http://localhost:${env("PORT") ?? "8080"}`;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error();
+  } catch {
+    throw new CliError(`"${raw}" is not an http(s) URL`, [
+      "set --url or TENANTRY_URL to e.g. http://localhost:8080",
+    ]);
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+function resolveApiKey(options: ConnectionOptions): { key: string; source: string } {
+  if (options.apiKey?.trim()) return { key: options.apiKey.trim(), source: "--api-key" };
+  const fromEnv = env("TENANTRY_API_KEY");
+  if (fromEnv) return { key: fromEnv, source: "TENANTRY_API_KEY" };
+  // The same default as the server's configuration (TENANTRY_DATA_DIR, else ./.tenantry).
+  const file = adminKeyPath(path.resolve(env("TENANTRY_DATA_DIR") ?? "./.tenantry"));
+  let key: string;
+  try {
+    key = readFileSync(file, "utf8").trim();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(
+      `no API key: TENANTRY_API_KEY is not set and the admin key file ${file} ${
+        code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? (err as Error).message})`
+      }`,
+      [
+        "set TENANTRY_API_KEY (or pass --api-key) to an API key of the server",
+        "or set TENANTRY_DATA_DIR to the server's data directory, where it writes admin-api-key on first start",
+      ],
+    );
+  }
+  if (!key) throw new CliError(`no API key: the admin key file ${file} is empty`, ["set TENANTRY_API_KEY"]);
+  return { key, source: file };
+}
+
+function connect(options: ConnectionOptions): Connection {
+  const baseUrl = resolveUrl(options);
+  const { key, source } = resolveApiKey(options);
+  return { client: new ApiClient({ baseUrl, apiKey: key }), keySource: source };
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors
+
+function report(err: unknown, keySource: string | undefined): void {
+  const lines: string[] = [];
+  if (err instanceof ApiError) {
+    lines.push(`error: ${err.detail} (${err.code})`);
+    for (const e of err.errors) {
+      const where =
+        e.line !== undefined
+          ? ` (line ${e.line}${e.column !== undefined ? `, column ${e.column}` : ""})`
+          : "";
+      lines.push(`  ${e.pointer || "/"}${where}: ${e.message}`);
+    }
+    if (typeof err.body["suggestion"] === "string")
+      lines.push(`  suggestion: use --slug ${err.body["suggestion"]}`);
+    if (err.code === "UNAUTHENTICATED" && keySource) lines.push(`  the API key came from ${keySource}`);
+  } else if (err instanceof ConnectionError) {
+    lines.push(`error: cannot reach Tenantry at ${err.url} (${err.reason})`);
+    if (err.causeCode === "ECONNREFUSED") {
+      lines.push("  is the server running? start it with `npm start` (or `tenantry serve`),");
+      lines.push("  or point the CLI at it with --url or TENANTRY_URL");
+    } else if (err.causeCode === "ENOTFOUND" || err.causeCode === "EAI_AGAIN") {
+      lines.push("  check the host name in --url or TENANTRY_URL");
+    }
+  } else if (err instanceof CliError) {
+    lines.push(`error: ${err.message}`);
+    for (const hint of err.hints) lines.push(`  ${hint}`);
+  } else {
+    lines.push(`error: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  process.stderr.write(`${lines.join("\n")}\n`);
+}
+
+/** Runs a command body: errors are reported on stderr and make the exit code 1. */
+async function run(options: ConnectionOptions, body: (conn: Connection) => Promise<boolean | undefined>) {
+  let keySource: string | undefined;
+  try {
+    const conn = connect(options);
+    keySource = conn.keySource;
+    const ok = await body(conn);
+    if (ok === false) process.exitCode = 1;
+  } catch (err) {
+    report(err, keySource);
+    process.exitCode = 1;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Option parsing
+
+function keyValue(raw: string): [string, string] {
+  const eq = raw.indexOf("=");
+  if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${raw}"`);
+  return [raw.slice(0, eq), raw.slice(eq + 1)];
+}
+
+/** `--param` values: numbers, booleans, null and JSON objects/arrays/strings are parsed; the rest stays a string. */
+export function parseParamValue(raw: string): unknown {
+  const s = raw.trim();
+  if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(s)) return Number(s);
+  if (s === "true") return true;
+  if (s === "false") return false;
+  if (s === "null") return null;
+  if (/^[[{"]/.test(s)) {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      return raw;
+    }
+  }
+  return raw;
+}
+
+const collectMap =
+  (convert: (v: string) => unknown) =>
+  (raw: string, previous: Record<string, unknown> | undefined): Record<string, unknown> => {
+    const [k, v] = keyValue(raw);
+    return { ...previous, [k]: convert(v) };
+  };
+
+const collectList = (raw: string, previous: string[] | undefined): string[] => {
+  keyValue(raw);
+  return [...(previous ?? []), raw];
+};
+
+function positiveInt(max: number) {
+  return (raw: string): number => {
+    if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
+      throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
+    }
+    return Number(raw);
+  };
+}
+
+function positiveNumber(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number of seconds above 0");
+  return n;
+}
+
+/** `--blueprint`: an existing file (or a .yaml/.yml path) is sent inline; anything else is a stored name. */
+function blueprintRef(arg: string): BlueprintRef {
+  const looksLikeFile = /\.ya?ml$/i.test(arg);
+  const isFile = existsSync(arg) && statSync(arg).isFile();
+  if (!isFile && !looksLikeFile) return arg;
+  if (!isFile) throw new CliError(`blueprint file ${path.resolve(arg)} does not exist`);
+  const source = readFileSync(arg, "utf8");
+  if (!source.trim()) throw new CliError(`blueprint file ${path.resolve(arg)} is empty`);
+  return { source };
+}
+
+function withConnection(cmd: Command): Command {
+  return cmd
+    .option("--url <url>", "Tenantry API URL (env TENANTRY_URL; default http://localhost:$PORT or 8080)")
+    .option("--api-key <key>", "API key (env TENANTRY_API_KEY; default: the local admin key file)");
+}
+
+function withOutput(cmd: Command): Command {
+  return cmd.addOption(
+    new Option("-o, --output <format>", "output format").choices(OUTPUT_FORMATS as string[]).default("text"),
+  );
+}
+
+function withWait(cmd: Command): Command {
+  return cmd
+    .option("--wait", "wait until the tenant settles, printing progress on stderr")
+    .option("--timeout <seconds>", "give up waiting after this long (with --wait)", positiveNumber, 600);
+}
+
+interface OutputOptions extends ConnectionOptions {
+  output: OutputFormat;
+}
+
+interface WaitOptions extends OutputOptions {
+  wait?: boolean;
+  timeout: number;
+}
+
+// ---------------------------------------------------------------------------------------
+// Waiting
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const isKnownStatus = (s: string): s is TenantStatus => (TENANT_STATUSES as readonly string[]).includes(s);
+
+/** The status the tenant reaches when an operation of this kind of work succeeds. */
+function goalOf(kind: string): string {
+  switch (kind) {
+    case "suspend":
+      return "suspended";
+    case "destroy":
+      return "destroyed";
+    default:
+      return "active";
+  }
+}
+
+/** Progress on stderr: one line per change, or (on a terminal) a live line with a ticking clock. */
+class Progress {
+  private readonly tty = Boolean(process.stderr.isTTY);
+  private lastKey: string | undefined;
+  private open = false;
+
+  update(elapsedMs: number, s: TenantStatusView): void {
+    const op = s.operation;
+    let activity = "";
+    if (op) activity = `${op.step ?? op.kind}${op.status === "queued" ? " (queued)" : ""}`;
+    const key = `${s.status}\n${activity}`;
+    const line =
+      `[${(elapsedMs / 1000).toFixed(1).padStart(4)}s] ${s.status.padEnd(13)} ${activity}`.trimEnd();
+    const changed = key !== this.lastKey;
+    this.lastKey = key;
+    if (this.tty) {
+      if (changed && this.open) process.stderr.write("\n");
+      process.stderr.write(`\r\x1b[2K${line}`);
+      this.open = true;
+    } else if (changed) {
+      process.stderr.write(`${line}\n`);
+    }
+  }
+
+  end(): void {
+    if (this.tty && this.open) process.stderr.write("\n");
+    this.open = false;
+  }
+}
+
+interface WaitResult {
+  ok: boolean;
+  tenant: Tenant;
+  elapsedMs: number;
+  /** Why waiting ended without reaching the goal. */
+  problem?: string;
+}
+
+/** Polls the tenant's status until it is `goal`, failed, settled elsewhere, or the deadline passes. */
+async function waitForTenant(
+  client: ApiClient,
+  id: string,
+  goal: string,
+  timeoutSeconds: number,
+): Promise<WaitResult> {
+  const started = Date.now();
+  const deadline = started + timeoutSeconds * 1000;
+  const progress = new Progress();
+  let problem: string | undefined;
+  try {
+    for (;;) {
+      const s = await client.tenantStatus(id);
+      progress.update(Date.now() - started, s);
+      if (s.status === goal) break;
+      if (s.status === "failed") {
+        problem = `the tenant failed: ${s.error_message ?? "no error message"}`;
+        break;
+      }
+      if (isKnownStatus(s.status) && !isTransitional(s.status)) {
+        problem = `the tenant settled as ${s.status}, not ${goal}${s.error_message ? `: ${s.error_message}` : ""}`;
+        break;
+      }
+      if (Date.now() >= deadline) {
+        problem = `timed out after ${timeoutSeconds}s waiting for the tenant to become ${goal} (it is ${s.status})`;
+        break;
+      }
+      await sleep(Math.min(250, Math.max(0, deadline - Date.now())));
+    }
+  } finally {
+    progress.end();
+  }
+  const tenant = await client.getTenant(id);
+  return { ok: problem === undefined, tenant, elapsedMs: Date.now() - started, problem };
+}
+
+/** After a mutation: print the result, or wait for the tenant to settle and print that. */
+async function finish(
+  client: ApiClient,
+  result: TenantWithOperation,
+  options: WaitOptions,
+  printStarted: () => void,
+): Promise<boolean> {
+  if (!options.wait) {
+    if (options.output === "json") printJson(result);
+    else printStarted();
+    return true;
+  }
+  if (options.output !== "json") printStarted();
+  const goal = goalOf(result.operation.effective_kind);
+  const waited = await waitForTenant(client, result.tenant.id, goal, options.timeout);
+  const t = waited.tenant;
+  if (options.output === "json") printJson(t);
+  if (waited.ok) {
+    if (options.output !== "json") {
+      printLines([`tenant ${t.slug} is ${t.status} (${formatDuration(waited.elapsedMs)})`]);
+    }
+    return true;
+  }
+  const lines = [`error: ${waited.problem}`];
+  if (t.failed_operation_id) {
+    lines.push(`  see: tenantry operations get ${t.failed_operation_id}`);
+    if (t.status === "failed") lines.push(`  try again: tenantry tenants retry ${t.slug} --wait`);
+  }
+  process.stderr.write(`${lines.join("\n")}\n`);
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------
+// Human output
+
+function tenantSummary(t: Tenant, operation?: Operation): string[] {
+  return keyValues([
+    ["ID", t.id],
+    ["Name", t.name],
+    ["Slug", t.slug],
+    ["Status", t.status],
+    ["Operation", operation ? `${operation.id} (${operation.kind}, ${operation.status})` : undefined],
+  ]);
+}
+
+function resourceLines(
+  resources: {
+    key: string;
+    kind?: string;
+    name?: string;
+    provider?: string;
+    id: string | null;
+    status?: string;
+  }[],
+  outputs: (key: string) => Record<string, unknown>,
+): string[] {
+  if (resources.length === 0) return ["Resources:  none"];
+  const lines = ["Resources:"];
+  const hasDetail = resources.some((r) => r.kind !== undefined);
+  const headers = hasDetail
+    ? ["KEY", "KIND", "NAME", "PROVIDER", "PROVIDER ID", "STATUS"]
+    : ["KEY", "PROVIDER ID"];
+  const rows = resources.map((r) =>
+    hasDetail
+      ? [r.key, r.kind ?? "-", r.name ?? "-", r.provider ?? "-", r.id ?? "-", r.status ?? "-"]
+      : [r.key, r.id ?? "-"],
+  );
+  lines.push(...table(headers, rows, "  "));
+  const withOutputs = resources.filter((r) => Object.keys(outputs(r.key)).length > 0);
+  if (withOutputs.length > 0) {
+    lines.push("Outputs:");
+    for (const r of withOutputs) {
+      lines.push(`  ${r.key}`);
+      lines.push(
+        ...keyValues(
+          Object.entries(outputs(r.key)).map(([k, v]) => [k, formatValue(v)]),
+          "    ",
+        ),
+      );
+    }
+  }
+  return lines;
+}
+
+function tenantDetails(t: Tenant): string[] {
+  const resources = t.resources ?? [];
+  return [
+    ...keyValues([
+      ["ID", t.id],
+      ["Name", t.name],
+      ["Slug", t.slug],
+      ["Status", t.status],
+      ["Desired state", t.desired_state],
+      ["Target", t.target],
+      ["Blueprint", `${t.blueprint.name}@${t.blueprint.version}`],
+      ["Params", formatMap(t.params)],
+      ["Labels", formatMap(t.labels)],
+      ["Error", t.error_message ?? undefined],
+      ["Failed operation", t.failed_operation_id ?? undefined],
+      ["Generation", `${t.observed_generation}/${t.generation} observed`],
+      ["Created", formatTime(t.created_at)],
+      ["Updated", formatTime(t.updated_at)],
+      ["Destroyed", t.destroyed_at ? formatTime(t.destroyed_at) : undefined],
+    ]),
+    ...resourceLines(
+      resources.map((r) => ({ ...r, id: r.provider_id })),
+      (key) => resources.find((r) => r.key === key)?.outputs ?? {},
+    ),
+  ];
+}
+
+function statusDetails(s: TenantStatusView): string[] {
+  const op = s.operation;
+  return [
+    ...keyValues([
+      ["ID", s.id],
+      ["Slug", s.slug],
+      ["Status", s.status],
+      ["Site URL", s.site_url ?? undefined],
+      ["Operation", op ? `${op.id} (${op.kind}, ${op.status}${op.step ? `: ${op.step}` : ""})` : undefined],
+      ["Error", s.error_message ?? undefined],
+      ["Updated", formatTime(s.updated_at)],
+    ]),
+    ...resourceLines(
+      Object.entries(s.resource_ids).map(([key, id]) => ({ key, id })),
+      (key) => s.outputs[key] ?? {},
+    ),
+  ];
+}
+
+function operationDetails(o: Operation): string[] {
+  const lines = keyValues([
+    ["ID", o.id],
+    ["Tenant", o.tenant_id],
+    ["Kind", o.kind === o.effective_kind ? o.kind : `${o.kind} (of ${o.effective_kind})`],
+    ["Retry of", o.retry_of ?? undefined],
+    ["Status", o.status],
+    ["Attempts", `${o.attempt} failed of ${o.max_attempts}`],
+    ["Next run", o.next_run_at ? formatTime(o.next_run_at) : undefined],
+    ["Error", o.error ? `${o.error.message} (${o.error.code})` : undefined],
+    ["Created", formatTime(o.created_at)],
+    ["Started", formatTime(o.started_at)],
+    ["Finished", formatTime(o.finished_at)],
+    ["Duration", formatDuration(o.duration_ms)],
+  ]);
+  if (o.steps.length === 0) return [...lines, "Steps:     none"];
+  lines.push("Steps:");
+  lines.push(
+    ...table(
+      ["SEQ", "NAME", "STATUS", "ATTEMPTS", "DURATION", "DETAIL"],
+      o.steps.map((s) => [
+        String(s.seq),
+        s.name,
+        s.status,
+        String(s.attempts),
+        formatDuration(s.duration_ms),
+        s.error_message ?? s.detail ?? "",
+      ]),
+      "  ",
+    ),
+  );
+  return lines;
+}
+
+const eventLine = (e: TenantEvent) => `${formatTime(e.created_at)}  ${e.type.padEnd(22)}  ${e.message}`;
+
+// ---------------------------------------------------------------------------------------
+// Commands
+
+interface CreateOptions extends WaitOptions {
+  blueprint: string;
+  slug?: string;
+  target?: string;
+  param?: Record<string, unknown>;
+  secret?: Record<string, string>;
+  label?: Record<string, string>;
+  idempotencyKey?: string;
+}
+
+interface ListOptions extends OutputOptions {
+  status?: string;
+  label?: string[];
+  q?: string;
+  limit?: number;
+  all?: boolean;
+}
+
+interface EventsOptions extends OutputOptions {
+  follow?: boolean;
+}
+
+export function registerTenantCommands(program: Command): void {
+  const tenants = program.command("tenants").description("create tenants and run their lifecycle");
+
+  withWait(
+    withOutput(
+      withConnection(
+        tenants
+          .command("create")
+          .description("create a tenant from a blueprint")
+          .argument("<name>", 'display name, e.g. "Acme Corp"')
+          .requiredOption(
+            "--blueprint <ref>",
+            "a stored blueprint NAME[@VERSION], or a path to a blueprint YAML file",
+          )
+          .option("--slug <slug>", "DNS label, unique per organization (default: derived from the name)")
+          .option("--target <target>", "provider to create the resources with (default: local)")
+          .option(
+            "--param <key=value>",
+            "blueprint parameter (repeatable; numbers and true/false are parsed)",
+            collectMap(parseParamValue),
+          )
+          .option("--secret <key=value>", "write-only secret value (repeatable)", collectMap(String))
+          .option("--label <key=value>", "label (repeatable)", collectMap(String))
+          .option("--idempotency-key <key>", "makes retrying this command safe"),
+      ),
+    ),
+  ).action(async (name: string, options: CreateOptions) =>
+    run(options, async ({ client }) => {
+      const input = {
+        name,
+        blueprint: blueprintRef(options.blueprint),
+        slug: options.slug,
+        target: options.target,
+        params: options.param,
+        secrets: options.secret,
+        labels: options.label,
+      };
+      const result = await client.createTenant(input, { idempotencyKey: options.idempotencyKey });
+      return finish(client, result, options, () =>
+        printLines([
+          `created tenant ${result.tenant.slug}`,
+          ...tenantSummary(result.tenant, result.operation),
+        ]),
+      );
+    }),
+  );
+
+  withOutput(
+    withConnection(
+      tenants
+        .command("list")
+        .description("list tenants, oldest first")
+        .option("--status <statuses>", `comma-separated statuses (${TENANT_STATUSES.join(", ")})`)
+        .option("--label <key=value>", "only tenants with this label (repeatable)", collectList)
+        .option("-q, --query <text>", "substring of the name or slug")
+        .option("--limit <n>", "tenants per page (1-200; default 50)", positiveInt(200))
+        .option("--all", "follow pages to list every matching tenant"),
+    ),
+  ).action(async (options: ListOptions & { query?: string }) =>
+    run(options, async ({ client }) => {
+      const query = { status: options.status, labels: options.label, q: options.query };
+      let rows: Tenant[];
+      let more = false;
+      if (options.all) {
+        rows = await client.listAllTenants({ ...query, limit: options.limit ?? 200 });
+      } else {
+        const page = await client.listTenants({ ...query, limit: options.limit });
+        rows = page.data;
+        more = page.next_cursor !== null;
+      }
+      if (options.output === "json") printJson(rows);
+      else if (rows.length === 0) process.stderr.write("no tenants found\n");
+      else {
+        printLines(
+          table(
+            ["SLUG", "NAME", "STATUS", "TARGET", "BLUEPRINT", "CREATED"],
+            rows.map((t) => [
+              t.slug,
+              t.name,
+              t.status,
+              t.target,
+              `${t.blueprint.name}@${t.blueprint.version}`,
+              formatTime(t.created_at),
+            ]),
+          ),
+        );
+      }
+      if (more) process.stderr.write("more tenants match: use --all to list them all\n");
+      return true;
+    }),
+  );
+
+  withOutput(
+    withConnection(
+      tenants
+        .command("get")
+        .description("show a tenant with its resources and their outputs")
+        .argument("<tenant>", "id or slug"),
+    ),
+  ).action(async (ref: string, options: OutputOptions) =>
+    run(options, async ({ client }) => {
+      const t = await client.getTenant(ref);
+      if (options.output === "json") printJson(t);
+      else printLines(tenantDetails(t));
+      return true;
+    }),
+  );
+
+  withOutput(
+    withConnection(
+      tenants
+        .command("status")
+        .description("compact status: status, current operation step, resource ids and outputs")
+        .argument("<tenant>", "id or slug"),
+    ),
+  ).action(async (ref: string, options: OutputOptions) =>
+    run(options, async ({ client }) => {
+      const s = await client.tenantStatus(ref);
+      if (options.output === "json") printJson(s);
+      else printLines(statusDetails(s));
+      return true;
+    }),
+  );
+
+  const actions = [
+    { name: "suspend", description: "suspend an active tenant" },
+    { name: "resume", description: "resume a suspended tenant" },
+    { name: "retry", description: "re-run the failed operation of a failed tenant from where it stopped" },
+    { name: "delete", description: "destroy every resource of a tenant (the record stays as destroyed)" },
+  ] as const;
+  for (const action of actions) {
+    withWait(
+      withOutput(
+        withConnection(
+          tenants.command(action.name).description(action.description).argument("<tenant>", "id or slug"),
+        ),
+      ),
+    ).action(async (ref: string, options: WaitOptions) =>
+      run(options, async ({ client }) => {
+        const result =
+          action.name === "delete"
+            ? await client.deleteTenant(ref)
+            : await client.tenantAction(ref, action.name);
+        return finish(client, result, options, () =>
+          printLines([
+            `tenant ${result.tenant.slug}: ${result.tenant.status} (operation ${result.operation.id})`,
+          ]),
+        );
+      }),
+    );
+  }
+
+  withOutput(
+    withConnection(
+      tenants
+        .command("events")
+        .description("the tenant's timeline, oldest first (-o json with --follow: one JSON object per line)")
+        .argument("<tenant>", "id or slug")
+        .option("-f, --follow", "keep printing new events until interrupted (Ctrl-C)"),
+    ),
+  ).action(async (ref: string, options: EventsOptions) =>
+    run(options, async ({ client }) => {
+      const id = options.follow ? (await client.getTenant(ref)).id : ref;
+      let after: number | undefined;
+      const fetchNew = async (): Promise<TenantEvent[]> => {
+        const out: TenantEvent[] = [];
+        for (;;) {
+          const page = await client.tenantEvents(id, { after, limit: 1000 });
+          out.push(...page.data);
+          const last = page.data.at(-1);
+          if (last) after = last.id;
+          if (page.next_cursor === null || !last) return out;
+        }
+      };
+      const first = await fetchNew();
+      if (!options.follow) {
+        if (options.output === "json") printJson(first);
+        else printLines(first.map(eventLine));
+        return true;
+      }
+      const emit = (events: TenantEvent[]) =>
+        printLines(events.map((e) => (options.output === "json" ? JSON.stringify(e) : eventLine(e))));
+      emit(first);
+      for (;;) {
+        await sleep(500);
+        emit(await fetchNew());
+      }
+    }),
+  );
+
+  const operations = program.command("operations").description("units of lifecycle work");
+  withOutput(
+    withConnection(
+      operations
+        .command("get")
+        .description("an operation with its steps, attempts, timings and error")
+        .argument("<id>", "operation id"),
+    ),
+  ).action(async (id: string, options: OutputOptions) =>
+    run(options, async ({ client }) => {
+      const op = await client.getOperation(id);
+      if (options.output === "json") printJson(op);
+      else printLines(operationDetails(op));
+      return true;
+    }),
+  );
+}

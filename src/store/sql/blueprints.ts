@@ -14,9 +14,17 @@ export async function putBlueprintVersion(
   name: string,
   source: string,
 ): Promise<{ blueprint: Blueprint; created: boolean }> {
+  const digest = sha256(source);
+  // Fast path without a lock: the content is already the latest version (the common
+  // case for inline blueprints sent with every create).
+  const known = await q.query(
+    "select * from blueprints where organization_id = $1 and name = $2 order by version desc limit 1",
+    [organizationId, name],
+  );
+  if (known.rows[0] && known.rows[0].digest === digest)
+    return { blueprint: toBlueprint(known.rows[0]), created: false };
   // Serialise version numbering per blueprint name.
   await q.query("select pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))", [organizationId, name]);
-  const digest = sha256(source);
   const latest = await q.query(
     "select * from blueprints where organization_id = $1 and name = $2 order by version desc limit 1",
     [organizationId, name],

@@ -1,3 +1,4 @@
+import { escapeLiteral } from "pg";
 import type { OperationKind, WorkKind } from "../../domain/lifecycle.js";
 import type { Operation, OperationStep } from "../../domain/types.js";
 import { newId } from "../../lib/ids.js";
@@ -102,6 +103,13 @@ export async function renewLease(q: Queryable, lease: Lease, leaseSeconds: numbe
     [lease.operationId, lease.owner, lease.epoch, leaseSeconds],
   );
   return rowCount === 1;
+}
+
+/** {@link lockLease} as literal SQL, to send in one round trip with `begin`. */
+export function lockLeaseSql(lease: Lease): string {
+  if (!Number.isSafeInteger(lease.epoch)) throw new Error("bad lease epoch");
+  return `select 1 from operations where id = ${escapeLiteral(lease.operationId)} and lease_owner = ${escapeLiteral(lease.owner)}
+    and lease_epoch = ${lease.epoch} and status = 'running' and lease_expires_at > clock_timestamp() for update`;
 }
 
 /**

@@ -19,16 +19,28 @@ export interface NewResource {
   spec: Record<string, unknown>;
   specHash: string;
   dependsOn: string[];
+  status?: ResourceStatus;
 }
 
 /** Records a resource the tenant now wants; its platform name is fixed from here on. */
 export async function insertResource(q: Queryable, r: NewResource): Promise<Resource> {
   const { rows } = await q.query(
     `insert into resources (id, tenant_id, key, kind, provider, external_name, status, spec, spec_hash, depends_on)
-     values ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9)
+     values ($1, $2, $3, $4, $5, $6, $10, $7, $8, $9)
      on conflict (tenant_id, key) do update set updated_at = now()
      returning *`,
-    [newId(), r.tenantId, r.key, r.kind, r.provider, r.externalName, r.spec, r.specHash, r.dependsOn],
+    [
+      newId(),
+      r.tenantId,
+      r.key,
+      r.kind,
+      r.provider,
+      r.externalName,
+      r.spec,
+      r.specHash,
+      r.dependsOn,
+      r.status ?? "pending",
+    ],
   );
   return toResource(rows[0]);
 }

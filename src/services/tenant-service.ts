@@ -234,7 +234,11 @@ export class TenantService {
 }
 
 function refused(status: TenantStatus, action: string, reason: string): TenantryError {
-  return new TenantryError("TRANSITION_NOT_ALLOWED", `cannot ${action}: ${reason}`, {
-    extra: { tenant_status: status, action },
-  });
+  return new TenantryError(
+    "TRANSITION_NOT_ALLOWED",
+    reason.startsWith("cannot") ? reason : `cannot ${action}: ${reason}`,
+    {
+      extra: { tenant_status: status, action },
+    },
+  );
 }

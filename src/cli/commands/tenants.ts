@@ -202,7 +202,11 @@ function positiveNumber(raw: string): number {
   return n;
 }
 
-/** `--blueprint`: an existing file (or a .yaml/.yml path) is sent inline; anything else is a stored name. */
+/**
+ * `--blueprint`: an existing file (or a .yaml/.yml path) is sent inline, stored under
+ * the file's name (`starter.render.yaml` → `starter`, a new version when it changes);
+ * anything else is a stored blueprint's name.
+ */
 function blueprintRef(arg: string): BlueprintRef {
   const looksLikeFile = /\.ya?ml$/i.test(arg);
   const isFile = existsSync(arg) && statSync(arg).isFile();
@@ -210,7 +214,13 @@ function blueprintRef(arg: string): BlueprintRef {
   if (!isFile) throw new CliError(`blueprint file ${path.resolve(arg)} does not exist`);
   const source = readFileSync(arg, "utf8");
   if (!source.trim()) throw new CliError(`blueprint file ${path.resolve(arg)} is empty`);
-  return { source };
+  const name = path
+    .basename(arg)
+    .replace(/(\.render)?\.ya?ml$/i, "")
+    .replace(/[^a-zA-Z0-9._-]+/g, "-")
+    .replace(/^[^a-zA-Z0-9]+/, "")
+    .slice(0, 100);
+  return name ? { source, name } : { source };
 }
 
 function withConnection(cmd: Command): Command {

@@ -54,10 +54,13 @@ export async function migrate(db: {
   });
 }
 
+let latestVersion: Promise<number> | undefined;
+
 /** Whether every known migration has been applied (for `/ready`). */
 export async function migrationsCurrent(db: Queryable): Promise<boolean> {
-  const migrations = await loadMigrations();
-  const latest = migrations.at(-1)?.version ?? 0;
+  // The files do not change while the process runs: read them once.
+  latestVersion ??= loadMigrations().then((m) => m.at(-1)?.version ?? 0);
+  const latest = await latestVersion;
   try {
     const { rows } = await db.query<{ v: number | null }>("select max(version) as v from schema_migrations");
     return (rows[0]?.v ?? 0) >= latest;

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { startTenantry, type Tenantry } from "../../src/app.js";
 import { loadConfig } from "../../src/config/config.js";
 import type { ProviderRegistry } from "../../src/providers/provider.js";
@@ -19,7 +19,12 @@ export interface TestApp {
 
 /** Tenantry in-process on this test file's own database. */
 export async function startTestApp(
-  options: { env?: Record<string, string>; providers?: ProviderRegistry; workers?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    providers?: ProviderRegistry;
+    workers?: boolean;
+    logger?: Logger;
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-test-"));
@@ -38,7 +43,7 @@ export async function startTestApp(
   });
   const app = await startTenantry({
     config,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     providers: options.providers,
     workers: options.workers,
   });

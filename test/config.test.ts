@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config/config.js";
+
+describe("configuration", () => {
+  it("has the documented defaults", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8080,
+      host: "0.0.0.0",
+      databaseUrl: undefined,
+      baseDomain: "localhost",
+      allowedOrigins: [],
+      logLevel: "info",
+      workerConcurrency: 8,
+      leaseSeconds: 15,
+      retryBaseMs: 1000,
+      retryMaxMs: 60000,
+      retryMaxAttempts: 5,
+      adminApiKey: undefined,
+      encryptionKey: undefined,
+    });
+    expect(c.dataDir).toMatch(/\.tenantry$/);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it("reads every variable", () => {
+    const c = loadConfig({
+      PORT: "9000",
+      HOST: "127.0.0.1",
+      DATABASE_URL: "postgres://u@db:5432/t",
+      TENANTRY_DATA_DIR: "/tmp/x",
+      BASE_DOMAIN: "Tenants.Example.com",
+      ALLOWED_ORIGINS: "https://app.example.com, http://localhost:3000",
+      LOG_LEVEL: "debug",
+      TENANTRY_WORKER_CONCURRENCY: "0",
+      TENANTRY_LEASE_SECONDS: "2",
+      TENANTRY_RETRY_BASE_MS: "10",
+      TENANTRY_RETRY_MAX_MS: "100",
+      TENANTRY_RETRY_MAX_ATTEMPTS: "3",
+      TENANTRY_ADMIN_API_KEY: "k".repeat(30),
+      TENANTRY_ENCRYPTION_KEY: "ab".repeat(32),
+      TENANTRY_LOCAL_POSTGRES_URL: "postgresql://x@y/z",
+    });
+    expect(c).toMatchObject({
+      port: 9000,
+      host: "127.0.0.1",
+      databaseUrl: "postgres://u@db:5432/t",
+      dataDir: "/tmp/x",
+      baseDomain: "tenants.example.com",
+      allowedOrigins: ["https://app.example.com", "http://localhost:3000"],
+      workerConcurrency: 0,
+      leaseSeconds: 2,
+      retryMaxAttempts: 3,
+      localPostgresUrl: "postgresql://x@y/z",
+    });
+    expect(c.encryptionKey?.length).toBe(32);
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ["PORT", "eighty", /whole number/],
+    ["PORT", "70000", /0 to 65535/],
+    ["DATABASE_URL", "mysql://x@y/z", /postgres/],
+    ["DATABASE_URL", "not a url", /URL/],
+    ["BASE_DOMAIN", "bad domain!", /domain/],
+    ["ALLOWED_ORIGINS", "app.example.com/path", /origins/],
+    ["LOG_LEVEL", "loud", /one of/],
+    ["TENANTRY_WORKER_CONCURRENCY", "-1", /whole number/],
+    ["TENANTRY_LEASE_SECONDS", "0", /1 to 3600/],
+    ["TENANTRY_RETRY_MAX_ATTEMPTS", "1.5", /whole number/],
+    ["TENANTRY_ADMIN_API_KEY", "short", /24 characters/],
+    ["TENANTRY_ENCRYPTION_KEY", "dG9vc2hvcnQ=", /32 bytes/],
+    ["TENANTRY_LOCAL_POSTGRES_URL", "http://x", /postgres/],
+  ];
+  for (const [name, value, message] of bad) {
+    it(`stops on a bad ${name} (${value}) naming the variable`, () => {
+      let error: unknown;
+      try {
+        loadConfig({ [name]: value });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).variable).toBe(name);
+      expect((error as Error).message).toMatch(new RegExp(`^${name}: `));
+      expect((error as Error).message).toMatch(message);
+    });
+  }
+
+  it("refuses a retry cap below the base", () => {
+    expect(() => loadConfig({ TENANTRY_RETRY_BASE_MS: "500", TENANTRY_RETRY_MAX_MS: "100" })).toThrow(
+      /TENANTRY_RETRY_MAX_MS/,
+    );
+  });
+});

@@ -80,12 +80,10 @@ export class TenantService {
       );
     }
 
-    const taken = await liveSlugsLike(q, orgId, slug);
-    if (taken.has(slug)) throw this.slugTaken(slug, taken);
-
     const id = newId();
-    try {
-      await insertTenant(q, {
+    const tenant = await insertTenant(
+      q,
+      {
         id,
         organizationId: orgId,
         name: input.name,
@@ -98,13 +96,11 @@ export class TenantService {
             ? this.deps.secrets.sealJson(input.secrets)
             : null,
         labels: input.labels ?? {},
-      });
-    } catch (err) {
-      // Two requests raced for the same slug; the unique index decided.
-      if ((err as { code?: string }).code === "23505")
-        throw this.slugTaken(slug, await liveSlugsLike(q, orgId, slug));
-      throw err;
-    }
+      },
+      blueprint,
+    );
+    // The unique index on live slugs decides, also between two requests racing for one slug.
+    if (!tenant) throw this.slugTaken(slug, await liveSlugsLike(q, orgId, slug));
     const operation = await insertOperation(q, {
       organizationId: orgId,
       tenantId: id,
@@ -122,8 +118,6 @@ export class TenantService {
       message: `created from blueprint ${blueprint.name}@${blueprint.version} on ${target}`,
       data: { blueprint: blueprint.name, version: blueprint.version, target },
     });
-    const tenant = await findTenant(q, orgId, id);
-    if (!tenant) throw new Error("tenant vanished after insert");
     return { tenant, operation };
   }
 

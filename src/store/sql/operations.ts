@@ -36,10 +36,13 @@ export interface NewOperation {
 }
 
 export async function insertOperation(q: Queryable, op: NewOperation): Promise<Operation> {
+  // The notification is delivered on commit: an idle worker wakes as soon as the request is durable.
   const { rows } = await q.query(
-    `insert into operations (id, organization_id, tenant_id, kind, effective_kind, retry_of, status, generation,
-       max_attempts, requested_by)
-     values ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9) returning *`,
+    `with o as (
+       insert into operations (id, organization_id, tenant_id, kind, effective_kind, retry_of, status, generation,
+         max_attempts, requested_by)
+       values ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9) returning *)
+     select o.*, pg_notify('${WORK_CHANNEL}', '') from o`,
     [
       newId(),
       op.organizationId,
@@ -52,8 +55,6 @@ export async function insertOperation(q: Queryable, op: NewOperation): Promise<O
       op.requestedBy ?? null,
     ],
   );
-  // Delivered on commit: an idle worker wakes as soon as the request is durable.
-  await q.query(`select pg_notify('${WORK_CHANNEL}', '')`);
   return toOperation(rows[0]);
 }
 

@@ -16,13 +16,23 @@ export interface NewTenant {
   labels: Record<string, string>;
 }
 
-export async function insertTenant(q: Queryable, t: NewTenant): Promise<void> {
-  await q.query(
+/** Inserts a queued tenant; `null` when a live tenant of the organization has the slug. */
+export async function insertTenant(
+  q: Queryable,
+  t: NewTenant,
+  blueprint: { name: string; version: number },
+): Promise<Tenant | null> {
+  const { rows } = await q.query(
     `insert into tenants (id, organization_id, name, slug, blueprint_id, target, params, secrets_enc, labels,
        desired_state, status)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', 'queued')`,
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', 'queued')
+     on conflict (organization_id, slug) where status <> 'destroyed' do nothing
+     returning *`,
     [t.id, t.organizationId, t.name, t.slug, t.blueprintId, t.target, t.params, t.secretsEnc, t.labels],
   );
+  return rows[0]
+    ? toTenant({ ...rows[0], blueprint_name: blueprint.name, blueprint_version: blueprint.version })
+    : null;
 }
 
 const FROM = "from tenants t join blueprints b on b.id = t.blueprint_id";

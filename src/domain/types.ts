@@ -72,7 +72,8 @@ export interface Operation {
   finishedAt: Date | null;
 }
 
-export type StepStatus = "running" | "waiting" | "succeeded" | "failed";
+/** `interrupted`: left open by a worker that died; a later pass went on without it. */
+export type StepStatus = "running" | "waiting" | "succeeded" | "failed" | "interrupted";
 
 export interface OperationStep {
   id: string;

@@ -20,5 +20,6 @@ export function backoffDelay(
   random: () => number = Math.random,
 ): number {
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random() * ceiling);
+  // floor(r·(c+1)) with r in [0, 1) covers every whole delay from 0 to c.
+  return Math.floor(random() * (ceiling + 1));
 }

@@ -191,31 +191,49 @@ export class Worker {
     } catch (err) {
       await this.#fail(op, lease, err, log, started);
     } finally {
-      clearInterval(keeper);
+      keeper.stop();
     }
   }
 
-  /** Renews the lease every third of its length; aborts the work when it is lost. */
-  #keepLease(lease: Lease, abort: AbortController, log: Logger): NodeJS.Timeout {
-    const every = (this.#opts.leaseSeconds * 1000) / 3;
-    let expiresAt = Date.now() + this.#opts.leaseSeconds * 1000;
+  /**
+   * Renews the lease every third of its length; aborts the work when it is lost, or
+   * when renewals keep failing and the lease is about to run out (so provider calls,
+   * which the fence cannot stop, end before another worker may take over).
+   */
+  #keepLease(lease: Lease, abort: AbortController, log: Logger): { stop(): void } {
+    const leaseMs = this.#opts.leaseSeconds * 1000;
+    let expiresAt = Date.now() + leaseMs;
+    let stopped = false;
     const timer = setInterval(() => {
+      const sentAt = Date.now();
       renewLease(this.#deps.db, lease, this.#opts.leaseSeconds)
         .then((held) => {
+          // A renewal that was in flight when the pass finished finds the operation
+          // no longer running: that is not a lost lease.
+          if (stopped) return;
           if (held) {
-            expiresAt = Date.now() + this.#opts.leaseSeconds * 1000;
+            expiresAt = sentAt + leaseMs;
           } else if (!abort.signal.aborted) {
             log.warn("lease lost; abandoning the operation to its new owner");
             abort.abort(new AbortedError("lease lost"));
           }
         })
         .catch((err) => {
+          if (stopped) return;
           log.warn({ err: (err as Error).message }, "could not renew lease");
-          if (Date.now() > expiresAt && !abort.signal.aborted) abort.abort(new AbortedError("lease expired"));
+          // Give up while a third of the lease is still left, not after it ran out.
+          if (Date.now() > expiresAt - leaseMs / 3 && !abort.signal.aborted) {
+            abort.abort(new AbortedError("lease about to expire: renewals keep failing"));
+          }
         });
-    }, every);
+    }, leaseMs / 3);
     timer.unref?.();
-    return timer;
+    return {
+      stop() {
+        stopped = true;
+        clearInterval(timer);
+      },
+    };
   }
 
   async #fail(op: Operation, lease: Lease, err: unknown, log: Logger, started: number): Promise<void> {
@@ -229,6 +247,15 @@ export class Worker {
           if (!this.#running) await releaseLease(this.#deps.db, lease);
           return;
         case "transient": {
+          if (failure.code === "DATABASE_TRANSIENT") {
+            // Tenantry's own database hiccuped (too many connections, a deadlock, a
+            // failover): not the tenant's fault, so it does not spend an attempt.
+            const delay = backoffDelay(this.#opts.retry, Math.max(1, op.attempt + 1));
+            await fenced(this.#deps.db, lease, (q) => requeueOperation(q, lease, delay));
+            this.#later(delay, () => this.#poke());
+            log.warn({ delayMs: delay, err: failure.message }, "database error; operation requeued");
+            return;
+          }
           const attempt = op.attempt + 1;
           if (attempt < op.maxAttempts) {
             const delay = backoffDelay(this.#opts.retry, attempt);

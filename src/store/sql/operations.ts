@@ -154,10 +154,15 @@ export async function finishOperation(
   operationId: string,
   outcome: { status: "succeeded" } | { status: "failed"; errorCode: string; errorMessage: string },
 ): Promise<void> {
+  // Steps still open belong to passes that died before closing them.
   await q.query(
-    `update operations set status = $2, finished_at = now(), updated_at = now(), lease_owner = null,
-       lease_expires_at = null, error_code = $3, error_message = $4
-     where id = $1`,
+    `with op as (
+       update operations set status = $2, finished_at = now(), updated_at = now(), lease_owner = null,
+         lease_expires_at = null, error_code = $3, error_message = $4
+       where id = $1 returning id)
+     update operation_steps set status = 'interrupted', finished_at = now(),
+       error_message = coalesce(error_message, 'interrupted: the worker running it stopped')
+     where operation_id = (select id from op) and status in ('running', 'waiting')`,
     [
       operationId,
       outcome.status,
@@ -216,26 +221,39 @@ export async function listSteps(q: Queryable, operationIds: string[]): Promise<O
   return rows.map(toStep);
 }
 
-/** Opens a step, or reopens the unfinished step of the same action on the same resource. */
+/**
+ * Opens a step, or reopens the unfinished step of the same action on the same resource.
+ * An unfinished step of another action on that resource was left by a pass that died
+ * (its create was followed by this adopt, say): it is closed as `interrupted`.
+ */
 export async function startStep(
   q: Queryable,
   operationId: string,
   step: { name: string; resourceKey: string | null; action: string },
 ): Promise<string> {
-  const reopened = await q.query<{ id: string }>(
-    `update operation_steps set status = 'running', attempts = attempts + 1, error_message = null
-     where operation_id = $1 and resource_key is not distinct from $2 and action = $3
-       and status in ('running', 'waiting')
-     returning id`,
-    [operationId, step.resourceKey, step.action],
+  const { rows } = await q.query<{ id: string }>(
+    `with closed as (
+       update operation_steps set status = 'interrupted', finished_at = now(),
+         error_message = 'interrupted: the worker running it stopped; a later pass went on with ' || $3
+       where operation_id = $1 and resource_key is not distinct from $2 and action <> $3
+         and status in ('running', 'waiting')
+       returning id
+     ), reopened as (
+       update operation_steps set status = 'running', attempts = attempts + 1, error_message = null
+       where operation_id = $1 and resource_key is not distinct from $2 and action = $3
+         and status in ('running', 'waiting')
+       returning id
+     ), inserted as (
+       insert into operation_steps (id, operation_id, seq, name, resource_key, action, status)
+       select $4, $1, (select coalesce(max(seq), 0) + 1 from operation_steps where operation_id = $1), $5, $2, $3, 'running'
+       where not exists (select 1 from reopened)
+       returning id
+     )
+     select id from reopened union all select id from inserted`,
+    [operationId, step.resourceKey, step.action, newId(), step.name],
   );
-  if (reopened.rows[0]) return reopened.rows[0].id;
-  const id = newId();
-  await q.query(
-    `insert into operation_steps (id, operation_id, seq, name, resource_key, action, status)
-     select $1, $2, coalesce(max(seq), 0) + 1, $3, $4, $5, 'running' from operation_steps where operation_id = $2`,
-    [id, operationId, step.name, step.resourceKey, step.action],
-  );
+  const id = rows[0]?.id;
+  if (!id) throw new Error("could not open a step");
   return id;
 }
 

@@ -114,7 +114,8 @@ create table operations (
 );
 -- One unfinished operation per tenant: the database enforces "one at a time".
 create unique index operations_one_open_per_tenant on operations (tenant_id) where status in ('queued', 'running');
-create index operations_ready on operations (run_at) where status in ('queued', 'running');
+-- The claim query walks unfinished operations by organization, oldest first.
+create index operations_ready on operations (organization_id, run_at, id) where status in ('queued', 'running');
 create index operations_tenant on operations (tenant_id, created_at);
 
 create table operation_steps (

@@ -500,7 +500,7 @@ describe("claiming", () => {
       ...testDb.db,
       query: ((text: string, values?: unknown[]) => {
         const result = query(text, values);
-        if (typeof text === "string" && text.includes("with ready as")) {
+        if (typeof text === "string" && text.includes("for update of o skip locked")) {
           result.then(
             () => claims++,
             () => {},

@@ -28,11 +28,11 @@ import {
 } from "../store/sql/operations.js";
 import {
   insertResource,
-  listResources,
   type ResourceChange,
+  recordActionResult,
   updateResource,
 } from "../store/sql/resources.js";
-import { getTenantById, updateTenantStatus } from "../store/sql/tenants.js";
+import { getTenantWithResources, updateTenantStatus } from "../store/sql/tenants.js";
 import { AbortedError } from "./failures.js";
 import { dependencyOrder } from "./order.js";
 
@@ -97,17 +97,18 @@ async function changeTenantStatus(
 ): Promise<Tenant> {
   const next = transition(tenant.status, event);
   if (!next.ok) throw new Error(`lifecycle: ${next.reason} (operation ${op.id})`);
-  const updated = await updateTenantStatus(q, tenant.id, { status: next.status, ...extra });
-  await appendEvent(q, {
-    organizationId: tenant.organizationId,
-    tenantId: tenant.id,
-    operationId: op.id,
-    type: "tenant.status_changed",
-    message: `${tenant.status} → ${next.status}`,
-    data: {
-      from: tenant.status,
-      to: next.status,
-      ...(extra.errorMessage ? { error: extra.errorMessage } : {}),
+  const updated = await updateTenantStatus(q, tenant.id, {
+    status: next.status,
+    ...extra,
+    event: {
+      operationId: op.id,
+      type: "tenant.status_changed",
+      message: `${tenant.status} → ${next.status}`,
+      data: {
+        from: tenant.status,
+        to: next.status,
+        ...(extra.errorMessage ? { error: extra.errorMessage } : {}),
+      },
     },
   });
   return updated;
@@ -126,8 +127,9 @@ export async function reconcilePass(
   signal: AbortSignal,
 ): Promise<PassOutcome> {
   const { db } = deps;
-  let tenant = await getTenantById(db, op.tenantId);
-  if (!tenant) throw new TenantryError("TENANT_NOT_FOUND", `tenant ${op.tenantId} no longer exists`);
+  const loaded = await getTenantWithResources(db, op.tenantId);
+  if (!loaded) throw new TenantryError("TENANT_NOT_FOUND", `tenant ${op.tenantId} no longer exists`);
+  let tenant = loaded.tenant;
   const log = deps.logger.child({
     tenant: tenant.slug,
     tenantId: tenant.id,
@@ -151,7 +153,7 @@ export async function reconcilePass(
     throw new TenantryError("UNKNOWN_TARGET", `no provider is configured for target "${tenant.target}"`);
   const kind = op.effectiveKind;
   const desired = kind === "destroy" ? [] : await desiredFor(db, tenant);
-  const recorded = new Map((await listResources(db, tenant.id)).map((r) => [r.key, r]));
+  const recorded = new Map(loaded.resources.map((r) => [r.key, r]));
   const ctx: ProviderContext = {
     tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name, organizationId: tenant.organizationId },
     signal,
@@ -481,12 +483,19 @@ class Pass {
       if (result.secretOutputs !== undefined) {
         change.secretOutputsEnc = this.deps.secrets.sealJson(result.secretOutputs);
       }
-      await updateResource(q, row.id, change);
-      await endStep(q, stepId, { status: "succeeded", detail: result.detail ?? null });
-      await this.appendEvent(q, `resource.${doneStatus}`, `${row.key} (${row.externalName}) ${doneStatus}`, {
-        resource: row.key,
-        action,
-        providerId: result.providerId ?? row.providerId,
+      await recordActionResult(q, {
+        resourceId: row.id,
+        change,
+        stepId,
+        detail: result.detail ?? null,
+        event: {
+          organizationId: this.tenant.organizationId,
+          tenantId: this.tenant.id,
+          operationId: this.op.id,
+          type: `resource.${doneStatus}`,
+          message: `${row.key} (${row.externalName}) ${doneStatus}`,
+          data: { resource: row.key, action, providerId: result.providerId ?? row.providerId },
+        },
       });
     });
     return null;

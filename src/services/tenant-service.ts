@@ -10,7 +10,6 @@ import { newId } from "../lib/ids.js";
 import type { ProviderRegistry } from "../providers/provider.js";
 import type { Queryable } from "../store/db.js";
 import { findBlueprint, putBlueprintVersion } from "../store/sql/blueprints.js";
-import { appendEvent } from "../store/sql/events.js";
 import { getOperationById, insertOperation } from "../store/sql/operations.js";
 import { findTenant, insertTenant, liveSlugsLike, updateTenantStatus } from "../store/sql/tenants.js";
 
@@ -109,14 +108,11 @@ export class TenantService {
       generation: 1,
       maxAttempts: this.deps.maxAttempts,
       requestedBy: principal.apiKeyId,
-    });
-    await appendEvent(q, {
-      organizationId: orgId,
-      tenantId: id,
-      operationId: operation.id,
-      type: "tenant.created",
-      message: `created from blueprint ${blueprint.name}@${blueprint.version} on ${target}`,
-      data: { blueprint: blueprint.name, version: blueprint.version, target },
+      event: {
+        type: "tenant.created",
+        message: `created from blueprint ${blueprint.name}@${blueprint.version} on ${target}`,
+        data: { blueprint: blueprint.name, version: blueprint.version, target },
+      },
     });
     return { tenant, operation };
   }
@@ -214,14 +210,11 @@ export class TenantService {
       generation: updated.generation,
       maxAttempts: this.deps.maxAttempts,
       requestedBy: principal.apiKeyId,
-    });
-    await appendEvent(q, {
-      organizationId: tenant.organizationId,
-      tenantId: tenant.id,
-      operationId: operation.id,
-      type: "tenant.status_changed",
-      message: `${tenant.status} → ${next.status} (${type} requested)`,
-      data: { from: tenant.status, to: next.status, request: type },
+      event: {
+        type: "tenant.status_changed",
+        message: `${tenant.status} → ${next.status} (${type} requested)`,
+        data: { from: tenant.status, to: next.status, request: type },
+      },
     });
     return { tenant: updated, operation };
   }

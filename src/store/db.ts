@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 
 /**
@@ -30,6 +31,7 @@ export function createDb(
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
+  pool.on("connect", (client) => preparedStatements(client));
   return {
     pool,
     query: pool.query.bind(pool) as Queryable["query"],
@@ -48,5 +50,27 @@ export function createDb(
       }
     },
     close: () => pool.end(),
+  };
+}
+
+/**
+ * Makes every parameterised query a named prepared statement on its connection, so
+ * PostgreSQL parses and plans each distinct SQL text once per connection instead of on
+ * every call (the engine runs the same dozen statements for every tenant). The name is
+ * a hash of the text, so one name never means two statements.
+ */
+function preparedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const names = new Map<string, string>();
+  (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
+    if (typeof config === "string" && Array.isArray(values) && values.length > 0) {
+      let name = names.get(config);
+      if (!name) {
+        name = `t_${createHash("sha1").update(config).digest("hex").slice(0, 20)}`;
+        names.set(config, name);
+      }
+      return query({ name, text: config, values }, callback);
+    }
+    return query(config, values, callback);
   };
 }

@@ -2,9 +2,6 @@ import type { TenantEvent } from "../../domain/types.js";
 import type { Queryable } from "../db.js";
 import { toEvent } from "./rows.js";
 
-/** The channel on which every appended event is announced (payload: tenant id). */
-export const EVENTS_CHANNEL = "tenantry_events";
-
 export interface NewEvent {
   organizationId: string;
   tenantId: string;
@@ -16,9 +13,8 @@ export interface NewEvent {
 
 export async function appendEvent(q: Queryable, e: NewEvent): Promise<void> {
   await q.query(
-    `with e as (insert into events (organization_id, tenant_id, operation_id, type, message, data)
-       values ($1, $2, $3, $4, $5, $6) returning tenant_id)
-     select pg_notify('${EVENTS_CHANNEL}', tenant_id::text) from e`,
+    `insert into events (organization_id, tenant_id, operation_id, type, message, data)
+     values ($1, $2, $3, $4, $5, $6)`,
     [e.organizationId, e.tenantId, e.operationId ?? null, e.type, e.message, e.data ?? {}],
   );
 }

@@ -79,3 +79,59 @@ export async function updateResource(q: Queryable, id: string, c: ResourceChange
   );
   return toResource(rows[0]);
 }
+
+/**
+ * Records a provider action's result in one statement: the resource's new state, the
+ * step closed as succeeded, and the event for the timeline.
+ */
+export async function recordActionResult(
+  q: Queryable,
+  r: {
+    resourceId: string;
+    change: ResourceChange;
+    stepId: string;
+    detail: string | null;
+    event: {
+      organizationId: string;
+      tenantId: string;
+      operationId: string;
+      type: string;
+      message: string;
+      data: Record<string, unknown>;
+    };
+  },
+): Promise<void> {
+  const c = r.change;
+  await q.query(
+    `with res as (
+       update resources set status = $2,
+         provider_id = case when $3 then $4 else provider_id end,
+         outputs = coalesce($5, outputs),
+         secret_outputs_enc = case when $6 then $7 else secret_outputs_enc end,
+         updated_at = now()
+       where id = $1 returning id),
+     step as (
+       update operation_steps set status = 'succeeded', detail = coalesce($9, detail), error_message = null,
+         finished_at = now()
+       where id = $8 returning id)
+     insert into events (organization_id, tenant_id, operation_id, type, message, data)
+     values ($10, $11, $12, $13, $14, $15)`,
+    [
+      r.resourceId,
+      c.status,
+      c.providerId !== undefined,
+      c.providerId ?? null,
+      c.outputs ?? null,
+      c.secretOutputsEnc !== undefined,
+      c.secretOutputsEnc ?? null,
+      r.stepId,
+      r.detail,
+      r.event.organizationId,
+      r.event.tenantId,
+      r.event.operationId,
+      r.event.type,
+      r.event.message,
+      r.event.data,
+    ],
+  );
+}

@@ -1,8 +1,8 @@
 import type { TenantStatus } from "../../domain/lifecycle.js";
-import type { DesiredState, Tenant } from "../../domain/types.js";
+import type { DesiredState, Resource, Tenant } from "../../domain/types.js";
 import { isUuid } from "../../lib/ids.js";
 import type { Queryable } from "../db.js";
-import { TENANT_COLUMNS, toTenant } from "./rows.js";
+import { TENANT_COLUMNS, toResource, toTenant } from "./rows.js";
 
 export interface NewTenant {
   id: string;
@@ -66,6 +66,30 @@ export async function getTenantById(q: Queryable, id: string): Promise<Tenant | 
   return rows[0] ? toTenant(rows[0]) : null;
 }
 
+/** A tenant with its recorded resources, in one round trip (the reconciler's read). */
+export async function getTenantWithResources(
+  q: Queryable,
+  id: string,
+): Promise<{ tenant: Tenant; resources: Resource[] } | null> {
+  const { rows } = await q.query(
+    `select ${TENANT_COLUMNS},
+       coalesce((select json_agg(r order by r.created_at, r.key) from resources r where r.tenant_id = t.id), '[]') as resources
+     ${FROM} where t.id = $1`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  // json_agg gives timestamps as strings; the mapper expects Dates.
+  const resources = (row.resources as Record<string, unknown>[]).map((r) =>
+    toResource({
+      ...r,
+      created_at: new Date(r.created_at as string),
+      updated_at: new Date(r.updated_at as string),
+    }),
+  );
+  return { tenant: toTenant(row), resources };
+}
+
 export async function getTenantSecretsEnc(q: Queryable, id: string): Promise<string | null> {
   const { rows } = await q.query<{ secrets_enc: string | null }>(
     "select secrets_enc from tenants where id = $1",
@@ -123,6 +147,8 @@ export interface TenantStatusChange {
   failedOperationId?: string | null;
   bumpGeneration?: boolean;
   observedGeneration?: number;
+  /** An event recorded with the change, in the same statement. */
+  event?: { operationId: string | null; type: string; message: string; data: Record<string, unknown> };
 }
 
 export async function updateTenantStatus(q: Queryable, id: string, c: TenantStatusChange): Promise<Tenant> {
@@ -136,7 +162,10 @@ export async function updateTenantStatus(q: Queryable, id: string, c: TenantStat
          observed_generation = coalesce($9, observed_generation),
          destroyed_at = case when $2 = 'destroyed' then now() else destroyed_at end,
          updated_at = now()
-       where id = $1 returning *)
+       where id = $1 returning *),
+     e as (
+       insert into events (organization_id, tenant_id, operation_id, type, message, data)
+       select u.organization_id, u.id, $10, $11, $12, $13 from u where $11::text is not null)
      select ${TENANT_COLUMNS.replaceAll("t.", "u.")} from u join blueprints b on b.id = u.blueprint_id`,
     [
       id,
@@ -148,6 +177,10 @@ export async function updateTenantStatus(q: Queryable, id: string, c: TenantStat
       c.failedOperationId ?? null,
       c.bumpGeneration ?? false,
       c.observedGeneration ?? null,
+      c.event?.operationId ?? null,
+      c.event?.type ?? null,
+      c.event?.message ?? null,
+      c.event?.data ?? {},
     ],
   );
   return toTenant(rows[0]);

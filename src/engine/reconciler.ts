@@ -18,14 +18,7 @@ import type {
 import type { Db, Queryable } from "../store/db.js";
 import { getBlueprintById } from "../store/sql/blueprints.js";
 import { appendEvent } from "../store/sql/events.js";
-import {
-  endStep,
-  finishOperation,
-  type Lease,
-  LeaseLostError,
-  lockLeaseSql,
-  startStep,
-} from "../store/sql/operations.js";
+import { endStep, type Lease, LeaseLostError, lockLeaseSql, startStep } from "../store/sql/operations.js";
 import {
   insertResource,
   type ResourceChange,
@@ -93,6 +86,7 @@ async function changeTenantStatus(
     errorMessage?: string | null;
     observedGeneration?: number;
     failedOperationId?: string | null;
+    succeededOperationId?: string;
   } = {},
 ): Promise<Tenant> {
   const next = transition(tenant.status, event);
@@ -178,8 +172,8 @@ export async function reconcilePass(
       observedGeneration: op.generation,
       errorMessage: null,
       failedOperationId: null,
+      succeededOperationId: op.id,
     });
-    await finishOperation(q, op.id, { status: "succeeded" });
   });
   log.info({ status: transitionTarget(done, kind) }, "operation succeeded");
   return { kind: "done" };

@@ -7,7 +7,9 @@
  *   BENCH_TENANTS=2000 npm run bench    # a bigger burst
  *
  * Settings (env): BENCH_TENANTS (1000), BENCH_CLIENTS (concurrent HTTP clients, 32),
- * BENCH_WAKE_SAMPLES (100), TENANTRY_WORKER_CONCURRENCY (32).
+ * BENCH_WAKE_SAMPLES (100), TENANTRY_WORKER_CONCURRENCY (32), BENCH_ASYNC_COMMIT=1
+ * (with DATABASE_URL: the bench database uses synchronous_commit = off, to see whether
+ * WAL flushes limit throughput). Results: docs/benchmarks.md.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";

@@ -218,11 +218,23 @@ function transitionTarget(tenant: Tenant, kind: WorkKind): string {
   return next.ok ? next.status : tenant.status;
 }
 
+/** Parsed blueprint versions by id: versions are immutable, so they can be kept. */
+const parsedBlueprints = new Map<string, ParsedBlueprint>();
+// Enough for every blueprint version a fleet uses at once; past it the cache starts over.
+const PARSED_CACHE_SIZE = 500;
+
 async function desiredFor(db: Db, tenant: Tenant): Promise<DesiredResource[]> {
-  const blueprint = await getBlueprintById(db, tenant.blueprintId);
-  if (!blueprint)
-    throw new TenantryError("BLUEPRINT_NOT_FOUND", `blueprint ${tenant.blueprintId} is missing`);
-  return desiredResources(parseBlueprint(blueprint.source), tenant);
+  let parsed = parsedBlueprints.get(tenant.blueprintId);
+  if (!parsed) {
+    const blueprint = await getBlueprintById(db, tenant.blueprintId);
+    if (!blueprint) {
+      throw new TenantryError("BLUEPRINT_NOT_FOUND", `blueprint ${tenant.blueprintId} is missing`);
+    }
+    parsed = parseBlueprint(blueprint.source);
+    if (parsedBlueprints.size >= PARSED_CACHE_SIZE) parsedBlueprints.clear();
+    parsedBlueprints.set(tenant.blueprintId, parsed);
+  }
+  return desiredResources(parsed, tenant);
 }
 
 /** Recorded resources in reverse dependency order (dependents first), skipping deleted ones. */

@@ -45,22 +45,13 @@ export type PassOutcome = { kind: "done" } | { kind: "wait"; delayMs: number; re
  * the operation row stays locked until commit, so no one can take the lease over
  * while the writes are made. `begin` and the check travel in one round trip.
  */
-export async function fenced<T>(db: Db, lease: Lease, fn: (q: Queryable) => Promise<T>): Promise<T> {
-  const client = await db.pool.connect();
-  try {
-    const results = (await client.query(`begin; ${lockLeaseSql(lease)}`)) as unknown as {
-      rowCount: number;
-    }[];
-    if (results[1]?.rowCount !== 1) throw new LeaseLostError(lease);
-    const result = await fn(client);
-    await client.query("commit");
-    return result;
-  } catch (err) {
-    await client.query("rollback").catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+export function fenced<T>(db: Db, lease: Lease, fn: (q: Queryable) => Promise<T>): Promise<T> {
+  return db.tx(fn, {
+    opening: lockLeaseSql(lease),
+    checkOpening: (result) => {
+      if (result.rowCount !== 1) throw new LeaseLostError(lease);
+    },
+  });
 }
 
 export function specHash(spec: Record<string, unknown>): string {

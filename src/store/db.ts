@@ -9,8 +9,15 @@ export type Queryable = Pick<pg.PoolClient, "query">;
 
 export interface Db extends Queryable {
   pool: pg.Pool;
-  /** Runs `fn` in a transaction; commits when it resolves, rolls back when it throws. */
-  tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a transaction; commits when it resolves, rolls back when it throws.
+   * `opening` (literal SQL, no parameters) is sent together with `begin` in one round
+   * trip, and `checkOpening` sees its result first (e.g. to refuse a lost lease).
+   */
+  tx<T>(
+    fn: (client: pg.PoolClient) => Promise<T>,
+    options?: { opening: string; checkOpening: (result: pg.QueryResult) => void },
+  ): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -35,10 +42,17 @@ export function createDb(
   return {
     pool,
     query: pool.query.bind(pool) as Queryable["query"],
-    async tx(fn) {
+    async tx(fn, options) {
       const client = await pool.connect();
       try {
-        await client.query("begin");
+        if (options) {
+          const results = (await client.query(`begin; ${options.opening}`)) as unknown as pg.QueryResult[];
+          const opened = results[1];
+          if (!opened) throw new Error("the transaction's opening statement returned nothing");
+          options.checkOpening(opened);
+        } else {
+          await client.query("begin");
+        }
         const result = await fn(client);
         await client.query("commit");
         return result;

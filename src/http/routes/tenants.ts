@@ -172,61 +172,42 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     },
   );
 
-  for (const action of ["suspend", "resume", "retry"] as const) {
-    app.post(
-      `/v1/tenants/:id/${action}`,
-      {
-        config: { role: "operator" },
-        schema: {
-          tags: ["tenants"],
-          summary: `${action[0]?.toUpperCase()}${action.slice(1)} a tenant`,
-          description:
-            action === "retry"
-              ? "Re-runs the failed operation of a `failed` tenant from where it stopped."
-              : `Starts a \`${action}\` operation; 409 when the lifecycle does not allow it now.`,
-          params: TenantParams,
-          headers: Type.Object({ "idempotency-key": Type.Optional(Type.String({ maxLength: 255 })) }),
-          response: { 202: TenantWithOperation, ...errors },
-        },
-      },
-      async (request, reply) =>
-        idempotent(db, request, reply, 202, async (q) => {
-          const { tenant, operation } = await tenants.request(
-            q,
-            principalOf(request),
-            request.params.id,
-            action,
-          );
-          return { tenant: tenantView(tenant), operation: operationView(operation) };
-        }),
-    );
-  }
-
-  app.delete(
-    "/v1/tenants/:id",
-    {
-      config: { role: "operator" },
-      schema: {
-        tags: ["tenants"],
-        summary: "Destroy a tenant",
-        description:
-          "Deletes every resource in reverse dependency order and verifies each is gone. The tenant stays as a `destroyed` record.",
-        params: TenantParams,
-        headers: Type.Object({ "idempotency-key": Type.Optional(Type.String({ maxLength: 255 })) }),
-        response: { 202: TenantWithOperation, ...errors },
-      },
+  const lifecycle = (action: "suspend" | "resume" | "retry" | "destroy") => ({
+    config: { role: "operator" as const },
+    schema: {
+      tags: ["tenants"],
+      summary:
+        action === "destroy" ? "Destroy a tenant" : `${action[0]?.toUpperCase()}${action.slice(1)} a tenant`,
+      description:
+        action === "retry"
+          ? "Re-runs the failed operation of a `failed` tenant from where it stopped."
+          : action === "destroy"
+            ? "Deletes every resource in reverse dependency order and verifies each is gone. The tenant stays as a `destroyed` record."
+            : `Starts a \`${action}\` operation; 409 when the lifecycle does not allow it now.`,
+      params: TenantParams,
+      headers: Type.Object({ "idempotency-key": Type.Optional(Type.String({ maxLength: 255 })) }),
+      response: { 202: TenantWithOperation, ...errors },
     },
-    async (request, reply) =>
+    handler: async (
+      request: { params: { id: string } } & Parameters<typeof principalOf>[0],
+      reply: Parameters<typeof idempotent>[2],
+    ) =>
       idempotent(db, request, reply, 202, async (q) => {
         const { tenant, operation } = await tenants.request(
           q,
           principalOf(request),
           request.params.id,
-          "destroy",
+          action,
         );
         return { tenant: tenantView(tenant), operation: operationView(operation) };
       }),
-  );
+  });
+  for (const action of ["suspend", "resume", "retry"] as const) {
+    const route = lifecycle(action);
+    app.post(`/v1/tenants/:id/${action}`, { config: route.config, schema: route.schema }, route.handler);
+  }
+  const destroy = lifecycle("destroy");
+  app.delete("/v1/tenants/:id", { config: destroy.config, schema: destroy.schema }, destroy.handler);
 
   app.get(
     "/v1/tenants/:id/events",

@@ -63,7 +63,7 @@ export function createDb(
         client.release();
       }
     },
-    close: () => pool.end(),
+    close: () => (pool.ended ? Promise.resolve() : pool.end()),
   };
 }
 

@@ -64,7 +64,9 @@ export async function migrationsCurrent(db: Queryable): Promise<boolean> {
   try {
     const { rows } = await db.query<{ v: number | null }>("select max(version) as v from schema_migrations");
     return (rows[0]?.v ?? 0) >= latest;
-  } catch {
-    return false;
+  } catch (err) {
+    // No migrations table yet: not migrated. Anything else (the database is down) is for the caller.
+    if ((err as { code?: string }).code === "42P01") return false;
+    throw err;
   }
 }

@@ -1,0 +1,81 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+
+const run = promisify(execFile);
+
+/** Runs `tenantry <args>` from the sources; resolves with the exit code and output. */
+async function tenantry(args: string[], env: Record<string, string>) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+      env: { ...process.env, LOG_LEVEL: "info", ...env },
+      timeout: 30_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+describe("tenantry migrate / serve start-up", () => {
+  const name = `tenantry_migrate_${inject("runId")}`;
+  let url: string;
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: inject("adminUrl") });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    const u = new URL(inject("adminUrl"));
+    u.pathname = `/${name}`;
+    url = u.toString();
+  });
+  afterAll(async () => {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  });
+
+  it("applies the migrations to an empty database, and is a no-op the second time", async () => {
+    const first = await tenantry(["migrate"], { DATABASE_URL: url });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("applied migrations");
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      const { rows } = await db.query("select version from schema_migrations order by version");
+      expect(rows.map((r) => r.version)).toEqual([1]);
+      const tables = await db.query(
+        "select table_name from information_schema.tables where table_schema = 'public' order by 1",
+      );
+      expect(tables.rows.map((r) => r.table_name)).toEqual(
+        expect.arrayContaining([
+          "tenants",
+          "operations",
+          "operation_steps",
+          "resources",
+          "events",
+          "api_keys",
+        ]),
+      );
+    } finally {
+      await db.end();
+    }
+    const second = await tenantry(["migrate"], { DATABASE_URL: url });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain("migrations are current");
+  });
+
+  it("stops start-up on a bad setting, naming the variable, before touching anything", async () => {
+    const res = await tenantry(["serve"], { DATABASE_URL: url, TENANTRY_LEASE_SECONDS: "soon" });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("invalid configuration: TENANTRY_LEASE_SECONDS: expected a whole number");
+  });
+
+  it("refuses a worker process with no workers", async () => {
+    const res = await tenantry(["worker"], { DATABASE_URL: url, TENANTRY_WORKER_CONCURRENCY: "0" });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("TENANTRY_WORKER_CONCURRENCY is 0");
+  });
+});

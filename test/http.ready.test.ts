@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "./support/app.js";
+
+describe("GET /ready", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ workers: false });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("is 503 while migrations are not current, and 200 again once they are", async () => {
+    expect((await t.app.http!.inject({ url: "/ready" })).statusCode).toBe(200);
+    await t.app.db.query("delete from schema_migrations where version = 1");
+    const res = await t.app.http!.inject({ url: "/ready" });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ status: "not_ready", reason: "migrations are not current" });
+    expect((await t.app.http!.inject({ url: "/health" })).json()).toEqual({ status: "ok" });
+    await t.app.db.query("insert into schema_migrations (version, name) values (1, 'core')");
+    expect((await t.app.http!.inject({ url: "/ready" })).statusCode).toBe(200);
+  });
+
+  it("is 503 when the database does not answer", async () => {
+    await t.app.db.pool.end();
+    const res = await t.app.http!.inject({ url: "/ready" });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().reason).toMatch(/^database unreachable/);
+  });
+});

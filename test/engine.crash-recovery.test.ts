@@ -1,25 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Principal } from "../src/domain/types.js";
-import { ProviderRegistry } from "../src/providers/provider.js";
-import { bootstrapOrganization, ensureEncryptionKey } from "../src/services/bootstrap.js";
-import { TenantService } from "../src/services/tenant-service.js";
-import { createTestDatabase, type TestDatabase } from "./support/db.js";
-import {
-  createProbeProvider,
-  ensureProbeSchema,
-  GiveUp,
-  type ProbeProvider,
-  probeCalls,
-  probeObjects,
-  probeViolations,
-  waitFor,
-} from "./support/probe-provider.js";
-import { spawnWorkerChild, type WorkerChild } from "./support/worker-child.js";
+import { describe, expect, it } from "vitest";
+import { useEngineFixture } from "./support/engine-fixture.js";
+import { GiveUp, probeCalls, probeObjects, probeViolations, waitFor } from "./support/probe-provider.js";
 
 /**
  * Crash recovery across processes: a worker is SIGKILLed in the middle of a provider
@@ -29,82 +10,29 @@ import { spawnWorkerChild, type WorkerChild } from "./support/worker-child.js";
 
 const LEASE_SECONDS = 2;
 const POLL_MS = 250;
-const ENCRYPTION_KEY = randomBytes(32).toString("hex");
 const BLUEPRINT = "databases:\n  - name: a\n  - name: b\n  - name: c\n";
-const logger = pino({ level: "silent" });
 
-let testDb: TestDatabase;
-let dataDir: string;
-let principal: Principal;
-let tenants: TenantService;
-let probe: ProbeProvider;
-const children: WorkerChild[] = [];
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  dataDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-crash-"));
-  const secrets = await ensureEncryptionKey(
-    testDb.db,
-    { encryptionKey: Buffer.from(ENCRYPTION_KEY, "hex"), dataDir },
-    logger,
-  );
-  await bootstrapOrganization(
-    testDb.db,
-    { adminApiKey: `tnt_${randomBytes(24).toString("hex")}`, dataDir },
-    logger,
-  );
-  const { rows } = await testDb.db.query<{ id: string; organization_id: string }>(
-    "select id, organization_id from api_keys where role = 'admin' order by created_at limit 1",
-  );
-  principal = { apiKeyId: rows[0]!.id, organizationId: rows[0]!.organization_id, role: "admin" };
-  await ensureProbeSchema(testDb.db);
-  // In this process the probe only lets the tenant service validate the blueprint's kinds.
-  probe = createProbeProvider({ databaseUrl: testDb.url });
-  // Generous attempts: the test server is shared, and a moment without free connections
-  // is a transient error the engine retries (each retry counts as an attempt).
-  tenants = new TenantService({
-    providers: new ProviderRegistry().register(probe),
-    secrets,
-    maxAttempts: 20,
-  });
-});
-
-afterEach(async (ctx) => {
-  const failed = ctx.task.result?.state === "fail";
-  for (const child of children.splice(0)) {
-    if (failed)
-      console.error(`--- output of worker ${child.name} (${child.workerId}) ---\n${child.output()}`);
-    await child.kill();
-  }
-});
-
-afterAll(async () => {
-  for (const child of children.splice(0)) await child.kill();
-  await probe?.close();
-  await testDb?.drop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
-
-async function startWorker(name: string, env: Record<string, string> = {}): Promise<WorkerChild> {
-  const child = await spawnWorkerChild(name, {
-    DATABASE_URL: testDb.url,
-    TENANTRY_DATA_DIR: dataDir,
-    TENANTRY_ENCRYPTION_KEY: ENCRYPTION_KEY,
+const engine = useEngineFixture({
+  name: "crash",
+  workerEnv: {
     TENANTRY_LEASE_SECONDS: String(LEASE_SECONDS),
     TENANTRY_POLL_INTERVAL_MS: String(POLL_MS),
     TENANTRY_WORKER_CONCURRENCY: "4",
     TENANTRY_RETRY_BASE_MS: "50",
     TENANTRY_RETRY_MAX_MS: "1000",
     PROBE_DELAY_MS: "0",
-    ...env,
-  });
-  children.push(child);
-  return child;
-}
+  },
+});
+const { startWorker } = engine;
 
 async function createTenant(slug: string): Promise<{ tenantId: string; operationId: string }> {
-  const { tenant, operation } = await testDb.db.tx((q) =>
-    tenants.create(q, principal, { name: slug, slug, blueprint: { source: BLUEPRINT }, target: "probe" }),
+  const { tenant, operation } = await engine.testDb.db.tx((q) =>
+    engine.tenants.create(q, engine.principal, {
+      name: slug,
+      slug,
+      blueprint: { source: BLUEPRINT },
+      target: "probe",
+    }),
   );
   return { tenantId: tenant.id, operationId: operation.id };
 }
@@ -119,7 +47,7 @@ interface OpRow {
 }
 
 async function operation(id: string): Promise<OpRow> {
-  const { rows } = await testDb.db.query<OpRow>(
+  const { rows } = await engine.testDb.db.query<OpRow>(
     `select status, lease_owner, lease_epoch, lease_expires_at, attempt, clock_timestamp() as now
      from operations where id = $1`,
     [id],
@@ -128,7 +56,7 @@ async function operation(id: string): Promise<OpRow> {
 }
 
 async function tenantStatus(id: string): Promise<string> {
-  const { rows } = await testDb.db.query<{ status: string; error_message: string | null }>(
+  const { rows } = await engine.testDb.db.query<{ status: string; error_message: string | null }>(
     "select status, error_message from tenants where id = $1",
     [id],
   );
@@ -150,12 +78,12 @@ async function crashScenario(slug: string, hangEnv: Record<string, string>) {
   await waitFor(
     "worker A to be inside the create of database:b",
     async () =>
-      (await probeCalls(testDb.db, { tenantId, key: "database:b", action: "create", worker: "A" }))[0],
+      (await probeCalls(engine.testDb.db, { tenantId, key: "database:b", action: "create", worker: "A" }))[0],
     { timeoutMs: 15_000 },
   );
   if (hangEnv.PROBE_HANG_AFTER_KEY) {
     await waitFor("the probe to hold database:b", async () =>
-      (await probeObjects(testDb.db, [tenantId])).find((o) => o.key === "database:b"),
+      (await probeObjects(engine.testDb.db, [tenantId])).find((o) => o.key === "database:b"),
     );
   }
   const held = await operation(operationId);
@@ -167,7 +95,7 @@ async function crashScenario(slug: string, hangEnv: Record<string, string>) {
   // B starts while A is alive: A's renewals must keep the operation with A, even past
   // the time its first lease would have run out.
   const b = await startWorker("B");
-  const { rows: startedRows } = await testDb.db.query<{ started_at: Date }>(
+  const { rows: startedRows } = await engine.testDb.db.query<{ started_at: Date }>(
     "select started_at from operations where id = $1",
     [operationId],
   );
@@ -180,7 +108,7 @@ async function crashScenario(slug: string, hangEnv: Record<string, string>) {
   const stillHeld = await operation(operationId);
   expect(stillHeld.lease_owner).toBe(a.workerId);
   expect(stillHeld.lease_epoch).toBe(held.lease_epoch);
-  expect(await probeCalls(testDb.db, { tenantId, worker: "B" })).toEqual([]);
+  expect(await probeCalls(engine.testDb.db, { tenantId, worker: "B" })).toEqual([]);
 
   // Crash A. Its lease is no longer renewed from here on.
   await a.kill();
@@ -201,7 +129,7 @@ async function crashScenario(slug: string, hangEnv: Record<string, string>) {
   expect(done.status).toBe("succeeded");
   // Claimed twice: by A, then by B after the crash. (Plus once more per transient retry,
   // which only a shortage of connections on the shared test server may cause.)
-  const { rows: retries } = await testDb.db.query<{ message: string }>(
+  const { rows: retries } = await engine.testDb.db.query<{ message: string }>(
     "select message from events where operation_id = $1 and type = 'operation.retry_scheduled'",
     [operationId],
   );
@@ -211,7 +139,7 @@ async function crashScenario(slug: string, hangEnv: Record<string, string>) {
 
   // B's first platform call marks its claim; it came only after A's lease had run out,
   // and within the lease plus one poll interval (plus slack) of the crash.
-  const bCalls = await probeCalls(testDb.db, { tenantId, worker: "B" });
+  const bCalls = await probeCalls(engine.testDb.db, { tenantId, worker: "B" });
   const firstB = bCalls[0]!;
   expect(firstB).toMatchObject({ key: "database:b", action: "observe" });
   const firstBAt = firstB.startedAt.getTime();
@@ -220,19 +148,20 @@ async function crashScenario(slug: string, hangEnv: Record<string, string>) {
   expect(takeoverMs).toBeLessThanOrEqual(LEASE_SECONDS * 1000 + POLL_MS + 1_500);
 
   // Every object exists once; nothing was created twice; no two workers overlapped.
-  const objects = await probeObjects(testDb.db, [tenantId]);
+  const objects = await probeObjects(engine.testDb.db, [tenantId]);
   expect(objects.map((o) => [o.key, o.createdCount, o.deleted])).toEqual([
     ["database:a", 1, false],
     ["database:b", 1, false],
     ["database:c", 1, false],
   ]);
-  expect(await probeViolations(testDb.db, [tenantId])).toEqual([]);
+  expect(await probeViolations(engine.testDb.db, [tenantId])).toEqual([]);
 
   // The engine recorded the platform's ids.
-  const { rows: resources } = await testDb.db.query<{ key: string; status: string; provider_id: string }>(
-    "select key, status, provider_id from resources where tenant_id = $1 order by key",
-    [tenantId],
-  );
+  const { rows: resources } = await engine.testDb.db.query<{
+    key: string;
+    status: string;
+    provider_id: string;
+  }>("select key, status, provider_id from resources where tenant_id = $1 order by key", [tenantId]);
   expect(resources.map((r) => [r.key, r.status, r.provider_id])).toEqual(
     objects.map((o) => [o.key, "ready", o.providerId]),
   );
@@ -251,13 +180,13 @@ describe("crash recovery (worker processes, SIGKILL mid-step)", () => {
     expect(bCalls.filter((c) => c.key === "database:b").map((c) => c.action)).toEqual(["observe", "create"]);
     // database:a was done by A and not touched again; database:c was created by B.
     expect(bCalls.some((c) => c.key === "database:a")).toBe(false);
-    const objects = await probeObjects(testDb.db, [tenantId]);
+    const objects = await probeObjects(engine.testDb.db, [tenantId]);
     expect(objects.map((o) => [o.key, o.createdBy])).toEqual([
       ["database:a", "A"],
       ["database:b", "B"],
       ["database:c", "B"],
     ]);
-    const { rows: adopted } = await testDb.db.query(
+    const { rows: adopted } = await engine.testDb.db.query(
       "select 1 from events where tenant_id = $1 and type = 'resource.adopted'",
       [tenantId],
     );
@@ -271,7 +200,7 @@ describe("crash recovery (worker processes, SIGKILL mid-step)", () => {
     expect(bCalls.filter((c) => c.key === "database:b").map((c) => c.action)).toEqual(["observe", "adopt"]);
     const b = objects.find((o) => o.key === "database:b")!;
     expect(b).toMatchObject({ createdCount: 1, adoptedCount: 1, createdBy: "A" });
-    const { rows: events } = await testDb.db.query<{ data: { resource: string } }>(
+    const { rows: events } = await engine.testDb.db.query<{ data: { resource: string } }>(
       "select data from events where tenant_id = $1 and type = 'resource.adopted'",
       [tenantId],
     );
@@ -282,7 +211,7 @@ describe("crash recovery (worker processes, SIGKILL mid-step)", () => {
     // Both operations above were taken over after a crash; each step the dead worker
     // opened must have been closed by the worker that finished the operation. Relies on
     // the two tests above having run (same file, same database).
-    const { rows } = await testDb.db.query<{ slug: string; name: string; status: string }>(
+    const { rows } = await engine.testDb.db.query<{ slug: string; name: string; status: string }>(
       `select t.slug, s.name, s.status from operation_steps s
        join operations o on o.id = s.operation_id join tenants t on t.id = o.tenant_id
        where o.status = 'succeeded' and s.status in ('running', 'waiting') order by t.slug, s.seq`,

@@ -1,27 +1,14 @@
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Principal } from "../src/domain/types.js";
-import { ProviderRegistry } from "../src/providers/provider.js";
-import { bootstrapOrganization, ensureEncryptionKey } from "../src/services/bootstrap.js";
-import { TenantService } from "../src/services/tenant-service.js";
+import { describe, expect, it } from "vitest";
 import { putBlueprintVersion } from "../src/store/sql/blueprints.js";
-import { createTestDatabase, type TestDatabase } from "./support/db.js";
+import { useEngineFixture } from "./support/engine-fixture.js";
 import {
-  createProbeProvider,
-  ensureProbeSchema,
   GiveUp,
-  type ProbeProvider,
   probeCalls,
   probeObjects,
   probeSummary,
   probeViolations,
   waitFor,
 } from "./support/probe-provider.js";
-import { spawnWorkerChild, type WorkerChild } from "./support/worker-child.js";
 
 /**
  * A fleet of worker processes on one database: many tenants, every object created once,
@@ -29,86 +16,29 @@ import { spawnWorkerChild, type WorkerChild } from "./support/worker-child.js";
  */
 
 const TENANTS = 300;
-const ENCRYPTION_KEY = randomBytes(32).toString("hex");
 const FLEET_BLUEPRINT = "databases:\n  - name: db\nservices:\n  - name: web\n    type: web\n";
-const logger = pino({ level: "silent" });
 
-let testDb: TestDatabase;
-let dataDir: string;
-let principal: Principal;
-let tenants: TenantService;
-let probe: ProbeProvider;
-const children: WorkerChild[] = [];
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  dataDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-fleet-"));
-  const secrets = await ensureEncryptionKey(
-    testDb.db,
-    { encryptionKey: Buffer.from(ENCRYPTION_KEY, "hex"), dataDir },
-    logger,
-  );
-  await bootstrapOrganization(
-    testDb.db,
-    { adminApiKey: `tnt_${randomBytes(24).toString("hex")}`, dataDir },
-    logger,
-  );
-  const { rows } = await testDb.db.query<{ id: string; organization_id: string }>(
-    "select id, organization_id from api_keys where role = 'admin' order by created_at limit 1",
-  );
-  principal = { apiKeyId: rows[0]!.id, organizationId: rows[0]!.organization_id, role: "admin" };
-  await ensureProbeSchema(testDb.db);
-  probe = createProbeProvider({ databaseUrl: testDb.url });
-  // Generous attempts: the test server is shared, and a moment without free connections
-  // is a transient error the engine retries (each retry counts as an attempt).
-  tenants = new TenantService({
-    providers: new ProviderRegistry().register(probe),
-    secrets,
-    maxAttempts: 20,
-  });
-});
-
-afterEach(async (ctx) => {
-  const failed = ctx.task.result?.state === "fail";
-  for (const child of children.splice(0)) {
-    if (failed)
-      console.error(`--- output of worker ${child.name} (${child.workerId}) ---\n${child.output()}`);
-    await child.kill();
-  }
-});
-
-afterAll(async () => {
-  for (const child of children.splice(0)) await child.kill();
-  await probe?.close();
-  await testDb?.drop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
-
-async function startWorker(name: string, env: Record<string, string>): Promise<WorkerChild> {
-  const child = await spawnWorkerChild(name, {
-    DATABASE_URL: testDb.url,
-    TENANTRY_DATA_DIR: dataDir,
-    TENANTRY_ENCRYPTION_KEY: ENCRYPTION_KEY,
+const engine = useEngineFixture({
+  name: "fleet",
+  workerEnv: {
     TENANTRY_LEASE_SECONDS: "2",
     TENANTRY_POLL_INTERVAL_MS: "500",
     TENANTRY_RETRY_BASE_MS: "50",
     TENANTRY_RETRY_MAX_MS: "1000",
-    ...env,
-  });
-  children.push(child);
-  return child;
-}
+  },
+});
+const { startWorker } = engine;
 
 /** Leaves no open operation behind from an earlier (failed) test of this file. */
 async function cancelOpenOperations(): Promise<void> {
-  await testDb.db.query(
+  await engine.testDb.db.query(
     `update operations set status = 'canceled', lease_owner = null, lease_expires_at = null, finished_at = now()
      where status in ('queued', 'running')`,
   );
 }
 
 async function statusCounts(ids: string[]): Promise<Record<string, number>> {
-  const { rows } = await testDb.db.query<{ status: string; n: number }>(
+  const { rows } = await engine.testDb.db.query<{ status: string; n: number }>(
     "select status, count(*)::int as n from tenants where id = any($1::uuid[]) group by status",
     [ids],
   );
@@ -122,7 +52,7 @@ async function waitForAll(ids: string[], status: string, timeoutMs: number): Pro
     async () => {
       const counts = await statusCounts(ids);
       if (counts.failed) {
-        const { rows } = await testDb.db.query<{ slug: string; error_message: string }>(
+        const { rows } = await engine.testDb.db.query<{ slug: string; error_message: string }>(
           "select slug, error_message from tenants where id = any($1::uuid[]) and status = 'failed' limit 3",
           [ids],
         );
@@ -142,8 +72,12 @@ async function waitForAll(ids: string[], status: string, timeoutMs: number): Pro
  * (with the calls of their tenants) and how many operations were claimed more than once.
  */
 async function diagnostics(ids: string[], phase: string) {
-  const violations = await probeViolations(testDb.db);
-  const { rows } = await testDb.db.query<{ reclaimed: number; retries: number; reasons: string[] | null }>(
+  const violations = await probeViolations(engine.testDb.db);
+  const { rows } = await engine.testDb.db.query<{
+    reclaimed: number;
+    retries: number;
+    reasons: string[] | null;
+  }>(
     `select (select count(*)::int from operations where tenant_id = any($1::uuid[]) and lease_epoch > 1) as reclaimed,
        (select count(*)::int from events where tenant_id = any($1::uuid[]) and type = 'operation.retry_scheduled')
          as retries,
@@ -154,13 +88,13 @@ async function diagnostics(ids: string[], phase: string) {
   const { reclaimed, retries, reasons } = rows[0]!;
   if (violations.length > 0) {
     const tenantIds = [...new Set(violations.map((v) => v.tenantId))];
-    const { rows: history } = await testDb.db.query(
+    const { rows: history } = await engine.testDb.db.query(
       `select c.tenant_id, c.key, c.action, c.worker, to_char(c.started_at, 'HH24:MI:SS.MS') as started,
          to_char(c.ended_at, 'HH24:MI:SS.MS') as ended, c.outcome
        from probe.probe_calls c where c.tenant_id = any($1::uuid[]) order by c.tenant_id, c.id`,
       [tenantIds],
     );
-    const { rows: events } = await testDb.db.query(
+    const { rows: events } = await engine.testDb.db.query(
       `select tenant_id, type, message, to_char(created_at, 'HH24:MI:SS.MS') as at
        from events where tenant_id = any($1::uuid[]) order by tenant_id, id`,
       [tenantIds],
@@ -179,8 +113,8 @@ describe("a fleet of worker processes", () => {
     await cancelOpenOperations();
     await startWorker("S", { TENANTRY_WORKER_CONCURRENCY: "1", PROBE_DELAY_MS: "400" });
     const create = (slug: string) =>
-      testDb.db.tx((q) =>
-        tenants.create(q, principal, {
+      engine.testDb.db.tx((q) =>
+        engine.tenants.create(q, engine.principal, {
           name: slug,
           slug,
           blueprint: { source: "databases:\n  - name: only\n" },
@@ -189,7 +123,7 @@ describe("a fleet of worker processes", () => {
       );
     const first = await create("busy-first");
     await waitFor("the first tenant's create call to start", async () =>
-      (await probeCalls(testDb.db, { tenantId: first.tenant.id, action: "create" })).at(0),
+      (await probeCalls(engine.testDb.db, { tenantId: first.tenant.id, action: "create" })).at(0),
     );
     const second = await create("busy-second");
     await waitForAll([first.tenant.id, second.tenant.id], "active", 10_000);
@@ -199,7 +133,7 @@ describe("a fleet of worker processes", () => {
     timeout: 120_000,
   }, async () => {
     await cancelOpenOperations();
-    await testDb.db.query(
+    await engine.testDb.db.query(
       "truncate probe.probe_objects, probe.probe_calls, probe.probe_active, probe.probe_violations",
     );
     const workers = await Promise.all(
@@ -207,17 +141,19 @@ describe("a fleet of worker processes", () => {
         startWorker(name, { TENANTRY_WORKER_CONCURRENCY: "8", PROBE_DELAY_MS: "5" }),
       ),
     );
-    await testDb.db.tx((q) => putBlueprintVersion(q, principal.organizationId, "fleet", FLEET_BLUEPRINT));
+    await engine.testDb.db.tx((q) =>
+      putBlueprintVersion(q, engine.principal.organizationId, "fleet", FLEET_BLUEPRINT),
+    );
 
     // Created in bulk: transactions of 25 tenants, each committing (and notifying) at once.
     const started = Date.now();
     const ids: string[] = [];
     for (let batch = 0; batch < TENANTS / 25; batch++) {
-      const created = await testDb.db.tx(async (q) => {
+      const created = await engine.testDb.db.tx(async (q) => {
         const out: string[] = [];
         for (let i = 0; i < 25; i++) {
           const n = batch * 25 + i;
-          const { tenant } = await tenants.create(q, principal, {
+          const { tenant } = await engine.tenants.create(q, engine.principal, {
             name: `Fleet ${n}`,
             slug: `fleet-${n}`,
             blueprint: "fleet",
@@ -235,7 +171,7 @@ describe("a fleet of worker processes", () => {
     // (The probe's tables hold this test's records only: they were emptied above.)
     const afterCreate = await diagnostics(ids, "provisioning");
     expect(afterCreate.violations).toEqual([]);
-    let summary = await probeSummary(testDb.db);
+    let summary = await probeSummary(engine.testDb.db);
     expect(summary).toMatchObject({
       objects: 2 * TENANTS,
       extraCreates: 0,
@@ -243,24 +179,24 @@ describe("a fleet of worker processes", () => {
       concurrent: 0,
       deleted: 0,
     });
-    const objects = await probeObjects(testDb.db);
+    const objects = await probeObjects(engine.testDb.db);
     expect(objects.filter((o) => o.createdCount !== 1)).toEqual([]);
     expect(new Set(objects.map((o) => o.kind))).toEqual(new Set(["postgres", "web"]));
     // The web service was created only after its database was ready.
-    const { rows: early } = await testDb.db.query(
+    const { rows: early } = await engine.testDb.db.query(
       `select w.tenant_id from probe.probe_objects w join probe.probe_objects d
            on d.tenant_id = w.tenant_id and d.key = 'database:db'
          where w.key = 'service:web' and w.created_at < d.created_at`,
     );
     expect(early).toEqual([]);
-    const { rows: ops } = await testDb.db.query<{ status: string; n: number }>(
+    const { rows: ops } = await engine.testDb.db.query<{ status: string; n: number }>(
       "select status, count(*)::int as n from operations where tenant_id = any($1::uuid[]) group by status",
       [ids],
     );
     expect(ops.map((o) => [o.status, o.n])).toEqual([["succeeded", TENANTS]]);
 
     // Spread over the workers.
-    const { rows: perWorker } = await testDb.db.query<{ worker: string; tenants: number }>(
+    const { rows: perWorker } = await engine.testDb.db.query<{ worker: string; tenants: number }>(
       "select worker, count(distinct tenant_id)::int as tenants from probe.probe_calls group by worker order by worker",
     );
     expect(perWorker.length).toBeGreaterThanOrEqual(2);
@@ -269,9 +205,9 @@ describe("a fleet of worker processes", () => {
     // Destroy all of them.
     const destroyStarted = Date.now();
     for (let batch = 0; batch < TENANTS / 25; batch++) {
-      await testDb.db.tx(async (q) => {
+      await engine.testDb.db.tx(async (q) => {
         for (const id of ids.slice(batch * 25, batch * 25 + 25))
-          await tenants.request(q, principal, id, "destroy");
+          await engine.tenants.request(q, engine.principal, id, "destroy");
       });
     }
     await waitForAll(ids, "destroyed", 90_000);
@@ -279,7 +215,7 @@ describe("a fleet of worker processes", () => {
 
     const afterDestroy = await diagnostics(ids, "destroying");
     expect(afterDestroy.violations).toEqual([]);
-    summary = await probeSummary(testDb.db);
+    summary = await probeSummary(engine.testDb.db);
     expect(summary).toMatchObject({
       objects: 2 * TENANTS,
       deleted: 2 * TENANTS,
@@ -289,13 +225,13 @@ describe("a fleet of worker processes", () => {
     });
     // Every object was deleted. A delete may be repeated (it is idempotent, and repeated
     // when the engine could not record its result, e.g. with the server out of connections).
-    const { rows: deletes } = await testDb.db.query<{ never: number; repeated: number }>(
+    const { rows: deletes } = await engine.testDb.db.query<{ never: number; repeated: number }>(
       `select count(*) filter (where deleted_count = 0)::int as never,
          count(*) filter (where deleted_count > 1)::int as repeated from probe.probe_objects`,
     );
     expect(deletes[0]!.never).toBe(0);
     if (afterDestroy.retries === 0) expect(deletes[0]!.repeated).toBe(0);
-    const { rows: resources } = await testDb.db.query<{ status: string; n: number }>(
+    const { rows: resources } = await engine.testDb.db.query<{ status: string; n: number }>(
       "select status, count(*)::int as n from resources where tenant_id = any($1::uuid[]) group by status",
       [ids],
     );

@@ -1,7 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import type pg from "pg";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +8,6 @@ import { fenced } from "../src/engine/reconciler.js";
 import { Worker, type WorkerOptions } from "../src/engine/worker.js";
 import type { SecretBox } from "../src/lib/crypto.js";
 import { ProviderError, ProviderRegistry } from "../src/providers/provider.js";
-import { bootstrapOrganization, ensureEncryptionKey } from "../src/services/bootstrap.js";
 import { TenantService } from "../src/services/tenant-service.js";
 import type { Db } from "../src/store/db.js";
 import { insertApiKey, insertOrganization } from "../src/store/sql/auth.js";
@@ -23,10 +19,10 @@ import {
   LeaseLostError,
   renewLease,
 } from "../src/store/sql/operations.js";
-import { createTestDatabase, type TestDatabase } from "./support/db.js";
+import type { TestDatabase } from "./support/db.js";
+import { createEngineDatabase, type EngineDatabase } from "./support/engine-fixture.js";
 import {
   createProbeProvider,
-  ensureProbeSchema,
   GiveUp,
   type ProbeOptions,
   type ProbeProvider,
@@ -42,27 +38,16 @@ const logger = pino({ level: "silent" });
 const ONE_DB = "databases:\n  - name: main\n";
 const TWO_DBS = "databases:\n  - name: a\n  - name: b\n";
 
+let engineDb: EngineDatabase | undefined;
 let testDb: TestDatabase;
-let dataDir: string;
 let secrets: SecretBox;
 let principal: Principal;
 const workers: Worker[] = [];
 const probes: ProbeProvider[] = [];
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  dataDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-leases-"));
-  secrets = await ensureEncryptionKey(testDb.db, { encryptionKey: randomBytes(32), dataDir }, logger);
-  await bootstrapOrganization(
-    testDb.db,
-    { adminApiKey: `tnt_${randomBytes(24).toString("hex")}`, dataDir },
-    logger,
-  );
-  const { rows } = await testDb.db.query<{ id: string; organization_id: string }>(
-    "select id, organization_id from api_keys where role = 'admin' order by created_at limit 1",
-  );
-  principal = { apiKeyId: rows[0]!.id, organizationId: rows[0]!.organization_id, role: "admin" };
-  await ensureProbeSchema(testDb.db);
+  engineDb = await createEngineDatabase("leases");
+  ({ testDb, secrets, principal } = engineDb);
 });
 
 afterEach(async () => {
@@ -77,8 +62,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await Promise.all(workers.splice(0).map((w) => w.stop()));
-  await testDb?.drop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await engineDb?.dispose();
 });
 
 function setup(options: Omit<ProbeOptions, "databaseUrl"> = {}, maxAttempts = 5) {

@@ -1,0 +1,161 @@
+/**
+ * The typed form of a validated blueprint: Render's render.yaml format plus Tenantry's
+ * extensions (`parameters`, `hooks`). Produced by `validateBlueprint()`; every string may
+ * still contain `${{ … }}` templates, resolved per tenant by `renderBlueprint()`.
+ * Field names follow render.yaml so a reader can map one to the other.
+ */
+
+export type ServiceType = "web" | "pserv" | "worker" | "cron" | "keyvalue";
+
+export interface EnvVarValue {
+  key: string;
+  value: string;
+}
+export interface EnvVarGenerated {
+  key: string;
+  generateValue: true;
+}
+export interface EnvVarSyncFalse {
+  key: string;
+  sync: false;
+}
+export interface EnvVarFromDatabase {
+  key: string;
+  fromDatabase: {
+    name: string;
+    property: "host" | "port" | "database" | "user" | "password" | "connectionString";
+  };
+}
+export interface EnvVarFromService {
+  key: string;
+  fromService: {
+    /** Render's reference type (`web`, `pserv`, `worker`, `cron`, `keyvalue`, `redis`, …). */
+    type: string;
+    name: string;
+    property?: "host" | "port" | "hostport" | "connectionString";
+    envVarKey?: string;
+  };
+}
+export interface EnvVarFromGroup {
+  fromGroup: string;
+}
+export type EnvVarSpec =
+  | EnvVarValue
+  | EnvVarGenerated
+  | EnvVarSyncFalse
+  | EnvVarFromDatabase
+  | EnvVarFromService
+  | EnvVarFromGroup;
+
+/** Keys of render.yaml a service may carry that Tenantry passes through unchanged. */
+export interface ServiceSettings {
+  region?: string;
+  plan?: string;
+  /** Normalised: the deprecated `env:` spelling is read into `runtime`. */
+  runtime?: string;
+  repo?: string;
+  branch?: string;
+  rootDir?: string;
+  image?: { url: string; creds?: { fromRegistryCreds: { name: string } } };
+  buildCommand?: string;
+  startCommand?: string;
+  preDeployCommand?: string;
+  dockerCommand?: string;
+  dockerfilePath?: string;
+  dockerContext?: string;
+  healthCheckPath?: string;
+  numInstances?: number;
+  scaling?: {
+    minInstances: number;
+    maxInstances: number;
+    targetMemoryPercent?: number;
+    targetCPUPercent?: number;
+  };
+  disk?: { name: string; mountPath: string; sizeGB?: number };
+  domains?: string[];
+  autoDeploy?: boolean;
+  autoDeployTrigger?: string;
+  buildFilter?: { paths?: string[]; ignoredPaths?: string[] };
+  maxShutdownDelaySeconds?: number;
+  /** cron */
+  schedule?: string;
+  /** static sites */
+  staticPublishPath?: string;
+  headers?: { path: string; name: string; value: string }[];
+  routes?: { type: "redirect" | "rewrite"; source: string; destination: string }[];
+  pullRequestPreviewsEnabled?: boolean;
+  previews?: Record<string, unknown>;
+  /** keyvalue */
+  ipAllowList?: { source: string; description?: string }[];
+  maxmemoryPolicy?: string;
+  /** Any other render.yaml key, kept as written. */
+  [key: string]: unknown;
+}
+
+export interface BlueprintService extends ServiceSettings {
+  type: ServiceType;
+  name: string;
+  envVars: EnvVarSpec[];
+  /** Set when the service came from `projects[].environments[]`: `project/environment`. */
+  environment?: string;
+}
+
+export interface BlueprintDatabase {
+  name: string;
+  databaseName?: string;
+  user?: string;
+  plan?: string;
+  region?: string;
+  postgresMajorVersion?: string;
+  diskSizeGB?: number;
+  highAvailability?: { enabled: boolean };
+  ipAllowList?: { source: string; description?: string }[];
+  readReplicas?: { name: string }[];
+  environment?: string;
+  [key: string]: unknown;
+}
+
+export interface BlueprintEnvVarGroup {
+  name: string;
+  envVars: (EnvVarValue | EnvVarGenerated | EnvVarSyncFalse)[];
+  environment?: string;
+}
+
+export type ParameterType = "string" | "integer" | "number" | "boolean" | "enum";
+
+/** A typed tenant parameter (Tenantry extension). */
+export interface BlueprintParameter {
+  name: string;
+  type: ParameterType;
+  description?: string;
+  default?: string | number | boolean;
+  required: boolean;
+  /** `string` only: a regular expression the value must match. */
+  pattern?: string;
+  /** `enum` only. */
+  values?: (string | number)[];
+  minimum?: number;
+  maximum?: number;
+}
+
+export interface Blueprint {
+  services: BlueprintService[];
+  databases: BlueprintDatabase[];
+  envVarGroups: BlueprintEnvVarGroup[];
+  parameters: BlueprintParameter[];
+  hooks: { bootstrap?: { command: string; service?: string; timeoutSeconds?: number } };
+  previews?: Record<string, unknown>;
+}
+
+/** A problem found in a blueprint, located in its source. */
+export interface Diagnostic {
+  severity: "error" | "warning";
+  /** Stable code, e.g. `unknown-key`, `missing-reference`, `deprecated-env`. */
+  code: string;
+  /** JSON pointer into the blueprint, e.g. `/services/0/envVars/2/fromDatabase/name`. */
+  pointer: string;
+  message: string;
+  /** 1-based position in the YAML source, when known. */
+  line?: number;
+  column?: number;
+}

@@ -1,0 +1,203 @@
+import type { FieldError } from "../domain/errors.js";
+import type { DesiredResource } from "../providers/provider.js";
+import type { Blueprint, BlueprintDatabase, BlueprintService, EnvVarSpec } from "./model.js";
+import { resourceName } from "./naming.js";
+import { type ParamValue, resolveParams } from "./params.js";
+import {
+  CUSTOM_PLUGINS_PATH,
+  DEFAULT_PLUGIN_HOSTS,
+  pluginRepoProblem,
+  shellQuote,
+  withPluginClone,
+} from "./plugins.js";
+
+/**
+ * Rendering: a validated blueprint, resolved for one tenant, as the ordered list of
+ * resources the tenant should have. Pure: no I/O, no secret values in the output.
+ *
+ * Environment variables become *bindings* in each service's spec, resolved by the
+ * provider when it applies the resource (it knows the databases' connection strings):
+ *
+ * | blueprint | binding |
+ * |---|---|
+ * | `value: x` | `{ key, value: "x" }` (templates resolved) |
+ * | `generateValue: true` | `{ key, secret: "generated" }` — generated once per tenant |
+ * | `sync: false` | `{ key, secret: "tenant" }` — from the tenant's `secrets`/`params` |
+ * | `fromDatabase` | `{ key, from: "database:NAME", property }` |
+ * | `fromService` | `{ key, from: "service:NAME", property | envVarKey }` |
+ * | `fromGroup` | the group's variables, inlined |
+ */
+
+export type EnvBinding =
+  | { key: string; value: string }
+  | { key: string; secret: "generated" | "tenant" }
+  | { key: string; from: string; property?: string; envVarKey?: string };
+
+export interface RenderContext {
+  tenant: { id: string; slug: string; name: string };
+  org: { slug: string };
+  params: Record<string, unknown>;
+  /** Keys of the tenant's write-only secrets (their values are not needed to render). */
+  secretKeys: ReadonlySet<string>;
+  /** Hosts `custom_plugin_repo` may point at. */
+  pluginHosts?: readonly string[];
+}
+
+export interface RenderResult {
+  resources: DesiredResource[];
+  params: Record<string, ParamValue>;
+  /** Problems with the tenant's input (params, secrets), with pointers into the request. */
+  errors: FieldError[];
+}
+
+const TEMPLATE = /\$\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}/g;
+
+/**
+ * Fields that a shell runs. Tenant names and parameters are tenant input, so in these
+ * fields a template becomes one shell-quoted word: `echo ${{ tenant.name }}` with the
+ * name `Acme; rm -rf /` runs `echo 'Acme; rm -rf /'`.
+ */
+const SHELL_FIELDS = new Set([
+  "buildCommand",
+  "startCommand",
+  "preDeployCommand",
+  "dockerCommand",
+  "command",
+]);
+
+/**
+ * Replaces `${{ ref }}` templates in every string of `value` (unknown references were
+ * refused at validation). No expressions are evaluated: a template is a lookup.
+ */
+export function substitute<T>(value: T, scope: Record<string, string>, shell = false): T {
+  if (typeof value === "string") {
+    return value.replace(TEMPLATE, (whole, ref: string) => {
+      const v = scope[ref];
+      if (v === undefined) return whole;
+      return shell ? shellQuote(v) : v;
+    }) as T;
+  }
+  if (Array.isArray(value)) return value.map((v) => substitute(v, scope, shell)) as T;
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, substitute(v, scope, shell || SHELL_FIELDS.has(k))]),
+    ) as T;
+  }
+  return value;
+}
+
+export const serviceKey = (name: string) => `service:${name}`;
+export const databaseKey = (name: string) => `database:${name}`;
+
+export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): RenderResult {
+  const { values: params, errors } = resolveParams(blueprint.parameters, ctx.params);
+  const scope: Record<string, string> = {
+    "tenant.id": ctx.tenant.id,
+    "tenant.slug": ctx.tenant.slug,
+    "tenant.name": ctx.tenant.name,
+    "org.slug": ctx.org.slug,
+  };
+  for (const [name, v] of Object.entries(params)) scope[`params.${name}`] = String(v);
+  const bp = substitute(blueprint, scope);
+
+  const plugin = typeof params["custom_plugin_repo"] === "string" ? params["custom_plugin_repo"] : undefined;
+  if (plugin !== undefined) {
+    const problem = pluginRepoProblem(plugin, ctx.pluginHosts ?? DEFAULT_PLUGIN_HOSTS);
+    if (problem) errors.push({ pointer: "/params/custom_plugin_repo", message: problem });
+  }
+
+  const groups = new Map(bp.envVarGroups.map((g) => [g.name, g]));
+  const resources: DesiredResource[] = [];
+  for (const db of bp.databases) resources.push(renderDatabase(db, ctx));
+  for (const svc of bp.services) {
+    const bindings = serviceEnv(svc, groups, ctx, errors);
+    const spec: Record<string, unknown> = { ...svc, envVars: bindings };
+    delete spec["name"];
+    delete spec["environment"];
+    if (plugin !== undefined && svc.type !== "keyvalue" && svc.runtime !== "static") {
+      spec["buildCommand"] = withPluginClone(svc.buildCommand, plugin);
+      bindings.push({ key: "CUSTOM_PLUGINS_PATH", value: CUSTOM_PLUGINS_PATH });
+    }
+    resources.push({
+      key: serviceKey(svc.name),
+      kind: svc.type,
+      externalName: resourceName(svc.name, ctx.tenant.slug),
+      dependsOn: [...new Set(bindings.flatMap((b) => ("from" in b ? [b.from] : [])))],
+      spec,
+    });
+  }
+  return { resources: dependencyOrdered(resources), params, errors };
+}
+
+function renderDatabase(db: BlueprintDatabase, ctx: RenderContext): DesiredResource {
+  const spec: Record<string, unknown> = { ...db };
+  delete spec["environment"];
+  return {
+    key: databaseKey(db.name),
+    kind: "postgres",
+    externalName: resourceName(db.name, ctx.tenant.slug),
+    dependsOn: [],
+    spec,
+  };
+}
+
+function serviceEnv(
+  svc: BlueprintService,
+  groups: Map<string, Blueprint["envVarGroups"][number]>,
+  ctx: RenderContext,
+  errors: FieldError[],
+): EnvBinding[] {
+  const out = new Map<string, EnvBinding>();
+  const add = (b: EnvBinding) => out.set(b.key, b);
+  const bind = (e: EnvVarSpec) => {
+    if ("fromGroup" in e) {
+      for (const g of groups.get(e.fromGroup)?.envVars ?? []) bind(g);
+      return;
+    }
+    if ("value" in e) add({ key: e.key, value: String(e.value) });
+    else if ("generateValue" in e) add({ key: e.key, secret: "generated" });
+    else if ("sync" in e) {
+      if (!ctx.secretKeys.has(e.key) && !(e.key in ctx.params)) {
+        errors.push({
+          pointer: `/secrets/${e.key}`,
+          message: `service "${svc.name}" needs ${e.key} (sync: false in the blueprint): pass it in "secrets"`,
+        });
+      }
+      add({ key: e.key, secret: "tenant" });
+    } else if ("fromDatabase" in e) {
+      add({ key: e.key, from: databaseKey(e.fromDatabase.name), property: e.fromDatabase.property });
+    } else if ("fromService" in e) {
+      const ref = e.fromService;
+      add({
+        key: e.key,
+        from: serviceKey(ref.name),
+        ...(ref.property ? { property: ref.property } : {}),
+        ...(ref.envVarKey ? { envVarKey: ref.envVarKey } : {}),
+      });
+    }
+  };
+  for (const e of svc.envVars) bind(e);
+  // Every service knows whose it is; the blueprint cannot override these.
+  add({ key: "TENANT_ID", value: ctx.tenant.id });
+  add({ key: "TENANT_SLUG", value: ctx.tenant.slug });
+  add({ key: "TENANT_NAME", value: ctx.tenant.name });
+  return [...out.values()];
+}
+
+/** Dependencies first; ties keep the blueprint's order (databases, then services). */
+function dependencyOrdered(resources: DesiredResource[]): DesiredResource[] {
+  const done = new Set<string>();
+  const keys = new Set(resources.map((r) => r.key));
+  const out: DesiredResource[] = [];
+  while (out.length < resources.length) {
+    const next = resources.find(
+      (r) => !done.has(r.key) && r.dependsOn.every((d) => done.has(d) || !keys.has(d)),
+    );
+    // Cycles were refused at validation; should one slip through, keep the rest in order.
+    const pick = next ?? resources.find((r) => !done.has(r.key));
+    if (!pick) break;
+    done.add(pick.key);
+    out.push(pick);
+  }
+  return out;
+}

@@ -112,7 +112,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
     const http =
       options.api === false
         ? undefined
-        : await buildServer({ db, tenants, logger, metrics, config, version: VERSION });
+        : await buildServer({ db, tenants, providers, logger, metrics, config, version: VERSION });
     const worker =
       options.workers === false || config.workerConcurrency === 0
         ? undefined

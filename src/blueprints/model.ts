@@ -10,6 +10,8 @@ export type ServiceType = "web" | "pserv" | "worker" | "cron" | "keyvalue";
 export interface EnvVarValue {
   key: string;
   value: string;
+  /** The value used in Render preview environments. */
+  previewValue?: string;
 }
 export interface EnvVarGenerated {
   key: string;
@@ -145,6 +147,10 @@ export interface Blueprint {
   parameters: BlueprintParameter[];
   hooks: { bootstrap?: { command: string; service?: string; timeoutSeconds?: number } };
   previews?: Record<string, unknown>;
+  /** Deprecated root keys of render.yaml, kept as written. */
+  previewsEnabled?: boolean;
+  previewsExpireAfterDays?: number;
+  version?: string;
 }
 
 /** A problem found in a blueprint, located in its source. */

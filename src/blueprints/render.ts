@@ -10,6 +10,7 @@ import {
   shellQuote,
   withPluginClone,
 } from "./plugins.js";
+import { PLANS } from "./rules/render-shapes.js";
 
 /**
  * Rendering: a validated blueprint, resolved for one tenant, as the ordered list of
@@ -37,8 +38,12 @@ export interface RenderContext {
   tenant: { id: string; slug: string; name: string };
   org: { slug: string };
   params: Record<string, unknown>;
-  /** Keys of the tenant's write-only secrets (their values are not needed to render). */
-  secretKeys: ReadonlySet<string>;
+  /**
+   * Keys of the tenant's write-only secrets (their values are not needed to render), to
+   * check that every `sync: false` variable has one. Omitted: not checked (the engine
+   * renders tenants whose secrets were checked when they were created).
+   */
+  secretKeys?: ReadonlySet<string>;
   /** Hosts `custom_plugin_repo` may point at. */
   pluginHosts?: readonly string[];
 }
@@ -106,6 +111,24 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
     if (problem) errors.push({ pointer: "/params/custom_plugin_repo", message: problem });
   }
 
+  // Enum fields may be templated (`plan: ${{ params.size }}`): check what they became.
+  const plans: readonly string[] = PLANS;
+  const checkPlan = (owner: string, plan: unknown, templated: unknown) => {
+    if (
+      typeof plan === "string" &&
+      typeof templated === "string" &&
+      templated !== plan &&
+      !plans.includes(plan)
+    ) {
+      errors.push({
+        pointer: "/params",
+        message: `${owner}: plan "${plan}" (from ${templated}) is not a plan`,
+      });
+    }
+  };
+  bp.databases.forEach((db, i) => checkPlan(`database ${db.name}`, db.plan, blueprint.databases[i]?.plan));
+  bp.services.forEach((svc, i) => checkPlan(`service ${svc.name}`, svc.plan, blueprint.services[i]?.plan));
+
   const groups = new Map(bp.envVarGroups.map((g) => [g.name, g]));
   const resources: DesiredResource[] = [];
   for (const db of bp.databases) resources.push(renderDatabase(db, ctx));
@@ -157,7 +180,7 @@ function serviceEnv(
     if ("value" in e) add({ key: e.key, value: String(e.value) });
     else if ("generateValue" in e) add({ key: e.key, secret: "generated" });
     else if ("sync" in e) {
-      if (!ctx.secretKeys.has(e.key) && !(e.key in ctx.params)) {
+      if (ctx.secretKeys && !ctx.secretKeys.has(e.key) && !(e.key in ctx.params)) {
         errors.push({
           pointer: `/secrets/${e.key}`,
           message: `service "${svc.name}" needs ${e.key} (sync: false in the blueprint): pass it in "secrets"`,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { VERSION } from "../app.js";
+import { registerBlueprintCommands } from "./commands/blueprints.js";
 import { registerServerCommands } from "./commands/server.js";
 import { registerTenantCommands } from "./commands/tenants.js";
 
@@ -11,6 +12,7 @@ const program = new Command()
 
 registerServerCommands(program);
 registerTenantCommands(program);
+registerBlueprintCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`tenantry: ${err instanceof Error ? err.message : String(err)}`);

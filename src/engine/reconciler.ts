@@ -1,7 +1,5 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import { desiredResources } from "../blueprints/desired.js";
-import { type ParsedBlueprint, parseBlueprint } from "../blueprints/parse.js";
 import { TenantryError } from "../domain/errors.js";
 import { completionEvent, type LifecycleEvent, transition, type WorkKind } from "../domain/lifecycle.js";
 import type { Operation, Resource, ResourceStatus, Tenant } from "../domain/types.js";
@@ -15,7 +13,9 @@ import type {
   RecordedResource,
   ResourceDriver,
 } from "../providers/provider.js";
+import { compiledById, compileStored, renderOrThrow } from "../services/blueprint-compiler.js";
 import type { Db, Queryable } from "../store/db.js";
+import { organizationSlug } from "../store/sql/auth.js";
 import { getBlueprintById } from "../store/sql/blueprints.js";
 import { appendEvent } from "../store/sql/events.js";
 import { endStep, type Lease, LeaseLostError, lockLeaseSql, startStep } from "../store/sql/operations.js";
@@ -209,23 +209,21 @@ function transitionTarget(tenant: Tenant, kind: WorkKind): string {
   return next.ok ? next.status : tenant.status;
 }
 
-/** Parsed blueprint versions by id: versions are immutable, so they can be kept. */
-const parsedBlueprints = new Map<string, ParsedBlueprint>();
-// Enough for every blueprint version a fleet uses at once; past it the cache starts over.
-const PARSED_CACHE_SIZE = 500;
-
+/** The resources the tenant's blueprint version asks for, rendered for it. */
 async function desiredFor(db: Db, tenant: Tenant): Promise<DesiredResource[]> {
-  let parsed = parsedBlueprints.get(tenant.blueprintId);
-  if (!parsed) {
+  let compiled = compiledById(tenant.blueprintId);
+  if (!compiled) {
     const blueprint = await getBlueprintById(db, tenant.blueprintId);
     if (!blueprint) {
       throw new TenantryError("BLUEPRINT_NOT_FOUND", `blueprint ${tenant.blueprintId} is missing`);
     }
-    parsed = parseBlueprint(blueprint.source);
-    if (parsedBlueprints.size >= PARSED_CACHE_SIZE) parsedBlueprints.clear();
-    parsedBlueprints.set(tenant.blueprintId, parsed);
+    compiled = compileStored(blueprint);
   }
-  return desiredResources(parsed, tenant);
+  return renderOrThrow(compiled, {
+    tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name },
+    org: { slug: await organizationSlug(db, tenant.organizationId) },
+    params: tenant.params,
+  }).resources;
 }
 
 /** Recorded resources in reverse dependency order (dependents first), skipping deleted ones. */

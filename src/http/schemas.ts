@@ -234,6 +234,82 @@ export const BlueprintBody = Type.Object(
   { additionalProperties: false },
 );
 
+const DiagnosticView = Type.Object({
+  severity: Type.Union([Type.Literal("error"), Type.Literal("warning")]),
+  code: Type.String({ description: "Stable diagnostic code, e.g. unknown-key, missing-reference" }),
+  pointer: Type.String({ description: "JSON pointer into the blueprint" }),
+  message: Type.String(),
+  line: Type.Optional(Type.Integer()),
+  column: Type.Optional(Type.Integer()),
+});
+
+export const ValidateBody = Type.Object(
+  { source: Type.String({ minLength: 1, maxLength: 1_000_000, description: "render.yaml-format YAML" }) },
+  { additionalProperties: false },
+);
+
+export const ValidationView = Type.Object({
+  valid: Type.Boolean(),
+  errors: Type.Array(DiagnosticView),
+  warnings: Type.Array(DiagnosticView),
+});
+
+export const RenderBody = Type.Object(
+  {
+    tenant: Type.Object(
+      {
+        name: Type.String({ minLength: 1, maxLength: 200 }),
+        slug: Type.Optional(Type.String({ pattern: SLUG_PATTERN })),
+        id: Type.Optional(Type.String({ format: "uuid" })),
+      },
+      { additionalProperties: false },
+    ),
+    version: Type.Optional(Type.Integer({ minimum: 1, description: "Default: the latest version" })),
+    target: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
+    params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    secrets: Type.Optional(
+      Type.Array(Type.String(), {
+        description: "Names of the secrets the tenant would be given (values not needed)",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const CostView = Type.Object({
+  provider: Type.String(),
+  currency: Type.String(),
+  priceDate: Type.String(),
+  lines: Type.Array(
+    Type.Object({
+      key: Type.String(),
+      kind: Type.String(),
+      name: Type.String(),
+      plan: Nullable(Type.String()),
+      monthly: Type.Number(),
+      detail: Type.String(),
+    }),
+  ),
+  totalMonthly: Type.Number(),
+  warnings: Type.Array(Type.String()),
+});
+
+export const RenderView = Type.Object({
+  blueprint: Type.Object({ name: Type.String(), version: Type.Integer() }),
+  target: Type.String(),
+  params: Type.Record(Type.String(), Type.Unknown()),
+  resources: Type.Array(
+    Type.Object({
+      key: Type.String(),
+      kind: Type.String(),
+      name: Type.String(),
+      depends_on: Type.Array(Type.String()),
+      spec: Type.Record(Type.String(), Type.Unknown(), { description: "Secrets redacted" }),
+    }),
+  ),
+  cost: CostView,
+});
+
 export const BlueprintView = Type.Object(
   {
     id: Type.String(),
@@ -241,7 +317,47 @@ export const BlueprintView = Type.Object(
     version: Type.Integer(),
     digest: Type.String(),
     source: Type.Optional(Type.String()),
+    parsed: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: "The validated, typed form" }),
+    ),
     created_at: Timestamp,
   },
   { $id: "Blueprint" },
 );
+
+export const PlanBody = Type.Object(
+  {
+    blueprint: Type.Optional(BlueprintRefSchema),
+    params: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: "Merged into the tenant's params; null removes one",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const PlanView = Type.Object({
+  tenant_id: Type.String(),
+  blueprint: Type.Object({ name: Type.String(), version: Type.Integer() }),
+  params: Type.Record(Type.String(), Type.Unknown()),
+  actions: Type.Array(
+    Type.Object({
+      action: Type.String({ description: "create | update | replace | delete | no-op" }),
+      key: Type.String(),
+      kind: Type.String(),
+      name: Type.String(),
+      changes: Type.Array(
+        Type.Object({
+          path: Type.String(),
+          from: Type.Unknown(),
+          to: Type.Unknown(),
+          forcesReplace: Type.Boolean(),
+        }),
+      ),
+      reason: Type.Optional(Type.String()),
+    }),
+  ),
+  summary: Type.Record(Type.String(), Type.Integer()),
+  cost: CostView,
+});

@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/config.js";
 import { TenantryError } from "../domain/errors.js";
+import type { ProviderRegistry } from "../providers/provider.js";
 import type { TenantService } from "../services/tenant-service.js";
 import type { Db } from "../store/db.js";
 import { authenticate } from "./auth.js";
@@ -25,6 +26,7 @@ import { Problem } from "./schemas.js";
 export interface HttpDeps {
   db: Db;
   tenants: TenantService;
+  providers: ProviderRegistry;
   logger: Logger;
   metrics: Registry;
   config: Pick<Config, "allowedOrigins">;

@@ -1,5 +1,5 @@
-import { desiredResources } from "../blueprints/desired.js";
-import { parseBlueprint } from "../blueprints/parse.js";
+import { type CostEstimate, estimateCost } from "../blueprints/cost.js";
+import { type Plan, planChanges } from "../blueprints/plan.js";
 import { type FieldError, TenantryError } from "../domain/errors.js";
 import { type LifecycleEvent, type TenantStatus, transition, type WorkKind } from "../domain/lifecycle.js";
 import { isValidSlug, slugify, suggestSlug } from "../domain/slug.js";
@@ -9,9 +9,12 @@ import { sha256 } from "../lib/crypto.js";
 import { newId } from "../lib/ids.js";
 import type { ProviderRegistry } from "../providers/provider.js";
 import type { Queryable } from "../store/db.js";
-import { findBlueprint, putBlueprintVersion } from "../store/sql/blueprints.js";
+import { organizationSlug } from "../store/sql/auth.js";
+import { findBlueprint, getBlueprintById, putBlueprintVersion } from "../store/sql/blueprints.js";
 import { getOperationById, insertOperation } from "../store/sql/operations.js";
+import { listResources } from "../store/sql/resources.js";
 import { findTenant, insertTenant, liveSlugsLike, updateTenantStatus } from "../store/sql/tenants.js";
+import { compileBlueprint, compileStored, renderOrThrow } from "./blueprint-compiler.js";
 
 /** A blueprint reference: `"name"`, `"name@3"`, or inline YAML source. */
 export type BlueprintRef = string | { source: string; name?: string };
@@ -30,6 +33,8 @@ export interface TenantServiceDeps {
   providers: ProviderRegistry;
   secrets: SecretBox;
   maxAttempts: number;
+  /** Hosts a tenant's `custom_plugin_repo` may point at. */
+  pluginHosts?: readonly string[];
 }
 
 const REF = /^([a-zA-Z0-9][a-zA-Z0-9._-]{0,99})(?:@(\d{1,9}))?$/;
@@ -63,9 +68,16 @@ export class TenantService {
     }
     if (errors.length) throw new TenantryError("VALIDATION_FAILED", errors[0]?.message ?? "", { errors });
 
+    const id = newId();
     const blueprint = await this.resolveBlueprint(q, orgId, input.blueprint);
-    const parsed = parseBlueprint(blueprint.source);
-    const unsupported = desiredResources(parsed, { slug }).filter((r) => !provider.drivers[r.kind]);
+    const rendered = renderOrThrow(compileStored(blueprint), {
+      tenant: { id, slug, name: input.name },
+      org: { slug: await organizationSlug(q, orgId) },
+      params: input.params ?? {},
+      secretKeys: new Set(Object.keys(input.secrets ?? {})),
+      pluginHosts: this.deps.pluginHosts,
+    });
+    const unsupported = rendered.resources.filter((r) => !provider.drivers[r.kind]);
     if (unsupported.length > 0) {
       throw new TenantryError(
         "UNSUPPORTED_RESOURCE",
@@ -79,7 +91,6 @@ export class TenantService {
       );
     }
 
-    const id = newId();
     const tenant = await insertTenant(
       q,
       {
@@ -142,9 +153,53 @@ export class TenantService {
       }
       return found;
     }
-    parseBlueprint(ref.source); // reject invalid source before storing it
+    compileBlueprint(ref.source); // reject invalid source before storing it
     const name = ref.name ?? `inline-${sha256(ref.source).slice(0, 10)}`;
     return (await putBlueprintVersion(q, orgId, name, ref.source)).blueprint;
+  }
+
+  /**
+   * What a change would do to a tenant, without applying it: the blueprint (its current
+   * one, or another reference) rendered with its params merged with `params` (a `null`
+   * removes one), compared with its recorded resources, with the monthly cost.
+   */
+  async plan(
+    q: Queryable,
+    principal: Principal,
+    idOrSlug: string,
+    change: { blueprint?: BlueprintRef; params?: Record<string, unknown> },
+  ): Promise<{
+    tenant: Tenant;
+    blueprint: Blueprint;
+    params: Record<string, unknown>;
+    plan: Plan;
+    cost: CostEstimate;
+  }> {
+    const tenant = await this.get(q, principal, idOrSlug);
+    const blueprint =
+      change.blueprint === undefined
+        ? await getBlueprintById(q, tenant.blueprintId)
+        : await this.resolveBlueprint(q, principal.organizationId, change.blueprint);
+    if (!blueprint) throw new TenantryError("BLUEPRINT_NOT_FOUND", "the tenant's blueprint is missing");
+    const params: Record<string, unknown> = { ...tenant.params };
+    for (const [k, v] of Object.entries(change.params ?? {})) {
+      if (v === null) delete params[k];
+      else params[k] = v;
+    }
+    const rendered = renderOrThrow(compileStored(blueprint), {
+      tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name },
+      org: { slug: await organizationSlug(q, principal.organizationId) },
+      params,
+      pluginHosts: this.deps.pluginHosts,
+    });
+    const recorded = await listResources(q, tenant.id);
+    return {
+      tenant,
+      blueprint,
+      params,
+      plan: planChanges(rendered.resources, recorded),
+      cost: estimateCost(rendered.resources, tenant.target),
+    };
   }
 
   async get(q: Queryable, principal: Principal, idOrSlug: string, forUpdate = false): Promise<Tenant> {

@@ -1,16 +1,106 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { parseBlueprint } from "../../blueprints/parse.js";
+import { estimateCost } from "../../blueprints/cost.js";
+import { redactSpec } from "../../blueprints/plan.js";
+import { validateBlueprint } from "../../blueprints/validate.js";
 import { TenantryError } from "../../domain/errors.js";
+import { isValidSlug, slugify } from "../../domain/slug.js";
+import { newId } from "../../lib/ids.js";
+import { compileBlueprint, compileStored, renderOrThrow } from "../../services/blueprint-compiler.js";
+import { organizationSlug } from "../../store/sql/auth.js";
 import { findBlueprint, listBlueprints, putBlueprintVersion } from "../../store/sql/blueprints.js";
 import { principalOf } from "../auth.js";
-import { BlueprintBody, BlueprintView } from "../schemas.js";
+import {
+  BlueprintBody,
+  BlueprintView,
+  RenderBody,
+  RenderView,
+  ValidateBody,
+  ValidationView,
+} from "../schemas.js";
 import type { HttpDeps } from "../server.js";
 import { blueprintView } from "../views.js";
 
 const problem = { $ref: "Problem#" };
 
-export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, { db }) => {
+export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, { db, providers }) => {
+  app.post(
+    "/v1/blueprints/validate",
+    {
+      config: { role: "viewer" },
+      schema: {
+        tags: ["blueprints"],
+        summary: "Validate blueprint YAML without storing it",
+        description:
+          "Every error and warning at once, each with a JSON pointer into the blueprint and its line and column.",
+        body: ValidateBody,
+        response: { 200: ValidationView, 400: problem, 401: problem },
+      },
+    },
+    async (request) => {
+      const { errors, warnings } = validateBlueprint(request.body.source);
+      return { valid: errors.length === 0, errors, warnings };
+    },
+  );
+
+  app.post(
+    "/v1/blueprints/:name/render",
+    {
+      config: { role: "viewer" },
+      schema: {
+        tags: ["blueprints"],
+        summary: "What a blueprint creates for a tenant, and what it costs",
+        description:
+          "Resolves the blueprint (latest version, or `version`) for a would-be tenant: the ordered resource set with secrets redacted, and the monthly cost on the target.",
+        params: Type.Object({ name: Type.String() }),
+        body: RenderBody,
+        response: { 200: RenderView, 400: problem, 401: problem, 404: problem, 422: problem },
+      },
+    },
+    async (request) => {
+      const orgId = principalOf(request).organizationId;
+      const body = request.body;
+      const version = await findBlueprint(db, orgId, request.params.name, body.version);
+      if (!version) {
+        throw new TenantryError(
+          "BLUEPRINT_NOT_FOUND",
+          `no blueprint ${request.params.name}${body.version ? `@${body.version}` : ""}`,
+        );
+      }
+      const target = body.target ?? "local";
+      if (!providers.get(target)) {
+        throw new TenantryError("UNKNOWN_TARGET", `no provider serves target "${target}"`, {
+          errors: [{ pointer: "/target", message: `expected one of: ${providers.names().join(", ")}` }],
+        });
+      }
+      const slug = body.tenant.slug ?? slugify(body.tenant.name);
+      if (!isValidSlug(slug)) {
+        throw new TenantryError("VALIDATION_FAILED", "invalid field: /tenant/slug", {
+          errors: [{ pointer: "/tenant/slug", message: "must be a DNS label" }],
+        });
+      }
+      const rendered = renderOrThrow(compileStored(version), {
+        tenant: { id: body.tenant.id ?? newId(), slug, name: body.tenant.name },
+        org: { slug: await organizationSlug(db, orgId) },
+        params: body.params ?? {},
+        secretKeys: new Set(body.secrets ?? []),
+      });
+      return {
+        blueprint: { name: version.name, version: version.version },
+        target,
+        params: rendered.params,
+        resources: rendered.resources.map((r) => ({
+          key: r.key,
+          kind: r.kind,
+          name: r.externalName,
+          depends_on: r.dependsOn,
+          spec: redactSpec(r.spec),
+        })),
+        cost: estimateCost(rendered.resources, target),
+      };
+    },
+  );
+
   app.post(
     "/v1/blueprints",
     {
@@ -32,7 +122,7 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, 
       },
     },
     async (request, reply) => {
-      parseBlueprint(request.body.source);
+      compileBlueprint(request.body.source, "/source");
       const { blueprint, created } = await db.tx((q) =>
         putBlueprintVersion(q, principalOf(request).organizationId, request.body.name, request.body.source),
       );
@@ -89,7 +179,7 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, 
       const { name, version } = request.params;
       const b = await findBlueprint(db, principalOf(request).organizationId, name, version);
       if (!b) throw new TenantryError("BLUEPRINT_NOT_FOUND", `no blueprint ${name}@${version}`);
-      return blueprintView(b, true);
+      return { ...blueprintView(b, true), parsed: compileStored(b) };
     },
   );
 };

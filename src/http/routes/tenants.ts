@@ -16,6 +16,8 @@ import {
   OperationView,
   Page,
   PageQuery,
+  PlanBody,
+  PlanView,
   TenantParams,
   TenantStatusView,
   TenantView,
@@ -208,6 +210,33 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
   }
   const destroy = lifecycle("destroy");
   app.delete("/v1/tenants/:id", { config: destroy.config, schema: destroy.schema }, destroy.handler);
+
+  app.post(
+    "/v1/tenants/:id/plan",
+    {
+      config: { role: "viewer" },
+      schema: {
+        tags: ["tenants"],
+        summary: "What a change would do to a tenant, without applying it",
+        description:
+          "Renders the tenant's blueprint (or `blueprint`, another version) with its params merged with `params` (`null` removes one), and compares the result with the tenant's recorded resources: create / update (with the changed fields) / replace / delete / no-op per resource, in the order they would run, with the monthly cost. Secrets are redacted.",
+        params: TenantParams,
+        body: PlanBody,
+        response: { 200: PlanView, ...errors },
+      },
+    },
+    async (request) => {
+      const result = await tenants.plan(db, principalOf(request), request.params.id, request.body ?? {});
+      return {
+        tenant_id: result.tenant.id,
+        blueprint: { name: result.blueprint.name, version: result.blueprint.version },
+        params: result.params,
+        actions: result.plan.actions,
+        summary: result.plan.summary,
+        cost: result.cost,
+      };
+    },
+  );
 
   app.get(
     "/v1/tenants/:id/events",

@@ -33,3 +33,18 @@ export async function findPrincipalByKeyHash(q: Queryable, keyHash: string): Pro
   const row = rows[0];
   return row ? { apiKeyId: row.id, organizationId: row.organization_id, role: row.role } : null;
 }
+
+const orgSlugs = new Map<string, string>();
+
+/** An organization's slug (cached: slugs do not change). */
+export async function organizationSlug(q: Queryable, organizationId: string): Promise<string> {
+  const cached = orgSlugs.get(organizationId);
+  if (cached) return cached;
+  const { rows } = await q.query<{ slug: string }>("select slug from organizations where id = $1", [
+    organizationId,
+  ]);
+  const slug = rows[0]?.slug;
+  if (!slug) throw new Error(`organization ${organizationId} does not exist`);
+  orgSlugs.set(organizationId, slug);
+  return slug;
+}

@@ -1,0 +1,51 @@
+import type { Diagnostic } from "../model.js";
+import type { YamlSource } from "../yaml-source.js";
+
+/** Collects diagnostics, each located in the YAML source through its JSON pointer. */
+export class Diagnostics {
+  readonly errors: Diagnostic[] = [];
+  readonly warnings: Diagnostic[] = [];
+
+  constructor(private readonly source: Pick<YamlSource, "locate">) {}
+
+  /** A scratch collector that locates nothing: to try a shape without reporting. */
+  probe(): Diagnostics {
+    return new Diagnostics({ locate: () => ({}) });
+  }
+
+  /** An error at `pointer`; `onKey` locates the mapping key rather than its value. */
+  error(code: string, pointer: string, message: string, onKey = false): void {
+    this.errors.push(this.make("error", code, pointer, message, onKey));
+  }
+
+  warn(code: string, pointer: string, message: string, onKey = false): void {
+    this.warnings.push(this.make("warning", code, pointer, message, onKey));
+  }
+
+  private make(
+    severity: Diagnostic["severity"],
+    code: string,
+    pointer: string,
+    message: string,
+    onKey: boolean,
+  ): Diagnostic {
+    return { severity, code, pointer, message, ...this.source.locate(pointer, { key: onKey }) };
+  }
+}
+
+export type PlainObject = Record<string, unknown>;
+
+export function isObject(v: unknown): v is PlainObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Sorts diagnostics by line, then column, then pointer; unlocated ones last. */
+export function byPosition(a: Diagnostic, b: Diagnostic): number {
+  const la = a.line ?? Number.MAX_SAFE_INTEGER;
+  const lb = b.line ?? Number.MAX_SAFE_INTEGER;
+  if (la !== lb) return la - lb;
+  const ca = a.column ?? 0;
+  const cb = b.column ?? 0;
+  if (ca !== cb) return ca - cb;
+  return a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0;
+}

@@ -126,8 +126,12 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
       });
     }
   };
-  bp.databases.forEach((db, i) => checkPlan(`database ${db.name}`, db.plan, blueprint.databases[i]?.plan));
-  bp.services.forEach((svc, i) => checkPlan(`service ${svc.name}`, svc.plan, blueprint.services[i]?.plan));
+  bp.databases.forEach((db, i) => {
+    checkPlan(`database ${db.name}`, db.plan, blueprint.databases[i]?.plan);
+  });
+  bp.services.forEach((svc, i) => {
+    checkPlan(`service ${svc.name}`, svc.plan, blueprint.services[i]?.plan);
+  });
 
   const groups = new Map(bp.envVarGroups.map((g) => [g.name, g]));
   const resources: DesiredResource[] = [];

@@ -225,6 +225,8 @@ export function secretPaths(spec: unknown): string[] {
       } else if (generated || unsynced) {
         // Everything but the name: the value is generated or set by hand outside the blueprint.
         out.push(p);
+      } else if (k === "secret" && (v === "generated" || v === "tenant")) {
+        // A rendered binding's marker says where the value comes from; it holds none.
       } else if (k === "value" && label !== null && secretVariableName(label)) {
         out.push(p);
       } else if (fragmentSecret(k)) {

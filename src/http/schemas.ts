@@ -350,8 +350,8 @@ export const PlanView = Type.Object({
       changes: Type.Array(
         Type.Object({
           path: Type.String(),
-          from: Type.Unknown(),
-          to: Type.Unknown(),
+          from: Type.Optional(Type.Unknown({ description: "Absent when the field is new" })),
+          to: Type.Optional(Type.Unknown({ description: "Absent when the field is removed" })),
           forcesReplace: Type.Boolean(),
         }),
       ),

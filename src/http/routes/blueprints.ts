@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { estimateCost } from "../../blueprints/cost.js";
 import { redactSpec } from "../../blueprints/plan.js";
+import { loadPriceTable, pricedProviders } from "../../blueprints/prices.js";
 import { validateBlueprint } from "../../blueprints/validate.js";
 import { TenantryError } from "../../domain/errors.js";
 import { isValidSlug, slugify } from "../../domain/slug.js";
@@ -68,9 +69,11 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, 
         );
       }
       const target = body.target ?? "local";
-      if (!providers.get(target)) {
-        throw new TenantryError("UNKNOWN_TARGET", `no provider serves target "${target}"`, {
-          errors: [{ pointer: "/target", message: `expected one of: ${providers.names().join(", ")}` }],
+      // A target with a price table can be costed before its provider is configured.
+      if (!providers.get(target) && !loadPriceTable(target)) {
+        const known = [...new Set([...providers.names(), ...pricedProviders()])].sort();
+        throw new TenantryError("UNKNOWN_TARGET", `no provider or price table for target "${target}"`, {
+          errors: [{ pointer: "/target", message: `expected one of: ${known.join(", ")}` }],
         });
       }
       const slug = body.tenant.slug ?? slugify(body.tenant.name);

@@ -1,0 +1,156 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
+
+let t: TestApp;
+const auth = { authorization: `Bearer ${ADMIN_KEY}` };
+const example = (name: string) => readFileSync(new URL(`../examples/blueprints/${name}`, import.meta.url), "utf8");
+
+async function api(method: string, url: string, body?: unknown) {
+  const res = await t.app.http!.inject({
+    method: method as "GET",
+    url,
+    headers: { ...auth, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    payload: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.statusCode, body: res.json() as any };
+}
+
+beforeAll(async () => {
+  t = await startTestApp({ env: { TENANTRY_WORKER_CONCURRENCY: "2" } });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe("POST /v1/blueprints/validate", () => {
+  it("returns every error and warning with its position, storing nothing", async () => {
+    const source = [
+      "services:",
+      "  - type: web",
+      "    name: app",
+      "    env: node",
+      "    startComand: node app.js",
+      "    envVars:",
+      "      - key: DB",
+      "        fromDatabase:",
+      "          name: missing",
+      "          property: connectionString",
+    ].join("\n");
+    const res = await api("POST", "/v1/blueprints/validate", { source });
+    expect(res.status).toBe(200);
+    expect(res.body.valid).toBe(false);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ code: "unknown-key", pointer: "/services/0/startComand", line: 5, column: 5 }),
+      expect.objectContaining({ code: "missing-reference", pointer: "/services/0/envVars/0/fromDatabase/name", line: 9 }),
+    ]);
+    expect(res.body.errors[0].message).toContain("did you mean `startCommand`");
+    expect(res.body.warnings).toEqual([expect.objectContaining({ code: "deprecated-env", line: 4 })]);
+    const { rows } = await t.app.db.query("select count(*)::int as n from blueprints");
+    expect(rows[0].n).toBe(0);
+  });
+
+  it("accepts every example blueprint", async () => {
+    for (const file of ["starter.render.yaml", "django-four-services.render.yaml", "parameterised.render.yaml", "postgres.render.yaml"]) {
+      const res = await api("POST", "/v1/blueprints/validate", { source: example(file) });
+      expect(res.body, file).toMatchObject({ valid: true, errors: [] });
+    }
+  });
+});
+
+describe("blueprint versions", () => {
+  it("refuses an invalid blueprint with 422 and positions under /source", async () => {
+    const res = await api("POST", "/v1/blueprints", { name: "broken", source: "databases:\n  - plan: free\n" });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe("BLUEPRINT_INVALID");
+    expect(res.body.errors[0]).toMatchObject({ pointer: "/source/databases/0/name", line: 2 });
+  });
+
+  it("stores immutable versions, returns the same version for identical content, and the parsed form", async () => {
+    const v1 = await api("POST", "/v1/blueprints", { name: "django", source: example("django-four-services.render.yaml") });
+    expect(v1).toMatchObject({ status: 201, body: { name: "django", version: 1 } });
+    const again = await api("POST", "/v1/blueprints", { name: "django", source: example("django-four-services.render.yaml") });
+    expect(again).toMatchObject({ status: 200, body: { id: v1.body.id, version: 1 } });
+    const shown = await api("GET", "/v1/blueprints/django/versions/1");
+    expect(shown.body.source).toContain("daphne");
+    expect(shown.body.parsed.services.map((s: any) => s.name)).toEqual([
+      "django-redis",
+      "django-web",
+      "django-ws",
+      "celery-worker",
+      "celery-beat",
+    ]);
+  });
+
+  it("renders a blueprint for a would-be tenant with the monthly cost, secrets redacted", async () => {
+    const res = await api("POST", "/v1/blueprints/django/render", { tenant: { name: "Acme Corp" }, target: "render" });
+    expect(res.status).toBe(200);
+    expect(res.body.resources.map((r: any) => r.name)).toEqual([
+      "django-db-acme-corp",
+      "django-redis-acme-corp",
+      "django-web-acme-corp",
+      "django-ws-acme-corp",
+      "celery-worker-acme-corp",
+      "celery-beat-acme-corp",
+    ]);
+    const web = res.body.resources.find((r: any) => r.key === "service:django-web");
+    expect(web.depends_on.sort()).toEqual(["database:django-db", "service:django-redis"]);
+    expect(web.spec.envVars).toContainEqual({ key: "TENANT_SLUG", value: "acme-corp" });
+    // The generated secret is a binding, never a value.
+    expect(web.spec.envVars).toContainEqual({ key: "DJANGO_SECRET_KEY", secret: "generated" });
+    // standard web 25 + starter ws 7 + standard worker 25 + starter beat 7 + basic-1gb 19 + key value starter 10
+    expect(res.body.cost).toMatchObject({ provider: "render", currency: "USD", totalMonthly: 93 });
+    expect(res.body.cost.lines).toHaveLength(6);
+    const local = await api("POST", "/v1/blueprints/django/render", { tenant: { name: "Acme Corp" } });
+    expect(local.body.cost.totalMonthly).toBe(0);
+    expect((await api("POST", "/v1/blueprints/django/render", { tenant: { name: "X" }, target: "mars" })).status).toBe(422);
+  });
+});
+
+describe("tenants from parameterised blueprints", () => {
+  it("validates params and required secrets at create, each at its pointer, and changes nothing", async () => {
+    await api("POST", "/v1/blueprints", { name: "crm", source: example("parameterised.render.yaml") });
+    const res = await api("POST", "/v1/tenants", {
+      name: "Bad Params",
+      blueprint: "crm",
+      target: "local",
+      params: { size: "huge", workers: 9, custom_plugin_repo: "https://evil.example/x" },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: any) => e.pointer).sort()).toEqual([
+      "/params/custom_plugin_repo",
+      "/params/size",
+      "/params/support_email",
+      "/params/workers",
+      "/secrets/STRIPE_API_KEY",
+    ]);
+    const { rows } = await t.app.db.query("select count(*)::int as n from tenants");
+    expect(rows[0].n).toBe(0);
+  });
+
+  it("plans a change for an existing tenant without applying it", async () => {
+    const v1 = "databases:\n  - name: main\n    plan: basic-256mb\n";
+    const created = await api("POST", "/v1/tenants", { name: "Planner", blueprint: { name: "planner", source: v1 } });
+    expect(created.status).toBe(201);
+    await eventually(async () => ((await api("GET", "/v1/tenants/planner")).body.status === "active" ? true : undefined));
+
+    const same = await api("POST", "/v1/tenants/planner/plan", {});
+    expect(same.body.summary).toMatchObject({ "no-op": 1, create: 0, update: 0 });
+
+    const v2 = "databases:\n  - name: main\n    plan: basic-1gb\n  - name: analytics\n    plan: basic-256mb\n";
+    const plan = await api("POST", "/v1/tenants/planner/plan", { blueprint: { name: "planner", source: v2 } });
+    expect(plan.status).toBe(200);
+    expect(plan.body.actions.map((a: any) => [a.action, a.key])).toEqual([
+      ["update", "database:main"],
+      ["create", "database:analytics"],
+    ]);
+    expect(plan.body.actions[0].changes).toEqual([
+      { path: "/plan", from: "basic-256mb", to: "basic-1gb", forcesReplace: false },
+    ]);
+    expect(plan.body.blueprint).toEqual({ name: "planner", version: 2 });
+    // Nothing was applied.
+    const tenant = await api("GET", "/v1/tenants/planner");
+    expect(tenant.body).toMatchObject({ generation: 1, blueprint: { version: 1 } });
+    expect(tenant.body.resources).toHaveLength(1);
+  });
+});

@@ -4,7 +4,8 @@ import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app
 
 let t: TestApp;
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
-const example = (name: string) => readFileSync(new URL(`../examples/blueprints/${name}`, import.meta.url), "utf8");
+const example = (name: string) =>
+  readFileSync(new URL(`../examples/blueprints/${name}`, import.meta.url), "utf8");
 
 async function api(method: string, url: string, body?: unknown) {
   const res = await t.app.http!.inject({
@@ -41,8 +42,17 @@ describe("POST /v1/blueprints/validate", () => {
     expect(res.status).toBe(200);
     expect(res.body.valid).toBe(false);
     expect(res.body.errors).toEqual([
-      expect.objectContaining({ code: "unknown-key", pointer: "/services/0/startComand", line: 5, column: 5 }),
-      expect.objectContaining({ code: "missing-reference", pointer: "/services/0/envVars/0/fromDatabase/name", line: 9 }),
+      expect.objectContaining({
+        code: "unknown-key",
+        pointer: "/services/0/startComand",
+        line: 5,
+        column: 5,
+      }),
+      expect.objectContaining({
+        code: "missing-reference",
+        pointer: "/services/0/envVars/0/fromDatabase/name",
+        line: 9,
+      }),
     ]);
     expect(res.body.errors[0].message).toContain("did you mean `startCommand`");
     expect(res.body.warnings).toEqual([expect.objectContaining({ code: "deprecated-env", line: 4 })]);
@@ -51,7 +61,12 @@ describe("POST /v1/blueprints/validate", () => {
   });
 
   it("accepts every example blueprint", async () => {
-    for (const file of ["starter.render.yaml", "django-four-services.render.yaml", "parameterised.render.yaml", "postgres.render.yaml"]) {
+    for (const file of [
+      "starter.render.yaml",
+      "django-four-services.render.yaml",
+      "parameterised.render.yaml",
+      "postgres.render.yaml",
+    ]) {
       const res = await api("POST", "/v1/blueprints/validate", { source: example(file) });
       expect(res.body, file).toMatchObject({ valid: true, errors: [] });
     }
@@ -60,16 +75,25 @@ describe("POST /v1/blueprints/validate", () => {
 
 describe("blueprint versions", () => {
   it("refuses an invalid blueprint with 422 and positions under /source", async () => {
-    const res = await api("POST", "/v1/blueprints", { name: "broken", source: "databases:\n  - plan: free\n" });
+    const res = await api("POST", "/v1/blueprints", {
+      name: "broken",
+      source: "databases:\n  - plan: free\n",
+    });
     expect(res.status).toBe(422);
     expect(res.body.code).toBe("BLUEPRINT_INVALID");
     expect(res.body.errors[0]).toMatchObject({ pointer: "/source/databases/0/name", line: 2 });
   });
 
   it("stores immutable versions, returns the same version for identical content, and the parsed form", async () => {
-    const v1 = await api("POST", "/v1/blueprints", { name: "django", source: example("django-four-services.render.yaml") });
+    const v1 = await api("POST", "/v1/blueprints", {
+      name: "django",
+      source: example("django-four-services.render.yaml"),
+    });
     expect(v1).toMatchObject({ status: 201, body: { name: "django", version: 1 } });
-    const again = await api("POST", "/v1/blueprints", { name: "django", source: example("django-four-services.render.yaml") });
+    const again = await api("POST", "/v1/blueprints", {
+      name: "django",
+      source: example("django-four-services.render.yaml"),
+    });
     expect(again).toMatchObject({ status: 200, body: { id: v1.body.id, version: 1 } });
     const shown = await api("GET", "/v1/blueprints/django/versions/1");
     expect(shown.body.source).toContain("daphne");
@@ -83,7 +107,10 @@ describe("blueprint versions", () => {
   });
 
   it("renders a blueprint for a would-be tenant with the monthly cost, secrets redacted", async () => {
-    const res = await api("POST", "/v1/blueprints/django/render", { tenant: { name: "Acme Corp" }, target: "render" });
+    const res = await api("POST", "/v1/blueprints/django/render", {
+      tenant: { name: "Acme Corp" },
+      target: "render",
+    });
     expect(res.status).toBe(200);
     expect(res.body.resources.map((r: any) => r.name)).toEqual([
       "django-db-acme-corp",
@@ -103,7 +130,9 @@ describe("blueprint versions", () => {
     expect(res.body.cost.lines).toHaveLength(6);
     const local = await api("POST", "/v1/blueprints/django/render", { tenant: { name: "Acme Corp" } });
     expect(local.body.cost.totalMonthly).toBe(0);
-    expect((await api("POST", "/v1/blueprints/django/render", { tenant: { name: "X" }, target: "mars" })).status).toBe(422);
+    expect(
+      (await api("POST", "/v1/blueprints/django/render", { tenant: { name: "X" }, target: "mars" })).status,
+    ).toBe(422);
   });
 });
 
@@ -130,15 +159,23 @@ describe("tenants from parameterised blueprints", () => {
 
   it("plans a change for an existing tenant without applying it", async () => {
     const v1 = "databases:\n  - name: main\n    plan: basic-256mb\n";
-    const created = await api("POST", "/v1/tenants", { name: "Planner", blueprint: { name: "planner", source: v1 } });
+    const created = await api("POST", "/v1/tenants", {
+      name: "Planner",
+      blueprint: { name: "planner", source: v1 },
+    });
     expect(created.status).toBe(201);
-    await eventually(async () => ((await api("GET", "/v1/tenants/planner")).body.status === "active" ? true : undefined));
+    await eventually(async () =>
+      (await api("GET", "/v1/tenants/planner")).body.status === "active" ? true : undefined,
+    );
 
     const same = await api("POST", "/v1/tenants/planner/plan", {});
     expect(same.body.summary).toMatchObject({ "no-op": 1, create: 0, update: 0 });
 
-    const v2 = "databases:\n  - name: main\n    plan: basic-1gb\n  - name: analytics\n    plan: basic-256mb\n";
-    const plan = await api("POST", "/v1/tenants/planner/plan", { blueprint: { name: "planner", source: v2 } });
+    const v2 =
+      "databases:\n  - name: main\n    plan: basic-1gb\n  - name: analytics\n    plan: basic-256mb\n";
+    const plan = await api("POST", "/v1/tenants/planner/plan", {
+      blueprint: { name: "planner", source: v2 },
+    });
     expect(plan.status).toBe(200);
     expect(plan.body.actions.map((a: any) => [a.action, a.key])).toEqual([
       ["update", "database:main"],

@@ -7,11 +7,11 @@ const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 const example = (name: string) =>
   readFileSync(new URL(`../examples/blueprints/${name}`, import.meta.url), "utf8");
 
-async function api(method: string, url: string, body?: unknown) {
+async function api(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await t.app.http!.inject({
     method: method as "GET",
     url,
-    headers: { ...auth, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    headers: { ...auth, ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
     payload: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.statusCode, body: res.json() as any };
@@ -189,5 +189,79 @@ describe("tenants from parameterised blueprints", () => {
     const tenant = await api("GET", "/v1/tenants/planner");
     expect(tenant.body).toMatchObject({ generation: 1, blueprint: { version: 1 } });
     expect(tenant.body.resources).toHaveLength(1);
+  });
+});
+
+describe("PATCH /v1/tenants/{id}", () => {
+  const v1 = "databases:\n  - name: main\n    plan: basic-256mb\n";
+  const v2 = "databases:\n  - name: main\n    plan: basic-1gb\n  - name: analytics\n";
+  const waitFor = (slug: string, status: string) =>
+    eventually(async () => {
+      const r = await api("GET", `/v1/tenants/${slug}`);
+      if (r.body.status === "failed") throw new Error(r.body.error_message);
+      return r.body.status === status ? r.body : undefined;
+    });
+
+  it("applies a new blueprint version as an update operation, guarded by If-Match", async () => {
+    await api("POST", "/v1/blueprints", { name: "evolving", source: v1 });
+    const created = await api("POST", "/v1/tenants", { name: "Evolver", blueprint: "evolving" });
+    expect(created.status).toBe(201);
+    await waitFor("evolver", "active");
+    await api("POST", "/v1/blueprints", { name: "evolving", source: v2 });
+
+    const stale = await api(
+      "PATCH",
+      "/v1/tenants/evolver",
+      { blueprint: "evolving@2" },
+      { "if-match": '"7"' },
+    );
+    expect(stale).toMatchObject({ status: 412, body: { code: "PRECONDITION_FAILED", generation: 1 } });
+    expect((await api("GET", "/v1/tenants/evolver")).body).toMatchObject({
+      generation: 1,
+      blueprint: { version: 1 },
+    });
+
+    const res = await api("PATCH", "/v1/tenants/evolver", { blueprint: "evolving@2" }, { "if-match": '"1"' });
+    expect(res.status).toBe(202);
+    expect(res.body.operation).toMatchObject({ kind: "update", status: "queued" });
+    expect(res.body.tenant).toMatchObject({
+      status: "updating",
+      generation: 2,
+      blueprint: { name: "evolving", version: 2 },
+    });
+    const done = await waitFor("evolver", "active");
+    expect(done.observed_generation).toBe(2);
+    expect(done.resources.map((r: any) => r.key).sort()).toEqual(["database:analytics", "database:main"]);
+    const ops = await api("GET", "/v1/tenants/evolver/operations");
+    expect(ops.body.data[0]).toMatchObject({ kind: "update", status: "succeeded" });
+    expect(ops.body.data[0].steps.map((s: any) => `${s.action} ${s.resource}`)).toEqual([
+      "update database:main",
+      "create database:analytics",
+    ]);
+  });
+
+  it("changes labels and name at once, without an operation", async () => {
+    const res = await api("PATCH", "/v1/tenants/evolver", { labels: { tier: "gold" }, name: "Evolver Inc" });
+    expect(res.status).toBe(200);
+    expect(res.body.operation).toBeNull();
+    expect(res.body.tenant).toMatchObject({
+      name: "Evolver Inc",
+      slug: "evolver",
+      labels: { tier: "gold" },
+      generation: 2,
+    });
+  });
+
+  it("refuses bad params and empty changes, changing nothing", async () => {
+    const bad = await api("PATCH", "/v1/tenants/evolver", { params: { colour: "red" } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].pointer).toBe("/params/colour");
+    expect((await api("PATCH", "/v1/tenants/evolver", {})).status).toBe(400);
+    expect(
+      (await api("PATCH", "/v1/tenants/evolver", { labels: {} }, { "if-match": "soon" })).body.errors[0]
+        .pointer,
+    ).toBe("/header/if-match");
+    const now = await api("GET", "/v1/tenants/evolver");
+    expect(now.body).toMatchObject({ generation: 2, params: {}, status: "active" });
   });
 });

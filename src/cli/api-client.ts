@@ -161,6 +161,119 @@ export interface MutationOptions {
   idempotencyKey?: string;
 }
 
+/** A stored, immutable blueprint version. `source` comes with one blueprint, `parsed` with one version. */
+export interface BlueprintVersion {
+  id: string;
+  name: string;
+  version: number;
+  digest: string;
+  source?: string;
+  /** The validated, typed form (`GET /v1/blueprints/{name}/versions/{n}`). */
+  parsed?: Record<string, unknown>;
+  created_at: string;
+}
+
+export interface PushBlueprintResult {
+  blueprint: BlueprintVersion;
+  /** False when the source was identical to the latest version (200, nothing stored). */
+  created: boolean;
+}
+
+export interface CostLine {
+  key: string;
+  kind: string;
+  name: string;
+  plan: string | null;
+  monthly: number;
+  detail: string;
+}
+
+export interface CostEstimate {
+  provider: string;
+  currency: string;
+  priceDate: string;
+  lines: CostLine[];
+  totalMonthly: number;
+  warnings: string[];
+}
+
+export interface RenderInput {
+  tenant: { name: string; slug?: string; id?: string };
+  /** Default: the latest version. */
+  version?: number;
+  target?: string;
+  params?: Record<string, unknown>;
+  /** Names of the secrets the tenant would be given. */
+  secrets?: string[];
+}
+
+export interface RenderedBlueprint {
+  blueprint: { name: string; version: number };
+  target: string;
+  params: Record<string, unknown>;
+  resources: {
+    key: string;
+    kind: string;
+    name: string;
+    depends_on: string[];
+    spec: Record<string, unknown>;
+  }[];
+  cost: CostEstimate;
+}
+
+export interface PlanInput {
+  blueprint?: BlueprintRef;
+  /** Merged into the tenant's params; `null` removes one. */
+  params?: Record<string, unknown>;
+}
+
+export type PlanActionKind = "create" | "update" | "replace" | "delete" | "no-op";
+
+export interface PlanChange {
+  /** JSON pointer into the resource's spec. */
+  path: string;
+  /** Absent when the field is new. */
+  from?: unknown;
+  /** Absent when the field is removed. */
+  to?: unknown;
+  forcesReplace: boolean;
+}
+
+export interface TenantPlan {
+  tenant_id: string;
+  blueprint: { name: string; version: number };
+  params: Record<string, unknown>;
+  actions: {
+    action: PlanActionKind | (string & {});
+    key: string;
+    kind: string;
+    name: string;
+    changes: PlanChange[];
+    reason?: string;
+  }[];
+  summary: Record<string, number>;
+  cost: CostEstimate;
+}
+
+export interface UpdateTenantInput {
+  blueprint?: BlueprintRef;
+  /** Merged into the tenant's params; `null` removes one. */
+  params?: Record<string, unknown>;
+  labels?: Record<string, string>;
+  name?: string;
+}
+
+export interface UpdateTenantOptions extends MutationOptions {
+  /** Only apply when the tenant's `generation` is still this (`If-Match`); else 412 `PRECONDITION_FAILED`. */
+  ifMatch?: number;
+}
+
+export interface TenantUpdateResult {
+  tenant: Tenant;
+  /** The `update` operation (202), or null when only the name or labels changed (200). */
+  operation: Operation | null;
+}
+
 export type TenantAction = "suspend" | "resume" | "retry";
 
 export interface ApiClientOptions {
@@ -173,6 +286,13 @@ export interface ApiClientOptions {
 }
 
 type Query = Record<string, string | number | string[] | undefined>;
+
+interface RequestOptions {
+  body?: unknown;
+  query?: Query;
+  idempotencyKey?: string | undefined;
+  headers?: Record<string, string> | undefined;
+}
 
 function errnoOf(err: unknown): { code: string | undefined; message: string } {
   // fetch wraps the socket error: TypeError("fetch failed", { cause: Error { code } }),
@@ -268,11 +388,60 @@ export class ApiClient {
     return this.request("GET", `/v1/operations/${encodeURIComponent(id)}`);
   }
 
-  private async request<T>(
+  /**
+   * Changes a tenant (`PATCH /v1/tenants/{id}`): a new blueprint or params start an
+   * `update` operation; a new name or labels alone do not.
+   */
+  updateTenant(
+    idOrSlug: string,
+    input: UpdateTenantInput,
+    options: UpdateTenantOptions = {},
+  ): Promise<TenantUpdateResult> {
+    return this.request("PATCH", `/v1/tenants/${encodeURIComponent(idOrSlug)}`, {
+      body: input,
+      idempotencyKey: options.idempotencyKey,
+      headers: options.ifMatch === undefined ? undefined : { "if-match": `"${options.ifMatch}"` },
+    });
+  }
+
+  /** What a new blueprint version or new params would do to a tenant; nothing is applied. */
+  planTenant(idOrSlug: string, input: PlanInput = {}): Promise<TenantPlan> {
+    return this.request("POST", `/v1/tenants/${encodeURIComponent(idOrSlug)}/plan`, { body: input });
+  }
+
+  /** Stores `source` as the next version of `name`, unless it equals the latest version. */
+  async pushBlueprint(name: string, source: string): Promise<PushBlueprintResult> {
+    const { status, body } = await this.send<BlueprintVersion>("POST", "/v1/blueprints", {
+      body: { name, source },
+    });
+    return { blueprint: body, created: status === 201 };
+  }
+
+  /** The latest version of every blueprint (without sources). */
+  async listBlueprints(): Promise<BlueprintVersion[]> {
+    return (await this.request<{ data: BlueprintVersion[] }>("GET", "/v1/blueprints")).data;
+  }
+
+  /** The latest version (with its source), or one version (with its source and parsed form). */
+  getBlueprint(name: string, version?: number): Promise<BlueprintVersion> {
+    const base = `/v1/blueprints/${encodeURIComponent(name)}`;
+    return this.request("GET", version === undefined ? base : `${base}/versions/${version}`);
+  }
+
+  /** The resources and monthly cost the blueprint would give a would-be tenant. */
+  renderBlueprint(name: string, input: RenderInput): Promise<RenderedBlueprint> {
+    return this.request("POST", `/v1/blueprints/${encodeURIComponent(name)}/render`, { body: input });
+  }
+
+  private async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.send<T>(method, path, options)).body;
+  }
+
+  private async send<T>(
     method: string,
     path: string,
-    options: { body?: unknown; query?: Query; idempotencyKey?: string | undefined } = {},
-  ): Promise<T> {
+    options: RequestOptions = {},
+  ): Promise<{ status: number; body: T }> {
     const url = new URL(this.baseUrl + path);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value === undefined) continue;
@@ -284,6 +453,7 @@ export class ApiClient {
     };
     if (options.body !== undefined) headers["content-type"] = "application/json";
     if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey;
+    Object.assign(headers, options.headers);
 
     let response: Response;
     try {
@@ -321,6 +491,6 @@ export class ApiClient {
     if (body === undefined) {
       throw new ApiError(response.status, "INVALID_RESPONSE", `${method} ${path} did not answer with JSON`);
     }
-    return body as T;
+    return { status: response.status, body: body as T };
   }
 }

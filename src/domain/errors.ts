@@ -13,6 +13,7 @@ export const ErrorCodes = {
   BLUEPRINT_NOT_FOUND: { status: 404, title: "Blueprint not found" },
   SLUG_TAKEN: { status: 409, title: "The slug is already used by another tenant" },
   TRANSITION_NOT_ALLOWED: { status: 409, title: "The tenant's lifecycle does not allow this now" },
+  PRECONDITION_FAILED: { status: 412, title: "The tenant changed since you read it" },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: "Idempotency-Key was used with a different request" },
   BLUEPRINT_INVALID: { status: 422, title: "The blueprint is not valid" },
   UNKNOWN_TARGET: { status: 422, title: "No provider serves this target" },

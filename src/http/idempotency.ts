@@ -18,13 +18,14 @@ export async function idempotent<T>(
   db: Db,
   request: FastifyRequest,
   reply: FastifyReply,
-  status: number,
+  statusOf: number | ((result: T) => number),
   handler: (q: Queryable) => Promise<T>,
 ): Promise<T> {
+  const status = (result: T) => (typeof statusOf === "number" ? statusOf : statusOf(result));
   const key = request.headers["idempotency-key"];
   if (key === undefined) {
     const result = await db.tx(handler);
-    reply.status(status);
+    reply.status(status(result));
     return result;
   }
   if (typeof key !== "string" || key.length === 0 || key.length > 255) {
@@ -54,10 +55,10 @@ export async function idempotent<T>(
       requestHash,
       method: request.method,
       path: request.url,
-      statusCode: status,
+      statusCode: status(result),
       response,
     });
-    reply.status(status);
+    reply.status(status(result));
     return response as T;
   });
 }

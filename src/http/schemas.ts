@@ -35,6 +35,7 @@ export const Problem = Type.Object(
       Type.String({ description: "The tenant's status when a transition was refused" }),
     ),
     action: Type.Optional(Type.String()),
+    generation: Type.Optional(Type.Integer({ description: "The tenant's current generation, on a 412" })),
   },
   { $id: "Problem", description: "RFC 9457 problem details" },
 );
@@ -360,4 +361,23 @@ export const PlanView = Type.Object({
   ),
   summary: Type.Record(Type.String(), Type.Integer()),
   cost: CostView,
+});
+
+export const UpdateTenantBody = Type.Object(
+  {
+    blueprint: Type.Optional(BlueprintRefSchema),
+    params: Type.Optional(
+      Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$" }), Type.Unknown(), {
+        description: "Merged into the tenant's params; null removes one",
+      }),
+    ),
+    labels: Type.Optional(LabelMap),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const TenantWithOptionalOperation = Type.Object({
+  tenant: TenantView,
+  operation: Nullable(OperationView),
 });

@@ -7,13 +7,20 @@ import type { Blueprint, DesiredState, Operation, Principal, Tenant } from "../d
 import type { SecretBox } from "../lib/crypto.js";
 import { sha256 } from "../lib/crypto.js";
 import { newId } from "../lib/ids.js";
-import type { ProviderRegistry } from "../providers/provider.js";
+import type { DesiredResource, ProviderRegistry } from "../providers/provider.js";
 import type { Queryable } from "../store/db.js";
 import { organizationSlug } from "../store/sql/auth.js";
 import { findBlueprint, getBlueprintById, putBlueprintVersion } from "../store/sql/blueprints.js";
 import { getOperationById, insertOperation } from "../store/sql/operations.js";
 import { listResources } from "../store/sql/resources.js";
-import { findTenant, insertTenant, liveSlugsLike, updateTenantStatus } from "../store/sql/tenants.js";
+import {
+  findTenant,
+  getTenantSecretsEnc,
+  insertTenant,
+  liveSlugsLike,
+  updateTenantSpec,
+  updateTenantStatus,
+} from "../store/sql/tenants.js";
 import { compileBlueprint, compileStored, renderOrThrow } from "./blueprint-compiler.js";
 
 /** A blueprint reference: `"name"`, `"name@3"`, or inline YAML source. */
@@ -77,19 +84,7 @@ export class TenantService {
       secretKeys: new Set(Object.keys(input.secrets ?? {})),
       pluginHosts: this.deps.pluginHosts,
     });
-    const unsupported = rendered.resources.filter((r) => !provider.drivers[r.kind]);
-    if (unsupported.length > 0) {
-      throw new TenantryError(
-        "UNSUPPORTED_RESOURCE",
-        `the ${target} provider cannot provide ${unsupported.map((r) => `${r.key} (${r.kind})`).join(", ")}`,
-        {
-          errors: unsupported.map((r) => ({
-            pointer: "/blueprint",
-            message: `${r.key}: kind "${r.kind}" is not supported by target "${target}"`,
-          })),
-        },
-      );
-    }
+    this.checkSupported(target, rendered.resources);
 
     const tenant = await insertTenant(
       q,
@@ -128,6 +123,24 @@ export class TenantService {
     return { tenant, operation };
   }
 
+  /** Refuses resources the target's provider has no driver for (`UNSUPPORTED_RESOURCE`). */
+  private checkSupported(target: string, resources: DesiredResource[]): void {
+    const provider = this.deps.providers.get(target);
+    if (!provider) throw new TenantryError("UNKNOWN_TARGET", `no provider serves target "${target}"`);
+    const unsupported = resources.filter((r) => !provider.drivers[r.kind]);
+    if (unsupported.length === 0) return;
+    throw new TenantryError(
+      "UNSUPPORTED_RESOURCE",
+      `the ${target} provider cannot provide ${unsupported.map((r) => `${r.key} (${r.kind})`).join(", ")}`,
+      {
+        errors: unsupported.map((r) => ({
+          pointer: "/blueprint",
+          message: `${r.key}: kind "${r.kind}" is not supported by target "${target}"`,
+        })),
+      },
+    );
+  }
+
   private slugTaken(slug: string, taken: Set<string>): TenantryError {
     const suggestion = suggestSlug(slug, (s) => taken.has(s));
     return new TenantryError("SLUG_TAKEN", `slug "${slug}" is taken; try "${suggestion}"`, {
@@ -156,6 +169,107 @@ export class TenantService {
     compileBlueprint(ref.source); // reject invalid source before storing it
     const name = ref.name ?? `inline-${sha256(ref.source).slice(0, 10)}`;
     return (await putBlueprintVersion(q, orgId, name, ref.source)).blueprint;
+  }
+
+  /**
+   * Changes a tenant. A new blueprint version or params start an `update` operation
+   * (generation + 1, `updating`, then `active`); a new name or labels apply at once.
+   * `ifMatch` is the generation the caller last saw: a different one is a 412.
+   */
+  async update(
+    q: Queryable,
+    principal: Principal,
+    idOrSlug: string,
+    change: {
+      blueprint?: BlueprintRef;
+      params?: Record<string, unknown>;
+      labels?: Record<string, string>;
+      name?: string;
+    },
+    ifMatch?: number,
+  ): Promise<{ tenant: Tenant; operation: Operation | null }> {
+    const tenant = await this.get(q, principal, idOrSlug, true);
+    if (ifMatch !== undefined && ifMatch !== tenant.generation) {
+      throw new TenantryError(
+        "PRECONDITION_FAILED",
+        `the tenant is at generation ${tenant.generation}, not ${ifMatch}: read it again and retry`,
+        { extra: { generation: tenant.generation } },
+      );
+    }
+    if (
+      tenant.status === "destroyed" ||
+      tenant.status === "destroy_queued" ||
+      tenant.status === "destroying"
+    ) {
+      throw refused(tenant.status, "update", `cannot update a tenant that is ${tenant.status}`);
+    }
+    const blueprint =
+      change.blueprint === undefined
+        ? null
+        : await this.resolveBlueprint(q, principal.organizationId, change.blueprint);
+    const params: Record<string, unknown> = { ...tenant.params };
+    for (const [k, v] of Object.entries(change.params ?? {})) {
+      if (v === null) delete params[k];
+      else params[k] = v;
+    }
+    const reconfigure =
+      (blueprint !== null && blueprint.id !== tenant.blueprintId) ||
+      JSON.stringify(params) !== JSON.stringify(tenant.params);
+
+    let operation: Operation | null = null;
+    if (reconfigure) {
+      const next = transition(tenant.status, { type: "update" });
+      if (!next.ok) throw refused(tenant.status, "update", next.reason);
+      const version = blueprint ?? (await getBlueprintById(q, tenant.blueprintId));
+      if (!version) throw new TenantryError("BLUEPRINT_NOT_FOUND", "the tenant's blueprint is missing");
+      const secretsEnc = await getTenantSecretsEnc(q, tenant.id);
+      const secretKeys = new Set(
+        secretsEnc ? Object.keys(this.deps.secrets.openJson<Record<string, string>>(secretsEnc)) : [],
+      );
+      const rendered = renderOrThrow(compileStored(version), {
+        tenant: { id: tenant.id, slug: tenant.slug, name: change.name ?? tenant.name },
+        org: { slug: await organizationSlug(q, principal.organizationId) },
+        params,
+        secretKeys,
+        pluginHosts: this.deps.pluginHosts,
+      });
+      this.checkSupported(tenant.target, rendered.resources);
+      await updateTenantSpec(q, tenant.id, {
+        name: change.name,
+        labels: change.labels,
+        blueprintId: version.id,
+        params,
+      });
+      const updated = await updateTenantStatus(q, tenant.id, {
+        status: next.status,
+        desiredState: "active",
+        bumpGeneration: true,
+      });
+      operation = await insertOperation(q, {
+        organizationId: tenant.organizationId,
+        tenantId: tenant.id,
+        kind: "update",
+        effectiveKind: "update",
+        generation: updated.generation,
+        maxAttempts: this.deps.maxAttempts,
+        requestedBy: principal.apiKeyId,
+        event: {
+          type: "tenant.status_changed",
+          message: `${tenant.status} → ${next.status} (update to ${version.name}@${version.version} requested)`,
+          data: {
+            from: tenant.status,
+            to: next.status,
+            request: "update",
+            blueprint: version.name,
+            version: version.version,
+          },
+        },
+      });
+    } else if (change.name !== undefined || change.labels !== undefined) {
+      await updateTenantSpec(q, tenant.id, { name: change.name, labels: change.labels });
+    }
+    const now = await this.get(q, principal, tenant.id);
+    return { tenant: now, operation };
   }
 
   /**

@@ -28,7 +28,7 @@ import {
 } from "../output.js";
 
 /** An error of the CLI itself (bad input, no key); printed as `error: <message>` plus hints. */
-class CliError extends Error {
+export class CliError extends Error {
   constructor(
     message: string,
     readonly hints: string[] = [],
@@ -41,12 +41,12 @@ class CliError extends Error {
 // ---------------------------------------------------------------------------------------
 // Connection
 
-interface ConnectionOptions {
+export interface ConnectionOptions {
   url?: string;
   apiKey?: string;
 }
 
-interface Connection {
+export interface Connection {
   client: ApiClient;
   /** Where the API key came from, for error hints. */
   keySource: string;
@@ -118,6 +118,9 @@ function report(err: unknown, keySource: string | undefined): void {
     if (typeof err.body["suggestion"] === "string")
       lines.push(`  suggestion: use --slug ${err.body["suggestion"]}`);
     if (err.code === "UNAUTHENTICATED" && keySource) lines.push(`  the API key came from ${keySource}`);
+    if (err.code === "PRECONDITION_FAILED") {
+      lines.push("  the tenant changed since that generation: see `tenantry tenants get` and try again");
+    }
   } else if (err instanceof ConnectionError) {
     lines.push(`error: cannot reach Tenantry at ${err.url} (${err.reason})`);
     if (err.causeCode === "ECONNREFUSED") {
@@ -136,7 +139,7 @@ function report(err: unknown, keySource: string | undefined): void {
 }
 
 /** Runs a command body: errors are reported on stderr and make the exit code 1. */
-async function run(options: ConnectionOptions, body: (conn: Connection) => Promise<boolean | undefined>) {
+export async function run(options: ConnectionOptions, body: (conn: Connection) => Promise<boolean | undefined>) {
   let keySource: string | undefined;
   try {
     const conn = connect(options);
@@ -152,7 +155,7 @@ async function run(options: ConnectionOptions, body: (conn: Connection) => Promi
 // ---------------------------------------------------------------------------------------
 // Option parsing
 
-function keyValue(raw: string): [string, string] {
+export function keyValue(raw: string): [string, string] {
   const eq = raw.indexOf("=");
   if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${raw}"`);
   return [raw.slice(0, eq), raw.slice(eq + 1)];
@@ -175,14 +178,16 @@ export function parseParamValue(raw: string): unknown {
   return raw;
 }
 
-const collectMap =
+/** A commander collector of repeated `key=value` options into an object. */
+export const collectMap =
   (convert: (v: string) => unknown) =>
   (raw: string, previous: Record<string, unknown> | undefined): Record<string, unknown> => {
     const [k, v] = keyValue(raw);
     return { ...previous, [k]: convert(v) };
   };
 
-const collectList = (raw: string, previous: string[] | undefined): string[] => {
+/** A commander collector of repeated `key=value` options into a list (checked, kept as written). */
+export const collectList = (raw: string, previous: string[] | undefined): string[] => {
   keyValue(raw);
   return [...(previous ?? []), raw];
 };
@@ -207,7 +212,7 @@ function positiveNumber(raw: string): number {
  * the file's name (`starter.render.yaml` → `starter`, a new version when it changes);
  * anything else is a stored blueprint's name.
  */
-function blueprintRef(arg: string): BlueprintRef {
+export function blueprintRef(arg: string): BlueprintRef {
   const looksLikeFile = /\.ya?ml$/i.test(arg);
   const isFile = existsSync(arg) && statSync(arg).isFile();
   if (!isFile && !looksLikeFile) return arg;
@@ -223,13 +228,13 @@ function blueprintRef(arg: string): BlueprintRef {
   return name ? { source, name } : { source };
 }
 
-function withConnection(cmd: Command): Command {
+export function withConnection(cmd: Command): Command {
   return cmd
     .option("--url <url>", "Tenantry API URL (env TENANTRY_URL; default http://localhost:$PORT or 8080)")
     .option("--api-key <key>", "API key (env TENANTRY_API_KEY; default: the local admin key file)");
 }
 
-function withOutput(cmd: Command): Command {
+export function withOutput(cmd: Command): Command {
   return cmd.addOption(
     new Option("-o, --output <format>", "output format").choices(OUTPUT_FORMATS as string[]).default("text"),
   );
@@ -241,7 +246,7 @@ function withWait(cmd: Command): Command {
     .option("--timeout <seconds>", "give up waiting after this long (with --wait)", positiveNumber, 600);
 }
 
-interface OutputOptions extends ConnectionOptions {
+export interface OutputOptions extends ConnectionOptions {
   output: OutputFormat;
 }
 

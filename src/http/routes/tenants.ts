@@ -22,6 +22,8 @@ import {
   TenantStatusView,
   TenantView,
   TenantWithOperation,
+  TenantWithOptionalOperation,
+  UpdateTenantBody,
 } from "../schemas.js";
 import type { HttpDeps } from "../server.js";
 import { eventView, operationView, statusView, tenantView } from "../views.js";
@@ -210,6 +212,61 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
   }
   const destroy = lifecycle("destroy");
   app.delete("/v1/tenants/:id", { config: destroy.config, schema: destroy.schema }, destroy.handler);
+
+  app.patch(
+    "/v1/tenants/:id",
+    {
+      config: { role: "operator" },
+      schema: {
+        tags: ["tenants"],
+        summary: "Change a tenant",
+        description:
+          'A new blueprint (`name`, `name@N` or inline) or params (merged; `null` removes one) start an `update` operation: generation + 1, status `updating`, then `active`; the answer is 202 with the operation. A new name or labels (which replace the old ones) apply at once: 200 with `operation: null`. Send `If-Match: "<generation>"` to refuse the change (412) if the tenant changed since you read it. See `POST /v1/tenants/{id}/plan` for what a change would do.',
+        params: TenantParams,
+        headers: Type.Object({
+          "if-match": Type.Optional(Type.String({ description: 'The generation you last read, e.g. "3"' })),
+          "idempotency-key": Type.Optional(Type.String({ maxLength: 255 })),
+        }),
+        body: UpdateTenantBody,
+        response: {
+          200: TenantWithOptionalOperation,
+          202: TenantWithOptionalOperation,
+          412: problem,
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const raw = request.headers["if-match"];
+      let ifMatch: number | undefined;
+      if (raw !== undefined) {
+        const m = /^(?:W\/)?"?(\d{1,15})"?$/.exec(raw.trim());
+        if (!m?.[1]) {
+          throw new TenantryError("VALIDATION_FAILED", "invalid header: If-Match", {
+            errors: [{ pointer: "/header/if-match", message: 'expected the tenant\'s generation, e.g. "3"' }],
+          });
+        }
+        ifMatch = Number(m[1]);
+      }
+      return idempotent(
+        db,
+        request,
+        reply,
+        (result: { operation: unknown }) => (result.operation ? 202 : 200),
+        async (q) => {
+          const { tenant, operation } = await tenants.update(
+            q,
+            principalOf(request),
+            request.params.id,
+            request.body,
+            ifMatch,
+          );
+          reply.header("etag", `"${tenant.generation}"`);
+          return { tenant: tenantView(tenant), operation: operation ? operationView(operation) : null };
+        },
+      );
+    },
+  );
 
   app.post(
     "/v1/tenants/:id/plan",

@@ -197,3 +197,22 @@ export async function updateTenantStatus(q: Queryable, id: string, c: TenantStat
   );
   return toTenant(rows[0]);
 }
+
+/** Changes what a tenant is made of (not its status); returns the tenant as it is now. */
+export async function updateTenantSpec(
+  q: Queryable,
+  id: string,
+  c: {
+    name?: string;
+    labels?: Record<string, string>;
+    blueprintId?: string;
+    params?: Record<string, unknown>;
+  },
+): Promise<void> {
+  await q.query(
+    `update tenants set name = coalesce($2, name), labels = coalesce($3, labels),
+       blueprint_id = coalesce($4, blueprint_id), params = coalesce($5, params), updated_at = now()
+     where id = $1`,
+    [id, c.name ?? null, c.labels ?? null, c.blueprintId ?? null, c.params ?? null],
+  );
+}

@@ -59,7 +59,7 @@ describe("rendering a blueprint for a tenant", () => {
     expect(env(web)).toEqual([
       { key: "DATABASE_URL", from: "database:backboneos-db", property: "connectionString" },
       { key: "REDIS_URL", from: "service:cache", property: "connectionString" },
-      { key: "SECRET_KEY", secret: "generated" },
+      { key: "SECRET_KEY", secret: "generated", ref: "service:backboneos-backend/SECRET_KEY" },
       { key: "GREETING", value: "Hello Acme Corp (acme-corp) on default" },
       { key: "LOG_LEVEL", value: "info" },
       { key: "TENANT_ID", value: tenant.id },

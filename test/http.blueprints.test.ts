@@ -124,7 +124,11 @@ describe("blueprint versions", () => {
     expect(web.depends_on.sort()).toEqual(["database:django-db", "service:django-redis"]);
     expect(web.spec.envVars).toContainEqual({ key: "TENANT_SLUG", value: "acme-corp" });
     // The generated secret is a binding, never a value.
-    expect(web.spec.envVars).toContainEqual({ key: "DJANGO_SECRET_KEY", secret: "generated" });
+    expect(web.spec.envVars).toContainEqual({
+      key: "DJANGO_SECRET_KEY",
+      secret: "generated",
+      ref: "group:django-settings/DJANGO_SECRET_KEY",
+    });
     // standard web 25 + starter ws 7 + standard worker 25 + starter beat 7 + basic-1gb 19 + key value starter 10
     expect(res.body.cost).toMatchObject({ provider: "render", currency: "USD", totalMonthly: 93 });
     expect(res.body.cost.lines).toHaveLength(6);

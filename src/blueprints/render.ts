@@ -22,7 +22,7 @@ import { PLANS } from "./rules/render-shapes.js";
  * | blueprint | binding |
  * |---|---|
  * | `value: x` | `{ key, value: "x" }` (templates resolved) |
- * | `generateValue: true` | `{ key, secret: "generated" }` — generated once per tenant |
+ * | `generateValue: true` | `{ key, secret: "generated", ref }` — generated once per tenant; `ref` names where it was declared (`service:web/KEY`, `group:NAME/KEY`: a group's value is shared by its services) |
  * | `sync: false` | `{ key, secret: "tenant" }` — from the tenant's `secrets`/`params` |
  * | `fromDatabase` | `{ key, from: "database:NAME", property }` |
  * | `fromService` | `{ key, from: "service:NAME", property | envVarKey }` |
@@ -31,7 +31,8 @@ import { PLANS } from "./rules/render-shapes.js";
 
 export type EnvBinding =
   | { key: string; value: string }
-  | { key: string; secret: "generated" | "tenant" }
+  | { key: string; secret: "generated"; ref: string }
+  | { key: string; secret: "tenant" }
   | { key: string; from: string; property?: string; envVarKey?: string };
 
 export interface RenderContext {
@@ -176,13 +177,13 @@ function serviceEnv(
 ): EnvBinding[] {
   const out = new Map<string, EnvBinding>();
   const add = (b: EnvBinding) => out.set(b.key, b);
-  const bind = (e: EnvVarSpec) => {
+  const bind = (e: EnvVarSpec, origin: string) => {
     if ("fromGroup" in e) {
-      for (const g of groups.get(e.fromGroup)?.envVars ?? []) bind(g);
+      for (const g of groups.get(e.fromGroup)?.envVars ?? []) bind(g, `group:${e.fromGroup}`);
       return;
     }
     if ("value" in e) add({ key: e.key, value: String(e.value) });
-    else if ("generateValue" in e) add({ key: e.key, secret: "generated" });
+    else if ("generateValue" in e) add({ key: e.key, secret: "generated", ref: `${origin}/${e.key}` });
     else if ("sync" in e) {
       if (ctx.secretKeys && !ctx.secretKeys.has(e.key) && !(e.key in ctx.params)) {
         errors.push({
@@ -203,7 +204,7 @@ function serviceEnv(
       });
     }
   };
-  for (const e of svc.envVars) bind(e);
+  for (const e of svc.envVars) bind(e, serviceKey(svc.name));
   // Every service knows whose it is; the blueprint cannot override these.
   add({ key: "TENANT_ID", value: ctx.tenant.id });
   add({ key: "TENANT_SLUG", value: ctx.tenant.slug });
@@ -227,4 +228,15 @@ function dependencyOrdered(resources: DesiredResource[]): DesiredResource[] {
     out.push(pick);
   }
   return out;
+}
+
+/** The generated secrets (`ref`s) a rendered resource set needs. */
+export function generatedRefs(resources: readonly DesiredResource[]): string[] {
+  const refs = new Set<string>();
+  for (const r of resources) {
+    for (const b of (r.spec["envVars"] as EnvBinding[] | undefined) ?? []) {
+      if ("secret" in b && b.secret === "generated") refs.add(b.ref);
+    }
+  }
+  return [...refs].sort();
 }

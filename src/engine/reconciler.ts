@@ -139,10 +139,24 @@ export async function reconcilePass(
   const kind = op.effectiveKind;
   const desired = kind === "destroy" ? [] : await desiredFor(db, tenant);
   const recorded = new Map(loaded.resources.map((r) => [r.key, r]));
+  // Opened only when a driver asks for a secret.
+  let generated: Record<string, string> | undefined;
+  let written: Record<string, string> | undefined;
+  const params = tenant.params;
   const ctx: ProviderContext = {
     tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name, organizationId: tenant.organizationId },
     signal,
     logger: log,
+    secret(binding) {
+      const open = (enc: string | null): Record<string, string> => (enc ? deps.secrets.openJson(enc) : {});
+      if (binding.secret === "generated") {
+        if (!generated) generated = open(loaded.generatedEnc);
+        return generated[binding.ref];
+      }
+      if (!written) written = open(loaded.secretsEnc);
+      const fromParams = params[binding.key];
+      return written[binding.key] ?? (typeof fromParams === "string" ? fromParams : undefined);
+    },
   };
   const pass = new Pass(deps, provider, op, lease, ctx, tenant, started);
   try {

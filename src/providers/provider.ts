@@ -32,6 +32,13 @@ export interface ProviderContext {
   /** Aborted when the worker loses its lease or shuts down: stop and return soon. */
   signal: AbortSignal;
   logger: Logger;
+  /**
+   * The value behind a secret env binding of a rendered service: a generated one by its
+   * `ref`, a write-only one (`sync: false`) by its key. Never log or return it.
+   */
+  secret(
+    binding: { secret: "generated"; ref: string } | { secret: "tenant"; key: string },
+  ): string | undefined;
 }
 
 /** What a driver reports about an object that exists on the platform. */

@@ -1,11 +1,12 @@
 import { type CostEstimate, estimateCost } from "../blueprints/cost.js";
 import { type Plan, planChanges } from "../blueprints/plan.js";
+import { generatedRefs } from "../blueprints/render.js";
 import { type FieldError, TenantryError } from "../domain/errors.js";
 import { type LifecycleEvent, type TenantStatus, transition, type WorkKind } from "../domain/lifecycle.js";
 import { isValidSlug, slugify, suggestSlug } from "../domain/slug.js";
 import type { Blueprint, DesiredState, Operation, Principal, Tenant } from "../domain/types.js";
 import type { SecretBox } from "../lib/crypto.js";
-import { sha256 } from "../lib/crypto.js";
+import { randomToken, sha256 } from "../lib/crypto.js";
 import { newId } from "../lib/ids.js";
 import type { DesiredResource, ProviderRegistry } from "../providers/provider.js";
 import type { Queryable } from "../store/db.js";
@@ -15,7 +16,7 @@ import { getOperationById, insertOperation } from "../store/sql/operations.js";
 import { listResources } from "../store/sql/resources.js";
 import {
   findTenant,
-  getTenantSecretsEnc,
+  getTenantSealed,
   insertTenant,
   liveSlugsLike,
   updateTenantSpec,
@@ -100,6 +101,7 @@ export class TenantService {
           input.secrets && Object.keys(input.secrets).length > 0
             ? this.deps.secrets.sealJson(input.secrets)
             : null,
+        generatedEnc: this.generate(null, rendered.resources) ?? null,
         labels: input.labels ?? {},
       },
       blueprint,
@@ -121,6 +123,22 @@ export class TenantService {
       },
     });
     return { tenant, operation };
+  }
+
+  /**
+   * Generates the `generateValue` secrets the resources need and the tenant does not have
+   * yet (existing ones are kept, so values are stable across updates). Returns the new
+   * sealed map, or undefined when nothing had to be generated.
+   */
+  private generate(sealed: string | null, resources: DesiredResource[]): string | undefined {
+    const values = sealed ? this.deps.secrets.openJson<Record<string, string>>(sealed) : {};
+    let added = false;
+    for (const ref of generatedRefs(resources)) {
+      if (values[ref] !== undefined) continue;
+      values[ref] = randomToken(32);
+      added = true;
+    }
+    return added ? this.deps.secrets.sealJson(values) : undefined;
   }
 
   /** Refuses resources the target's provider has no driver for (`UNSUPPORTED_RESOURCE`). */
@@ -222,9 +240,11 @@ export class TenantService {
       if (!next.ok) throw refused(tenant.status, "update", next.reason);
       const version = blueprint ?? (await getBlueprintById(q, tenant.blueprintId));
       if (!version) throw new TenantryError("BLUEPRINT_NOT_FOUND", "the tenant's blueprint is missing");
-      const secretsEnc = await getTenantSecretsEnc(q, tenant.id);
+      const sealed = await getTenantSealed(q, tenant.id);
       const secretKeys = new Set(
-        secretsEnc ? Object.keys(this.deps.secrets.openJson<Record<string, string>>(secretsEnc)) : [],
+        sealed.secretsEnc
+          ? Object.keys(this.deps.secrets.openJson<Record<string, string>>(sealed.secretsEnc))
+          : [],
       );
       const rendered = renderOrThrow(compileStored(version), {
         tenant: { id: tenant.id, slug: tenant.slug, name: change.name ?? tenant.name },
@@ -239,6 +259,7 @@ export class TenantService {
         labels: change.labels,
         blueprintId: version.id,
         params,
+        generatedEnc: this.generate(sealed.generatedEnc, rendered.resources),
       });
       const updated = await updateTenantStatus(q, tenant.id, {
         status: next.status,

@@ -13,6 +13,7 @@ export interface NewTenant {
   target: string;
   params: Record<string, unknown>;
   secretsEnc: string | null;
+  generatedEnc: string | null;
   labels: Record<string, string>;
 }
 
@@ -24,11 +25,22 @@ export async function insertTenant(
 ): Promise<Tenant | null> {
   const { rows } = await q.query(
     `insert into tenants (id, organization_id, name, slug, blueprint_id, target, params, secrets_enc, labels,
-       desired_state, status)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', 'queued')
+       desired_state, status, generated_enc)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', 'queued', $10)
      on conflict (organization_id, slug) where status <> 'destroyed' do nothing
      returning *`,
-    [t.id, t.organizationId, t.name, t.slug, t.blueprintId, t.target, t.params, t.secretsEnc, t.labels],
+    [
+      t.id,
+      t.organizationId,
+      t.name,
+      t.slug,
+      t.blueprintId,
+      t.target,
+      t.params,
+      t.secretsEnc,
+      t.labels,
+      t.generatedEnc,
+    ],
   );
   return rows[0]
     ? toTenant({ ...rows[0], blueprint_name: blueprint.name, blueprint_version: blueprint.version })
@@ -70,9 +82,14 @@ export async function getTenantById(q: Queryable, id: string): Promise<Tenant | 
 export async function getTenantWithResources(
   q: Queryable,
   id: string,
-): Promise<{ tenant: Tenant; resources: Resource[] } | null> {
+): Promise<{
+  tenant: Tenant;
+  resources: Resource[];
+  secretsEnc: string | null;
+  generatedEnc: string | null;
+} | null> {
   const { rows } = await q.query(
-    `select ${TENANT_COLUMNS},
+    `select ${TENANT_COLUMNS}, t.secrets_enc, t.generated_enc,
        coalesce((select json_agg(r order by r.created_at, r.key) from resources r where r.tenant_id = t.id), '[]') as resources
      ${FROM} where t.id = $1`,
     [id],
@@ -87,15 +104,19 @@ export async function getTenantWithResources(
       updated_at: new Date(r.updated_at as string),
     }),
   );
-  return { tenant: toTenant(row), resources };
+  return { tenant: toTenant(row), resources, secretsEnc: row.secrets_enc, generatedEnc: row.generated_enc };
 }
 
-export async function getTenantSecretsEnc(q: Queryable, id: string): Promise<string | null> {
-  const { rows } = await q.query<{ secrets_enc: string | null }>(
-    "select secrets_enc from tenants where id = $1",
+/** The tenant's sealed secrets: write-only ones and generated ones. */
+export async function getTenantSealed(
+  q: Queryable,
+  id: string,
+): Promise<{ secretsEnc: string | null; generatedEnc: string | null }> {
+  const { rows } = await q.query<{ secrets_enc: string | null; generated_enc: string | null }>(
+    "select secrets_enc, generated_enc from tenants where id = $1",
     [id],
   );
-  return rows[0]?.secrets_enc ?? null;
+  return { secretsEnc: rows[0]?.secrets_enc ?? null, generatedEnc: rows[0]?.generated_enc ?? null };
 }
 
 export async function liveSlugsLike(
@@ -207,12 +228,14 @@ export async function updateTenantSpec(
     labels?: Record<string, string>;
     blueprintId?: string;
     params?: Record<string, unknown>;
+    generatedEnc?: string;
   },
 ): Promise<void> {
   await q.query(
     `update tenants set name = coalesce($2, name), labels = coalesce($3, labels),
-       blueprint_id = coalesce($4, blueprint_id), params = coalesce($5, params), updated_at = now()
+       blueprint_id = coalesce($4, blueprint_id), params = coalesce($5, params),
+       generated_enc = coalesce($6, generated_enc), updated_at = now()
      where id = $1`,
-    [id, c.name ?? null, c.labels ?? null, c.blueprintId ?? null, c.params ?? null],
+    [id, c.name ?? null, c.labels ?? null, c.blueprintId ?? null, c.params ?? null, c.generatedEnc ?? null],
   );
 }

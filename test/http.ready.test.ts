@@ -12,12 +12,17 @@ describe("GET /ready", () => {
 
   it("is 503 while migrations are not current, and 200 again once they are", async () => {
     expect((await t.app.http!.inject({ url: "/ready" })).statusCode).toBe(200);
-    await t.app.db.query("delete from schema_migrations where version = 1");
+    const { rows } = await t.app.db.query<{ version: number; name: string }>(
+      "delete from schema_migrations where version = (select max(version) from schema_migrations) returning version, name",
+    );
     const res = await t.app.http!.inject({ url: "/ready" });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({ status: "not_ready", reason: "migrations are not current" });
     expect((await t.app.http!.inject({ url: "/health" })).json()).toEqual({ status: "ok" });
-    await t.app.db.query("insert into schema_migrations (version, name) values (1, 'core')");
+    await t.app.db.query("insert into schema_migrations (version, name) values ($1, $2)", [
+      rows[0]!.version,
+      rows[0]!.name,
+    ]);
     expect((await t.app.http!.inject({ url: "/ready" })).statusCode).toBe(200);
   });
 

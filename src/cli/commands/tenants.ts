@@ -8,11 +8,14 @@ import {
   ApiError,
   type BlueprintRef,
   ConnectionError,
+  type CostEstimate,
   type Operation,
   type Tenant,
   type TenantEvent,
+  type TenantPlan,
   type TenantStatus as TenantStatusView,
   type TenantWithOperation,
+  type UpdateTenantInput,
 } from "../api-client.js";
 import {
   formatDuration,
@@ -118,9 +121,6 @@ function report(err: unknown, keySource: string | undefined): void {
     if (typeof err.body["suggestion"] === "string")
       lines.push(`  suggestion: use --slug ${err.body["suggestion"]}`);
     if (err.code === "UNAUTHENTICATED" && keySource) lines.push(`  the API key came from ${keySource}`);
-    if (err.code === "PRECONDITION_FAILED") {
-      lines.push("  the tenant changed since that generation: see `tenantry tenants get` and try again");
-    }
   } else if (err instanceof ConnectionError) {
     lines.push(`error: cannot reach Tenantry at ${err.url} (${err.reason})`);
     if (err.causeCode === "ECONNREFUSED") {
@@ -139,7 +139,10 @@ function report(err: unknown, keySource: string | undefined): void {
 }
 
 /** Runs a command body: errors are reported on stderr and make the exit code 1. */
-export async function run(options: ConnectionOptions, body: (conn: Connection) => Promise<boolean | undefined>) {
+export async function run(
+  options: ConnectionOptions,
+  body: (conn: Connection) => Promise<boolean | undefined>,
+) {
   let keySource: string | undefined;
   try {
     const conn = connect(options);
@@ -318,6 +321,8 @@ async function waitForTenant(
   id: string,
   goal: string,
   timeoutSeconds: number,
+  /** Also wait until this operation is no longer open (the tenant may be at `goal` before it starts). */
+  operationId?: string,
 ): Promise<WaitResult> {
   const started = Date.now();
   const deadline = started + timeoutSeconds * 1000;
@@ -327,7 +332,7 @@ async function waitForTenant(
     for (;;) {
       const s = await client.tenantStatus(id);
       progress.update(Date.now() - started, s);
-      if (s.status === goal) break;
+      if (s.status === goal && (operationId === undefined || s.operation?.id !== operationId)) break;
       if (s.status === "failed") {
         problem = `the tenant failed: ${s.error_message ?? "no error message"}`;
         break;
@@ -355,6 +360,8 @@ async function finish(
   result: TenantWithOperation,
   options: WaitOptions,
   printStarted: () => void,
+  /** Wait for this operation to close as well as for the goal status (when the tenant may already be there). */
+  untilOperationCloses = false,
 ): Promise<boolean> {
   if (!options.wait) {
     if (options.output === "json") printJson(result);
@@ -363,7 +370,13 @@ async function finish(
   }
   if (options.output !== "json") printStarted();
   const goal = goalOf(result.operation.effective_kind);
-  const waited = await waitForTenant(client, result.tenant.id, goal, options.timeout);
+  const waited = await waitForTenant(
+    client,
+    result.tenant.id,
+    goal,
+    options.timeout,
+    untilOperationCloses ? result.operation.id : undefined,
+  );
   const t = waited.tenant;
   if (options.output === "json") printJson(t);
   if (waited.ok) {
@@ -513,6 +526,80 @@ function operationDetails(o: Operation): string[] {
   return lines;
 }
 
+/** A cost in the estimate's currency, two decimals: `19.00`. */
+export const formatMoney = (n: number): string => n.toFixed(2);
+
+/**
+ * `Monthly cost:  26.00 USD` and `Prices:  render price table of 2025-06-01` (aligned with
+ * the `before` entries), then the estimate's warnings.
+ */
+export function costSummary(
+  cost: CostEstimate,
+  label = "Monthly cost",
+  before: [string, string | undefined][] = [],
+): string[] {
+  return [
+    ...keyValues([
+      ...before,
+      [label, `${formatMoney(cost.totalMonthly)} ${cost.currency}`],
+      ["Prices", `${cost.provider} price table of ${cost.priceDate}`],
+    ]),
+    ...cost.warnings.map((w) => `warning: ${w}`),
+  ];
+}
+
+const PLAN_SYMBOLS: Record<string, string> = {
+  create: "+",
+  update: "~",
+  replace: "-/+",
+  delete: "-",
+  "no-op": "=",
+};
+
+function changeValue(change: object, side: "from" | "to"): string {
+  if (!(side in change)) return "(none)";
+  const text = formatValue((change as Record<string, unknown>)[side]);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * One line per action in the order they would run (`~ update  database:main  /plan: a → b`),
+ * a continuation line per further changed field, then the summary and monthly cost.
+ */
+export function planLines(plan: TenantPlan): string[] {
+  const lines: string[] = [];
+  const symbolWidth = Math.max(1, ...plan.actions.map((a) => (PLAN_SYMBOLS[a.action] ?? "?").length));
+  const actionWidth = Math.max(0, ...plan.actions.map((a) => a.action.length));
+  const keyWidth = Math.max(0, ...plan.actions.map((a) => a.key.length));
+  for (const a of plan.actions) {
+    const head = `${(PLAN_SYMBOLS[a.action] ?? "?").padStart(symbolWidth)} ${a.action.padEnd(actionWidth)}  ${a.key.padEnd(keyWidth)}  `;
+    const details =
+      a.action === "update" || a.action === "replace"
+        ? a.changes.map(
+            (c) =>
+              `${c.path}: ${changeValue(c, "from")} → ${changeValue(c, "to")}${c.forcesReplace ? "  (forces replacement)" : ""}`,
+          )
+        : [];
+    if (a.action !== "update" && a.action !== "no-op") {
+      details.unshift(a.reason ? `${a.name} (${a.reason})` : a.name);
+    }
+    if (a.action === "no-op" || details.length === 0) details.unshift(a.name);
+    lines.push(`${head}${details[0] ?? ""}`.trimEnd());
+    for (const d of details.slice(1)) lines.push(`${" ".repeat(head.length)}${d}`);
+  }
+  if (plan.actions.length === 0) lines.push("no resources");
+  const n = (k: string) => plan.summary[k] ?? 0;
+  lines.push(
+    "",
+    `Plan: ${n("create")} to create, ${n("update")} to update, ${n("replace")} to replace, ${n("delete")} to delete, ${n("no-op")} unchanged.`,
+    ...costSummary(plan.cost, "Monthly cost", [
+      ["Blueprint", `${plan.blueprint.name}@${plan.blueprint.version}`],
+      ["Params", formatMap(plan.params)],
+    ]),
+  );
+  return lines;
+}
+
 const eventLine = (e: TenantEvent) => `${formatTime(e.created_at)}  ${e.type.padEnd(22)}  ${e.message}`;
 
 // ---------------------------------------------------------------------------------------
@@ -525,6 +612,20 @@ interface CreateOptions extends WaitOptions {
   param?: Record<string, unknown>;
   secret?: Record<string, string>;
   label?: Record<string, string>;
+  idempotencyKey?: string;
+}
+
+interface PlanOptions extends OutputOptions {
+  blueprint?: string;
+  param?: Record<string, unknown>;
+}
+
+interface UpdateOptions extends WaitOptions {
+  blueprint?: string;
+  param?: Record<string, unknown>;
+  label?: Record<string, string>;
+  name?: string;
+  ifGeneration?: number;
   idempotencyKey?: string;
 }
 
@@ -661,6 +762,98 @@ export function registerTenantCommands(program: Command): void {
       if (options.output === "json") printJson(s);
       else printLines(statusDetails(s));
       return true;
+    }),
+  );
+
+  withOutput(
+    withConnection(
+      tenants
+        .command("plan")
+        .description("what a new blueprint version or new params would do to a tenant; nothing is applied")
+        .argument("<tenant>", "id or slug")
+        .option(
+          "--blueprint <ref>",
+          "a stored blueprint NAME[@VERSION], or a path to a blueprint YAML file (default: the tenant's)",
+        )
+        .option(
+          "--param <key=value>",
+          "parameter to change (repeatable; merged into the tenant's; key=null removes one)",
+          collectMap(parseParamValue),
+        ),
+    ),
+  ).action(async (ref: string, options: PlanOptions) =>
+    run(options, async ({ client }) => {
+      const plan = await client.planTenant(ref, {
+        blueprint: options.blueprint === undefined ? undefined : blueprintRef(options.blueprint),
+        params: options.param,
+      });
+      if (options.output === "json") printJson(plan);
+      else printLines(planLines(plan));
+      return true;
+    }),
+  );
+
+  withWait(
+    withOutput(
+      withConnection(
+        tenants
+          .command("update")
+          .description(
+            "change a tenant's blueprint, params, labels or name (a new blueprint or params start an update operation)",
+          )
+          .argument("<tenant>", "id or slug")
+          .option(
+            "--blueprint <ref>",
+            "a stored blueprint NAME[@VERSION], or a path to a blueprint YAML file",
+          )
+          .option(
+            "--param <key=value>",
+            "parameter to change (repeatable; merged into the tenant's; key=null removes one)",
+            collectMap(parseParamValue),
+          )
+          .option("--label <key=value>", "label (repeatable)", collectMap(String))
+          .option("--name <name>", "new display name")
+          .option(
+            "--if-generation <generation>",
+            "only if the tenant is still at this generation (If-Match), else fail with PRECONDITION_FAILED",
+            positiveInt(Number.MAX_SAFE_INTEGER),
+          )
+          .option("--idempotency-key <key>", "makes retrying this command safe"),
+      ),
+    ),
+  ).action(async (ref: string, options: UpdateOptions) =>
+    run(options, async ({ client }) => {
+      const input: UpdateTenantInput = {
+        blueprint: options.blueprint === undefined ? undefined : blueprintRef(options.blueprint),
+        params: options.param,
+        labels: options.label,
+        name: options.name,
+      };
+      if (Object.values(input).every((v) => v === undefined)) {
+        throw new CliError("nothing to update", ["pass --blueprint, --param, --label or --name"]);
+      }
+      const result = await client.updateTenant(ref, input, {
+        ifMatch: options.ifGeneration,
+        idempotencyKey: options.idempotencyKey,
+      });
+      const { tenant, operation } = result;
+      if (operation === null) {
+        // Only the name or labels changed: nothing to run, nothing to wait for.
+        if (options.output === "json") printJson(options.wait ? await client.getTenant(tenant.id) : result);
+        else printLines([`updated tenant ${tenant.slug} (no operation needed)`, ...tenantSummary(tenant)]);
+        return true;
+      }
+      return finish(
+        client,
+        { tenant, operation },
+        options,
+        () =>
+          printLines([
+            `updating tenant ${tenant.slug} to generation ${tenant.generation}`,
+            ...tenantSummary(tenant, operation),
+          ]),
+        true,
+      );
     }),
   );
 

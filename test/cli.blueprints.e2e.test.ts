@@ -1,0 +1,373 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import fs from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "./support/db.js";
+
+/**
+ * The blueprint commands and `tenants plan` / `tenants update` end to end: a `tenantry
+ * serve` child process on this file's own database (tenant databases go on the test
+ * PostgreSQL server), and one CLI child process per command.
+ */
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const CLI_TIMEOUT_MS = 25_000;
+const READY_TIMEOUT_MS = 60_000;
+const examples = path.join(projectRoot, "examples", "blueprints");
+
+let testDb: TestDatabase;
+let tmpDir: string;
+let badFile: string;
+/** Named like the example, so the CLI stores it as the next version of `postgres`. */
+let twoDatabasesFile: string;
+let server: ChildProcess | undefined;
+let serverOutput = "";
+let baseUrl: string;
+const apiKey = `tnt_test_${randomBytes(24).toString("base64url")}`;
+/** Tenant databases and roles seen during the run, dropped in afterAll if a test left them. */
+const created: { database: string; user: string }[] = [];
+
+/** The environment without Tenantry settings inherited from the developer's shell. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (
+      k.startsWith("TENANTRY_") ||
+      k === "PORT" ||
+      k === "HOST" ||
+      k === "DATABASE_URL" ||
+      k === "LOG_LEVEL"
+    )
+      continue;
+    env[k] = v;
+  }
+  return env;
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  srv.listen(0, "127.0.0.1");
+  await once(srv, "listening");
+  const address = srv.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `tenantry <args>` as a child process against the test server. */
+async function cli(args: string[]): Promise<CliResult> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    cwd: projectRoot,
+    env: { ...cleanEnv(), TENANTRY_URL: baseUrl, TENANTRY_API_KEY: apiKey, TENANTRY_DATA_DIR: tmpDir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(
+        new Error(
+          `tenantry ${args.join(" ")} did not finish within ${CLI_TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
+    }, CLI_TIMEOUT_MS);
+  });
+  try {
+    const [code] = (await Promise.race([once(child, "close"), timeout])) as [number | null];
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Like {@link cli}, expecting exit code 0. */
+async function ok(args: string[]): Promise<CliResult> {
+  const result = await cli(args);
+  if (result.code !== 0) {
+    throw new Error(
+      `tenantry ${args.join(" ")} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+    );
+  }
+  return result;
+}
+
+async function okJson<T = Record<string, unknown>>(args: string[]): Promise<T> {
+  const { stdout } = await ok([...args, "-o", "json"]);
+  return JSON.parse(stdout) as T;
+}
+
+async function waitUntilReady(): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (server?.exitCode !== null) {
+      throw new Error(
+        `the server exited with code ${server?.exitCode} before it was ready:\n${serverOutput}`,
+      );
+    }
+    try {
+      const res = await fetch(`${baseUrl}/ready`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline)
+      throw new Error(`the server was not ready within ${READY_TIMEOUT_MS} ms:\n${serverOutput}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stopServer(): Promise<void> {
+  const child = server;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), "tenantry-cli-blueprints-"));
+  badFile = path.join(tmpDir, "bad.render.yaml");
+  await fs.writeFile(
+    badFile,
+    "services:\n  - type: web\n    name: app\n    runtime: node\n    startComand: node web.js\n",
+  );
+  await fs.mkdir(path.join(tmpDir, "v2"));
+  twoDatabasesFile = path.join(tmpDir, "v2", "postgres.render.yaml");
+  await fs.writeFile(
+    twoDatabasesFile,
+    "databases:\n  - name: main\n    plan: basic-256mb\n  - name: analytics\n    plan: basic-256mb\n",
+  );
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  server = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
+    cwd: projectRoot,
+    env: {
+      ...cleanEnv(),
+      DATABASE_URL: testDb.url,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      TENANTRY_DATA_DIR: path.join(tmpDir, "data"),
+      TENANTRY_ADMIN_API_KEY: apiKey,
+      TENANTRY_LOCAL_POSTGRES_URL: testDb.adminUrl,
+      LOG_LEVEL: "warn",
+      TENANTRY_LEASE_SECONDS: "2",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const capture = (d: Buffer) => {
+    serverOutput += d.toString();
+  };
+  server.stdout?.on("data", capture);
+  server.stderr?.on("data", capture);
+  await waitUntilReady();
+}, 90_000);
+
+afterAll(async () => {
+  await stopServer();
+  if (testDb) {
+    // Objects a failed test left on the shared server.
+    const client = new pg.Client({ connectionString: testDb.adminUrl });
+    await client.connect();
+    for (const { database, user } of created) {
+      await client.query(`drop database if exists "${database}" with (force)`).catch(() => {});
+      await client.query(`drop role if exists "${user}"`).catch(() => {});
+    }
+    await client.end();
+    await testDb.drop();
+  }
+  if (tmpDir) await fs.rm(tmpDir, { recursive: true, force: true });
+}, 30_000);
+
+interface TenantJson {
+  id: string;
+  slug: string;
+  status: string;
+  generation: number;
+  resources?: { key: string; status: string; outputs: Record<string, unknown> }[];
+}
+
+/** Records the tenant's databases and roles so afterAll drops whatever a failed test left. */
+function remember(tenant: TenantJson): void {
+  for (const r of tenant.resources ?? []) {
+    const { database, user } = r.outputs;
+    if (typeof database === "string" && typeof user === "string") created.push({ database, user });
+  }
+}
+
+describe("tenantry blueprints", () => {
+  it("validates offline: file:line:col lines on stdout, a summary on stderr, exit 1 on errors", async () => {
+    const [bad, good] = await Promise.all([
+      cli(["blueprints", "validate", badFile]),
+      cli([
+        "blueprints",
+        "validate",
+        ...["django-four-services", "parameterised", "postgres", "starter"].map((n) =>
+          path.join(examples, `${n}.render.yaml`),
+        ),
+      ]),
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`${badFile}:5:5: error: unknown key \`startComand\``);
+    expect(bad.stdout).toMatch(/:5:5: error: .*\[unknown-key\]/);
+    expect(bad.stderr).toContain("1 file(s) checked: 1 error(s)");
+    expect(good.code, good.stdout).toBe(0);
+    expect(good.stderr).toContain("4 file(s) checked: 0 error(s)");
+  });
+
+  it("pushes a blueprint once, then reports it unchanged; lists and shows it", async () => {
+    const file = path.join(examples, "parameterised.render.yaml");
+    const first = await ok(["blueprints", "push", "crm", file]);
+    expect(first.stdout.trim()).toBe("pushed crm@1");
+    const again = await ok(["blueprints", "push", "crm", file]);
+    expect(again.stdout.trim()).toBe("unchanged: crm@1 is identical");
+
+    const [list, shown, text] = await Promise.all([
+      ok(["blueprints", "list"]),
+      okJson<{ name: string; version: number; source: string; parsed: Record<string, unknown> }>([
+        "blueprints",
+        "show",
+        "crm",
+      ]),
+      ok(["blueprints", "show", "crm@1"]),
+    ]);
+    expect(list.stdout).toMatch(/^NAME\s+VERSION/);
+    expect(list.stdout).toMatch(/^crm\s+1\s/m);
+    expect(shown).toMatchObject({ name: "crm", version: 1 });
+    expect(shown.parsed).toBeDefined();
+    expect(shown.parsed["databases"]).toEqual([expect.objectContaining({ name: "crm-db" })]);
+    expect(shown.source).toContain("crm-backend");
+    expect(text.stdout).toMatch(/^\s+support_email\s+string\s/m);
+  });
+
+  it("shows an invalid push at its line in the file", async () => {
+    const result = await cli(["blueprints", "push", "broken", badFile]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${badFile}:5:5: error: unknown key`);
+    expect(result.stderr).toContain("BLUEPRINT_INVALID");
+  });
+
+  it("renders a blueprint for a would-be tenant, with its cost", async () => {
+    await ok(["blueprints", "push", "django", path.join(examples, "django-four-services.render.yaml")]);
+    const [rendered, cost, table] = await Promise.all([
+      okJson<{ resources: { key: string }[]; cost: { totalMonthly: number; currency: string } }>([
+        "blueprints",
+        "render",
+        "django",
+        "--tenant",
+        "Acme Corp",
+        "--target",
+        "render",
+      ]),
+      ok(["blueprints", "cost", "django", "--tenant", "Acme", "--target", "render"]),
+      ok(["blueprints", "render", "django@1", "--tenant", "Acme Corp", "--target", "render"]),
+    ]);
+    expect(rendered.resources).toHaveLength(6);
+    expect(rendered.cost.totalMonthly).toBeGreaterThan(0);
+    expect(cost.stdout).toMatch(/^RESOURCE\s+PLAN\s+DETAIL\s+MONTHLY$/m);
+    expect(cost.stdout).toMatch(/^Total:\s+\d+\.\d\d USD$/m);
+    expect(table.stdout).toMatch(/^KEY\s+KIND\s+NAME\s+DEPENDS_ON$/m);
+    expect(table.stdout).toContain("acme-corp");
+  });
+
+  it("refuses an unknown target and a missing blueprint with their codes", async () => {
+    const [target, missing] = await Promise.all([
+      cli(["blueprints", "cost", "django", "--tenant", "Acme", "--target", "nowhere"]),
+      cli(["blueprints", "show", "nope"]),
+    ]);
+    expect(target.code).toBe(1);
+    expect(target.stderr).toContain("UNKNOWN_TARGET");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("BLUEPRINT_NOT_FOUND");
+  });
+});
+
+describe("tenantry tenants plan / update", () => {
+  it("creates a tenant and plans adding a database", async () => {
+    const tenant = await okJson<TenantJson>([
+      "tenants",
+      "create",
+      "Acme",
+      "--blueprint",
+      path.join(examples, "postgres.render.yaml"),
+      "--wait",
+      "--timeout",
+      "20",
+    ]);
+    remember(tenant);
+    expect(tenant).toMatchObject({ slug: "acme", status: "active" });
+
+    const [plan, same] = await Promise.all([
+      ok(["tenants", "plan", "acme", "--blueprint", twoDatabasesFile]),
+      okJson<{ summary: Record<string, number> }>(["tenants", "plan", "acme"]),
+    ]);
+    expect(plan.stdout).toMatch(/^\s*\+ create\s+database:analytics\b/m);
+    expect(plan.stdout).toMatch(/^\s*= no-op\s+database:main\b/m);
+    expect(plan.stdout).toMatch(
+      /^Plan: 1 to create, 0 to update, 0 to replace, 0 to delete, 1 unchanged\.$/m,
+    );
+    expect(same.summary).toMatchObject({ create: 0, "no-op": 1 });
+  });
+
+  it("updates the tenant to the new blueprint and waits until it is active", async () => {
+    const tenant = await okJson<TenantJson>([
+      "tenants",
+      "update",
+      "acme",
+      "--blueprint",
+      twoDatabasesFile,
+      "--wait",
+      "--timeout",
+      "20",
+    ]);
+    remember(tenant);
+    expect(tenant.status).toBe("active");
+    expect(tenant.resources?.filter((r) => r.status !== "deleted")).toHaveLength(2);
+
+    expect(tenant.generation).toBe(2);
+
+    const [stale, labelled] = await Promise.all([
+      cli(["tenants", "update", "acme", "--name", "Acme 2", "--if-generation", "1"]),
+      okJson<{ tenant: TenantJson & { name: string; labels: Record<string, string> }; operation: unknown }>([
+        "tenants",
+        "update",
+        "acme",
+        "--label",
+        "tier=gold",
+        "--if-generation",
+        "2",
+      ]),
+    ]);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain("PRECONDITION_FAILED");
+    expect(labelled.operation).toBeNull();
+    expect(labelled.tenant).toMatchObject({ name: "Acme", labels: { tier: "gold" } });
+  });
+
+  it("deletes the tenant", async () => {
+    const tenant = await okJson<TenantJson>(["tenants", "delete", "acme", "--wait", "--timeout", "20"]);
+    expect(tenant.status).toBe("destroyed");
+  });
+});

@@ -107,7 +107,12 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
       );
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
-    const tenants = new TenantService({ providers, secrets, maxAttempts: config.retryMaxAttempts });
+    const tenants = new TenantService({
+      providers,
+      secrets,
+      maxAttempts: config.retryMaxAttempts,
+      pluginHosts: config.pluginRepoHosts,
+    });
 
     const http =
       options.api === false

@@ -18,6 +18,7 @@ describe("configuration", () => {
       retryMaxAttempts: 5,
       adminApiKey: undefined,
       encryptionKey: undefined,
+      pluginRepoHosts: ["github.com", "gitlab.com", "bitbucket.org"],
     });
     expect(c.dataDir).toMatch(/\.tenantry$/);
     expect(Object.isFrozen(c)).toBe(true);
@@ -40,6 +41,7 @@ describe("configuration", () => {
       TENANTRY_ADMIN_API_KEY: "k".repeat(30),
       TENANTRY_ENCRYPTION_KEY: "ab".repeat(32),
       TENANTRY_LOCAL_POSTGRES_URL: "postgresql://x@y/z",
+      TENANTRY_PLUGIN_REPO_HOSTS: "git.example.com, GitHub.com",
     });
     expect(c).toMatchObject({
       port: 9000,
@@ -52,6 +54,7 @@ describe("configuration", () => {
       leaseSeconds: 2,
       retryMaxAttempts: 3,
       localPostgresUrl: "postgresql://x@y/z",
+      pluginRepoHosts: ["git.example.com", "github.com"],
     });
     expect(c.encryptionKey?.length).toBe(32);
   });
@@ -70,6 +73,7 @@ describe("configuration", () => {
     ["TENANTRY_ADMIN_API_KEY", "short", /24 characters/],
     ["TENANTRY_ENCRYPTION_KEY", "dG9vc2hvcnQ=", /32 bytes/],
     ["TENANTRY_LOCAL_POSTGRES_URL", "http://x", /postgres/],
+    ["TENANTRY_PLUGIN_REPO_HOSTS", "github.com, not a host", /host names/],
   ];
   for (const [name, value, message] of bad) {
     it(`stops on a bad ${name} (${value}) naming the variable`, () => {

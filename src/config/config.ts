@@ -38,6 +38,8 @@ export interface Config {
   encryptionKey: Buffer | undefined;
   /** `TENANTRY_LOCAL_POSTGRES_URL`: the server on which the local provider creates tenant databases; unset → Tenantry's own. */
   localPostgresUrl: string | undefined;
+  /** `TENANTRY_PLUGIN_REPO_HOSTS`: comma-separated hosts a tenant's `custom_plugin_repo` may point at. @default "github.com,gitlab.com,bitbucket.org" */
+  pluginRepoHosts: string[];
 }
 
 export class ConfigError extends Error {
@@ -79,6 +81,25 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
     throw new ConfigError(name, `expected a ${protocols.join(" or ")} URL, got ${parsed.protocol}`);
   }
   return raw;
+}
+
+function hosts(env: Env, name: string, fallback: string[]): string[] {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  const list = raw
+    .split(",")
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  const bad = list.find(
+    (h) => !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/.test(h),
+  );
+  if (bad !== undefined || list.length === 0) {
+    throw new ConfigError(
+      name,
+      `expected comma-separated host names such as github.com, got "${bad ?? raw}"`,
+    );
+  }
+  return list;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -154,6 +175,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     adminApiKey,
     encryptionKey: rawKey === undefined ? undefined : parseEncryptionKey(rawKey),
     localPostgresUrl: url(env, "TENANTRY_LOCAL_POSTGRES_URL", ["postgres:", "postgresql:"]),
+    pluginRepoHosts: hosts(env, "TENANTRY_PLUGIN_REPO_HOSTS", ["github.com", "gitlab.com", "bitbucket.org"]),
   };
   return Object.freeze(config);
 }

@@ -51,6 +51,8 @@ export interface RenderContext {
 
 export interface RenderResult {
   resources: DesiredResource[];
+  /** The blueprint's hooks, templates resolved (`bootstrap` normalised to `{command, …}`). */
+  hooks: { bootstrap?: { command: string; service?: string; timeoutSeconds?: number } };
   params: Record<string, ParamValue>;
   /** Problems with the tenant's input (params, secrets), with pointers into the request. */
   errors: FieldError[];
@@ -154,7 +156,7 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
       spec,
     });
   }
-  return { resources: dependencyOrdered(resources), params, errors };
+  return { resources: dependencyOrdered(resources), hooks: bp.hooks, params, errors };
 }
 
 function renderDatabase(db: BlueprintDatabase, ctx: RenderContext): DesiredResource {

@@ -6,6 +6,7 @@ import type { Operation, Resource, ResourceStatus, Tenant } from "../domain/type
 import type { SecretBox } from "../lib/crypto.js";
 import type {
   ActionResult,
+  BootstrapHook,
   DesiredResource,
   Provider,
   ProviderContext,
@@ -137,7 +138,10 @@ export async function reconcilePass(
   if (!provider)
     throw new TenantryError("UNKNOWN_TARGET", `no provider is configured for target "${tenant.target}"`);
   const kind = op.effectiveKind;
-  const desired = kind === "destroy" ? [] : await desiredFor(db, tenant);
+  const wanted = kind === "destroy" ? { resources: [], hook: undefined } : await desiredFor(db, tenant);
+  const desired = wanted.resources;
+  // The bootstrap hook runs once, at the end of provisioning.
+  const hook = kind === "create" ? wanted.hook : undefined;
   const recorded = new Map(loaded.resources.map((r) => [r.key, r]));
   // Opened only when a driver asks for a secret.
   let generated: Record<string, string> | undefined;
@@ -171,16 +175,38 @@ export async function reconcilePass(
     throw err;
   }
 
-  const done = tenant;
+  let done = tenant;
+  if (hook) {
+    const provisioned = done;
+    if (provisioned.status === "provisioning") {
+      // provisioning → bootstrapping, written with the hook's step.
+      const next = transition(provisioned.status, { type: "provisioned", bootstrap: true });
+      if (next.ok) done = { ...provisioned, status: next.status };
+      pass.defer(async (q) => {
+        await changeTenantStatus(q, provisioned, op, { type: "provisioned", bootstrap: true });
+      });
+    }
+    const rows = [...recorded.values()];
+    const wait = await pass.bootstrap(hook, rows).catch(async (err) => {
+      await pass.flush().catch(() => {});
+      throw err;
+    });
+    if (wait) {
+      await pass.flush();
+      return wait;
+    }
+  }
+  const final = done;
+  const event = hook ? ({ type: "bootstrapped" } as const) : completionEvent(kind);
   await pass.write(async (q) => {
-    await changeTenantStatus(q, done, op, completionEvent(kind), {
+    await changeTenantStatus(q, final, op, event, {
       observedGeneration: op.generation,
       errorMessage: null,
       failedOperationId: null,
       succeededOperationId: op.id,
     });
   });
-  log.info({ status: transitionTarget(done, kind) }, "operation succeeded");
+  log.info({ status: transitionTarget(final, kind) }, "operation succeeded");
   return { kind: "done" };
 }
 
@@ -224,7 +250,10 @@ function transitionTarget(tenant: Tenant, kind: WorkKind): string {
 }
 
 /** The resources the tenant's blueprint version asks for, rendered for it. */
-async function desiredFor(db: Db, tenant: Tenant): Promise<DesiredResource[]> {
+async function desiredFor(
+  db: Db,
+  tenant: Tenant,
+): Promise<{ resources: DesiredResource[]; hook: BootstrapHook | undefined }> {
   let compiled = compiledById(tenant.blueprintId);
   if (!compiled) {
     const blueprint = await getBlueprintById(db, tenant.blueprintId);
@@ -233,11 +262,12 @@ async function desiredFor(db: Db, tenant: Tenant): Promise<DesiredResource[]> {
     }
     compiled = compileStored(blueprint);
   }
-  return renderOrThrow(compiled, {
+  const rendered = renderOrThrow(compiled, {
     tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name },
     org: { slug: await organizationSlug(db, tenant.organizationId) },
     params: tenant.params,
-  }).resources;
+  });
+  return { resources: rendered.resources, hook: rendered.hooks.bootstrap };
 }
 
 /** Recorded resources in reverse dependency order (dependents first), skipping deleted ones. */
@@ -277,6 +307,55 @@ class Pass {
     });
     this.pending = [];
     return result;
+  }
+
+  /** Queues a write to go out with the next one. */
+  defer(write: (q: Queryable) => Promise<void>): void {
+    this.pending.push(write);
+  }
+
+  /**
+   * Runs the blueprint's bootstrap hook through the provider, as a recorded step
+   * (action `bootstrap`, no resource). A provider that cannot run hooks fails the tenant.
+   */
+  async bootstrap(hook: BootstrapHook, resources: Resource[]): Promise<PassOutcome | null> {
+    this.checkAbort();
+    const run = this.provider.runBootstrap?.bind(this.provider);
+    if (!run) {
+      throw new TenantryError(
+        "UNSUPPORTED_RESOURCE",
+        `the ${this.provider.name} provider cannot run the blueprint's bootstrap hook (hooks.bootstrap)`,
+      );
+    }
+    const stepId = await this.write((q) =>
+      startStep(q, this.op.id, { name: "bootstrap", resourceKey: null, action: "bootstrap" }),
+    );
+    let result: ActionResult;
+    try {
+      result = await run(
+        this.ctx,
+        hook,
+        resources.filter((r) => r.status !== "deleted").map((r) => this.view(r)),
+      );
+    } catch (err) {
+      await this.write((q) =>
+        endStep(q, stepId, {
+          status: "failed",
+          errorMessage: err instanceof Error ? err.message : String(err),
+        }),
+      ).catch(() => {});
+      throw err;
+    }
+    if (result.state === "pending") {
+      await this.write((q) => endStep(q, stepId, { status: "waiting", detail: result.detail ?? null }));
+      return {
+        kind: "wait",
+        delayMs: result.retryAfterMs,
+        reason: result.detail ?? "waiting for the bootstrap hook",
+      };
+    }
+    this.defer((q) => endStep(q, stepId, { status: "succeeded", detail: result.detail ?? null }));
+    return null;
   }
 
   /** Writes what is pending, if anything (before the pass ends, also by an error). */

@@ -87,9 +87,27 @@ export interface ResourceDriver {
   delete(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult>;
 }
 
+/** A blueprint's `hooks.bootstrap`: a one-off command run before the tenant is `active`. */
+export interface BootstrapHook {
+  command: string;
+  /** The service whose image, code and env the command runs with; default: the first web service. */
+  service?: string;
+  timeoutSeconds?: number;
+}
+
 export interface Provider {
   /** The `target` name tenants use, e.g. `local`. */
   readonly name: string;
+  /**
+   * Optional: runs the bootstrap hook once the tenant's resources exist (the
+   * `bootstrapping` phase). A hook may run again after a crash, so it should be
+   * idempotent. Without it, blueprints with a hook fail on this target with a clear error.
+   */
+  runBootstrap?(
+    ctx: ProviderContext,
+    hook: BootstrapHook,
+    resources: RecordedResource[],
+  ): Promise<ActionResult>;
   /** Drivers by resource kind; a kind missing here is refused when the tenant is created. */
   readonly drivers: Readonly<Record<string, ResourceDriver>>;
   /** Releases connections and timers. */

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type BootstrapHook,
+  type Provider,
+  ProviderError,
+  ProviderRegistry,
+  type ResourceDriver,
+} from "../src/providers/provider.js";
+import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
+
+/** The bootstrapping phase: `hooks.bootstrap` runs after the resources exist, before `active`. */
+
+const hooks: { tenant: string; hook: BootstrapHook; resources: string[] }[] = [];
+let failNext = 0;
+
+const driver: ResourceDriver = {
+  observe: async () => null,
+  create: async (_ctx, r) => ({ state: "done", providerId: r.externalName }),
+  adopt: async (_ctx, r) => ({ state: "done", providerId: r.externalName }),
+  update: async () => ({ state: "done" }),
+  delete: async () => ({ state: "done" }),
+};
+
+const withHooks: Provider = {
+  name: "hooked",
+  drivers: { postgres: driver, web: driver },
+  async runBootstrap(ctx, hook, resources) {
+    if (failNext > 0) {
+      failNext--;
+      throw new ProviderError("the seed job could not start", { retryable: true });
+    }
+    hooks.push({ tenant: ctx.tenant.slug, hook, resources: resources.map((r) => r.key) });
+    return { state: "done", detail: "seeded" };
+  },
+};
+const withoutHooks: Provider = { name: "plain", drivers: { postgres: driver, web: driver } };
+
+const blueprint = `
+databases:
+  - name: main
+services:
+  - type: web
+    name: app
+    runtime: node
+    startCommand: node app.js
+hooks:
+  bootstrap:
+    command: node seed.js --tenant \${{ tenant.slug }}
+    service: app
+`;
+
+let t: TestApp;
+async function api(method: string, url: string, body?: unknown) {
+  const res = await t.app.http!.inject({
+    method: method as "GET",
+    url,
+    headers: {
+      authorization: `Bearer ${ADMIN_KEY}`,
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
+    payload: body ? JSON.stringify(body) : undefined,
+  });
+  return res.json() as any;
+}
+const settled = (slug: string) =>
+  eventually(async () => {
+    const r = await api("GET", `/v1/tenants/${slug}`);
+    return r.status === "active" || r.status === "failed" ? r : undefined;
+  });
+
+beforeAll(async () => {
+  t = await startTestApp({
+    env: { TENANTRY_WORKER_CONCURRENCY: "2" },
+    providers: new ProviderRegistry().register(withHooks).register(withoutHooks),
+  });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe("bootstrap hooks", () => {
+  it("runs the hook after the resources exist, through bootstrapping, to active", async () => {
+    failNext = 1; // the first attempt fails transiently and is retried
+    await api("POST", "/v1/tenants", { name: "Seeded", target: "hooked", blueprint: { source: blueprint } });
+    const tenant = await settled("seeded");
+    expect(tenant.status).toBe("active");
+    expect(hooks).toEqual([
+      {
+        tenant: "seeded",
+        hook: { command: "node seed.js --tenant 'seeded'", service: "app" },
+        resources: ["database:main", "service:app"],
+      },
+    ]);
+    const events = await api("GET", "/v1/tenants/seeded/events");
+    const path = events.data
+      .filter((e: any) => e.type === "tenant.status_changed")
+      .map((e: any) => e.data.to);
+    expect(path).toEqual(["provisioning", "bootstrapping", "active"]);
+    const [op] = (await api("GET", "/v1/tenants/seeded/operations")).data;
+    // Each attempt is its own step: the failed one, then the one that worked.
+    const steps = op.steps.filter((s: any) => s.action === "bootstrap");
+    expect(steps).toMatchObject([
+      { status: "failed", error_message: "the seed job could not start" },
+      { status: "succeeded", detail: "seeded" },
+    ]);
+    expect(op.attempt).toBe(1);
+  });
+
+  it("fails clearly on a target that cannot run hooks", async () => {
+    await api("POST", "/v1/tenants", { name: "Unseeded", target: "plain", blueprint: { source: blueprint } });
+    const tenant = await settled("unseeded");
+    expect(tenant.status).toBe("failed");
+    expect(tenant.error_message).toContain("cannot run the blueprint's bootstrap hook");
+  });
+});

@@ -244,6 +244,27 @@ describe("PATCH /v1/tenants/{id}", () => {
     ]);
   });
 
+  it("replaces a database whose name changes: the old one is dropped, a new one made", async () => {
+    const before = (await api("GET", "/v1/tenants/evolver")).body;
+    const oldDb = before.resources.find((r: any) => r.key === "database:main").outputs.database;
+    const v3 = v2.replace("  - name: main\n", "  - name: main\n    databaseName: renamed\n");
+    expect(v3).not.toBe(v2);
+    const plan = await api("POST", "/v1/tenants/evolver/plan", {
+      blueprint: { name: "evolving", source: v3 },
+    });
+    expect(plan.body.actions[0]).toMatchObject({ action: "replace", key: "database:main" });
+    const res = await api("PATCH", "/v1/tenants/evolver", { blueprint: "evolving@3" });
+    expect(res.status).toBe(202);
+    const after = await waitFor("evolver", "active");
+    expect(after.generation).toBe(3);
+    const newDb = after.resources.find((r: any) => r.key === "database:main").outputs.database;
+    expect(newDb).toMatch(/^renamed_/);
+    const exists = async (name: string) =>
+      (await t.app.db.query("select 1 from pg_database where datname = $1", [name])).rowCount === 1;
+    expect(await exists(oldDb)).toBe(false);
+    expect(await exists(newDb)).toBe(true);
+  });
+
   it("changes labels and name at once, without an operation", async () => {
     const res = await api("PATCH", "/v1/tenants/evolver", { labels: { tier: "gold" }, name: "Evolver Inc" });
     expect(res.status).toBe(200);
@@ -252,7 +273,7 @@ describe("PATCH /v1/tenants/{id}", () => {
       name: "Evolver Inc",
       slug: "evolver",
       labels: { tier: "gold" },
-      generation: 2,
+      generation: 3,
     });
   });
 
@@ -266,6 +287,6 @@ describe("PATCH /v1/tenants/{id}", () => {
         .pointer,
     ).toBe("/header/if-match");
     const now = await api("GET", "/v1/tenants/evolver");
-    expect(now.body).toMatchObject({ generation: 2, params: {}, status: "active" });
+    expect(now.body).toMatchObject({ generation: 3, params: {}, status: "active" });
   });
 });

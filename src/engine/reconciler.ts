@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
+import { planChanges } from "../blueprints/plan.js";
 import { TenantryError } from "../domain/errors.js";
 import { completionEvent, type LifecycleEvent, transition, type WorkKind } from "../domain/lifecycle.js";
 import type { Operation, Resource, ResourceStatus, Tenant } from "../domain/types.js";
@@ -432,8 +433,16 @@ class Pass {
         return this.act(this.mark(row, "creating", fresh), "create", "ready", (r) =>
           driver.create(this.ctx, view(r)),
         );
-      case "creating":
       case "deleting": {
+        // Deleting while the goal is presence: a replace was cut off. Finish the delete
+        // (verified), then create the resource anew.
+        const removed = await this.remove(row);
+        if (removed) return removed;
+        return this.act(this.mark({ ...row, status: "deleted" }, "creating", fresh), "create", "ready", (r) =>
+          driver.create(this.ctx, view(r)),
+        );
+      }
+      case "creating": {
         // The outcome of the last create is unknown (a crash or a timeout after the
         // call): look the object up by its deterministic name before creating again.
         const observed = await driver.observe(this.ctx, view(row));
@@ -469,6 +478,24 @@ class Pass {
       }
       case "ready":
         if (row.specHash === hash && kind !== "heal") return null;
+        if (planChanges([target], [row]).actions[0]?.action === "replace") {
+          // A change that cannot be made in place (a database's name, a region…): the
+          // same rules as the plan shows. Delete (verified), then create with the new spec.
+          await this.write((q) =>
+            appendEvent(
+              q,
+              this.eventFor("resource.replacing", `${row.key}: replacing ${row.externalName}`, row.key),
+            ),
+          );
+          const removed = await this.remove(row);
+          if (removed) return removed;
+          return this.act(
+            this.mark({ ...row, status: "deleted" }, "creating", fresh),
+            "create",
+            "ready",
+            (r) => driver.create(this.ctx, view(r)),
+          );
+        }
         return this.act(this.mark(row, "updating", fresh), "update", "ready", (r) =>
           driver.update(this.ctx, view(r)),
         );
@@ -587,6 +614,17 @@ class Pass {
       });
     });
     return null;
+  }
+
+  private eventFor(type: string, message: string, resource: string) {
+    return {
+      organizationId: this.tenant.organizationId,
+      tenantId: this.tenant.id,
+      operationId: this.op.id,
+      type,
+      message,
+      data: { resource },
+    };
   }
 
   private appendEvent(q: Queryable, type: string, message: string, data: Record<string, unknown>) {

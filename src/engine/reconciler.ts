@@ -310,6 +310,22 @@ class Pass {
     return result;
   }
 
+  /** Calls the provider for an open step; a failure is recorded on the step, then rethrown. */
+  private async callInStep(stepId: string, call: () => Promise<ActionResult>): Promise<ActionResult> {
+    try {
+      return await call();
+    } catch (err) {
+      // Best effort: the lease may be gone, and then the step stays for the next pass to close.
+      await this.write((q) =>
+        endStep(q, stepId, {
+          status: "failed",
+          errorMessage: err instanceof Error ? err.message : String(err),
+        }),
+      ).catch(() => {});
+      throw err;
+    }
+  }
+
   /** Queues a write to go out with the next one. */
   defer(write: (q: Queryable) => Promise<void>): void {
     this.pending.push(write);
@@ -331,22 +347,13 @@ class Pass {
     const stepId = await this.write((q) =>
       startStep(q, this.op.id, { name: "bootstrap", resourceKey: null, action: "bootstrap" }),
     );
-    let result: ActionResult;
-    try {
-      result = await run(
+    const result = await this.callInStep(stepId, () =>
+      run(
         this.ctx,
         hook,
         resources.filter((r) => r.status !== "deleted").map((r) => this.view(r)),
-      );
-    } catch (err) {
-      await this.write((q) =>
-        endStep(q, stepId, {
-          status: "failed",
-          errorMessage: err instanceof Error ? err.message : String(err),
-        }),
-      ).catch(() => {});
-      throw err;
-    }
+      ),
+    );
     if (result.state === "pending") {
       await this.write((q) => endStep(q, stepId, { status: "waiting", detail: result.detail ?? null }));
       return {
@@ -565,19 +572,7 @@ class Pass {
       if (event) await this.appendEvent(q, event.type, event.message, { resource: r.key });
       return { row: r, stepId: id };
     });
-    let result: ActionResult;
-    try {
-      result = await call(row);
-    } catch (err) {
-      // Record the failed attempt on the step (best effort: the lease may be gone).
-      await this.write((q) =>
-        endStep(q, stepId, {
-          status: "failed",
-          errorMessage: err instanceof Error ? err.message : String(err),
-        }),
-      ).catch(() => {});
-      throw err;
-    }
+    const result = await this.callInStep(stepId, () => call(row));
     if (result.state === "pending") {
       await this.write(async (q) => {
         if (result.providerId && result.providerId !== row.providerId) {

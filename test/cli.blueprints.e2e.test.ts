@@ -1,14 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import fs from "node:fs/promises";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "./support/db.js";
+import { describe, expect, it } from "vitest";
+import { projectRoot, useCliServer } from "./support/cli-harness.js";
 
 /**
  * The blueprint commands and `tenants plan` / `tenants update` end to end: a `tenantry
@@ -16,190 +9,33 @@ import { createTestDatabase, type TestDatabase } from "./support/db.js";
  * PostgreSQL server), and one CLI child process per command.
  */
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const CLI_TIMEOUT_MS = 25_000;
-const READY_TIMEOUT_MS = 60_000;
 const examples = path.join(projectRoot, "examples", "blueprints");
 
-let testDb: TestDatabase;
-let tmpDir: string;
 let badFile: string;
 /** Named like the example, so the CLI stores it as the next version of `postgres`. */
 let twoDatabasesFile: string;
-let server: ChildProcess | undefined;
-let serverOutput = "";
-let baseUrl: string;
-const apiKey = `tnt_test_${randomBytes(24).toString("base64url")}`;
-/** Tenant databases and roles seen during the run, dropped in afterAll if a test left them. */
-const created: { database: string; user: string }[] = [];
 
-/** The environment without Tenantry settings inherited from the developer's shell. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (
-      k.startsWith("TENANTRY_") ||
-      k === "PORT" ||
-      k === "HOST" ||
-      k === "DATABASE_URL" ||
-      k === "LOG_LEVEL"
-    )
-      continue;
-    env[k] = v;
-  }
-  return env;
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  srv.listen(0, "127.0.0.1");
-  await once(srv, "listening");
-  const address = srv.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `tenantry <args>` as a child process against the test server. */
-async function cli(args: string[]): Promise<CliResult> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-    cwd: projectRoot,
-    env: { ...cleanEnv(), TENANTRY_URL: baseUrl, TENANTRY_API_KEY: apiKey, TENANTRY_DATA_DIR: tmpDir },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(
-        new Error(
-          `tenantry ${args.join(" ")} did not finish within ${CLI_TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
-        ),
-      );
-    }, CLI_TIMEOUT_MS);
-  });
-  try {
-    const [code] = (await Promise.race([once(child, "close"), timeout])) as [number | null];
-    return { code, stdout, stderr };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Like {@link cli}, expecting exit code 0. */
-async function ok(args: string[]): Promise<CliResult> {
-  const result = await cli(args);
-  if (result.code !== 0) {
-    throw new Error(
-      `tenantry ${args.join(" ")} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+const harness = useCliServer({
+  tmpPrefix: "tenantry-cli-blueprints-",
+  async setup({ tmpDir }) {
+    badFile = path.join(tmpDir, "bad.render.yaml");
+    await fs.writeFile(
+      badFile,
+      "services:\n  - type: web\n    name: app\n    runtime: node\n    startComand: node web.js\n",
     );
-  }
-  return result;
-}
-
+    await fs.mkdir(path.join(tmpDir, "v2"));
+    twoDatabasesFile = path.join(tmpDir, "v2", "postgres.render.yaml");
+    await fs.writeFile(
+      twoDatabasesFile,
+      "databases:\n  - name: main\n    plan: basic-256mb\n  - name: analytics\n    plan: basic-256mb\n",
+    );
+  },
+});
+const cli = (args: string[]) => harness().cli(args);
+const ok = (args: string[]) => harness().ok(args);
 async function okJson<T = Record<string, unknown>>(args: string[]): Promise<T> {
-  const { stdout } = await ok([...args, "-o", "json"]);
-  return JSON.parse(stdout) as T;
+  return (await harness().okJson<T>(args)).json;
 }
-
-async function waitUntilReady(): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (server?.exitCode !== null) {
-      throw new Error(
-        `the server exited with code ${server?.exitCode} before it was ready:\n${serverOutput}`,
-      );
-    }
-    try {
-      const res = await fetch(`${baseUrl}/ready`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline)
-      throw new Error(`the server was not ready within ${READY_TIMEOUT_MS} ms:\n${serverOutput}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function stopServer(): Promise<void> {
-  const child = server;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), "tenantry-cli-blueprints-"));
-  badFile = path.join(tmpDir, "bad.render.yaml");
-  await fs.writeFile(
-    badFile,
-    "services:\n  - type: web\n    name: app\n    runtime: node\n    startComand: node web.js\n",
-  );
-  await fs.mkdir(path.join(tmpDir, "v2"));
-  twoDatabasesFile = path.join(tmpDir, "v2", "postgres.render.yaml");
-  await fs.writeFile(
-    twoDatabasesFile,
-    "databases:\n  - name: main\n    plan: basic-256mb\n  - name: analytics\n    plan: basic-256mb\n",
-  );
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
-    cwd: projectRoot,
-    env: {
-      ...cleanEnv(),
-      DATABASE_URL: testDb.url,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      TENANTRY_DATA_DIR: path.join(tmpDir, "data"),
-      TENANTRY_ADMIN_API_KEY: apiKey,
-      TENANTRY_LOCAL_POSTGRES_URL: testDb.adminUrl,
-      LOG_LEVEL: "warn",
-      TENANTRY_LEASE_SECONDS: "2",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const capture = (d: Buffer) => {
-    serverOutput += d.toString();
-  };
-  server.stdout?.on("data", capture);
-  server.stderr?.on("data", capture);
-  await waitUntilReady();
-}, 90_000);
-
-afterAll(async () => {
-  await stopServer();
-  if (testDb) {
-    // Objects a failed test left on the shared server.
-    const client = new pg.Client({ connectionString: testDb.adminUrl });
-    await client.connect();
-    for (const { database, user } of created) {
-      await client.query(`drop database if exists "${database}" with (force)`).catch(() => {});
-      await client.query(`drop role if exists "${user}"`).catch(() => {});
-    }
-    await client.end();
-    await testDb.drop();
-  }
-  if (tmpDir) await fs.rm(tmpDir, { recursive: true, force: true });
-}, 30_000);
 
 interface TenantJson {
   id: string;
@@ -213,7 +49,7 @@ interface TenantJson {
 function remember(tenant: TenantJson): void {
   for (const r of tenant.resources ?? []) {
     const { database, user } = r.outputs;
-    if (typeof database === "string" && typeof user === "string") created.push({ database, user });
+    if (typeof database === "string" && typeof user === "string") harness().track({ database, user });
   }
 }
 

@@ -2,6 +2,7 @@ import type { Blueprint } from "../blueprints/model.js";
 import { type RenderContext, type RenderResult, renderBlueprint } from "../blueprints/render.js";
 import { validateBlueprint } from "../blueprints/validate.js";
 import { TenantryError } from "../domain/errors.js";
+import { sha256 } from "../lib/crypto.js";
 
 /**
  * Compiles blueprint source into the typed model, or throws `BLUEPRINT_INVALID` with
@@ -9,8 +10,17 @@ import { TenantryError } from "../domain/errors.js";
  * compiled versions are kept by id.
  */
 export function compileBlueprint(source: string, prefix = "/blueprint"): Blueprint {
+  // The same source compiles to the same blueprint: inline blueprints sent with every
+  // create are validated once.
+  const digest = sha256(source);
+  const known = bySource.get(digest);
+  if (known) return known;
   const { blueprint, errors } = validateBlueprint(source);
-  if (blueprint && errors.length === 0) return blueprint;
+  if (blueprint && errors.length === 0) {
+    if (bySource.size >= CACHE_SIZE) bySource.clear();
+    bySource.set(digest, blueprint);
+    return blueprint;
+  }
   const first = errors[0];
   const where = first?.line ? ` (line ${first.line}, column ${first.column ?? 1})` : "";
   throw new TenantryError(
@@ -27,6 +37,7 @@ export function compileBlueprint(source: string, prefix = "/blueprint"): Bluepri
 }
 
 const compiled = new Map<string, Blueprint>();
+const bySource = new Map<string, Blueprint>();
 // Enough for every blueprint version a fleet uses at once; past it the cache starts over.
 const CACHE_SIZE = 500;
 

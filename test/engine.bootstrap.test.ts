@@ -13,9 +13,15 @@ import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app
 const hooks: { tenant: string; hook: BootstrapHook; resources: string[] }[] = [];
 let failNext = 0;
 
+/** What each service saw of its dependencies when it was created. */
+const seenDependencies: Record<string, unknown>[] = [];
+
 const driver: ResourceDriver = {
   observe: async () => null,
-  create: async (_ctx, r) => ({ state: "done", providerId: r.externalName }),
+  create: async (ctx, r) => {
+    if (r.kind === "web") seenDependencies.push({ ...ctx.resource("database:main")?.outputs });
+    return { state: "done", providerId: r.externalName, outputs: { name: r.externalName } };
+  },
   adopt: async (_ctx, r) => ({ state: "done", providerId: r.externalName }),
   update: async () => ({ state: "done" }),
   delete: async () => ({ state: "done" }),
@@ -91,6 +97,8 @@ describe("bootstrap hooks", () => {
         resources: ["database:main", "service:app"],
       },
     ]);
+    // The database was created earlier in the same pass: the service sees its outputs.
+    expect(seenDependencies[0]).toEqual({ name: "main-seeded" });
     const events = await api("GET", "/v1/tenants/seeded/events");
     const path = events.data
       .filter((e: any) => e.type === "tenant.status_changed")

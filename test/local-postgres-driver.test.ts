@@ -34,7 +34,7 @@ function tenant(slug: string): Tenant {
 }
 
 function ctxFor(t: Tenant, signal = new AbortController().signal): ProviderContext {
-  return { tenant: t, signal, logger, secret: () => undefined };
+  return { tenant: t, signal, logger, secret: () => undefined, resource: () => undefined };
 }
 
 function resource(spec: Record<string, unknown> = {}, name = base): RecordedResource {

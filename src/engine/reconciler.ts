@@ -162,8 +162,22 @@ export async function reconcilePass(
       const fromParams = params[binding.key];
       return written[binding.key] ?? (typeof fromParams === "string" ? fromParams : undefined);
     },
+    resource(key) {
+      const row = recorded.get(key);
+      if (!row || row.status === "deleted") return undefined;
+      return {
+        key: row.key,
+        kind: row.kind,
+        externalName: row.externalName,
+        dependsOn: row.dependsOn,
+        spec: row.spec,
+        providerId: row.providerId,
+        outputs: row.outputs,
+        secretOutputs: row.secretOutputsEnc ? deps.secrets.openJson(row.secretOutputsEnc) : {},
+      };
+    },
   };
-  const pass = new Pass(deps, provider, op, lease, ctx, tenant, started);
+  const pass = new Pass(deps, provider, op, lease, ctx, tenant, started, recorded);
   try {
     const wait = await converge(pass, op.effectiveKind, desired, recorded);
     if (wait) {
@@ -287,6 +301,8 @@ class Pass {
     private readonly ctx: ProviderContext,
     private readonly tenant: Tenant,
     started: ((q: Queryable) => Promise<void>) | null,
+    /** The pass's view of the recorded resources, kept current so drivers see dependencies' outputs. */
+    private readonly recorded: Map<string, Resource>,
   ) {
     if (started) this.pending.push(started);
   }
@@ -586,13 +602,21 @@ class Pass {
         reason: `${row.key}: ${result.detail ?? `waiting for ${action}`}`,
       };
     }
+    const change: ResourceChange = { status: doneStatus };
+    if (result.providerId !== undefined) change.providerId = result.providerId;
+    if (result.outputs !== undefined) change.outputs = result.outputs;
+    if (result.secretOutputs !== undefined) {
+      change.secretOutputsEnc = this.deps.secrets.sealJson(result.secretOutputs);
+    }
+    this.recorded.set(row.key, {
+      ...row,
+      status: doneStatus,
+      providerId: change.providerId !== undefined ? change.providerId : row.providerId,
+      outputs: change.outputs ?? row.outputs,
+      secretOutputsEnc:
+        change.secretOutputsEnc !== undefined ? change.secretOutputsEnc : row.secretOutputsEnc,
+    });
     this.pending.push(async (q) => {
-      const change: ResourceChange = { status: doneStatus };
-      if (result.providerId !== undefined) change.providerId = result.providerId;
-      if (result.outputs !== undefined) change.outputs = result.outputs;
-      if (result.secretOutputs !== undefined) {
-        change.secretOutputsEnc = this.deps.secrets.sealJson(result.secretOutputs);
-      }
       await recordActionResult(q, {
         resourceId: row.id,
         change,

@@ -39,6 +39,11 @@ export interface ProviderContext {
   secret(
     binding: { secret: "generated"; ref: string } | { secret: "tenant"; key: string },
   ): string | undefined;
+  /**
+   * Another resource of the tenant as last recorded (a dependency's outputs and secret
+   * outputs, e.g. a database's connection string), or undefined if it does not exist.
+   */
+  resource(key: string): RecordedResource | undefined;
 }
 
 /** What a driver reports about an object that exists on the platform. */

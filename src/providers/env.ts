@@ -1,0 +1,66 @@
+import type { EnvBinding } from "../blueprints/render.js";
+import { type ProviderContext, ProviderError } from "./provider.js";
+
+/**
+ * Turns a rendered service's env bindings into concrete values, for providers that hand
+ * processes or platforms literal environments (local processes, Render's API). Values
+ * come from the tenant's secrets and from the recorded outputs of the resources the
+ * service depends on; the engine creates those first.
+ */
+export function resolveEnv(ctx: ProviderContext, bindings: readonly EnvBinding[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const b of bindings) env[b.key] = resolveBinding(ctx, b, 0);
+  return env;
+}
+
+// A service may read another's variable, which may read a third's; cycles are refused at
+// validation, so a deep chain means something is wrong.
+const MAX_DEPTH = 8;
+
+function resolveBinding(ctx: ProviderContext, b: EnvBinding, depth: number): string {
+  if ("value" in b) return b.value;
+  if ("secret" in b) {
+    const value =
+      b.secret === "generated"
+        ? ctx.secret({ secret: "generated", ref: b.ref })
+        : ctx.secret({ secret: "tenant", key: b.key });
+    if (value === undefined) {
+      throw new ProviderError(
+        `${b.key}: the tenant has no value for this ${b.secret === "generated" ? "generated" : "write-only"} secret`,
+        {
+          retryable: false,
+          code: "MISSING_SECRET",
+        },
+      );
+    }
+    return value;
+  }
+  const source = ctx.resource(b.from);
+  if (!source) {
+    // The engine creates dependencies first; it may still be on its way.
+    throw new ProviderError(`${b.key}: ${b.from} does not exist yet`, {
+      retryable: true,
+      code: "DEPENDENCY_PENDING",
+    });
+  }
+  if (b.envVarKey !== undefined) {
+    if (depth >= MAX_DEPTH) {
+      throw new ProviderError(`${b.key}: references between services are nested too deeply`, {
+        retryable: false,
+      });
+    }
+    const theirs = ((source.spec["envVars"] as EnvBinding[] | undefined) ?? []).find(
+      (x) => x.key === b.envVarKey,
+    );
+    if (!theirs) {
+      throw new ProviderError(`${b.key}: ${b.from} has no variable ${b.envVarKey}`, { retryable: false });
+    }
+    return resolveBinding(ctx, theirs, depth + 1);
+  }
+  const property = b.property ?? "connectionString";
+  const value = source.secretOutputs[property] ?? source.outputs[property];
+  if (value === undefined || value === null) {
+    throw new ProviderError(`${b.key}: ${b.from} has no ${property} output`, { retryable: false });
+  }
+  return String(value);
+}

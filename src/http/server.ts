@@ -1,3 +1,5 @@
+import http from "node:http";
+import type net from "node:net";
 import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
@@ -12,6 +14,8 @@ import type { Registry } from "prom-client";
 import type { Config } from "../config/config.js";
 import { TenantryError } from "../domain/errors.js";
 import type { ProviderRegistry } from "../providers/provider.js";
+import { createHostProxy, type RouteTable } from "../proxy/host-proxy.js";
+import { databaseRouteTable } from "../proxy/route-table.js";
 import type { TenantService } from "../services/tenant-service.js";
 import type { Db } from "../store/db.js";
 import { authenticate } from "./auth.js";
@@ -29,7 +33,9 @@ export interface HttpDeps {
   providers: ProviderRegistry;
   logger: Logger;
   metrics: Registry;
-  config: Pick<Config, "allowedOrigins">;
+  config: Pick<Config, "allowedOrigins" | "baseDomain">;
+  /** Routes tenant hosts (`<service>-<slug>.<BASE_DOMAIN>`) to local services; default: from the database. */
+  routes?: RouteTable;
   version: string;
 }
 
@@ -37,7 +43,26 @@ registerAjvFormats();
 
 /** Builds the HTTP API (not yet listening). */
 export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
+  const proxy = createHostProxy({
+    baseDomain: deps.config.baseDomain,
+    routes: deps.routes ?? databaseRouteTable(deps.db),
+    logger: deps.logger,
+  });
   const app = Fastify({
+    // Requests for a tenant host go to the tenant's service; the rest is the API.
+    serverFactory: (handler) => {
+      const server = http.createServer((req, res) => {
+        const label = proxy.labelOf(req.headers.host);
+        if (label) proxy.handleRequest(req, res, label);
+        else handler(req, res);
+      });
+      server.on("upgrade", (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+        const label = proxy.labelOf(req.headers.host);
+        if (label) proxy.handleUpgrade(req, socket, head, label);
+        else socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      });
+      return server;
+    },
     loggerInstance: deps.logger.child({ component: "http" }) as FastifyBaseLogger,
     // Secrets can be in bodies; never log them.
     bodyLimit: 2 * 1024 * 1024,

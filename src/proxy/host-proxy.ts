@@ -1,0 +1,201 @@
+import http from "node:http";
+import net from "node:net";
+import type { Logger } from "pino";
+
+/**
+ * The local target's front door: requests for `<service>-<slug>.<BASE_DOMAIN>` go to that
+ * tenant service's port on this machine, WebSocket upgrades included; everything else
+ * is Tenantry's own API. A suspended tenant gets a small 503 page, an unknown host a 404
+ * page — answered at once, never a hang.
+ */
+
+export type Route =
+  | { kind: "target"; port: number; host?: string }
+  | { kind: "suspended"; tenant: string }
+  | { kind: "unavailable"; tenant: string; reason: string }
+  | { kind: "missing" };
+
+/** Finds where a tenant host label (`web-acme`) goes. */
+export interface RouteTable {
+  lookup(label: string): Promise<Route>;
+}
+
+export interface HostProxyOptions {
+  baseDomain: string;
+  routes: RouteTable;
+  logger: Logger;
+  /** How long to wait for a tenant service to accept and answer. @default 30000 */
+  timeoutMs?: number;
+}
+
+export interface HostProxy {
+  /** The tenant label of a request's Host, or undefined when the request is for Tenantry itself. */
+  labelOf(hostHeader: string | undefined): string | undefined;
+  handleRequest(req: http.IncomingMessage, res: http.ServerResponse, label: string): void;
+  handleUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer, label: string): void;
+}
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) are for one connection, not to be forwarded.
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "proxy-authorization",
+  "proxy-authenticate",
+]);
+
+export function createHostProxy(options: HostProxyOptions): HostProxy {
+  const suffix = `.${options.baseDomain.toLowerCase()}`;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const log = options.logger.child({ component: "proxy" });
+
+  const labelOf = (hostHeader: string | undefined): string | undefined => {
+    if (!hostHeader) return undefined;
+    const host = hostHeader.toLowerCase().replace(/:\d+$/, "");
+    if (!host.endsWith(suffix)) return undefined;
+    const label = host.slice(0, -suffix.length);
+    // One DNS label: `web-acme.localhost`, not `a.b.localhost`.
+    return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label) ? label : undefined;
+  };
+
+  const forwardedHeaders = (req: http.IncomingMessage): http.OutgoingHttpHeaders => {
+    const headers: http.OutgoingHttpHeaders = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (!HOP_BY_HOP.has(k) && v !== undefined) headers[k] = v;
+    }
+    const remote = req.socket.remoteAddress ?? "";
+    const prior = req.headers["x-forwarded-for"];
+    headers["x-forwarded-for"] = prior ? `${String(prior)}, ${remote}` : remote;
+    headers["x-forwarded-host"] = req.headers.host ?? "";
+    headers["x-forwarded-proto"] = "http";
+    return headers;
+  };
+
+  return {
+    labelOf,
+
+    handleRequest(req, res, label) {
+      options.routes.lookup(label).then(
+        (route) => {
+          if (route.kind !== "target") return page(res, route, label);
+          const upstream = http.request(
+            {
+              host: route.host ?? "127.0.0.1",
+              port: route.port,
+              method: req.method,
+              path: req.url,
+              headers: forwardedHeaders(req),
+              timeout: timeoutMs,
+            },
+            (up) => {
+              const headers: http.OutgoingHttpHeaders = {};
+              for (const [k, v] of Object.entries(up.headers)) {
+                if (!HOP_BY_HOP.has(k) && v !== undefined) headers[k] = v;
+              }
+              res.writeHead(up.statusCode ?? 502, up.statusMessage, headers);
+              up.pipe(res);
+            },
+          );
+          upstream.on("timeout", () => upstream.destroy(new Error("the service did not answer in time")));
+          upstream.on("error", (err) => {
+            log.warn({ label, err: err.message }, "tenant service unreachable");
+            if (!res.headersSent) {
+              page(
+                res,
+                { kind: "unavailable", tenant: label, reason: "the service is not answering" },
+                label,
+                502,
+              );
+            } else {
+              res.destroy(err);
+            }
+          });
+          req.pipe(upstream);
+        },
+        (err: unknown) => {
+          log.error({ label, err: (err as Error).message }, "route lookup failed");
+          page(res, { kind: "unavailable", tenant: label, reason: "routing failed" }, label, 502);
+        },
+      );
+    },
+
+    handleUpgrade(req, socket, head, label) {
+      socket.on("error", () => socket.destroy());
+      options.routes.lookup(label).then(
+        (route) => {
+          if (route.kind !== "target") {
+            const status = route.kind === "missing" ? "404 Not Found" : "503 Service Unavailable";
+            socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+            return;
+          }
+          let connected = false;
+          const upstream = net.connect({ host: route.host ?? "127.0.0.1", port: route.port }, () => {
+            // Connected: a WebSocket may stay idle for hours, so no idle timeout from here on.
+            connected = true;
+            upstream.setTimeout(0);
+            // Replay the request line and headers, keeping the upgrade ones this time.
+            const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+            for (let i = 0; i < req.rawHeaders.length; i += 2) {
+              lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+            }
+            lines.push(`X-Forwarded-For: ${req.socket.remoteAddress ?? ""}`, "", "");
+            upstream.write(lines.join("\r\n"));
+            if (head.length > 0) upstream.write(head);
+            upstream.pipe(socket);
+            socket.pipe(upstream);
+          });
+          // Only for connecting: a service that does not accept in time is unavailable.
+          upstream.setTimeout(timeoutMs, () => upstream.destroy());
+          upstream.on("error", () => {
+            // Before the tunnel exists the client still expects an HTTP answer; after, just close.
+            if (!connected)
+              socket.end("HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+          });
+          // A tunnel ends when either side ends: half-open WebSockets are not a thing.
+          const close = () => {
+            socket.destroy();
+            upstream.destroy();
+          };
+          socket.on("end", close);
+          socket.on("close", close);
+          upstream.on("end", close);
+          upstream.on("close", close);
+        },
+        () => socket.end("HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"),
+      );
+    },
+  };
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The small page for a host Tenantry cannot send anywhere right now. */
+function page(
+  res: http.ServerResponse,
+  route: Exclude<Route, { kind: "target" }>,
+  label: string,
+  status?: number,
+): void {
+  const [code, title, text] =
+    route.kind === "missing"
+      ? [404, "No such tenant", `There is no service called “${label}” here.`]
+      : route.kind === "suspended"
+        ? [503, "Suspended", `${route.tenant} is suspended. It will be back when it is resumed.`]
+        : [status ?? 503, "Unavailable", `${route.tenant} is not available right now (${route.reason}).`];
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;margin:15vh auto;max-width:32rem;color:#333}h1{font-size:1.4rem}</style></head>
+<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p><p><small>Tenantry</small></p></body></html>\n`;
+  res.writeHead(code, {
+    "content-type": "text/html; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store",
+    ...(code === 503 ? { "retry-after": "30" } : {}),
+  });
+  res.end(body);
+}

@@ -1,0 +1,42 @@
+import type { Queryable } from "../store/db.js";
+import type { Route, RouteTable } from "./host-proxy.js";
+
+/**
+ * Routes from the database: a host label is the platform name of a `web` resource of the
+ * local target (`web-acme`), which records the port its process listens on. Lookups are
+ * cached briefly so that a busy site does not cost a query per request.
+ */
+export function databaseRouteTable(db: Queryable, options: { ttlMs?: number } = {}): RouteTable {
+  const ttlMs = options.ttlMs ?? 1000;
+  const cache = new Map<string, { route: Route; until: number }>();
+  return {
+    async lookup(label) {
+      const hit = cache.get(label);
+      if (hit && hit.until > Date.now()) return hit.route;
+      const { rows } = await db.query<{
+        outputs: Record<string, unknown>;
+        resource_status: string;
+        status: string;
+        name: string;
+      }>(
+        `select r.outputs, r.status as resource_status, t.status, t.name
+         from resources r join tenants t on t.id = r.tenant_id
+         where r.provider = 'local' and r.kind = 'web' and r.external_name = $1
+           and r.status <> 'deleted' and t.status <> 'destroyed'
+         order by r.created_at desc limit 1`,
+        [label],
+      );
+      const row = rows[0];
+      let route: Route;
+      if (!row) route = { kind: "missing" };
+      else if (row.status === "suspended" || row.status === "suspending")
+        route = { kind: "suspended", tenant: row.name };
+      else if (typeof row.outputs["port"] === "number" && row.resource_status !== "suspended") {
+        route = { kind: "target", port: row.outputs["port"] };
+      } else route = { kind: "unavailable", tenant: row.name, reason: `it is ${row.status}` };
+      if (cache.size > 10_000) cache.clear();
+      cache.set(label, { route, until: Date.now() + ttlMs });
+      return route;
+    },
+  };
+}

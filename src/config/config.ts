@@ -38,6 +38,8 @@ export interface Config {
   encryptionKey: Buffer | undefined;
   /** `TENANTRY_LOCAL_POSTGRES_URL`: the server on which the local provider creates tenant databases; unset → Tenantry's own. */
   localPostgresUrl: string | undefined;
+  /** `TENANTRY_LOCAL_REDIS_URL`: Redis 6+ on which the local provider makes an ACL user per tenant Key Value; unset → a private redis-server per tenant when one is on the PATH. */
+  localRedisUrl: string | undefined;
   /** `TENANTRY_PLUGIN_REPO_HOSTS`: comma-separated hosts a tenant's `custom_plugin_repo` may point at. @default "github.com,gitlab.com,bitbucket.org" */
   pluginRepoHosts: string[];
 }
@@ -75,7 +77,7 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError(name, "expected a URL such as postgres://user@host:5432/db");
+    throw new ConfigError(name, `expected a URL such as ${protocols[0]}//user@host:port`);
   }
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(name, `expected a ${protocols.join(" or ")} URL, got ${parsed.protocol}`);
@@ -175,6 +177,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     adminApiKey,
     encryptionKey: rawKey === undefined ? undefined : parseEncryptionKey(rawKey),
     localPostgresUrl: url(env, "TENANTRY_LOCAL_POSTGRES_URL", ["postgres:", "postgresql:"]),
+    localRedisUrl: url(env, "TENANTRY_LOCAL_REDIS_URL", ["redis:", "rediss:"]),
     pluginRepoHosts: hosts(env, "TENANTRY_PLUGIN_REPO_HOSTS", ["github.com", "gitlab.com", "bitbucket.org"]),
   };
   return Object.freeze(config);

@@ -102,6 +102,8 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
       new ProviderRegistry().register(
         createLocalProvider({
           postgresUrl: config.localPostgresUrl ?? url,
+          redisUrl: config.localRedisUrl,
+          dataDir: config.dataDir,
           logger: logger.child({ provider: "local" }),
         }),
       );

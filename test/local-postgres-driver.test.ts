@@ -1,4 +1,5 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes, randomUUID } from "node:crypto";
+import os from "node:os";
 import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -475,7 +476,7 @@ describe("local postgres driver", () => {
 
 describe("local provider", () => {
   it("exposes the postgres driver under the name local", async () => {
-    const provider = createLocalProvider({ postgresUrl: testDb.adminUrl, logger });
+    const provider = createLocalProvider({ postgresUrl: testDb.adminUrl, logger, dataDir: os.tmpdir() });
     try {
       expect(provider.name).toBe("local");
       expect(Object.keys(provider.drivers)).toEqual(["postgres"]);

@@ -115,6 +115,8 @@ export interface Provider {
   ): Promise<ActionResult>;
   /** Drivers by resource kind; a kind missing here is refused when the tenant is created. */
   readonly drivers: Readonly<Record<string, ResourceDriver>>;
+  /** Why a kind it has no driver for is missing, and what to configure (shown to the user). */
+  explain?(kind: string): string | undefined;
   /** Releases connections and timers. */
   close?(): Promise<void>;
 }

@@ -151,10 +151,13 @@ export class TenantService {
       "UNSUPPORTED_RESOURCE",
       `the ${target} provider cannot provide ${unsupported.map((r) => `${r.key} (${r.kind})`).join(", ")}`,
       {
-        errors: unsupported.map((r) => ({
-          pointer: "/blueprint",
-          message: `${r.key}: kind "${r.kind}" is not supported by target "${target}"`,
-        })),
+        errors: unsupported.map((r) => {
+          const why = provider.explain?.(r.kind);
+          return {
+            pointer: "/blueprint",
+            message: `${r.key}: kind "${r.kind}" is not supported by target "${target}"${why ? `: ${why}` : ""}`,
+          };
+        }),
       },
     );
   }

@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
 import type { Logger } from "pino";
-import type { Provider } from "../provider.js";
+import type { Provider, ResourceDriver } from "../provider.js";
+import { createKeyValueDriver, KEYVALUE_SETUP_HINT } from "./keyvalue-driver.js";
 import { createPostgresDriver } from "./postgres-driver.js";
 
 export interface LocalProviderOptions {
@@ -8,20 +11,53 @@ export interface LocalProviderOptions {
    * (TENANTRY_LOCAL_POSTGRES_URL); its user needs CREATEDB and CREATEROLE (or SUPERUSER).
    */
   postgresUrl: string;
+  /** Redis 7+ for tenants' Key Value instances (TENANTRY_LOCAL_REDIS_URL); unset → private redis-servers. */
+  redisUrl?: string;
+  /** Tenantry's data directory: tenant files live under `<dataDir>/tenants/<slug>/`. */
+  dataDir: string;
   logger?: Logger;
+}
+
+/** Where `redis-server` is on the PATH, if it is. */
+function findOnPath(binary: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    if (dir && existsSync(path.join(dir, binary))) return path.join(dir, binary);
+  }
+  return undefined;
 }
 
 /**
  * The `local` target: tenant resources on this machine. A composition of one driver per
  * resource kind; each driver owns its connections and `close()` releases them all.
+ * A kind this machine cannot provide is left out, so a blueprint that needs it is refused
+ * when the tenant is created, with `explain()` saying what to configure.
  */
 export function createLocalProvider(options: LocalProviderOptions): Provider {
   const postgres = createPostgresDriver({ serverUrl: options.postgresUrl, logger: options.logger });
+  const redisServerPath = options.redisUrl ? undefined : findOnPath("redis-server");
+  const keyvalue =
+    options.redisUrl || redisServerPath
+      ? createKeyValueDriver({
+          redisUrl: options.redisUrl,
+          redisServerPath,
+          dataDir: options.dataDir,
+          logger: options.logger,
+        })
+      : undefined;
+  const drivers: Record<string, ResourceDriver> = { postgres };
+  if (keyvalue) drivers["keyvalue"] = keyvalue;
   return {
     name: "local",
-    drivers: { postgres },
+    drivers,
+    explain(kind) {
+      if (kind === "keyvalue" && !keyvalue) return KEYVALUE_SETUP_HINT;
+      if (kind === "web" || kind === "pserv" || kind === "worker" || kind === "cron") {
+        return "running services on this machine is not available yet in this version of the local target";
+      }
+      return undefined;
+    },
     async close() {
-      await postgres.close();
+      await Promise.all([postgres.close(), keyvalue?.close()]);
     },
   };
 }

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectResp, parseRedisUrl } from "../src/providers/local/resp-client.js";
+import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
+
+/**
+ * A tenant on the local target with a database and a Key Value instance, end to end:
+ * both exist for real, are isolated, and are gone after the tenant is destroyed.
+ */
+
+const REDIS = process.env.TENANTRY_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+let reachable = false;
+try {
+  const c = await connectResp(parseRedisUrl(REDIS), { connectTimeoutMs: 1000 });
+  await c.command("PING");
+  await c.close();
+  reachable = true;
+} catch {
+  console.warn(`[local-tenant-keyvalue] SKIPPED: no Redis at ${REDIS}`);
+}
+
+const blueprint = `
+databases:
+  - name: main
+services:
+  - type: keyvalue
+    name: cache
+    plan: starter
+    ipAllowList: []
+`;
+
+let t: TestApp;
+async function api(method: string, url: string, body?: unknown) {
+  const res = await t.app.http!.inject({
+    method: method as "GET",
+    url,
+    headers: {
+      authorization: `Bearer ${ADMIN_KEY}`,
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
+    payload: body ? JSON.stringify(body) : undefined,
+  });
+  return res.json() as any;
+}
+const waitFor = (slug: string, status: string) =>
+  eventually(async () => {
+    const r = await api("GET", `/v1/tenants/${slug}`);
+    if (r.status === "failed") throw new Error(r.error_message);
+    return r.status === status ? r : undefined;
+  });
+
+describe.skipIf(!reachable)("a local tenant with PostgreSQL and Key Value", () => {
+  beforeAll(async () => {
+    t = await startTestApp({ env: { TENANTRY_WORKER_CONCURRENCY: "2", TENANTRY_LOCAL_REDIS_URL: REDIS } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("creates an ACL user for the tenant's Key Value, isolated by prefix, and removes it on destroy", async () => {
+    await api("POST", "/v1/tenants", { name: "Cachy", blueprint: { source: blueprint } });
+    const tenant = await waitFor("cachy", "active");
+    const cache = tenant.resources.find((r: any) => r.key === "service:cache");
+    expect(cache).toMatchObject({ kind: "keyvalue", status: "ready", name: "cache-cachy" });
+    const { user, keyPrefix } = cache.outputs;
+    expect(user).toMatch(/^t_cachy_cache_[0-9a-f]{8}$/);
+    expect(keyPrefix).toBe(`${user}:`);
+    expect(JSON.stringify(tenant)).not.toMatch(/password/i);
+
+    // The sealed connection string works for the prefix and nothing else.
+    const { rows } = await t.app.db.query(
+      "select secret_outputs_enc from resources where external_name = 'cache-cachy'",
+    );
+    const secret = t.app.secrets.openJson<{ connectionString: string }>(rows[0].secret_outputs_enc);
+    const client = await connectResp(parseRedisUrl(secret.connectionString));
+    expect(await client.command("SET", `${keyPrefix}visits`, "1")).toBe("OK");
+    await expect(client.command("SET", "elsewhere", "1")).rejects.toThrow(/NOPERM/);
+    await client.close();
+
+    await api("DELETE", "/v1/tenants/cachy");
+    await waitFor(tenant.id, "destroyed");
+    const admin = await connectResp(parseRedisUrl(REDIS));
+    const users = (await admin.command("ACL", "USERS")) as string[];
+    expect(users).not.toContain(user);
+    const [, keys] = (await admin.command("SCAN", "0", "MATCH", `${keyPrefix}*`, "COUNT", "1000")) as [
+      string,
+      string[],
+    ];
+    expect(keys).toEqual([]);
+    await admin.close();
+  });
+});

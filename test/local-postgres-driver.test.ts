@@ -475,11 +475,20 @@ describe("local postgres driver", () => {
 });
 
 describe("local provider", () => {
-  it("exposes the postgres driver under the name local", async () => {
+  it("exposes the postgres driver (and Key Value when configured) under the name local", async () => {
     const provider = createLocalProvider({ postgresUrl: testDb.adminUrl, logger, dataDir: os.tmpdir() });
     try {
       expect(provider.name).toBe("local");
-      expect(Object.keys(provider.drivers)).toEqual(["postgres"]);
+      // Key Value needs TENANTRY_LOCAL_REDIS_URL or redis-server on the PATH.
+      expect(Object.keys(provider.drivers)).toContain("postgres");
+      const withRedis = createLocalProvider({
+        postgresUrl: testDb.adminUrl,
+        logger,
+        dataDir: os.tmpdir(),
+        redisUrl: "redis://127.0.0.1:6379",
+      });
+      expect(Object.keys(withRedis.drivers).sort()).toEqual(["keyvalue", "postgres"]);
+      await withRedis.close?.();
       const t = tenant(`provider-${sfx}`);
       expect(await provider.drivers["postgres"]!.observe(ctxFor(t), resource())).toBeNull();
     } finally {

@@ -1,0 +1,803 @@
+import { execFile, spawn } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import type { Logger } from "pino";
+import type { EnvBinding } from "../../blueprints/render.js";
+import { isPortFree } from "../../store/free-port.js";
+import { resolveEnv } from "../env.js";
+import {
+  type ActionResult,
+  type Observed,
+  type ProviderContext,
+  ProviderError,
+  type RecordedResource,
+  type ResourceDriver,
+} from "../provider.js";
+import { openLogForAppend, tailLines } from "./log-files.js";
+import { isGroupAlive, signalGroup } from "./process-group.js";
+import type { ProcessSpec, Supervisor } from "./supervisor.js";
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * The local target's driver for kinds `web`, `pserv` and `worker`: a tenant's service runs as
+ * a supervised process group on this machine.
+ *
+ * Layout (deterministic, see {@link localServicePaths}):
+ * `<dataDir>/tenants/<slug>-<hash>/<service>/` holds `release-<n>/` (a copy of the source),
+ * `build.log` (every build, appended), `runtime.log` (the process's output) and `deploy.json`
+ * (the current release, its slot, port and whether it is suspended; never secrets).
+ *
+ * A deploy (`create`, `update`, and `adopt` when the spec changed) copies `spec.repo` into a
+ * new release directory, runs `buildCommand` there once, starts `startCommand` under the
+ * supervisor on a free port and, for `web`, waits until `GET <healthCheckPath>` answers 2xx.
+ * It is blue/green: the new process runs in the other of two supervisor slots
+ * (`<tenantId>/<key>` and `<tenantId>/<key>#b`) and the old one is stopped only once the new one
+ * is healthy, so a failed update leaves the old release serving. The provider id is always
+ * `<tenantId>/<key>` (the first slot's id); `deploy.json` names the slot that is live.
+ *
+ * `observe`: a `deploy.json` means the service exists → `ready` (or `suspended`), even when its
+ * process is not running (e.g. after a Tenantry restart before the supervisor adopted it):
+ * reporting `null` would make the engine deploy a duplicate. `resume`/`update`/`adopt` start the
+ * process again; the detail says so. No `deploy.json` (nothing, or a first deploy that never
+ * finished) → `null`, and `create` clears the leftovers.
+ */
+export interface ServiceDriverOptions {
+  /** Tenantry's data directory; services live under `<dataDir>/tenants/`. */
+  dataDir: string;
+  supervisor: Supervisor;
+  /** The proxy's domain: a web service is `http://<externalName>.<baseDomain>:<publicPort>`. */
+  baseDomain: string;
+  publicPort: number;
+  /** Ports handed to services (inclusive; default 20000-29999). */
+  portRange?: [number, number];
+  logger?: Logger;
+  /** Relative `repo` paths are resolved against this (default `process.cwd()`). */
+  repoBase?: string;
+  /** How long a web service has to answer its health check (default 60 000 ms). */
+  healthTimeoutMs?: number;
+  /** Interval between health checks (default 250 ms). */
+  healthIntervalMs?: number;
+  /** How long a build may take (default 15 minutes). */
+  buildTimeoutMs?: number;
+}
+
+export type ServiceDriver = ResourceDriver & { close(): Promise<void> };
+
+export interface ServicePaths {
+  /** `<dataDir>/tenants/<slug>-<hash>` */
+  tenantDir: string;
+  /** `<tenantDir>/<service>` */
+  serviceDir: string;
+  buildLog: string;
+  runtimeLog: string;
+  deployFile: string;
+  /** The service's name (`service:<name>` → `<name>`). */
+  name: string;
+}
+
+/** What `deploy.json` records. */
+interface DeployRecord {
+  version: 1;
+  release: number;
+  slot: "a" | "b";
+  processId: string;
+  port: number;
+  suspended: boolean;
+  /** sha256 of the spec (bindings, not their values): `adopt` redeploys when it changed. */
+  specHash: string;
+  deployedAt: string;
+}
+
+const SERVICE_KINDS = new Set(["web", "pserv", "worker"]);
+const DEFAULT_PORT_RANGE: [number, number] = [20_000, 29_999];
+const DEFAULT_STOP_SECONDS = 30;
+const MAX_STOP_SECONDS = 300;
+const TAIL_LINES = 20;
+
+function fsPart(s: string, max: number): string {
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, "-")
+      .slice(0, max)
+      .replace(/^-+|-+$/g, "") || "_"
+  );
+}
+
+function serviceName(resource: RecordedResource): string {
+  const colon = resource.key.indexOf(":");
+  const fromKey = colon >= 0 ? resource.key.slice(colon + 1) : resource.key;
+  if (fromKey === "") {
+    throw new ProviderError(`service resource ${resource.key} has no name`, { retryable: false });
+  }
+  return fromKey;
+}
+
+/**
+ * The directories and files of one service of one tenant. The tenant directory carries the
+ * first 8 hex digits of sha256(tenant id): slugs are unique only within an organization.
+ * The service directory carries a hash of the name too when sanitising changed it.
+ */
+export function localServicePaths(
+  dataDir: string,
+  resource: RecordedResource,
+  tenant: { id: string; slug: string },
+): ServicePaths {
+  const tenantHash = createHash("sha256").update(tenant.id).digest("hex").slice(0, 8);
+  const tenantDir = path.join(path.resolve(dataDir), "tenants", `${fsPart(tenant.slug, 63)}-${tenantHash}`);
+  const name = serviceName(resource);
+  let dirName = fsPart(name, 60);
+  if (dirName !== name) {
+    dirName = `${dirName}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
+  }
+  const serviceDir = path.join(tenantDir, dirName);
+  return {
+    tenantDir,
+    serviceDir,
+    buildLog: path.join(serviceDir, "build.log"),
+    runtimeLog: path.join(serviceDir, "runtime.log"),
+    deployFile: path.join(serviceDir, "deploy.json"),
+    name,
+  };
+}
+
+/** The two supervisor ids of a service (blue/green slots); the first is the provider id. */
+export function serviceProcessIds(tenantId: string, resource: RecordedResource): { a: string; b: string } {
+  const a = `${tenantId}/${resource.key}`;
+  return { a, b: `${a}#b` };
+}
+
+function str(spec: Record<string, unknown>, field: string): string | undefined {
+  const v = spec[field];
+  return typeof v === "string" && v.trim() !== "" ? v : undefined;
+}
+
+function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+function checkAborted(ctx: ProviderContext): void {
+  if (ctx.signal.aborted) {
+    throw new ProviderError("service driver: aborted (lease lost or shutting down)", { retryable: true });
+  }
+}
+
+function stopTimeoutMs(spec: Record<string, unknown>): number {
+  const raw = spec["maxShutdownDelaySeconds"];
+  const seconds = typeof raw === "number" && Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_STOP_SECONDS;
+  return Math.round(Math.min(Math.max(seconds, 1), MAX_STOP_SECONDS) * 1000);
+}
+
+function specHash(spec: Record<string, unknown>): string {
+  return createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
+}
+
+async function readDeploy(file: string): Promise<DeployRecord | undefined> {
+  let raw: string;
+  try {
+    raw = await fs.readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  try {
+    const data = JSON.parse(raw) as Partial<DeployRecord>;
+    if (
+      data.version === 1 &&
+      typeof data.release === "number" &&
+      (data.slot === "a" || data.slot === "b") &&
+      typeof data.processId === "string" &&
+      typeof data.port === "number"
+    ) {
+      return {
+        version: 1,
+        release: data.release,
+        slot: data.slot,
+        processId: data.processId,
+        port: data.port,
+        suspended: data.suspended === true,
+        specHash: typeof data.specHash === "string" ? data.specHash : "",
+        deployedAt: typeof data.deployedAt === "string" ? data.deployedAt : "",
+      };
+    }
+  } catch {
+    // unreadable: treated as missing
+  }
+  return undefined;
+}
+
+async function writeDeploy(file: string, record: DeployRecord): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+  await fs.writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  await fs.rename(tmp, file);
+}
+
+async function releaseNumbers(serviceDir: string): Promise<number[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(serviceDir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => /^release-(\d+)$/.exec(n)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number);
+}
+
+/** Creates the driver for kinds `web`, `pserv` and `worker` (see {@link ServiceDriverOptions}). */
+export function createServiceDriver(options: ServiceDriverOptions): ServiceDriver {
+  const dataDir = path.resolve(options.dataDir);
+  const supervisor = options.supervisor;
+  const repoBase = path.resolve(options.repoBase ?? process.cwd());
+  const [portLow, portHigh] = options.portRange ?? DEFAULT_PORT_RANGE;
+  const healthTimeoutMs = options.healthTimeoutMs ?? 60_000;
+  const healthIntervalMs = options.healthIntervalMs ?? 250;
+  const buildTimeoutMs = options.buildTimeoutMs ?? 15 * 60_000;
+  if (!(Number.isInteger(portLow) && Number.isInteger(portHigh) && portLow > 0 && portHigh >= portLow)) {
+    throw new Error(`service driver: invalid port range ${portLow}-${portHigh}`);
+  }
+  /** Ports handed out by deploys still under way (not yet listening). */
+  const reserved = new Set<number>();
+  /** Serialises the verbs of one service. */
+  const locks = new Map<string, Promise<unknown>>();
+  let closed = false;
+
+  function withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = locks.get(id) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => {});
+    locks.set(id, tail);
+    void tail.then(() => {
+      if (locks.get(id) === tail) locks.delete(id);
+    });
+    return run;
+  }
+
+  function logFor(ctx: ProviderContext, resource: RecordedResource): Logger {
+    return (options.logger ?? ctx.logger).child({
+      driver: "local-service",
+      tenantId: ctx.tenant.id,
+      resource: resource.key,
+    });
+  }
+
+  function checkKind(resource: RecordedResource): void {
+    if (!SERVICE_KINDS.has(resource.kind)) {
+      throw new ProviderError(
+        `service driver: kind ${resource.kind} is not run by this driver (web, pserv and worker are)`,
+        { retryable: false },
+      );
+    }
+    if (closed) throw new ProviderError("service driver: closed", { retryable: true });
+  }
+
+  async function allocatePort(): Promise<number> {
+    const size = portHigh - portLow + 1;
+    const start = Math.floor(Math.random() * size);
+    const tries = Math.min(size, 200);
+    for (let i = 0; i < tries; i++) {
+      const port = portLow + ((start + i) % size);
+      if (reserved.has(port)) continue;
+      if (await isPortFree(port)) {
+        reserved.add(port);
+        return port;
+      }
+    }
+    throw new ProviderError(
+      `service driver: no free port found in ${portLow}-${portHigh} after ${tries} tries`,
+      { retryable: true },
+    );
+  }
+
+  function outputs(resource: RecordedResource, port: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      host: "127.0.0.1",
+      port,
+      hostport: `127.0.0.1:${port}`,
+    };
+    if (resource.kind === "web") {
+      out["url"] = `http://${resource.externalName}.${options.baseDomain}:${options.publicPort}`;
+    }
+    return out;
+  }
+
+  /** Where `spec.repo` is on this machine, and whether it is a git repository. */
+  async function sourceOf(resource: RecordedResource): Promise<{ dir: string; git: boolean }> {
+    const repo = str(resource.spec, "repo");
+    if (repo === undefined) {
+      throw new ProviderError(
+        `service ${resource.key}: no repo; the local target runs a local directory or git repository given as repo`,
+        { retryable: false },
+      );
+    }
+    let dir: string;
+    if (repo.startsWith("file://")) {
+      try {
+        dir = fileURLToPath(repo);
+      } catch (err) {
+        throw new ProviderError(`service ${resource.key}: repo ${repo} is not a valid file URL`, {
+          retryable: false,
+          cause: err,
+        });
+      }
+    } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/\s]+@[^/\s]+:/.test(repo)) {
+      throw new ProviderError(
+        `service ${resource.key}: repo ${repo} is a remote repository; the local target runs local directories and local git repositories only (use a path such as ./apps/my-app, or deploy this blueprint to the render target)`,
+        { retryable: false, code: "REMOTE_REPO" },
+      );
+    } else {
+      dir = path.resolve(repoBase, repo);
+    }
+    const stat = await fs.stat(dir).catch(() => undefined);
+    if (!stat?.isDirectory()) {
+      throw new ProviderError(
+        `service ${resource.key}: repo ${repo} is not a directory on this machine (looked at ${dir}; relative paths are resolved against ${repoBase})`,
+        { retryable: false },
+      );
+    }
+    return { dir, git: await exists(path.join(dir, ".git")) };
+  }
+
+  async function copySource(resource: RecordedResource, releaseDir: string): Promise<void> {
+    const source = await sourceOf(resource);
+    if (source.git) {
+      const args = ["clone", "--depth", "1", "--quiet"];
+      const branch = str(resource.spec, "branch");
+      if (branch !== undefined) args.push("--branch", branch);
+      args.push(`file://${source.dir}`, releaseDir);
+      try {
+        await execFileAsync("git", args, { timeout: 5 * 60_000 });
+      } catch (err) {
+        const stderr = (err as { stderr?: string }).stderr?.trim();
+        throw new ProviderError(
+          `service ${resource.key}: git clone of ${source.dir} failed: ${stderr || errMessage(err)}${branch ? ` (is there a branch ${branch}?)` : ""}`,
+          { retryable: false, cause: err },
+        );
+      }
+      return;
+    }
+    const skipRoot = dataDir + path.sep;
+    await fs.cp(source.dir, releaseDir, {
+      recursive: true,
+      errorOnExist: false,
+      filter: (src) => {
+        const base = path.basename(src);
+        if (src !== source.dir && (base === "node_modules" || base === ".git")) return false;
+        // Never copy Tenantry's data directory into itself (repo: . with dataDir inside it).
+        return !(src + path.sep).startsWith(skipRoot);
+      },
+    });
+  }
+
+  /** The working directory inside a release: `rootDir`, which must stay inside it. */
+  async function workDir(resource: RecordedResource, releaseDir: string): Promise<string> {
+    const rootDir = str(resource.spec, "rootDir");
+    if (rootDir === undefined) return releaseDir;
+    const dir = path.resolve(releaseDir, rootDir);
+    if (dir !== releaseDir && !dir.startsWith(releaseDir + path.sep)) {
+      throw new ProviderError(`service ${resource.key}: rootDir ${rootDir} leaves the repository`, {
+        retryable: false,
+      });
+    }
+    if (!(await fs.stat(dir).catch(() => undefined))?.isDirectory()) {
+      throw new ProviderError(
+        `service ${resource.key}: rootDir ${rootDir} does not exist in the repository`,
+        {
+          retryable: false,
+        },
+      );
+    }
+    return dir;
+  }
+
+  function serviceEnv(
+    ctx: ProviderContext,
+    resource: RecordedResource,
+    port: number,
+  ): Record<string, string> {
+    const bindings = (resource.spec["envVars"] as EnvBinding[] | undefined) ?? [];
+    const env: Record<string, string> = {
+      RENDER_SERVICE_NAME: resource.externalName,
+      RENDER_SERVICE_TYPE: resource.kind,
+    };
+    if (resource.kind === "web") {
+      env["RENDER_EXTERNAL_URL"] =
+        `http://${resource.externalName}.${options.baseDomain}:${options.publicPort}`;
+    }
+    Object.assign(env, resolveEnv(ctx, bindings));
+    env["PORT"] = String(port);
+    return env;
+  }
+
+  /** Runs `buildCommand` (if any) in `cwd`, appending to build.log; throws with the log tail. */
+  async function build(
+    ctx: ProviderContext,
+    resource: RecordedResource,
+    paths: ServicePaths,
+    cwd: string,
+    env: Record<string, string>,
+    release: number,
+  ): Promise<void> {
+    const command = str(resource.spec, "buildCommand");
+    if (command === undefined) return;
+    const log = await openLogForAppend(paths.buildLog);
+    await log.write(`==> ${new Date().toISOString()} release-${release}: ${command}\n`);
+    const fullEnv: Record<string, string> = {};
+    for (const name of ["PATH", "HOME", "LANG"] as const) {
+      const value = process.env[name];
+      if (value !== undefined) fullEnv[name] = value;
+    }
+    Object.assign(fullEnv, env);
+    let outcome: { code: number | null; signal: string | null; reason?: string };
+    try {
+      const child = spawn("/bin/sh", ["-c", command], {
+        cwd,
+        env: fullEnv,
+        detached: true,
+        stdio: ["ignore", log.fd, log.fd],
+      });
+      outcome = await new Promise((resolve) => {
+        let reason: string | undefined;
+        const kill = (why: string) => {
+          reason = why;
+          if (child.pid !== undefined) {
+            try {
+              signalGroup(child.pid, "SIGKILL");
+            } catch {
+              // gone
+            }
+          }
+        };
+        const timer = setTimeout(
+          () => kill(`timed out after ${Math.round(buildTimeoutMs / 1000)} s`),
+          buildTimeoutMs,
+        );
+        const onAbort = () => kill("aborted");
+        ctx.signal.addEventListener("abort", onAbort, { once: true });
+        child.once("error", (err) => {
+          clearTimeout(timer);
+          ctx.signal.removeEventListener("abort", onAbort);
+          resolve({ code: null, signal: null, reason: err.message });
+        });
+        child.once("exit", (code, signal) => {
+          clearTimeout(timer);
+          ctx.signal.removeEventListener("abort", onAbort);
+          // Leftovers of the group (a background job of the build) must not outlive it.
+          if (child.pid !== undefined) {
+            try {
+              signalGroup(child.pid, "SIGKILL");
+            } catch {
+              // gone
+            }
+          }
+          resolve({ code, signal, reason });
+        });
+      });
+    } finally {
+      await log.close();
+    }
+    if (outcome.code === 0 && outcome.reason === undefined) return;
+    if (outcome.reason === "aborted") checkAborted(ctx);
+    const tail = (await tailLines(paths.buildLog, TAIL_LINES)).join("\n");
+    const how =
+      outcome.reason ??
+      (outcome.code !== null ? `exited with code ${outcome.code}` : `was killed by ${outcome.signal}`);
+    throw new ProviderError(
+      `service ${resource.key}: the build command ${how}; fix the buildCommand or the code (${paths.buildLog}), last lines:\n${tail}`,
+      { retryable: false, code: "BUILD_FAILED" },
+    );
+  }
+
+  /** Polls the web service's health check until 2xx; undefined when healthy, else the reason. */
+  async function waitHealthy(
+    ctx: ProviderContext,
+    resource: RecordedResource,
+    processId: string,
+    port: number,
+  ): Promise<string | undefined> {
+    let checkPath = str(resource.spec, "healthCheckPath") ?? "/";
+    if (!checkPath.startsWith("/")) checkPath = `/${checkPath}`;
+    const url = `http://127.0.0.1:${port}${checkPath}`;
+    const deadline = Date.now() + healthTimeoutMs;
+    let last = "no answer yet";
+    for (;;) {
+      checkAborted(ctx);
+      const status = supervisor.status(processId);
+      if (status?.state === "crash-loop" || status?.state === "stopped") {
+        return `the process ${status.state === "stopped" ? "stopped" : "keeps exiting"} (last exit code ${status.lastExitCode ?? "unknown"}${status.lastExitSignal ? `, signal ${status.lastExitSignal}` : ""})`;
+      }
+      try {
+        const res = await fetch(url, {
+          signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(Math.min(2_000, healthTimeoutMs))]),
+          redirect: "manual",
+        });
+        await res.body?.cancel().catch(() => {});
+        if (res.status >= 200 && res.status < 300) return undefined;
+        last = `GET ${checkPath} answered HTTP ${res.status}`;
+      } catch (err) {
+        checkAborted(ctx);
+        const cause = (err as { cause?: { code?: string } }).cause?.code;
+        last = `GET ${checkPath} failed: ${cause ?? errMessage(err)}`;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const exit = status && status.state !== "running" ? ` (process ${status.state})` : "";
+        return `no 2xx answer on ${url} within ${Math.round(healthTimeoutMs / 100) / 10} s: ${last}${exit}`;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(healthIntervalMs, left)));
+    }
+  }
+
+  /** Stops a process id and checks its group is gone. */
+  async function stopProcess(processId: string): Promise<void> {
+    const pid = supervisor.status(processId)?.pid ?? null;
+    try {
+      await supervisor.stop(processId);
+    } catch (err) {
+      throw new ProviderError(`service driver: could not stop ${processId}: ${errMessage(err)}`, {
+        retryable: true,
+        cause: err,
+      });
+    }
+    if (pid !== null && (await isGroupAlive(pid))) {
+      throw new ProviderError(`service driver: process group ${pid} of ${processId} is still alive`, {
+        retryable: true,
+      });
+    }
+  }
+
+  /**
+   * Starts the release's process in `slot` on a new port and, for web, waits until healthy.
+   * On failure the process is stopped and the error carries the reason and the log tail.
+   */
+  async function startRelease(
+    ctx: ProviderContext,
+    resource: RecordedResource,
+    paths: ServicePaths,
+    cwd: string,
+    slot: "a" | "b",
+    port: number,
+    env: Record<string, string>,
+  ): Promise<string> {
+    const command = str(resource.spec, "startCommand");
+    if (command === undefined) {
+      throw new ProviderError(`service ${resource.key}: no startCommand; say how to start the service`, {
+        retryable: false,
+      });
+    }
+    const processId = serviceProcessIds(ctx.tenant.id, resource)[slot];
+    // A leftover of an unfinished deploy in this slot must not be kept in place of the new one.
+    await stopProcess(processId);
+    const spec: ProcessSpec = {
+      id: processId,
+      command,
+      cwd,
+      env,
+      logFile: paths.runtimeLog,
+      stopTimeoutMs: stopTimeoutMs(resource.spec),
+    };
+    try {
+      await supervisor.start(spec);
+    } catch (err) {
+      throw new ProviderError(`service ${resource.key}: could not start: ${errMessage(err)}`, {
+        retryable: true,
+        cause: err,
+      });
+    }
+    if (resource.kind !== "web") return processId;
+    let reason: string | undefined;
+    try {
+      reason = await waitHealthy(ctx, resource, processId, port);
+    } catch (err) {
+      await stopProcess(processId).catch(() => {});
+      throw err;
+    }
+    if (reason === undefined) return processId;
+    await stopProcess(processId).catch(() => {});
+    const tail = (await tailLines(paths.runtimeLog, TAIL_LINES)).join("\n");
+    throw new ProviderError(
+      `service ${resource.key}: the web service did not become healthy: ${reason}. It must listen on $PORT on 127.0.0.1 and answer healthCheckPath with 2xx; runtime log (${paths.runtimeLog}), last lines:\n${tail}`,
+      { retryable: false, code: "HEALTH_CHECK_FAILED" },
+    );
+  }
+
+  /** A new release: copy, build, start in the other slot, wait healthy, then retire the old one. */
+  async function deploy(
+    ctx: ProviderContext,
+    resource: RecordedResource,
+    fresh: boolean,
+  ): Promise<ActionResult> {
+    const log = logFor(ctx, resource);
+    const paths = localServicePaths(dataDir, resource, ctx.tenant);
+    const ids = serviceProcessIds(ctx.tenant.id, resource);
+    checkAborted(ctx);
+    const current = await readDeploy(paths.deployFile);
+    if (fresh && current === undefined) {
+      // Leftovers of a first deploy that never finished.
+      await stopProcess(ids.a);
+      await stopProcess(ids.b);
+    }
+    await fs.mkdir(paths.serviceDir, { recursive: true, mode: 0o750 });
+    const release = Math.max(0, current?.release ?? 0, ...(await releaseNumbers(paths.serviceDir))) + 1;
+    const releaseDir = path.join(paths.serviceDir, `release-${release}`);
+    const slot: "a" | "b" = current === undefined ? "a" : current.slot === "a" ? "b" : "a";
+    const port = await allocatePort();
+    try {
+      await fs.rm(releaseDir, { recursive: true, force: true });
+      await copySource(resource, releaseDir);
+      const cwd = await workDir(resource, releaseDir);
+      const env = serviceEnv(ctx, resource, port);
+      checkAborted(ctx);
+      await build(ctx, resource, paths, cwd, env, release);
+      checkAborted(ctx);
+      const processId = await startRelease(ctx, resource, paths, cwd, slot, port, env);
+      await writeDeploy(paths.deployFile, {
+        version: 1,
+        release,
+        slot,
+        processId,
+        port,
+        suspended: false,
+        specHash: specHash(resource.spec),
+        deployedAt: new Date().toISOString(),
+      });
+    } catch (err) {
+      await fs.rm(releaseDir, { recursive: true, force: true }).catch(() => {});
+      throw err;
+    } finally {
+      reserved.delete(port);
+    }
+    // The new release serves: retire the old process and old releases.
+    if (current !== undefined) await stopProcess(ids[current.slot === "a" ? "a" : "b"]);
+    for (const n of await releaseNumbers(paths.serviceDir)) {
+      if (n !== release)
+        await fs.rm(path.join(paths.serviceDir, `release-${n}`), { recursive: true, force: true });
+    }
+    log.info({ release, port, slot }, "local service: release deployed");
+    return { state: "done", providerId: ids.a, outputs: outputs(resource, port) };
+  }
+
+  /** Starts the current release again (no copy, no build); deploys when there is none. */
+  async function start(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
+    const paths = localServicePaths(dataDir, resource, ctx.tenant);
+    const ids = serviceProcessIds(ctx.tenant.id, resource);
+    const current = await readDeploy(paths.deployFile);
+    const releaseDir = current && path.join(paths.serviceDir, `release-${current.release}`);
+    if (!current || !releaseDir || !(await exists(releaseDir))) return deploy(ctx, resource, true);
+    const status = supervisor.status(current.processId);
+    if (status && status.state !== "stopped" && !current.suspended) {
+      return { state: "done", providerId: ids.a, outputs: outputs(resource, current.port) };
+    }
+    const cwd = await workDir(resource, releaseDir);
+    // The recorded port when still free (the proxy's routes keep working), else a new one.
+    let port = current.port;
+    if (reserved.has(port) || !(await isPortFree(port))) port = await allocatePort();
+    else reserved.add(port);
+    try {
+      const env = serviceEnv(ctx, resource, port);
+      await startRelease(ctx, resource, paths, cwd, current.slot, port, env);
+      await writeDeploy(paths.deployFile, { ...current, port, suspended: false });
+    } finally {
+      reserved.delete(port);
+    }
+    logFor(ctx, resource).info({ release: current.release, port }, "local service: started");
+    return { state: "done", providerId: ids.a, outputs: outputs(resource, port) };
+  }
+
+  return {
+    async observe(ctx, resource): Promise<Observed | null> {
+      checkKind(resource);
+      const paths = localServicePaths(dataDir, resource, ctx.tenant);
+      const providerId = serviceProcessIds(ctx.tenant.id, resource).a;
+      const current = await readDeploy(paths.deployFile);
+      if (!current) return null;
+      const out = outputs(resource, current.port);
+      if (current.suspended) return { providerId, state: "suspended", outputs: out };
+      const status = supervisor.status(current.processId);
+      if (!status || status.state === "stopped") {
+        return {
+          providerId,
+          state: "ready",
+          outputs: out,
+          detail: `release-${current.release} is deployed but its process is not running; resume or update starts it`,
+        };
+      }
+      return {
+        providerId,
+        state: "ready",
+        outputs: out,
+        detail: status.state === "running" ? undefined : `process is ${status.state}`,
+      };
+    },
+
+    create(ctx, resource) {
+      checkKind(resource);
+      return withLock(`${ctx.tenant.id}/${resource.key}`, () => deploy(ctx, resource, true));
+    },
+
+    adopt(ctx, resource) {
+      checkKind(resource);
+      return withLock(`${ctx.tenant.id}/${resource.key}`, async () => {
+        const paths = localServicePaths(dataDir, resource, ctx.tenant);
+        const current = await readDeploy(paths.deployFile);
+        if (current && current.specHash === specHash(resource.spec)) return start(ctx, resource);
+        return deploy(ctx, resource, true);
+      });
+    },
+
+    update(ctx, resource) {
+      checkKind(resource);
+      return withLock(`${ctx.tenant.id}/${resource.key}`, () => deploy(ctx, resource, false));
+    },
+
+    suspend(ctx, resource) {
+      checkKind(resource);
+      return withLock(`${ctx.tenant.id}/${resource.key}`, async () => {
+        const paths = localServicePaths(dataDir, resource, ctx.tenant);
+        const ids = serviceProcessIds(ctx.tenant.id, resource);
+        const current = await readDeploy(paths.deployFile);
+        if (current) await writeDeploy(paths.deployFile, { ...current, suspended: true });
+        await stopProcess(ids.a);
+        await stopProcess(ids.b);
+        logFor(ctx, resource).info("local service: suspended");
+        return {
+          state: "done",
+          providerId: ids.a,
+          ...(current ? { outputs: outputs(resource, current.port) } : {}),
+        };
+      });
+    },
+
+    resume(ctx, resource) {
+      checkKind(resource);
+      return withLock(`${ctx.tenant.id}/${resource.key}`, () => start(ctx, resource));
+    },
+
+    delete(ctx, resource) {
+      checkKind(resource);
+      return withLock(`${ctx.tenant.id}/${resource.key}`, async () => {
+        const paths = localServicePaths(dataDir, resource, ctx.tenant);
+        const ids = serviceProcessIds(ctx.tenant.id, resource);
+        checkAborted(ctx);
+        await stopProcess(ids.a);
+        await stopProcess(ids.b);
+        await fs.rm(paths.serviceDir, { recursive: true, force: true });
+        // The tenant's directory, when this was its last resource there.
+        await fs.rmdir(paths.tenantDir).catch(() => {});
+        for (const id of [ids.a, ids.b]) {
+          const state = supervisor.status(id)?.state;
+          if (state !== undefined && state !== "stopped") {
+            throw new ProviderError(`service driver: ${id} is still ${state} after stopping it`, {
+              retryable: true,
+            });
+          }
+        }
+        if (await exists(paths.serviceDir)) {
+          throw new ProviderError(`service driver: ${paths.serviceDir} still exists after removing it`, {
+            retryable: true,
+          });
+        }
+        logFor(ctx, resource).info("local service: stopped and removed");
+        return { state: "done", providerId: ids.a };
+      });
+    },
+
+    async close(): Promise<void> {
+      // The processes are tenants' services: they keep running; the supervisor is the caller's.
+      closed = true;
+      await Promise.allSettled([...locks.values()]);
+    },
+  };
+}

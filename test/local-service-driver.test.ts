@@ -1,0 +1,339 @@
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { EnvBinding } from "../src/blueprints/render.js";
+import { isGroupAlive } from "../src/providers/local/process-group.js";
+import {
+  createServiceDriver,
+  localServicePaths,
+  type ServiceDriver,
+  serviceProcessIds,
+} from "../src/providers/local/service-driver.js";
+import { Supervisor } from "../src/providers/local/supervisor.js";
+import { type ProviderContext, ProviderError, type RecordedResource } from "../src/providers/provider.js";
+
+const logger = pino({ level: "silent" });
+
+const SERVER_JS = `
+const http = require("node:http");
+http.createServer((req, res) => {
+  if (req.url === "/health") { res.end("ok"); return; }
+  res.end("hello " + process.env.TENANT_NAME + " " + process.env.GREETING);
+}).listen(Number(process.env.PORT), "127.0.0.1");
+process.on("SIGTERM", () => process.exit(0));
+`;
+
+const WORKER_JS = `
+const fs = require("node:fs");
+setInterval(() => fs.appendFileSync(process.env.OUT_FILE, "x"), 100);
+process.on("SIGTERM", () => process.exit(0));
+`;
+
+let root: string;
+let appDir: string;
+let supervisor: Supervisor;
+let driver: ServiceDriver;
+let dataDir: string;
+
+function tenant(): ProviderContext["tenant"] {
+  return { id: randomUUID(), slug: "acme", name: "Acme", organizationId: randomUUID() };
+}
+
+function ctxFor(t: ProviderContext["tenant"], secrets: Record<string, string> = {}): ProviderContext {
+  return {
+    tenant: t,
+    signal: new AbortController().signal,
+    logger,
+    secret: (b) => ("key" in b ? secrets[b.key] : secrets[b.ref]),
+    resource: () => undefined,
+  };
+}
+
+function service(
+  kind: "web" | "worker" | "pserv",
+  spec: Record<string, unknown>,
+  envVars: EnvBinding[] = [],
+  name = kind,
+): RecordedResource {
+  return {
+    key: `service:${name}`,
+    kind,
+    externalName: `${name}-acme`,
+    dependsOn: [],
+    spec: { type: kind, repo: "app", maxShutdownDelaySeconds: 2, ...spec, envVars },
+    providerId: null,
+    outputs: {},
+    secretOutputs: {},
+  };
+}
+
+async function get(port: number, p = "/"): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}${p}`, { signal: AbortSignal.timeout(2_000) });
+  return res.text();
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function size(p: string): Promise<number> {
+  return (await fs.stat(p).catch(() => undefined))?.size ?? 0;
+}
+
+async function waitFor(fn: () => Promise<boolean>, ms = 5_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await fn()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return fn();
+}
+
+function pidOf(t: ProviderContext["tenant"], res: RecordedResource, slot: "a" | "b" = "a"): number {
+  const pid = supervisor.status(serviceProcessIds(t.id, res)[slot])?.pid;
+  if (typeof pid !== "number") throw new Error("no pid");
+  return pid;
+}
+
+beforeAll(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), "tenantry-svc-"));
+  appDir = path.join(root, "app");
+  await fs.mkdir(path.join(appDir, "node_modules", "junk"), { recursive: true });
+  await fs.writeFile(path.join(appDir, "server.js"), SERVER_JS);
+  await fs.writeFile(path.join(appDir, "worker.js"), WORKER_JS);
+  await fs.writeFile(path.join(appDir, "node_modules", "junk", "index.js"), "");
+});
+
+afterAll(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+function setup(opts: { healthTimeoutMs?: number } = {}): void {
+  dataDir = path.join(root, `data-${randomUUID().slice(0, 8)}`);
+  supervisor = new Supervisor({ stateDir: path.join(dataDir, "run"), logger, pollIntervalMs: 100 });
+  driver = createServiceDriver({
+    dataDir,
+    supervisor,
+    baseDomain: "localtest.me",
+    publicPort: 8080,
+    repoBase: root,
+    logger,
+    healthTimeoutMs: opts.healthTimeoutMs ?? 10_000,
+    healthIntervalMs: 50,
+  });
+}
+
+afterEach(async () => {
+  await driver?.close();
+  await supervisor?.stopAll();
+});
+
+describe("local service driver", () => {
+  it("creates a web service that is healthy and serves env from its bindings", async () => {
+    setup();
+    const t = tenant();
+    const ctx = ctxFor(t, { GREETING: "hi" });
+    const res = service(
+      "web",
+      { buildCommand: "echo building", startCommand: "node server.js", healthCheckPath: "/health" },
+      [
+        { key: "TENANT_NAME", value: "Acme" },
+        { key: "GREETING", secret: "tenant" },
+      ],
+    );
+    expect(await driver.observe(ctx, res)).toBeNull();
+    const result = await driver.create(ctx, res);
+    expect(result.state).toBe("done");
+    if (result.state !== "done") return;
+    const port = result.outputs?.["port"] as number;
+    expect(result.providerId).toBe(`${t.id}/service:web`);
+    expect(result.outputs).toEqual({
+      host: "127.0.0.1",
+      port,
+      hostport: `127.0.0.1:${port}`,
+      url: "http://web-acme.localtest.me:8080",
+    });
+    expect(port).toBeGreaterThanOrEqual(20000);
+    expect(port).toBeLessThanOrEqual(29999);
+    expect(await get(port, "/health")).toBe("ok");
+    expect(await get(port)).toBe("hello Acme hi");
+
+    const paths = localServicePaths(dataDir, res, t);
+    expect(paths.serviceDir.startsWith(path.join(dataDir, "tenants", "acme-"))).toBe(true);
+    expect(await exists(path.join(paths.serviceDir, "release-1", "server.js"))).toBe(true);
+    expect(await exists(path.join(paths.serviceDir, "release-1", "node_modules"))).toBe(false);
+    expect(await fs.readFile(paths.buildLog, "utf8")).toContain("building");
+
+    const observed = await driver.observe(ctx, res);
+    expect(observed).toMatchObject({ state: "ready", providerId: `${t.id}/service:web`, outputs: { port } });
+  });
+
+  it("fails a build with a non-retryable error carrying the log tail", async () => {
+    setup();
+    const t = tenant();
+    const ctx = ctxFor(t);
+    const res = service("web", {
+      buildCommand: "echo step-one; echo 'something went wrong here' >&2; exit 3",
+      startCommand: "node server.js",
+    });
+    const err = await driver.create(ctx, res).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as ProviderError).retryable).toBe(false);
+    expect((err as ProviderError).message).toContain("exited with code 3");
+    expect((err as ProviderError).message).toContain("something went wrong here");
+    expect(supervisor.list().every((s) => s.state === "stopped")).toBe(true);
+    expect(await driver.observe(ctx, res)).toBeNull();
+  });
+
+  it("refuses a remote repository", async () => {
+    setup();
+    const ctx = ctxFor(tenant());
+    const res = service("worker", { repo: "https://github.com/acme/app", startCommand: "node worker.js" });
+    const err = await driver.create(ctx, res).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as ProviderError).retryable).toBe(false);
+    expect((err as ProviderError).message).toMatch(/local directories/);
+  });
+
+  it("gives up on a web service that never answers its health check, leaving no process", async () => {
+    setup({ healthTimeoutMs: 1_500 });
+    const t = tenant();
+    const ctx = ctxFor(t);
+    const pidFile = path.join(root, `silent-${randomUUID()}.pid`);
+    const res = service("web", {
+      startCommand: `echo $$ > ${pidFile}; echo 'not listening'; exec node -e "setInterval(() => {}, 1000)"`,
+      healthCheckPath: "/health",
+    });
+    const started = Date.now();
+    const err = await driver.create(ctx, res).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as ProviderError).retryable).toBe(false);
+    expect((err as ProviderError).message).toMatch(/did not become healthy: no 2xx answer/);
+    expect((err as ProviderError).message).toContain("not listening");
+    const pid = Number((await fs.readFile(pidFile, "utf8")).trim());
+    expect(await isGroupAlive(pid)).toBe(false);
+    expect(supervisor.list().every((s) => s.state === "stopped")).toBe(true);
+  });
+
+  it("runs a worker, suspends it, resumes it without rebuilding, and deletes it", async () => {
+    setup();
+    const t = tenant();
+    const ctx = ctxFor(t);
+    const out = path.join(root, `worker-${randomUUID()}.out`);
+    const res = service("worker", { buildCommand: "echo built", startCommand: "node worker.js" }, [
+      { key: "OUT_FILE", value: out },
+    ]);
+    const result = await driver.create(ctx, res);
+    expect(result).toMatchObject({ state: "done", providerId: `${t.id}/service:worker` });
+    if (result.state === "done") expect(result.outputs?.["url"]).toBeUndefined();
+    expect(await waitFor(async () => (await size(out)) >= 3)).toBe(true);
+    const first = await size(out);
+    expect(await waitFor(async () => (await size(out)) > first)).toBe(true);
+
+    const paths = localServicePaths(dataDir, res, t);
+    const buildLogSize = await size(paths.buildLog);
+    expect(buildLogSize).toBeGreaterThan(0);
+
+    const pid = pidOf(t, res);
+    expect(await driver.suspend?.(ctx, res)).toMatchObject({ state: "done" });
+    expect(await isGroupAlive(pid)).toBe(false);
+    expect(await driver.observe(ctx, res)).toMatchObject({ state: "suspended" });
+    const stopped = await size(out);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await size(out)).toBe(stopped);
+
+    expect(await driver.resume?.(ctx, res)).toMatchObject({ state: "done" });
+    expect(await waitFor(async () => (await size(out)) > stopped)).toBe(true);
+    expect(await size(paths.buildLog)).toBe(buildLogSize);
+    expect(await driver.observe(ctx, res)).toMatchObject({ state: "ready" });
+
+    const pid2 = pidOf(t, res);
+    expect(await driver.delete(ctx, res)).toMatchObject({ state: "done" });
+    expect(await isGroupAlive(pid2)).toBe(false);
+    expect(await exists(paths.serviceDir)).toBe(false);
+    expect(await exists(paths.tenantDir)).toBe(false);
+    expect(await driver.observe(ctx, res)).toBeNull();
+    expect(await driver.delete(ctx, res)).toMatchObject({ state: "done" });
+  });
+
+  it("updates a web service: the new process serves, then the old one is stopped", async () => {
+    setup();
+    const t = tenant();
+    const ctx = ctxFor(t);
+    const spec = { startCommand: "node server.js", healthCheckPath: "/health", buildCommand: "true" };
+    const res = service("web", spec, [
+      { key: "TENANT_NAME", value: "Acme" },
+      { key: "GREETING", value: "hello-one" },
+    ]);
+    const created = await driver.create(ctx, res);
+    if (created.state !== "done") throw new Error("not done");
+    const oldPort = created.outputs?.["port"] as number;
+    const oldPid = pidOf(t, res, "a");
+    expect(await get(oldPort)).toBe("hello Acme hello-one");
+
+    const changed = service("web", spec, [
+      { key: "TENANT_NAME", value: "Acme" },
+      { key: "GREETING", value: "hello-two" },
+    ]);
+    const updated = await driver.update(ctx, changed);
+    if (updated.state !== "done") throw new Error("not done");
+    const newPort = updated.outputs?.["port"] as number;
+    expect(newPort).not.toBe(oldPort);
+    expect(updated.providerId).toBe(`${t.id}/service:web`);
+    expect(await get(newPort)).toBe("hello Acme hello-two");
+    expect(await isGroupAlive(oldPid)).toBe(false);
+    await expect(get(oldPort)).rejects.toThrow();
+
+    const paths = localServicePaths(dataDir, res, t);
+    expect(await exists(path.join(paths.serviceDir, "release-1"))).toBe(false);
+    expect(await exists(path.join(paths.serviceDir, "release-2"))).toBe(true);
+    expect(await driver.observe(ctx, changed)).toMatchObject({ state: "ready", outputs: { port: newPort } });
+
+    // A failed update keeps the running release serving.
+    const broken = service("web", { ...spec, buildCommand: "exit 1" });
+    await expect(driver.update(ctx, broken)).rejects.toThrow(/build command exited with code 1/);
+    expect(await get(newPort)).toBe("hello Acme hello-two");
+
+    const newPid = pidOf(t, res, "b");
+    await driver.delete(ctx, changed);
+    expect(await isGroupAlive(newPid)).toBe(false);
+    expect(await exists(paths.serviceDir)).toBe(false);
+  });
+
+  it("clones a local git repository and honours rootDir", async () => {
+    setup();
+    const repo = path.join(root, `repo-${randomUUID().slice(0, 8)}`);
+    await fs.mkdir(path.join(repo, "svc"), { recursive: true });
+    await fs.copyFile(path.join(appDir, "server.js"), path.join(repo, "svc", "server.js"));
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-C", repo, "-c", "user.email=t@example.com", "-c", "user.name=t", ...args], {
+        stdio: "ignore",
+      });
+    git("init", "-q");
+    git("add", ".");
+    git("commit", "-q", "-m", "init");
+    const t = tenant();
+    const ctx = ctxFor(t);
+    const res = service(
+      "web",
+      { repo, rootDir: "svc", startCommand: "node server.js", healthCheckPath: "/health" },
+      [
+        { key: "TENANT_NAME", value: "Git" },
+        { key: "GREETING", value: "cloned" },
+      ],
+    );
+    const result = await driver.create(ctx, res);
+    if (result.state !== "done") throw new Error("not done");
+    expect(await get(result.outputs?.["port"] as number)).toBe("hello Git cloned");
+    const paths = localServicePaths(dataDir, res, t);
+    expect(await exists(path.join(paths.serviceDir, "release-1", ".git"))).toBe(true);
+  });
+});

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { type Logger, pino } from "pino";
 import { startTenantry, type Tenantry } from "../../src/app.js";
 import { loadConfig } from "../../src/config/config.js";
@@ -52,7 +53,27 @@ export async function startTestApp(
     database,
     dataDir,
     async close() {
+      // Tenant databases and roles live on the shared server, outside this file's database:
+      // drop what the file's tenants left (tests that do not destroy their tenants).
+      const { rows } = await app.db
+        .query<{ outputs: { database?: string; user?: string } }>(
+          "select outputs from resources where provider = 'local' and kind = 'postgres' and status <> 'deleted'",
+        )
+        .catch(() => ({ rows: [] as { outputs: { database?: string; user?: string } }[] }));
       await app.close();
+      if (rows.length > 0) {
+        const admin = new pg.Client({ connectionString: database.adminUrl });
+        await admin.connect();
+        for (const { outputs } of rows) {
+          if (outputs.database)
+            await admin.query(
+              `drop database if exists ${pg.escapeIdentifier(outputs.database)} with (force)`,
+            );
+          if (outputs.user)
+            await admin.query(`drop role if exists ${pg.escapeIdentifier(outputs.user)}`).catch(() => {});
+        }
+        await admin.end();
+      }
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -104,6 +104,8 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
           postgresUrl: config.localPostgresUrl ?? url,
           redisUrl: config.localRedisUrl,
           dataDir: config.dataDir,
+          baseDomain: config.baseDomain,
+          publicPort: config.port,
           logger: logger.child({ provider: "local" }),
         }),
       );

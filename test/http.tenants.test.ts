@@ -163,7 +163,13 @@ describe("POST /v1/tenants validation", () => {
     ],
     [
       "resource the target cannot provide",
-      { name: "X", blueprint: { source: "services:\n  - type: web\n    name: app\n" } },
+      {
+        name: "X",
+        blueprint: {
+          source:
+            'services:\n  - type: cron\n    name: nightly\n    runtime: node\n    schedule: "0 3 * * *"\n    startCommand: node job.js\n',
+        },
+      },
       422,
       "UNSUPPORTED_RESOURCE",
       "/blueprint",

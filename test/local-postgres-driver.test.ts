@@ -1,5 +1,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
+import path from "node:path";
 import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -476,7 +478,14 @@ describe("local postgres driver", () => {
 
 describe("local provider", () => {
   it("exposes the postgres driver (and Key Value when configured) under the name local", async () => {
-    const provider = createLocalProvider({ postgresUrl: testDb.adminUrl, logger, dataDir: os.tmpdir() });
+    const providerDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-local-provider-"));
+    const provider = createLocalProvider({
+      postgresUrl: testDb.adminUrl,
+      logger,
+      dataDir: providerDir,
+      baseDomain: "localhost",
+      publicPort: 8080,
+    });
     try {
       expect(provider.name).toBe("local");
       // Key Value needs TENANTRY_LOCAL_REDIS_URL or redis-server on the PATH.
@@ -484,10 +493,18 @@ describe("local provider", () => {
       const withRedis = createLocalProvider({
         postgresUrl: testDb.adminUrl,
         logger,
-        dataDir: os.tmpdir(),
+        dataDir: providerDir,
+        baseDomain: "localhost",
+        publicPort: 8080,
         redisUrl: "redis://127.0.0.1:6379",
       });
-      expect(Object.keys(withRedis.drivers).sort()).toEqual(["keyvalue", "postgres"]);
+      expect(Object.keys(withRedis.drivers).sort()).toEqual([
+        "keyvalue",
+        "postgres",
+        "pserv",
+        "web",
+        "worker",
+      ]);
       await withRedis.close?.();
       const t = tenant(`provider-${sfx}`);
       expect(await provider.drivers["postgres"]!.observe(ctxFor(t), resource())).toBeNull();

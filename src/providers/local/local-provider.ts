@@ -4,6 +4,8 @@ import type { Logger } from "pino";
 import type { Provider, ResourceDriver } from "../provider.js";
 import { createKeyValueDriver, KEYVALUE_SETUP_HINT } from "./keyvalue-driver.js";
 import { createPostgresDriver } from "./postgres-driver.js";
+import { createServiceDriver } from "./service-driver.js";
+import { Supervisor } from "./supervisor.js";
 
 export interface LocalProviderOptions {
   /**
@@ -15,6 +17,11 @@ export interface LocalProviderOptions {
   redisUrl?: string;
   /** Tenantry's data directory: tenant files live under `<dataDir>/tenants/<slug>/`. */
   dataDir: string;
+  /** The proxy's domain and Tenantry's port, for services' URLs (`http://web-acme.localhost:8080`). */
+  baseDomain: string;
+  publicPort: number;
+  /** Relative `repo` paths in blueprints are resolved against this. @default process.cwd() */
+  repoBase?: string;
   logger?: Logger;
 }
 
@@ -44,20 +51,46 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
           logger: options.logger,
         })
       : undefined;
-  const drivers: Record<string, ResourceDriver> = { postgres };
+  const supervisor = new Supervisor({
+    stateDir: path.join(options.dataDir, "supervisor"),
+    logger: options.logger,
+  });
+  // Tenant processes outlive a Tenantry restart: take back the ones still running.
+  supervisor.adoptRunning().then(
+    (adopted) => {
+      if (adopted.length > 0)
+        options.logger?.info({ processes: adopted.length }, "adopted running tenant processes");
+    },
+    (err: unknown) =>
+      options.logger?.error({ err: (err as Error).message }, "could not adopt running tenant processes"),
+  );
+  const services = createServiceDriver({
+    dataDir: options.dataDir,
+    supervisor,
+    baseDomain: options.baseDomain,
+    publicPort: options.publicPort,
+    repoBase: options.repoBase,
+    logger: options.logger,
+  });
+  const drivers: Record<string, ResourceDriver> = {
+    postgres,
+    web: services,
+    pserv: services,
+    worker: services,
+  };
   if (keyvalue) drivers["keyvalue"] = keyvalue;
   return {
     name: "local",
     drivers,
     explain(kind) {
       if (kind === "keyvalue" && !keyvalue) return KEYVALUE_SETUP_HINT;
-      if (kind === "web" || kind === "pserv" || kind === "worker" || kind === "cron") {
-        return "running services on this machine is not available yet in this version of the local target";
-      }
+      if (kind === "cron") return "cron jobs are not available yet on the local target";
       return undefined;
     },
     async close() {
-      await Promise.all([postgres.close(), keyvalue?.close()]);
+      await Promise.all([postgres.close(), keyvalue?.close(), services.close()]);
+      // The processes keep running; the next start adopts them.
+      supervisor.detach();
     },
   };
 }

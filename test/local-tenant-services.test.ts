@@ -1,0 +1,154 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
+
+/**
+ * A tenant with a real web service and worker on the local target, end to end: built,
+ * supervised, reachable through the host proxy with its database URL, suspended (503),
+ * resumed, and destroyed with nothing left.
+ */
+
+let t: TestApp;
+let base: string;
+let appDir: string;
+
+const SERVER = `
+const http = require("node:http");
+const server = http.createServer((req, res) => {
+  if (req.url === "/health") return res.end("ok");
+  res.end("hello " + process.env.TENANT_NAME + " " + process.env.GREETING + " " + (process.env.DATABASE_URL ? "with-db" : "no-db"));
+});
+server.listen(Number(process.env.PORT), "127.0.0.1");
+process.on("SIGTERM", () => server.close(() => process.exit(0)));
+`;
+const WORKER = `
+setInterval(() => {}, 1000);
+process.on("SIGTERM", () => process.exit(0));
+`;
+
+function viaProxy(host: string) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const u = new URL(base);
+    const req = http.request(
+      { host: u.hostname, port: u.port, path: "/", headers: { host }, agent: false },
+      (res) => {
+        let body = "";
+        res.on("data", (c) => {
+          body += c;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function api(method: string, url: string, body?: unknown) {
+  const res = await t.app.http!.inject({
+    method: method as "GET",
+    url,
+    headers: {
+      authorization: `Bearer ${ADMIN_KEY}`,
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
+    payload: body ? JSON.stringify(body) : undefined,
+  });
+  return res.json() as any;
+}
+const waitFor = (slug: string, status: string) =>
+  eventually(
+    async () => {
+      const r = await api("GET", `/v1/tenants/${slug}`);
+      if (r.status === "failed") throw new Error(r.error_message);
+      return r.status === status ? r : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
+
+beforeAll(async () => {
+  appDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-app-"));
+  await writeFile(path.join(appDir, "server.js"), SERVER);
+  await writeFile(path.join(appDir, "worker.js"), WORKER);
+  t = await startTestApp({
+    env: { PORT: "0", HOST: "127.0.0.1", BASE_DOMAIN: "tenants.test", TENANTRY_WORKER_CONCURRENCY: "2" },
+  });
+  base = await t.app.listen();
+});
+afterAll(async () => {
+  await t?.close();
+  await rm(appDir, { recursive: true, force: true });
+});
+
+describe("local services", () => {
+  it("runs a tenant's web service and worker, serves it through the proxy, suspends, resumes and destroys it", async () => {
+    const blueprint = `
+databases:
+  - name: main
+services:
+  - type: web
+    name: web
+    runtime: node
+    repo: ${appDir}
+    buildCommand: echo building
+    startCommand: node server.js
+    healthCheckPath: /health
+    envVars:
+      - key: GREETING
+        value: welcome
+      - key: DATABASE_URL
+        fromDatabase:
+          name: main
+          property: connectionString
+  - type: worker
+    name: jobs
+    runtime: node
+    repo: ${appDir}
+    startCommand: node worker.js
+`;
+    const created = await api("POST", "/v1/tenants", { name: "Acme", blueprint: { source: blueprint } });
+    expect(created.tenant).toMatchObject({ slug: "acme", status: "queued" });
+    try {
+      const active = await waitFor("acme", "active");
+      const web = active.resources.find((r: any) => r.key === "service:web");
+      expect(web).toMatchObject({ kind: "web", status: "ready", name: "web-acme" });
+      const status = await api("GET", "/v1/tenants/acme/status");
+      expect(status.site_url).toMatch(/^http:\/\/web-acme\.tenants\.test:\d+$/);
+
+      expect(await viaProxy("web-acme.tenants.test")).toEqual({
+        status: 200,
+        body: "hello Acme welcome with-db",
+      });
+
+      await api("POST", "/v1/tenants/acme/suspend");
+      await waitFor("acme", "suspended");
+      await eventually(async () =>
+        (await viaProxy("web-acme.tenants.test")).status === 503 ? true : undefined,
+      );
+
+      await api("POST", "/v1/tenants/acme/resume");
+      await waitFor("acme", "active");
+      await eventually(async () =>
+        (await viaProxy("web-acme.tenants.test")).status === 200 ? true : undefined,
+      );
+    } finally {
+      await api("DELETE", "/v1/tenants/acme");
+      await waitFor(created.tenant.id, "destroyed");
+    }
+    await eventually(async () =>
+      (await viaProxy("web-acme.tenants.test")).status === 404 ? true : undefined,
+    );
+    // No files left for the tenant, and no supervised process.
+    const tenants = path.join(t.dataDir, "tenants");
+    const left = existsSync(tenants) ? await readdir(tenants) : [];
+    expect(left).toEqual([]);
+    const pidFiles = existsSync(path.join(t.dataDir, "supervisor"))
+      ? await readdir(path.join(t.dataDir, "supervisor"))
+      : [];
+    expect(pidFiles.filter((f) => f.endsWith(".pid"))).toEqual([]);
+  });
+});

@@ -94,6 +94,28 @@ const waitActive = () =>
       : undefined;
   });
 
+describe("resources a target cannot provide", () => {
+  it("refuses the tenant at create with 422 UNSUPPORTED_RESOURCE, naming each, and stores nothing", async () => {
+    const res = await t.app.http!.inject({
+      method: "POST",
+      url: "/v1/tenants",
+      headers: { ...auth, "content-type": "application/json" },
+      payload: JSON.stringify({
+        name: "Nope",
+        target: "recorder",
+        blueprint: { source: "databases:\n  - name: main\n" },
+      }),
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({
+      code: "UNSUPPORTED_RESOURCE",
+      errors: [{ pointer: "/blueprint", message: expect.stringContaining("database:main") }],
+    });
+    const { rows } = await t.app.db.query("select count(*)::int as n from tenants where slug = 'nope'");
+    expect(rows[0].n).toBe(0);
+  });
+});
+
 describe("generated secrets", () => {
   it("generates each once per tenant, shares a group's between its services, and hands them to the provider", async () => {
     await api("POST", "/v1/blueprints", { name: "vault", source: v1 });

@@ -161,19 +161,6 @@ describe("POST /v1/tenants validation", () => {
       "BLUEPRINT_INVALID",
       "/blueprint",
     ],
-    [
-      "resource the target cannot provide",
-      {
-        name: "X",
-        blueprint: {
-          source:
-            'services:\n  - type: cron\n    name: nightly\n    runtime: node\n    schedule: "0 3 * * *"\n    startCommand: node job.js\n',
-        },
-      },
-      422,
-      "UNSUPPORTED_RESOURCE",
-      "/blueprint",
-    ],
   ];
   for (const [what, body, status, code, pointer] of cases) {
     it(`rejects ${what} with ${status} ${code} at ${pointer} and changes nothing`, async () => {

@@ -499,6 +499,7 @@ describe("local provider", () => {
         redisUrl: "redis://127.0.0.1:6379",
       });
       expect(Object.keys(withRedis.drivers).sort()).toEqual([
+        "cron",
         "keyvalue",
         "postgres",
         "pserv",

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { Provider, ResourceDriver } from "../provider.js";
+import { createCronDriver } from "./cron-driver.js";
 import { createKeyValueDriver, KEYVALUE_SETUP_HINT } from "./keyvalue-driver.js";
 import { createPostgresDriver } from "./postgres-driver.js";
 import { createServiceDriver } from "./service-driver.js";
@@ -72,11 +73,19 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     repoBase: options.repoBase,
     logger: options.logger,
   });
+  // Schedules live in this process: after a restart they come back when the tenant is
+  // reconciled again (see the driver).
+  const cron = createCronDriver({
+    dataDir: options.dataDir,
+    repoBase: options.repoBase,
+    logger: options.logger,
+  });
   const drivers: Record<string, ResourceDriver> = {
     postgres,
     web: services,
     pserv: services,
     worker: services,
+    cron,
   };
   if (keyvalue) drivers["keyvalue"] = keyvalue;
   return {
@@ -84,11 +93,10 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     drivers,
     explain(kind) {
       if (kind === "keyvalue" && !keyvalue) return KEYVALUE_SETUP_HINT;
-      if (kind === "cron") return "cron jobs are not available yet on the local target";
       return undefined;
     },
     async close() {
-      await Promise.all([postgres.close(), keyvalue?.close(), services.close()]);
+      await Promise.all([postgres.close(), keyvalue?.close(), services.close(), cron.close()]);
       // The processes keep running; the next start adopts them.
       supervisor.detach();
     },

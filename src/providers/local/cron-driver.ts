@@ -1,0 +1,825 @@
+import { execFile, spawn } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { Cron } from "croner";
+import type { Logger } from "pino";
+import type { EnvBinding } from "../../blueprints/render.js";
+import { resolveEnv } from "../env.js";
+import {
+  type ActionResult,
+  type Observed,
+  type ProviderContext,
+  ProviderError,
+  type RecordedResource,
+  type ResourceDriver,
+} from "../provider.js";
+import { openLogForAppend, tailLines } from "./log-files.js";
+import { isGroupAlive, signalGroup, waitUntil } from "./process-group.js";
+import { localServicePaths, type ServicePaths } from "./service-driver.js";
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * The local target's driver for kind `cron`: a tenant's cron job runs `startCommand` on this
+ * machine on `spec.schedule` (5-field cron, UTC).
+ *
+ * Layout: the same service directory as the service driver ({@link localServicePaths}):
+ * `release-<n>/` (a copy of the source), `build.log` (every build, appended), `deploy.json`
+ * (release, schedule, suspended, spec hash; never secrets), `cron.log` (every run's output,
+ * appended) and `cron.json` (`{ lastRunAt, lastExitCode, lastSignal, lastDurationMs, runs,
+ * skipped, logTail }`, written after each run and each skipped tick; never env values).
+ *
+ * A deploy (`create`, `update`, `adopt` when the spec changed) copies `spec.repo` into a new
+ * release directory, runs `buildCommand` there once, then schedules `startCommand` with croner.
+ * Each run is `/bin/sh -c <startCommand>` in its own process group, cwd the release (or its
+ * `rootDir`), env = PATH/HOME/LANG + `RENDER_SERVICE_NAME`/`RENDER_SERVICE_TYPE` + the
+ * resolved `envVars`. The resolved env is held in memory only (never written to disk); `resume`
+ * resolves it again from its context. Runs never overlap: a tick that fires while the previous
+ * run is still going is skipped and counted in `skipped`.
+ *
+ * `suspend` unschedules and stops a running run (SIGTERM to the group, SIGKILL after
+ * `stopTimeoutMs`, default 10 s); `resume` schedules again without copying or building;
+ * `delete` unschedules, stops the run and removes the service directory.
+ *
+ * Schedules live in this process only. After a Tenantry restart a deployed cron job is NOT
+ * scheduled until `create`/`update`/`adopt`/`resume` is called for it again (`observe` still
+ * reports it `ready`, with a detail saying it is not scheduled; the engine is to re-establish
+ * schedules on start-up). A run that was going when Tenantry stopped is not adopted.
+ *
+ * Copy/clone/build: the service driver keeps these as closures inside `createServiceDriver`
+ * (not exported), so `sourceOf`, `copySource`, `workDir` and `build` below are small copies of
+ * them; paths come from the exported {@link localServicePaths}.
+ */
+export interface CronDriverOptions {
+  /** Tenantry's data directory; cron jobs live under `<dataDir>/tenants/`. */
+  dataDir: string;
+  logger?: Logger;
+  /** Relative `repo` paths are resolved against this (default `process.cwd()`). */
+  repoBase?: string;
+  /** Accept 6-field schedules with a leading seconds field (tests); default false (5 fields only). */
+  allowSeconds?: boolean;
+  /** Grace between SIGTERM and SIGKILL when stopping a run (default 10 000 ms). */
+  stopTimeoutMs?: number;
+  /** How long a build may take (default 15 minutes). */
+  buildTimeoutMs?: number;
+}
+
+export type CronDriver = ResourceDriver & {
+  close(): Promise<void>;
+  /** Runs the job of `<tenantId>/<key>` now (skipped when a run is going); for tests. */
+  runNow(tenantId: string, key: string): Promise<void>;
+};
+
+/** What `deploy.json` records for a cron job. */
+interface CronDeployRecord {
+  version: 1;
+  kind: "cron";
+  release: number;
+  schedule: string;
+  suspended: boolean;
+  /** sha256 of the spec (bindings, not their values): `adopt` redeploys when it changed. */
+  specHash: string;
+  deployedAt: string;
+}
+
+/** What `cron.json` records. */
+export interface CronStats {
+  lastRunAt: string | null;
+  lastExitCode: number | null;
+  lastSignal: string | null;
+  lastDurationMs: number | null;
+  runs: number;
+  skipped: number;
+  logTail: string[];
+}
+
+interface Run {
+  done: Promise<void>;
+  pgid: number | undefined;
+  cancelled: boolean;
+}
+
+interface Job {
+  id: string;
+  key: string;
+  paths: ServicePaths;
+  cronFile: string;
+  cronLog: string;
+  cwd: string;
+  command: string;
+  /** Resolved at deploy/resume time; memory only. */
+  env: Record<string, string>;
+  cron: Cron | undefined;
+  stopped: boolean;
+  run: Run | undefined;
+  stats: CronStats;
+  writes: Promise<void>;
+  log: Logger;
+}
+
+const TAIL_LINES = 20;
+
+function str(spec: Record<string, unknown>, field: string): string | undefined {
+  const v = spec[field];
+  return typeof v === "string" && v.trim() !== "" ? v : undefined;
+}
+
+function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+function checkAborted(ctx: ProviderContext): void {
+  if (ctx.signal.aborted) {
+    throw new ProviderError("cron driver: aborted (lease lost or shutting down)", { retryable: true });
+  }
+}
+
+function specHash(spec: Record<string, unknown>): string {
+  return createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
+}
+
+async function writeJson(file: string, data: unknown): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+  await fs.writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+  await fs.rename(tmp, file);
+}
+
+async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
+  let raw: string;
+  try {
+    raw = await fs.readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  try {
+    const data: unknown = JSON.parse(raw);
+    return typeof data === "object" && data !== null ? (data as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined; // unreadable: treated as missing
+  }
+}
+
+async function readDeploy(file: string): Promise<CronDeployRecord | undefined> {
+  const data = await readJson(file);
+  if (
+    data?.["version"] === 1 &&
+    data["kind"] === "cron" &&
+    typeof data["release"] === "number" &&
+    typeof data["schedule"] === "string"
+  ) {
+    return {
+      version: 1,
+      kind: "cron",
+      release: data["release"],
+      schedule: data["schedule"],
+      suspended: data["suspended"] === true,
+      specHash: typeof data["specHash"] === "string" ? data["specHash"] : "",
+      deployedAt: typeof data["deployedAt"] === "string" ? data["deployedAt"] : "",
+    };
+  }
+  return undefined;
+}
+
+function emptyStats(): CronStats {
+  return {
+    lastRunAt: null,
+    lastExitCode: null,
+    lastSignal: null,
+    lastDurationMs: null,
+    runs: 0,
+    skipped: 0,
+    logTail: [],
+  };
+}
+
+async function readStats(file: string): Promise<CronStats> {
+  const data = await readJson(file);
+  const s = emptyStats();
+  if (!data) return s;
+  if (typeof data["lastRunAt"] === "string") s.lastRunAt = data["lastRunAt"];
+  if (typeof data["lastExitCode"] === "number") s.lastExitCode = data["lastExitCode"];
+  if (typeof data["lastSignal"] === "string") s.lastSignal = data["lastSignal"];
+  if (typeof data["lastDurationMs"] === "number") s.lastDurationMs = data["lastDurationMs"];
+  if (typeof data["runs"] === "number") s.runs = data["runs"];
+  if (typeof data["skipped"] === "number") s.skipped = data["skipped"];
+  if (Array.isArray(data["logTail"])) s.logTail = data["logTail"].filter((l) => typeof l === "string");
+  return s;
+}
+
+async function releaseNumbers(serviceDir: string): Promise<number[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(serviceDir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => /^release-(\d+)$/.exec(n)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number);
+}
+
+/** Base environment of builds and runs: Tenantry's own environment is not inherited. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ["PATH", "HOME", "LANG"] as const) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+/** Creates the driver for kind `cron` (see {@link CronDriverOptions}). */
+export function createCronDriver(options: CronDriverOptions): CronDriver {
+  const dataDir = path.resolve(options.dataDir);
+  const repoBase = path.resolve(options.repoBase ?? process.cwd());
+  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+  const buildTimeoutMs = options.buildTimeoutMs ?? 15 * 60_000;
+  const mode = options.allowSeconds ? "5-or-6-parts" : "5-part";
+  /** Scheduled jobs by `<tenantId>/<key>`. */
+  const jobs = new Map<string, Job>();
+  /** Serialises the verbs of one cron job. */
+  const locks = new Map<string, Promise<unknown>>();
+  let closed = false;
+
+  function withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = locks.get(id) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => {});
+    locks.set(id, tail);
+    void tail.then(() => {
+      if (locks.get(id) === tail) locks.delete(id);
+    });
+    return run;
+  }
+
+  function logFor(ctx: ProviderContext, resource: RecordedResource): Logger {
+    return (options.logger ?? ctx.logger).child({
+      driver: "local-cron",
+      tenantId: ctx.tenant.id,
+      resource: resource.key,
+    });
+  }
+
+  function jobId(tenantId: string, key: string): string {
+    return `${tenantId}/${key}`;
+  }
+
+  function checkKind(resource: RecordedResource): void {
+    if (resource.kind !== "cron") {
+      throw new ProviderError(`cron driver: kind ${resource.kind} is not run by this driver (cron is)`, {
+        retryable: false,
+      });
+    }
+    if (closed) throw new ProviderError("cron driver: closed", { retryable: true });
+  }
+
+  /** The schedule, checked: a malformed one is a permanent error. */
+  function scheduleOf(resource: RecordedResource): string {
+    const schedule = str(resource.spec, "schedule")?.trim();
+    if (schedule === undefined) {
+      throw new ProviderError(`cron ${resource.key}: no schedule`, {
+        retryable: false,
+        code: "INVALID_SCHEDULE",
+      });
+    }
+    let next: Date | null;
+    try {
+      const probe = new Cron(schedule, { mode, timezone: "UTC", paused: true });
+      next = probe.nextRun();
+      probe.stop();
+    } catch (err) {
+      throw new ProviderError(
+        `cron ${resource.key}: schedule "${schedule}" is not a valid ${options.allowSeconds ? "5- or 6-field" : "5-field"} cron expression: ${errMessage(err)}`,
+        { retryable: false, code: "INVALID_SCHEDULE", cause: err },
+      );
+    }
+    if (next === null) {
+      throw new ProviderError(`cron ${resource.key}: schedule "${schedule}" never fires`, {
+        retryable: false,
+        code: "INVALID_SCHEDULE",
+      });
+    }
+    return schedule;
+  }
+
+  function commandOf(resource: RecordedResource): string {
+    const command = str(resource.spec, "startCommand");
+    if (command === undefined) {
+      throw new ProviderError(`cron ${resource.key}: no startCommand; say what the job runs`, {
+        retryable: false,
+      });
+    }
+    return command;
+  }
+
+  function jobEnv(ctx: ProviderContext, resource: RecordedResource): Record<string, string> {
+    const bindings = (resource.spec["envVars"] as EnvBinding[] | undefined) ?? [];
+    return {
+      RENDER_SERVICE_NAME: resource.externalName,
+      RENDER_SERVICE_TYPE: "cron",
+      ...resolveEnv(ctx, bindings),
+    };
+  }
+
+  // --- copy/clone and build: small copies of the service driver's closures -------------------
+
+  async function sourceOf(resource: RecordedResource): Promise<{ dir: string; git: boolean }> {
+    const repo = str(resource.spec, "repo");
+    if (repo === undefined) {
+      throw new ProviderError(
+        `cron ${resource.key}: no repo; the local target runs a local directory or git repository given as repo`,
+        { retryable: false },
+      );
+    }
+    let dir: string;
+    if (repo.startsWith("file://")) {
+      try {
+        dir = fileURLToPath(repo);
+      } catch (err) {
+        throw new ProviderError(`cron ${resource.key}: repo ${repo} is not a valid file URL`, {
+          retryable: false,
+          cause: err,
+        });
+      }
+    } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/\s]+@[^/\s]+:/.test(repo)) {
+      throw new ProviderError(
+        `cron ${resource.key}: repo ${repo} is a remote repository; the local target runs local directories and local git repositories only`,
+        { retryable: false, code: "REMOTE_REPO" },
+      );
+    } else {
+      dir = path.resolve(repoBase, repo);
+    }
+    const stat = await fs.stat(dir).catch(() => undefined);
+    if (!stat?.isDirectory()) {
+      throw new ProviderError(
+        `cron ${resource.key}: repo ${repo} is not a directory on this machine (looked at ${dir}; relative paths are resolved against ${repoBase})`,
+        { retryable: false },
+      );
+    }
+    return { dir, git: await exists(path.join(dir, ".git")) };
+  }
+
+  async function copySource(resource: RecordedResource, releaseDir: string): Promise<void> {
+    const source = await sourceOf(resource);
+    if (source.git) {
+      const args = ["clone", "--depth", "1", "--quiet"];
+      const branch = str(resource.spec, "branch");
+      if (branch !== undefined) args.push("--branch", branch);
+      args.push(`file://${source.dir}`, releaseDir);
+      try {
+        await execFileAsync("git", args, { timeout: 5 * 60_000 });
+      } catch (err) {
+        const stderr = (err as { stderr?: string }).stderr?.trim();
+        throw new ProviderError(
+          `cron ${resource.key}: git clone of ${source.dir} failed: ${stderr || errMessage(err)}${branch ? ` (is there a branch ${branch}?)` : ""}`,
+          { retryable: false, cause: err },
+        );
+      }
+      return;
+    }
+    const skipRoot = dataDir + path.sep;
+    await fs.cp(source.dir, releaseDir, {
+      recursive: true,
+      errorOnExist: false,
+      filter: (src) => {
+        const base = path.basename(src);
+        if (src !== source.dir && (base === "node_modules" || base === ".git")) return false;
+        return !(src + path.sep).startsWith(skipRoot);
+      },
+    });
+  }
+
+  async function workDir(resource: RecordedResource, releaseDir: string): Promise<string> {
+    const rootDir = str(resource.spec, "rootDir");
+    if (rootDir === undefined) return releaseDir;
+    const dir = path.resolve(releaseDir, rootDir);
+    if (dir !== releaseDir && !dir.startsWith(releaseDir + path.sep)) {
+      throw new ProviderError(`cron ${resource.key}: rootDir ${rootDir} leaves the repository`, {
+        retryable: false,
+      });
+    }
+    if (!(await fs.stat(dir).catch(() => undefined))?.isDirectory()) {
+      throw new ProviderError(`cron ${resource.key}: rootDir ${rootDir} does not exist in the repository`, {
+        retryable: false,
+      });
+    }
+    return dir;
+  }
+
+  async function build(
+    ctx: ProviderContext,
+    resource: RecordedResource,
+    paths: ServicePaths,
+    cwd: string,
+    env: Record<string, string>,
+    release: number,
+  ): Promise<void> {
+    const command = str(resource.spec, "buildCommand");
+    if (command === undefined) return;
+    const log = await openLogForAppend(paths.buildLog);
+    await log.write(`==> ${new Date().toISOString()} release-${release}: ${command}\n`);
+    let outcome: { code: number | null; signal: string | null; reason?: string };
+    try {
+      const child = spawn("/bin/sh", ["-c", command], {
+        cwd,
+        env: { ...baseEnv(), ...env },
+        detached: true,
+        stdio: ["ignore", log.fd, log.fd],
+      });
+      outcome = await new Promise((resolve) => {
+        let reason: string | undefined;
+        const kill = (why: string) => {
+          reason = why;
+          if (child.pid !== undefined) {
+            try {
+              signalGroup(child.pid, "SIGKILL");
+            } catch {
+              // gone
+            }
+          }
+        };
+        const timer = setTimeout(
+          () => kill(`timed out after ${Math.round(buildTimeoutMs / 1000)} s`),
+          buildTimeoutMs,
+        );
+        const onAbort = () => kill("aborted");
+        ctx.signal.addEventListener("abort", onAbort, { once: true });
+        child.once("error", (err) => {
+          clearTimeout(timer);
+          ctx.signal.removeEventListener("abort", onAbort);
+          resolve({ code: null, signal: null, reason: err.message });
+        });
+        child.once("exit", (code, signal) => {
+          clearTimeout(timer);
+          ctx.signal.removeEventListener("abort", onAbort);
+          if (child.pid !== undefined) {
+            try {
+              signalGroup(child.pid, "SIGKILL");
+            } catch {
+              // gone
+            }
+          }
+          resolve({ code, signal, reason });
+        });
+      });
+    } finally {
+      await log.close();
+    }
+    if (outcome.code === 0 && outcome.reason === undefined) return;
+    if (outcome.reason === "aborted") checkAborted(ctx);
+    const tail = (await tailLines(paths.buildLog, TAIL_LINES)).join("\n");
+    const how =
+      outcome.reason ??
+      (outcome.code !== null ? `exited with code ${outcome.code}` : `was killed by ${outcome.signal}`);
+    throw new ProviderError(
+      `cron ${resource.key}: the build command ${how}; fix the buildCommand or the code (${paths.buildLog}), last lines:\n${tail}`,
+      { retryable: false, code: "BUILD_FAILED" },
+    );
+  }
+
+  // --- runs --------------------------------------------------------------------------------
+
+  function persistStats(job: Job): Promise<void> {
+    const snapshot = { ...job.stats, logTail: [...job.stats.logTail] };
+    job.writes = job.writes
+      .then(() => writeJson(job.cronFile, snapshot))
+      .catch((err: unknown) =>
+        job.log.warn({ err: errMessage(err) }, "local cron: could not write cron.json"),
+      );
+    return job.writes;
+  }
+
+  /** Starts a run unless one is going (then the tick is skipped and counted). */
+  function trigger(job: Job): Promise<void> {
+    if (job.stopped) return Promise.resolve();
+    if (job.run) {
+      job.stats.skipped++;
+      job.log.info({ skipped: job.stats.skipped }, "local cron: previous run still going, tick skipped");
+      return persistStats(job);
+    }
+    const run: Run = { done: Promise.resolve(), pgid: undefined, cancelled: false };
+    job.run = run;
+    run.done = execute(job, run)
+      .catch((err: unknown) => job.log.error({ err: errMessage(err) }, "local cron: run failed to start"))
+      .finally(() => {
+        if (job.run === run) job.run = undefined;
+      });
+    return run.done;
+  }
+
+  async function execute(job: Job, run: Run): Promise<void> {
+    const log = await openLogForAppend(job.cronLog);
+    const started = Date.now();
+    let outcome: { code: number | null; signal: string | null; error?: string };
+    try {
+      if (run.cancelled || job.stopped) return;
+      await log.write(`==> ${new Date(started).toISOString()} run started\n`);
+      const child = spawn("/bin/sh", ["-c", job.command], {
+        cwd: job.cwd,
+        env: { ...baseEnv(), ...job.env },
+        detached: true,
+        stdio: ["ignore", log.fd, log.fd],
+      });
+      run.pgid = child.pid;
+      outcome = await new Promise((resolve) => {
+        child.once("error", (err) => resolve({ code: null, signal: null, error: err.message }));
+        child.once("exit", (code, signal) => {
+          // Leftovers of the group (a background job of the run) must not outlive it.
+          if (child.pid !== undefined) {
+            try {
+              signalGroup(child.pid, "SIGKILL");
+            } catch {
+              // gone
+            }
+          }
+          resolve({ code, signal });
+        });
+      });
+      const durationMs = Date.now() - started;
+      const how =
+        outcome.error !== undefined
+          ? `failed to start: ${outcome.error}`
+          : outcome.code !== null
+            ? `exited with code ${outcome.code}`
+            : `killed by ${outcome.signal}`;
+      await log.write(`==> ${new Date().toISOString()} run ${how} after ${durationMs} ms\n`);
+      job.stats.lastRunAt = new Date(started).toISOString();
+      job.stats.lastExitCode = outcome.code;
+      job.stats.lastSignal = outcome.signal;
+      job.stats.lastDurationMs = durationMs;
+      job.stats.runs++;
+    } finally {
+      await log.close();
+    }
+    job.stats.logTail = await tailLines(job.cronLog, TAIL_LINES).catch(() => job.stats.logTail);
+    job.log.info(
+      { exitCode: outcome.code, signal: outcome.signal, durationMs: job.stats.lastDurationMs },
+      "local cron: run finished",
+    );
+    await persistStats(job);
+  }
+
+  /** Stops a run: SIGTERM to its group, SIGKILL after `stopTimeoutMs`; returns once it is gone. */
+  async function stopRun(job: Job, run: Run, graceMs: number): Promise<void> {
+    run.cancelled = true;
+    const pgid = run.pgid;
+    if (pgid !== undefined) {
+      signalGroup(pgid, graceMs > 0 ? "SIGTERM" : "SIGKILL");
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        run.done.then(() => true),
+        new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(false), graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!finished) signalGroup(pgid, "SIGKILL");
+    }
+    await run.done;
+    if (pgid !== undefined) {
+      signalGroup(pgid, "SIGKILL");
+      if (!(await waitUntil(async () => !(await isGroupAlive(pgid)), 5_000))) {
+        throw new ProviderError(`cron driver: process group ${pgid} of ${job.id} is still alive`, {
+          retryable: true,
+        });
+      }
+    }
+  }
+
+  /** Unschedules a job and stops its run; no-op when not scheduled. */
+  async function unschedule(id: string, graceMs = stopTimeoutMs): Promise<void> {
+    const job = jobs.get(id);
+    if (!job) return;
+    job.stopped = true;
+    job.cron?.stop();
+    if (job.run) await stopRun(job, job.run, graceMs);
+    await job.writes;
+    if (jobs.get(id) === job) jobs.delete(id);
+  }
+
+  async function schedule(
+    ctx: ProviderContext,
+    resource: RecordedResource,
+    paths: ServicePaths,
+    cwd: string,
+    sched: string,
+    env: Record<string, string>,
+  ): Promise<void> {
+    const id = jobId(ctx.tenant.id, resource.key);
+    await unschedule(id);
+    if (closed) throw new ProviderError("cron driver: closed", { retryable: true });
+    const job: Job = {
+      id,
+      key: resource.key,
+      paths,
+      cronFile: path.join(paths.serviceDir, "cron.json"),
+      cronLog: path.join(paths.serviceDir, "cron.log"),
+      cwd,
+      command: commandOf(resource),
+      env,
+      cron: undefined,
+      stopped: false,
+      run: undefined,
+      stats: emptyStats(),
+      writes: Promise.resolve(),
+      log: logFor(ctx, resource),
+    };
+    job.stats = await readStats(job.cronFile);
+    // Not awaited: a run outlasting the tick must not hold croner; overlap is handled in trigger.
+    job.cron = new Cron(sched, { mode, timezone: "UTC", unref: true, catch: true }, () => {
+      void trigger(job);
+    });
+    jobs.set(id, job);
+  }
+
+  function outputs(sched: string, stats: CronStats): Record<string, unknown> {
+    return {
+      schedule: sched,
+      lastRunAt: stats.lastRunAt,
+      lastExitCode: stats.lastExitCode,
+      runs: stats.runs,
+    };
+  }
+
+  /** A new release: copy, build once, schedule; old releases are removed. */
+  async function deploy(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
+    const log = logFor(ctx, resource);
+    const sched = scheduleOf(resource);
+    commandOf(resource);
+    const paths = localServicePaths(dataDir, resource, ctx.tenant);
+    const id = jobId(ctx.tenant.id, resource.key);
+    checkAborted(ctx);
+    const current = await readDeploy(paths.deployFile);
+    await fs.mkdir(paths.serviceDir, { recursive: true, mode: 0o750 });
+    const release = Math.max(0, current?.release ?? 0, ...(await releaseNumbers(paths.serviceDir))) + 1;
+    const releaseDir = path.join(paths.serviceDir, `release-${release}`);
+    let cwd: string;
+    let env: Record<string, string>;
+    try {
+      await fs.rm(releaseDir, { recursive: true, force: true });
+      await copySource(resource, releaseDir);
+      cwd = await workDir(resource, releaseDir);
+      env = jobEnv(ctx, resource);
+      checkAborted(ctx);
+      await build(ctx, resource, paths, cwd, env, release);
+      checkAborted(ctx);
+    } catch (err) {
+      await fs.rm(releaseDir, { recursive: true, force: true }).catch(() => {});
+      throw err;
+    }
+    // Swap: the old schedule (and its run, which uses the old release) stops, the new one starts.
+    await unschedule(id);
+    await writeJson(paths.deployFile, {
+      version: 1,
+      kind: "cron",
+      release,
+      schedule: sched,
+      suspended: false,
+      specHash: specHash(resource.spec),
+      deployedAt: new Date().toISOString(),
+    } satisfies CronDeployRecord);
+    await schedule(ctx, resource, paths, cwd, sched, env);
+    for (const n of await releaseNumbers(paths.serviceDir)) {
+      if (n !== release)
+        await fs.rm(path.join(paths.serviceDir, `release-${n}`), { recursive: true, force: true });
+    }
+    log.info({ release, schedule: sched }, "local cron: release deployed and scheduled");
+    const stats = jobs.get(id)?.stats ?? emptyStats();
+    return { state: "done", providerId: id, outputs: outputs(sched, stats) };
+  }
+
+  /** Schedules the current release again (no copy, no build; env resolved anew); deploys when there is none. */
+  async function start(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
+    const paths = localServicePaths(dataDir, resource, ctx.tenant);
+    const id = jobId(ctx.tenant.id, resource.key);
+    const current = await readDeploy(paths.deployFile);
+    const releaseDir = current && path.join(paths.serviceDir, `release-${current.release}`);
+    if (!current || !releaseDir || !(await exists(releaseDir))) return deploy(ctx, resource);
+    const existing = jobs.get(id);
+    if (existing && !current.suspended) {
+      return { state: "done", providerId: id, outputs: outputs(current.schedule, existing.stats) };
+    }
+    const cwd = await workDir(resource, releaseDir);
+    const env = jobEnv(ctx, resource);
+    await writeJson(paths.deployFile, { ...current, suspended: false } satisfies CronDeployRecord);
+    await schedule(ctx, resource, paths, cwd, current.schedule, env);
+    logFor(ctx, resource).info({ release: current.release }, "local cron: scheduled");
+    const stats = jobs.get(id)?.stats ?? emptyStats();
+    return { state: "done", providerId: id, outputs: outputs(current.schedule, stats) };
+  }
+
+  return {
+    async observe(ctx, resource): Promise<Observed | null> {
+      checkKind(resource);
+      const paths = localServicePaths(dataDir, resource, ctx.tenant);
+      const id = jobId(ctx.tenant.id, resource.key);
+      const current = await readDeploy(paths.deployFile);
+      if (!current) return null;
+      const stats = await readStats(path.join(paths.serviceDir, "cron.json"));
+      const out = outputs(current.schedule, stats);
+      if (current.suspended) return { providerId: id, state: "suspended", outputs: out };
+      if (!jobs.has(id)) {
+        return {
+          providerId: id,
+          state: "ready",
+          outputs: out,
+          detail: `release-${current.release} is deployed but not scheduled in this Tenantry process; resume or update schedules it`,
+        };
+      }
+      return { providerId: id, state: "ready", outputs: out };
+    },
+
+    async create(ctx, resource) {
+      checkKind(resource);
+      return withLock(jobId(ctx.tenant.id, resource.key), () => deploy(ctx, resource));
+    },
+
+    async adopt(ctx, resource) {
+      checkKind(resource);
+      return withLock(jobId(ctx.tenant.id, resource.key), async () => {
+        const paths = localServicePaths(dataDir, resource, ctx.tenant);
+        const current = await readDeploy(paths.deployFile);
+        if (current && current.specHash === specHash(resource.spec)) return start(ctx, resource);
+        return deploy(ctx, resource);
+      });
+    },
+
+    async update(ctx, resource) {
+      checkKind(resource);
+      return withLock(jobId(ctx.tenant.id, resource.key), () => deploy(ctx, resource));
+    },
+
+    async suspend(ctx, resource) {
+      checkKind(resource);
+      const id = jobId(ctx.tenant.id, resource.key);
+      return withLock(id, async () => {
+        const paths = localServicePaths(dataDir, resource, ctx.tenant);
+        const current = await readDeploy(paths.deployFile);
+        if (current) {
+          await writeJson(paths.deployFile, { ...current, suspended: true } satisfies CronDeployRecord);
+        }
+        await unschedule(id);
+        logFor(ctx, resource).info("local cron: suspended");
+        if (!current) return { state: "done", providerId: id };
+        const stats = await readStats(path.join(paths.serviceDir, "cron.json"));
+        return { state: "done", providerId: id, outputs: outputs(current.schedule, stats) };
+      });
+    },
+
+    async resume(ctx, resource) {
+      checkKind(resource);
+      return withLock(jobId(ctx.tenant.id, resource.key), () => start(ctx, resource));
+    },
+
+    async delete(ctx, resource) {
+      checkKind(resource);
+      const id = jobId(ctx.tenant.id, resource.key);
+      return withLock(id, async () => {
+        const paths = localServicePaths(dataDir, resource, ctx.tenant);
+        checkAborted(ctx);
+        await unschedule(id);
+        await fs.rm(paths.serviceDir, { recursive: true, force: true });
+        // The tenant's directory, when this was its last resource there.
+        await fs.rmdir(paths.tenantDir).catch(() => {});
+        if (jobs.has(id)) {
+          throw new ProviderError(`cron driver: ${id} is still scheduled after unscheduling it`, {
+            retryable: true,
+          });
+        }
+        if (await exists(paths.serviceDir)) {
+          throw new ProviderError(`cron driver: ${paths.serviceDir} still exists after removing it`, {
+            retryable: true,
+          });
+        }
+        logFor(ctx, resource).info("local cron: unscheduled and removed");
+        return { state: "done", providerId: id };
+      });
+    },
+
+    async runNow(tenantId, key) {
+      const job = jobs.get(jobId(tenantId, key));
+      if (!job) throw new Error(`cron driver: ${jobId(tenantId, key)} is not scheduled`);
+      await trigger(job);
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+      // Stop ticking at once, then let verbs under way finish and kill what still runs.
+      for (const job of jobs.values()) job.cron?.stop();
+      await Promise.allSettled([...locks.values()]);
+      await Promise.allSettled([...jobs.keys()].map((id) => unschedule(id, 0)));
+    },
+  };
+}

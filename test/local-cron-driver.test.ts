@@ -1,0 +1,355 @@
+import { randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { EnvBinding } from "../src/blueprints/render.js";
+import { type CronDriver, createCronDriver } from "../src/providers/local/cron-driver.js";
+import { isProcessAlive } from "../src/providers/local/process-group.js";
+import { localServicePaths } from "../src/providers/local/service-driver.js";
+import { type ProviderContext, ProviderError, type RecordedResource } from "../src/providers/provider.js";
+
+const logger = pino({ level: "silent" });
+
+// Appends "hello $GREETING" to $OUT_FILE; notes an overlap when another run holds the lock.
+const JOB_JS = `
+const fs = require("node:fs");
+const out = process.env.OUT_FILE;
+const lock = out + ".lock";
+if (fs.existsSync(lock)) fs.appendFileSync(out + ".overlap", "x\\n");
+fs.writeFileSync(lock, String(process.pid));
+fs.appendFileSync(out, "hello " + process.env.GREETING + "\\n");
+console.log("job ran");
+setTimeout(() => {
+  fs.rmSync(lock, { force: true });
+  process.exit(0);
+}, Number(process.env.SLEEP_MS || "0"));
+`;
+
+const SLOW_JS = `
+process.env.SLEEP_MS = "2000";
+require("./job.js");
+`;
+
+let root: string;
+let dataDir: string;
+let driver: CronDriver | undefined;
+
+function tenant(): ProviderContext["tenant"] {
+  return { id: randomUUID(), slug: "acme", name: "Acme", organizationId: randomUUID() };
+}
+
+function ctxFor(t: ProviderContext["tenant"], secrets: Record<string, string> = {}): ProviderContext {
+  return {
+    tenant: t,
+    signal: new AbortController().signal,
+    logger,
+    secret: (b) => ("key" in b ? secrets[b.key] : secrets[b.ref]),
+    resource: () => undefined,
+  };
+}
+
+function cronJob(spec: Record<string, unknown>, outFile: string): RecordedResource {
+  const envVars: EnvBinding[] = [
+    { key: "OUT_FILE", value: outFile },
+    { key: "GREETING", secret: "tenant" },
+  ];
+  return {
+    key: "service:job",
+    kind: "cron",
+    externalName: "job-acme",
+    dependsOn: [],
+    spec: {
+      type: "cron",
+      repo: "app",
+      schedule: "* * * * * *",
+      startCommand: "node job.js",
+      ...spec,
+      envVars,
+    },
+    providerId: null,
+    outputs: {},
+    secretOutputs: {},
+  };
+}
+
+function setup(): CronDriver {
+  dataDir = path.join(root, `data-${randomUUID().slice(0, 8)}`);
+  driver = createCronDriver({ dataDir, logger, repoBase: root, allowSeconds: true, stopTimeoutMs: 1_000 });
+  return driver;
+}
+
+function outFile(): string {
+  return path.join(root, `out-${randomUUID().slice(0, 8)}.txt`);
+}
+
+async function lines(file: string): Promise<string[]> {
+  const text = await fs.readFile(file, "utf8").catch(() => "");
+  return text.split("\n").filter((l) => l !== "");
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function waitFor(fn: () => Promise<boolean>, ms = 8_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await fn()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return fn();
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function stats(t: ProviderContext["tenant"], res: RecordedResource): Promise<Record<string, unknown>> {
+  const dir = localServicePaths(dataDir, res, t).serviceDir;
+  return JSON.parse(await fs.readFile(path.join(dir, "cron.json"), "utf8")) as Record<string, unknown>;
+}
+
+beforeAll(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), "tenantry-cron-"));
+  const appDir = path.join(root, "app");
+  await fs.mkdir(appDir, { recursive: true });
+  await fs.writeFile(path.join(appDir, "job.js"), JOB_JS);
+  await fs.writeFile(path.join(appDir, "slow.js"), SLOW_JS);
+});
+
+afterEach(async () => {
+  await driver?.close();
+  driver = undefined;
+});
+
+afterAll(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+describe("local cron driver", () => {
+  it("runs startCommand on its schedule with the resolved env, recording each run", async () => {
+    const d = setup();
+    const t = tenant();
+    const ctx = ctxFor(t, { GREETING: "bonjour-secret" });
+    const out = outFile();
+    const res = cronJob({}, out);
+    expect(await d.observe(ctx, res)).toBeNull();
+    const created = await d.create(ctx, res);
+    expect(created).toMatchObject({ state: "done", providerId: `${t.id}/service:job` });
+    expect(await waitFor(async () => (await lines(out)).length >= 2)).toBe(true);
+    for (const l of await lines(out)) expect(l).toBe("hello bonjour-secret");
+
+    await waitFor(
+      async () => ((await stats(t, res).catch(() => ({}))) as { runs?: number }).runs !== undefined,
+    );
+    const observed = await d.observe(ctx, res);
+    expect(observed).toMatchObject({
+      providerId: `${t.id}/service:job`,
+      state: "ready",
+      outputs: { schedule: "* * * * * *", lastExitCode: 0 },
+    });
+    expect(observed?.outputs?.["runs"]).toBeGreaterThanOrEqual(1);
+    expect(typeof observed?.outputs?.["lastRunAt"]).toBe("string");
+
+    const paths = localServicePaths(dataDir, res, t);
+    const s = await stats(t, res);
+    expect(s["lastExitCode"]).toBe(0);
+    expect(s["logTail"]).toEqual(expect.arrayContaining(["job ran"]));
+    // Never env values on disk in the driver's own records.
+    expect(await fs.readFile(path.join(paths.serviceDir, "cron.json"), "utf8")).not.toContain("bonjour");
+    expect(await fs.readFile(paths.deployFile, "utf8")).not.toContain("bonjour");
+    expect(await fs.readFile(path.join(paths.serviceDir, "cron.log"), "utf8")).toContain("job ran");
+  });
+
+  it("runNow runs the job once and records exit code, duration and log tail", async () => {
+    const d = setup();
+    const t = tenant();
+    const ctx = ctxFor(t, { GREETING: "hi" });
+    const out = outFile();
+    const res = cronJob({ schedule: "0 0 1 1 *" }, out);
+    await d.create(ctx, res);
+    await d.runNow(t.id, res.key);
+    expect(await lines(out)).toEqual(["hello hi"]);
+    const s = await stats(t, res);
+    expect(s).toMatchObject({ lastExitCode: 0, runs: 1, skipped: 0 });
+    expect(typeof s["lastDurationMs"]).toBe("number");
+    expect(typeof s["lastRunAt"]).toBe("string");
+    const tail = s["logTail"] as string[];
+    expect(tail).toContain("job ran");
+    expect(tail.length).toBeLessThanOrEqual(20);
+    expect(await d.observe(ctx, res)).toMatchObject({
+      state: "ready",
+      outputs: { schedule: "0 0 1 1 *", lastExitCode: 0, runs: 1 },
+    });
+  });
+
+  it("keeps only the last 20 log lines in cron.json", async () => {
+    const d = setup();
+    const t = tenant();
+    const ctx = ctxFor(t, { GREETING: "x" });
+    const res = cronJob(
+      { schedule: "0 0 1 1 *", startCommand: "for i in $(seq 1 50); do echo line-$i; done" },
+      outFile(),
+    );
+    await d.create(ctx, res);
+    await d.runNow(t.id, res.key);
+    const tail = (await stats(t, res))["logTail"] as string[];
+    expect(tail).toHaveLength(20);
+    expect(tail).toContain("line-50");
+    expect(tail).not.toContain("line-20");
+  });
+
+  it("records a failing job's non-zero exit code", async () => {
+    const d = setup();
+    const t = tenant();
+    const ctx = ctxFor(t, { GREETING: "x" });
+    const res = cronJob(
+      { schedule: "0 0 1 1 *", startCommand: "node job.js; echo failing >&2; exit 3" },
+      outFile(),
+    );
+    await d.create(ctx, res);
+    await d.runNow(t.id, res.key);
+    const s = await stats(t, res);
+    expect(s).toMatchObject({ lastExitCode: 3, runs: 1 });
+    expect(s["logTail"]).toEqual(expect.arrayContaining(["failing"]));
+    expect(await d.observe(ctx, res)).toMatchObject({ outputs: { lastExitCode: 3 } });
+  });
+
+  it("skips a tick while the previous run is still going, never running two at once", async () => {
+    const d = setup();
+    const t = tenant();
+    const ctx = ctxFor(t, { GREETING: "slow" });
+    const out = outFile();
+    const res = cronJob({ startCommand: "node slow.js" }, out);
+    await d.create(ctx, res);
+    expect(
+      await waitFor(async () => {
+        const s = await stats(t, res).catch(() => undefined);
+        return s !== undefined && (s["skipped"] as number) > 0 && (s["runs"] as number) >= 1;
+      }, 10_000),
+    ).toBe(true);
+    // A manual run while one is going is skipped too.
+    await waitFor(async () => exists(`${out}.lock`));
+    const before = (await stats(t, res))["skipped"] as number;
+    await d.runNow(t.id, res.key);
+    expect((await stats(t, res))["skipped"] as number).toBeGreaterThan(before);
+    expect(await exists(`${out}.overlap`)).toBe(false);
+  }, 20_000);
+
+  it("suspend stops the schedule and a running run; resume schedules again without rebuilding", async () => {
+    const d = setup();
+    const t = tenant();
+    const out = outFile();
+    const res = cronJob({ buildCommand: "echo building" }, out);
+    await d.create(ctx(t, "first"), res);
+    const paths = localServicePaths(dataDir, res, t);
+    const buildLog = await fs.readFile(paths.buildLog, "utf8");
+    expect(buildLog).toContain("building");
+    expect(await waitFor(async () => (await lines(out)).length >= 1)).toBe(true);
+
+    await d.suspend?.(ctx(t, "first"), res);
+    expect(await d.observe(ctx(t, "first"), res)).toMatchObject({ state: "suspended" });
+    await expect(d.runNow(t.id, res.key)).rejects.toThrow(/not scheduled/);
+    const count = (await lines(out)).length;
+    await sleep(2_200);
+    expect((await lines(out)).length).toBe(count);
+
+    // resume: the env is resolved again from the resume's context; no build.
+    await d.resume?.(ctx(t, "second"), res);
+    expect(await waitFor(async () => (await lines(out)).includes("hello second"))).toBe(true);
+    expect(await fs.readFile(paths.buildLog, "utf8")).toBe(buildLog);
+    expect(await d.observe(ctx(t, "second"), res)).toMatchObject({ state: "ready" });
+
+    function ctx(tt: ProviderContext["tenant"], greeting: string): ProviderContext {
+      return ctxFor(tt, { GREETING: greeting });
+    }
+  }, 20_000);
+
+  it("suspend kills a run that is going (its process group)", async () => {
+    const d = setup();
+    const t = tenant();
+    const ctx = ctxFor(t, { GREETING: "x" });
+    const out = outFile();
+    const res = cronJob({ schedule: "0 0 1 1 *", startCommand: "node slow.js" }, out);
+    await d.create(ctx, res);
+    const running = d.runNow(t.id, res.key);
+    expect(await waitFor(async () => exists(`${out}.lock`))).toBe(true);
+    const pid = Number(await fs.readFile(`${out}.lock`, "utf8"));
+    const started = Date.now();
+    await d.suspend?.(ctx, res);
+    await running;
+    expect(Date.now() - started).toBeLessThan(1_900);
+    expect(await isProcessAlive(pid)).toBe(false);
+    const s = await stats(t, res);
+    expect(s["lastExitCode"]).toBeNull();
+    expect(s["lastSignal"]).toBe("SIGTERM");
+  });
+
+  it("delete unschedules, stops runs and removes the service directory", async () => {
+    const d = setup();
+    const t = tenant();
+    const ctx = ctxFor(t, { GREETING: "x" });
+    const out = outFile();
+    const res = cronJob({}, out);
+    await d.create(ctx, res);
+    expect(await waitFor(async () => (await lines(out)).length >= 1)).toBe(true);
+    const paths = localServicePaths(dataDir, res, t);
+    expect(await d.delete(ctx, res)).toMatchObject({ state: "done" });
+    expect(await exists(paths.serviceDir)).toBe(false);
+    expect(await exists(paths.tenantDir)).toBe(false);
+    expect(await d.observe(ctx, res)).toBeNull();
+    await expect(d.runNow(t.id, res.key)).rejects.toThrow(/not scheduled/);
+    const count = (await lines(out)).length;
+    await sleep(1_500);
+    expect((await lines(out)).length).toBe(count);
+    // Deleting again is fine.
+    expect(await d.delete(ctx, res)).toMatchObject({ state: "done" });
+  });
+
+  it("rejects a malformed schedule with a non-retryable error", async () => {
+    const d = setup();
+    const t = tenant();
+    const ctx = ctxFor(t, { GREETING: "x" });
+    for (const schedule of ["not a cron", "61 * * * *", "* * *", ""]) {
+      const err = await d.create(ctx, cronJob({ schedule }, outFile())).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ProviderError);
+      expect((err as ProviderError).retryable).toBe(false);
+    }
+    const err = await d.create(ctx, cronJob({ schedule: "bad" }, outFile())).catch((e: unknown) => e);
+    expect((err as ProviderError).code).toBe("INVALID_SCHEDULE");
+    expect(await exists(localServicePaths(dataDir, cronJob({}, "x"), t).serviceDir)).toBe(false);
+
+    // Seconds are only accepted when allowed; render.yaml schedules have 5 fields.
+    const strict = createCronDriver({ dataDir, logger, repoBase: root });
+    try {
+      const e = await strict
+        .create(ctx, cronJob({ schedule: "* * * * * *" }, outFile()))
+        .catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(ProviderError);
+      expect((e as ProviderError).retryable).toBe(false);
+      const ok = await strict.create(ctx, cronJob({ schedule: "*/5 * * * *" }, outFile()));
+      expect(ok).toMatchObject({ state: "done" });
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it("close stops schedules and kills running runs", async () => {
+    const d = setup();
+    const t = tenant();
+    const ctx = ctxFor(t, { GREETING: "x" });
+    const out = outFile();
+    const res = cronJob({ schedule: "0 0 1 1 *", startCommand: "node slow.js" }, out);
+    await d.create(ctx, res);
+    const running = d.runNow(t.id, res.key);
+    expect(await waitFor(async () => exists(`${out}.lock`))).toBe(true);
+    const pid = Number(await fs.readFile(`${out}.lock`, "utf8"));
+    await d.close();
+    await running;
+    expect(await isProcessAlive(pid)).toBe(false);
+    await expect(d.create(ctx, res)).rejects.toThrow(/closed/);
+  });
+});

@@ -141,6 +141,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
             },
           );
     await worker?.start();
+    if (worker) await recoverTenants(db, tenants, providers, logger);
 
     let closed = false;
     return {
@@ -175,4 +176,23 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
     await embedded?.stop().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * After a start, heal the active tenants of providers whose objects live on this machine
+ * (the local target), so their processes and schedules are running again.
+ */
+async function recoverTenants(db: Db, tenants: TenantService, providers: ProviderRegistry, logger: Logger) {
+  const targets = providers.names().filter((n) => providers.get(n)?.recoverOnStart);
+  if (targets.length === 0) return;
+  const { rows } = await db.query<{ id: string }>(
+    "select id from tenants where target = any($1::text[]) and status in ('active', 'degraded') order by id",
+    [targets],
+  );
+  let started = 0;
+  for (const { id } of rows) {
+    if (await db.tx((q) => tenants.recover(q, id, "Tenantry restarted: bringing its processes back")))
+      started++;
+  }
+  if (started > 0) logger.info({ tenants: started }, "healing local tenants after the restart");
 }

@@ -500,7 +500,13 @@ class Pass {
         }));
       }
       case "ready":
-        if (row.specHash === hash && kind !== "heal") return null;
+        if (row.specHash === hash && kind === "heal") {
+          // Make sure it runs as deployed; kinds without `heal` are left as they are.
+          const heal = driver.heal?.bind(driver);
+          if (!heal) return null;
+          return this.act(this.mark(row, "ready"), "heal", "ready", (r) => heal(this.ctx, view(r)));
+        }
+        if (row.specHash === hash) return null;
         if (planChanges([target], [row]).actions[0]?.action === "replace") {
           // A change that cannot be made in place (a database's name, a region…): the
           // same rules as the plan shows. Delete (verified), then create with the new spec.

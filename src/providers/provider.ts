@@ -88,6 +88,12 @@ export interface ResourceDriver {
   /** Optional: stop serving while keeping data. Kinds without it stay as they are. */
   suspend?(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult>;
   resume?(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult>;
+  /**
+   * Optional: makes sure the object runs as last deployed, without rebuilding (after
+   * Tenantry itself restarted, or when a health problem was reported). Kinds without it
+   * are left as they are by a `heal` operation.
+   */
+  heal?(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult>;
   /** Deletes the object; `done` only once it is verified gone. Deleting a missing object is `done`. */
   delete(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult>;
 }
@@ -115,6 +121,12 @@ export interface Provider {
   ): Promise<ActionResult>;
   /** Drivers by resource kind; a kind missing here is refused when the tenant is created. */
   readonly drivers: Readonly<Record<string, ResourceDriver>>;
+  /**
+   * Whether this provider's objects live on the machine of the Tenantry process (the
+   * local target): then every started Tenantry process heals its active tenants, so
+   * their processes and schedules come back after a restart.
+   */
+  readonly recoverOnStart?: boolean;
   /** Why a kind it has no driver for is missing, and what to configure (shown to the user). */
   explain?(kind: string): string | undefined;
   /** Releases connections and timers. */

@@ -297,6 +297,51 @@ export class TenantService {
   }
 
   /**
+   * Starts a `heal` operation for a tenant after Tenantry itself restarted (system
+   * initiated): `active → degraded → updating → active`, bringing its processes and
+   * schedules back without rebuilding. Tenants that are not active or degraded are left
+   * alone (their own operation will converge them). Returns whether it started one.
+   */
+  async recover(q: Queryable, tenantId: string, reason: string): Promise<boolean> {
+    const { rows } = await q.query<{ organization_id: string }>(
+      "select organization_id from tenants where id = $1 and status in ('active', 'degraded') for update",
+      [tenantId],
+    );
+    const orgId = rows[0]?.organization_id;
+    if (!orgId) return false;
+    let tenant = await findTenant(q, orgId, tenantId);
+    if (!tenant) return false;
+    if (tenant.status === "active") {
+      tenant = await updateTenantStatus(q, tenant.id, {
+        status: "degraded",
+        event: {
+          operationId: null,
+          type: "tenant.status_changed",
+          message: `active → degraded: ${reason}`,
+          data: { from: "active", to: "degraded", reason },
+        },
+      });
+    }
+    const next = transition(tenant.status, { type: "heal" });
+    if (!next.ok) return false;
+    await updateTenantStatus(q, tenant.id, { status: next.status });
+    await insertOperation(q, {
+      organizationId: orgId,
+      tenantId: tenant.id,
+      kind: "heal",
+      effectiveKind: "heal",
+      generation: tenant.generation,
+      maxAttempts: this.deps.maxAttempts,
+      event: {
+        type: "tenant.status_changed",
+        message: `degraded → ${next.status} (heal: ${reason})`,
+        data: { from: "degraded", to: next.status, request: "heal", reason },
+      },
+    });
+    return true;
+  }
+
+  /**
    * What a change would do to a tenant, without applying it: the blueprint (its current
    * one, or another reference) rendered with its params merged with `params` (a `null`
    * removes one), compared with its recorded resources, with the monthly cost.

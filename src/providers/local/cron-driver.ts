@@ -1,9 +1,7 @@
-import { execFile, spawn } from "node:child_process";
-import { createHash, randomUUID } from "node:crypto";
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { Cron } from "croner";
 import type { Logger } from "pino";
 import type { EnvBinding } from "../../blueprints/render.js";
@@ -18,9 +16,22 @@ import {
 } from "../provider.js";
 import { openLogForAppend, tailLines } from "./log-files.js";
 import { isGroupAlive, signalGroup, waitUntil } from "./process-group.js";
+import {
+  baseEnv,
+  build,
+  copySource,
+  errMessage,
+  exists,
+  readIfExists,
+  releaseNumbers,
+  resourceLogger,
+  serialized,
+  specHash,
+  str,
+  throwIfAborted,
+  workDir,
+} from "./release.js";
 import { localServicePaths, type ServicePaths } from "./service-driver.js";
-
-const execFileAsync = promisify(execFile);
 
 /**
  * The local target's driver for kind `cron`: a tenant's cron job runs `startCommand` on this
@@ -49,9 +60,8 @@ const execFileAsync = promisify(execFile);
  * reports it `ready`, with a detail saying it is not scheduled; the engine is to re-establish
  * schedules on start-up). A run that was going when Tenantry stopped is not adopted.
  *
- * Copy/clone/build: the service driver keeps these as closures inside `createServiceDriver`
- * (not exported), so `sourceOf`, `copySource`, `workDir` and `build` below are small copies of
- * them; paths come from the exported {@link localServicePaths}.
+ * Copy/clone/build are shared with the service driver (`./release.js`); paths come from the
+ * exported {@link localServicePaths}.
  */
 export interface CronDriverOptions {
   /** Tenantry's data directory; cron jobs live under `<dataDir>/tenants/`. */
@@ -122,30 +132,8 @@ interface Job {
 
 const TAIL_LINES = 20;
 
-function str(spec: Record<string, unknown>, field: string): string | undefined {
-  const v = spec[field];
-  return typeof v === "string" && v.trim() !== "" ? v : undefined;
-}
-
-function errMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-async function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(
-    () => true,
-    () => false,
-  );
-}
-
 function checkAborted(ctx: ProviderContext): void {
-  if (ctx.signal.aborted) {
-    throw new ProviderError("cron driver: aborted (lease lost or shutting down)", { retryable: true });
-  }
-}
-
-function specHash(spec: Record<string, unknown>): string {
-  return createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
+  throwIfAborted(ctx, "cron");
 }
 
 async function writeJson(file: string, data: unknown): Promise<void> {
@@ -155,13 +143,8 @@ async function writeJson(file: string, data: unknown): Promise<void> {
 }
 
 async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
-  let raw: string;
-  try {
-    raw = await fs.readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
+  const raw = await readIfExists(file);
+  if (raw === undefined) return undefined;
   try {
     const data: unknown = JSON.parse(raw);
     return typeof data === "object" && data !== null ? (data as Record<string, unknown>) : undefined;
@@ -217,29 +200,6 @@ async function readStats(file: string): Promise<CronStats> {
   return s;
 }
 
-async function releaseNumbers(serviceDir: string): Promise<number[]> {
-  let names: string[];
-  try {
-    names = await fs.readdir(serviceDir);
-  } catch {
-    return [];
-  }
-  return names
-    .map((n) => /^release-(\d+)$/.exec(n)?.[1])
-    .filter((n): n is string => n !== undefined)
-    .map(Number);
-}
-
-/** Base environment of builds and runs: Tenantry's own environment is not inherited. */
-function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of ["PATH", "HOME", "LANG"] as const) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
-}
-
 /** Creates the driver for kind `cron` (see {@link CronDriverOptions}). */
 export function createCronDriver(options: CronDriverOptions): CronDriver {
   const dataDir = path.resolve(options.dataDir);
@@ -254,22 +214,11 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
   let closed = false;
 
   function withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = locks.get(id) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => {});
-    locks.set(id, tail);
-    void tail.then(() => {
-      if (locks.get(id) === tail) locks.delete(id);
-    });
-    return run;
+    return serialized(locks, id, fn);
   }
 
   function logFor(ctx: ProviderContext, resource: RecordedResource): Logger {
-    return (options.logger ?? ctx.logger).child({
-      driver: "local-cron",
-      tenantId: ctx.tenant.id,
-      resource: resource.key,
-    });
+    return resourceLogger(options.logger ?? ctx.logger, "local-cron", ctx, resource);
   }
 
   function jobId(tenantId: string, key: string): string {
@@ -331,162 +280,6 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
       RENDER_SERVICE_TYPE: "cron",
       ...resolveEnv(ctx, bindings),
     };
-  }
-
-  // --- copy/clone and build: small copies of the service driver's closures -------------------
-
-  async function sourceOf(resource: RecordedResource): Promise<{ dir: string; git: boolean }> {
-    const repo = str(resource.spec, "repo");
-    if (repo === undefined) {
-      throw new ProviderError(
-        `cron ${resource.key}: no repo; the local target runs a local directory or git repository given as repo`,
-        { retryable: false },
-      );
-    }
-    let dir: string;
-    if (repo.startsWith("file://")) {
-      try {
-        dir = fileURLToPath(repo);
-      } catch (err) {
-        throw new ProviderError(`cron ${resource.key}: repo ${repo} is not a valid file URL`, {
-          retryable: false,
-          cause: err,
-        });
-      }
-    } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/\s]+@[^/\s]+:/.test(repo)) {
-      throw new ProviderError(
-        `cron ${resource.key}: repo ${repo} is a remote repository; the local target runs local directories and local git repositories only`,
-        { retryable: false, code: "REMOTE_REPO" },
-      );
-    } else {
-      dir = path.resolve(repoBase, repo);
-    }
-    const stat = await fs.stat(dir).catch(() => undefined);
-    if (!stat?.isDirectory()) {
-      throw new ProviderError(
-        `cron ${resource.key}: repo ${repo} is not a directory on this machine (looked at ${dir}; relative paths are resolved against ${repoBase})`,
-        { retryable: false },
-      );
-    }
-    return { dir, git: await exists(path.join(dir, ".git")) };
-  }
-
-  async function copySource(resource: RecordedResource, releaseDir: string): Promise<void> {
-    const source = await sourceOf(resource);
-    if (source.git) {
-      const args = ["clone", "--depth", "1", "--quiet"];
-      const branch = str(resource.spec, "branch");
-      if (branch !== undefined) args.push("--branch", branch);
-      args.push(`file://${source.dir}`, releaseDir);
-      try {
-        await execFileAsync("git", args, { timeout: 5 * 60_000 });
-      } catch (err) {
-        const stderr = (err as { stderr?: string }).stderr?.trim();
-        throw new ProviderError(
-          `cron ${resource.key}: git clone of ${source.dir} failed: ${stderr || errMessage(err)}${branch ? ` (is there a branch ${branch}?)` : ""}`,
-          { retryable: false, cause: err },
-        );
-      }
-      return;
-    }
-    const skipRoot = dataDir + path.sep;
-    await fs.cp(source.dir, releaseDir, {
-      recursive: true,
-      errorOnExist: false,
-      filter: (src) => {
-        const base = path.basename(src);
-        if (src !== source.dir && (base === "node_modules" || base === ".git")) return false;
-        return !(src + path.sep).startsWith(skipRoot);
-      },
-    });
-  }
-
-  async function workDir(resource: RecordedResource, releaseDir: string): Promise<string> {
-    const rootDir = str(resource.spec, "rootDir");
-    if (rootDir === undefined) return releaseDir;
-    const dir = path.resolve(releaseDir, rootDir);
-    if (dir !== releaseDir && !dir.startsWith(releaseDir + path.sep)) {
-      throw new ProviderError(`cron ${resource.key}: rootDir ${rootDir} leaves the repository`, {
-        retryable: false,
-      });
-    }
-    if (!(await fs.stat(dir).catch(() => undefined))?.isDirectory()) {
-      throw new ProviderError(`cron ${resource.key}: rootDir ${rootDir} does not exist in the repository`, {
-        retryable: false,
-      });
-    }
-    return dir;
-  }
-
-  async function build(
-    ctx: ProviderContext,
-    resource: RecordedResource,
-    paths: ServicePaths,
-    cwd: string,
-    env: Record<string, string>,
-    release: number,
-  ): Promise<void> {
-    const command = str(resource.spec, "buildCommand");
-    if (command === undefined) return;
-    const log = await openLogForAppend(paths.buildLog);
-    await log.write(`==> ${new Date().toISOString()} release-${release}: ${command}\n`);
-    let outcome: { code: number | null; signal: string | null; reason?: string };
-    try {
-      const child = spawn("/bin/sh", ["-c", command], {
-        cwd,
-        env: { ...baseEnv(), ...env },
-        detached: true,
-        stdio: ["ignore", log.fd, log.fd],
-      });
-      outcome = await new Promise((resolve) => {
-        let reason: string | undefined;
-        const kill = (why: string) => {
-          reason = why;
-          if (child.pid !== undefined) {
-            try {
-              signalGroup(child.pid, "SIGKILL");
-            } catch {
-              // gone
-            }
-          }
-        };
-        const timer = setTimeout(
-          () => kill(`timed out after ${Math.round(buildTimeoutMs / 1000)} s`),
-          buildTimeoutMs,
-        );
-        const onAbort = () => kill("aborted");
-        ctx.signal.addEventListener("abort", onAbort, { once: true });
-        child.once("error", (err) => {
-          clearTimeout(timer);
-          ctx.signal.removeEventListener("abort", onAbort);
-          resolve({ code: null, signal: null, reason: err.message });
-        });
-        child.once("exit", (code, signal) => {
-          clearTimeout(timer);
-          ctx.signal.removeEventListener("abort", onAbort);
-          if (child.pid !== undefined) {
-            try {
-              signalGroup(child.pid, "SIGKILL");
-            } catch {
-              // gone
-            }
-          }
-          resolve({ code, signal, reason });
-        });
-      });
-    } finally {
-      await log.close();
-    }
-    if (outcome.code === 0 && outcome.reason === undefined) return;
-    if (outcome.reason === "aborted") checkAborted(ctx);
-    const tail = (await tailLines(paths.buildLog, TAIL_LINES)).join("\n");
-    const how =
-      outcome.reason ??
-      (outcome.code !== null ? `exited with code ${outcome.code}` : `was killed by ${outcome.signal}`);
-    throw new ProviderError(
-      `cron ${resource.key}: the build command ${how}; fix the buildCommand or the code (${paths.buildLog}), last lines:\n${tail}`,
-      { retryable: false, code: "BUILD_FAILED" },
-    );
   }
 
   // --- runs --------------------------------------------------------------------------------
@@ -669,11 +462,18 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
     let env: Record<string, string>;
     try {
       await fs.rm(releaseDir, { recursive: true, force: true });
-      await copySource(resource, releaseDir);
-      cwd = await workDir(resource, releaseDir);
+      await copySource(resource, releaseDir, { label: "cron", repoBase, dataDir });
+      cwd = await workDir("cron", resource, releaseDir);
       env = jobEnv(ctx, resource);
       checkAborted(ctx);
-      await build(ctx, resource, paths, cwd, env, release);
+      await build(ctx, resource, {
+        label: "cron",
+        cwd,
+        env,
+        release,
+        buildLog: paths.buildLog,
+        timeoutMs: buildTimeoutMs,
+      });
       checkAborted(ctx);
     } catch (err) {
       await fs.rm(releaseDir, { recursive: true, force: true }).catch(() => {});
@@ -711,7 +511,7 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
     if (existing && !current.suspended) {
       return { state: "done", providerId: id, outputs: outputs(current.schedule, existing.stats) };
     }
-    const cwd = await workDir(resource, releaseDir);
+    const cwd = await workDir("cron", resource, releaseDir);
     const env = jobEnv(ctx, resource);
     await writeJson(paths.deployFile, { ...current, suspended: false } satisfies CronDeployRecord);
     await schedule(ctx, resource, paths, cwd, current.schedule, env);

@@ -80,16 +80,21 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     repoBase: options.repoBase,
     logger: options.logger,
   });
+  // Healing a service or cron job is resuming it: start the current release (or schedule)
+  // if it is not running, without rebuilding.
+  const runningServices: ResourceDriver = { ...services, heal: (ctx, r) => services.resume!(ctx, r) };
+  const runningCron: ResourceDriver = { ...cron, heal: (ctx, r) => cron.resume!(ctx, r) };
   const drivers: Record<string, ResourceDriver> = {
     postgres,
-    web: services,
-    pserv: services,
-    worker: services,
-    cron,
+    web: runningServices,
+    pserv: runningServices,
+    worker: runningServices,
+    cron: runningCron,
   };
   if (keyvalue) drivers["keyvalue"] = keyvalue;
   return {
     name: "local",
+    recoverOnStart: true,
     drivers,
     explain(kind) {
       if (kind === "keyvalue" && !keyvalue) return KEYVALUE_SETUP_HINT;

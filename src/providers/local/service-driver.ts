@@ -1,9 +1,6 @@
-import { execFile, spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import type { Logger } from "pino";
 import type { EnvBinding } from "../../blueprints/render.js";
 import { isPortFree } from "../../store/free-port.js";
@@ -16,11 +13,23 @@ import {
   type RecordedResource,
   type ResourceDriver,
 } from "../provider.js";
-import { openLogForAppend, tailLines } from "./log-files.js";
-import { isGroupAlive, signalGroup } from "./process-group.js";
+import { tailLines } from "./log-files.js";
+import { isGroupAlive } from "./process-group.js";
+import {
+  build,
+  copySource,
+  errMessage,
+  exists,
+  readIfExists,
+  releaseNumbers,
+  resourceLogger,
+  serialized,
+  specHash,
+  str,
+  throwIfAborted,
+  workDir,
+} from "./release.js";
 import type { ProcessSpec, Supervisor } from "./supervisor.js";
-
-const execFileAsync = promisify(execFile);
 
 /**
  * The local target's driver for kinds `web`, `pserv` and `worker`: a tenant's service runs as
@@ -151,26 +160,8 @@ export function serviceProcessIds(tenantId: string, resource: RecordedResource):
   return { a, b: `${a}#b` };
 }
 
-function str(spec: Record<string, unknown>, field: string): string | undefined {
-  const v = spec[field];
-  return typeof v === "string" && v.trim() !== "" ? v : undefined;
-}
-
-function errMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-async function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(
-    () => true,
-    () => false,
-  );
-}
-
 function checkAborted(ctx: ProviderContext): void {
-  if (ctx.signal.aborted) {
-    throw new ProviderError("service driver: aborted (lease lost or shutting down)", { retryable: true });
-  }
+  throwIfAborted(ctx, "service");
 }
 
 function stopTimeoutMs(spec: Record<string, unknown>): number {
@@ -179,18 +170,9 @@ function stopTimeoutMs(spec: Record<string, unknown>): number {
   return Math.round(Math.min(Math.max(seconds, 1), MAX_STOP_SECONDS) * 1000);
 }
 
-function specHash(spec: Record<string, unknown>): string {
-  return createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
-}
-
 async function readDeploy(file: string): Promise<DeployRecord | undefined> {
-  let raw: string;
-  try {
-    raw = await fs.readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
+  const raw = await readIfExists(file);
+  if (raw === undefined) return undefined;
   try {
     const data = JSON.parse(raw) as Partial<DeployRecord>;
     if (
@@ -223,19 +205,6 @@ async function writeDeploy(file: string, record: DeployRecord): Promise<void> {
   await fs.rename(tmp, file);
 }
 
-async function releaseNumbers(serviceDir: string): Promise<number[]> {
-  let names: string[];
-  try {
-    names = await fs.readdir(serviceDir);
-  } catch {
-    return [];
-  }
-  return names
-    .map((n) => /^release-(\d+)$/.exec(n)?.[1])
-    .filter((n): n is string => n !== undefined)
-    .map(Number);
-}
-
 /** Creates the driver for kinds `web`, `pserv` and `worker` (see {@link ServiceDriverOptions}). */
 export function createServiceDriver(options: ServiceDriverOptions): ServiceDriver {
   const dataDir = path.resolve(options.dataDir);
@@ -248,6 +217,12 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
   if (!(Number.isInteger(portLow) && Number.isInteger(portHigh) && portLow > 0 && portHigh >= portLow)) {
     throw new Error(`service driver: invalid port range ${portLow}-${portHigh}`);
   }
+  const sourceOptions = {
+    label: "service",
+    repoBase,
+    dataDir,
+    remoteHint: "use a path such as ./apps/my-app, or deploy this blueprint to the render target",
+  };
   /** Ports handed out by deploys still under way (not yet listening). */
   const reserved = new Set<number>();
   /** Serialises the verbs of one service. */
@@ -255,22 +230,11 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
   let closed = false;
 
   function withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = locks.get(id) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => {});
-    locks.set(id, tail);
-    void tail.then(() => {
-      if (locks.get(id) === tail) locks.delete(id);
-    });
-    return run;
+    return serialized(locks, id, fn);
   }
 
   function logFor(ctx: ProviderContext, resource: RecordedResource): Logger {
-    return (options.logger ?? ctx.logger).child({
-      driver: "local-service",
-      tenantId: ctx.tenant.id,
-      resource: resource.key,
-    });
+    return resourceLogger(options.logger ?? ctx.logger, "local-service", ctx, resource);
   }
 
   function checkKind(resource: RecordedResource): void {
@@ -313,95 +277,6 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     return out;
   }
 
-  /** Where `spec.repo` is on this machine, and whether it is a git repository. */
-  async function sourceOf(resource: RecordedResource): Promise<{ dir: string; git: boolean }> {
-    const repo = str(resource.spec, "repo");
-    if (repo === undefined) {
-      throw new ProviderError(
-        `service ${resource.key}: no repo; the local target runs a local directory or git repository given as repo`,
-        { retryable: false },
-      );
-    }
-    let dir: string;
-    if (repo.startsWith("file://")) {
-      try {
-        dir = fileURLToPath(repo);
-      } catch (err) {
-        throw new ProviderError(`service ${resource.key}: repo ${repo} is not a valid file URL`, {
-          retryable: false,
-          cause: err,
-        });
-      }
-    } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/\s]+@[^/\s]+:/.test(repo)) {
-      throw new ProviderError(
-        `service ${resource.key}: repo ${repo} is a remote repository; the local target runs local directories and local git repositories only (use a path such as ./apps/my-app, or deploy this blueprint to the render target)`,
-        { retryable: false, code: "REMOTE_REPO" },
-      );
-    } else {
-      dir = path.resolve(repoBase, repo);
-    }
-    const stat = await fs.stat(dir).catch(() => undefined);
-    if (!stat?.isDirectory()) {
-      throw new ProviderError(
-        `service ${resource.key}: repo ${repo} is not a directory on this machine (looked at ${dir}; relative paths are resolved against ${repoBase})`,
-        { retryable: false },
-      );
-    }
-    return { dir, git: await exists(path.join(dir, ".git")) };
-  }
-
-  async function copySource(resource: RecordedResource, releaseDir: string): Promise<void> {
-    const source = await sourceOf(resource);
-    if (source.git) {
-      const args = ["clone", "--depth", "1", "--quiet"];
-      const branch = str(resource.spec, "branch");
-      if (branch !== undefined) args.push("--branch", branch);
-      args.push(`file://${source.dir}`, releaseDir);
-      try {
-        await execFileAsync("git", args, { timeout: 5 * 60_000 });
-      } catch (err) {
-        const stderr = (err as { stderr?: string }).stderr?.trim();
-        throw new ProviderError(
-          `service ${resource.key}: git clone of ${source.dir} failed: ${stderr || errMessage(err)}${branch ? ` (is there a branch ${branch}?)` : ""}`,
-          { retryable: false, cause: err },
-        );
-      }
-      return;
-    }
-    const skipRoot = dataDir + path.sep;
-    await fs.cp(source.dir, releaseDir, {
-      recursive: true,
-      errorOnExist: false,
-      filter: (src) => {
-        const base = path.basename(src);
-        if (src !== source.dir && (base === "node_modules" || base === ".git")) return false;
-        // Never copy Tenantry's data directory into itself (repo: . with dataDir inside it).
-        return !(src + path.sep).startsWith(skipRoot);
-      },
-    });
-  }
-
-  /** The working directory inside a release: `rootDir`, which must stay inside it. */
-  async function workDir(resource: RecordedResource, releaseDir: string): Promise<string> {
-    const rootDir = str(resource.spec, "rootDir");
-    if (rootDir === undefined) return releaseDir;
-    const dir = path.resolve(releaseDir, rootDir);
-    if (dir !== releaseDir && !dir.startsWith(releaseDir + path.sep)) {
-      throw new ProviderError(`service ${resource.key}: rootDir ${rootDir} leaves the repository`, {
-        retryable: false,
-      });
-    }
-    if (!(await fs.stat(dir).catch(() => undefined))?.isDirectory()) {
-      throw new ProviderError(
-        `service ${resource.key}: rootDir ${rootDir} does not exist in the repository`,
-        {
-          retryable: false,
-        },
-      );
-    }
-    return dir;
-  }
-
   function serviceEnv(
     ctx: ProviderContext,
     resource: RecordedResource,
@@ -419,85 +294,6 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     Object.assign(env, resolveEnv(ctx, bindings));
     env["PORT"] = String(port);
     return env;
-  }
-
-  /** Runs `buildCommand` (if any) in `cwd`, appending to build.log; throws with the log tail. */
-  async function build(
-    ctx: ProviderContext,
-    resource: RecordedResource,
-    paths: ServicePaths,
-    cwd: string,
-    env: Record<string, string>,
-    release: number,
-  ): Promise<void> {
-    const command = str(resource.spec, "buildCommand");
-    if (command === undefined) return;
-    const log = await openLogForAppend(paths.buildLog);
-    await log.write(`==> ${new Date().toISOString()} release-${release}: ${command}\n`);
-    const fullEnv: Record<string, string> = {};
-    for (const name of ["PATH", "HOME", "LANG"] as const) {
-      const value = process.env[name];
-      if (value !== undefined) fullEnv[name] = value;
-    }
-    Object.assign(fullEnv, env);
-    let outcome: { code: number | null; signal: string | null; reason?: string };
-    try {
-      const child = spawn("/bin/sh", ["-c", command], {
-        cwd,
-        env: fullEnv,
-        detached: true,
-        stdio: ["ignore", log.fd, log.fd],
-      });
-      outcome = await new Promise((resolve) => {
-        let reason: string | undefined;
-        const kill = (why: string) => {
-          reason = why;
-          if (child.pid !== undefined) {
-            try {
-              signalGroup(child.pid, "SIGKILL");
-            } catch {
-              // gone
-            }
-          }
-        };
-        const timer = setTimeout(
-          () => kill(`timed out after ${Math.round(buildTimeoutMs / 1000)} s`),
-          buildTimeoutMs,
-        );
-        const onAbort = () => kill("aborted");
-        ctx.signal.addEventListener("abort", onAbort, { once: true });
-        child.once("error", (err) => {
-          clearTimeout(timer);
-          ctx.signal.removeEventListener("abort", onAbort);
-          resolve({ code: null, signal: null, reason: err.message });
-        });
-        child.once("exit", (code, signal) => {
-          clearTimeout(timer);
-          ctx.signal.removeEventListener("abort", onAbort);
-          // Leftovers of the group (a background job of the build) must not outlive it.
-          if (child.pid !== undefined) {
-            try {
-              signalGroup(child.pid, "SIGKILL");
-            } catch {
-              // gone
-            }
-          }
-          resolve({ code, signal, reason });
-        });
-      });
-    } finally {
-      await log.close();
-    }
-    if (outcome.code === 0 && outcome.reason === undefined) return;
-    if (outcome.reason === "aborted") checkAborted(ctx);
-    const tail = (await tailLines(paths.buildLog, TAIL_LINES)).join("\n");
-    const how =
-      outcome.reason ??
-      (outcome.code !== null ? `exited with code ${outcome.code}` : `was killed by ${outcome.signal}`);
-    throw new ProviderError(
-      `service ${resource.key}: the build command ${how}; fix the buildCommand or the code (${paths.buildLog}), last lines:\n${tail}`,
-      { retryable: false, code: "BUILD_FAILED" },
-    );
   }
 
   /** Polls the web service's health check until 2xx; undefined when healthy, else the reason. */
@@ -636,11 +432,18 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     const port = await allocatePort();
     try {
       await fs.rm(releaseDir, { recursive: true, force: true });
-      await copySource(resource, releaseDir);
-      const cwd = await workDir(resource, releaseDir);
+      await copySource(resource, releaseDir, sourceOptions);
+      const cwd = await workDir("service", resource, releaseDir);
       const env = serviceEnv(ctx, resource, port);
       checkAborted(ctx);
-      await build(ctx, resource, paths, cwd, env, release);
+      await build(ctx, resource, {
+        label: "service",
+        cwd,
+        env,
+        release,
+        buildLog: paths.buildLog,
+        timeoutMs: buildTimeoutMs,
+      });
       checkAborted(ctx);
       const processId = await startRelease(ctx, resource, paths, cwd, slot, port, env);
       await writeDeploy(paths.deployFile, {
@@ -680,7 +483,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     if (status && status.state !== "stopped" && !current.suspended) {
       return { state: "done", providerId: ids.a, outputs: outputs(resource, current.port) };
     }
-    const cwd = await workDir(resource, releaseDir);
+    const cwd = await workDir("service", resource, releaseDir);
     // The recorded port when still free (the proxy's routes keep working), else a new one.
     let port = current.port;
     if (reserved.has(port) || !(await isPortFree(port))) port = await allocatePort();

@@ -8,6 +8,7 @@ import { startTenantry, type Tenantry } from "../src/app.js";
 import { loadConfig } from "../src/config/config.js";
 import { ADMIN_KEY, ENCRYPTION_KEY, eventually } from "./support/app.js";
 import { createTestDatabase, type TestDatabase } from "./support/db.js";
+import { killSupervisedProcesses } from "./support/stray-processes.js";
 
 /**
  * Restarting Tenantry: a tenant's processes that survived keep running, one that died
@@ -84,6 +85,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app?.close();
+  await killSupervisedProcesses(dataDir);
   await database?.drop();
   await rm(dataDir, { recursive: true, force: true });
   await rm(appDir, { recursive: true, force: true });

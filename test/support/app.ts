@@ -7,6 +7,7 @@ import { startTenantry, type Tenantry } from "../../src/app.js";
 import { loadConfig } from "../../src/config/config.js";
 import type { ProviderRegistry } from "../../src/providers/provider.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
+import { killSupervisedProcesses } from "./stray-processes.js";
 
 export const ADMIN_KEY = "tnt_test_admin_key_0123456789abcdefghij";
 export const ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
@@ -61,6 +62,7 @@ export async function startTestApp(
         )
         .catch(() => ({ rows: [] as { outputs: { database?: string; user?: string } }[] }));
       await app.close();
+      await killSupervisedProcesses(dataDir);
       if (rows.length > 0) {
         const admin = new pg.Client({ connectionString: database.adminUrl });
         await admin.connect();

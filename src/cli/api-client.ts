@@ -276,6 +276,22 @@ export interface TenantUpdateResult {
 
 export type TenantAction = "suspend" | "resume" | "retry";
 
+export interface ResourceLogs {
+  /** The resource's key, e.g. `service:web`. */
+  resource: string;
+  /** Oldest first, each prefixed by its source: `[build] `, `[run] `, `[cron] `. */
+  lines: string[];
+}
+
+export interface FollowLogsOptions {
+  /** How many existing lines to send first (1-5000). @default 200 */
+  tail?: number;
+  /** Called for every line, the existing tail first. */
+  onLine(line: string): void;
+  /** Aborting ends the stream; the returned promise then resolves. */
+  signal?: AbortSignal;
+}
+
 export interface ApiClientOptions {
   /** e.g. `http://localhost:8080` */
   baseUrl: string;
@@ -302,6 +318,24 @@ function errnoOf(err: unknown): { code: string | undefined; message: string } {
   const code = (cause as { code?: unknown } | undefined)?.code;
   const message = cause instanceof Error ? cause.message : String(cause);
   return { code: typeof code === "string" ? code : undefined, message };
+}
+
+/** The ApiError for an error response (problem+json, or anything else). */
+function problemOf(response: Response, text: string, method: string, path: string): ApiError {
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  const problem = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+  const code = typeof problem["code"] === "string" ? problem["code"] : `HTTP_${response.status}`;
+  const detail =
+    typeof problem["detail"] === "string"
+      ? problem["detail"]
+      : `${method} ${path} answered ${response.status} ${response.statusText}`.trim();
+  const errors = Array.isArray(problem["errors"]) ? (problem["errors"] as FieldError[]) : [];
+  return new ApiError(response.status, code, detail, errors, problem);
 }
 
 export class ApiClient {
@@ -433,6 +467,62 @@ export class ApiClient {
     return this.request("POST", `/v1/blueprints/${encodeURIComponent(name)}/render`, { body: input });
   }
 
+  /** The last `tail` lines of a resource's output; `name` is a resource key or a service name. */
+  resourceLogs(idOrSlug: string, name: string, query: { tail?: number } = {}): Promise<ResourceLogs> {
+    return this.request("GET", this.logsPath(idOrSlug, name), { query: { tail: query.tail } });
+  }
+
+  /**
+   * Streams a resource's output (server-sent events): the last `tail` lines, then new
+   * lines as they are written, until `signal` aborts (resolves) or the server ends the
+   * stream (resolves) or the connection fails (rejects with a ConnectionError).
+   */
+  async followLogs(idOrSlug: string, name: string, options: FollowLogsOptions): Promise<void> {
+    const path = this.logsPath(idOrSlug, name);
+    const url = new URL(this.baseUrl + path);
+    if (options.tail !== undefined) url.searchParams.set("tail", String(options.tail));
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        headers: { accept: "text/event-stream", authorization: `Bearer ${this.apiKey}` },
+        signal: options.signal,
+      });
+    } catch (err) {
+      if (options.signal?.aborted) return;
+      const { code, message } = errnoOf(err);
+      throw new ConnectionError(this.baseUrl, code === "ECONNREFUSED" ? "connection refused" : message, code);
+    }
+    if (!response.ok || !response.body) {
+      const text = await response.text().catch(() => "");
+      throw problemOf(response, text, "GET", path);
+    }
+    const decoder = new TextDecoder();
+    let buffer = "";
+    try {
+      for await (const chunk of response.body) {
+        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          // One line per event; comments (`: keepalive`) carry no data.
+          const data = event
+            .split("\n")
+            .filter((l) => l.startsWith("data:"))
+            .map((l) => l.slice(l.startsWith("data: ") ? 6 : 5));
+          if (data.length > 0) options.onLine(data.join("\n"));
+        }
+      }
+    } catch (err) {
+      if (options.signal?.aborted) return;
+      const { code, message } = errnoOf(err);
+      throw new ConnectionError(this.baseUrl, message, code);
+    }
+  }
+
+  private logsPath(idOrSlug: string, name: string): string {
+    return `/v1/tenants/${encodeURIComponent(idOrSlug)}/resources/${encodeURIComponent(name)}/logs`;
+  }
+
   private async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     return (await this.send<T>(method, path, options)).body;
   }
@@ -478,16 +568,7 @@ export class ApiClient {
     } catch {
       body = undefined;
     }
-    if (!response.ok) {
-      const problem = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
-      const code = typeof problem["code"] === "string" ? problem["code"] : `HTTP_${response.status}`;
-      const detail =
-        typeof problem["detail"] === "string"
-          ? problem["detail"]
-          : `${method} ${path} answered ${response.status} ${response.statusText}`.trim();
-      const errors = Array.isArray(problem["errors"]) ? (problem["errors"] as FieldError[]) : [];
-      throw new ApiError(response.status, code, detail, errors, problem);
-    }
+    if (!response.ok) throw problemOf(response, text, method, path);
     if (body === undefined) {
       throw new ApiError(response.status, "INVALID_RESPONSE", `${method} ${path} did not answer with JSON`);
     }

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { VERSION } from "../app.js";
 import { registerBlueprintCommands } from "./commands/blueprints.js";
+import { registerLogsCommand } from "./commands/logs.js";
 import { registerServerCommands } from "./commands/server.js";
 import { registerTenantCommands } from "./commands/tenants.js";
 
@@ -13,6 +14,7 @@ const program = new Command()
 registerServerCommands(program);
 registerTenantCommands(program);
 registerBlueprintCommands(program);
+registerLogsCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`tenantry: ${err instanceof Error ? err.message : String(err)}`);

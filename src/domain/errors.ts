@@ -11,6 +11,7 @@ export const ErrorCodes = {
   TENANT_NOT_FOUND: { status: 404, title: "Tenant not found" },
   OPERATION_NOT_FOUND: { status: 404, title: "Operation not found" },
   BLUEPRINT_NOT_FOUND: { status: 404, title: "Blueprint not found" },
+  RESOURCE_NOT_FOUND: { status: 404, title: "The tenant has no such resource" },
   SLUG_TAKEN: { status: 409, title: "The slug is already used by another tenant" },
   TRANSITION_NOT_ALLOWED: { status: 409, title: "The tenant's lifecycle does not allow this now" },
   PRECONDITION_FAILED: { status: 412, title: "The tenant changed since you read it" },

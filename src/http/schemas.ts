@@ -381,3 +381,28 @@ export const TenantWithOptionalOperation = Type.Object({
   tenant: TenantView,
   operation: Nullable(OperationView),
 });
+
+export const ResourceLogsParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 100 }),
+  name: Type.String({
+    minLength: 1,
+    maxLength: 200,
+    description: "The resource's key (`service:web`) or its service name (`web`)",
+  }),
+});
+
+export const ResourceLogsQuery = Type.Object(
+  {
+    tail: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 5000, default: 200, description: "How many lines, at most" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ResourceLogsView = Type.Object({
+  resource: Type.String({ description: "The resource's key" }),
+  lines: Type.Array(Type.String(), {
+    description: "Oldest first; each prefixed by its source: `[build] `, `[run] ` or `[cron] `",
+  }),
+});

@@ -127,6 +127,18 @@ export interface Provider {
    * their processes and schedules come back after a restart.
    */
   readonly recoverOnStart?: boolean;
+  /**
+   * Optional: the last `tail` lines of a resource's output (build, then runtime or cron
+   * runs), oldest first within each source, each prefixed by its source: `[build] …`,
+   * `[run] …`, `[cron] …`. `files` names what was read (for callers that watch for growth).
+   * `null` when resources of this kind have no logs. Lines may hold secrets the tenant's
+   * code printed: return them to the caller, never log them.
+   */
+  logs?(
+    tenant: { id: string; slug: string },
+    resource: RecordedResource,
+    options: { tail: number },
+  ): Promise<{ lines: string[]; files: string[] } | null>;
   /** Why a kind it has no driver for is missing, and what to configure (shown to the user). */
   explain?(kind: string): string | undefined;
   /** Releases connections and timers. */

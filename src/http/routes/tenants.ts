@@ -1,8 +1,12 @@
+import { open, stat } from "node:fs/promises";
+import path from "node:path";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { TenantryError } from "../../domain/errors.js";
 import { TENANT_STATUSES, type TenantStatus } from "../../domain/lifecycle.js";
+import type { Resource } from "../../domain/types.js";
 import { isUuid } from "../../lib/ids.js";
+import type { RecordedResource } from "../../providers/provider.js";
 import { listEvents } from "../../store/sql/events.js";
 import { listSteps, listTenantOperations } from "../../store/sql/operations.js";
 import { listResources } from "../../store/sql/resources.js";
@@ -18,6 +22,9 @@ import {
   PageQuery,
   PlanBody,
   PlanView,
+  ResourceLogsParams,
+  ResourceLogsQuery,
+  ResourceLogsView,
   TenantParams,
   TenantStatusView,
   TenantView,
@@ -77,8 +84,107 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
 
 export const encodeCursor = (id: string) => Buffer.from(id, "utf8").toString("base64url");
 
+/** A tenant's resource by key (`service:web`) or service name (`web`); deleted ones do not count. */
+function findResource(resources: Resource[], name: string): Resource | undefined {
+  const live = resources.filter((r) => r.status !== "deleted");
+  return (
+    live.find((r) => r.key === name) ??
+    live.find((r) => r.key === `service:${name}`) ??
+    live.find((r) => r.key.slice(r.key.indexOf(":") + 1) === name)
+  );
+}
+
+const recorded = (r: Resource): RecordedResource => ({
+  key: r.key,
+  kind: r.kind,
+  externalName: r.externalName,
+  dependsOn: r.dependsOn,
+  spec: r.spec,
+  providerId: r.providerId,
+  outputs: r.outputs,
+  // Logs need no secrets: they are not decrypted here.
+  secretOutputs: {},
+});
+
+/** The source prefix of a followed log file, as `Provider.logs` writes it (`runtime.log` → `run`). */
+function sourceOf(file: string): string {
+  const base = path.basename(file).replace(/\.log$/, "");
+  return base === "runtime" ? "run" : base;
+}
+
+const FOLLOW_POLL_MS = 500;
+const KEEPALIVE_MS = 15_000;
+/** At most this much new output is read per file and poll; the rest waits for the next poll. */
+const FOLLOW_MAX_READ = 1024 * 1024;
+
+/**
+ * Follows log files by size: remembers each file's size and, every poll, reads the bytes
+ * appended since, up to the last newline (a partial last line waits for its newline). A
+ * file that shrank (recreated) is read again from its start.
+ */
+class LogFollower {
+  readonly #offsets = new Map<string, number>();
+  constructor(readonly files: string[]) {}
+
+  /** Marks the current end of every file as read. */
+  async start(): Promise<void> {
+    for (const file of this.files) this.#offsets.set(file, await sizeOf(file));
+  }
+
+  /** The complete lines appended since the last call, prefixed by their source. */
+  async poll(): Promise<string[]> {
+    const out: string[] = [];
+    for (const file of this.files) {
+      const size = await sizeOf(file);
+      let offset = this.#offsets.get(file) ?? 0;
+      if (size < offset) offset = 0;
+      if (size === offset) continue;
+      const fh = await open(file, "r").catch(() => undefined);
+      if (!fh) continue;
+      try {
+        const len = Math.min(size - offset, FOLLOW_MAX_READ);
+        const buf = Buffer.alloc(len);
+        const { bytesRead } = await fh.read(buf, 0, len, offset);
+        const chunk = buf.subarray(0, bytesRead);
+        const end = chunk.lastIndexOf(0x0a);
+        if (end < 0) {
+          // One line longer than a read: pass it on rather than waiting forever.
+          if (bytesRead === FOLLOW_MAX_READ) {
+            out.push(`[${sourceOf(file)}] ${chunk.toString("utf8")}`);
+            this.#offsets.set(file, offset + bytesRead);
+          } else this.#offsets.set(file, offset);
+          continue;
+        }
+        for (const line of chunk.subarray(0, end).toString("utf8").split("\n")) {
+          out.push(`[${sourceOf(file)}] ${line}`);
+        }
+        this.#offsets.set(file, offset + end + 1);
+      } finally {
+        await fh.close();
+      }
+    }
+    return out;
+  }
+}
+
+async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** One SSE event per line; a line never contains `\n`, but a stray `\r` would split the field. */
+const sseEvent = (line: string) => `data: ${line.replace(/\r/g, "")}\n\n`;
+
 export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, deps) => {
   const { db, tenants } = deps;
+  /** Open log streams: ended when the server closes, so they do not hold the shutdown up. */
+  const streams = new Set<() => void>();
+  app.addHook("preClose", async () => {
+    for (const end of [...streams]) end();
+  });
 
   app.post(
     "/v1/tenants",
@@ -322,6 +428,102 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
         data: events.map(eventView),
         next_cursor: events.length === limit && last ? String(last.id) : null,
       };
+    },
+  );
+
+  app.get(
+    "/v1/tenants/:id/resources/:name/logs",
+    {
+      config: { role: "viewer" },
+      schema: {
+        tags: ["tenants"],
+        summary: "The last lines of a resource's build and runtime output",
+        description:
+          "`name` is the resource key (`service:web`) or the service name (`web`). Lines are oldest first, prefixed by their source (`[build]`, `[run]`, `[cron]`); build lines come before runtime lines (the logs carry no timestamps to interleave them). With `Accept: text/event-stream` the answer is a stream: the tail as one `data:` event per line, then new lines as they are written (polled every 500 ms), and a `: keepalive` comment every 15 s, until the client disconnects.",
+        params: ResourceLogsParams,
+        querystring: ResourceLogsQuery,
+        response: { 200: ResourceLogsView, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const tenant = await tenants.get(db, principalOf(request), request.params.id);
+      const resource = findResource(await listResources(db, tenant.id), request.params.name);
+      if (!resource) {
+        throw new TenantryError(
+          "RESOURCE_NOT_FOUND",
+          `tenant "${tenant.slug}" has no resource "${request.params.name}"`,
+        );
+      }
+      const provider = deps.providers.get(resource.provider);
+      const tail = request.query.tail ?? 200;
+      const target = { id: tenant.id, slug: tenant.slug };
+      const view = recorded(resource);
+      const unsupported = () =>
+        new TenantryError(
+          "UNSUPPORTED_RESOURCE",
+          `the ${resource.provider} target has no logs for ${resource.key} (kind ${resource.kind})`,
+        );
+      const follow = /\btext\/event-stream\b/i.test(request.headers.accept ?? "");
+      if (!follow) {
+        const logs = await provider?.logs?.(target, view, { tail });
+        if (!logs) throw unsupported();
+        return { resource: resource.key, lines: logs.lines };
+      }
+      if (!provider?.logs) throw unsupported();
+      // The files' sizes are taken before the tail is read: a line written in between is
+      // sent twice rather than lost.
+      const probe = await provider.logs(target, view, { tail: 1 });
+      if (!probe) throw unsupported();
+      const watcher = new LogFollower(probe.files);
+      await watcher.start();
+      const logs = await provider.logs(target, view, { tail });
+      if (!logs) throw unsupported();
+
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+        "x-accel-buffering": "no",
+      });
+      res.write(logs.lines.map(sseEvent).join("") || ": no lines yet\n\n");
+
+      let closed = false;
+      let polling = false;
+      const poll = setInterval(() => {
+        if (closed || polling) return;
+        polling = true;
+        watcher
+          .poll()
+          .then((lines) => {
+            if (!closed && lines.length > 0) res.write(lines.map(sseEvent).join(""));
+          })
+          .catch((err: unknown) => {
+            // The error only: never the lines, which may hold the tenant's secrets.
+            request.log.warn({ err: (err as Error).message, resource: resource.key }, "log follow failed");
+          })
+          .finally(() => {
+            polling = false;
+          });
+      }, FOLLOW_POLL_MS);
+      const keepalive = setInterval(() => {
+        if (!closed) res.write(": keepalive\n\n");
+      }, KEEPALIVE_MS);
+      const stop = () => {
+        closed = true;
+        clearInterval(poll);
+        clearInterval(keepalive);
+        streams.delete(end);
+      };
+      const end = () => {
+        stop();
+        res.end();
+      };
+      streams.add(end);
+      // The response's `close`: the client went away (the request's fires once it is read).
+      res.on("close", stop);
+      res.on("error", stop);
     },
   );
 

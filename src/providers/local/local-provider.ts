@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
-import type { Provider, ResourceDriver } from "../provider.js";
+import type { Provider, RecordedResource, ResourceDriver } from "../provider.js";
 import { createCronDriver } from "./cron-driver.js";
 import { createKeyValueDriver, KEYVALUE_SETUP_HINT } from "./keyvalue-driver.js";
+import { tailLines } from "./log-files.js";
 import { createPostgresDriver } from "./postgres-driver.js";
-import { createServiceDriver } from "./service-driver.js";
+import { createServiceDriver, localServicePaths } from "./service-driver.js";
 import { Supervisor } from "./supervisor.js";
 
 export interface LocalProviderOptions {
@@ -32,6 +33,39 @@ function findOnPath(binary: string): string | undefined {
     if (dir && existsSync(path.join(dir, binary))) return path.join(dir, binary);
   }
   return undefined;
+}
+
+/**
+ * A local service's or cron job's log: `build.log` then `runtime.log` (web, pserv, worker)
+ * or `cron.log` (cron), each prefixed by its source. The files carry no timestamps, so the
+ * lines are not interleaved by time: the last `tail` lines overall, build lines first.
+ * Other kinds have no logs (`null`).
+ */
+export async function localLogs(
+  dataDir: string,
+  tenant: { id: string; slug: string },
+  resource: RecordedResource,
+  options: { tail: number },
+): Promise<{ lines: string[]; files: string[] } | null> {
+  const paths = localServicePaths(dataDir, resource, tenant);
+  let sources: [prefix: string, file: string][];
+  if (resource.kind === "web" || resource.kind === "pserv" || resource.kind === "worker") {
+    sources = [
+      ["build", paths.buildLog],
+      ["run", paths.runtimeLog],
+    ];
+  } else if (resource.kind === "cron") {
+    sources = [
+      ["build", paths.buildLog],
+      ["cron", path.join(paths.serviceDir, "cron.log")],
+    ];
+  } else {
+    return null;
+  }
+  const tail = Math.max(0, Math.floor(options.tail));
+  const read = await Promise.all(sources.map(([, file]) => tailLines(file, tail)));
+  const lines = sources.flatMap(([prefix], i) => (read[i] ?? []).map((line) => `[${prefix}] ${line}`));
+  return { lines: tail === 0 ? [] : lines.slice(-tail), files: sources.map(([, file]) => file) };
 }
 
 /**
@@ -96,6 +130,7 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     name: "local",
     recoverOnStart: true,
     drivers,
+    logs: (tenant, resource, logOptions) => localLogs(options.dataDir, tenant, resource, logOptions),
     explain(kind) {
       if (kind === "keyvalue" && !keyvalue) return KEYVALUE_SETUP_HINT;
       return undefined;

@@ -11,6 +11,7 @@ import type { SecretBox } from "./lib/crypto.js";
 import { createLocalProvider } from "./providers/local/local-provider.js";
 import { ProviderRegistry } from "./providers/provider.js";
 import { bootstrapOrganization, ensureEncryptionKey } from "./services/bootstrap.js";
+import { applyHealthEvent } from "./services/health-events.js";
 import { TenantService } from "./services/tenant-service.js";
 import { createDb, type Db } from "./store/db.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./store/embedded-postgres.js";
@@ -141,7 +142,22 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
             },
           );
     await worker?.start();
-    if (worker) await recoverTenants(db, tenants, providers, logger);
+    if (worker) {
+      // Health reports of providers (a crash-looping process) move tenants between
+      // active and degraded.
+      const unhealthy = new Map<string, Set<string>>();
+      for (const name of providers.names()) {
+        providers.get(name)?.onHealth?.((event) => {
+          applyHealthEvent(db, event, unhealthy, logger).catch((err: unknown) =>
+            logger.error(
+              { err: (err as Error).message, tenantId: event.tenantId },
+              "could not record a health event",
+            ),
+          );
+        });
+      }
+      await recoverTenants(db, tenants, providers, logger);
+    }
 
     let closed = false;
     return {

@@ -106,9 +106,20 @@ export interface BootstrapHook {
   timeoutSeconds?: number;
 }
 
+/** A provider's word that one of a tenant's resources became unhealthy, or healthy again. */
+export interface HealthEvent {
+  tenantId: string;
+  resourceKey: string;
+  healthy: boolean;
+  /** Human-readable, e.g. "service:web is crash-looping (5 restarts)". */
+  reason: string;
+}
+
 export interface Provider {
   /** The `target` name tenants use, e.g. `local`. */
   readonly name: string;
+  /** Optional: subscribes to health changes of resources (a crash loop, and its end). */
+  onHealth?(listener: (event: HealthEvent) => void): void;
   /**
    * Optional: runs the bootstrap hook once the tenant's resources exist (the
    * `bootstrapping` phase). A hook may run again after a crash, so it should be

@@ -1,16 +1,10 @@
 import type { Logger } from "pino";
 import { transition } from "../domain/lifecycle.js";
+import type { HealthEvent } from "../providers/provider.js";
 import type { Db } from "../store/db.js";
 import { updateTenantStatus } from "../store/sql/tenants.js";
 
-/** A provider's word that one of a tenant's resources became unhealthy, or healthy again. */
-export interface HealthEvent {
-  tenantId: string;
-  resourceKey: string;
-  healthy: boolean;
-  /** Human-readable, e.g. "service:web is crash-looping (5 restarts in 60 s)". */
-  reason: string;
-}
+export type { HealthEvent };
 
 /**
  * Applies a health event to the tenant's lifecycle: an unhealthy resource makes an

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
-import type { Provider, RecordedResource, ResourceDriver } from "../provider.js";
+import type { HealthEvent, Provider, RecordedResource, ResourceDriver } from "../provider.js";
 import { createCronDriver } from "./cron-driver.js";
 import { createKeyValueDriver, KEYVALUE_SETUP_HINT } from "./keyvalue-driver.js";
 import { tailLines } from "./log-files.js";
@@ -126,9 +126,37 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     cron: runningCron,
   };
   if (keyvalue) drivers["keyvalue"] = keyvalue;
+  // Crash loops of supervised processes are health events for their tenants.
+  const healthListeners: ((event: HealthEvent) => void)[] = [];
+  const looping = new Set<string>();
+  supervisor.on("state", (status) => {
+    const slash = status.id.indexOf("/");
+    if (slash < 0) return;
+    const tenantId = status.id.slice(0, slash);
+    const resourceKey = status.id.slice(slash + 1).replace(/#b$/, "");
+    const id = `${tenantId}/${resourceKey}`;
+    let event: HealthEvent | undefined;
+    if (status.state === "crash-loop" && !looping.has(id)) {
+      looping.add(id);
+      const exit =
+        status.lastExitSignal ?? (status.lastExitCode === null ? "?" : `code ${status.lastExitCode}`);
+      event = {
+        tenantId,
+        resourceKey,
+        healthy: false,
+        reason: `${resourceKey} is crash-looping (${status.restarts} restarts, last exit ${exit})`,
+      };
+    } else if ((status.state === "running" || status.state === "stopped") && looping.delete(id)) {
+      event = { tenantId, resourceKey, healthy: true, reason: `${resourceKey} is running again` };
+    }
+    if (event) for (const listener of healthListeners) listener(event);
+  });
   return {
     name: "local",
     recoverOnStart: true,
+    onHealth(listener) {
+      healthListeners.push(listener);
+    },
     drivers,
     logs: (tenant, resource, logOptions) => localLogs(options.dataDir, tenant, resource, logOptions),
     explain(kind) {

@@ -30,11 +30,11 @@ setInterval(() => {}, 1000);
 process.on("SIGTERM", () => process.exit(0));
 `;
 
-function viaProxy(host: string) {
+function viaProxy(host: string, pathname = "/") {
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
     const u = new URL(base);
     const req = http.request(
-      { host: u.hostname, port: u.port, path: "/", headers: { host }, agent: false },
+      { host: u.hostname, port: u.port, path: pathname, headers: { host }, agent: false },
       (res) => {
         let body = "";
         res.on("data", (c) => {
@@ -150,5 +150,40 @@ services:
       ? await readdir(path.join(t.dataDir, "supervisor"))
       : [];
     expect(pidFiles.filter((f) => f.endsWith(".pid"))).toEqual([]);
+  });
+
+  it("builds a static site and serves its publish directory through the proxy, never outside it", async () => {
+    const blueprint = `
+services:
+  - type: web
+    name: site
+    runtime: static
+    repo: ${appDir}
+    buildCommand: mkdir -p public/docs && echo "<h1>$TENANT_NAME</h1>" > public/index.html && echo guide > public/docs/guide.txt
+    staticPublishPath: public
+`;
+    const created = await api("POST", "/v1/tenants", { name: "Statica", blueprint: { source: blueprint } });
+    try {
+      const active = await waitFor("statica", "active");
+      expect(active.resources[0].outputs.url).toMatch(/^http:\/\/site-statica\.tenants\.test:/);
+      expect(await viaProxy("site-statica.tenants.test")).toEqual({
+        status: 200,
+        body: "<h1>Statica</h1>\n",
+      });
+      expect((await viaProxy("site-statica.tenants.test", "/docs/guide.txt")).body).toBe("guide\n");
+      expect((await viaProxy("site-statica.tenants.test", "/../../../etc/passwd")).status).toBe(404);
+      expect((await viaProxy("site-statica.tenants.test", "/%2e%2e/%2e%2e/server.js")).status).toBe(404);
+      await api("POST", "/v1/tenants/statica/suspend");
+      await waitFor("statica", "suspended");
+      await eventually(async () =>
+        (await viaProxy("site-statica.tenants.test")).status === 503 ? true : undefined,
+      );
+    } finally {
+      await api("DELETE", `/v1/tenants/${created.tenant.id}`);
+      await waitFor(created.tenant.id, "destroyed");
+    }
+    await eventually(async () =>
+      (await viaProxy("site-statica.tenants.test")).status === 404 ? true : undefined,
+    );
   });
 });

@@ -1,5 +1,8 @@
+import fs from "node:fs";
+import fsp from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
+import path from "node:path";
 import type { Logger } from "pino";
 
 /**
@@ -11,6 +14,7 @@ import type { Logger } from "pino";
 
 export type Route =
   | { kind: "target"; port: number; host?: string }
+  | { kind: "static"; root: string }
   | { kind: "suspended"; tenant: string }
   | { kind: "unavailable"; tenant: string; reason: string }
   | { kind: "missing" };
@@ -81,6 +85,7 @@ export function createHostProxy(options: HostProxyOptions): HostProxy {
     handleRequest(req, res, label) {
       options.routes.lookup(label).then(
         (route) => {
+          if (route.kind === "static") return serveStatic(req, res, route.root, label);
           if (route.kind !== "target") return page(res, route, label);
           const upstream = http.request(
             {
@@ -171,6 +176,77 @@ export function createHostProxy(options: HostProxyOptions): HostProxy {
   };
 }
 
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".htm": "text/html; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+  ".ico": "image/x-icon",
+  ".txt": "text/plain; charset=utf-8",
+  ".woff2": "font/woff2",
+  ".wasm": "application/wasm",
+};
+
+/**
+ * Serves a static site's files: `GET`/`HEAD` only, `index.html` for directories, never
+ * outside `root` (the resolved path must stay inside it, symlinks included).
+ */
+function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, root: string, label: string): void {
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res.writeHead(405, { allow: "GET, HEAD", "content-length": 0 });
+    res.end();
+    return;
+  }
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+  } catch {
+    res.writeHead(400, { "content-length": 0 });
+    res.end();
+    return;
+  }
+  const resolveFile = async (): Promise<string | null> => {
+    const realRoot = await fsp.realpath(root);
+    let file = path.resolve(realRoot, `.${pathname}`);
+    let stat = await fsp.stat(file).catch(() => null);
+    if (stat?.isDirectory()) {
+      file = path.join(file, "index.html");
+      stat = await fsp.stat(file).catch(() => null);
+    }
+    if (!stat?.isFile()) return null;
+    const real = await fsp.realpath(file);
+    return real === realRoot || real.startsWith(realRoot + path.sep) ? real : null;
+  };
+  resolveFile().then(
+    (file) => {
+      if (!file) {
+        page(res, { kind: "missing" }, `${label}${pathname}`);
+        return;
+      }
+      res.writeHead(200, {
+        "content-type": TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
+        "cache-control": "no-cache",
+      });
+      if (req.method === "HEAD") {
+        res.end();
+        return;
+      }
+      const stream = fs.createReadStream(file);
+      stream.on("error", () => res.destroy());
+      stream.pipe(res);
+    },
+    () => page(res, { kind: "missing" }, label),
+  );
+}
+
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -178,7 +254,7 @@ function escapeHtml(s: string): string {
 /** The small page for a host Tenantry cannot send anywhere right now. */
 function page(
   res: http.ServerResponse,
-  route: Exclude<Route, { kind: "target" }>,
+  route: Exclude<Route, { kind: "target" } | { kind: "static" }>,
   label: string,
   status?: number,
 ): void {

@@ -31,7 +31,9 @@ export function databaseRouteTable(db: Queryable, options: { ttlMs?: number } = 
       if (!row) route = { kind: "missing" };
       else if (row.status === "suspended" || row.status === "suspending")
         route = { kind: "suspended", tenant: row.name };
-      else if (typeof row.outputs["port"] === "number" && row.resource_status !== "suspended") {
+      else if (typeof row.outputs["staticRoot"] === "string") {
+        route = { kind: "static", root: row.outputs["staticRoot"] };
+      } else if (typeof row.outputs["port"] === "number" && row.resource_status !== "suspended") {
         route = { kind: "target", port: row.outputs["port"] };
       } else route = { kind: "unavailable", tenant: row.name, reason: `it is ${row.status}` };
       if (cache.size > 10_000) cache.clear();

@@ -7,6 +7,7 @@ import { createKeyValueDriver, KEYVALUE_SETUP_HINT } from "./keyvalue-driver.js"
 import { tailLines } from "./log-files.js";
 import { createPostgresDriver } from "./postgres-driver.js";
 import { createServiceDriver, localServicePaths } from "./service-driver.js";
+import { createStaticSiteDriver } from "./static-site-driver.js";
 import { Supervisor } from "./supervisor.js";
 
 export interface LocalProviderOptions {
@@ -117,10 +118,32 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
   // Healing a service or cron job is resuming it: start the current release (or schedule)
   // if it is not running, without rebuilding.
   const runningServices: ResourceDriver = { ...services, heal: (ctx, r) => services.resume!(ctx, r) };
+  // A web service with `runtime: static` is a static site: built, then served by the proxy.
+  const staticSites = createStaticSiteDriver({
+    dataDir: options.dataDir,
+    baseDomain: options.baseDomain,
+    publicPort: options.publicPort,
+    repoBase: options.repoBase,
+    logger: options.logger,
+  });
+  const isStatic = (r: RecordedResource) => r.spec["runtime"] === "static";
+  const web: ResourceDriver = {
+    observe: (ctx, r) => (isStatic(r) ? staticSites : runningServices).observe(ctx, r),
+    create: (ctx, r) => (isStatic(r) ? staticSites : runningServices).create(ctx, r),
+    adopt: (ctx, r, o) => (isStatic(r) ? staticSites : runningServices).adopt(ctx, r, o),
+    update: (ctx, r) => (isStatic(r) ? staticSites : runningServices).update(ctx, r),
+    delete: (ctx, r) => (isStatic(r) ? staticSites : runningServices).delete(ctx, r),
+    // A static site has no process: suspending it is the proxy's 503, resuming is nothing.
+    suspend: (ctx, r) =>
+      isStatic(r) ? Promise.resolve({ state: "done" as const }) : services.suspend!(ctx, r),
+    resume: (ctx, r) =>
+      isStatic(r) ? Promise.resolve({ state: "done" as const }) : services.resume!(ctx, r),
+    heal: (ctx, r) => (isStatic(r) ? Promise.resolve({ state: "done" as const }) : services.resume!(ctx, r)),
+  };
   const runningCron: ResourceDriver = { ...cron, heal: (ctx, r) => cron.resume!(ctx, r) };
   const drivers: Record<string, ResourceDriver> = {
     postgres,
-    web: runningServices,
+    web,
     pserv: runningServices,
     worker: runningServices,
     cron: runningCron,

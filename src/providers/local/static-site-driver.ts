@@ -1,0 +1,119 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "pino";
+import type { ActionResult, ProviderContext, RecordedResource, ResourceDriver } from "../provider.js";
+import { ProviderError } from "../provider.js";
+import { build, copySource, exists, releaseNumbers, str, throwIfAborted, workDir } from "./release.js";
+import { localServicePaths } from "./service-driver.js";
+
+/**
+ * Static sites (`type: web` with `runtime: static`) on the local target: the source is
+ * copied and built once per deploy, and Tenantry's host proxy serves `staticPublishPath`
+ * of the current release. No process runs. Outputs: `url` and `staticRoot` (what the
+ * proxy serves).
+ */
+export interface StaticSiteDriverOptions {
+  dataDir: string;
+  baseDomain: string;
+  publicPort: number;
+  repoBase?: string;
+  logger?: Logger;
+  /** @default 15 minutes */
+  buildTimeoutMs?: number;
+}
+
+const LABEL = "static site";
+
+export function createStaticSiteDriver(options: StaticSiteDriverOptions): ResourceDriver {
+  const dataDir = path.resolve(options.dataDir);
+  const repoBase = path.resolve(options.repoBase ?? process.cwd());
+
+  const outputs = (resource: RecordedResource, root: string) => ({
+    url: `http://${resource.externalName}.${options.baseDomain}:${options.publicPort}`,
+    staticRoot: root,
+  });
+
+  async function current(ctx: ProviderContext, resource: RecordedResource) {
+    const paths = localServicePaths(dataDir, resource, ctx.tenant);
+    const releases = (await releaseNumbers(paths.serviceDir)).sort((a, b) => a - b);
+    const release = releases.at(-1);
+    if (release === undefined) return undefined;
+    const releaseDir = path.join(paths.serviceDir, `release-${release}`);
+    const publish = str(resource.spec, "staticPublishPath") ?? ".";
+    return { paths, release, root: path.resolve(await workDir(LABEL, resource, releaseDir), publish) };
+  }
+
+  async function deploy(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
+    throwIfAborted(ctx, LABEL);
+    const paths = localServicePaths(dataDir, resource, ctx.tenant);
+    const previous = (await releaseNumbers(paths.serviceDir)).sort((a, b) => a - b);
+    const release = (previous.at(-1) ?? 0) + 1;
+    const releaseDir = path.join(paths.serviceDir, `release-${release}`);
+    await fs.mkdir(paths.serviceDir, { recursive: true });
+    try {
+      await copySource(resource, releaseDir, { label: LABEL, repoBase, dataDir });
+      const cwd = await workDir(LABEL, resource, releaseDir);
+      await build(ctx, resource, {
+        label: LABEL,
+        cwd,
+        env: { TENANT_ID: ctx.tenant.id, TENANT_SLUG: ctx.tenant.slug, TENANT_NAME: ctx.tenant.name },
+        release,
+        buildLog: paths.buildLog,
+        timeoutMs: options.buildTimeoutMs ?? 15 * 60_000,
+      });
+      const root = path.resolve(cwd, str(resource.spec, "staticPublishPath") ?? ".");
+      if (root !== cwd && !root.startsWith(cwd + path.sep)) {
+        throw new ProviderError(`${LABEL} ${resource.key}: staticPublishPath leaves the repository`, {
+          retryable: false,
+        });
+      }
+      if (!(await exists(root))) {
+        throw new ProviderError(
+          `${LABEL} ${resource.key}: staticPublishPath ${str(resource.spec, "staticPublishPath") ?? "."} does not exist after the build`,
+          { retryable: false },
+        );
+      }
+      // The new release is live; earlier ones go.
+      for (const old of previous) {
+        await fs.rm(path.join(paths.serviceDir, `release-${old}`), { recursive: true, force: true });
+      }
+      options.logger?.info(
+        { tenant: ctx.tenant.slug, resource: resource.key, release },
+        "static site deployed",
+      );
+      return { state: "done", providerId: resource.externalName, outputs: outputs(resource, root) };
+    } catch (err) {
+      await fs.rm(releaseDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  return {
+    async observe(ctx, resource) {
+      const now = await current(ctx, resource);
+      if (!now || !(await exists(now.root))) return null;
+      return { providerId: resource.externalName, state: "ready", outputs: outputs(resource, now.root) };
+    },
+    create: deploy,
+    adopt: async (ctx, resource, observed) => ({
+      state: "done",
+      providerId: observed.providerId,
+      outputs: observed.outputs,
+    }),
+    update: deploy,
+    async delete(ctx, resource) {
+      const paths = localServicePaths(dataDir, resource, ctx.tenant);
+      await fs.rm(paths.serviceDir, { recursive: true, force: true });
+      await fs.rmdir(paths.tenantDir).catch(() => {});
+      if (await exists(paths.serviceDir)) {
+        throw new ProviderError(
+          `${LABEL} ${resource.key}: ${paths.serviceDir} still exists after removing it`,
+          {
+            retryable: true,
+          },
+        );
+      }
+      return { state: "done" };
+    },
+  };
+}

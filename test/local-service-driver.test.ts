@@ -127,6 +127,7 @@ function setup(opts: { healthTimeoutMs?: number } = {}): void {
     logger,
     healthTimeoutMs: opts.healthTimeoutMs ?? 10_000,
     healthIntervalMs: 50,
+    retireDelayMs: 300,
   });
 }
 
@@ -289,10 +290,19 @@ describe("local service driver", () => {
     expect(newPort).not.toBe(oldPort);
     expect(updated.providerId).toBe(`${t.id}/service:web`);
     expect(await get(newPort)).toBe("hello Acme hello-two");
+    // The old process keeps serving a moment, so the proxy can switch without failed requests…
+    expect(await get(oldPort)).toBe("hello Acme hello-one");
+    // …then it is retired.
+    const deadline = Date.now() + 5000;
+    while ((await isGroupAlive(oldPid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(await isGroupAlive(oldPid)).toBe(false);
     await expect(get(oldPort)).rejects.toThrow();
 
     const paths = localServicePaths(dataDir, res, t);
+    const gone = Date.now() + 5000;
+    while ((await exists(path.join(paths.serviceDir, "release-1"))) && Date.now() < gone) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     expect(await exists(path.join(paths.serviceDir, "release-1"))).toBe(false);
     expect(await exists(path.join(paths.serviceDir, "release-2"))).toBe(true);
     expect(await driver.observe(ctx, changed)).toMatchObject({ state: "ready", outputs: { port: newPort } });

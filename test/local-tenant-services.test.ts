@@ -186,4 +186,53 @@ services:
       (await viaProxy("site-statica.tenants.test")).status === 404 ? true : undefined,
     );
   });
+
+  it("updates a service with no failed request during the switch", async () => {
+    const source = (greeting: string) => `
+services:
+  - type: web
+    name: web
+    runtime: node
+    repo: ${appDir}
+    startCommand: node server.js
+    healthCheckPath: /health
+    envVars:
+      - key: GREETING
+        value: ${greeting}
+`;
+    const created = await api("POST", "/v1/tenants", {
+      name: "Steady",
+      blueprint: { name: "steady", source: source("one") },
+    });
+    try {
+      await waitFor("steady", "active");
+      const seen: { status: number; body: string }[] = [];
+      let running = true;
+      const load = (async () => {
+        while (running) {
+          seen.push(await viaProxy("web-steady.tenants.test").catch(() => ({ status: 0, body: "" })));
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      const patched = await api("PATCH", "/v1/tenants/steady", {
+        blueprint: { name: "steady", source: source("two") },
+      });
+      expect(patched.operation).toMatchObject({ kind: "update" });
+      await waitFor("steady", "active");
+      await eventually(async () => (seen.at(-1)?.body.includes(" two ") ? true : undefined), {
+        timeoutMs: 15_000,
+      });
+      // Keep the load on past the old process's retirement.
+      await new Promise((r) => setTimeout(r, 6000));
+      running = false;
+      await load;
+      expect(seen.length).toBeGreaterThan(50);
+      expect(seen.filter((r) => r.status !== 200)).toEqual([]);
+      expect(seen.some((r) => r.body.includes(" one "))).toBe(true);
+      expect(seen.at(-1)?.body).toContain(" two ");
+    } finally {
+      await api("DELETE", `/v1/tenants/${created.tenant.id}`);
+      await waitFor(created.tenant.id, "destroyed");
+    }
+  }, 60_000);
 });

@@ -72,6 +72,11 @@ export interface ServiceDriverOptions {
   healthIntervalMs?: number;
   /** How long a build may take (default 15 minutes). */
   buildTimeoutMs?: number;
+  /**
+   * How long the old process keeps serving after an update's new one is healthy, so the
+   * proxy can switch routes without failed requests. @default 5000
+   */
+  retireDelayMs?: number;
 }
 
 export type ServiceDriver = ResourceDriver & { close(): Promise<void> };
@@ -214,6 +219,9 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
   const healthTimeoutMs = options.healthTimeoutMs ?? 60_000;
   const healthIntervalMs = options.healthIntervalMs ?? 250;
   const buildTimeoutMs = options.buildTimeoutMs ?? 15 * 60_000;
+  const retireDelayMs = options.retireDelayMs ?? 5000;
+  /** Old processes waiting to be retired after an update (see `deploy`). */
+  const retiring = new Map<NodeJS.Timeout, () => Promise<void>>();
   if (!(Number.isInteger(portLow) && Number.isInteger(portHigh) && portLow > 0 && portHigh >= portLow)) {
     throw new Error(`service driver: invalid port range ${portLow}-${portHigh}`);
   }
@@ -462,11 +470,30 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     } finally {
       reserved.delete(port);
     }
-    // The new release serves: retire the old process and old releases.
-    if (current !== undefined) await stopProcess(ids[current.slot === "a" ? "a" : "b"]);
-    for (const n of await releaseNumbers(paths.serviceDir)) {
-      if (n !== release)
-        await fs.rm(path.join(paths.serviceDir, `release-${n}`), { recursive: true, force: true });
+    // The new release serves. The old process is retired a little later, once the proxy
+    // routes to the new port (the engine records it right after this returns, and routes
+    // are cached for a second): requests in flight during the switch do not fail.
+    const retire = async () => {
+      const live = await readDeploy(paths.deployFile);
+      if (current !== undefined && live?.slot !== current.slot) {
+        await stopProcess(ids[current.slot === "a" ? "a" : "b"]).catch((err: unknown) =>
+          log.warn({ err: errMessage(err) }, "local service: could not retire the old process"),
+        );
+      }
+      for (const n of await releaseNumbers(paths.serviceDir)) {
+        if (n !== (live?.release ?? release)) {
+          await fs.rm(path.join(paths.serviceDir, `release-${n}`), { recursive: true, force: true });
+        }
+      }
+    };
+    if (current === undefined || retireDelayMs === 0) await retire();
+    else {
+      const timer = setTimeout(() => {
+        retiring.delete(timer);
+        void retire();
+      }, retireDelayMs);
+      timer.unref?.();
+      retiring.set(timer, retire);
     }
     log.info({ release, port, slot }, "local service: release deployed");
     return { state: "done", providerId: ids.a, outputs: outputs(resource, port) };
@@ -601,6 +628,11 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
       // The processes are tenants' services: they keep running; the supervisor is the caller's.
       closed = true;
       await Promise.allSettled([...locks.values()]);
+      // Old processes waiting to be retired are retired now, not left behind.
+      const pending = [...retiring.entries()];
+      retiring.clear();
+      for (const [timer] of pending) clearTimeout(timer);
+      await Promise.allSettled(pending.map(([, retire]) => retire()));
     },
   };
 }

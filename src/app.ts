@@ -16,6 +16,7 @@ import { TenantService } from "./services/tenant-service.js";
 import { createDb, type Db } from "./store/db.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./store/embedded-postgres.js";
 import { migrate } from "./store/migrations.js";
+import { mergeResourceOutputs } from "./store/sql/resources.js";
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -152,6 +153,17 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
             logger.error(
               { err: (err as Error).message, tenantId: event.tenantId },
               "could not record a health event",
+            ),
+          );
+        });
+      }
+      // Outputs that change between operations (a cron job's last run) are recorded at once.
+      for (const name of providers.names()) {
+        providers.get(name)?.onOutputs?.((event) => {
+          mergeResourceOutputs(db, event.tenantId, event.resourceKey, event.outputs).catch((err: unknown) =>
+            logger.error(
+              { err: (err as Error).message, tenantId: event.tenantId, resource: event.resourceKey },
+              "could not record a resource's outputs",
             ),
           );
         });

@@ -276,6 +276,15 @@ export interface TenantUpdateResult {
 
 export type TenantAction = "suspend" | "resume" | "retry";
 
+export interface JobRun {
+  /** The cron job's resource key, e.g. `service:heartbeat`. */
+  resource: string;
+  /** false when a run was already going (runs never overlap). */
+  started: boolean;
+  /** Finished runs before the request; the new run is done once the resource's `runs` output is larger. */
+  runs: number;
+}
+
 export interface ResourceLogs {
   /** The resource's key, e.g. `service:web`. */
   resource: string;
@@ -517,6 +526,14 @@ export class ApiClient {
       const { code, message } = errnoOf(err);
       throw new ConnectionError(this.baseUrl, message, code);
     }
+  }
+
+  /** Starts a run of a tenant's cron job now (answers at once). */
+  runJob(idOrSlug: string, name: string): Promise<JobRun> {
+    return this.request(
+      "POST",
+      `/v1/tenants/${encodeURIComponent(idOrSlug)}/resources/${encodeURIComponent(name)}/runs`,
+    );
   }
 
   private logsPath(idOrSlug: string, name: string): string {

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { VERSION } from "../app.js";
 import { registerBlueprintCommands } from "./commands/blueprints.js";
+import { registerJobCommands } from "./commands/jobs.js";
 import { registerLogsCommand } from "./commands/logs.js";
 import { registerServerCommands } from "./commands/server.js";
 import { registerTenantCommands } from "./commands/tenants.js";
@@ -15,6 +16,7 @@ registerServerCommands(program);
 registerTenantCommands(program);
 registerBlueprintCommands(program);
 registerLogsCommand(program);
+registerJobCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`tenantry: ${err instanceof Error ? err.message : String(err)}`);

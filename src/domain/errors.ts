@@ -19,6 +19,8 @@ export const ErrorCodes = {
   BLUEPRINT_INVALID: { status: 422, title: "The blueprint is not valid" },
   UNKNOWN_TARGET: { status: 422, title: "No provider serves this target" },
   UNSUPPORTED_RESOURCE: { status: 422, title: "The target cannot provide a resource of this blueprint" },
+  NOT_A_CRON_JOB: { status: 422, title: "Only cron jobs can be run on demand" },
+  JOB_NOT_RUNNABLE: { status: 409, title: "The cron job cannot run now" },
   NOT_READY: { status: 503, title: "Tenantry is not ready" },
   INTERNAL: { status: 500, title: "Internal error" },
 } as const satisfies Record<string, { status: number; title: string }>;

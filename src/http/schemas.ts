@@ -400,6 +400,17 @@ export const ResourceLogsQuery = Type.Object(
   { additionalProperties: false },
 );
 
+export const JobRunView = Type.Object({
+  resource: Type.String({ description: "The cron job's resource key" }),
+  started: Type.Boolean({
+    description: "false when a run was already going: runs never overlap, so none was started",
+  }),
+  runs: Type.Integer({
+    description:
+      "Finished runs recorded before this request; the new run is done once the resource's `runs` output is larger",
+  }),
+});
+
 export const ResourceLogsView = Type.Object({
   resource: Type.String({ description: "The resource's key" }),
   lines: Type.Array(Type.String(), {

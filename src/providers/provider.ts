@@ -115,11 +115,31 @@ export interface HealthEvent {
   reason: string;
 }
 
+/** New outputs of a resource that changed outside an operation (a cron job's last run). */
+export interface OutputsEvent {
+  tenantId: string;
+  resourceKey: string;
+  /** Merged into the recorded outputs. */
+  outputs: Record<string, unknown>;
+}
+
 export interface Provider {
   /** The `target` name tenants use, e.g. `local`. */
   readonly name: string;
   /** Optional: subscribes to health changes of resources (a crash loop, and its end). */
   onHealth?(listener: (event: HealthEvent) => void): void;
+  /** Optional: subscribes to output changes between operations (a cron job ran). */
+  onOutputs?(listener: (event: OutputsEvent) => void): void;
+  /**
+   * Optional: starts a run of a cron job now, as if its schedule fired, without waiting
+   * for it. `started: false` when a run is already going (runs never overlap); `runs`:
+   * finished runs so far, when the provider knows. Throws a
+   * {@link ProviderError} when the job cannot run now.
+   */
+  runJob?(
+    tenant: { id: string; slug: string },
+    resource: RecordedResource,
+  ): Promise<{ started: boolean; runs?: number }>;
   /**
    * Optional: runs the bootstrap hook once the tenant's resources exist (the
    * `bootstrapping` phase). A hook may run again after a crash, so it should be

@@ -204,7 +204,7 @@ function positiveInt(max: number) {
   };
 }
 
-function positiveNumber(raw: string): number {
+export function positiveNumber(raw: string): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number of seconds above 0");
   return n;

@@ -6,8 +6,8 @@ import { TenantryError } from "../../domain/errors.js";
 import { TENANT_STATUSES, type TenantStatus } from "../../domain/lifecycle.js";
 import type { Resource } from "../../domain/types.js";
 import { isUuid } from "../../lib/ids.js";
-import type { RecordedResource } from "../../providers/provider.js";
-import { listEvents } from "../../store/sql/events.js";
+import { ProviderError, type RecordedResource } from "../../providers/provider.js";
+import { appendEvent, listEvents } from "../../store/sql/events.js";
 import { listSteps, listTenantOperations } from "../../store/sql/operations.js";
 import { listResources } from "../../store/sql/resources.js";
 import { listTenants } from "../../store/sql/tenants.js";
@@ -16,6 +16,7 @@ import { idempotent } from "../idempotency.js";
 import {
   CreateTenantBody,
   EventView,
+  JobRunView,
   ListTenantsQuery,
   OperationView,
   Page,
@@ -524,6 +525,75 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
       // The response's `close`: the client went away (the request's fires once it is read).
       res.on("close", stop);
       res.on("error", stop);
+    },
+  );
+
+  app.post(
+    "/v1/tenants/:id/resources/:name/runs",
+    {
+      config: { role: "operator" },
+      schema: {
+        tags: ["tenants"],
+        summary: "Run a cron job now",
+        description:
+          "Starts a run of the tenant's cron job now, as if its schedule fired, and answers at once (202). Runs never overlap: when one is going, none is started (`started: false`). The run's output is in the resource's logs (`[cron]` lines); its exit code, time and duration in the resource's outputs once it finished (`runs` grows by one). The tenant must be `active` or `degraded`.",
+        params: ResourceLogsParams,
+        response: { 202: JobRunView, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const tenant = await tenants.get(db, principalOf(request), request.params.id);
+      const resource = findResource(await listResources(db, tenant.id), request.params.name);
+      if (!resource) {
+        throw new TenantryError(
+          "RESOURCE_NOT_FOUND",
+          `tenant "${tenant.slug}" has no resource "${request.params.name}"`,
+        );
+      }
+      if (resource.kind !== "cron") {
+        throw new TenantryError(
+          "NOT_A_CRON_JOB",
+          `${resource.key} is a ${resource.kind}; only cron jobs can be run on demand`,
+        );
+      }
+      if (tenant.status !== "active" && tenant.status !== "degraded") {
+        throw new TenantryError(
+          "JOB_NOT_RUNNABLE",
+          `tenant "${tenant.slug}" is ${tenant.status}; its cron jobs run only while it is active or degraded`,
+          { extra: { status: tenant.status } },
+        );
+      }
+      const provider = deps.providers.get(resource.provider);
+      if (!provider?.runJob) {
+        throw new TenantryError(
+          "UNSUPPORTED_RESOURCE",
+          `the ${resource.provider} target cannot run cron jobs on demand`,
+        );
+      }
+      const recordedRuns = typeof resource.outputs["runs"] === "number" ? resource.outputs["runs"] : 0;
+      let started: boolean;
+      let runs: number;
+      try {
+        const result = await provider.runJob({ id: tenant.id, slug: tenant.slug }, recorded(resource));
+        started = result.started;
+        runs = result.runs ?? recordedRuns;
+      } catch (err) {
+        if (err instanceof ProviderError && !err.retryable) {
+          throw new TenantryError("JOB_NOT_RUNNABLE", `${resource.key}: ${err.message}`);
+        }
+        throw err;
+      }
+      request.log.info({ tenantId: tenant.id, resource: resource.key, started }, "cron job run requested");
+      await appendEvent(db, {
+        organizationId: tenant.organizationId,
+        tenantId: tenant.id,
+        type: "resource.run_requested",
+        message: started
+          ? `${resource.key}: run started on demand`
+          : `${resource.key}: run requested on demand, but a run was already going`,
+        data: { resource: resource.key, started, api_key_id: principalOf(request).apiKeyId },
+      });
+      return reply.code(202).send({ resource: resource.key, started, runs });
     },
   );
 

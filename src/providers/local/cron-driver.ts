@@ -75,12 +75,23 @@ export interface CronDriverOptions {
   stopTimeoutMs?: number;
   /** How long a build may take (default 15 minutes). */
   buildTimeoutMs?: number;
+  /**
+   * Called after every finished run with the job's fresh outputs (last run, exit code,
+   * runs), so they can be recorded without waiting for the next reconcile.
+   */
+  onRun?: (event: { tenantId: string; resourceKey: string; outputs: Record<string, unknown> }) => void;
 }
 
 export type CronDriver = ResourceDriver & {
   close(): Promise<void>;
-  /** Runs the job of `<tenantId>/<key>` now (skipped when a run is going); for tests. */
+  /** Runs the job of `<tenantId>/<key>` now and waits for the run (skipped when a run is going). */
   runNow(tenantId: string, key: string): Promise<void>;
+  /**
+   * Starts a run of `<tenantId>/<key>` now without waiting for it. `started: false` when a
+   * run is already going (nothing new starts); `runs`: finished runs so far. Throws when the
+   * job is not scheduled.
+   */
+  startRun(tenantId: string, key: string): { started: boolean; runs: number };
 };
 
 /** What `deploy.json` records for a cron job. */
@@ -114,7 +125,9 @@ interface Run {
 
 interface Job {
   id: string;
+  tenantId: string;
   key: string;
+  schedule: string;
   paths: ServicePaths;
   cronFile: string;
   cronLog: string;
@@ -172,6 +185,17 @@ async function readDeploy(file: string): Promise<CronDeployRecord | undefined> {
     };
   }
   return undefined;
+}
+
+/** A cron job's outputs: its schedule and what its last run did. */
+function outputs(sched: string, stats: CronStats): Record<string, unknown> {
+  return {
+    schedule: sched,
+    lastRunAt: stats.lastRunAt,
+    lastExitCode: stats.lastExitCode,
+    lastDurationMs: stats.lastDurationMs,
+    runs: stats.runs,
+  };
 }
 
 function emptyStats(): CronStats {
@@ -362,6 +386,15 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
       "local cron: run finished",
     );
     await persistStats(job);
+    try {
+      options.onRun?.({
+        tenantId: job.tenantId,
+        resourceKey: job.key,
+        outputs: outputs(job.schedule, job.stats),
+      });
+    } catch (err) {
+      job.log.warn({ err: errMessage(err) }, "local cron: run listener failed");
+    }
   }
 
   /** Stops a run: SIGTERM to its group, SIGKILL after `stopTimeoutMs`; returns once it is gone. */
@@ -415,7 +448,9 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
     if (closed) throw new ProviderError("cron driver: closed", { retryable: true });
     const job: Job = {
       id,
+      tenantId: ctx.tenant.id,
       key: resource.key,
+      schedule: sched,
       paths,
       cronFile: path.join(paths.serviceDir, "cron.json"),
       cronLog: path.join(paths.serviceDir, "cron.log"),
@@ -435,15 +470,6 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
       void trigger(job);
     });
     jobs.set(id, job);
-  }
-
-  function outputs(sched: string, stats: CronStats): Record<string, unknown> {
-    return {
-      schedule: sched,
-      lastRunAt: stats.lastRunAt,
-      lastExitCode: stats.lastExitCode,
-      runs: stats.runs,
-    };
   }
 
   /** A new release: copy, build once, schedule; old releases are removed. */
@@ -612,6 +638,20 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
       const job = jobs.get(jobId(tenantId, key));
       if (!job) throw new Error(`cron driver: ${jobId(tenantId, key)} is not scheduled`);
       await trigger(job);
+    },
+
+    startRun(tenantId, key) {
+      const job = jobs.get(jobId(tenantId, key));
+      if (!job || job.stopped) {
+        throw new ProviderError(`cron job ${key} is not scheduled in this Tenantry process`, {
+          retryable: false,
+          code: "NOT_SCHEDULED",
+        });
+      }
+      const runs = job.stats.runs;
+      if (job.run) return { started: false, runs };
+      void trigger(job);
+      return { started: true, runs };
     },
 
     async close(): Promise<void> {

@@ -1,7 +1,14 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
-import type { HealthEvent, Provider, RecordedResource, ResourceDriver } from "../provider.js";
+import {
+  type HealthEvent,
+  type OutputsEvent,
+  type Provider,
+  ProviderError,
+  type RecordedResource,
+  type ResourceDriver,
+} from "../provider.js";
 import { createCronDriver } from "./cron-driver.js";
 import { createKeyValueDriver, KEYVALUE_SETUP_HINT } from "./keyvalue-driver.js";
 import { tailLines } from "./log-files.js";
@@ -109,11 +116,15 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     logger: options.logger,
   });
   // Schedules live in this process: after a restart they come back when the tenant is
-  // reconciled again (see the driver).
+  // reconciled again (see the driver). Each finished run reports its outputs at once.
+  const outputListeners: ((event: OutputsEvent) => void)[] = [];
   const cron = createCronDriver({
     dataDir: options.dataDir,
     repoBase: options.repoBase,
     logger: options.logger,
+    onRun: (event) => {
+      for (const listener of outputListeners) listener(event);
+    },
   });
   // Healing a service or cron job is resuming it: start the current release (or schedule)
   // if it is not running, without rebuilding.
@@ -179,6 +190,18 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     recoverOnStart: true,
     onHealth(listener) {
       healthListeners.push(listener);
+    },
+    onOutputs(listener) {
+      outputListeners.push(listener);
+    },
+    async runJob(tenant, resource) {
+      if (resource.kind !== "cron") {
+        throw new ProviderError(`${resource.key} is a ${resource.kind}, not a cron job`, {
+          retryable: false,
+          code: "NOT_A_CRON_JOB",
+        });
+      }
+      return cron.startRun(tenant.id, resource.key);
     },
     drivers,
     logs: (tenant, resource, logOptions) => localLogs(options.dataDir, tenant, resource, logOptions),

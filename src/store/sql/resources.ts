@@ -135,3 +135,21 @@ export async function recordActionResult(
     ],
   );
 }
+
+/**
+ * Merges outputs a provider reported between operations (a cron job's last run) into a
+ * live resource's recorded outputs; a deleted or missing resource is left alone.
+ */
+export async function mergeResourceOutputs(
+  q: Queryable,
+  tenantId: string,
+  key: string,
+  outputs: Record<string, unknown>,
+): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `update resources set outputs = outputs || $3::jsonb, updated_at = now()
+     where tenant_id = $1 and key = $2 and status not in ('deleting', 'deleted')`,
+    [tenantId, key, JSON.stringify(outputs)],
+  );
+  return (rowCount ?? 0) > 0;
+}

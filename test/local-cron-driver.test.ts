@@ -5,7 +5,11 @@ import path from "node:path";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { EnvBinding } from "../src/blueprints/render.js";
-import { type CronDriver, createCronDriver } from "../src/providers/local/cron-driver.js";
+import {
+  type CronDriver,
+  type CronDriverOptions,
+  createCronDriver,
+} from "../src/providers/local/cron-driver.js";
 import { isProcessAlive } from "../src/providers/local/process-group.js";
 import { localServicePaths } from "../src/providers/local/service-driver.js";
 import { type ProviderContext, ProviderError, type RecordedResource } from "../src/providers/provider.js";
@@ -74,9 +78,16 @@ function cronJob(spec: Record<string, unknown>, outFile: string): RecordedResour
   };
 }
 
-function setup(): CronDriver {
+function setup(onRun?: CronDriverOptions["onRun"]): CronDriver {
   dataDir = path.join(root, `data-${randomUUID().slice(0, 8)}`);
-  driver = createCronDriver({ dataDir, logger, repoBase: root, allowSeconds: true, stopTimeoutMs: 1_000 });
+  driver = createCronDriver({
+    dataDir,
+    logger,
+    repoBase: root,
+    allowSeconds: true,
+    stopTimeoutMs: 1_000,
+    onRun,
+  });
   return driver;
 }
 
@@ -267,6 +278,33 @@ describe("local cron driver", () => {
       return ctxFor(tt, { GREETING: greeting });
     }
   }, 20_000);
+
+  it("startRun starts a run without waiting, never a second one at once, and reports each run's outputs", async () => {
+    const reported: Parameters<NonNullable<CronDriverOptions["onRun"]>>[0][] = [];
+    const d = setup((event) => reported.push(event));
+    const t = tenant();
+    const ctx = ctxFor(t, { GREETING: "x" });
+    const out = outFile();
+    const res = cronJob({ schedule: "0 0 1 1 *", startCommand: "node slow.js" }, out);
+    expect(() => d.startRun(t.id, res.key)).toThrow(/not scheduled/);
+    await d.create(ctx, res);
+    const started = Date.now();
+    expect(d.startRun(t.id, res.key)).toEqual({ started: true, runs: 0 });
+    expect(Date.now() - started).toBeLessThan(1_000); // the run takes 2 s
+    expect(d.startRun(t.id, res.key)).toEqual({ started: false, runs: 0 });
+    expect(await waitFor(async () => reported.length === 1, 10_000)).toBe(true);
+    expect(reported[0]).toMatchObject({
+      tenantId: t.id,
+      resourceKey: res.key,
+      outputs: { schedule: "0 0 1 1 *", lastExitCode: 0, runs: 1 },
+    });
+    expect(await lines(out)).toEqual(["hello x"]);
+    expect(await exists(`${out}.overlap`)).toBe(false);
+    expect(d.startRun(t.id, res.key)).toEqual({ started: true, runs: 1 });
+    expect(await waitFor(async () => reported.length === 2, 10_000)).toBe(true);
+    await d.suspend?.(ctx, res);
+    expect(() => d.startRun(t.id, res.key)).toThrow(/not scheduled/);
+  });
 
   it("suspend kills a run that is going (its process group)", async () => {
     const d = setup();

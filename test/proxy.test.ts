@@ -151,6 +151,19 @@ describe("host proxy", () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it("answers with the current route, not a stale cached one, when the service is gone", async () => {
+    // Cached as a live route (port 1: nothing listens), then destroyed / suspended in the
+    // database within the cache's second: the failed connection looks the route up again.
+    await addTenant("gone", "active", { port: 1 });
+    await addTenant("paused", "active", { port: 1 });
+    expect((await request("web-gone.tenants.test")).status).toBe(502);
+    expect((await request("web-paused.tenants.test")).status).toBe(502);
+    await t.app.db.query("update tenants set status = 'destroyed' where slug = 'gone'");
+    await t.app.db.query("update tenants set status = 'suspended' where slug = 'paused'");
+    expect((await request("web-gone.tenants.test")).status).toBe(404);
+    expect((await request("web-paused.tenants.test")).status).toBe(503);
+  });
+
   it("passes WebSocket-style upgrades through both ways", async () => {
     const u = new URL(base);
     const socket = net.connect(Number(u.port), u.hostname);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findFreePort } from "../src/store/free-port.js";
 import { projectRoot } from "./support/cli-harness.js";
 import { createTestDatabase, type TestDatabase } from "./support/db.js";
-import { killSupervisedProcesses } from "./support/stray-processes.js";
+import { isRunning, killSupervisedProcesses } from "./support/stray-processes.js";
 
 /**
  * The README's quickstart, run as a user runs it: `npm start`'s server (`node dist/cli/main.js
@@ -157,13 +157,10 @@ async function tenantJson(): Promise<TenantJson> {
   return JSON.parse(out) as TenantJson;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** acme's directories under the data directory's `tenants/` (`acme-<hash of its id>`). */
+async function acmeDirs(): Promise<string[]> {
+  const entries = await fs.readdir(path.join(work, ".tenantry", "tenants")).catch(() => [] as string[]);
+  return entries.filter((e) => e.startsWith("acme-"));
 }
 
 describe.skipIf(!hasCurl)("the README quickstart, command by command", () => {
@@ -289,10 +286,10 @@ describe.skipIf(!hasCurl)("the README quickstart, command by command", () => {
       pgids.push(pgid);
     }
     expect(pgids.length).toBe(2); // web and worker
-    expect(pgids.every(alive)).toBe(true);
+    expect(pgids.every(isRunning)).toBe(true);
     expect(await readmeCommand(suspend)).toMatch(/suspended/);
     expect((await visits()).status).toBe(503);
-    expect(pgids.some(alive)).toBe(false);
+    expect(pgids.some(isRunning)).toBe(false);
 
     expect(await readmeCommand(resume)).toMatch(/active/);
     const resumed = await visits();
@@ -304,12 +301,13 @@ describe.skipIf(!hasCurl)("the README quickstart, command by command", () => {
     expect(timeline).toMatch(/run started on demand/);
 
     // Deleted and verified gone: database, role, processes, files.
+    expect(await acmeDirs()).toHaveLength(1);
     expect(await readmeCommand(del)).toMatch(/destroyed/);
     expect(await adminQuery("select 1 from pg_database where datname = $1", [database])).toEqual([]);
     expect(await adminQuery("select 1 from pg_roles where rolname = $1", [role])).toEqual([]);
     const after = (await fs.readdir(pidFiles)).filter((f) => f.endsWith(".pid"));
     expect(after).toEqual([]);
-    expect(existsSync(path.join(work, ".tenantry", "tenants", "acme"))).toBe(false);
+    expect(await acmeDirs()).toEqual([]);
     expect((await visits()).status).toBe(404);
     expect(await readmeCommand(list)).toMatch(/acme\s.*destroyed/);
 

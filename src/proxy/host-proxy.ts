@@ -21,7 +21,8 @@ export type Route =
 
 /** Finds where a tenant host label (`web-acme`) goes. */
 export interface RouteTable {
-  lookup(label: string): Promise<Route>;
+  /** `fresh`: bypass any cache (the cached route just failed). */
+  lookup(label: string, options?: { fresh?: boolean }): Promise<Route>;
 }
 
 export interface HostProxyOptions {
@@ -107,17 +108,25 @@ export function createHostProxy(options: HostProxyOptions): HostProxy {
           );
           upstream.on("timeout", () => upstream.destroy(new Error("the service did not answer in time")));
           upstream.on("error", (err) => {
-            log.warn({ label, err: err.message }, "tenant service unreachable");
-            if (!res.headersSent) {
-              page(
-                res,
-                { kind: "unavailable", tenant: label, reason: "the service is not answering" },
-                label,
-                502,
-              );
-            } else {
+            if (res.headersSent) {
               res.destroy(err);
+              return;
             }
+            // The cached route may be stale (the tenant was just suspended or destroyed):
+            // answer with what the route is now, and 502 only when it still points here.
+            const unreachable: Route = {
+              kind: "unavailable",
+              tenant: label,
+              reason: "the service is not answering",
+            };
+            options.routes.lookup(label, { fresh: true }).then(
+              (now) => {
+                if (now.kind === "suspended" || now.kind === "missing") return page(res, now, label);
+                log.warn({ label, err: err.message }, "tenant service unreachable");
+                page(res, unreachable, label, 502);
+              },
+              () => page(res, unreachable, label, 502),
+            );
           });
           req.pipe(upstream);
         },

@@ -10,8 +10,8 @@ export function databaseRouteTable(db: Queryable, options: { ttlMs?: number } = 
   const ttlMs = options.ttlMs ?? 1000;
   const cache = new Map<string, { route: Route; until: number }>();
   return {
-    async lookup(label) {
-      const hit = cache.get(label);
+    async lookup(label, options) {
+      const hit = options?.fresh ? undefined : cache.get(label);
       if (hit && hit.until > Date.now()) return hit.route;
       const { rows } = await db.query<{
         outputs: Record<string, unknown>;

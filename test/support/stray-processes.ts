@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 
@@ -22,4 +23,23 @@ export async function killSupervisedProcesses(dataDir: string): Promise<number> 
     }
   }
   return killed;
+}
+
+/**
+ * Whether a process is running: it exists and is not a zombie (a killed process whose
+ * parent is gone waits for init to reap it, and `kill(pid, 0)` still succeeds on it).
+ */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) state …"; comm may hold spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc (macOS): kill(0) is all we know
+  }
 }

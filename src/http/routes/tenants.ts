@@ -560,7 +560,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
         throw new TenantryError(
           "JOB_NOT_RUNNABLE",
           `tenant "${tenant.slug}" is ${tenant.status}; its cron jobs run only while it is active or degraded`,
-          { extra: { status: tenant.status } },
+          { extra: { tenant_status: tenant.status } },
         );
       }
       const provider = deps.providers.get(resource.provider);

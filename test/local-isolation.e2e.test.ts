@@ -3,6 +3,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectResp, parseRedisUrl } from "../src/providers/local/resp-client.js";
 import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
@@ -105,6 +106,8 @@ services:
     envVars:
       - key: NODE_PATH
         value: ${path.join(projectRoot, "node_modules")}
+      - key: SESSION_SECRET
+        generateValue: true
       - key: DATABASE_URL
         fromDatabase:
           name: main
@@ -124,6 +127,8 @@ services:
 }
 
 let t: TestApp;
+/** Everything Tenantry logged (debug level): secrets must never be in it. */
+let logText = "";
 let base: string;
 let appDir: string;
 
@@ -230,6 +235,7 @@ describe.skipIf(!reachable)(
       appDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-iso-app-"));
       await writeFile(path.join(appDir, "web.js"), WEB);
       t = await startTestApp({
+        logger: pino({ level: "debug" }, { write: (line: string) => void (logText += line) }),
         env: {
           PORT: "0",
           HOST: "127.0.0.1",
@@ -345,6 +351,27 @@ describe.skipIf(!reachable)(
       const suspended = await api("POST", "/v1/tenants/hooli/resources/tick/runs");
       expect(suspended.status).toBe(409);
       expect(suspended.body.code).toBe("JOB_NOT_RUNNABLE");
+    });
+
+    it("never writes a tenant's secrets to Tenantry's own logs", async () => {
+      const secrets: string[] = [];
+      for (const tenant of Object.values(tenants)) {
+        for (const key of ["database:main", "service:cache"]) {
+          const { connectionString } = await secretsOf(tenant.id, key);
+          secrets.push(connectionString, decodeURIComponent(new URL(connectionString).password));
+        }
+        const { rows } = await t.app.db.query<{ generated_enc: string }>(
+          "select generated_enc from tenants where id = $1",
+          [tenant.id],
+        );
+        const generated = t.app.secrets.openJson<Record<string, string>>(rows[0]!.generated_enc);
+        expect(Object.keys(generated)).toContain("service:web/SESSION_SECRET");
+        secrets.push(...Object.values(generated));
+      }
+      expect(secrets.length).toBe(10);
+      expect(secrets.every((v) => v.length >= 16)).toBe(true);
+      expect(logText.length).toBeGreaterThan(10_000); // debug logs of two tenants' whole lives
+      for (const secret of secrets) expect(logText.includes(secret)).toBe(false);
     });
 
     it("destroys both tenants and leaves no database, role, Redis user, key, process or file", async () => {

@@ -235,7 +235,14 @@ describe.skipIf(!reachable)(
       appDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-iso-app-"));
       await writeFile(path.join(appDir, "web.js"), WEB);
       t = await startTestApp({
-        logger: pino({ level: "debug" }, { write: (line: string) => void (logText += line) }),
+        logger: pino(
+          { level: "debug" },
+          {
+            write: (line: string) => {
+              logText += line;
+            },
+          },
+        ),
         env: {
           PORT: "0",
           HOST: "127.0.0.1",

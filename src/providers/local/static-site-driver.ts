@@ -95,7 +95,7 @@ export function createStaticSiteDriver(options: StaticSiteDriverOptions): Resour
       return { providerId: resource.externalName, state: "ready", outputs: outputs(resource, now.root) };
     },
     create: deploy,
-    adopt: async (ctx, resource, observed) => ({
+    adopt: async (_ctx, _resource, observed) => ({
       state: "done",
       providerId: observed.providerId,
       outputs: observed.outputs,

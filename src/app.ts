@@ -11,6 +11,7 @@ import type { SecretBox } from "./lib/crypto.js";
 import { createLocalProvider } from "./providers/local/local-provider.js";
 import { ProviderRegistry } from "./providers/provider.js";
 import { bootstrapOrganization, ensureEncryptionKey } from "./services/bootstrap.js";
+import { createRenderProvider } from "./providers/render/render-provider.js";
 import { applyHealthEvent } from "./services/health-events.js";
 import { TenantService } from "./services/tenant-service.js";
 import { createDb, type Db } from "./store/db.js";
@@ -99,18 +100,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
     const secrets = await ensureEncryptionKey(db, config, logger);
     await bootstrapOrganization(db, config, logger);
 
-    const providers =
-      options.providers ??
-      new ProviderRegistry().register(
-        createLocalProvider({
-          postgresUrl: config.localPostgresUrl ?? url,
-          redisUrl: config.localRedisUrl,
-          dataDir: config.dataDir,
-          baseDomain: config.baseDomain,
-          publicPort: config.port,
-          logger: logger.child({ provider: "local" }),
-        }),
-      );
+    const providers = options.providers ?? defaultProviders(config, url, logger);
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
     const tenants = new TenantService({
@@ -223,4 +213,29 @@ async function recoverTenants(db: Db, tenants: TenantService, providers: Provide
       started++;
   }
   if (started > 0) logger.info({ tenants: started }, "healing local tenants after the restart");
+}
+
+/** The local target, and Render when `RENDER_API_KEY` is set. */
+function defaultProviders(config: Config, databaseUrl: string, logger: Logger): ProviderRegistry {
+  const registry = new ProviderRegistry().register(
+    createLocalProvider({
+      postgresUrl: config.localPostgresUrl ?? databaseUrl,
+      redisUrl: config.localRedisUrl,
+      dataDir: config.dataDir,
+      baseDomain: config.baseDomain,
+      publicPort: config.port,
+      logger: logger.child({ provider: "local" }),
+    }),
+  );
+  if (config.renderApiKey) {
+    registry.register(
+      createRenderProvider({
+        apiKey: config.renderApiKey,
+        ownerId: config.renderOwnerId,
+        baseUrl: config.renderApiUrl,
+        logger,
+      }),
+    );
+  }
+  return registry;
 }

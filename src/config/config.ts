@@ -42,6 +42,12 @@ export interface Config {
   localRedisUrl: string | undefined;
   /** `TENANTRY_PLUGIN_REPO_HOSTS`: comma-separated hosts a tenant's `custom_plugin_repo` may point at. @default "github.com,gitlab.com,bitbucket.org" */
   pluginRepoHosts: string[];
+  /** `RENDER_API_KEY`: enables the `render` target. Never logged. */
+  renderApiKey: string | undefined;
+  /** `RENDER_OWNER_ID`: the Render workspace; unset → the only one the key reaches. */
+  renderOwnerId: string | undefined;
+  /** `RENDER_API_URL`: Render's API base URL (a proxy, or the fake). @default "https://api.render.com/v1" */
+  renderApiUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -81,6 +87,14 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   }
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(name, `expected a ${protocols.join(" or ")} URL, got ${parsed.protocol}`);
+  }
+  return raw;
+}
+
+function renderOwner(env: Env): string | undefined {
+  const raw = str(env, "RENDER_OWNER_ID");
+  if (raw !== undefined && !/^(tea|usr)-[a-z0-9]+$/.test(raw)) {
+    throw new ConfigError("RENDER_OWNER_ID", `expected a workspace id such as tea-abc123 or usr-abc123, got "${raw}"`);
   }
   return raw;
 }
@@ -179,6 +193,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     localPostgresUrl: url(env, "TENANTRY_LOCAL_POSTGRES_URL", ["postgres:", "postgresql:"]),
     localRedisUrl: url(env, "TENANTRY_LOCAL_REDIS_URL", ["redis:", "rediss:"]),
     pluginRepoHosts: hosts(env, "TENANTRY_PLUGIN_REPO_HOSTS", ["github.com", "gitlab.com", "bitbucket.org"]),
+    renderApiKey: str(env, "RENDER_API_KEY"),
+    renderOwnerId: renderOwner(env),
+    renderApiUrl: url(env, "RENDER_API_URL", ["https:", "http:"]) ?? "https://api.render.com/v1",
   };
   return Object.freeze(config);
 }

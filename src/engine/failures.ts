@@ -7,7 +7,9 @@ export type Failure =
   | { kind: "lease_lost" }
   | { kind: "aborted" }
   | { kind: "permanent"; code: string; message: string }
-  | { kind: "transient"; code: string; message: string };
+  | { kind: "transient"; code: string; message: string }
+  /** Not now (a platform's rate limit): come back after `delayMs`, spending no attempt. */
+  | { kind: "wait"; code: string; message: string; delayMs: number };
 
 export class AbortedError extends Error {
   constructor(reason: string) {
@@ -23,6 +25,9 @@ export function classify(err: unknown): Failure {
   if (err instanceof LeaseLostError) return { kind: "lease_lost" };
   if (err instanceof AbortedError) return { kind: "aborted" };
   if (err instanceof ProviderError) {
+    if (err.retryAfterMs !== undefined) {
+      return { kind: "wait", code: err.code, message: err.message, delayMs: err.retryAfterMs };
+    }
     return err.retryable
       ? { kind: "transient", code: err.code, message: err.message }
       : { kind: "permanent", code: err.code, message: err.message };

@@ -5,15 +5,16 @@ import { TenantryError } from "../domain/errors.js";
 import { completionEvent, type LifecycleEvent, transition, type WorkKind } from "../domain/lifecycle.js";
 import type { Operation, Resource, ResourceStatus, Tenant } from "../domain/types.js";
 import type { SecretBox } from "../lib/crypto.js";
-import type {
-  ActionResult,
-  BootstrapHook,
-  DesiredResource,
-  Provider,
-  ProviderContext,
-  ProviderRegistry,
-  RecordedResource,
-  ResourceDriver,
+import {
+  type ActionResult,
+  type BootstrapHook,
+  type DesiredResource,
+  type Provider,
+  type ProviderContext,
+  ProviderError,
+  type ProviderRegistry,
+  type RecordedResource,
+  type ResourceDriver,
 } from "../providers/provider.js";
 import { compiledById, compileStored, renderOrThrow } from "../services/blueprint-compiler.js";
 import type { Db, Queryable } from "../store/db.js";
@@ -332,11 +333,14 @@ class Pass {
       return await call();
     } catch (err) {
       // Best effort: the lease may be gone, and then the step stays for the next pass to close.
+      const wait = err instanceof ProviderError && err.retryAfterMs !== undefined;
+      const message = err instanceof Error ? err.message : String(err);
       await this.write((q) =>
-        endStep(q, stepId, {
-          status: "failed",
-          errorMessage: err instanceof Error ? err.message : String(err),
-        }),
+        endStep(
+          q,
+          stepId,
+          wait ? { status: "waiting", detail: message } : { status: "failed", errorMessage: message },
+        ),
       ).catch(() => {});
       throw err;
     }
@@ -478,7 +482,7 @@ class Pass {
         if (observed.state === "pending") {
           return this.act(this.mark(row, "creating"), "create", "ready", async () => ({
             state: "pending",
-            retryAfterMs: 1000,
+            retryAfterMs: observed.retryAfterMs ?? 1000,
             providerId: observed.providerId,
             detail: observed.detail,
           }));
@@ -597,8 +601,13 @@ class Pass {
     const result = await this.callInStep(stepId, () => call(row));
     if (result.state === "pending") {
       await this.write(async (q) => {
-        if (result.providerId && result.providerId !== row.providerId) {
-          await updateResource(q, row.id, { status: row.status, providerId: result.providerId });
+        const newId = result.providerId && result.providerId !== row.providerId;
+        if (newId || result.outputs) {
+          await updateResource(q, row.id, {
+            status: row.status,
+            ...(newId ? { providerId: result.providerId } : {}),
+            ...(result.outputs ? { outputs: { ...row.outputs, ...result.outputs } } : {}),
+          });
         }
         await endStep(q, stepId, { status: "waiting", detail: result.detail ?? null });
       });

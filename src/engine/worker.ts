@@ -246,6 +246,14 @@ export class Worker {
         case "aborted":
           if (!this.#running) await releaseLease(this.#deps.db, lease);
           return;
+        case "wait": {
+          // A platform's "not now" (rate limit): come back then; no attempt is spent.
+          const delay = Math.max(failure.delayMs, 50);
+          await fenced(this.#deps.db, lease, (q) => requeueOperation(q, lease, delay));
+          this.#later(delay, () => this.#poke());
+          log.info({ delayMs: delay, reason: failure.message }, "waiting for the platform's rate limit");
+          return;
+        }
         case "transient": {
           if (failure.code === "DATABASE_TRANSIENT") {
             // Tenantry's own database hiccuped (too many connections, a deadlock, a

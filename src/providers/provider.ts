@@ -51,6 +51,8 @@ export interface Observed {
   providerId: string;
   /** `pending`: still being created or changed on the platform. */
   state: "ready" | "pending" | "suspended";
+  /** With `pending`: when to look again. @default 1000 */
+  retryAfterMs?: number;
   outputs?: Record<string, unknown>;
   secretOutputs?: Record<string, string>;
   detail?: string;
@@ -68,7 +70,14 @@ export type ActionResult =
       secretOutputs?: Record<string, string>;
       detail?: string;
     }
-  | { state: "pending"; retryAfterMs: number; providerId?: string; detail?: string };
+  | {
+      state: "pending";
+      retryAfterMs: number;
+      providerId?: string;
+      detail?: string;
+      /** Recorded with the wait (e.g. the id of a deploy being followed), merged into the outputs. */
+      outputs?: Record<string, unknown>;
+    };
 
 export interface ResourceDriver {
   /**
@@ -183,11 +192,20 @@ export interface Provider {
 export class ProviderError extends Error {
   readonly retryable: boolean;
   readonly code: string;
-  constructor(message: string, options: { retryable: boolean; code?: string; cause?: unknown }) {
+  /**
+   * Set on a retryable error that only means "not now" (a platform's rate limit): the
+   * engine comes back after this long without spending one of the tenant's attempts.
+   */
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    message: string,
+    options: { retryable: boolean; code?: string; cause?: unknown; retryAfterMs?: number },
+  ) {
     super(message, { cause: options.cause });
     this.name = "ProviderError";
     this.retryable = options.retryable;
     this.code = options.code ?? (options.retryable ? "PROVIDER_TRANSIENT" : "PROVIDER_PERMANENT");
+    this.retryAfterMs = options.retryable ? options.retryAfterMs : undefined;
   }
 }
 

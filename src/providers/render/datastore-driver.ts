@@ -1,0 +1,268 @@
+import type { Logger } from "pino";
+import type {
+  ActionResult,
+  Observed,
+  ProviderContext,
+  RecordedResource,
+  ResourceDriver,
+} from "../provider.js";
+import { ProviderError } from "../provider.js";
+import type { RenderClient } from "./client.js";
+import { findObject } from "./lookup.js";
+import { keyValueBody, postgresBody } from "./mapping.js";
+
+/**
+ * Render's datastores — PostgreSQL (`/postgres`) and Key Value (`/key-value`) — as one
+ * driver shape: create, wait until `available`, read the connection info, suspend and
+ * resume, update in place (plan, disk, allow list, policy), delete and confirm 404.
+ */
+
+interface Datastore {
+  id: string;
+  name: string;
+  status?: string;
+  createdAt?: string;
+  region?: string;
+  plan?: string;
+  dashboardUrl?: string;
+  databaseName?: string;
+  databaseUser?: string;
+  suspended?: string;
+}
+
+interface Kind {
+  /** Collection path. */
+  path: "/postgres" | "/key-value";
+  /** The key of list items. */
+  itemKey: "postgres" | "keyValue";
+  label: string;
+  body(name: string, ownerId: string, spec: Record<string, unknown>): Record<string, unknown>;
+  /** What PATCH may change in place. */
+  patch(body: Record<string, unknown>): Record<string, unknown>;
+  /** Outputs and secret outputs from the object and its connection info. */
+  outputs(
+    object: Datastore,
+    info: Record<string, string>,
+  ): { outputs: Record<string, unknown>; secretOutputs: Record<string, string> };
+}
+
+function hostAndPort(connectionString: string | undefined): { host?: string; port?: number } {
+  if (!connectionString) return {};
+  try {
+    const u = new URL(connectionString);
+    return { host: u.hostname, port: u.port ? Number(u.port) : undefined };
+  } catch {
+    return {};
+  }
+}
+
+const pick = (o: Record<string, unknown>, keys: string[]) =>
+  Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+
+export const POSTGRES: Kind = {
+  path: "/postgres",
+  itemKey: "postgres",
+  label: "database",
+  body: postgresBody,
+  patch: (b) => pick(b, ["plan", "diskSizeGB", "enableHighAvailability", "ipAllowList"]),
+  outputs(object, info) {
+    const internal = info["internalConnectionString"];
+    const { host, port } = hostAndPort(internal);
+    return {
+      outputs: {
+        id: object.id,
+        name: object.name,
+        region: object.region,
+        plan: object.plan,
+        status: object.status,
+        dashboardUrl: object.dashboardUrl,
+        host,
+        port: port ?? 5432,
+        database: object.databaseName,
+        user: object.databaseUser,
+      },
+      secretOutputs: {
+        ...(internal ? { connectionString: internal } : {}),
+        ...(info["externalConnectionString"]
+          ? { externalConnectionString: info["externalConnectionString"] }
+          : {}),
+        ...(info["password"] ? { password: info["password"] } : {}),
+      },
+    };
+  },
+};
+
+export const KEY_VALUE: Kind = {
+  path: "/key-value",
+  itemKey: "keyValue",
+  label: "Key Value",
+  body: keyValueBody,
+  patch: (b) => pick(b, ["plan", "maxmemoryPolicy", "ipAllowList"]),
+  outputs(object, info) {
+    const internal = info["internalConnectionString"];
+    const { host, port } = hostAndPort(internal);
+    return {
+      outputs: {
+        id: object.id,
+        name: object.name,
+        region: object.region,
+        plan: object.plan,
+        status: object.status,
+        dashboardUrl: object.dashboardUrl,
+        host,
+        port: port ?? 6379,
+      },
+      secretOutputs: {
+        ...(internal ? { connectionString: internal } : {}),
+        ...(info["externalConnectionString"]
+          ? { externalConnectionString: info["externalConnectionString"] }
+          : {}),
+      },
+    };
+  },
+};
+
+/** Statuses that settle by themselves; anything else but `available`/`suspended` is reported as waiting too. */
+const FAILED = new Set(["recovery_failed"]);
+
+export interface DatastoreDriverOptions {
+  client: RenderClient;
+  ownerId: string;
+  logger?: Logger;
+  /** How soon to look again while Render works. @default 3000 */
+  pollMs?: number;
+}
+
+export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOptions): ResourceDriver {
+  const { client, ownerId } = options;
+  const pollMs = options.pollMs ?? 3000;
+  const item = (id: string) => `${kind.path}/${encodeURIComponent(id)}`;
+
+  const find = (ctx: ProviderContext, r: RecordedResource) =>
+    findObject<Datastore>(client, r, {
+      path: kind.path,
+      itemKey: kind.itemKey,
+      ownerId,
+      signal: ctx.signal,
+      logger: options.logger,
+    });
+
+  async function describe(ctx: ProviderContext, object: Datastore): Promise<Observed> {
+    const status = object.status ?? "unknown";
+    if (FAILED.has(status)) {
+      throw new ProviderError(`${kind.label} ${object.name} (${object.id}) is ${status} on Render`, {
+        retryable: false,
+        code: "RENDER_DATASTORE_FAILED",
+      });
+    }
+    if (status === "suspended" || object.suspended === "suspended") {
+      return { providerId: object.id, state: "suspended", outputs: { id: object.id, status } };
+    }
+    if (status !== "available") {
+      return { providerId: object.id, state: "pending", detail: `${kind.label} is ${status}` };
+    }
+    const info = await client.get<Record<string, string>>(`${item(object.id)}/connection-info`, {
+      signal: ctx.signal,
+    });
+    return { providerId: object.id, state: "ready", ...kind.outputs(object, info) };
+  }
+
+  /** Done when ready, else a wait (Render creates and changes datastores asynchronously). */
+  function settle(observed: Observed): ActionResult {
+    if (observed.state === "pending") {
+      return {
+        state: "pending",
+        retryAfterMs: pollMs,
+        providerId: observed.providerId,
+        detail: observed.detail,
+      };
+    }
+    return {
+      state: "done",
+      providerId: observed.providerId,
+      outputs: observed.outputs,
+      secretOutputs: observed.secretOutputs,
+    };
+  }
+
+  async function current(ctx: ProviderContext, r: RecordedResource): Promise<Datastore> {
+    const object = await find(ctx, r);
+    if (!object) {
+      throw new ProviderError(`${kind.label} ${r.externalName} does not exist on Render`, {
+        retryable: true,
+        code: "RENDER_NOT_FOUND",
+      });
+    }
+    return object;
+  }
+
+  return {
+    async observe(ctx, r) {
+      const object = await find(ctx, r);
+      return object ? describe(ctx, object) : null;
+    },
+
+    async create(ctx, r) {
+      const created = await client.request<Datastore>("POST", kind.path, {
+        body: kind.body(r.externalName, ownerId, r.spec),
+        signal: ctx.signal,
+      });
+      return {
+        state: "pending",
+        retryAfterMs: pollMs,
+        providerId: created.id,
+        detail: `${kind.label} is ${created.status ?? "creating"}`,
+      };
+    },
+
+    async adopt(ctx, r, observed) {
+      // Converge what can change in place; the engine then waits for it to be available.
+      await client.request("PATCH", item(observed.providerId), {
+        body: kind.patch(kind.body(r.externalName, ownerId, r.spec)),
+        signal: ctx.signal,
+      });
+      return settle(await describe(ctx, await current(ctx, { ...r, providerId: observed.providerId })));
+    },
+
+    async update(ctx, r) {
+      const object = await current(ctx, r);
+      await client.request("PATCH", item(object.id), {
+        body: kind.patch(kind.body(r.externalName, ownerId, r.spec)),
+        signal: ctx.signal,
+      });
+      return settle(await describe(ctx, await current(ctx, { ...r, providerId: object.id })));
+    },
+
+    async suspend(ctx, r) {
+      const object = await current(ctx, r);
+      if (object.status !== "suspended" && object.suspended !== "suspended") {
+        await client.request("POST", `${item(object.id)}/suspend`, { signal: ctx.signal, idempotent: true });
+      }
+      return { state: "done", providerId: object.id };
+    },
+
+    async resume(ctx, r) {
+      const object = await current(ctx, r);
+      if (object.status === "suspended" || object.suspended === "suspended") {
+        await client.request("POST", `${item(object.id)}/resume`, { signal: ctx.signal, idempotent: true });
+        return { state: "pending", retryAfterMs: pollMs, providerId: object.id, detail: `${kind.label} is resuming` };
+      }
+      return settle(await describe(ctx, object));
+    },
+
+    async delete(ctx, r) {
+      const object = await find(ctx, r);
+      if (!object) return { state: "done" };
+      try {
+        await client.request("DELETE", item(object.id), { signal: ctx.signal });
+      } catch (err) {
+        if (!(err instanceof ProviderError && err.code === "RENDER_404")) throw err;
+      }
+      // Verified gone: Render answers 404 for it (and no other object has its name).
+      if (await find(ctx, { ...r, providerId: object.id })) {
+        return { state: "pending", retryAfterMs: pollMs, detail: `${kind.label} is being deleted` };
+      }
+      return { state: "done" };
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import type { Logger } from "pino";
+import { type Provider, ProviderError, type ResourceDriver } from "../provider.js";
+import { RenderClient } from "./client.js";
+import { createDatastoreDriver, KEY_VALUE, POSTGRES } from "./datastore-driver.js";
+import { RenderRateLimiter } from "./rate-limits.js";
+import { createServiceDriver } from "./service-driver.js";
+
+/**
+ * The `render` target: a tenant's databases, Key Value instances and services on Render,
+ * through Render's public REST API. See docs/render.md.
+ */
+export interface RenderProviderOptions {
+  /** `RENDER_API_KEY`. Never logged. */
+  apiKey: string;
+  /** `RENDER_OWNER_ID` (the workspace); unset → the only workspace the key can reach. */
+  ownerId?: string;
+  /** `RENDER_API_URL`. @default "https://api.render.com/v1" */
+  baseUrl?: string;
+  logger?: Logger;
+  /** Divides Render's rate-limit windows (tests against the fake, which takes the same factor). @default 1 */
+  rateLimitScale?: number;
+  /** How soon to look again while Render works (datastores, deploys). @default 3000 / 5000 */
+  pollMs?: number;
+  /** Per request. @default 30000 */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+interface Owner {
+  id: string;
+  name?: string;
+}
+
+const KINDS = ["postgres", "keyvalue", "web", "pserv", "worker", "cron"] as const;
+type Kind = (typeof KINDS)[number];
+
+export function createRenderProvider(options: RenderProviderOptions): Provider {
+  const logger = options.logger?.child({ provider: "render" });
+  const client = new RenderClient({
+    apiKey: options.apiKey,
+    baseUrl: options.baseUrl,
+    logger,
+    timeoutMs: options.timeoutMs,
+    fetch: options.fetch,
+    limiter: new RenderRateLimiter({ scale: options.rateLimitScale }),
+  });
+
+  /** The workspace: configured, or the only one the key reaches (looked up once). */
+  let owner: Promise<string> | undefined;
+  function ownerId(): Promise<string> {
+    if (options.ownerId) return Promise.resolve(options.ownerId);
+    owner ??= client.list<Owner>("/owners", "owner").then((owners) => {
+      if (owners.length === 1 && owners[0]) return owners[0].id;
+      throw new ProviderError(
+        owners.length === 0
+          ? "the Render API key reaches no workspace"
+          : `the Render API key reaches ${owners.length} workspaces (${owners.map((o) => `${o.id} ${o.name ?? ""}`.trim()).join(", ")}): set RENDER_OWNER_ID to one of them`,
+        { retryable: false, code: "RENDER_OWNER_AMBIGUOUS" },
+      );
+    });
+    // A failed lookup (network, revoked key) is tried again next time.
+    owner.catch(() => {
+      owner = undefined;
+    });
+    return owner;
+  }
+
+  let drivers: Promise<Record<Kind, ResourceDriver>> | undefined;
+  function ready(): Promise<Record<Kind, ResourceDriver>> {
+    drivers ??= ownerId().then((id) => {
+      const services = createServiceDriver({ client, ownerId: id, logger, pollMs: options.pollMs });
+      return {
+        postgres: createDatastoreDriver(POSTGRES, { client, ownerId: id, logger, pollMs: options.pollMs }),
+        keyvalue: createDatastoreDriver(KEY_VALUE, { client, ownerId: id, logger, pollMs: options.pollMs }),
+        web: services,
+        pserv: services,
+        worker: services,
+        cron: services,
+      };
+    });
+    drivers.catch(() => {
+      drivers = undefined;
+    });
+    return drivers;
+  }
+
+  /** A driver whose verbs wait for the workspace to be known. */
+  function deferred(kind: Kind): ResourceDriver {
+    return {
+      observe: async (ctx, r) => (await ready())[kind].observe(ctx, r),
+      create: async (ctx, r) => (await ready())[kind].create(ctx, r),
+      adopt: async (ctx, r, o) => (await ready())[kind].adopt(ctx, r, o),
+      update: async (ctx, r) => (await ready())[kind].update(ctx, r),
+      suspend: async (ctx, r) => (await ready())[kind].suspend!(ctx, r),
+      resume: async (ctx, r) => (await ready())[kind].resume!(ctx, r),
+      delete: async (ctx, r) => (await ready())[kind].delete(ctx, r),
+    };
+  }
+
+  return {
+    name: "render",
+    drivers: Object.fromEntries(KINDS.map((k) => [k, deferred(k)])),
+  };
+}

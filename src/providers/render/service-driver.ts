@@ -1,0 +1,285 @@
+import { createHash } from "node:crypto";
+import type { Logger } from "pino";
+import type { EnvBinding } from "../../blueprints/render.js";
+import { resolveEnv } from "../env.js";
+import {
+  type ActionResult,
+  type Observed,
+  type ProviderContext,
+  ProviderError,
+  type RecordedResource,
+  type ResourceDriver,
+} from "../provider.js";
+import type { RenderClient } from "./client.js";
+import { findObject } from "./lookup.js";
+import { customDomains, serviceBody, servicePatchBody, serviceType } from "./mapping.js";
+
+/**
+ * Render services (web, private, worker, cron, static): created with every env var as a
+ * literal value, then followed deploy by deploy until `live`.
+ *
+ * A deploy being followed is recorded in the resource's outputs (`deployId`, and
+ * `deployFor`: a hash of the spec and resolved env it deploys, never the values), so a
+ * pass that comes back — or another worker after a crash — follows the same deploy
+ * instead of starting a second one. An update applies the spec (`PATCH`), replaces the env
+ * vars (`PUT`) and triggers one deploy; Render's terminal statuses (`build_failed`,
+ * `update_failed`, `pre_deploy_failed`, `canceled`) fail the operation with that status.
+ */
+
+interface Service {
+  id: string;
+  name: string;
+  type: string;
+  slug?: string;
+  createdAt?: string;
+  dashboardUrl?: string;
+  suspended?: string;
+  serviceDetails?: { url?: string };
+}
+
+interface Deploy {
+  id: string;
+  status?: string;
+  createdAt?: string;
+}
+
+const IN_PROGRESS = new Set([
+  "created",
+  "queued",
+  "build_in_progress",
+  "update_in_progress",
+  "pre_deploy_in_progress",
+]);
+const FAILED = new Set(["build_failed", "update_failed", "pre_deploy_failed", "canceled"]);
+
+/** Render's default `PORT` for web and private services. */
+const RENDER_PORT = 10000;
+
+export interface ServiceDriverOptions {
+  client: RenderClient;
+  ownerId: string;
+  logger?: Logger;
+  /** How soon to look again while a deploy runs. @default 5000 */
+  pollMs?: number;
+}
+
+const str = (o: Record<string, unknown>, k: string) => (typeof o[k] === "string" ? (o[k] as string) : undefined);
+
+export function createServiceDriver(options: ServiceDriverOptions): ResourceDriver {
+  const { client, ownerId } = options;
+  const pollMs = options.pollMs ?? 5000;
+  const item = (id: string) => `/services/${encodeURIComponent(id)}`;
+
+  const find = (ctx: ProviderContext, r: RecordedResource) =>
+    findObject<Service>(client, r, {
+      path: "/services",
+      itemKey: "service",
+      ownerId,
+      signal: ctx.signal,
+      logger: options.logger,
+    });
+
+  function env(ctx: ProviderContext, r: RecordedResource): Record<string, string> {
+    return resolveEnv(ctx, (r.spec["envVars"] as EnvBinding[] | undefined) ?? []);
+  }
+
+  /** What a deploy deploys: the spec and the env values, hashed (the values never leave memory). */
+  function deployHash(r: RecordedResource, values: Record<string, string>): string {
+    return createHash("sha256")
+      .update(JSON.stringify([r.spec, Object.entries(values).sort()]))
+      .digest("hex")
+      .slice(0, 16);
+  }
+
+  function outputsOf(service: Service, deploy?: Deploy): Record<string, unknown> {
+    const host = service.slug ?? service.name;
+    const hasPort = service.type === "web_service" || service.type === "private_service";
+    return {
+      id: service.id,
+      name: service.name,
+      type: service.type,
+      dashboardUrl: service.dashboardUrl,
+      ...(service.serviceDetails?.url ? { url: service.serviceDetails.url } : {}),
+      host,
+      ...(hasPort ? { port: RENDER_PORT, hostport: `${host}:${RENDER_PORT}` } : {}),
+      ...(deploy ? { deployId: deploy.id, deployStatus: deploy.status } : {}),
+    };
+  }
+
+  /** The deploy to follow: the recorded one, else the newest. */
+  async function deployOf(ctx: ProviderContext, service: Service, r: RecordedResource): Promise<Deploy | undefined> {
+    const recorded = str(r.outputs, "deployId");
+    if (recorded) {
+      const d = await client.find<Deploy>(`${item(service.id)}/deploys/${encodeURIComponent(recorded)}`, {
+        signal: ctx.signal,
+      });
+      if (d) return d;
+    }
+    const newest = await client.get<{ deploy?: Deploy }[]>(`${item(service.id)}/deploys`, {
+      query: { limit: 1 },
+      signal: ctx.signal,
+    });
+    return newest[0]?.deploy;
+  }
+
+  /** Ready once its deploy is live; pending while it runs; a failed deploy fails for good. */
+  function describe(service: Service, deploy: Deploy | undefined): Observed {
+    const outputs = outputsOf(service, deploy);
+    if (service.suspended === "suspended") return { providerId: service.id, state: "suspended", outputs };
+    const status = deploy?.status;
+    if (status && FAILED.has(status)) {
+      throw new ProviderError(`${service.name}: deploy ${deploy?.id} ended ${status} on Render`, {
+        retryable: false,
+        code: `RENDER_DEPLOY_${status.toUpperCase()}`,
+      });
+    }
+    if (status && IN_PROGRESS.has(status)) {
+      return { providerId: service.id, state: "pending", outputs, detail: `deploy ${status}` };
+    }
+    return { providerId: service.id, state: "ready", outputs };
+  }
+
+  function settle(observed: Observed, extra: Record<string, unknown> = {}): ActionResult {
+    if (observed.state === "pending") {
+      return {
+        state: "pending",
+        retryAfterMs: pollMs,
+        providerId: observed.providerId,
+        detail: observed.detail,
+        outputs: { ...observed.outputs, ...extra },
+      };
+    }
+    return { state: "done", providerId: observed.providerId, outputs: { ...observed.outputs, ...extra } };
+  }
+
+  async function current(ctx: ProviderContext, r: RecordedResource): Promise<Service> {
+    const service = await find(ctx, r);
+    if (!service) {
+      throw new ProviderError(`service ${r.externalName} does not exist on Render`, {
+        retryable: true,
+        code: "RENDER_NOT_FOUND",
+      });
+    }
+    return service;
+  }
+
+  /** Adds the blueprint's custom domains that are missing, removes the ones it dropped. */
+  async function syncDomains(ctx: ProviderContext, service: Service, r: RecordedResource): Promise<void> {
+    const type = serviceType(r.kind, r.spec);
+    if (type !== "web_service" && type !== "static_site") return;
+    const want = customDomains(r.spec);
+    const have = (
+      await client.list<{ id: string; name: string }>(`${item(service.id)}/custom-domains`, "customDomain", {}, ctx.signal)
+    ).map((d) => d.name);
+    for (const name of want.filter((d) => !have.includes(d))) {
+      await client.request("POST", `${item(service.id)}/custom-domains`, {
+        body: { name },
+        signal: ctx.signal,
+        idempotent: true,
+      });
+    }
+    for (const name of have.filter((d) => !want.includes(d))) {
+      await client.request("DELETE", `${item(service.id)}/custom-domains/${encodeURIComponent(name)}`, {
+        signal: ctx.signal,
+      });
+    }
+  }
+
+  /**
+   * Applies the spec and env to an existing service and deploys them once: when the
+   * recorded deploy already deploys this hash, it is followed instead.
+   */
+  async function converge(ctx: ProviderContext, r: RecordedResource, service: Service): Promise<ActionResult> {
+    const values = env(ctx, r);
+    const hash = deployHash(r, values);
+    if (str(r.outputs, "deployFor") === hash) {
+      return settle(describe(service, await deployOf(ctx, service, r)), { deployFor: hash });
+    }
+    const updated = await client.request<Service>("PATCH", item(service.id), {
+      body: servicePatchBody(r.kind, r.externalName, ownerId, r.spec),
+      signal: ctx.signal,
+    });
+    await client.request("PUT", `${item(service.id)}/env-vars`, {
+      body: Object.entries(values).map(([key, value]) => ({ key, value })),
+      signal: ctx.signal,
+    });
+    await syncDomains(ctx, service, r);
+    const deploy = await client.request<Deploy | undefined>("POST", `${item(service.id)}/deploys`, {
+      body: {},
+      signal: ctx.signal,
+    });
+    // 202 (queued behind a running deploy) has no body: follow the newest then.
+    const followed = deploy ?? (await deployOf(ctx, updated ?? service, { ...r, outputs: {} }));
+    return settle(describe(updated ?? service, followed), { deployFor: hash });
+  }
+
+  return {
+    async observe(ctx, r) {
+      const service = await find(ctx, r);
+      if (!service) return null;
+      return describe(service, await deployOf(ctx, service, r));
+    },
+
+    async create(ctx, r) {
+      const values = env(ctx, r);
+      const created = await client.request<{ service: Service; deployId?: string }>("POST", "/services", {
+        body: serviceBody(r.kind, r.externalName, ownerId, r.spec, values),
+        signal: ctx.signal,
+      });
+      const extra = { deployFor: deployHash(r, values), ...(created.deployId ? { deployId: created.deployId } : {}) };
+      if (customDomains(r.spec).length > 0) await syncDomains(ctx, created.service, r);
+      return {
+        state: "pending",
+        retryAfterMs: pollMs,
+        providerId: created.service.id,
+        detail: "deploy created",
+        outputs: { ...outputsOf(created.service), ...extra },
+      };
+    },
+
+    async adopt(ctx, r, observed) {
+      // Found by name but never recorded (a crash after the create): make it match the
+      // spec and env, deploying only if they differ from what its deploy was for.
+      const service = await current(ctx, { ...r, providerId: observed.providerId });
+      return converge(ctx, { ...r, outputs: { ...r.outputs, ...observed.outputs } }, service);
+    },
+
+    async update(ctx, r) {
+      return converge(ctx, r, await current(ctx, r));
+    },
+
+    async suspend(ctx, r) {
+      const service = await current(ctx, r);
+      if (service.suspended !== "suspended") {
+        await client.request("POST", `${item(service.id)}/suspend`, { signal: ctx.signal, idempotent: true });
+      }
+      return { state: "done", providerId: service.id };
+    },
+
+    async resume(ctx, r) {
+      const service = await current(ctx, r);
+      if (service.suspended === "suspended") {
+        await client.request("POST", `${item(service.id)}/resume`, { signal: ctx.signal, idempotent: true });
+      }
+      const resumed = await current(ctx, { ...r, providerId: service.id });
+      if (resumed.suspended === "suspended") {
+        return { state: "pending", retryAfterMs: pollMs, providerId: service.id, detail: "resuming" };
+      }
+      return { state: "done", providerId: service.id, outputs: { ...r.outputs, ...outputsOf(resumed) } };
+    },
+
+    async delete(ctx, r) {
+      const service = await find(ctx, r);
+      if (!service) return { state: "done" };
+      try {
+        await client.request("DELETE", item(service.id), { signal: ctx.signal });
+      } catch (err) {
+        if (!(err instanceof ProviderError && err.code === "RENDER_404")) throw err;
+      }
+      if (await find(ctx, { ...r, providerId: service.id })) {
+        return { state: "pending", retryAfterMs: pollMs, detail: "service is being deleted" };
+      }
+      return { state: "done" };
+    },
+  };
+}

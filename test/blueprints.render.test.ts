@@ -47,10 +47,17 @@ describe("rendering a blueprint for a tenant", () => {
     expect(errors).toEqual([]);
     expect(resources.map((r) => [r.key, r.kind, r.externalName])).toEqual([
       ["database:backboneos-db", "postgres", "backboneos-db-acme-corp"],
+      ["group:shared", "envgroup", "shared-acme-corp"],
       ["service:cache", "keyvalue", "cache-acme-corp"],
       ["service:backboneos-backend", "web", "backboneos-backend-acme-corp"],
     ]);
-    expect(resources[2]!.dependsOn.sort()).toEqual(["database:backboneos-db", "service:cache"]);
+    expect(resources[3]!.dependsOn.sort()).toEqual([
+      "database:backboneos-db",
+      "group:shared",
+      "service:cache",
+    ]);
+    // The group is a resource of its own, with the variables the service also has inlined.
+    expect(resources[1]!.spec["envVars"]).toEqual([{ key: "LOG_LEVEL", value: "info" }]);
   });
 
   it("turns env vars into bindings, adds TENANT_* and inlines groups, with no secret values", () => {
@@ -61,7 +68,7 @@ describe("rendering a blueprint for a tenant", () => {
       { key: "REDIS_URL", from: "service:cache", property: "connectionString" },
       { key: "SECRET_KEY", secret: "generated", ref: "service:backboneos-backend/SECRET_KEY" },
       { key: "GREETING", value: "Hello Acme Corp (acme-corp) on default" },
-      { key: "LOG_LEVEL", value: "info" },
+      { key: "LOG_LEVEL", value: "info", group: "group:shared" },
       { key: "TENANT_ID", value: tenant.id },
       { key: "TENANT_SLUG", value: "acme-corp" },
       { key: "TENANT_NAME", value: "Acme Corp" },

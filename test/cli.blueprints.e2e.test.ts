@@ -120,7 +120,7 @@ describe("tenantry blueprints", () => {
       ok(["blueprints", "cost", "django", "--tenant", "Acme", "--target", "render"]),
       ok(["blueprints", "render", "django@1", "--tenant", "Acme Corp", "--target", "render"]),
     ]);
-    expect(rendered.resources).toHaveLength(6);
+    expect(rendered.resources).toHaveLength(7);
     expect(rendered.cost.totalMonthly).toBeGreaterThan(0);
     expect(cost.stdout).toMatch(/^RESOURCE\s+PLAN\s+DETAIL\s+MONTHLY$/m);
     expect(cost.stdout).toMatch(/^Total:\s+\d+\.\d\d USD$/m);

@@ -114,6 +114,7 @@ describe("blueprint versions", () => {
     expect(res.status).toBe(200);
     expect(res.body.resources.map((r: any) => r.name)).toEqual([
       "django-db-acme-corp",
+      "django-settings-acme-corp",
       "django-redis-acme-corp",
       "django-web-acme-corp",
       "django-ws-acme-corp",
@@ -121,17 +122,22 @@ describe("blueprint versions", () => {
       "celery-beat-acme-corp",
     ]);
     const web = res.body.resources.find((r: any) => r.key === "service:django-web");
-    expect(web.depends_on.sort()).toEqual(["database:django-db", "service:django-redis"]);
+    expect(web.depends_on.sort()).toEqual([
+      "database:django-db",
+      "group:django-settings",
+      "service:django-redis",
+    ]);
     expect(web.spec.envVars).toContainEqual({ key: "TENANT_SLUG", value: "acme-corp" });
     // The generated secret is a binding, never a value.
     expect(web.spec.envVars).toContainEqual({
       key: "DJANGO_SECRET_KEY",
       secret: "generated",
       ref: "group:django-settings/DJANGO_SECRET_KEY",
+      group: "group:django-settings",
     });
     // standard web 25 + starter ws 7 + standard worker 25 + starter beat 7 + basic-1gb 19 + key value starter 10
     expect(res.body.cost).toMatchObject({ provider: "render", currency: "USD", totalMonthly: 93 });
-    expect(res.body.cost.lines).toHaveLength(6);
+    expect(res.body.cost.lines).toHaveLength(7);
     const local = await api("POST", "/v1/blueprints/django/render", { tenant: { name: "Acme Corp" } });
     expect(local.body.cost.totalMonthly).toBe(0);
     expect(

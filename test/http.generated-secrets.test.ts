@@ -31,7 +31,7 @@ function recorder(): Provider {
     update: apply,
     delete: async () => ({ state: "done" }),
   };
-  return { name: "recorder", drivers: { web: driver, worker: driver } };
+  return { name: "recorder", drivers: { envgroup: driver, web: driver, worker: driver } };
 }
 
 let t: TestApp;

@@ -21,7 +21,8 @@ import { loadRenderSpec } from "./support/render-spec.js";
  */
 
 const spec = loadRenderSpec();
-if (!spec) console.warn("[render-mapping] spec checks SKIPPED: ../shared/specs/render-openapi.json not found");
+if (!spec)
+  console.warn("[render-mapping] spec checks SKIPPED: ../shared/specs/render-openapi.json not found");
 
 const OWNER = "tea-test0000000000000000";
 const django = compileBlueprint(
@@ -139,32 +140,54 @@ describe("blueprint → Render API bodies", () => {
   it("maps cron jobs, private services, static sites and images", () => {
     expect(serviceType("pserv", {})).toBe("private_service");
     expect(serviceType("web", { runtime: "static" })).toBe("static_site");
-    const cron = serviceBody("cron", "tick-acme", OWNER, {
-      runtime: "node",
+    const cron = serviceBody(
+      "cron",
+      "tick-acme",
+      OWNER,
+      {
+        runtime: "node",
+        schedule: "*/5 * * * *",
+        repo: "https://github.com/a/b",
+        startCommand: "node tick.js",
+        plan: "starter",
+      },
+      {},
+    );
+    expect(cron["serviceDetails"]).toMatchObject({
       schedule: "*/5 * * * *",
-      repo: "https://github.com/a/b",
-      startCommand: "node tick.js",
+      runtime: "node",
       plan: "starter",
-    }, {});
-    expect(cron["serviceDetails"]).toMatchObject({ schedule: "*/5 * * * *", runtime: "node", plan: "starter" });
+    });
     expectValid("POST", "/services", cron);
-    const site = serviceBody("web", "site-acme", OWNER, {
-      runtime: "static",
-      repo: "https://github.com/a/b",
-      buildCommand: "npm run build",
-      staticPublishPath: "dist",
-      headers: [{ path: "/*", name: "X-Frame-Options", value: "DENY" }],
-      routes: [{ type: "rewrite", source: "/*", destination: "/index.html" }],
-    }, {});
+    const site = serviceBody(
+      "web",
+      "site-acme",
+      OWNER,
+      {
+        runtime: "static",
+        repo: "https://github.com/a/b",
+        buildCommand: "npm run build",
+        staticPublishPath: "dist",
+        headers: [{ path: "/*", name: "X-Frame-Options", value: "DENY" }],
+        routes: [{ type: "rewrite", source: "/*", destination: "/index.html" }],
+      },
+      {},
+    );
     expect(site).toMatchObject({
       type: "static_site",
       serviceDetails: { buildCommand: "npm run build", publishPath: "dist" },
     });
     expectValid("POST", "/services", site);
-    const image = serviceBody("worker", "img-acme", OWNER, {
-      runtime: "image",
-      image: { url: "docker.io/library/busybox:1" },
-    }, {});
+    const image = serviceBody(
+      "worker",
+      "img-acme",
+      OWNER,
+      {
+        runtime: "image",
+        image: { url: "docker.io/library/busybox:1" },
+      },
+      {},
+    );
     expect(image).toMatchObject({ image: { ownerId: OWNER, imagePath: "docker.io/library/busybox:1" } });
     expect(image).not.toHaveProperty("repo");
     expectValid("POST", "/services", image);
@@ -174,11 +197,17 @@ describe("blueprint → Render API bodies", () => {
     expect(() => serviceBody("web", "w", OWNER, { runtime: "node", startCommand: "x" }, {})).toThrow(
       /needs a repo/,
     );
-    expect(() => serviceBody("web", "w", OWNER, { runtime: "node", repo: "./local/dir", startCommand: "x" }, {})).toThrow(
-      /not a Git URL/,
-    );
     expect(() =>
-      serviceBody("web", "w", OWNER, { runtime: "node", repo: "https://g/x", startCommand: "x", plan: "free" }, {}),
+      serviceBody("web", "w", OWNER, { runtime: "node", repo: "./local/dir", startCommand: "x" }, {}),
+    ).toThrow(/not a Git URL/);
+    expect(() =>
+      serviceBody(
+        "web",
+        "w",
+        OWNER,
+        { runtime: "node", repo: "https://g/x", startCommand: "x", plan: "free" },
+        {},
+      ),
     ).toThrow(/plan "free"/);
     expect(apiPlan("pro plus")).toBe("pro_plus");
   });
@@ -187,7 +216,10 @@ describe("blueprint → Render API bodies", () => {
 describe("Render rate limits, client side", () => {
   it("puts each request in Render's documented bucket", () => {
     expect(bucketOf("POST", "/services")).toEqual({ name: "create-service", key: "create-service" });
-    expect(bucketOf("PATCH", "/services/srv-1")).toEqual({ name: "service-change", key: "service-change:srv-1" });
+    expect(bucketOf("PATCH", "/services/srv-1")).toEqual({
+      name: "service-change",
+      key: "service-change:srv-1",
+    });
     expect(bucketOf("POST", "/services/srv-1/deploys").key).toBe("service-change:srv-1");
     expect(bucketOf("POST", "/services/srv-2/suspend").key).toBe("service-change:srv-2");
     expect(bucketOf("PUT", "/services/srv-1/env-vars").name).toBe("write");

@@ -87,6 +87,7 @@ interface Priced {
 function priceResource(r: DesiredResource, table: PriceTable, warnings: string[]): Priced {
   const label = `${r.key} (${r.externalName})`;
   if (isStaticSite(r)) return { plan: null, monthly: 0, detail: "static site (no charge)" };
+  if (r.kind === "envgroup") return { plan: null, monthly: 0, detail: "env var group (no charge)" };
 
   const defaultPlan = DEFAULT_PLANS[r.kind];
   if (defaultPlan === undefined) {

@@ -26,14 +26,23 @@ import { PLANS } from "./rules/render-shapes.js";
  * | `sync: false` | `{ key, secret: "tenant" }` — from the tenant's `secrets`/`params` |
  * | `fromDatabase` | `{ key, from: "database:NAME", property }` |
  * | `fromService` | `{ key, from: "service:NAME", property | envVarKey }` |
- * | `fromGroup` | the group's variables, inlined |
+ * | `fromGroup` | the group's variables, inlined, each with `group: "group:NAME"` |
+ *
+ * Every env var group a service uses is also a resource of its own (`group:NAME`, kind
+ * `envgroup`, its variables as `spec.envVars`), which the services using it depend on: a
+ * target with env groups (Render) creates it and links it to them, and leaves the
+ * inlined copies out of the services; others (local) use the inlined copies.
  */
 
-export type EnvBinding =
+export type EnvBinding = (
   | { key: string; value: string }
   | { key: string; secret: "generated"; ref: string }
   | { key: string; secret: "tenant" }
-  | { key: string; from: string; property?: string; envVarKey?: string };
+  | { key: string; from: string; property?: string; envVarKey?: string }
+) & {
+  /** Set when the variable comes from an env var group: that group's key (`group:NAME`). */
+  group?: string;
+};
 
 export interface RenderContext {
   tenant: { id: string; slug: string; name: string };
@@ -95,6 +104,7 @@ export function substitute<T>(value: T, scope: Record<string, string>, shell = f
 }
 
 export const serviceKey = (name: string) => `service:${name}`;
+export const groupKey = (name: string) => `group:${name}`;
 export const databaseKey = (name: string) => `database:${name}`;
 
 export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): RenderResult {
@@ -139,6 +149,12 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
   const groups = new Map(bp.envVarGroups.map((g) => [g.name, g]));
   const resources: DesiredResource[] = [];
   for (const db of bp.databases) resources.push(renderDatabase(db, ctx));
+  const usedGroups = new Set(
+    bp.services.flatMap((svc) => svc.envVars.flatMap((e) => ("fromGroup" in e ? [e.fromGroup] : []))),
+  );
+  for (const group of bp.envVarGroups.filter((g) => usedGroups.has(g.name))) {
+    resources.push(renderGroup(group, ctx));
+  }
   for (const svc of bp.services) {
     const bindings = serviceEnv(svc, groups, ctx, errors);
     const spec: Record<string, unknown> = { ...svc, envVars: bindings };
@@ -152,7 +168,11 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
       key: serviceKey(svc.name),
       kind: svc.type,
       externalName: resourceName(svc.name, ctx.tenant.slug),
-      dependsOn: [...new Set(bindings.flatMap((b) => ("from" in b ? [b.from] : [])))],
+      dependsOn: [
+        ...new Set(
+          bindings.flatMap((b) => [...("from" in b ? [b.from] : []), ...(b.group ? [b.group] : [])]),
+        ),
+      ],
       spec,
     });
   }
@@ -171,6 +191,24 @@ function renderDatabase(db: BlueprintDatabase, ctx: RenderContext): DesiredResou
   };
 }
 
+/** Missing `sync: false` values are reported once, for the services that use the group. */
+function renderGroup(group: Blueprint["envVarGroups"][number], ctx: RenderContext): DesiredResource {
+  const envVars: EnvBinding[] = [];
+  for (const e of group.envVars) {
+    if ("value" in e) envVars.push({ key: e.key, value: String(e.value) });
+    else if ("generateValue" in e) {
+      envVars.push({ key: e.key, secret: "generated", ref: `${groupKey(group.name)}/${e.key}` });
+    } else if ("sync" in e) envVars.push({ key: e.key, secret: "tenant" });
+  }
+  return {
+    key: groupKey(group.name),
+    kind: "envgroup",
+    externalName: resourceName(group.name, ctx.tenant.slug),
+    dependsOn: [],
+    spec: { envVars },
+  };
+}
+
 function serviceEnv(
   svc: BlueprintService,
   groups: Map<string, Blueprint["envVarGroups"][number]>,
@@ -178,10 +216,13 @@ function serviceEnv(
   errors: FieldError[],
 ): EnvBinding[] {
   const out = new Map<string, EnvBinding>();
-  const add = (b: EnvBinding) => out.set(b.key, b);
+  let fromGroup: string | undefined;
+  const add = (b: EnvBinding) => out.set(b.key, fromGroup ? { ...b, group: fromGroup } : b);
   const bind = (e: EnvVarSpec, origin: string) => {
     if ("fromGroup" in e) {
-      for (const g of groups.get(e.fromGroup)?.envVars ?? []) bind(g, `group:${e.fromGroup}`);
+      fromGroup = groupKey(e.fromGroup);
+      for (const g of groups.get(e.fromGroup)?.envVars ?? []) bind(g, fromGroup);
+      fromGroup = undefined;
       return;
     }
     if ("value" in e) add({ key: e.key, value: String(e.value) });

@@ -94,7 +94,10 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
 function renderOwner(env: Env): string | undefined {
   const raw = str(env, "RENDER_OWNER_ID");
   if (raw !== undefined && !/^(tea|usr)-[a-z0-9]+$/.test(raw)) {
-    throw new ConfigError("RENDER_OWNER_ID", `expected a workspace id such as tea-abc123 or usr-abc123, got "${raw}"`);
+    throw new ConfigError(
+      "RENDER_OWNER_ID",
+      `expected a workspace id such as tea-abc123 or usr-abc123, got "${raw}"`,
+    );
   }
   return raw;
 }

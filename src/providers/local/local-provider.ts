@@ -10,6 +10,7 @@ import {
   type ResourceDriver,
 } from "../provider.js";
 import { createCronDriver } from "./cron-driver.js";
+import { localEnvGroupDriver } from "./envgroup-driver.js";
 import { createKeyValueDriver, KEYVALUE_SETUP_HINT } from "./keyvalue-driver.js";
 import { tailLines } from "./log-files.js";
 import { createPostgresDriver } from "./postgres-driver.js";
@@ -153,6 +154,7 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
   };
   const runningCron: ResourceDriver = { ...cron, heal: (ctx, r) => cron.resume!(ctx, r) };
   const drivers: Record<string, ResourceDriver> = {
+    envgroup: localEnvGroupDriver,
     postgres,
     web,
     pserv: runningServices,

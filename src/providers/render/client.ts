@@ -155,7 +155,12 @@ export class RenderClient {
    * Every item of a cursor-paginated list (`[{cursor, <key>: item}]`), following cursors
    * until a short page.
    */
-  async list<T>(path: string, key: string, query: RequestOptions["query"] = {}, signal?: AbortSignal): Promise<T[]> {
+  async list<T>(
+    path: string,
+    key: string,
+    query: RequestOptions["query"] = {},
+    signal?: AbortSignal,
+  ): Promise<T[]> {
     const out: T[] = [];
     const limit = 100;
     let cursor: string | undefined;
@@ -190,7 +195,10 @@ export class RenderClient {
         const message = err instanceof Error ? err.message : String(err);
         if (idempotent && attempt < this.#maxAttempts) {
           this.#logger?.warn({ method, path, attempt, err: message }, "render: request failed, retrying");
-          await sleep(backoffDelay({ ...this.#retry, maxAttempts: this.#maxAttempts }, attempt), options.signal);
+          await sleep(
+            backoffDelay({ ...this.#retry, maxAttempts: this.#maxAttempts }, attempt),
+            options.signal,
+          );
           continue;
         }
         throw new ProviderError(`Render ${method} ${path}: ${message}`, {
@@ -217,7 +225,10 @@ export class RenderClient {
       if (status >= 500 || status === 408) {
         if (idempotent && attempt < this.#maxAttempts) {
           this.#logger?.warn({ method, path, attempt, status }, "render: server error, retrying");
-          await sleep(backoffDelay({ ...this.#retry, maxAttempts: this.#maxAttempts }, attempt), options.signal);
+          await sleep(
+            backoffDelay({ ...this.#retry, maxAttempts: this.#maxAttempts }, attempt),
+            options.signal,
+          );
           continue;
         }
         throw new ProviderError(`Render ${method} ${path}: ${status} ${message}`, {

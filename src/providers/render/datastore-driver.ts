@@ -245,7 +245,12 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
       const object = await current(ctx, r);
       if (object.status === "suspended" || object.suspended === "suspended") {
         await client.request("POST", `${item(object.id)}/resume`, { signal: ctx.signal, idempotent: true });
-        return { state: "pending", retryAfterMs: pollMs, providerId: object.id, detail: `${kind.label} is resuming` };
+        return {
+          state: "pending",
+          retryAfterMs: pollMs,
+          providerId: object.id,
+          detail: `${kind.label} is resuming`,
+        };
       }
       return settle(await describe(ctx, object));
     },

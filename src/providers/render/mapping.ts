@@ -36,7 +36,10 @@ function invalid(message: string): ProviderError {
 
 /** `basic-1gb` → `basic_1gb`, `pro plus` → `pro_plus`. */
 export function apiPlan(plan: string): string {
-  return plan.trim().toLowerCase().replace(/[\s-]+/g, "_");
+  return plan
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, "_");
 }
 
 const SERVICE_PLANS = new Set(["starter", "standard", "pro", "pro_plus", "pro_max", "pro_ultra"]);
@@ -137,7 +140,8 @@ function disk(spec: Spec): Record<string, unknown> | undefined {
 
 function runtimeOf(spec: Spec, owner: string): string {
   const runtime = str(spec, "runtime") ?? (spec["image"] ? "image" : undefined);
-  if (runtime === undefined) throw invalid(`${owner}: say the service's runtime (node, python, docker, image…)`);
+  if (runtime === undefined)
+    throw invalid(`${owner}: say the service's runtime (node, python, docker, image…)`);
   return runtime;
 }
 
@@ -179,7 +183,11 @@ export function serviceDetails(
   if (type === "cron_job") {
     const schedule = str(spec, "schedule");
     if (schedule === undefined) throw invalid(`${owner}: a cron job needs a schedule`);
-    return defined({ ...common, schedule, ...(create ? { region: str(spec, "region") ?? DEFAULT_REGION } : {}) });
+    return defined({
+      ...common,
+      schedule,
+      ...(create ? { region: str(spec, "region") ?? DEFAULT_REGION } : {}),
+    });
   }
   const web = type === "web_service";
   return defined({
@@ -233,7 +241,12 @@ export function serviceBody(
 }
 
 /** The body of PATCH /services/{id}: what can change in place. */
-export function servicePatchBody(kind: string, name: string, ownerId: string, spec: Spec): Record<string, unknown> {
+export function servicePatchBody(
+  kind: string,
+  name: string,
+  ownerId: string,
+  spec: Spec,
+): Record<string, unknown> {
   const type = serviceType(kind, spec);
   const owner = `service ${name}`;
   const src = source(spec, ownerId, owner);

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { type Provider, ProviderError, type ResourceDriver } from "../provider.js";
 import { RenderClient } from "./client.js";
 import { createDatastoreDriver, KEY_VALUE, POSTGRES } from "./datastore-driver.js";
+import { createEnvGroupDriver } from "./env-group-driver.js";
 import { RenderRateLimiter } from "./rate-limits.js";
 import { createServiceDriver } from "./service-driver.js";
 
@@ -31,7 +32,7 @@ interface Owner {
   name?: string;
 }
 
-const KINDS = ["postgres", "keyvalue", "web", "pserv", "worker", "cron"] as const;
+const KINDS = ["envgroup", "postgres", "keyvalue", "web", "pserv", "worker", "cron"] as const;
 type Kind = (typeof KINDS)[number];
 
 export function createRenderProvider(options: RenderProviderOptions): Provider {
@@ -70,6 +71,7 @@ export function createRenderProvider(options: RenderProviderOptions): Provider {
     drivers ??= ownerId().then((id) => {
       const services = createServiceDriver({ client, ownerId: id, logger, pollMs: options.pollMs });
       return {
+        envgroup: createEnvGroupDriver({ client, ownerId: id, logger }),
         postgres: createDatastoreDriver(POSTGRES, { client, ownerId: id, logger, pollMs: options.pollMs }),
         keyvalue: createDatastoreDriver(KEY_VALUE, { client, ownerId: id, logger, pollMs: options.pollMs }),
         web: services,
@@ -91,8 +93,12 @@ export function createRenderProvider(options: RenderProviderOptions): Provider {
       create: async (ctx, r) => (await ready())[kind].create(ctx, r),
       adopt: async (ctx, r, o) => (await ready())[kind].adopt(ctx, r, o),
       update: async (ctx, r) => (await ready())[kind].update(ctx, r),
-      suspend: async (ctx, r) => (await ready())[kind].suspend!(ctx, r),
-      resume: async (ctx, r) => (await ready())[kind].resume!(ctx, r),
+      ...(kind === "envgroup"
+        ? {}
+        : {
+            suspend: async (ctx, r) => (await ready())[kind].suspend!(ctx, r),
+            resume: async (ctx, r) => (await ready())[kind].resume!(ctx, r),
+          }),
       delete: async (ctx, r) => (await ready())[kind].delete(ctx, r),
     };
   }

@@ -63,7 +63,8 @@ export interface ServiceDriverOptions {
   pollMs?: number;
 }
 
-const str = (o: Record<string, unknown>, k: string) => (typeof o[k] === "string" ? (o[k] as string) : undefined);
+const str = (o: Record<string, unknown>, k: string) =>
+  typeof o[k] === "string" ? (o[k] as string) : undefined;
 
 export function createServiceDriver(options: ServiceDriverOptions): ResourceDriver {
   const { client, ownerId } = options;
@@ -79,14 +80,49 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
       logger: options.logger,
     });
 
+  const bindings = (r: RecordedResource) => (r.spec["envVars"] as EnvBinding[] | undefined) ?? [];
+
+  /** The service's own variables: the ones from env groups come through the linked groups. */
   function env(ctx: ProviderContext, r: RecordedResource): Record<string, string> {
-    return resolveEnv(ctx, (r.spec["envVars"] as EnvBinding[] | undefined) ?? []);
+    return resolveEnv(
+      ctx,
+      bindings(r).filter((b) => !b.group),
+    );
+  }
+
+  /** Render ids of the env groups the service uses (created first: they are dependencies). */
+  function groupIds(ctx: ProviderContext, r: RecordedResource): string[] {
+    const keys = [...new Set(bindings(r).flatMap((b) => (b.group ? [b.group] : [])))];
+    return keys.map((key) => {
+      const id = ctx.resource(key)?.providerId;
+      if (!id) {
+        throw new ProviderError(`${r.key}: env group ${key} does not exist yet`, {
+          retryable: true,
+          code: "DEPENDENCY_PENDING",
+        });
+      }
+      return id;
+    });
+  }
+
+  /** Links the env groups (idempotent on Render's side). */
+  async function linkGroups(ctx: ProviderContext, serviceId: string, ids: string[]): Promise<void> {
+    for (const id of ids) {
+      await client.request(
+        "POST",
+        `/env-groups/${encodeURIComponent(id)}/services/${encodeURIComponent(serviceId)}`,
+        {
+          signal: ctx.signal,
+          idempotent: true,
+        },
+      );
+    }
   }
 
   /** What a deploy deploys: the spec and the env values, hashed (the values never leave memory). */
-  function deployHash(r: RecordedResource, values: Record<string, string>): string {
+  function deployHash(r: RecordedResource, values: Record<string, string>, groups: string[]): string {
     return createHash("sha256")
-      .update(JSON.stringify([r.spec, Object.entries(values).sort()]))
+      .update(JSON.stringify([r.spec, Object.entries(values).sort(), groups]))
       .digest("hex")
       .slice(0, 16);
   }
@@ -107,7 +143,11 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
   }
 
   /** The deploy to follow: the recorded one, else the newest. */
-  async function deployOf(ctx: ProviderContext, service: Service, r: RecordedResource): Promise<Deploy | undefined> {
+  async function deployOf(
+    ctx: ProviderContext,
+    service: Service,
+    r: RecordedResource,
+  ): Promise<Deploy | undefined> {
     const recorded = str(r.outputs, "deployId");
     if (recorded) {
       const d = await client.find<Deploy>(`${item(service.id)}/deploys/${encodeURIComponent(recorded)}`, {
@@ -169,7 +209,12 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     if (type !== "web_service" && type !== "static_site") return;
     const want = customDomains(r.spec);
     const have = (
-      await client.list<{ id: string; name: string }>(`${item(service.id)}/custom-domains`, "customDomain", {}, ctx.signal)
+      await client.list<{ id: string; name: string }>(
+        `${item(service.id)}/custom-domains`,
+        "customDomain",
+        {},
+        ctx.signal,
+      )
     ).map((d) => d.name);
     for (const name of want.filter((d) => !have.includes(d))) {
       await client.request("POST", `${item(service.id)}/custom-domains`, {
@@ -189,9 +234,14 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
    * Applies the spec and env to an existing service and deploys them once: when the
    * recorded deploy already deploys this hash, it is followed instead.
    */
-  async function converge(ctx: ProviderContext, r: RecordedResource, service: Service): Promise<ActionResult> {
+  async function converge(
+    ctx: ProviderContext,
+    r: RecordedResource,
+    service: Service,
+  ): Promise<ActionResult> {
     const values = env(ctx, r);
-    const hash = deployHash(r, values);
+    const groups = groupIds(ctx, r);
+    const hash = deployHash(r, values, groups);
     if (str(r.outputs, "deployFor") === hash) {
       return settle(describe(service, await deployOf(ctx, service, r)), { deployFor: hash });
     }
@@ -203,6 +253,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
       body: Object.entries(values).map(([key, value]) => ({ key, value })),
       signal: ctx.signal,
     });
+    await linkGroups(ctx, service.id, groups);
     await syncDomains(ctx, service, r);
     const deploy = await client.request<Deploy | undefined>("POST", `${item(service.id)}/deploys`, {
       body: {},
@@ -222,11 +273,26 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
 
     async create(ctx, r) {
       const values = env(ctx, r);
+      const groups = groupIds(ctx, r);
       const created = await client.request<{ service: Service; deployId?: string }>("POST", "/services", {
         body: serviceBody(r.kind, r.externalName, ownerId, r.spec, values),
         signal: ctx.signal,
       });
-      const extra = { deployFor: deployHash(r, values), ...(created.deployId ? { deployId: created.deployId } : {}) };
+      let deployId = created.deployId;
+      if (groups.length > 0) {
+        // The first deploy started without the groups' variables: link them, deploy again.
+        await linkGroups(ctx, created.service.id, groups);
+        const again = await client.request<Deploy | undefined>(
+          "POST",
+          `${item(created.service.id)}/deploys`,
+          {
+            body: {},
+            signal: ctx.signal,
+          },
+        );
+        deployId = again?.id ?? deployId;
+      }
+      const extra = { deployFor: deployHash(r, values, groups), ...(deployId ? { deployId } : {}) };
       if (customDomains(r.spec).length > 0) await syncDomains(ctx, created.service, r);
       return {
         state: "pending",

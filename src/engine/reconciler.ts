@@ -239,15 +239,31 @@ async function converge(
       if (wait) return wait;
     }
   } else if (kind === "destroy") {
+    // Independent resources are deleted side by side; a resource waits for its dependents.
+    const waits = new Waits();
     for (const row of reverse(recorded)) {
-      const wait = await pass.remove(row);
-      if (wait) return wait;
+      const dependents = [...recorded.values()].filter((r) => r.dependsOn.includes(row.key));
+      if (dependents.some((d) => waits.blocks(d.key))) {
+        waits.block(row.key);
+        continue;
+      }
+      waits.add(row.key, await pass.remove(row));
     }
+    return waits.outcome();
   } else {
+    // While the platform works on one resource (a database being created, a deploy),
+    // the pass goes on with the resources that do not depend on it, so independent
+    // resources progress side by side; the dependents wait for a later pass.
+    const waits = new Waits();
     for (const want of dependencyOrder(desired)) {
-      const wait = await pass.ensure(want, recorded.get(want.key), kind);
-      if (wait) return wait;
+      if (want.dependsOn.some((d) => waits.blocks(d))) {
+        waits.block(want.key);
+        continue;
+      }
+      waits.add(want.key, await pass.ensure(want, recorded.get(want.key), kind));
     }
+    const pending = waits.outcome();
+    if (pending) return pending;
     // Resources the blueprint no longer has go away, dependents first.
     const wanted = new Set(desired.map((d) => d.key));
     for (const row of reverse(recorded)) {
@@ -258,6 +274,34 @@ async function converge(
   }
 
   return null;
+}
+
+/** The waits of one pass: which resources are not done yet, and when to come back. */
+class Waits {
+  readonly #blocked = new Set<string>();
+  readonly #waits: PassOutcome[] = [];
+
+  blocks(key: string): boolean {
+    return this.#blocked.has(key);
+  }
+
+  block(key: string): void {
+    this.#blocked.add(key);
+  }
+
+  add(key: string, wait: PassOutcome | null): void {
+    if (!wait) return;
+    this.#blocked.add(key);
+    this.#waits.push(wait);
+  }
+
+  /** The soonest wait (its reason naming every resource still in progress), or null. */
+  outcome(): PassOutcome | null {
+    const waits = this.#waits.filter((w): w is Extract<PassOutcome, { kind: "wait" }> => w.kind === "wait");
+    if (waits.length === 0) return this.#waits[0] ?? null;
+    const delayMs = Math.min(...waits.map((w) => w.delayMs));
+    return { kind: "wait", delayMs, reason: waits.map((w) => w.reason).join("; ") };
+  }
 }
 
 function transitionTarget(tenant: Tenant, kind: WorkKind): string {

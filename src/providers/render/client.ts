@@ -152,8 +152,8 @@ export class RenderClient {
   }
 
   /**
-   * Every item of a cursor-paginated list (`[{cursor, <key>: item}]`), following cursors
-   * until a short page.
+   * Every item of a cursor-paginated list (`[{cursor, <key>: item}]`, or bare items),
+   * following cursors until a short page.
    */
   async list<T>(
     path: string,
@@ -170,7 +170,8 @@ export class RenderClient {
         signal,
       });
       for (const item of items) {
-        const value = item[key];
+        // Most lists wrap items (`{cursor, service}`); `GET /env-groups` returns them bare.
+        const value = item[key] ?? (typeof item["id"] === "string" ? item : undefined);
         if (value !== undefined) out.push(value as T);
       }
       const last = items.at(-1);

@@ -1,0 +1,188 @@
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ProviderContext, RecordedResource } from "../src/providers/provider.js";
+import {
+  RenderAccessError,
+  RenderApiError,
+  RenderClient,
+  RenderRateLimitedError,
+} from "../src/providers/render/client.js";
+import { createDatastoreDriver, KEY_VALUE, POSTGRES } from "../src/providers/render/datastore-driver.js";
+import { createEnvGroupDriver } from "../src/providers/render/env-group-driver.js";
+import { RenderRateLimiter } from "../src/providers/render/rate-limits.js";
+import { createServiceDriver } from "../src/providers/render/service-driver.js";
+import { type FakeRender, startFakeRender } from "./support/fake-render/index.js";
+
+/**
+ * The Render client and drivers against the fake Render API: errors mapped to what the
+ * engine does with them, retries only where a request is safe to repeat, rate limits, and
+ * the name lookups that adopt an object a crashed worker created but never recorded.
+ */
+
+let fake: FakeRender;
+const logger = pino({ level: "silent" });
+
+function client(options: { scale?: number; maxInlineWaitMs?: number; apiKey?: string } = {}) {
+  return new RenderClient({
+    apiKey: options.apiKey ?? fake.apiKey,
+    baseUrl: fake.url,
+    limiter: new RenderRateLimiter({ scale: options.scale ?? 3600 }),
+    retry: { baseMs: 5, maxMs: 20 },
+    maxInlineWaitMs: options.maxInlineWaitMs,
+    logger,
+  });
+}
+
+const ctx: ProviderContext = {
+  tenant: {
+    id: "00000000-0000-4000-8000-000000000009",
+    slug: "initech",
+    name: "Initech",
+    organizationId: "o",
+  },
+  signal: new AbortController().signal,
+  logger,
+  secret: () => undefined,
+  resource: () => undefined,
+};
+
+function resource(
+  key: string,
+  kind: string,
+  externalName: string,
+  spec: Record<string, unknown>,
+): RecordedResource {
+  return { key, kind, externalName, dependsOn: [], spec, providerId: null, outputs: {}, secretOutputs: {} };
+}
+
+beforeAll(async () => {
+  fake = await startFakeRender({
+    rateLimitScale: 3600,
+    timings: { postgresCreateMs: 50, keyValueCreateMs: 50, buildMs: 50, deployMs: 50 },
+  });
+});
+afterAll(async () => {
+  await fake?.close();
+});
+
+describe("the Render client", () => {
+  it("maps 401 to an access error and 404 to a permanent error with Render's message", async () => {
+    await expect(client({ apiKey: "rnd_wrong" }).get("/owners")).rejects.toBeInstanceOf(RenderAccessError);
+    const err = await client()
+      .get("/services/srv-doesnotexist")
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RenderApiError);
+    expect((err as RenderApiError).status).toBe(404);
+    expect((err as RenderApiError).retryable).toBe(false);
+    expect(await client().find("/services/srv-doesnotexist")).toBeUndefined();
+  });
+
+  it("retries an idempotent request through a burst of 503s and dropped connections", async () => {
+    fake.failNext(2, 503, (m, p) => m === "GET" && p === "/owners");
+    fake.failNext(1, "drop", (m, p) => m === "GET" && p === "/owners");
+    const owners = await client().list<{ id: string }>("/owners", "owner");
+    expect(owners.map((o) => o.id)).toEqual([fake.ownerId]);
+  });
+
+  it("never re-sends a create after an unknown outcome: the error surfaces as retryable", async () => {
+    const before = fake.requests.filter((r) => r.method === "POST" && r.path === "/env-groups").length;
+    fake.failNext(1, "drop", (m, p) => m === "POST" && p === "/env-groups");
+    const err = await client()
+      .request("POST", "/env-groups", { body: { name: "x-once", ownerId: fake.ownerId, envVars: [] } })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ retryable: true, code: "RENDER_UNREACHABLE" });
+    const after = fake.requests.filter((r) => r.method === "POST" && r.path === "/env-groups").length;
+    expect(after - before).toBe(1);
+  });
+
+  it("waits out a short rate limit, and hands a long one back to the engine", async () => {
+    // The client thinks it may send 20 creates per 0.5 s; the fake allows 20 per 1 s.
+    const c = client({ scale: 7200 });
+    const attempts = Array.from({ length: 25 }, (_, i) =>
+      c
+        .request("POST", "/services", {
+          body: {
+            type: "background_worker",
+            name: `rl-${i}`,
+            ownerId: fake.ownerId,
+            image: { ownerId: fake.ownerId, imagePath: "docker.io/library/busybox:1" },
+            serviceDetails: { runtime: "image" },
+          },
+        })
+        .then(
+          () => "ok",
+          (e: unknown) => (e instanceof RenderRateLimitedError ? "later" : String(e)),
+        ),
+    );
+    const results = await Promise.all(attempts);
+    expect(results.filter((r) => r !== "ok" && r !== "later")).toEqual([]);
+    expect(results.filter((r) => r === "ok").length).toBe(25);
+    expect(fake.rateLimited["create-service"] ?? 0).toBeGreaterThan(0);
+
+    const limiter = new RenderRateLimiter({ scale: 1 });
+    for (let i = 0; i < 20; i++) limiter.take("POST", "/services");
+    const slow = new RenderClient({ apiKey: fake.apiKey, baseUrl: fake.url, limiter, maxInlineWaitMs: 10 });
+    const err = await slow.request("POST", "/services", { body: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RenderRateLimitedError);
+    expect((err as RenderRateLimitedError).retryAfterMs).toBeGreaterThan(3_500_000);
+  });
+});
+
+describe("name lookups adopt what a crashed worker created", () => {
+  it.each([
+    [
+      "postgres",
+      () => createDatastoreDriver(POSTGRES, { client: client(), ownerId: fake.ownerId, pollMs: 10 }),
+      "/postgres",
+      {
+        name: "adopt-db-initech",
+        ownerId: "",
+        plan: "basic_256mb",
+        version: "17",
+      },
+    ],
+    [
+      "keyvalue",
+      () => createDatastoreDriver(KEY_VALUE, { client: client(), ownerId: fake.ownerId, pollMs: 10 }),
+      "/key-value",
+      {
+        name: "adopt-kv-initech",
+        ownerId: "",
+        plan: "starter",
+      },
+    ],
+    [
+      "envgroup",
+      () => createEnvGroupDriver({ client: client(), ownerId: fake.ownerId }),
+      "/env-groups",
+      {
+        name: "adopt-group-initech",
+        ownerId: "",
+        envVars: [],
+      },
+    ],
+    [
+      "worker",
+      () => createServiceDriver({ client: client(), ownerId: fake.ownerId, pollMs: 10 }),
+      "/services",
+      {
+        type: "background_worker",
+        name: "adopt-worker-initech",
+        ownerId: "",
+        image: { ownerId: "", imagePath: "docker.io/library/busybox:1" },
+        serviceDetails: { runtime: "image" },
+      },
+    ],
+  ] as const)("finds a %s by its name when no id was recorded", async (kind, make, path, body) => {
+    const owned = JSON.parse(JSON.stringify(body).replaceAll('"ownerId":""', `"ownerId":"${fake.ownerId}"`));
+    const created = await client().request<{ id?: string; service?: { id: string } }>("POST", path, {
+      body: owned,
+    });
+    const id = created.id ?? created.service?.id;
+    const driver = make();
+    const found = await driver.observe(ctx, resource(`x:${kind}`, kind, body.name, {}));
+    expect(found?.providerId).toBe(id);
+    // Another tenant's similarly named object is not taken.
+    expect(await driver.observe(ctx, resource(`x:${kind}`, kind, `${body.name}-other`, {}))).toBeNull();
+  });
+});

@@ -1,0 +1,176 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ProviderRegistry } from "../src/providers/provider.js";
+import { createRenderProvider } from "../src/providers/render/render-provider.js";
+import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
+import { type FakeRender, startFakeRender } from "./support/fake-render/index.js";
+
+/**
+ * The `render` target end to end against the fake Render API (test/support/fake-render),
+ * which checks every request against Render's OpenAPI document: the four-service Django
+ * example to `active` with literal env vars and a linked env group, suspend, resume, an
+ * update that redeploys, a failed deploy, and a destroy that leaves nothing on Render.
+ */
+
+const DJANGO = readFileSync(
+  new URL("../examples/blueprints/django-four-services.render.yaml", import.meta.url),
+  "utf8",
+);
+
+let fake: FakeRender;
+let t: TestApp;
+
+async function api(method: string, url: string, body?: unknown) {
+  const res = await t.app.http!.inject({
+    method: method as "GET",
+    url,
+    headers: {
+      authorization: `Bearer ${ADMIN_KEY}`,
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
+    payload: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.statusCode, body: res.json() as any };
+}
+const waitFor = (slug: string, status: string, timeoutMs = 30_000) =>
+  eventually(
+    async () => {
+      const { body } = await api("GET", `/v1/tenants/${slug}`);
+      if (body.status === "failed" && status !== "failed") throw new Error(body.error_message);
+      return body.status === status ? body : undefined;
+    },
+    { timeoutMs, what: `${slug} ${status}` },
+  );
+
+beforeAll(async () => {
+  fake = await startFakeRender({
+    rateLimitScale: 3600,
+    timings: { postgresCreateMs: 150, keyValueCreateMs: 100, buildMs: 100, deployMs: 100 },
+  });
+  t = await startTestApp({
+    env: { TENANTRY_WORKER_CONCURRENCY: "4" },
+    providers: new ProviderRegistry().register(
+      createRenderProvider({
+        apiKey: fake.apiKey,
+        baseUrl: fake.url,
+        rateLimitScale: 3600,
+        pollMs: 100,
+      }),
+    ),
+  });
+  await api("POST", "/v1/blueprints", { name: "django", source: DJANGO });
+}, 60_000);
+
+afterAll(async () => {
+  await t?.close();
+  await fake?.close();
+});
+
+describe("the render target against the fake Render API", () => {
+  let tenant: any;
+
+  it("provisions the four-service Django example to active", async () => {
+    const created = await api("POST", "/v1/tenants", { name: "Acme", blueprint: "django", target: "render" });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    tenant = await waitFor("acme", "active");
+
+    // Exactly one of each on Render, named for the tenant.
+    const services = fake.state.services();
+    expect(services.map((s) => [s.name, s.type]).sort()).toEqual([
+      ["celery-beat-acme", "background_worker"],
+      ["celery-worker-acme", "background_worker"],
+      ["django-web-acme", "web_service"],
+      ["django-ws-acme", "web_service"],
+    ]);
+    expect(fake.state.postgres().map((p) => p.name)).toEqual(["django-db-acme"]);
+    expect(fake.state.keyValues().map((k) => k.name)).toEqual(["django-redis-acme"]);
+    const groups = fake.state.envGroups();
+    expect(groups.map((g) => g.name)).toEqual(["django-settings-acme"]);
+
+    // Env vars are literal values; the group's are in the linked env group.
+    const web = services.find((s) => s.name === "django-web-acme")!;
+    const env = Object.fromEntries(fake.state.envVars(web.id).map((v) => [v.key, v.value]));
+    expect(env["DATABASE_URL"]).toMatch(/^postgres(ql)?:\/\//);
+    expect(env["REDIS_URL"]).toMatch(/^rediss?:\/\//);
+    expect(env["TENANT_SLUG"]).toBe("acme");
+    expect(env).not.toHaveProperty("DJANGO_SECRET_KEY");
+    const group = groups[0]!;
+    expect(group.serviceLinks.map((l) => l.id).sort()).toEqual(services.map((s) => s.id).sort());
+    const groupVars = Object.fromEntries(group.envVars.map((v) => [v.key, v.value]));
+    expect(groupVars["DJANGO_SECRET_KEY"]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(groupVars["DJANGO_SETTINGS_MODULE"]).toBe("config.settings.production");
+
+    // The tenant shows the Render ids of everything it owns, and the site URL.
+    const status = (await api("GET", "/v1/tenants/acme/status")).body;
+    expect(status.resource_ids["service:django-web"]).toBe(web.id);
+    expect(status.resource_ids["database:django-db"]).toBe(fake.state.postgres()[0]!.id);
+    expect(status.resource_ids["group:django-settings"]).toBe(group.id);
+    expect(status.site_url).toMatch(/^https:\/\/django-web-acme-[a-z0-9]+\.onrender\.com$/);
+    // Secrets are never shown.
+    expect(JSON.stringify(tenant)).not.toContain(groupVars["DJANGO_SECRET_KEY"]);
+    expect(JSON.stringify(tenant)).not.toContain(env["DATABASE_URL"]);
+  });
+
+  it("suspends and resumes services and datastores", async () => {
+    expect((await api("POST", "/v1/tenants/acme/suspend")).status).toBe(202);
+    await waitFor("acme", "suspended");
+    expect(fake.state.services().every((s) => s.suspended === "suspended")).toBe(true);
+    expect(fake.state.postgres()[0]!.suspended).toBe("suspended");
+
+    expect((await api("POST", "/v1/tenants/acme/resume")).status).toBe(202);
+    await waitFor("acme", "active");
+    expect(fake.state.services().every((s) => s.suspended === "not_suspended")).toBe(true);
+    expect(fake.state.postgres()[0]!.status).toBe("available");
+  });
+
+  it("applies a blueprint update by patching the service and deploying it once", async () => {
+    const web = fake.state.services().find((s) => s.name === "django-web-acme")!;
+    const deploysBefore = fake.state.deploys(web.id).length;
+    const v2 = DJANGO.replace("healthCheckPath: /healthz/", "healthCheckPath: /ready/");
+    await api("POST", "/v1/blueprints", { name: "django", source: v2 });
+    const res = await api("PATCH", "/v1/tenants/acme", { blueprint: "django@2" });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    await waitFor("acme", "active");
+    const after = fake.state.services().find((s) => s.id === web.id)!;
+    expect((after.serviceDetails as { healthCheckPath?: string }).healthCheckPath).toBe("/ready/");
+    const deploys = fake.state.deploys(web.id);
+    expect(deploys.length).toBe(deploysBefore + 1);
+    expect(deploys.filter((d) => d.status === "live")).toHaveLength(1);
+    // The other services did not change: no deploy for them.
+    const patched = fake.requests.filter((r) => r.method === "PATCH" && r.path.startsWith("/services/"));
+    expect(new Set(patched.map((r) => r.path))).toEqual(new Set([`/services/${web.id}`]));
+  });
+
+  it("fails the tenant with Render's status when a deploy fails", async () => {
+    fake.failDeploys((name) => name.startsWith("celery-beat-globex"), "build_failed");
+    try {
+      await api("POST", "/v1/tenants", { name: "Globex", blueprint: "django", target: "render" });
+      const failed = await waitFor("globex", "failed");
+      expect(failed.error_message).toMatch(/celery-beat-globex.*build_failed/);
+    } finally {
+      fake.clearDeployFailures();
+    }
+    await api("DELETE", "/v1/tenants/globex");
+    await waitFor("globex", "destroyed");
+  });
+
+  it("destroys everything it created, confirmed gone on Render", async () => {
+    expect((await api("DELETE", "/v1/tenants/acme")).status).toBe(202);
+    await waitFor("acme", "destroyed");
+    expect(fake.state.services()).toEqual([]);
+    expect(fake.state.postgres()).toEqual([]);
+    expect(fake.state.keyValues()).toEqual([]);
+    expect(fake.state.envGroups()).toEqual([]);
+  });
+
+  it("sent only requests that conform to Render's OpenAPI document", () => {
+    if (!fake.validating) {
+      console.warn(
+        "[render-provider] spec validation SKIPPED: ../shared/specs/render-openapi.json not found",
+      );
+      return;
+    }
+    expect(fake.requests.length).toBeGreaterThan(50);
+    expect(fake.violations).toEqual([]);
+  });
+});

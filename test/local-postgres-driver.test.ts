@@ -500,6 +500,7 @@ describe("local provider", () => {
       });
       expect(Object.keys(withRedis.drivers).sort()).toEqual([
         "cron",
+        "envgroup",
         "keyvalue",
         "postgres",
         "pserv",

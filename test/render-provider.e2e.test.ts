@@ -154,6 +154,34 @@ describe("the render target against the fake Render API", () => {
     await waitFor("globex", "destroyed");
   });
 
+  it("marks a tenant access_error when Render refuses the key, and clears it after a retry", async () => {
+    await api("POST", "/v1/blueprints", { name: "db-only", source: "databases:\n  - name: main\n" });
+    fake.setAccess("unauthorized");
+    let failed: any;
+    try {
+      await api("POST", "/v1/tenants", { name: "Hooli", blueprint: "db-only", target: "render" });
+      failed = await waitFor("hooli", "failed");
+    } finally {
+      fake.setAccess("ok");
+    }
+    expect(failed.error_message).toMatch(/lost access to the Render account/);
+    expect(failed.conditions).toEqual([
+      { type: "access_error", message: failed.error_message, since: expect.any(String) },
+    ]);
+    expect(JSON.stringify(failed)).not.toContain(fake.apiKey);
+    const status = (await api("GET", "/v1/tenants/hooli/status")).body;
+    expect(status.conditions.map((c: any) => c.type)).toEqual(["access_error"]);
+    // Permanent: it failed at once, without retries.
+    const ops = (await api("GET", "/v1/tenants/hooli/operations")).body.data;
+    expect(ops[0].attempt).toBe(0);
+
+    expect((await api("POST", "/v1/tenants/hooli/retry")).status).toBe(202);
+    const healed = await waitFor("hooli", "active");
+    expect(healed.conditions).toEqual([]);
+    await api("DELETE", "/v1/tenants/hooli");
+    await waitFor("hooli", "destroyed");
+  });
+
   it("destroys everything it created, confirmed gone on Render", async () => {
     expect((await api("DELETE", "/v1/tenants/acme")).status).toBe(202);
     await waitFor("acme", "destroyed");

@@ -66,8 +66,16 @@ export interface Tenant {
   created_at: string;
   updated_at: string;
   destroyed_at: string | null;
+  conditions: TenantCondition[];
   /** Present on `GET /v1/tenants/{id}`. */
   resources?: Resource[];
+}
+
+/** `access_error`: the platform refused Tenantry's credentials. */
+export interface TenantCondition {
+  type: string;
+  message: string;
+  since: string;
 }
 
 export interface TenantStatus {
@@ -79,6 +87,7 @@ export interface TenantStatus {
   resource_ids: Record<string, string | null>;
   outputs: Record<string, Record<string, unknown>>;
   error_message: string | null;
+  conditions: TenantCondition[];
   operation: { id: string; kind: string; status: string; step: string | null } | null;
   created_at: string;
   updated_at: string;

@@ -46,6 +46,16 @@ export interface Tenant {
   createdAt: Date;
   updatedAt: Date;
   destroyedAt: Date | null;
+  /** What needs a person's attention beyond the status (e.g. `access_error`). */
+  conditions: TenantCondition[];
+}
+
+/** A condition on a tenant: `access_error` — the platform refused Tenantry's credentials. */
+export interface TenantCondition {
+  type: "access_error";
+  message: string;
+  /** ISO time it was first seen. */
+  since: string;
 }
 
 export type OperationStatus = "queued" | "running" | "succeeded" | "failed";

@@ -13,7 +13,7 @@ import {
   requeueOperation,
   WORK_CHANNEL,
 } from "../store/sql/operations.js";
-import { getTenantById, updateTenantStatus } from "../store/sql/tenants.js";
+import { getTenantById, setTenantCondition, updateTenantStatus } from "../store/sql/tenants.js";
 import { backoffDelay, type RetryPolicy } from "./backoff.js";
 import { AbortedError, classify } from "./failures.js";
 import type { EngineMetrics } from "./metrics.js";
@@ -330,6 +330,10 @@ export class Worker {
           message: `${tenant.status} → failed: ${message}`,
           data: { from: tenant.status, to: "failed", code, error: message },
         });
+      }
+      if (code === "ACCESS_ERROR") {
+        // The platform refused Tenantry's credentials: a condition someone has to act on.
+        await setTenantCondition(q, op.tenantId, { type: "access_error", message });
       }
       await finishOperation(q, op.id, { status: "failed", errorCode: code, errorMessage: message });
     });

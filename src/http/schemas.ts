@@ -99,6 +99,18 @@ const ResourceView = Type.Object({
   outputs: Type.Record(Type.String(), Type.Unknown()),
 });
 
+const Conditions = Type.Array(
+  Type.Object({
+    type: Type.Literal("access_error"),
+    message: Type.String(),
+    since: Timestamp,
+  }),
+  {
+    description:
+      "What needs a person's attention beyond the status. `access_error`: the platform refused Tenantry's credentials (e.g. a revoked RENDER_API_KEY); cleared when the tenant settles again after a retry.",
+  },
+);
+
 export const TenantView = Type.Object(
   {
     id: Type.String({ format: "uuid" }),
@@ -117,6 +129,7 @@ export const TenantView = Type.Object(
     created_at: Timestamp,
     updated_at: Timestamp,
     destroyed_at: Nullable(Timestamp),
+    conditions: Conditions,
     resources: Type.Optional(Type.Array(ResourceView)),
   },
   { $id: "Tenant" },
@@ -134,6 +147,7 @@ export const TenantStatusView = Type.Object(
     }),
     outputs: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())),
     error_message: Nullable(Type.String()),
+    conditions: Conditions,
     operation: Nullable(
       Type.Object({
         id: Type.String(),

@@ -35,6 +35,7 @@ export function tenantView(t: Tenant, resources?: Resource[]) {
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),
     destroyed_at: iso(t.destroyedAt),
+    conditions: t.conditions,
     ...(resources ? { resources: resources.map(resourceView) } : {}),
   };
 }
@@ -116,6 +117,7 @@ export function statusView(
     resource_ids: Object.fromEntries(live.map((r) => [r.key, r.providerId])),
     outputs: Object.fromEntries(live.map((r) => [r.key, r.outputs])),
     error_message: t.errorMessage,
+    conditions: t.conditions,
     operation: open ? { id: open.id, kind: open.kind, status: open.status, step: step?.name ?? null } : null,
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),

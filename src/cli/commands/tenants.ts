@@ -483,6 +483,10 @@ function statusDetails(s: TenantStatusView): string[] {
       ["Site URL", s.site_url ?? undefined],
       ["Operation", op ? `${op.id} (${op.kind}, ${op.status}${op.step ? `: ${op.step}` : ""})` : undefined],
       ["Error", s.error_message ?? undefined],
+      ...(s.conditions ?? []).map((c): [string, string] => [
+        "Condition",
+        `${c.type} since ${formatTime(c.since)}: ${c.message}`,
+      ]),
       ["Updated", formatTime(s.updated_at)],
     ]),
     ...resourceLines(

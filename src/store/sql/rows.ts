@@ -13,7 +13,8 @@ type Row = Record<string, any>;
 
 export const TENANT_COLUMNS = `t.id, t.organization_id, t.name, t.slug, t.blueprint_id, b.name as blueprint_name,
   b.version as blueprint_version, t.target, t.params, t.labels, t.desired_state, t.status, t.error_message,
-  t.failed_operation_id, t.generation, t.observed_generation, t.created_at, t.updated_at, t.destroyed_at`;
+  t.failed_operation_id, t.generation, t.observed_generation, t.created_at, t.updated_at, t.destroyed_at,
+  t.conditions`;
 
 export function toTenant(r: Row): Tenant {
   return {
@@ -36,6 +37,7 @@ export function toTenant(r: Row): Tenant {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     destroyedAt: r.destroyed_at,
+    conditions: r.conditions ?? [],
   };
 }
 

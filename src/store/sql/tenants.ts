@@ -1,5 +1,5 @@
 import type { TenantStatus } from "../../domain/lifecycle.js";
-import type { DesiredState, Resource, Tenant } from "../../domain/types.js";
+import type { DesiredState, Resource, Tenant, TenantCondition } from "../../domain/types.js";
 import { isUuid } from "../../lib/ids.js";
 import type { Queryable } from "../db.js";
 import { TENANT_COLUMNS, toResource, toTenant } from "./rows.js";
@@ -184,6 +184,11 @@ export async function updateTenantStatus(q: Queryable, id: string, c: TenantStat
          generation = generation + case when $8 then 1 else 0 end,
          observed_generation = coalesce($9, observed_generation),
          destroyed_at = case when $2 = 'destroyed' then now() else destroyed_at end,
+         -- Settled again: the platform accepted Tenantry's credentials.
+         conditions = case when $2 in ('active', 'suspended', 'destroyed') then
+           (select coalesce(jsonb_agg(c), '[]'::jsonb) from jsonb_array_elements(conditions) c
+            where c->>'type' <> 'access_error')
+           else conditions end,
          updated_at = now()
        where id = $1 returning *),
      e as (
@@ -237,5 +242,22 @@ export async function updateTenantSpec(
        generated_enc = coalesce($6, generated_enc), updated_at = now()
      where id = $1`,
     [id, c.name ?? null, c.labels ?? null, c.blueprintId ?? null, c.params ?? null, c.generatedEnc ?? null],
+  );
+}
+
+/** Records (or refreshes the message of) a condition on a tenant, keeping when it was first seen. */
+export async function setTenantCondition(
+  q: Queryable,
+  tenantId: string,
+  condition: { type: TenantCondition["type"]; message: string },
+): Promise<void> {
+  await q.query(
+    `update tenants set conditions =
+       (select coalesce(jsonb_agg(c), '[]'::jsonb) from jsonb_array_elements(conditions) c where c->>'type' <> $2)
+       || jsonb_build_array(jsonb_build_object('type', $2::text, 'message', $3::text, 'since',
+            coalesce((select c->>'since' from jsonb_array_elements(conditions) c where c->>'type' = $2 limit 1),
+                     to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))))
+     where id = $1`,
+    [tenantId, condition.type, condition.message],
   );
 }

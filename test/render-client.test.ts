@@ -128,6 +128,55 @@ describe("the Render client", () => {
   });
 });
 
+describe("Ratelimit-Reset sent as seconds from now", () => {
+  it("is honoured like the epoch form", async () => {
+    const delta = await startFakeRender({ rateLimitScale: 3600, resetStyle: "delta" });
+    try {
+      const c = new RenderClient({
+        apiKey: delta.apiKey,
+        baseUrl: delta.url,
+        limiter: new RenderRateLimiter({ scale: 7200 }),
+        logger,
+      });
+      const results = await Promise.all(
+        Array.from({ length: 25 }, (_, i) =>
+          c
+            .request("POST", "/env-groups", { body: { name: `d-${i}`, ownerId: delta.ownerId, envVars: [] } })
+            .then(
+              () => "ok",
+              (e: unknown) => String(e),
+            ),
+        ),
+      );
+      // 25 writes against "30 per minute" scaled: within one window, so all pass; now force 429s.
+      expect(results.every((r) => r === "ok")).toBe(true);
+      const burst = await Promise.all(
+        Array.from({ length: 25 }, (_, i) =>
+          c
+            .request("POST", "/services", {
+              body: {
+                type: "background_worker",
+                name: `d-svc-${i}`,
+                ownerId: delta.ownerId,
+                image: { ownerId: delta.ownerId, imagePath: "docker.io/library/busybox:1" },
+                serviceDetails: { runtime: "image" },
+              },
+            })
+            .then(
+              () => "ok",
+              (e: unknown) => String(e),
+            ),
+        ),
+      );
+      expect(burst.filter((r) => r !== "ok")).toEqual([]);
+      expect(delta.rateLimited["create-service"] ?? 0).toBeGreaterThan(0);
+      expect(delta.violations).toEqual([]);
+    } finally {
+      await delta.close();
+    }
+  });
+});
+
 describe("name lookups adopt what a crashed worker created", () => {
   it.each([
     [

@@ -45,7 +45,7 @@ const waitFor = (slug: string, status: string, timeoutMs = 30_000) =>
 beforeAll(async () => {
   fake = await startFakeRender({
     rateLimitScale: 3600,
-    timings: { postgresCreateMs: 150, keyValueCreateMs: 100, buildMs: 100, deployMs: 100 },
+    timings: { postgresCreateMs: 150, keyValueCreateMs: 100, buildMs: 400, deployMs: 100 },
   });
   t = await startTestApp({
     env: { TENANTRY_WORKER_CONCURRENCY: "4" },
@@ -70,9 +70,28 @@ describe("the render target against the fake Render API", () => {
   let tenant: any;
 
   it("provisions the four-service Django example to active", async () => {
+    // Render hiccups on the way: two 503s for the database create (not re-sent blindly:
+    // the engine looks the name up before trying again) and a dropped list request.
+    fake.failNext(2, 503, (m, p) => m === "POST" && p === "/postgres");
+    fake.failNext(1, "drop", (m, p) => m === "GET" && p === "/services");
     const created = await api("POST", "/v1/tenants", { name: "Acme", blueprint: "django", target: "render" });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
+
+    // While it provisions, the tenant shows which services are still building.
+    const building = await eventually(
+      async () => {
+        const { body } = await api("GET", "/v1/tenants/acme/status");
+        const inProgress = Object.entries(body.outputs as Record<string, { deployStatus?: string }>).filter(
+          ([, o]) => o.deployStatus === "build_in_progress" || o.deployStatus === "created",
+        );
+        return inProgress.length > 0 ? inProgress.map(([key]) => key) : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 20, what: "a service shown as building" },
+    );
+    expect(building.every((key) => key.startsWith("service:"))).toBe(true);
     tenant = await waitFor("acme", "active");
+    const attempts = (await api("GET", "/v1/tenants/acme/operations")).body.data[0].attempt;
+    expect(attempts).toBeGreaterThanOrEqual(1); // the 503s were retried by the engine
 
     // Exactly one of each on Render, named for the tenant.
     const services = fake.state.services();
@@ -126,13 +145,17 @@ describe("the render target against the fake Render API", () => {
   it("applies a blueprint update by patching the service and deploying it once", async () => {
     const web = fake.state.services().find((s) => s.name === "django-web-acme")!;
     const deploysBefore = fake.state.deploys(web.id).length;
-    const v2 = DJANGO.replace("healthCheckPath: /healthz/", "healthCheckPath: /ready/");
+    const v2 = DJANGO.replace(
+      "healthCheckPath: /healthz/",
+      "healthCheckPath: /ready/\n    domains:\n      - ${{ tenant.slug }}.app.example",
+    );
     await api("POST", "/v1/blueprints", { name: "django", source: v2 });
     const res = await api("PATCH", "/v1/tenants/acme", { blueprint: "django@2" });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     await waitFor("acme", "active");
     const after = fake.state.services().find((s) => s.id === web.id)!;
     expect((after.serviceDetails as { healthCheckPath?: string }).healthCheckPath).toBe("/ready/");
+    expect(fake.state.customDomains(web.id).map((d: any) => d.name)).toContain("acme.app.example");
     const deploys = fake.state.deploys(web.id);
     expect(deploys.length).toBe(deploysBefore + 1);
     expect(deploys.filter((d) => d.status === "live")).toHaveLength(1);
@@ -141,18 +164,39 @@ describe("the render target against the fake Render API", () => {
     expect(new Set(patched.map((r) => r.path))).toEqual(new Set([`/services/${web.id}`]));
   });
 
-  it("fails the tenant with Render's status when a deploy fails", async () => {
+  it("fails the tenant with Render's status when a deploy fails, and a retry after a fix succeeds", async () => {
     fake.failDeploys((name) => name.startsWith("celery-beat-globex"), "build_failed");
     try {
       await api("POST", "/v1/tenants", { name: "Globex", blueprint: "django", target: "render" });
       const failed = await waitFor("globex", "failed");
       expect(failed.error_message).toMatch(/celery-beat-globex.*build_failed/);
+      // Retrying without a fix follows the same failed deploy: failed again, nothing created twice.
+      const retry = await api("POST", "/v1/tenants/globex/retry");
+      expect(retry.status).toBe(202);
+      await eventually(
+        async () => {
+          const { body } = await api(`GET`, `/v1/operations/${retry.body.operation.id}`);
+          return body.status === "failed" ? body : undefined;
+        },
+        { timeoutMs: 20_000, what: "the retry to fail" },
+      );
     } finally {
       fake.clearDeployFailures();
     }
+    // A fix is pushed: with auto-deploy, Render starts a new deploy, which the retry follows.
+    const beat = fake.state.services().find((x) => x.name === "celery-beat-globex")!;
+    const pushed = await fetch(`${fake.url}/services/${beat.id}/deploys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${fake.apiKey}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(pushed.status).toBe(201);
+    expect((await api("POST", "/v1/tenants/globex/retry")).status).toBe(202);
+    await waitFor("globex", "active");
+    expect(fake.state.services().filter((x) => x.name.endsWith("-globex"))).toHaveLength(4);
     await api("DELETE", "/v1/tenants/globex");
     await waitFor("globex", "destroyed");
-  });
+  }, 60_000);
 
   it("marks a tenant access_error when Render refuses the key, and clears it after a retry", async () => {
     await api("POST", "/v1/blueprints", { name: "db-only", source: "databases:\n  - name: main\n" });

@@ -529,6 +529,8 @@ class Pass {
             retryAfterMs: observed.retryAfterMs ?? 1000,
             providerId: observed.providerId,
             detail: observed.detail,
+            // What the platform reports meanwhile (a deploy's progress) is shown on the tenant.
+            ...(observed.outputs ? { outputs: observed.outputs } : {}),
           }));
         }
         if (row.providerId === null) {

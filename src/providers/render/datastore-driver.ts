@@ -159,7 +159,13 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
       return { providerId: object.id, state: "suspended", outputs: { id: object.id, status } };
     }
     if (status !== "available") {
-      return { providerId: object.id, state: "pending", detail: `${kind.label} is ${status}` };
+      return {
+        providerId: object.id,
+        state: "pending",
+        retryAfterMs: pollMs,
+        outputs: { id: object.id, status },
+        detail: `${kind.label} is ${status}`,
+      };
     }
     const info = await client.get<Record<string, string>>(`${item(object.id)}/connection-info`, {
       signal: ctx.signal,
@@ -175,6 +181,7 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
         retryAfterMs: pollMs,
         providerId: observed.providerId,
         detail: observed.detail,
+        ...(observed.outputs ? { outputs: observed.outputs } : {}),
       };
     }
     return {

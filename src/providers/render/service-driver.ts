@@ -142,24 +142,27 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     };
   }
 
-  /** The deploy to follow: the recorded one, else the newest. */
+  /**
+   * The deploy to follow: the newest one. After a create or an update that is the one
+   * Tenantry triggered, or a newer one (a push with auto-deploy on) carrying the same
+   * settings and newer code — so retrying a tenant whose build failed succeeds once a
+   * fix was pushed. The recorded deploy is the fallback when the list is empty.
+   */
   async function deployOf(
     ctx: ProviderContext,
     service: Service,
     r: RecordedResource,
   ): Promise<Deploy | undefined> {
-    const recorded = str(r.outputs, "deployId");
-    if (recorded) {
-      const d = await client.find<Deploy>(`${item(service.id)}/deploys/${encodeURIComponent(recorded)}`, {
-        signal: ctx.signal,
-      });
-      if (d) return d;
-    }
     const newest = await client.get<{ deploy?: Deploy }[]>(`${item(service.id)}/deploys`, {
       query: { limit: 1 },
       signal: ctx.signal,
     });
-    return newest[0]?.deploy;
+    if (newest[0]?.deploy) return newest[0].deploy;
+    const recorded = str(r.outputs, "deployId");
+    if (!recorded) return undefined;
+    return client.find<Deploy>(`${item(service.id)}/deploys/${encodeURIComponent(recorded)}`, {
+      signal: ctx.signal,
+    });
   }
 
   /** Ready once its deploy is live; pending while it runs; a failed deploy fails for good. */
@@ -174,7 +177,13 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
       });
     }
     if (status && IN_PROGRESS.has(status)) {
-      return { providerId: service.id, state: "pending", outputs, detail: `deploy ${status}` };
+      return {
+        providerId: service.id,
+        state: "pending",
+        retryAfterMs: pollMs,
+        outputs,
+        detail: `deploy ${status}`,
+      };
     }
     return { providerId: service.id, state: "ready", outputs };
   }

@@ -24,6 +24,27 @@ describe("configuration", () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it("reads the Render settings, checking the workspace id and URL", () => {
+    expect(loadConfig({})).toMatchObject({
+      renderApiKey: undefined,
+      renderOwnerId: undefined,
+      renderApiUrl: "https://api.render.com/v1",
+    });
+    expect(
+      loadConfig({
+        RENDER_API_KEY: "rnd_abc",
+        RENDER_OWNER_ID: "tea-abc123",
+        RENDER_API_URL: "http://127.0.0.1:10000/v1",
+      }),
+    ).toMatchObject({
+      renderApiKey: "rnd_abc",
+      renderOwnerId: "tea-abc123",
+      renderApiUrl: "http://127.0.0.1:10000/v1",
+    });
+    expect(() => loadConfig({ RENDER_OWNER_ID: "acme" })).toThrow(/RENDER_OWNER_ID: expected a workspace id/);
+    expect(() => loadConfig({ RENDER_API_URL: "ftp://x" })).toThrow(ConfigError);
+  });
+
   it("reads every variable", () => {
     const c = loadConfig({
       PORT: "9000",

@@ -1,3 +1,4 @@
+import net from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProviderContext, RecordedResource } from "../src/providers/provider.js";
@@ -82,6 +83,30 @@ describe("the Render client", () => {
     fake.failNext(1, "drop", (m, p) => m === "GET" && p === "/owners");
     const owners = await client().list<{ id: string }>("/owners", "owner");
     expect(owners.map((o) => o.id)).toEqual([fake.ownerId]);
+  });
+
+  it("times out a request that gets no answer, and reports it as retryable", async () => {
+    const silent = net.createServer(() => {
+      // accepts, never answers
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", () => resolve()));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const c = new RenderClient({
+        apiKey: "k",
+        baseUrl: `http://127.0.0.1:${port}/v1`,
+        timeoutMs: 200,
+        maxAttempts: 2,
+        retry: { baseMs: 1, maxMs: 1 },
+      });
+      const started = Date.now();
+      const err = await c.get("/owners").catch((e: unknown) => e);
+      expect(err).toMatchObject({ retryable: true, code: "RENDER_UNREACHABLE" });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(400); // two attempts of 200 ms
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      silent.close();
+    }
   });
 
   it("never re-sends a create after an unknown outcome: the error surfaces as retryable", async () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProviderRegistry } from "../src/providers/provider.js";
 import { createRenderProvider } from "../src/providers/render/render-provider.js";
@@ -19,6 +20,8 @@ const DJANGO = readFileSync(
 
 let fake: FakeRender;
 let t: TestApp;
+/** Everything Tenantry logged (debug level): no key or secret may be in it. */
+let logText = "";
 
 async function api(method: string, url: string, body?: unknown) {
   const res = await t.app.http!.inject({
@@ -47,7 +50,16 @@ beforeAll(async () => {
     rateLimitScale: 3600,
     timings: { postgresCreateMs: 150, keyValueCreateMs: 100, buildMs: 400, deployMs: 100 },
   });
+  const logger = pino(
+    { level: "debug" },
+    {
+      write: (line: string) => {
+        logText += line;
+      },
+    },
+  );
   t = await startTestApp({
+    logger,
     env: { TENANTRY_WORKER_CONCURRENCY: "4" },
     providers: new ProviderRegistry().register(
       createRenderProvider({
@@ -55,6 +67,7 @@ beforeAll(async () => {
         baseUrl: fake.url,
         rateLimitScale: 3600,
         pollMs: 100,
+        logger,
       }),
     ),
   });
@@ -128,6 +141,16 @@ describe("the render target against the fake Render API", () => {
     // Secrets are never shown.
     expect(JSON.stringify(tenant)).not.toContain(groupVars["DJANGO_SECRET_KEY"]);
     expect(JSON.stringify(tenant)).not.toContain(env["DATABASE_URL"]);
+    // Nor in Tenantry's own logs, and neither is the API key.
+    expect(logText.length).toBeGreaterThan(1000);
+    for (const secret of [
+      fake.apiKey,
+      groupVars["DJANGO_SECRET_KEY"]!,
+      env["DATABASE_URL"]!,
+      env["REDIS_URL"]!,
+    ]) {
+      expect(logText.includes(secret)).toBe(false);
+    }
   });
 
   it("suspends and resumes services and datastores", async () => {

@@ -385,6 +385,10 @@ describe.skipIf(!spec)("fake Render API against Render's OpenAPI document", () =
     expect((await api("POST", `/services/${web.id}/resume`)).status).toBe(202);
     expect((await api("GET", `/services/${web.id}`)).body.suspended).toBe("not_suspended");
 
+    // Scaling.
+    expect((await api("POST", `/services/${web.id}/scale`, { body: { numInstances: 3 } })).status).toBe(202);
+    expect((await api("GET", `/services/${web.id}`)).body.serviceDetails.numInstances).toBe(3);
+
     // Deletion.
     expect((await api("DELETE", `/services/${web.id}`)).status).toBe(204);
     const gone = await api("GET", `/services/${web.id}`);

@@ -170,14 +170,14 @@ describe("the render target against the fake Render API", () => {
     const deploysBefore = fake.state.deploys(web.id).length;
     const v2 = DJANGO.replace(
       "healthCheckPath: /healthz/",
-      "healthCheckPath: /ready/\n    domains:\n      - ${{ tenant.slug }}.app.example",
+      "healthCheckPath: /ready/\n    numInstances: 2\n    domains:\n      - ${{ tenant.slug }}.app.example",
     );
     await api("POST", "/v1/blueprints", { name: "django", source: v2 });
     const res = await api("PATCH", "/v1/tenants/acme", { blueprint: "django@2" });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     await waitFor("acme", "active");
     const after = fake.state.services().find((s) => s.id === web.id)!;
-    expect((after.serviceDetails as { healthCheckPath?: string }).healthCheckPath).toBe("/ready/");
+    expect(after.serviceDetails).toMatchObject({ healthCheckPath: "/ready/", numInstances: 2 });
     expect(fake.state.customDomains(web.id).map((d: any) => d.name)).toContain("acme.app.example");
     const deploys = fake.state.deploys(web.id);
     expect(deploys.length).toBe(deploysBefore + 1);

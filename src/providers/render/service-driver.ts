@@ -34,7 +34,7 @@ interface Service {
   createdAt?: string;
   dashboardUrl?: string;
   suspended?: string;
-  serviceDetails?: { url?: string };
+  serviceDetails?: { url?: string; numInstances?: number };
 }
 
 interface Deploy {
@@ -264,6 +264,15 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     });
     await linkGroups(ctx, service.id, groups);
     await syncDomains(ctx, service, r);
+    // Instance counts are not part of PATCH: Render scales through its own endpoint.
+    const instances = r.spec["numInstances"];
+    if (typeof instances === "number" && (updated ?? service).serviceDetails?.numInstances !== instances) {
+      await client.request("POST", `${item(service.id)}/scale`, {
+        body: { numInstances: instances },
+        signal: ctx.signal,
+        idempotent: true,
+      });
+    }
     const deploy = await client.request<Deploy | undefined>("POST", `${item(service.id)}/deploys`, {
       body: {},
       signal: ctx.signal,

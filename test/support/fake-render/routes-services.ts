@@ -19,7 +19,7 @@ import type { Service, ServiceType } from "./types.js";
 
 /**
  * Services: list (filters, cursor), create (with its first deploy), retrieve, update,
- * delete, suspend and resume. Names are not unique on Render, so neither are they here.
+ * delete, suspend, resume and scale. Names are not unique on Render, so neither are they here.
  */
 
 export function serviceOr404(store: Store, id: string): ServiceRecord {
@@ -75,6 +75,21 @@ export const serviceRoutes: Route[] = [
       rec.service.updatedAt = iso(now);
       // Render brings a resumed service back with a deploy (trigger `service_resumed`).
       startDeploy(store, rec, now, "service_resumed");
+      return accepted;
+    },
+  },
+  {
+    method: "POST",
+    template: "/services/{serviceId}/scale",
+    handle({ store, params, body, now }) {
+      const rec = serviceOr404(store, params["serviceId"]!);
+      const n = (body as { numInstances?: unknown } | undefined)?.numInstances;
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 1)
+        throw badRequest("numInstances must be a positive integer");
+      const details = rec.service.serviceDetails as { numInstances?: number };
+      if (!("numInstances" in details)) throw badRequest(`a ${rec.service.type} cannot be scaled`);
+      details.numInstances = n;
+      rec.service.updatedAt = iso(now);
       return accepted;
     },
   },

@@ -187,6 +187,23 @@ describe("the render target against the fake Render API", () => {
     expect(new Set(patched.map((r) => r.path))).toEqual(new Set([`/services/${web.id}`]));
   });
 
+  it("unlinks an env group from a service that no longer uses it", async () => {
+    const beat = fake.state.services().find((s) => s.name === "celery-beat-acme")!;
+    const linked = () => fake.state.envGroups()[0]!.serviceLinks.map((l) => l.id);
+    expect(linked()).toContain(beat.id);
+    const v2 = (await api("GET", "/v1/blueprints/django")).body.source as string;
+    const v3 = v2.replace(
+      "      - fromGroup: django-settings\n      - key: CELERY_BROKER_URL",
+      "      - key: CELERY_BROKER_URL",
+    );
+    expect(v3).not.toBe(v2);
+    await api("POST", "/v1/blueprints", { name: "django", source: v3 });
+    expect((await api("PATCH", "/v1/tenants/acme", { blueprint: "django@3" })).status).toBe(202);
+    await waitFor("acme", "active");
+    expect(linked()).not.toContain(beat.id);
+    expect(linked()).toHaveLength(3);
+  });
+
   it("fails the tenant with Render's status when a deploy fails, and a retry after a fix succeeds", async () => {
     fake.failDeploys((name) => name.startsWith("celery-beat-globex"), "build_failed");
     try {

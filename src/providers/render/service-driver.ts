@@ -252,7 +252,10 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     const groups = groupIds(ctx, r);
     const hash = deployHash(r, values, groups);
     if (str(r.outputs, "deployFor") === hash) {
-      return settle(describe(service, await deployOf(ctx, service, r)), { deployFor: hash });
+      return settle(describe(service, await deployOf(ctx, service, r)), {
+        deployFor: hash,
+        envGroupIds: groups,
+      });
     }
     const updated = await client.request<Service>("PATCH", item(service.id), {
       body: servicePatchBody(r.kind, r.externalName, ownerId, r.spec),
@@ -263,6 +266,20 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
       signal: ctx.signal,
     });
     await linkGroups(ctx, service.id, groups);
+    // Groups the service no longer uses (recorded when they were linked) are unlinked.
+    const before = Array.isArray(r.outputs["envGroupIds"]) ? (r.outputs["envGroupIds"] as string[]) : [];
+    for (const id of before.filter((g) => !groups.includes(g))) {
+      try {
+        await client.request(
+          "DELETE",
+          `/env-groups/${encodeURIComponent(id)}/services/${encodeURIComponent(service.id)}`,
+          { signal: ctx.signal },
+        );
+      } catch (err) {
+        // Already unlinked, or the group is gone.
+        if (!(err instanceof ProviderError && err.code === "RENDER_404")) throw err;
+      }
+    }
     await syncDomains(ctx, service, r);
     // Instance counts are not part of PATCH: Render scales through its own endpoint.
     const instances = r.spec["numInstances"];
@@ -279,14 +296,19 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     });
     // 202 (queued behind a running deploy) has no body: follow the newest then.
     const followed = deploy ?? (await deployOf(ctx, updated ?? service, { ...r, outputs: {} }));
-    return settle(describe(updated ?? service, followed), { deployFor: hash });
+    return settle(describe(updated ?? service, followed), { deployFor: hash, envGroupIds: groups });
   }
 
   return {
     async observe(ctx, r) {
       const service = await find(ctx, r);
       if (!service) return null;
-      return describe(service, await deployOf(ctx, service, r));
+      const observed = describe(service, await deployOf(ctx, service, r));
+      // What Tenantry recorded about its own deploys and links stays with the outputs.
+      const kept = Object.fromEntries(
+        ["deployFor", "envGroupIds"].filter((k) => r.outputs[k] !== undefined).map((k) => [k, r.outputs[k]]),
+      );
+      return { ...observed, outputs: { ...kept, ...observed.outputs } };
     },
 
     async create(ctx, r) {
@@ -310,7 +332,11 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
         );
         deployId = again?.id ?? deployId;
       }
-      const extra = { deployFor: deployHash(r, values, groups), ...(deployId ? { deployId } : {}) };
+      const extra = {
+        deployFor: deployHash(r, values, groups),
+        envGroupIds: groups,
+        ...(deployId ? { deployId } : {}),
+      };
       if (customDomains(r.spec).length > 0) await syncDomains(ctx, created.service, r);
       return {
         state: "pending",

@@ -247,7 +247,7 @@ async function converge(
         waits.block(row.key);
         continue;
       }
-      waits.add(row.key, await pass.remove(row));
+      waits.add(row.key, await notNow(row.key, () => pass.remove(row)));
     }
     return waits.outcome();
   } else {
@@ -260,7 +260,7 @@ async function converge(
         waits.block(want.key);
         continue;
       }
-      waits.add(want.key, await pass.ensure(want, recorded.get(want.key), kind));
+      waits.add(want.key, await notNow(want.key, () => pass.ensure(want, recorded.get(want.key), kind)));
     }
     const pending = waits.outcome();
     if (pending) return pending;
@@ -274,6 +274,21 @@ async function converge(
   }
 
   return null;
+}
+
+/**
+ * Runs one resource's action; a platform's "not now" (a rate limit: a `ProviderError`
+ * with `retryAfterMs`) becomes a wait for that resource alone, so the others go on.
+ */
+async function notNow(key: string, action: () => Promise<PassOutcome | null>): Promise<PassOutcome | null> {
+  try {
+    return await action();
+  } catch (err) {
+    if (err instanceof ProviderError && err.retryAfterMs !== undefined) {
+      return { kind: "wait", delayMs: Math.max(err.retryAfterMs, 50), reason: `${key}: ${err.message}` };
+    }
+    throw err;
+  }
 }
 
 /** The waits of one pass: which resources are not done yet, and when to come back. */

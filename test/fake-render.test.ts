@@ -397,6 +397,38 @@ describe.skipIf(!spec)("fake Render API against Render's OpenAPI document", () =
     expect((await api("DELETE", `/services/${web.id}`)).status).toBe(404);
   });
 
+  it("keeps a static site's headers and routes, set at creation and replaced with PUT", async () => {
+    const site = await api("POST", "/services", {
+      body: {
+        type: "static_site",
+        name: "rules-site",
+        ownerId: fake.ownerId,
+        repo: "https://github.com/acme-saas/site",
+        serviceDetails: {
+          buildCommand: "npm run build",
+          publishPath: "dist",
+          headers: [{ path: "/*", name: "X-Frame-Options", value: "DENY" }],
+          routes: [{ type: "rewrite", source: "/*", destination: "/index.html" }],
+        },
+      },
+    });
+    expect(site.status).toBe(201);
+    const id = site.body.service.id as string;
+    const headers = await api("GET", `/services/${id}/headers`);
+    expect(headers.body.map((h: any) => h.header.name)).toEqual(["X-Frame-Options"]);
+    const routes = await api("GET", `/services/${id}/routes`);
+    expect(routes.body.map((r: any) => [r.route.type, r.route.priority])).toEqual([["rewrite", 0]]);
+    const put = await api("PUT", `/services/${id}/headers`, {
+      body: [{ path: "/assets/*", name: "Cache-Control", value: "max-age=600" }],
+    });
+    expect(put.status).toBe(200);
+    expect((await api("PUT", `/services/${id}/routes`, { body: [] })).status).toBe(200);
+    expect(fake.state.staticRules(id)).toEqual({
+      headers: [{ path: "/assets/*", name: "Cache-Control", value: "max-age=600" }],
+      routes: [],
+    });
+  });
+
   it("finds services by name (duplicates allowed) and pages through more than 20 with cursors", async () => {
     const names = Array.from({ length: 23 }, (_, i) => `page-${String(i).padStart(2, "0")}`);
     for (const name of names)

@@ -204,6 +204,48 @@ describe("the render target against the fake Render API", () => {
     expect(linked()).toHaveLength(3);
   });
 
+  it("keeps a static site's headers and routes in step with the blueprint", async () => {
+    const site = (headers: string) => `
+services:
+  - type: web
+    name: site
+    runtime: static
+    repo: https://github.com/acme-saas/site
+    buildCommand: npm run build
+    staticPublishPath: dist
+    headers:
+${headers}
+    routes:
+      - type: rewrite
+        source: /*
+        destination: /index.html
+`;
+    await api("POST", "/v1/blueprints", {
+      name: "site",
+      source: site("      - path: /*\n        name: X-Frame-Options\n        value: DENY"),
+    });
+    await api("POST", "/v1/tenants", { name: "Sitey", blueprint: "site", target: "render" });
+    const active = await waitFor("sitey", "active");
+    const id = active.resources.find((r: any) => r.key === "service:site").provider_id;
+    expect(fake.state.services().find((s) => s.id === id)?.type).toBe("static_site");
+    expect(fake.state.staticRules(id).headers).toEqual([
+      { path: "/*", name: "X-Frame-Options", value: "DENY" },
+    ]);
+
+    await api("POST", "/v1/blueprints", {
+      name: "site",
+      source: site("      - path: /assets/*\n        name: Cache-Control\n        value: max-age=600"),
+    });
+    expect((await api("PATCH", "/v1/tenants/sitey", { blueprint: "site@2" })).status).toBe(202);
+    await waitFor("sitey", "active");
+    expect(fake.state.staticRules(id)).toEqual({
+      headers: [{ path: "/assets/*", name: "Cache-Control", value: "max-age=600" }],
+      routes: [{ type: "rewrite", source: "/*", destination: "/index.html", priority: 0 }],
+    });
+    await api("DELETE", "/v1/tenants/sitey");
+    await waitFor("sitey", "destroyed");
+  });
+
   it("fails the tenant with Render's status when a deploy fails, and a retry after a fix succeeds", async () => {
     fake.failDeploys((name) => name.startsWith("celery-beat-globex"), "build_failed");
     try {

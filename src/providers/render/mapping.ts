@@ -154,20 +154,7 @@ export function serviceDetails(
 ): Record<string, unknown> {
   const create = mode === "create";
   if (type === "static_site") {
-    const headers = Array.isArray(spec["headers"])
-      ? (spec["headers"] as Record<string, unknown>[]).map((h) => ({
-          path: String(h["path"]),
-          name: String(h["name"]),
-          value: String(h["value"]),
-        }))
-      : undefined;
-    const routes = Array.isArray(spec["routes"])
-      ? (spec["routes"] as Record<string, unknown>[]).map((r) => ({
-          type: String(r["type"]),
-          source: String(r["source"]),
-          destination: String(r["destination"]),
-        }))
-      : undefined;
+    const { headers, routes } = staticRules(spec);
     return defined({
       buildCommand: str(spec, "buildCommand"),
       publishPath: str(spec, "staticPublishPath"),
@@ -255,6 +242,28 @@ export function servicePatchBody(
     autoDeploy: spec["autoDeploy"] === false ? "no" : "yes",
     serviceDetails: serviceDetails(type, spec, owner, "update"),
   });
+}
+
+/** A static site's `headers` and `routes` (redirect/rewrite rules), as the API takes them. */
+export function staticRules(spec: Spec): {
+  headers?: { path: string; name: string; value: string }[];
+  routes?: { type: string; source: string; destination: string }[];
+} {
+  const headers = Array.isArray(spec["headers"])
+    ? (spec["headers"] as Record<string, unknown>[]).map((h) => ({
+        path: String(h["path"]),
+        name: String(h["name"]),
+        value: String(h["value"]),
+      }))
+    : undefined;
+  const routes = Array.isArray(spec["routes"])
+    ? (spec["routes"] as Record<string, unknown>[]).map((r) => ({
+        type: String(r["type"]),
+        source: String(r["source"]),
+        destination: String(r["destination"]),
+      }))
+    : undefined;
+  return { headers, routes };
 }
 
 /** Custom domains of a web service or static site (`domains:`). */

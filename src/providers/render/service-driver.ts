@@ -12,7 +12,7 @@ import {
 } from "../provider.js";
 import type { RenderClient } from "./client.js";
 import { findObject } from "./lookup.js";
-import { customDomains, serviceBody, servicePatchBody, serviceType } from "./mapping.js";
+import { customDomains, serviceBody, servicePatchBody, serviceType, staticRules } from "./mapping.js";
 
 /**
  * Render services (web, private, worker, cron, static): created with every env var as a
@@ -239,6 +239,17 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     }
   }
 
+  /** A static site's headers and redirect/rewrite rules, replaced as a whole. */
+  async function syncStaticRules(
+    ctx: ProviderContext,
+    serviceId: string,
+    r: RecordedResource,
+  ): Promise<void> {
+    const { headers = [], routes = [] } = staticRules(r.spec);
+    await client.request("PUT", `${item(serviceId)}/headers`, { body: headers, signal: ctx.signal });
+    await client.request("PUT", `${item(serviceId)}/routes`, { body: routes, signal: ctx.signal });
+  }
+
   /**
    * Applies the spec and env to an existing service and deploys them once: when the
    * recorded deploy already deploys this hash, it is followed instead.
@@ -281,6 +292,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
       }
     }
     await syncDomains(ctx, service, r);
+    if (serviceType(r.kind, r.spec) === "static_site") await syncStaticRules(ctx, service.id, r);
     // Instance counts are not part of PATCH: Render scales through its own endpoint.
     const instances = r.spec["numInstances"];
     if (typeof instances === "number" && (updated ?? service).serviceDetails?.numInstances !== instances) {

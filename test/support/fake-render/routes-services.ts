@@ -13,6 +13,7 @@ import {
 } from "./input.js";
 import { paginate } from "./pagination.js";
 import { accepted, type Context, created, noContent, ok, type Route } from "./router.js";
+import { staticRulesFromInput } from "./routes-static-rules.js";
 import { createDetails, patchDetails, SERVICE_TYPES, SHORT_TYPE } from "./service-details.js";
 import { iso, type ServiceRecord, type Store } from "./store.js";
 import type { Service, ServiceType } from "./types.js";
@@ -168,6 +169,7 @@ function createService({ store, body, now }: Context) {
     secretFiles: secretFilesFromInput(input["secretFiles"]),
     deploys: [],
     customDomains: [],
+    ...staticRulesFromInput(input["serviceDetails"]),
   };
   store.services.set(id, rec);
   const deploy = startDeploy(store, rec, now, "api");

@@ -7,6 +7,7 @@ import { keyValueRoutes } from "./routes-key-value.js";
 import { ownerRoutes } from "./routes-owners.js";
 import { postgresRoutes } from "./routes-postgres.js";
 import { serviceRoutes } from "./routes-services.js";
+import { staticRuleRoutes } from "./routes-static-rules.js";
 
 /** Every operation the fake implements; anything else answers 501. */
 export const ROUTES: readonly Route[] = [
@@ -15,6 +16,7 @@ export const ROUTES: readonly Route[] = [
   ...deployRoutes,
   ...envVarRoutes,
   ...customDomainRoutes,
+  ...staticRuleRoutes,
   ...postgresRoutes,
   ...keyValueRoutes,
   ...envGroupRoutes,

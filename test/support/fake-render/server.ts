@@ -168,6 +168,18 @@ export async function startFakeRender(options: FakeRenderOptions = {}): Promise<
         const rec = serviceRecord(serviceId);
         return (rec?.customDomains ?? []).map((d) => domainView(rec!, d));
       },
+      staticRules: (serviceId) => {
+        const rec = serviceRecord(serviceId);
+        return {
+          headers: (rec?.headers ?? []).map(({ path, name, value }) => ({ path, name, value })),
+          routes: (rec?.routes ?? []).map(({ type, source, destination, priority }) => ({
+            type,
+            source,
+            destination,
+            priority,
+          })),
+        };
+      },
     },
     failNext: (count, status, match) => faults.failNext(count, status, match),
     failDeploys(match, status) {

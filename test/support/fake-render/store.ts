@@ -34,6 +34,9 @@ export interface ServiceRecord extends Ordered {
   secretFiles: SecretFile[];
   deploys: DeployRecord[];
   customDomains: (CustomDomain & Ordered)[];
+  /** A static site's response headers and redirect/rewrite rules. */
+  headers: { id: string; path: string; name: string; value: string }[];
+  routes: { id: string; type: string; source: string; destination: string; priority: number }[];
 }
 
 export interface DeployRecord extends Ordered {

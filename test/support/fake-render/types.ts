@@ -229,6 +229,11 @@ export interface FakeRenderState {
   deploys(serviceId: string): Deploy[];
   envVars(serviceId: string): EnvVar[];
   customDomains(serviceId: string): CustomDomain[];
+  /** A static site's headers and redirect/rewrite rules. */
+  staticRules(serviceId: string): {
+    headers: { path: string; name: string; value: string }[];
+    routes: { type: string; source: string; destination: string; priority: number }[];
+  };
 }
 
 export interface FakeRender {

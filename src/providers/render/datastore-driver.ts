@@ -59,6 +59,38 @@ function hostAndPort(connectionString: string | undefined): { host?: string; por
 const pick = (o: Record<string, unknown>, keys: string[]) =>
   Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 
+/**
+ * What every datastore reports: its id, name, plan and where to reach it inside Render
+ * (host and port from the internal connection string); the connection strings and the
+ * password are secret outputs.
+ */
+function datastoreOutputs(
+  object: Datastore,
+  info: Record<string, string>,
+  defaultPort: number,
+): { outputs: Record<string, unknown>; secretOutputs: Record<string, string> } {
+  const internal = info["internalConnectionString"];
+  const { host, port } = hostAndPort(internal);
+  const secretOutputs: Record<string, string> = {};
+  if (internal) secretOutputs["connectionString"] = internal;
+  if (info["externalConnectionString"])
+    secretOutputs["externalConnectionString"] = info["externalConnectionString"];
+  if (info["password"]) secretOutputs["password"] = info["password"];
+  return {
+    outputs: {
+      id: object.id,
+      name: object.name,
+      region: object.region,
+      plan: object.plan,
+      status: object.status,
+      dashboardUrl: object.dashboardUrl,
+      host,
+      port: port ?? defaultPort,
+    },
+    secretOutputs,
+  };
+}
+
 export const POSTGRES: Kind = {
   path: "/postgres",
   itemKey: "postgres",
@@ -66,28 +98,10 @@ export const POSTGRES: Kind = {
   body: postgresBody,
   patch: (b) => pick(b, ["plan", "diskSizeGB", "enableHighAvailability", "ipAllowList"]),
   outputs(object, info) {
-    const internal = info["internalConnectionString"];
-    const { host, port } = hostAndPort(internal);
+    const base = datastoreOutputs(object, info, 5432);
     return {
-      outputs: {
-        id: object.id,
-        name: object.name,
-        region: object.region,
-        plan: object.plan,
-        status: object.status,
-        dashboardUrl: object.dashboardUrl,
-        host,
-        port: port ?? 5432,
-        database: object.databaseName,
-        user: object.databaseUser,
-      },
-      secretOutputs: {
-        ...(internal ? { connectionString: internal } : {}),
-        ...(info["externalConnectionString"]
-          ? { externalConnectionString: info["externalConnectionString"] }
-          : {}),
-        ...(info["password"] ? { password: info["password"] } : {}),
-      },
+      ...base,
+      outputs: { ...base.outputs, database: object.databaseName, user: object.databaseUser },
     };
   },
 };
@@ -98,28 +112,7 @@ export const KEY_VALUE: Kind = {
   label: "Key Value",
   body: keyValueBody,
   patch: (b) => pick(b, ["plan", "maxmemoryPolicy", "ipAllowList"]),
-  outputs(object, info) {
-    const internal = info["internalConnectionString"];
-    const { host, port } = hostAndPort(internal);
-    return {
-      outputs: {
-        id: object.id,
-        name: object.name,
-        region: object.region,
-        plan: object.plan,
-        status: object.status,
-        dashboardUrl: object.dashboardUrl,
-        host,
-        port: port ?? 6379,
-      },
-      secretOutputs: {
-        ...(internal ? { connectionString: internal } : {}),
-        ...(info["externalConnectionString"]
-          ? { externalConnectionString: info["externalConnectionString"] }
-          : {}),
-      },
-    };
-  },
+  outputs: (object, info) => datastoreOutputs(object, info, 6379),
 };
 
 /** Statuses that settle by themselves; anything else but `available`/`suspended` is reported as waiting too. */

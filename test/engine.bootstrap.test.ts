@@ -6,7 +6,8 @@ import {
   ProviderRegistry,
   type ResourceDriver,
 } from "../src/providers/provider.js";
-import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
+import { type ApiClient, apiClient } from "./support/api.js";
+import { eventually, startTestApp, type TestApp } from "./support/app.js";
 
 /** The bootstrapping phase: `hooks.bootstrap` runs after the resources exist, before `active`. */
 
@@ -56,21 +57,10 @@ hooks:
 `;
 
 let t: TestApp;
-async function api(method: string, url: string, body?: unknown) {
-  const res = await t.app.http!.inject({
-    method: method as "GET",
-    url,
-    headers: {
-      authorization: `Bearer ${ADMIN_KEY}`,
-      ...(body ? { "content-type": "application/json" } : {}),
-    },
-    payload: body ? JSON.stringify(body) : undefined,
-  });
-  return res.json() as any;
-}
+let api: ApiClient;
 const settled = (slug: string) =>
   eventually(async () => {
-    const r = await api("GET", `/v1/tenants/${slug}`);
+    const r = await api.json("GET", `/v1/tenants/${slug}`);
     return r.status === "active" || r.status === "failed" ? r : undefined;
   });
 
@@ -79,6 +69,7 @@ beforeAll(async () => {
     env: { TENANTRY_WORKER_CONCURRENCY: "2" },
     providers: new ProviderRegistry().register(withHooks).register(withoutHooks),
   });
+  api = apiClient(t);
 });
 afterAll(async () => {
   await t?.close();
@@ -87,7 +78,11 @@ afterAll(async () => {
 describe("bootstrap hooks", () => {
   it("runs the hook after the resources exist, through bootstrapping, to active", async () => {
     failNext = 1; // the first attempt fails transiently and is retried
-    await api("POST", "/v1/tenants", { name: "Seeded", target: "hooked", blueprint: { source: blueprint } });
+    await api.json("POST", "/v1/tenants", {
+      name: "Seeded",
+      target: "hooked",
+      blueprint: { source: blueprint },
+    });
     const tenant = await settled("seeded");
     expect(tenant.status).toBe("active");
     expect(hooks).toEqual([
@@ -99,12 +94,12 @@ describe("bootstrap hooks", () => {
     ]);
     // The database was created earlier in the same pass: the service sees its outputs.
     expect(seenDependencies[0]).toEqual({ name: "main-seeded" });
-    const events = await api("GET", "/v1/tenants/seeded/events");
+    const events = await api.json("GET", "/v1/tenants/seeded/events");
     const path = events.data
       .filter((e: any) => e.type === "tenant.status_changed")
       .map((e: any) => e.data.to);
     expect(path).toEqual(["provisioning", "bootstrapping", "active"]);
-    const [op] = (await api("GET", "/v1/tenants/seeded/operations")).data;
+    const [op] = (await api.json("GET", "/v1/tenants/seeded/operations")).data;
     // Each attempt is its own step: the failed one, then the one that worked.
     const steps = op.steps.filter((s: any) => s.action === "bootstrap");
     expect(steps).toMatchObject([
@@ -115,7 +110,11 @@ describe("bootstrap hooks", () => {
   });
 
   it("fails clearly on a target that cannot run hooks", async () => {
-    await api("POST", "/v1/tenants", { name: "Unseeded", target: "plain", blueprint: { source: blueprint } });
+    await api.json("POST", "/v1/tenants", {
+      name: "Unseeded",
+      target: "plain",
+      blueprint: { source: blueprint },
+    });
     const tenant = await settled("unseeded");
     expect(tenant.status).toBe("failed");
     expect(tenant.error_message).toContain("cannot run the blueprint's bootstrap hook");

@@ -5,7 +5,8 @@ import {
   ProviderRegistry,
   type ResourceDriver,
 } from "../src/providers/provider.js";
-import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
+import { type ApiClient, apiClient } from "./support/api.js";
+import { eventually, startTestApp, type TestApp } from "./support/app.js";
 
 /**
  * While the platform works on one resource, the engine goes on with the others: a
@@ -49,21 +50,11 @@ function waity(): Provider {
 }
 
 let t: TestApp;
-async function api(method: string, url: string, body?: unknown) {
-  const res = await t.app.http!.inject({
-    method: method as "GET",
-    url,
-    headers: {
-      authorization: `Bearer ${ADMIN_KEY}`,
-      ...(body ? { "content-type": "application/json" } : {}),
-    },
-    payload: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.statusCode, body: res.json() as any };
-}
+let api: ApiClient;
 
 beforeAll(async () => {
   t = await startTestApp({ providers: new ProviderRegistry().register(waity()) });
+  api = apiClient(t);
 });
 afterAll(async () => {
   await t?.close();
@@ -71,7 +62,7 @@ afterAll(async () => {
 
 describe("waits in a reconcile pass", () => {
   it("lets an independent resource finish while another waits for a rate limit, spending no attempt", async () => {
-    const created = await api("POST", "/v1/tenants", {
+    const created = await api.call("POST", "/v1/tenants", {
       name: "Waity",
       target: "waity",
       blueprint: { source: "databases:\n  - name: slow\n  - name: quick\n" },
@@ -81,7 +72,7 @@ describe("waits in a reconcile pass", () => {
     // quick: pending, then ready on a later pass — while slow is still rate-limited.
     const tenant = await eventually(
       async () => {
-        const { body } = await api("GET", "/v1/tenants/waity");
+        const { body } = await api.call("GET", "/v1/tenants/waity");
         const quick = body.resources.find((r: any) => r.key === "database:quick");
         return quick?.status === "ready" ? body : undefined;
       },
@@ -89,7 +80,7 @@ describe("waits in a reconcile pass", () => {
     );
     expect(tenant.status).toBe("provisioning");
     expect(tenant.resources.find((r: any) => r.key === "database:slow").status).toBe("creating");
-    const op = (await api("GET", "/v1/tenants/waity/operations")).body.data[0];
+    const op = (await api.call("GET", "/v1/tenants/waity/operations")).body.data[0];
     expect(["queued", "running"]).toContain(op.status); // not finished: requeued
     expect(Date.parse(op.next_run_at) - Date.now()).toBeGreaterThan(30_000); // for the rate limit's 60 s
     expect(op.attempt).toBe(0);
@@ -108,15 +99,9 @@ describe("waits in a reconcile pass", () => {
     limited = false;
     await t.app.db.query("update operations set run_at = now() where id = $1", [op.id]);
     await t.app.db.query("select pg_notify('tenantry_work', '')");
-    const active = await eventually(
-      async () => {
-        const { body } = await api("GET", "/v1/tenants/waity");
-        return body.status === "active" ? body : undefined;
-      },
-      { timeoutMs: 10_000, what: "waity active" },
-    );
+    const active = await api.waitForTenant("waity", "active", { timeoutMs: 10_000 });
     expect(active.resources.every((r: any) => r.status === "ready")).toBe(true);
-    const done = (await api("GET", "/v1/tenants/waity/operations")).body.data[0];
+    const done = (await api.call("GET", "/v1/tenants/waity/operations")).body.data[0];
     expect(done.attempt).toBe(0);
   });
 });

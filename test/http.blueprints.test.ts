@@ -1,24 +1,16 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
+import { type ApiClient, apiClient } from "./support/api.js";
+import { startTestApp, type TestApp } from "./support/app.js";
 
 let t: TestApp;
-const auth = { authorization: `Bearer ${ADMIN_KEY}` };
+let api: ApiClient;
 const example = (name: string) =>
   readFileSync(new URL(`../examples/blueprints/${name}`, import.meta.url), "utf8");
 
-async function api(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await t.app.http!.inject({
-    method: method as "GET",
-    url,
-    headers: { ...auth, ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    payload: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.statusCode, body: res.json() as any };
-}
-
 beforeAll(async () => {
   t = await startTestApp({ env: { TENANTRY_WORKER_CONCURRENCY: "2" } });
+  api = apiClient(t);
 });
 afterAll(async () => {
   await t?.close();
@@ -38,7 +30,7 @@ describe("POST /v1/blueprints/validate", () => {
       "          name: missing",
       "          property: connectionString",
     ].join("\n");
-    const res = await api("POST", "/v1/blueprints/validate", { source });
+    const res = await api.call("POST", "/v1/blueprints/validate", { source });
     expect(res.status).toBe(200);
     expect(res.body.valid).toBe(false);
     expect(res.body.errors).toEqual([
@@ -67,7 +59,7 @@ describe("POST /v1/blueprints/validate", () => {
       "parameterised.render.yaml",
       "postgres.render.yaml",
     ]) {
-      const res = await api("POST", "/v1/blueprints/validate", { source: example(file) });
+      const res = await api.call("POST", "/v1/blueprints/validate", { source: example(file) });
       expect(res.body, file).toMatchObject({ valid: true, errors: [] });
     }
   });
@@ -75,7 +67,7 @@ describe("POST /v1/blueprints/validate", () => {
 
 describe("blueprint versions", () => {
   it("refuses an invalid blueprint with 422 and positions under /source", async () => {
-    const res = await api("POST", "/v1/blueprints", {
+    const res = await api.call("POST", "/v1/blueprints", {
       name: "broken",
       source: "databases:\n  - plan: free\n",
     });
@@ -85,17 +77,17 @@ describe("blueprint versions", () => {
   });
 
   it("stores immutable versions, returns the same version for identical content, and the parsed form", async () => {
-    const v1 = await api("POST", "/v1/blueprints", {
+    const v1 = await api.call("POST", "/v1/blueprints", {
       name: "django",
       source: example("django-four-services.render.yaml"),
     });
     expect(v1).toMatchObject({ status: 201, body: { name: "django", version: 1 } });
-    const again = await api("POST", "/v1/blueprints", {
+    const again = await api.call("POST", "/v1/blueprints", {
       name: "django",
       source: example("django-four-services.render.yaml"),
     });
     expect(again).toMatchObject({ status: 200, body: { id: v1.body.id, version: 1 } });
-    const shown = await api("GET", "/v1/blueprints/django/versions/1");
+    const shown = await api.call("GET", "/v1/blueprints/django/versions/1");
     expect(shown.body.source).toContain("daphne");
     expect(shown.body.parsed.services.map((s: any) => s.name)).toEqual([
       "django-redis",
@@ -107,7 +99,7 @@ describe("blueprint versions", () => {
   });
 
   it("renders a blueprint for a would-be tenant with the monthly cost, secrets redacted", async () => {
-    const res = await api("POST", "/v1/blueprints/django/render", {
+    const res = await api.call("POST", "/v1/blueprints/django/render", {
       tenant: { name: "Acme Corp" },
       target: "render",
     });
@@ -138,18 +130,19 @@ describe("blueprint versions", () => {
     // standard web 25 + starter ws 7 + standard worker 25 + starter beat 7 + basic-1gb 19 + key value starter 10
     expect(res.body.cost).toMatchObject({ provider: "render", currency: "USD", totalMonthly: 93 });
     expect(res.body.cost.lines).toHaveLength(7);
-    const local = await api("POST", "/v1/blueprints/django/render", { tenant: { name: "Acme Corp" } });
+    const local = await api.call("POST", "/v1/blueprints/django/render", { tenant: { name: "Acme Corp" } });
     expect(local.body.cost.totalMonthly).toBe(0);
     expect(
-      (await api("POST", "/v1/blueprints/django/render", { tenant: { name: "X" }, target: "mars" })).status,
+      (await api.call("POST", "/v1/blueprints/django/render", { tenant: { name: "X" }, target: "mars" }))
+        .status,
     ).toBe(422);
   });
 });
 
 describe("tenants from parameterised blueprints", () => {
   it("validates params and required secrets at create, each at its pointer, and changes nothing", async () => {
-    await api("POST", "/v1/blueprints", { name: "crm", source: example("parameterised.render.yaml") });
-    const res = await api("POST", "/v1/tenants", {
+    await api.call("POST", "/v1/blueprints", { name: "crm", source: example("parameterised.render.yaml") });
+    const res = await api.call("POST", "/v1/tenants", {
       name: "Bad Params",
       blueprint: "crm",
       target: "local",
@@ -169,21 +162,19 @@ describe("tenants from parameterised blueprints", () => {
 
   it("plans a change for an existing tenant without applying it", async () => {
     const v1 = "databases:\n  - name: main\n    plan: basic-256mb\n";
-    const created = await api("POST", "/v1/tenants", {
+    const created = await api.call("POST", "/v1/tenants", {
       name: "Planner",
       blueprint: { name: "planner", source: v1 },
     });
     expect(created.status).toBe(201);
-    await eventually(async () =>
-      (await api("GET", "/v1/tenants/planner")).body.status === "active" ? true : undefined,
-    );
+    await api.waitForTenant("planner", "active");
 
-    const same = await api("POST", "/v1/tenants/planner/plan", {});
+    const same = await api.call("POST", "/v1/tenants/planner/plan", {});
     expect(same.body.summary).toMatchObject({ "no-op": 1, create: 0, update: 0 });
 
     const v2 =
       "databases:\n  - name: main\n    plan: basic-1gb\n  - name: analytics\n    plan: basic-256mb\n";
-    const plan = await api("POST", "/v1/tenants/planner/plan", {
+    const plan = await api.call("POST", "/v1/tenants/planner/plan", {
       blueprint: { name: "planner", source: v2 },
     });
     expect(plan.status).toBe(200);
@@ -196,7 +187,7 @@ describe("tenants from parameterised blueprints", () => {
     ]);
     expect(plan.body.blueprint).toEqual({ name: "planner", version: 2 });
     // Nothing was applied.
-    const tenant = await api("GET", "/v1/tenants/planner");
+    const tenant = await api.call("GET", "/v1/tenants/planner");
     expect(tenant.body).toMatchObject({ generation: 1, blueprint: { version: 1 } });
     expect(tenant.body.resources).toHaveLength(1);
   });
@@ -205,33 +196,32 @@ describe("tenants from parameterised blueprints", () => {
 describe("PATCH /v1/tenants/{id}", () => {
   const v1 = "databases:\n  - name: main\n    plan: basic-256mb\n";
   const v2 = "databases:\n  - name: main\n    plan: basic-1gb\n  - name: analytics\n";
-  const waitFor = (slug: string, status: string) =>
-    eventually(async () => {
-      const r = await api("GET", `/v1/tenants/${slug}`);
-      if (r.body.status === "failed") throw new Error(r.body.error_message);
-      return r.body.status === status ? r.body : undefined;
-    });
 
   it("applies a new blueprint version as an update operation, guarded by If-Match", async () => {
-    await api("POST", "/v1/blueprints", { name: "evolving", source: v1 });
-    const created = await api("POST", "/v1/tenants", { name: "Evolver", blueprint: "evolving" });
+    await api.call("POST", "/v1/blueprints", { name: "evolving", source: v1 });
+    const created = await api.call("POST", "/v1/tenants", { name: "Evolver", blueprint: "evolving" });
     expect(created.status).toBe(201);
-    await waitFor("evolver", "active");
-    await api("POST", "/v1/blueprints", { name: "evolving", source: v2 });
+    await api.waitForTenant("evolver", "active");
+    await api.call("POST", "/v1/blueprints", { name: "evolving", source: v2 });
 
-    const stale = await api(
+    const stale = await api.call(
       "PATCH",
       "/v1/tenants/evolver",
       { blueprint: "evolving@2" },
       { "if-match": '"7"' },
     );
     expect(stale).toMatchObject({ status: 412, body: { code: "PRECONDITION_FAILED", generation: 1 } });
-    expect((await api("GET", "/v1/tenants/evolver")).body).toMatchObject({
+    expect((await api.call("GET", "/v1/tenants/evolver")).body).toMatchObject({
       generation: 1,
       blueprint: { version: 1 },
     });
 
-    const res = await api("PATCH", "/v1/tenants/evolver", { blueprint: "evolving@2" }, { "if-match": '"1"' });
+    const res = await api.call(
+      "PATCH",
+      "/v1/tenants/evolver",
+      { blueprint: "evolving@2" },
+      { "if-match": '"1"' },
+    );
     expect(res.status).toBe(202);
     expect(res.body.operation).toMatchObject({ kind: "update", status: "queued" });
     expect(res.body.tenant).toMatchObject({
@@ -239,10 +229,10 @@ describe("PATCH /v1/tenants/{id}", () => {
       generation: 2,
       blueprint: { name: "evolving", version: 2 },
     });
-    const done = await waitFor("evolver", "active");
+    const done = await api.waitForTenant("evolver", "active");
     expect(done.observed_generation).toBe(2);
     expect(done.resources.map((r: any) => r.key).sort()).toEqual(["database:analytics", "database:main"]);
-    const ops = await api("GET", "/v1/tenants/evolver/operations");
+    const ops = await api.call("GET", "/v1/tenants/evolver/operations");
     expect(ops.body.data[0]).toMatchObject({ kind: "update", status: "succeeded" });
     expect(ops.body.data[0].steps.map((s: any) => `${s.action} ${s.resource}`)).toEqual([
       "update database:main",
@@ -251,17 +241,17 @@ describe("PATCH /v1/tenants/{id}", () => {
   });
 
   it("replaces a database whose name changes: the old one is dropped, a new one made", async () => {
-    const before = (await api("GET", "/v1/tenants/evolver")).body;
+    const before = (await api.call("GET", "/v1/tenants/evolver")).body;
     const oldDb = before.resources.find((r: any) => r.key === "database:main").outputs.database;
     const v3 = v2.replace("  - name: main\n", "  - name: main\n    databaseName: renamed\n");
     expect(v3).not.toBe(v2);
-    const plan = await api("POST", "/v1/tenants/evolver/plan", {
+    const plan = await api.call("POST", "/v1/tenants/evolver/plan", {
       blueprint: { name: "evolving", source: v3 },
     });
     expect(plan.body.actions[0]).toMatchObject({ action: "replace", key: "database:main" });
-    const res = await api("PATCH", "/v1/tenants/evolver", { blueprint: "evolving@3" });
+    const res = await api.call("PATCH", "/v1/tenants/evolver", { blueprint: "evolving@3" });
     expect(res.status).toBe(202);
-    const after = await waitFor("evolver", "active");
+    const after = await api.waitForTenant("evolver", "active");
     expect(after.generation).toBe(3);
     const newDb = after.resources.find((r: any) => r.key === "database:main").outputs.database;
     expect(newDb).toMatch(/^renamed_/);
@@ -272,7 +262,10 @@ describe("PATCH /v1/tenants/{id}", () => {
   });
 
   it("changes labels and name at once, without an operation", async () => {
-    const res = await api("PATCH", "/v1/tenants/evolver", { labels: { tier: "gold" }, name: "Evolver Inc" });
+    const res = await api.call("PATCH", "/v1/tenants/evolver", {
+      labels: { tier: "gold" },
+      name: "Evolver Inc",
+    });
     expect(res.status).toBe(200);
     expect(res.body.operation).toBeNull();
     expect(res.body.tenant).toMatchObject({
@@ -284,15 +277,15 @@ describe("PATCH /v1/tenants/{id}", () => {
   });
 
   it("refuses bad params and empty changes, changing nothing", async () => {
-    const bad = await api("PATCH", "/v1/tenants/evolver", { params: { colour: "red" } });
+    const bad = await api.call("PATCH", "/v1/tenants/evolver", { params: { colour: "red" } });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].pointer).toBe("/params/colour");
-    expect((await api("PATCH", "/v1/tenants/evolver", {})).status).toBe(400);
+    expect((await api.call("PATCH", "/v1/tenants/evolver", {})).status).toBe(400);
     expect(
-      (await api("PATCH", "/v1/tenants/evolver", { labels: {} }, { "if-match": "soon" })).body.errors[0]
+      (await api.call("PATCH", "/v1/tenants/evolver", { labels: {} }, { "if-match": "soon" })).body.errors[0]
         .pointer,
     ).toBe("/header/if-match");
-    const now = await api("GET", "/v1/tenants/evolver");
+    const now = await api.call("GET", "/v1/tenants/evolver");
     expect(now.body).toMatchObject({ generation: 3, params: {}, status: "active" });
   });
 });

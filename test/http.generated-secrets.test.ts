@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvBinding } from "../src/blueprints/render.js";
 import { type Provider, ProviderRegistry, type ResourceDriver } from "../src/providers/provider.js";
+import { type ApiClient, apiClient } from "./support/api.js";
 import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
 
 /**
@@ -36,15 +37,7 @@ function recorder(): Provider {
 
 let t: TestApp;
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
-async function api(method: string, url: string, body?: unknown) {
-  const res = await t.app.http!.inject({
-    method: method as "GET",
-    url,
-    headers: { ...auth, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    payload: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.statusCode, body: res.json() as any, raw: res.body };
-}
+let api: ApiClient;
 
 const v1 = `
 envVarGroups:
@@ -80,6 +73,7 @@ beforeAll(async () => {
     env: { TENANTRY_WORKER_CONCURRENCY: "2" },
     providers: new ProviderRegistry().register(recorder()),
   });
+  api = apiClient(t);
 });
 afterAll(async () => {
   await t?.close();
@@ -87,7 +81,7 @@ afterAll(async () => {
 
 const waitActive = () =>
   eventually(async () => {
-    const r = await api("GET", "/v1/tenants/vault");
+    const r = await api.call("GET", "/v1/tenants/vault");
     if (r.body.status === "failed") throw new Error(r.body.error_message);
     return r.body.status === "active" && r.body.observed_generation === r.body.generation
       ? r.body
@@ -118,8 +112,8 @@ describe("resources a target cannot provide", () => {
 
 describe("generated secrets", () => {
   it("generates each once per tenant, shares a group's between its services, and hands them to the provider", async () => {
-    await api("POST", "/v1/blueprints", { name: "vault", source: v1 });
-    const created = await api("POST", "/v1/tenants", {
+    await api.call("POST", "/v1/blueprints", { name: "vault", source: v1 });
+    const created = await api.call("POST", "/v1/tenants", {
       name: "Vault",
       blueprint: "vault",
       target: "recorder",
@@ -153,7 +147,7 @@ describe("generated secrets", () => {
         "/v1/tenants/vault/events",
         "/v1/tenants/vault/operations",
       ]) {
-        expect((await api("GET", url)).raw).not.toContain(v);
+        expect((await api.call("GET", url)).raw).not.toContain(v);
       }
     }
   });
@@ -161,8 +155,8 @@ describe("generated secrets", () => {
   it("keeps them across an update and generates only the new ones", async () => {
     const before = seen.find((s) => s.resource === "service:web" && s.key === "SECRET_KEY")?.value;
     seen.length = 0;
-    await api("POST", "/v1/blueprints", { name: "vault", source: v2 });
-    const res = await api("PATCH", "/v1/tenants/vault", { blueprint: "vault@2" });
+    await api.call("POST", "/v1/blueprints", { name: "vault", source: v2 });
+    const res = await api.call("PATCH", "/v1/tenants/vault", { blueprint: "vault@2" });
     expect(res.status).toBe(202);
     await waitActive();
     const web = seen.filter((s) => s.resource === "service:web");

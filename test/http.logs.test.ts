@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiClient, apiClient, requestWithHost } from "./support/api.js";
 import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
 import { projectRoot } from "./support/cli-harness.js";
 
@@ -15,6 +16,7 @@ import { projectRoot } from "./support/cli-harness.js";
  */
 
 let t: TestApp;
+let api: ApiClient;
 let base: string;
 let appDir: string;
 
@@ -29,52 +31,8 @@ server.listen(Number(process.env.PORT), "127.0.0.1");
 process.on("SIGTERM", () => server.close(() => process.exit(0)));
 `;
 
-function viaProxy(urlPath: string) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const u = new URL(base);
-    const req = http.request(
-      {
-        host: u.hostname,
-        port: u.port,
-        path: urlPath,
-        headers: { host: "web-logsco.tenants.test" },
-        agent: false,
-      },
-      (res) => {
-        let body = "";
-        res.on("data", (c) => {
-          body += c;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-async function api(method: string, url: string, body?: unknown) {
-  const res = await t.app.http!.inject({
-    method: method as "GET",
-    url,
-    headers: {
-      authorization: `Bearer ${ADMIN_KEY}`,
-      ...(body ? { "content-type": "application/json" } : {}),
-    },
-    payload: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.statusCode, body: res.json() as any };
-}
-
-const waitFor = (slug: string, status: string) =>
-  eventually(
-    async () => {
-      const { body: r } = await api("GET", `/v1/tenants/${slug}`);
-      if (r.status === "failed") throw new Error(r.error_message);
-      return r.status === status ? r : undefined;
-    },
-    { timeoutMs: 60_000 },
-  );
+const viaProxy = (urlPath: string) => requestWithHost(base, "web-logsco.tenants.test", urlPath);
+const WAIT = { timeoutMs: 60_000 };
 
 beforeAll(async () => {
   appDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-logs-app-"));
@@ -83,6 +41,7 @@ beforeAll(async () => {
     env: { PORT: "0", HOST: "127.0.0.1", BASE_DOMAIN: "tenants.test", TENANTRY_WORKER_CONCURRENCY: "2" },
   });
   base = await t.app.listen();
+  api = apiClient(t);
 });
 afterAll(async () => {
   await t?.close();
@@ -103,19 +62,19 @@ services:
     startCommand: node server.js
     healthCheckPath: /health
 `;
-    const created = await api("POST", "/v1/tenants", {
+    const created = await api.call("POST", "/v1/tenants", {
       name: "Logs Co",
       slug: "logsco",
       blueprint: { source: blueprint },
     });
     expect(created.status).toBe(201);
     try {
-      await waitFor("logsco", "active");
-      expect(await viaProxy("/first")).toEqual({ status: 200, body: "hello" });
+      await api.waitForTenant("logsco", "active", WAIT);
+      expect(await viaProxy("/first")).toMatchObject({ status: 200, body: "hello" });
 
       // JSON: the build line first, then the runtime line; by service name or by key.
       const logs = await eventually(async () => {
-        const r = await api("GET", "/v1/tenants/logsco/resources/web/logs?tail=50");
+        const r = await api.call("GET", "/v1/tenants/logsco/resources/web/logs?tail=50");
         return r.body.lines?.includes("[run] served /first") ? r : undefined;
       });
       expect(logs.status).toBe(200);
@@ -123,20 +82,20 @@ services:
       const lines: string[] = logs.body.lines;
       expect(lines).toContain("[build] building-the-app");
       expect(lines.indexOf("[build] building-the-app")).toBeLessThan(lines.indexOf("[run] served /first"));
-      const byKey = await api("GET", "/v1/tenants/logsco/resources/service:web/logs?tail=1");
+      const byKey = await api.call("GET", "/v1/tenants/logsco/resources/service:web/logs?tail=1");
       expect(byKey.body).toEqual({ resource: "service:web", lines: [lines.at(-1)] });
 
       // Errors.
-      const unknown = await api("GET", "/v1/tenants/logsco/resources/nope/logs");
+      const unknown = await api.call("GET", "/v1/tenants/logsco/resources/nope/logs");
       expect(unknown.status).toBe(404);
       expect(unknown.body.code).toBe("RESOURCE_NOT_FOUND");
-      const zero = await api("GET", "/v1/tenants/logsco/resources/web/logs?tail=0");
+      const zero = await api.call("GET", "/v1/tenants/logsco/resources/web/logs?tail=0");
       expect(zero.status).toBe(400);
       expect(zero.body.code).toBe("VALIDATION_FAILED");
-      const database = await api("GET", "/v1/tenants/logsco/resources/database:main/logs");
+      const database = await api.call("GET", "/v1/tenants/logsco/resources/database:main/logs");
       expect(database.status).toBe(422);
       expect(database.body.code).toBe("UNSUPPORTED_RESOURCE");
-      const noTenant = await api("GET", "/v1/tenants/nobody/resources/web/logs");
+      const noTenant = await api.call("GET", "/v1/tenants/nobody/resources/web/logs");
       expect(noTenant.status).toBe(404);
       expect(noTenant.body.code).toBe("TENANT_NOT_FOUND");
 
@@ -230,8 +189,8 @@ services:
         if (child.exitCode === null) child.kill("SIGKILL");
       }
     } finally {
-      await api("DELETE", "/v1/tenants/logsco");
-      await waitFor(created.body.tenant.id, "destroyed");
+      await api.call("DELETE", "/v1/tenants/logsco");
+      await api.waitForTenant(created.body.tenant.id, "destroyed", WAIT);
     }
   });
 });

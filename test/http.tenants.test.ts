@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256 } from "../src/lib/crypto.js";
 import { insertApiKey, insertOrganization } from "../src/store/sql/auth.js";
+import { type ApiClient, apiClient } from "./support/api.js";
 import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
 
 let t: TestApp;
@@ -11,31 +12,13 @@ const ONE_DB = { source: "databases:\n  - name: main\n" };
 
 type Json = Record<string, unknown> & { [k: string]: any };
 
-async function api(method: string, url: string, body?: unknown, headers: Record<string, string> = auth) {
-  const res = await t.app.http!.inject({
-    method: method as "GET",
-    url,
-    headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    payload: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.statusCode, body: (res.body ? res.json() : null) as Json, headers: res.headers };
-}
+let api: ApiClient;
+/** Sends no `authorization` header. */
+let anonymous: ApiClient;
 
 async function tenantCount(): Promise<number> {
   const { rows } = await t.app.db.query<{ n: number }>("select count(*)::int as n from tenants");
   return rows[0]!.n;
-}
-
-async function waitForStatus(id: string, status: string) {
-  return eventually(
-    async () => {
-      const r = await api("GET", `/v1/tenants/${id}`);
-      if (r.body.status === "failed" && status !== "failed")
-        throw new Error(`failed: ${r.body.error_message}`);
-      return r.body.status === status ? r.body : undefined;
-    },
-    { what: `tenant ${id} to be ${status}` },
-  );
 }
 
 async function keyFor(role: "admin" | "operator" | "viewer", orgId?: string): Promise<string> {
@@ -55,6 +38,8 @@ async function keyFor(role: "admin" | "operator" | "viewer", orgId?: string): Pr
 
 beforeAll(async () => {
   t = await startTestApp({ env: { TENANTRY_WORKER_CONCURRENCY: "4" } });
+  api = apiClient(t);
+  anonymous = apiClient(t, null);
 });
 afterAll(async () => {
   await t?.close();
@@ -62,15 +47,15 @@ afterAll(async () => {
 
 describe("public endpoints", () => {
   it("answers /health and /ready without a key", async () => {
-    expect(await api("GET", "/health", undefined, {})).toMatchObject({ status: 200, body: { status: "ok" } });
-    expect(await api("GET", "/ready", undefined, {})).toMatchObject({
+    expect(await anonymous.call("GET", "/health")).toMatchObject({ status: 200, body: { status: "ok" } });
+    expect(await anonymous.call("GET", "/ready")).toMatchObject({
       status: 200,
       body: { status: "ready" },
     });
   });
 
   it("serves an OpenAPI 3.1 document generated from the routes, Swagger UI and ReDoc", async () => {
-    const doc = await api("GET", "/openapi.json", undefined, {});
+    const doc = await anonymous.call("GET", "/openapi.json");
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe("3.1.0");
     expect(Object.keys(doc.body.paths)).toEqual(
@@ -95,46 +80,37 @@ describe("public endpoints", () => {
 
 describe("authentication and authorization", () => {
   it("rejects a missing or unknown key with 401 problem+json", async () => {
-    const none = await api("GET", "/v1/tenants", undefined, {});
+    const none = await anonymous.call("GET", "/v1/tenants");
     expect(none.status).toBe(401);
     expect(none.headers["content-type"]).toContain("application/problem+json");
     expect(none.body).toMatchObject({ code: "UNAUTHENTICATED", status: 401, title: expect.any(String) });
-    const wrong = await api("GET", "/v1/tenants", undefined, { authorization: "Bearer tnt_nope" });
+    const wrong = await apiClient(t, "tnt_nope").call("GET", "/v1/tenants");
     expect(wrong).toMatchObject({ status: 401, body: { code: "UNAUTHENTICATED" } });
   });
 
   it("lets a viewer read but not create (403)", async () => {
-    const viewer = await keyFor("viewer");
-    expect((await api("GET", "/v1/tenants", undefined, { authorization: `Bearer ${viewer}` })).status).toBe(
-      200,
-    );
+    const viewer = apiClient(t, await keyFor("viewer"));
+    expect((await viewer.call("GET", "/v1/tenants")).status).toBe(200);
     const before = await tenantCount();
-    const res = await api(
-      "POST",
-      "/v1/tenants",
-      { name: "Nope", blueprint: EMPTY },
-      { authorization: `Bearer ${viewer}` },
-    );
+    const res = await viewer.call("POST", "/v1/tenants", { name: "Nope", blueprint: EMPTY });
     expect(res).toMatchObject({ status: 403, body: { code: "FORBIDDEN" } });
     expect(await tenantCount()).toBe(before);
   });
 
   it("hides another organization's tenants (404)", async () => {
-    const created = await api("POST", "/v1/tenants", { name: "Private Co", blueprint: EMPTY });
+    const created = await api.call("POST", "/v1/tenants", { name: "Private Co", blueprint: EMPTY });
     expect(created.status).toBe(201);
     const otherOrg = await insertOrganization(t.app.db, { slug: "other", name: "Other" });
-    const other = { authorization: `Bearer ${await keyFor("admin", otherOrg)}` };
+    const other = apiClient(t, await keyFor("admin", otherOrg));
     const id = created.body.tenant.id;
-    expect(await api("GET", `/v1/tenants/${id}`, undefined, other)).toMatchObject({
+    expect(await other.call("GET", `/v1/tenants/${id}`)).toMatchObject({
       status: 404,
       body: { code: "TENANT_NOT_FOUND" },
     });
-    expect((await api("GET", "/v1/tenants/private-co", undefined, other)).status).toBe(404);
-    expect((await api("DELETE", `/v1/tenants/${id}`, undefined, other)).status).toBe(404);
-    expect((await api("GET", `/v1/operations/${created.body.operation.id}`, undefined, other)).status).toBe(
-      404,
-    );
-    const list = await api("GET", "/v1/tenants", undefined, other);
+    expect((await other.call("GET", "/v1/tenants/private-co")).status).toBe(404);
+    expect((await other.call("DELETE", `/v1/tenants/${id}`)).status).toBe(404);
+    expect((await other.call("GET", `/v1/operations/${created.body.operation.id}`)).status).toBe(404);
+    const list = await other.call("GET", "/v1/tenants");
     expect(list.body.data).toEqual([]);
   });
 });
@@ -165,7 +141,7 @@ describe("POST /v1/tenants validation", () => {
   for (const [what, body, status, code, pointer] of cases) {
     it(`rejects ${what} with ${status} ${code} at ${pointer} and changes nothing`, async () => {
       const before = await tenantCount();
-      const res = await api("POST", "/v1/tenants", body);
+      const res = await api.call("POST", "/v1/tenants", body);
       expect(res.status).toBe(status);
       expect(res.headers["content-type"]).toContain("application/problem+json");
       expect(res.body.code).toBe(code);
@@ -176,7 +152,7 @@ describe("POST /v1/tenants validation", () => {
   }
 
   it("reports the line and column of a blueprint error", async () => {
-    const res = await api("POST", "/v1/tenants", {
+    const res = await api.call("POST", "/v1/tenants", {
       name: "X",
       blueprint: { source: "databases:\n  - plan: free\n" },
     });
@@ -198,7 +174,7 @@ describe("POST /v1/tenants validation", () => {
 
 describe("tenant lifecycle over HTTP", () => {
   it("creates a tenant with a real database, and walks it through suspend, resume and delete", async () => {
-    const created = await api("POST", "/v1/tenants", {
+    const created = await api.call("POST", "/v1/tenants", {
       name: "Acme Corp",
       blueprint: ONE_DB,
       labels: { plan: "pro" },
@@ -221,9 +197,9 @@ describe("tenant lifecycle over HTTP", () => {
     expect(rows[0]!.secrets_enc).toMatch(/^v1\./);
     expect(rows[0]!.secrets_enc).not.toContain("sk_live");
 
-    const active = await waitForStatus("acme-corp", "active");
+    const active = await api.waitForTenant("acme-corp", "active");
     expect(active.observed_generation).toBe(active.generation);
-    const status = await api("GET", "/v1/tenants/acme-corp/status");
+    const status = await api.call("GET", "/v1/tenants/acme-corp/status");
     expect(status.body).toMatchObject({
       slug: "acme-corp",
       status: "active",
@@ -246,34 +222,34 @@ describe("tenant lifecycle over HTTP", () => {
       expect(await exists()).toBe(true);
 
       // Resuming an active tenant is not in the lifecycle: 409, and nothing changes.
-      const refused = await api("POST", "/v1/tenants/acme-corp/resume");
+      const refused = await api.call("POST", "/v1/tenants/acme-corp/resume");
       expect(refused).toMatchObject({
         status: 409,
         body: { code: "TRANSITION_NOT_ALLOWED", tenant_status: "active" },
       });
-      const after = await api("GET", "/v1/tenants/acme-corp");
+      const after = await api.call("GET", "/v1/tenants/acme-corp");
       expect(after.body.generation).toBe(active.generation);
-      expect((await api("GET", "/v1/tenants/acme-corp/operations")).body.data).toHaveLength(1);
-      expect((await api("POST", "/v1/tenants/acme-corp/retry")).status).toBe(409);
+      expect((await api.call("GET", "/v1/tenants/acme-corp/operations")).body.data).toHaveLength(1);
+      expect((await api.call("POST", "/v1/tenants/acme-corp/retry")).status).toBe(409);
 
-      const suspend = await api("POST", "/v1/tenants/acme-corp/suspend");
+      const suspend = await api.call("POST", "/v1/tenants/acme-corp/suspend");
       expect(suspend).toMatchObject({
         status: 202,
         body: { tenant: { status: "suspending" }, operation: { kind: "suspend" } },
       });
-      await waitForStatus("acme-corp", "suspended");
+      await api.waitForTenant("acme-corp", "suspended");
       expect(await exists()).toBe(true); // suspend keeps data
-      expect((await api("POST", "/v1/tenants/acme-corp/suspend")).status).toBe(409);
+      expect((await api.call("POST", "/v1/tenants/acme-corp/suspend")).status).toBe(409);
 
-      expect((await api("POST", "/v1/tenants/acme-corp/resume")).status).toBe(202);
-      await waitForStatus("acme-corp", "active");
+      expect((await api.call("POST", "/v1/tenants/acme-corp/resume")).status).toBe(202);
+      await api.waitForTenant("acme-corp", "active");
 
-      const del = await api("DELETE", "/v1/tenants/acme-corp");
+      const del = await api.call("DELETE", "/v1/tenants/acme-corp");
       expect(del).toMatchObject({
         status: 202,
         body: { tenant: { status: "destroy_queued" }, operation: { kind: "destroy" } },
       });
-      const destroyed = await waitForStatus(created.body.tenant.id, "destroyed");
+      const destroyed = await api.waitForTenant(created.body.tenant.id, "destroyed");
       expect(destroyed.destroyed_at).toEqual(expect.any(String));
       expect(await exists()).toBe(false);
       expect(
@@ -285,19 +261,19 @@ describe("tenant lifecycle over HTTP", () => {
       ).toBe(0);
 
       // A destroyed tenant stays as a record, and refuses further changes.
-      expect((await api("POST", `/v1/tenants/${created.body.tenant.id}/suspend`)).status).toBe(409);
-      expect((await api("DELETE", `/v1/tenants/${created.body.tenant.id}`)).body.code).toBe(
+      expect((await api.call("POST", `/v1/tenants/${created.body.tenant.id}/suspend`)).status).toBe(409);
+      expect((await api.call("DELETE", `/v1/tenants/${created.body.tenant.id}`)).body.code).toBe(
         "TRANSITION_NOT_ALLOWED",
       );
-      const listed = await api("GET", "/v1/tenants?status=destroyed");
+      const listed = await api.call("GET", "/v1/tenants?status=destroyed");
       expect(listed.body.data.map((x: Json) => x.id)).toContain(created.body.tenant.id);
     } finally {
       await admin.end();
     }
 
-    const ops = await api("GET", `/v1/tenants/${created.body.tenant.id}/operations`);
+    const ops = await api.call("GET", `/v1/tenants/${created.body.tenant.id}/operations`);
     expect(ops.body.data.map((o: Json) => o.kind)).toEqual(["destroy", "resume", "suspend", "create"]);
-    const createOp = await api("GET", `/v1/operations/${created.body.operation.id}`);
+    const createOp = await api.call("GET", `/v1/operations/${created.body.operation.id}`);
     expect(createOp.body).toMatchObject({ status: "succeeded", attempt: 0, error: null });
     expect(createOp.body.steps[0]).toMatchObject({
       action: "create",
@@ -306,7 +282,7 @@ describe("tenant lifecycle over HTTP", () => {
     });
     expect(createOp.body.duration_ms).toEqual(expect.any(Number));
 
-    const events = await api("GET", `/v1/tenants/${created.body.tenant.id}/events`);
+    const events = await api.call("GET", `/v1/tenants/${created.body.tenant.id}/events`);
     const transitions = events.body.data
       .filter((e: Json) => e.type === "tenant.status_changed")
       .map((e: Json) => e.data.to);
@@ -355,9 +331,9 @@ describe("tenant lifecycle over HTTP", () => {
 
 describe("slugs", () => {
   it("derives the slug from the name and answers a clash with 409 and a free suggestion", async () => {
-    const first = await api("POST", "/v1/tenants", { name: "Globex Ünïcode & Co!", blueprint: EMPTY });
+    const first = await api.call("POST", "/v1/tenants", { name: "Globex Ünïcode & Co!", blueprint: EMPTY });
     expect(first.body.tenant.slug).toBe("globex-unicode-co");
-    const clash = await api("POST", "/v1/tenants", {
+    const clash = await api.call("POST", "/v1/tenants", {
       name: "Other",
       slug: "globex-unicode-co",
       blueprint: EMPTY,
@@ -367,13 +343,13 @@ describe("slugs", () => {
       body: { code: "SLUG_TAKEN", suggestion: "globex-unicode-co-2" },
     });
     expect(clash.body.errors[0].pointer).toBe("/slug");
-    const taken = await api("POST", "/v1/tenants", {
+    const taken = await api.call("POST", "/v1/tenants", {
       name: "Other",
       slug: "globex-unicode-co-2",
       blueprint: EMPTY,
     });
     expect(taken.status).toBe(201);
-    const again = await api("POST", "/v1/tenants", { name: "Globex Ünïcode & Co!", blueprint: EMPTY });
+    const again = await api.call("POST", "/v1/tenants", { name: "Globex Ünïcode & Co!", blueprint: EMPTY });
     expect(again.body.suggestion).toBe("globex-unicode-co-3");
   });
 });
@@ -381,9 +357,9 @@ describe("slugs", () => {
 describe("Idempotency-Key", () => {
   it("replays the same response for the same key and body, and refuses the key for another body", async () => {
     const body = { name: "Idem Corp", blueprint: EMPTY };
-    const headers = { ...auth, "idempotency-key": "create-idem-corp-1" };
-    const first = await api("POST", "/v1/tenants", body, headers);
-    const second = await api("POST", "/v1/tenants", body, headers);
+    const headers = { "idempotency-key": "create-idem-corp-1" };
+    const first = await api.call("POST", "/v1/tenants", body, headers);
+    const second = await api.call("POST", "/v1/tenants", body, headers);
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.headers["idempotent-replayed"]).toBe("true");
@@ -392,15 +368,15 @@ describe("Idempotency-Key", () => {
     expect(rows).toHaveLength(1);
 
     const before = await tenantCount();
-    const other = await api("POST", "/v1/tenants", { ...body, name: "Different" }, headers);
+    const other = await api.call("POST", "/v1/tenants", { ...body, name: "Different" }, headers);
     expect(other).toMatchObject({ status: 422, body: { code: "IDEMPOTENCY_KEY_REUSED" } });
     expect(await tenantCount()).toBe(before);
   });
 
   it("makes concurrent duplicates create one tenant", async () => {
-    const headers = { ...auth, "idempotency-key": "race-1" };
+    const headers = { "idempotency-key": "race-1" };
     const body = { name: "Race Corp", blueprint: EMPTY };
-    const results = await Promise.all([1, 2, 3, 4].map(() => api("POST", "/v1/tenants", body, headers)));
+    const results = await Promise.all([1, 2, 3, 4].map(() => api.call("POST", "/v1/tenants", body, headers)));
     expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201]);
     expect(new Set(results.map((r) => r.body.tenant.id)).size).toBe(1);
   });
@@ -410,7 +386,7 @@ describe("GET /v1/tenants", () => {
   it("pages with a cursor in a stable order and filters by status, label and text", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) {
-      const r = await api("POST", "/v1/tenants", {
+      const r = await api.call("POST", "/v1/tenants", {
         name: `Page ${i}`,
         blueprint: EMPTY,
         labels: { batch: "paging", parity: i % 2 === 0 ? "even" : "odd" },
@@ -421,7 +397,7 @@ describe("GET /v1/tenants", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const r: { body: Json } = await api(
+      const r: { body: Json } = await api.call(
         "GET",
         `/v1/tenants?label=batch=paging&limit=3${cursor ? `&cursor=${cursor}` : ""}`,
       );
@@ -432,23 +408,25 @@ describe("GET /v1/tenants", () => {
     expect(pages).toBe(3);
     expect(seen).toEqual(ids);
 
-    const odd = await api("GET", "/v1/tenants?label=batch=paging&label=parity=odd");
+    const odd = await api.call("GET", "/v1/tenants?label=batch=paging&label=parity=odd");
     expect(odd.body.data.map((x: Json) => x.name)).toEqual(["Page 1", "Page 3", "Page 5"]);
-    const text = await api("GET", "/v1/tenants?q=page%204");
+    const text = await api.call("GET", "/v1/tenants?q=page%204");
     expect(text.body.data.map((x: Json) => x.name)).toEqual(["Page 4"]);
 
     await eventually(async () => {
-      const r = await api("GET", "/v1/tenants?label=batch=paging&status=active,failed");
+      const r = await api.call("GET", "/v1/tenants?label=batch=paging&status=active,failed");
       return r.body.data.length === 7 ? true : undefined;
     });
-    expect((await api("GET", "/v1/tenants?label=batch=paging&status=queued")).body.data).toEqual([]);
+    expect((await api.call("GET", "/v1/tenants?label=batch=paging&status=queued")).body.data).toEqual([]);
   });
 
   it("rejects bad filters with 400 naming the query field", async () => {
-    expect((await api("GET", "/v1/tenants?status=sleeping")).body.errors[0].pointer).toBe("/query/status");
-    expect((await api("GET", "/v1/tenants?limit=0")).body.errors[0].pointer).toBe("/query/limit");
-    expect((await api("GET", "/v1/tenants?cursor=zzz")).body.errors[0].pointer).toBe("/query/cursor");
-    expect((await api("GET", "/v1/tenants?label=novalue")).body.errors[0].pointer).toBe("/query/label");
-    expect((await api("GET", "/v1/tenants?sort=name")).status).toBe(400);
+    expect((await api.call("GET", "/v1/tenants?status=sleeping")).body.errors[0].pointer).toBe(
+      "/query/status",
+    );
+    expect((await api.call("GET", "/v1/tenants?limit=0")).body.errors[0].pointer).toBe("/query/limit");
+    expect((await api.call("GET", "/v1/tenants?cursor=zzz")).body.errors[0].pointer).toBe("/query/cursor");
+    expect((await api.call("GET", "/v1/tenants?label=novalue")).body.errors[0].pointer).toBe("/query/label");
+    expect((await api.call("GET", "/v1/tenants?sort=name")).status).toBe(400);
   });
 });

@@ -1,12 +1,12 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectResp, parseRedisUrl } from "../src/providers/local/resp-client.js";
-import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
+import { type ApiClient, apiClient, requestWithHost } from "./support/api.js";
+import { eventually, startTestApp, type TestApp } from "./support/app.js";
 import { projectRoot } from "./support/cli-harness.js";
 import { isRunning } from "./support/stray-processes.js";
 
@@ -127,56 +127,16 @@ services:
 }
 
 let t: TestApp;
+let api: ApiClient;
 /** Everything Tenantry logged (debug level): secrets must never be in it. */
 let logText = "";
 let base: string;
 let appDir: string;
 
-async function api(method: string, url: string, body?: unknown) {
-  const res = await t.app.http!.inject({
-    method: method as "GET",
-    url,
-    headers: {
-      authorization: `Bearer ${ADMIN_KEY}`,
-      ...(body ? { "content-type": "application/json" } : {}),
-    },
-    payload: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.statusCode, body: res.json() as any };
-}
-const waitFor = (slug: string, status: string) =>
-  eventually(
-    async () => {
-      const { body } = await api("GET", `/v1/tenants/${slug}`);
-      if (body.status === "failed") throw new Error(body.error_message);
-      return body.status === status ? body : undefined;
-    },
-    { timeoutMs: 60_000, what: `${slug} ${status}` },
-  );
+const WAIT = { timeoutMs: 60_000 };
 
-function visit(slug: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(base);
-    const req = http.request(
-      {
-        host: u.hostname,
-        port: u.port,
-        path: "/",
-        headers: { host: `web-${slug}.tenants.test` },
-        agent: false,
-      },
-      (res) => {
-        let body = "";
-        res.on("data", (c: Buffer) => {
-          body += c.toString();
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
-}
+/** A tenant's web service through the host proxy. */
+const visit = (slug: string) => requestWithHost(base, `web-${slug}.tenants.test`);
 async function visitJson(slug: string) {
   const res = await visit(slug);
   if (res.status !== 200) throw new Error(`${slug}: ${res.status} ${res.body}`);
@@ -252,12 +212,13 @@ describe.skipIf(!reachable)(
         },
       });
       base = await t.app.listen();
+      api = apiClient(t);
       for (const name of ["Initech", "Hooli"]) {
-        const res = await api("POST", "/v1/tenants", { name, blueprint: { source: blueprint(appDir) } });
+        const res = await api.call("POST", "/v1/tenants", { name, blueprint: { source: blueprint(appDir) } });
         expect(res.status, JSON.stringify(res.body)).toBe(201);
       }
-      tenants["initech"] = await waitFor("initech", "active");
-      tenants["hooli"] = await waitFor("hooli", "active");
+      tenants["initech"] = await api.waitForTenant("initech", "active", WAIT);
+      tenants["hooli"] = await api.waitForTenant("hooli", "active", WAIT);
     }, 120_000);
 
     afterAll(async () => {
@@ -321,25 +282,25 @@ describe.skipIf(!reachable)(
       const replaced = (await pidFiles()).find((f) => f.id === web!.id);
       expect(replaced && isRunning(replaced.pgid)).toBe(true);
       expect(after.pgVisits).toBeGreaterThan(before.pgVisits);
-      expect((await api("GET", "/v1/tenants/initech")).body.status).toBe("active");
+      expect((await api.call("GET", "/v1/tenants/initech")).body.status).toBe("active");
     });
 
     it("runs a cron job on demand, with its outputs current at once", async () => {
-      const web = await api("POST", "/v1/tenants/hooli/resources/web/runs");
+      const web = await api.call("POST", "/v1/tenants/hooli/resources/web/runs");
       expect(web.status).toBe(422);
       expect(web.body.code).toBe("NOT_A_CRON_JOB");
-      const missing = await api("POST", "/v1/tenants/hooli/resources/nope/runs");
+      const missing = await api.call("POST", "/v1/tenants/hooli/resources/nope/runs");
       expect(missing.status).toBe(404);
       expect(missing.body.code).toBe("RESOURCE_NOT_FOUND");
 
-      const run = await api("POST", "/v1/tenants/hooli/resources/tick/runs");
+      const run = await api.call("POST", "/v1/tenants/hooli/resources/tick/runs");
       expect(run.status).toBe(202);
       expect(run.body).toEqual({ resource: "service:tick", started: true, runs: 0 });
       // Recorded by the run itself: no operation ran for the tenant in between.
-      const ops = (await api("GET", "/v1/tenants/hooli/operations")).body.data.length;
+      const ops = (await api.call("GET", "/v1/tenants/hooli/operations")).body.data.length;
       const tick = await eventually(
         async () => {
-          const { body } = await api("GET", "/v1/tenants/hooli");
+          const { body } = await api.call("GET", "/v1/tenants/hooli");
           const r = body.resources.find((x: any) => x.key === "service:tick");
           return r.outputs.runs === 1 ? r : undefined;
         },
@@ -347,15 +308,15 @@ describe.skipIf(!reachable)(
       );
       expect(tick.outputs).toMatchObject({ lastExitCode: 0, runs: 1, schedule: "0 0 1 1 *" });
       expect(typeof tick.outputs.lastRunAt).toBe("string");
-      expect((await api("GET", "/v1/tenants/hooli/operations")).body.data.length).toBe(ops);
-      const logs = await api("GET", "/v1/tenants/hooli/resources/tick/logs?tail=5");
+      expect((await api.call("GET", "/v1/tenants/hooli/operations")).body.data.length).toBe(ops);
+      const logs = await api.call("GET", "/v1/tenants/hooli/resources/tick/logs?tail=5");
       expect(logs.body.lines).toContain("[cron] tick for hooli");
-      const events = (await api("GET", "/v1/tenants/hooli/events")).body.data;
+      const events = (await api.call("GET", "/v1/tenants/hooli/events")).body.data;
       expect(events.map((e: any) => e.type)).toContain("resource.run_requested");
 
-      await api("POST", "/v1/tenants/hooli/suspend");
-      await waitFor("hooli", "suspended");
-      const suspended = await api("POST", "/v1/tenants/hooli/resources/tick/runs");
+      await api.call("POST", "/v1/tenants/hooli/suspend");
+      await api.waitForTenant("hooli", "suspended", WAIT);
+      const suspended = await api.call("POST", "/v1/tenants/hooli/resources/tick/runs");
       expect(suspended.status).toBe(409);
       expect(suspended.body.code).toBe("JOB_NOT_RUNNABLE");
     });
@@ -400,9 +361,9 @@ describe.skipIf(!reachable)(
       expect(pids.every(isRunning)).toBe(true);
       for (const { slug } of owned) {
         expect(await tenantDirs(slug)).toHaveLength(1);
-        expect((await api("DELETE", `/v1/tenants/${slug}`)).status).toBe(202);
+        expect((await api.call("DELETE", `/v1/tenants/${slug}`)).status).toBe(202);
       }
-      for (const { slug } of owned) await waitFor(slug, "destroyed");
+      for (const { slug } of owned) await api.waitForTenant(slug, "destroyed", WAIT);
 
       const admin = await connectResp(parseRedisUrl(REDIS));
       try {

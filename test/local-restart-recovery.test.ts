@@ -1,11 +1,11 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTenantry, type Tenantry } from "../src/app.js";
 import { loadConfig } from "../src/config/config.js";
+import { apiClient, requestWithHost } from "./support/api.js";
 import { ADMIN_KEY, ENCRYPTION_KEY, eventually } from "./support/app.js";
 import { createTestDatabase, type TestDatabase } from "./support/db.js";
 import { killSupervisedProcesses } from "./support/stray-processes.js";
@@ -46,36 +46,12 @@ async function start(): Promise<{ app: Tenantry; base: string }> {
   return { app: started, base: await started.listen() };
 }
 
-async function api(method: string, url: string, body?: unknown) {
-  const res = await app!.http!.inject({
-    method: method as "GET",
-    url,
-    headers: {
-      authorization: `Bearer ${ADMIN_KEY}`,
-      ...(body ? { "content-type": "application/json" } : {}),
-    },
-    payload: body ? JSON.stringify(body) : undefined,
-  });
-  return res.json() as any;
-}
-
-function get(base: string, host: string) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const u = new URL(base);
-    const req = http.request(
-      { host: u.hostname, port: u.port, path: "/", headers: { host }, agent: false },
-      (res) => {
-        let body = "";
-        res.on("data", (c) => {
-          body += c;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
-}
+/** The API of whichever Tenantry is running now. */
+const api = apiClient({
+  get app() {
+    return app!;
+  },
+});
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -110,15 +86,13 @@ services:
     repo: ${appDir}
     startCommand: node server.js
 `;
-    const created = await api("POST", "/v1/tenants", { name: "Phoenix", blueprint: { source: blueprint } });
+    const created = await api.json("POST", "/v1/tenants", {
+      name: "Phoenix",
+      blueprint: { source: blueprint },
+    });
     try {
-      await eventually(
-        async () => ((await api("GET", "/v1/tenants/phoenix")).status === "active" ? true : undefined),
-        {
-          timeoutMs: 30_000,
-        },
-      );
-      const before = await get(base, "web-phoenix.tenants.test");
+      await api.waitForTenant("phoenix", "active", { timeoutMs: 30_000 });
+      const before = await requestWithHost(base, "web-phoenix.tenants.test");
       expect(before.status).toBe(200);
       const oldPid = Number(before.body.replace("pid ", ""));
 
@@ -139,24 +113,21 @@ services:
       app = first;
       const healed = await eventually(
         async () => {
-          const r = await get(base, "web-phoenix.tenants.test");
+          const r = await requestWithHost(base, "web-phoenix.tenants.test");
           return r.status === 200 ? r : undefined;
         },
         { timeoutMs: 30_000 },
       );
       expect(Number(healed.body.replace("pid ", ""))).not.toBe(oldPid);
-      const tenant = await eventually(async () => {
-        const t = await api("GET", "/v1/tenants/phoenix");
-        return t.status === "active" ? t : undefined;
-      });
-      const path1 = await api("GET", "/v1/tenants/phoenix/events");
+      const tenant = await api.waitForTenant("phoenix", "active");
+      const path1 = await api.json("GET", "/v1/tenants/phoenix/events");
       const statuses = path1.data
         .filter((e: any) => e.type === "tenant.status_changed")
         .map((e: any) => e.data.to);
       expect(statuses.slice(-3)).toEqual(["degraded", "updating", "active"]);
       expect(tenant.generation).toBe(1);
       // Each service was built once, when it was created: healing did not rebuild.
-      const ops = (await api("GET", "/v1/tenants/phoenix/operations")).data;
+      const ops = (await api.json("GET", "/v1/tenants/phoenix/operations")).data;
       expect(ops[0]).toMatchObject({ kind: "heal", status: "succeeded" });
       expect(ops[0].steps.map((s: any) => s.action)).toEqual(["heal", "heal"]);
       const webDir = path.join(dataDir, "tenants");
@@ -164,14 +135,8 @@ services:
       expect(counts).toEqual([1]);
     } finally {
       if (!app) ({ app } = await start());
-      await api("DELETE", `/v1/tenants/${created.tenant.id}`);
-      await eventually(
-        async () =>
-          (await api("GET", `/v1/tenants/${created.tenant.id}`)).status === "destroyed" ? true : undefined,
-        {
-          timeoutMs: 30_000,
-        },
-      );
+      await api.json("DELETE", `/v1/tenants/${created.tenant.id}`);
+      await api.waitForTenant(created.tenant.id, "destroyed", { timeoutMs: 30_000 });
     }
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectResp, parseRedisUrl } from "../src/providers/local/resp-client.js";
-import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
+import { type ApiClient, apiClient } from "./support/api.js";
+import { startTestApp, type TestApp } from "./support/app.js";
 
 /**
  * A tenant on the local target with a database and a Key Value instance, end to end:
@@ -29,36 +30,20 @@ services:
 `;
 
 let t: TestApp;
-async function api(method: string, url: string, body?: unknown) {
-  const res = await t.app.http!.inject({
-    method: method as "GET",
-    url,
-    headers: {
-      authorization: `Bearer ${ADMIN_KEY}`,
-      ...(body ? { "content-type": "application/json" } : {}),
-    },
-    payload: body ? JSON.stringify(body) : undefined,
-  });
-  return res.json() as any;
-}
-const waitFor = (slug: string, status: string) =>
-  eventually(async () => {
-    const r = await api("GET", `/v1/tenants/${slug}`);
-    if (r.status === "failed") throw new Error(r.error_message);
-    return r.status === status ? r : undefined;
-  });
+let api: ApiClient;
 
 describe.skipIf(!reachable)("a local tenant with PostgreSQL and Key Value", () => {
   beforeAll(async () => {
     t = await startTestApp({ env: { TENANTRY_WORKER_CONCURRENCY: "2", TENANTRY_LOCAL_REDIS_URL: REDIS } });
+    api = apiClient(t);
   });
   afterAll(async () => {
     await t?.close();
   });
 
   it("creates an ACL user for the tenant's Key Value, isolated by prefix, and removes it on destroy", async () => {
-    await api("POST", "/v1/tenants", { name: "Cachy", blueprint: { source: blueprint } });
-    const tenant = await waitFor("cachy", "active");
+    await api.json("POST", "/v1/tenants", { name: "Cachy", blueprint: { source: blueprint } });
+    const tenant = await api.waitForTenant("cachy", "active");
     const cache = tenant.resources.find((r: any) => r.key === "service:cache");
     expect(cache).toMatchObject({ kind: "keyvalue", status: "ready", name: "cache-cachy" });
     const { user, keyPrefix } = cache.outputs;
@@ -76,8 +61,8 @@ describe.skipIf(!reachable)("a local tenant with PostgreSQL and Key Value", () =
     await expect(client.command("SET", "elsewhere", "1")).rejects.toThrow(/NOPERM/);
     await client.close();
 
-    await api("DELETE", "/v1/tenants/cachy");
-    await waitFor(tenant.id, "destroyed");
+    await api.json("DELETE", "/v1/tenants/cachy");
+    await api.waitForTenant(tenant.id, "destroyed");
     const admin = await connectResp(parseRedisUrl(REDIS));
     const users = (await admin.command("ACL", "USERS")) as string[];
     expect(users).not.toContain(user);

@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
+import { type ApiClient, apiClient, requestWithHost } from "./support/api.js";
+import { eventually, startTestApp, type TestApp } from "./support/app.js";
 
 /**
  * A tenant with a real web service and worker on the local target, end to end: built,
@@ -13,6 +13,7 @@ import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app
  */
 
 let t: TestApp;
+let api: ApiClient;
 let base: string;
 let appDir: string;
 
@@ -30,45 +31,7 @@ setInterval(() => {}, 1000);
 process.on("SIGTERM", () => process.exit(0));
 `;
 
-function viaProxy(host: string, pathname = "/") {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const u = new URL(base);
-    const req = http.request(
-      { host: u.hostname, port: u.port, path: pathname, headers: { host }, agent: false },
-      (res) => {
-        let body = "";
-        res.on("data", (c) => {
-          body += c;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-async function api(method: string, url: string, body?: unknown) {
-  const res = await t.app.http!.inject({
-    method: method as "GET",
-    url,
-    headers: {
-      authorization: `Bearer ${ADMIN_KEY}`,
-      ...(body ? { "content-type": "application/json" } : {}),
-    },
-    payload: body ? JSON.stringify(body) : undefined,
-  });
-  return res.json() as any;
-}
-const waitFor = (slug: string, status: string) =>
-  eventually(
-    async () => {
-      const r = await api("GET", `/v1/tenants/${slug}`);
-      if (r.status === "failed") throw new Error(r.error_message);
-      return r.status === status ? r : undefined;
-    },
-    { timeoutMs: 60_000 },
-  );
+const WAIT = { timeoutMs: 60_000 };
 
 beforeAll(async () => {
   appDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-app-"));
@@ -78,6 +41,7 @@ beforeAll(async () => {
     env: { PORT: "0", HOST: "127.0.0.1", BASE_DOMAIN: "tenants.test", TENANTRY_WORKER_CONCURRENCY: "2" },
   });
   base = await t.app.listen();
+  api = apiClient(t);
 });
 afterAll(async () => {
   await t?.close();
@@ -110,37 +74,37 @@ services:
     repo: ${appDir}
     startCommand: node worker.js
 `;
-    const created = await api("POST", "/v1/tenants", { name: "Acme", blueprint: { source: blueprint } });
+    const created = await api.json("POST", "/v1/tenants", { name: "Acme", blueprint: { source: blueprint } });
     expect(created.tenant).toMatchObject({ slug: "acme", status: "queued" });
     try {
-      const active = await waitFor("acme", "active");
+      const active = await api.waitForTenant("acme", "active", WAIT);
       const web = active.resources.find((r: any) => r.key === "service:web");
       expect(web).toMatchObject({ kind: "web", status: "ready", name: "web-acme" });
-      const status = await api("GET", "/v1/tenants/acme/status");
+      const status = await api.json("GET", "/v1/tenants/acme/status");
       expect(status.site_url).toMatch(/^http:\/\/web-acme\.tenants\.test:\d+$/);
 
-      expect(await viaProxy("web-acme.tenants.test")).toEqual({
+      expect(await requestWithHost(base, "web-acme.tenants.test")).toMatchObject({
         status: 200,
         body: "hello Acme welcome with-db",
       });
 
-      await api("POST", "/v1/tenants/acme/suspend");
-      await waitFor("acme", "suspended");
+      await api.json("POST", "/v1/tenants/acme/suspend");
+      await api.waitForTenant("acme", "suspended", WAIT);
       await eventually(async () =>
-        (await viaProxy("web-acme.tenants.test")).status === 503 ? true : undefined,
+        (await requestWithHost(base, "web-acme.tenants.test")).status === 503 ? true : undefined,
       );
 
-      await api("POST", "/v1/tenants/acme/resume");
-      await waitFor("acme", "active");
+      await api.json("POST", "/v1/tenants/acme/resume");
+      await api.waitForTenant("acme", "active", WAIT);
       await eventually(async () =>
-        (await viaProxy("web-acme.tenants.test")).status === 200 ? true : undefined,
+        (await requestWithHost(base, "web-acme.tenants.test")).status === 200 ? true : undefined,
       );
     } finally {
-      await api("DELETE", "/v1/tenants/acme");
-      await waitFor(created.tenant.id, "destroyed");
+      await api.json("DELETE", "/v1/tenants/acme");
+      await api.waitForTenant(created.tenant.id, "destroyed", WAIT);
     }
     await eventually(async () =>
-      (await viaProxy("web-acme.tenants.test")).status === 404 ? true : undefined,
+      (await requestWithHost(base, "web-acme.tenants.test")).status === 404 ? true : undefined,
     );
     // No files left for the tenant, and no supervised process.
     const tenants = path.join(t.dataDir, "tenants");
@@ -162,28 +126,37 @@ services:
     buildCommand: mkdir -p public/docs && echo "<h1>$TENANT_NAME</h1>" > public/index.html && echo guide > public/docs/guide.txt
     staticPublishPath: public
 `;
-    const created = await api("POST", "/v1/tenants", { name: "Statica", blueprint: { source: blueprint } });
+    const created = await api.json("POST", "/v1/tenants", {
+      name: "Statica",
+      blueprint: { source: blueprint },
+    });
     try {
-      const active = await waitFor("statica", "active");
+      const active = await api.waitForTenant("statica", "active", WAIT);
       expect(active.resources[0].outputs.url).toMatch(/^http:\/\/site-statica\.tenants\.test:/);
-      expect(await viaProxy("site-statica.tenants.test")).toEqual({
+      expect(await requestWithHost(base, "site-statica.tenants.test")).toMatchObject({
         status: 200,
         body: "<h1>Statica</h1>\n",
       });
-      expect((await viaProxy("site-statica.tenants.test", "/docs/guide.txt")).body).toBe("guide\n");
-      expect((await viaProxy("site-statica.tenants.test", "/../../../etc/passwd")).status).toBe(404);
-      expect((await viaProxy("site-statica.tenants.test", "/%2e%2e/%2e%2e/server.js")).status).toBe(404);
-      await api("POST", "/v1/tenants/statica/suspend");
-      await waitFor("statica", "suspended");
+      expect((await requestWithHost(base, "site-statica.tenants.test", "/docs/guide.txt")).body).toBe(
+        "guide\n",
+      );
+      expect((await requestWithHost(base, "site-statica.tenants.test", "/../../../etc/passwd")).status).toBe(
+        404,
+      );
+      expect(
+        (await requestWithHost(base, "site-statica.tenants.test", "/%2e%2e/%2e%2e/server.js")).status,
+      ).toBe(404);
+      await api.json("POST", "/v1/tenants/statica/suspend");
+      await api.waitForTenant("statica", "suspended", WAIT);
       await eventually(async () =>
-        (await viaProxy("site-statica.tenants.test")).status === 503 ? true : undefined,
+        (await requestWithHost(base, "site-statica.tenants.test")).status === 503 ? true : undefined,
       );
     } finally {
-      await api("DELETE", `/v1/tenants/${created.tenant.id}`);
-      await waitFor(created.tenant.id, "destroyed");
+      await api.json("DELETE", `/v1/tenants/${created.tenant.id}`);
+      await api.waitForTenant(created.tenant.id, "destroyed", WAIT);
     }
     await eventually(async () =>
-      (await viaProxy("site-statica.tenants.test")).status === 404 ? true : undefined,
+      (await requestWithHost(base, "site-statica.tenants.test")).status === 404 ? true : undefined,
     );
   });
 
@@ -200,25 +173,27 @@ services:
       - key: GREETING
         value: ${greeting}
 `;
-    const created = await api("POST", "/v1/tenants", {
+    const created = await api.json("POST", "/v1/tenants", {
       name: "Steady",
       blueprint: { name: "steady", source: source("one") },
     });
     try {
-      await waitFor("steady", "active");
+      await api.waitForTenant("steady", "active", WAIT);
       const seen: { status: number; body: string }[] = [];
       let running = true;
       const load = (async () => {
         while (running) {
-          seen.push(await viaProxy("web-steady.tenants.test").catch(() => ({ status: 0, body: "" })));
+          seen.push(
+            await requestWithHost(base, "web-steady.tenants.test").catch(() => ({ status: 0, body: "" })),
+          );
           await new Promise((r) => setTimeout(r, 20));
         }
       })();
-      const patched = await api("PATCH", "/v1/tenants/steady", {
+      const patched = await api.json("PATCH", "/v1/tenants/steady", {
         blueprint: { name: "steady", source: source("two") },
       });
       expect(patched.operation).toMatchObject({ kind: "update" });
-      await waitFor("steady", "active");
+      await api.waitForTenant("steady", "active", WAIT);
       await eventually(async () => (seen.at(-1)?.body.includes(" two ") ? true : undefined), {
         timeoutMs: 15_000,
       });
@@ -231,8 +206,8 @@ services:
       expect(seen.some((r) => r.body.includes(" one "))).toBe(true);
       expect(seen.at(-1)?.body).toContain(" two ");
     } finally {
-      await api("DELETE", `/v1/tenants/${created.tenant.id}`);
-      await waitFor(created.tenant.id, "destroyed");
+      await api.json("DELETE", `/v1/tenants/${created.tenant.id}`);
+      await api.waitForTenant(created.tenant.id, "destroyed", WAIT);
     }
   }, 60_000);
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../src/lib/ids.js";
+import { requestWithHost } from "./support/api.js";
 import { startTestApp, type TestApp } from "./support/app.js";
 
 /**
@@ -75,33 +76,6 @@ async function addTenant(slug: string, status: string, outputs: Record<string, u
   );
 }
 
-function request(host: string, path = "/", init: { method?: string; body?: string } = {}) {
-  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>(
-    (resolve, reject) => {
-      const u = new URL(base);
-      const req = http.request(
-        {
-          host: u.hostname,
-          port: u.port,
-          path,
-          method: init.method ?? "GET",
-          headers: { host },
-          agent: false,
-        },
-        (res) => {
-          let body = "";
-          res.on("data", (c) => {
-            body += c;
-          });
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        },
-      );
-      req.on("error", reject);
-      req.end(init.body);
-    },
-  );
-}
-
 beforeAll(async () => {
   await startUpstream();
   t = await startTestApp({
@@ -120,7 +94,10 @@ afterAll(async () => {
 
 describe("host proxy", () => {
   it("sends a tenant host to its service, with the method, path, body and forwarding headers", async () => {
-    const res = await request("web-acme.tenants.test:8080", "/hello?x=1", { method: "POST", body: "ping" });
+    const res = await requestWithHost(base, "web-acme.tenants.test:8080", "/hello?x=1", {
+      method: "POST",
+      body: "ping",
+    });
     expect(res.status).toBe(200);
     expect(res.headers["x-upstream"]).toBe("yes");
     expect(JSON.parse(res.body)).toMatchObject({
@@ -133,20 +110,20 @@ describe("host proxy", () => {
   });
 
   it("keeps the API on the bare host", async () => {
-    const res = await request("127.0.0.1", "/health");
+    const res = await requestWithHost(base, "127.0.0.1", "/health");
     expect(JSON.parse(res.body)).toEqual({ status: "ok" });
   });
 
   it("answers a suspended tenant with 503, an unknown one with 404, an unreachable one with 502, at once", async () => {
-    const suspended = await request("web-sleepy.tenants.test");
+    const suspended = await requestWithHost(base, "web-sleepy.tenants.test");
     expect(suspended.status).toBe(503);
     expect(suspended.headers["retry-after"]).toBe("30");
     expect(suspended.body).toContain("suspended");
-    const missing = await request("web-nobody.tenants.test");
+    const missing = await requestWithHost(base, "web-nobody.tenants.test");
     expect(missing.status).toBe(404);
     expect(missing.body).toContain("web-nobody");
     const started = Date.now();
-    const broken = await request("web-broken.tenants.test");
+    const broken = await requestWithHost(base, "web-broken.tenants.test");
     expect(broken.status).toBe(502);
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -156,12 +133,12 @@ describe("host proxy", () => {
     // database within the cache's second: the failed connection looks the route up again.
     await addTenant("gone", "active", { port: 1 });
     await addTenant("paused", "active", { port: 1 });
-    expect((await request("web-gone.tenants.test")).status).toBe(502);
-    expect((await request("web-paused.tenants.test")).status).toBe(502);
+    expect((await requestWithHost(base, "web-gone.tenants.test")).status).toBe(502);
+    expect((await requestWithHost(base, "web-paused.tenants.test")).status).toBe(502);
     await t.app.db.query("update tenants set status = 'destroyed' where slug = 'gone'");
     await t.app.db.query("update tenants set status = 'suspended' where slug = 'paused'");
-    expect((await request("web-gone.tenants.test")).status).toBe(404);
-    expect((await request("web-paused.tenants.test")).status).toBe(503);
+    expect((await requestWithHost(base, "web-gone.tenants.test")).status).toBe(404);
+    expect((await requestWithHost(base, "web-paused.tenants.test")).status).toBe(503);
   });
 
   it("passes WebSocket-style upgrades through both ways", async () => {

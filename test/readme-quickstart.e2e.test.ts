@@ -2,13 +2,13 @@ import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_proces
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findFreePort } from "../src/store/free-port.js";
+import { requestWithHost } from "./support/api.js";
 import { projectRoot } from "./support/cli-harness.js";
 import { createTestDatabase, type TestDatabase } from "./support/db.js";
 import { isRunning, killSupervisedProcesses } from "./support/stray-processes.js";
@@ -115,24 +115,10 @@ async function readmeCommand(command: string): Promise<string> {
 }
 
 /** acme's page through the proxy (fetch cannot set a Host header). */
-function visits(): Promise<{ status: number; count: number | undefined; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: "127.0.0.1", port, path: "/", headers: { host: `web-acme.localhost:${port}` }, agent: false },
-      (res) => {
-        let body = "";
-        res.on("data", (c: Buffer) => {
-          body += c.toString();
-        });
-        res.on("end", () => {
-          const m = /id="visits">(\d+)</.exec(body);
-          resolve({ status: res.statusCode ?? 0, count: m ? Number(m[1]) : undefined, body });
-        });
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
+async function visits(): Promise<{ status: number; count: number | undefined; body: string }> {
+  const { status, body } = await requestWithHost(`http://127.0.0.1:${port}`, `web-acme.localhost:${port}`);
+  const m = /id="visits">(\d+)</.exec(body);
+  return { status, count: m ? Number(m[1]) : undefined, body };
 }
 
 async function adminQuery<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiClient, apiClient } from "./support/api.js";
 import { ADMIN_KEY, ENCRYPTION_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
 import { projectRoot } from "./support/cli-harness.js";
 import { type FakeRender, startFakeRender } from "./support/fake-render/index.js";
@@ -23,6 +24,7 @@ const DJANGO = await readFile(
 
 let fake: FakeRender;
 let t: TestApp;
+let api: ApiClient;
 let dataDir: string;
 const children = new Set<ChildProcess>();
 
@@ -59,19 +61,6 @@ function startWorker(name: string): { child: ChildProcess; output: () => string 
   return { child, output: () => output };
 }
 
-async function api(method: string, url: string, body?: unknown) {
-  const res = await t.app.http!.inject({
-    method: method as "GET",
-    url,
-    headers: {
-      authorization: `Bearer ${ADMIN_KEY}`,
-      ...(body ? { "content-type": "application/json" } : {}),
-    },
-    payload: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.statusCode, body: res.json() as any };
-}
-
 beforeAll(async () => {
   fake = await startFakeRender({
     rateLimitScale: 3600,
@@ -80,6 +69,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-render-crash-"));
   // The API only: the workers are child processes.
   t = await startTestApp({ workers: false, env: { RENDER_API_KEY: fake.apiKey, RENDER_API_URL: fake.url } });
+  api = apiClient(t);
 }, 60_000);
 
 afterAll(async () => {
@@ -92,8 +82,8 @@ afterAll(async () => {
 describe("a worker killed while provisioning on Render", () => {
   it("is taken over by another worker, which creates nothing twice", async () => {
     const first = startWorker("first");
-    await api("POST", "/v1/blueprints", { name: "django", source: DJANGO });
-    const created = await api("POST", "/v1/tenants", {
+    await api.call("POST", "/v1/blueprints", { name: "django", source: DJANGO });
+    const created = await api.call("POST", "/v1/tenants", {
       name: "Crashy",
       blueprint: "django",
       target: "render",
@@ -115,7 +105,7 @@ describe("a worker killed while provisioning on Render", () => {
     const second = startWorker("second");
     const tenant = await eventually(
       async () => {
-        const { body } = await api("GET", "/v1/tenants/crashy");
+        const { body } = await api.call("GET", "/v1/tenants/crashy");
         if (body.status === "failed") throw new Error(body.error_message);
         return body.status === "active" ? body : undefined;
       },

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProviderRegistry } from "../src/providers/provider.js";
 import { createRenderProvider } from "../src/providers/render/render-provider.js";
-import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
+import { type ApiClient, apiClient } from "./support/api.js";
+import { eventually, startTestApp, type TestApp } from "./support/app.js";
 import { type FakeRender, startFakeRender } from "./support/fake-render/index.js";
 
 /**
@@ -35,19 +36,7 @@ services:
 
 let fake: FakeRender;
 let t: TestApp;
-
-async function api(method: string, url: string, body?: unknown) {
-  const res = await t.app.http!.inject({
-    method: method as "GET",
-    url,
-    headers: {
-      authorization: `Bearer ${ADMIN_KEY}`,
-      ...(body ? { "content-type": "application/json" } : {}),
-    },
-    payload: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.statusCode, body: res.json() as any };
-}
+let api: ApiClient;
 
 beforeAll(async () => {
   fake = await startFakeRender({
@@ -66,7 +55,8 @@ beforeAll(async () => {
       }),
     ),
   });
-  await api("POST", "/v1/blueprints", { name: "app", source: BLUEPRINT });
+  api = apiClient(t);
+  await api.call("POST", "/v1/blueprints", { name: "app", source: BLUEPRINT });
 }, 60_000);
 
 afterAll(async () => {
@@ -79,14 +69,14 @@ describe("a burst of tenants on the render target", () => {
     const started = Date.now();
     const created = await Promise.all(
       Array.from({ length: TENANTS }, (_, i) =>
-        api("POST", "/v1/tenants", { name: `Fleet ${i}`, blueprint: "app", target: "render" }),
+        api.call("POST", "/v1/tenants", { name: `Fleet ${i}`, blueprint: "app", target: "render" }),
       ),
     );
     expect(created.map((c) => c.status)).toEqual(Array(TENANTS).fill(201));
 
     const final = await eventually(
       async () => {
-        const { body } = await api("GET", "/v1/tenants?limit=100");
+        const { body } = await api.call("GET", "/v1/tenants?limit=100");
         const statuses = (body.data as { status: string; error_message: string | null }[]).map(
           (x) => x.status,
         );

@@ -3,7 +3,8 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProviderRegistry } from "../src/providers/provider.js";
 import { createRenderProvider } from "../src/providers/render/render-provider.js";
-import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
+import { type ApiClient, apiClient } from "./support/api.js";
+import { eventually, startTestApp, type TestApp } from "./support/app.js";
 import { type FakeRender, startFakeRender } from "./support/fake-render/index.js";
 
 /**
@@ -20,35 +21,15 @@ const DJANGO = readFileSync(
 
 let fake: FakeRender;
 let t: TestApp;
+let api: ApiClient;
+const WAIT = { timeoutMs: 30_000 };
 /** Everything Tenantry logged (debug level): no key or secret may be in it. */
 let logText = "";
-
-async function api(method: string, url: string, body?: unknown) {
-  const res = await t.app.http!.inject({
-    method: method as "GET",
-    url,
-    headers: {
-      authorization: `Bearer ${ADMIN_KEY}`,
-      ...(body ? { "content-type": "application/json" } : {}),
-    },
-    payload: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.statusCode, body: res.json() as any };
-}
-const waitFor = (slug: string, status: string, timeoutMs = 30_000) =>
-  eventually(
-    async () => {
-      const { body } = await api("GET", `/v1/tenants/${slug}`);
-      if (body.status === "failed" && status !== "failed") throw new Error(body.error_message);
-      return body.status === status ? body : undefined;
-    },
-    { timeoutMs, what: `${slug} ${status}` },
-  );
 
 beforeAll(async () => {
   fake = await startFakeRender({
     rateLimitScale: 3600,
-    timings: { postgresCreateMs: 150, keyValueCreateMs: 100, buildMs: 400, deployMs: 100 },
+    timings: { postgresCreateMs: 150, keyValueCreateMs: 100, buildMs: 1200, deployMs: 100 },
   });
   const logger = pino(
     { level: "debug" },
@@ -71,7 +52,8 @@ beforeAll(async () => {
       }),
     ),
   });
-  await api("POST", "/v1/blueprints", { name: "django", source: DJANGO });
+  api = apiClient(t);
+  await api.call("POST", "/v1/blueprints", { name: "django", source: DJANGO });
 }, 60_000);
 
 afterAll(async () => {
@@ -87,13 +69,17 @@ describe("the render target against the fake Render API", () => {
     // the engine looks the name up before trying again) and a dropped list request.
     fake.failNext(2, 503, (m, p) => m === "POST" && p === "/postgres");
     fake.failNext(1, "drop", (m, p) => m === "GET" && p === "/services");
-    const created = await api("POST", "/v1/tenants", { name: "Acme", blueprint: "django", target: "render" });
+    const created = await api.call("POST", "/v1/tenants", {
+      name: "Acme",
+      blueprint: "django",
+      target: "render",
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
 
     // While it provisions, the tenant shows which services are still building.
     const building = await eventually(
       async () => {
-        const { body } = await api("GET", "/v1/tenants/acme/status");
+        const { body } = await api.call("GET", "/v1/tenants/acme/status");
         const inProgress = Object.entries(body.outputs as Record<string, { deployStatus?: string }>).filter(
           ([, o]) => o.deployStatus === "build_in_progress" || o.deployStatus === "created",
         );
@@ -102,8 +88,8 @@ describe("the render target against the fake Render API", () => {
       { timeoutMs: 20_000, intervalMs: 20, what: "a service shown as building" },
     );
     expect(building.every((key) => key.startsWith("service:"))).toBe(true);
-    tenant = await waitFor("acme", "active");
-    const attempts = (await api("GET", "/v1/tenants/acme/operations")).body.data[0].attempt;
+    tenant = await api.waitForTenant("acme", "active", WAIT);
+    const attempts = (await api.call("GET", "/v1/tenants/acme/operations")).body.data[0].attempt;
     expect(attempts).toBeGreaterThanOrEqual(1); // the 503s were retried by the engine
 
     // Exactly one of each on Render, named for the tenant.
@@ -133,7 +119,7 @@ describe("the render target against the fake Render API", () => {
     expect(groupVars["DJANGO_SETTINGS_MODULE"]).toBe("config.settings.production");
 
     // The tenant shows the Render ids of everything it owns, and the site URL.
-    const status = (await api("GET", "/v1/tenants/acme/status")).body;
+    const status = (await api.call("GET", "/v1/tenants/acme/status")).body;
     expect(status.resource_ids["service:django-web"]).toBe(web.id);
     expect(status.resource_ids["database:django-db"]).toBe(fake.state.postgres()[0]!.id);
     expect(status.resource_ids["group:django-settings"]).toBe(group.id);
@@ -154,13 +140,13 @@ describe("the render target against the fake Render API", () => {
   });
 
   it("suspends and resumes services and datastores", async () => {
-    expect((await api("POST", "/v1/tenants/acme/suspend")).status).toBe(202);
-    await waitFor("acme", "suspended");
+    expect((await api.call("POST", "/v1/tenants/acme/suspend")).status).toBe(202);
+    await api.waitForTenant("acme", "suspended", WAIT);
     expect(fake.state.services().every((s) => s.suspended === "suspended")).toBe(true);
     expect(fake.state.postgres()[0]!.suspended).toBe("suspended");
 
-    expect((await api("POST", "/v1/tenants/acme/resume")).status).toBe(202);
-    await waitFor("acme", "active");
+    expect((await api.call("POST", "/v1/tenants/acme/resume")).status).toBe(202);
+    await api.waitForTenant("acme", "active", WAIT);
     expect(fake.state.services().every((s) => s.suspended === "not_suspended")).toBe(true);
     expect(fake.state.postgres()[0]!.status).toBe("available");
   });
@@ -172,10 +158,10 @@ describe("the render target against the fake Render API", () => {
       "healthCheckPath: /healthz/",
       "healthCheckPath: /ready/\n    numInstances: 2\n    domains:\n      - ${{ tenant.slug }}.app.example",
     );
-    await api("POST", "/v1/blueprints", { name: "django", source: v2 });
-    const res = await api("PATCH", "/v1/tenants/acme", { blueprint: "django@2" });
+    await api.call("POST", "/v1/blueprints", { name: "django", source: v2 });
+    const res = await api.call("PATCH", "/v1/tenants/acme", { blueprint: "django@2" });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
-    await waitFor("acme", "active");
+    await api.waitForTenant("acme", "active", WAIT);
     const after = fake.state.services().find((s) => s.id === web.id)!;
     expect(after.serviceDetails).toMatchObject({ healthCheckPath: "/ready/", numInstances: 2 });
     expect(fake.state.customDomains(web.id).map((d: any) => d.name)).toContain("acme.app.example");
@@ -191,15 +177,15 @@ describe("the render target against the fake Render API", () => {
     const beat = fake.state.services().find((s) => s.name === "celery-beat-acme")!;
     const linked = () => fake.state.envGroups()[0]!.serviceLinks.map((l) => l.id);
     expect(linked()).toContain(beat.id);
-    const v2 = (await api("GET", "/v1/blueprints/django")).body.source as string;
+    const v2 = (await api.call("GET", "/v1/blueprints/django")).body.source as string;
     const v3 = v2.replace(
       "      - fromGroup: django-settings\n      - key: CELERY_BROKER_URL",
       "      - key: CELERY_BROKER_URL",
     );
     expect(v3).not.toBe(v2);
-    await api("POST", "/v1/blueprints", { name: "django", source: v3 });
-    expect((await api("PATCH", "/v1/tenants/acme", { blueprint: "django@3" })).status).toBe(202);
-    await waitFor("acme", "active");
+    await api.call("POST", "/v1/blueprints", { name: "django", source: v3 });
+    expect((await api.call("PATCH", "/v1/tenants/acme", { blueprint: "django@3" })).status).toBe(202);
+    await api.waitForTenant("acme", "active", WAIT);
     expect(linked()).not.toContain(beat.id);
     expect(linked()).toHaveLength(3);
   });
@@ -220,44 +206,44 @@ ${headers}
         source: /*
         destination: /index.html
 `;
-    await api("POST", "/v1/blueprints", {
+    await api.call("POST", "/v1/blueprints", {
       name: "site",
       source: site("      - path: /*\n        name: X-Frame-Options\n        value: DENY"),
     });
-    await api("POST", "/v1/tenants", { name: "Sitey", blueprint: "site", target: "render" });
-    const active = await waitFor("sitey", "active");
+    await api.call("POST", "/v1/tenants", { name: "Sitey", blueprint: "site", target: "render" });
+    const active = await api.waitForTenant("sitey", "active", WAIT);
     const id = active.resources.find((r: any) => r.key === "service:site").provider_id;
     expect(fake.state.services().find((s) => s.id === id)?.type).toBe("static_site");
     expect(fake.state.staticRules(id).headers).toEqual([
       { path: "/*", name: "X-Frame-Options", value: "DENY" },
     ]);
 
-    await api("POST", "/v1/blueprints", {
+    await api.call("POST", "/v1/blueprints", {
       name: "site",
       source: site("      - path: /assets/*\n        name: Cache-Control\n        value: max-age=600"),
     });
-    expect((await api("PATCH", "/v1/tenants/sitey", { blueprint: "site@2" })).status).toBe(202);
-    await waitFor("sitey", "active");
+    expect((await api.call("PATCH", "/v1/tenants/sitey", { blueprint: "site@2" })).status).toBe(202);
+    await api.waitForTenant("sitey", "active", WAIT);
     expect(fake.state.staticRules(id)).toEqual({
       headers: [{ path: "/assets/*", name: "Cache-Control", value: "max-age=600" }],
       routes: [{ type: "rewrite", source: "/*", destination: "/index.html", priority: 0 }],
     });
-    await api("DELETE", "/v1/tenants/sitey");
-    await waitFor("sitey", "destroyed");
+    await api.call("DELETE", "/v1/tenants/sitey");
+    await api.waitForTenant("sitey", "destroyed", WAIT);
   });
 
   it("fails the tenant with Render's status when a deploy fails, and a retry after a fix succeeds", async () => {
     fake.failDeploys((name) => name.startsWith("celery-beat-globex"), "build_failed");
     try {
-      await api("POST", "/v1/tenants", { name: "Globex", blueprint: "django", target: "render" });
-      const failed = await waitFor("globex", "failed");
+      await api.call("POST", "/v1/tenants", { name: "Globex", blueprint: "django", target: "render" });
+      const failed = await api.waitForTenant("globex", "failed", WAIT);
       expect(failed.error_message).toMatch(/celery-beat-globex.*build_failed/);
       // Retrying without a fix follows the same failed deploy: failed again, nothing created twice.
-      const retry = await api("POST", "/v1/tenants/globex/retry");
+      const retry = await api.call("POST", "/v1/tenants/globex/retry");
       expect(retry.status).toBe(202);
       await eventually(
         async () => {
-          const { body } = await api(`GET`, `/v1/operations/${retry.body.operation.id}`);
+          const { body } = await api.call(`GET`, `/v1/operations/${retry.body.operation.id}`);
           return body.status === "failed" ? body : undefined;
         },
         { timeoutMs: 20_000, what: "the retry to fail" },
@@ -273,20 +259,20 @@ ${headers}
       body: "{}",
     });
     expect(pushed.status).toBe(201);
-    expect((await api("POST", "/v1/tenants/globex/retry")).status).toBe(202);
-    await waitFor("globex", "active");
+    expect((await api.call("POST", "/v1/tenants/globex/retry")).status).toBe(202);
+    await api.waitForTenant("globex", "active", WAIT);
     expect(fake.state.services().filter((x) => x.name.endsWith("-globex"))).toHaveLength(4);
-    await api("DELETE", "/v1/tenants/globex");
-    await waitFor("globex", "destroyed");
+    await api.call("DELETE", "/v1/tenants/globex");
+    await api.waitForTenant("globex", "destroyed", WAIT);
   }, 60_000);
 
   it("marks a tenant access_error when Render refuses the key, and clears it after a retry", async () => {
-    await api("POST", "/v1/blueprints", { name: "db-only", source: "databases:\n  - name: main\n" });
+    await api.call("POST", "/v1/blueprints", { name: "db-only", source: "databases:\n  - name: main\n" });
     fake.setAccess("unauthorized");
     let failed: any;
     try {
-      await api("POST", "/v1/tenants", { name: "Hooli", blueprint: "db-only", target: "render" });
-      failed = await waitFor("hooli", "failed");
+      await api.call("POST", "/v1/tenants", { name: "Hooli", blueprint: "db-only", target: "render" });
+      failed = await api.waitForTenant("hooli", "failed", WAIT);
     } finally {
       fake.setAccess("ok");
     }
@@ -295,22 +281,22 @@ ${headers}
       { type: "access_error", message: failed.error_message, since: expect.any(String) },
     ]);
     expect(JSON.stringify(failed)).not.toContain(fake.apiKey);
-    const status = (await api("GET", "/v1/tenants/hooli/status")).body;
+    const status = (await api.call("GET", "/v1/tenants/hooli/status")).body;
     expect(status.conditions.map((c: any) => c.type)).toEqual(["access_error"]);
     // Permanent: it failed at once, without retries.
-    const ops = (await api("GET", "/v1/tenants/hooli/operations")).body.data;
+    const ops = (await api.call("GET", "/v1/tenants/hooli/operations")).body.data;
     expect(ops[0].attempt).toBe(0);
 
-    expect((await api("POST", "/v1/tenants/hooli/retry")).status).toBe(202);
-    const healed = await waitFor("hooli", "active");
+    expect((await api.call("POST", "/v1/tenants/hooli/retry")).status).toBe(202);
+    const healed = await api.waitForTenant("hooli", "active", WAIT);
     expect(healed.conditions).toEqual([]);
-    await api("DELETE", "/v1/tenants/hooli");
-    await waitFor("hooli", "destroyed");
+    await api.call("DELETE", "/v1/tenants/hooli");
+    await api.waitForTenant("hooli", "destroyed", WAIT);
   });
 
   it("destroys everything it created, confirmed gone on Render", async () => {
-    expect((await api("DELETE", "/v1/tenants/acme")).status).toBe(202);
-    await waitFor("acme", "destroyed");
+    expect((await api.call("DELETE", "/v1/tenants/acme")).status).toBe(202);
+    await api.waitForTenant("acme", "destroyed", WAIT);
     expect(fake.state.services()).toEqual([]);
     expect(fake.state.postgres()).toEqual([]);
     expect(fake.state.keyValues()).toEqual([]);

@@ -7,6 +7,7 @@ import { TENANT_STATUSES, type TenantStatus } from "../../domain/lifecycle.js";
 import type { Resource } from "../../domain/types.js";
 import { isUuid } from "../../lib/ids.js";
 import { ProviderError, type RecordedResource } from "../../providers/provider.js";
+import type { Queryable } from "../../store/db.js";
 import { appendEvent, listEvents } from "../../store/sql/events.js";
 import { listSteps, listTenantOperations } from "../../store/sql/operations.js";
 import { listResources } from "../../store/sql/resources.js";
@@ -93,6 +94,18 @@ function findResource(resources: Resource[], name: string): Resource | undefined
     live.find((r) => r.key === `service:${name}`) ??
     live.find((r) => r.key.slice(r.key.indexOf(":") + 1) === name)
   );
+}
+
+/** The tenant's live resource named `name` (key or service name), or 404 RESOURCE_NOT_FOUND. */
+async function resourceOr404(
+  db: Queryable,
+  tenant: { id: string; slug: string },
+  name: string,
+): Promise<Resource> {
+  const resource = findResource(await listResources(db, tenant.id), name);
+  if (!resource)
+    throw new TenantryError("RESOURCE_NOT_FOUND", `tenant "${tenant.slug}" has no resource "${name}"`);
+  return resource;
 }
 
 const recorded = (r: Resource): RecordedResource => ({
@@ -448,13 +461,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     },
     async (request, reply) => {
       const tenant = await tenants.get(db, principalOf(request), request.params.id);
-      const resource = findResource(await listResources(db, tenant.id), request.params.name);
-      if (!resource) {
-        throw new TenantryError(
-          "RESOURCE_NOT_FOUND",
-          `tenant "${tenant.slug}" has no resource "${request.params.name}"`,
-        );
-      }
+      const resource = await resourceOr404(db, tenant, request.params.name);
       const provider = deps.providers.get(resource.provider);
       const tail = request.query.tail ?? 200;
       const target = { id: tenant.id, slug: tenant.slug };
@@ -543,13 +550,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     },
     async (request, reply) => {
       const tenant = await tenants.get(db, principalOf(request), request.params.id);
-      const resource = findResource(await listResources(db, tenant.id), request.params.name);
-      if (!resource) {
-        throw new TenantryError(
-          "RESOURCE_NOT_FOUND",
-          `tenant "${tenant.slug}" has no resource "${request.params.name}"`,
-        );
-      }
+      const resource = await resourceOr404(db, tenant, request.params.name);
       if (resource.kind !== "cron") {
         throw new TenantryError(
           "NOT_A_CRON_JOB",

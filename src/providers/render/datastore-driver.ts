@@ -8,7 +8,7 @@ import type {
 } from "../provider.js";
 import { ProviderError } from "../provider.js";
 import type { RenderClient } from "./client.js";
-import { findObject } from "./lookup.js";
+import { deleteAndConfirm, findObject, required } from "./lookup.js";
 import { keyValueBody, postgresBody } from "./mapping.js";
 
 /**
@@ -186,14 +186,7 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
   }
 
   async function current(ctx: ProviderContext, r: RecordedResource): Promise<Datastore> {
-    const object = await find(ctx, r);
-    if (!object) {
-      throw new ProviderError(`${kind.label} ${r.externalName} does not exist on Render`, {
-        retryable: true,
-        code: "RENDER_NOT_FOUND",
-      });
-    }
-    return object;
+    return required(await find(ctx, r), kind.label, r.externalName);
   }
 
   return {
@@ -255,19 +248,12 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
       return settle(await describe(ctx, object));
     },
 
-    async delete(ctx, r) {
-      const object = await find(ctx, r);
-      if (!object) return { state: "done" };
-      try {
-        await client.request("DELETE", item(object.id), { signal: ctx.signal });
-      } catch (err) {
-        if (!(err instanceof ProviderError && err.code === "RENDER_404")) throw err;
-      }
-      // Verified gone: Render answers 404 for it (and no other object has its name).
-      if (await find(ctx, { ...r, providerId: object.id })) {
-        return { state: "pending", retryAfterMs: pollMs, detail: `${kind.label} is being deleted` };
-      }
-      return { state: "done" };
-    },
+    delete: (ctx, r) =>
+      deleteAndConfirm(client, ctx, r, {
+        find: (x) => find(ctx, x),
+        path: kind.path,
+        label: kind.label,
+        pollMs,
+      }),
   };
 }

@@ -1,15 +1,9 @@
 import type { Logger } from "pino";
 import type { EnvBinding } from "../../blueprints/render.js";
 import { resolveEnv } from "../env.js";
-import {
-  type ActionResult,
-  type ProviderContext,
-  ProviderError,
-  type RecordedResource,
-  type ResourceDriver,
-} from "../provider.js";
+import type { ActionResult, ProviderContext, RecordedResource, ResourceDriver } from "../provider.js";
 import type { RenderClient } from "./client.js";
-import { findObject } from "./lookup.js";
+import { deleteAndConfirm, findObject, required } from "./lookup.js";
 
 /**
  * A blueprint's env var group as a Render env group (`/env-groups`), with its variables
@@ -79,14 +73,7 @@ export function createEnvGroupDriver(options: EnvGroupDriverOptions): ResourceDr
   }
 
   async function current(ctx: ProviderContext, r: RecordedResource): Promise<EnvGroup> {
-    const group = await find(ctx, r);
-    if (!group) {
-      throw new ProviderError(`env group ${r.externalName} does not exist on Render`, {
-        retryable: true,
-        code: "RENDER_NOT_FOUND",
-      });
-    }
-    return group;
+    return required(await find(ctx, r), "env group", r.externalName);
   }
 
   return {
@@ -118,18 +105,12 @@ export function createEnvGroupDriver(options: EnvGroupDriverOptions): ResourceDr
       return converge(ctx, await current(ctx, r), values(ctx, r));
     },
 
-    async delete(ctx, r) {
-      const group = await find(ctx, r);
-      if (!group) return { state: "done" };
-      try {
-        await client.request("DELETE", item(group.id), { signal: ctx.signal });
-      } catch (err) {
-        if (!(err instanceof ProviderError && err.code === "RENDER_404")) throw err;
-      }
-      if (await find(ctx, { ...r, providerId: group.id })) {
-        return { state: "pending", retryAfterMs: 2000, detail: "env group is being deleted" };
-      }
-      return { state: "done" };
-    },
+    delete: (ctx, r) =>
+      deleteAndConfirm(client, ctx, r, {
+        find: (x) => find(ctx, x),
+        path: "/env-groups",
+        label: "env group",
+        pollMs: 2000,
+      }),
   };
 }

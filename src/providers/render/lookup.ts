@@ -1,5 +1,10 @@
 import type { Logger } from "pino";
-import type { RecordedResource } from "../provider.js";
+import {
+  type ActionResult,
+  type ProviderContext,
+  ProviderError,
+  type RecordedResource,
+} from "../provider.js";
 import type { RenderClient } from "./client.js";
 
 /**
@@ -50,4 +55,47 @@ export async function findObject<T extends Named>(
     );
   }
   return found.sort((a, b) => (a.createdAt ?? "").localeCompare(b.createdAt ?? ""))[0];
+}
+
+/** The object `find` found, or a retryable error (it may be on its way, or was removed outside Tenantry). */
+export function required<T>(found: T | undefined, label: string, name: string): T {
+  if (found === undefined) {
+    throw new ProviderError(`${label} ${name} does not exist on Render`, {
+      retryable: true,
+      code: "RENDER_NOT_FOUND",
+    });
+  }
+  return found;
+}
+
+/**
+ * Deletes the object found for `resource` (a 404 means it is already gone) and confirms
+ * it: done once neither its id nor its name finds anything, a wait while Render is still
+ * deleting it.
+ */
+export async function deleteAndConfirm(
+  client: RenderClient,
+  ctx: ProviderContext,
+  resource: RecordedResource,
+  options: {
+    find: (r: RecordedResource) => Promise<Named | undefined>;
+    /** Collection path, e.g. `/services`. */
+    path: string;
+    label: string;
+    pollMs: number;
+  },
+): Promise<ActionResult> {
+  const object = await options.find(resource);
+  if (!object) return { state: "done" };
+  try {
+    await client.request("DELETE", `${options.path}/${encodeURIComponent(object.id)}`, {
+      signal: ctx.signal,
+    });
+  } catch (err) {
+    if (!(err instanceof ProviderError && err.code === "RENDER_404")) throw err;
+  }
+  if (await options.find({ ...resource, providerId: object.id })) {
+    return { state: "pending", retryAfterMs: options.pollMs, detail: `${options.label} is being deleted` };
+  }
+  return { state: "done" };
 }

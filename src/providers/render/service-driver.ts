@@ -11,7 +11,7 @@ import {
   type ResourceDriver,
 } from "../provider.js";
 import type { RenderClient } from "./client.js";
-import { findObject } from "./lookup.js";
+import { deleteAndConfirm, findObject, required } from "./lookup.js";
 import { customDomains, serviceBody, servicePatchBody, serviceType, staticRules } from "./mapping.js";
 
 /**
@@ -202,14 +202,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
   }
 
   async function current(ctx: ProviderContext, r: RecordedResource): Promise<Service> {
-    const service = await find(ctx, r);
-    if (!service) {
-      throw new ProviderError(`service ${r.externalName} does not exist on Render`, {
-        retryable: true,
-        code: "RENDER_NOT_FOUND",
-      });
-    }
-    return service;
+    return required(await find(ctx, r), "service", r.externalName);
   }
 
   /** Adds the blueprint's custom domains that are missing, removes the ones it dropped. */
@@ -390,18 +383,12 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
       return { state: "done", providerId: service.id, outputs: { ...r.outputs, ...outputsOf(resumed) } };
     },
 
-    async delete(ctx, r) {
-      const service = await find(ctx, r);
-      if (!service) return { state: "done" };
-      try {
-        await client.request("DELETE", item(service.id), { signal: ctx.signal });
-      } catch (err) {
-        if (!(err instanceof ProviderError && err.code === "RENDER_404")) throw err;
-      }
-      if (await find(ctx, { ...r, providerId: service.id })) {
-        return { state: "pending", retryAfterMs: pollMs, detail: "service is being deleted" };
-      }
-      return { state: "done" };
-    },
+    delete: (ctx, r) =>
+      deleteAndConfirm(client, ctx, r, {
+        find: (x) => find(ctx, x),
+        path: "/services",
+        label: "service",
+        pollMs,
+      }),
   };
 }

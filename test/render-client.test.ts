@@ -237,7 +237,7 @@ describe("name lookups adopt what a crashed worker created", () => {
     ],
     [
       "worker",
-      () => createServiceDriver({ client: client(), ownerId: fake.ownerId, pollMs: 10 }),
+      () => createServiceDriver({ client: client(), ownerId: fake.ownerId, pollMs: 10, hashKey: "test" }),
       "/services",
       {
         type: "background_worker",

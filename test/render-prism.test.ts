@@ -189,7 +189,7 @@ describe.skipIf(!spec)(
           "red-prism1",
         ),
       );
-      const services = createServiceDriver({ client: c, ownerId: OWNER, pollMs: 1 });
+      const services = createServiceDriver({ client: c, ownerId: OWNER, pollMs: 1, hashKey: "prism-check" });
       const repo = { repo: "https://github.com/acme-saas/app", branch: "main" };
       await everyVerb(
         services,

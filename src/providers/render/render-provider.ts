@@ -69,7 +69,14 @@ export function createRenderProvider(options: RenderProviderOptions): Provider {
   let drivers: Promise<Record<Kind, ResourceDriver>> | undefined;
   function ready(): Promise<Record<Kind, ResourceDriver>> {
     drivers ??= ownerId().then((id) => {
-      const services = createServiceDriver({ client, ownerId: id, logger, pollMs: options.pollMs });
+      const services = createServiceDriver({
+        client,
+        ownerId: id,
+        logger,
+        pollMs: options.pollMs,
+        // The API key: secret, and stable across restarts (a fingerprint must not change).
+        hashKey: options.apiKey,
+      });
       return {
         envgroup: createEnvGroupDriver({ client, ownerId: id, logger }),
         postgres: createDatastoreDriver(POSTGRES, { client, ownerId: id, logger, pollMs: options.pollMs }),

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHmac } from "node:crypto";
 import type { Logger } from "pino";
 import type { EnvBinding } from "../../blueprints/render.js";
 import { resolveEnv } from "../env.js";
@@ -61,6 +61,11 @@ export interface ServiceDriverOptions {
   logger?: Logger;
   /** How soon to look again while a deploy runs. @default 5000 */
   pollMs?: number;
+  /**
+   * Key of the HMAC that fingerprints what a deploy deploys (`deployFor`, shown in the
+   * outputs): without it, the fingerprint of a weak secret could be guessed offline.
+   */
+  hashKey: string;
 }
 
 const str = (o: Record<string, unknown>, k: string) =>
@@ -119,9 +124,9 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     }
   }
 
-  /** What a deploy deploys: the spec and the env values, hashed (the values never leave memory). */
+  /** What a deploy deploys: the spec and the env values, as a keyed fingerprint (the values never leave memory). */
   function deployHash(r: RecordedResource, values: Record<string, string>, groups: string[]): string {
-    return createHash("sha256")
+    return createHmac("sha256", options.hashKey)
       .update(JSON.stringify([r.spec, Object.entries(values).sort(), groups]))
       .digest("hex")
       .slice(0, 16);

@@ -17,6 +17,7 @@ import { TenantService } from "./services/tenant-service.js";
 import { createDb, type Db } from "./store/db.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./store/embedded-postgres.js";
 import { migrate } from "./store/migrations.js";
+import { ensureInstallationId } from "./store/sql/installation.js";
 import { mergeResourceOutputs } from "./store/sql/resources.js";
 
 export const VERSION: string = (
@@ -40,6 +41,8 @@ export interface Tenantry {
   db: Db;
   /** Where Tenantry's own state lives (embedded or `DATABASE_URL`). */
   databaseUrl: string;
+  /** This installation's id: generated at the first start, kept in the database. */
+  installationId: string;
   secrets: SecretBox;
   providers: ProviderRegistry;
   http: FastifyInstance | undefined;
@@ -99,6 +102,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
     if (applied.length > 0) logger.info({ versions: applied }, "applied database migrations");
     const secrets = await ensureEncryptionKey(db, config, logger);
     await bootstrapOrganization(db, config, logger);
+    const installationId = await ensureInstallationId(db);
 
     const providers = options.providers ?? defaultProviders(config, url, logger);
     const metrics = new Registry();
@@ -113,12 +117,22 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
     const http =
       options.api === false
         ? undefined
-        : await buildServer({ db, tenants, providers, logger, metrics, config, version: VERSION });
+        : await buildServer({
+            db,
+            tenants,
+            providers,
+            logger,
+            metrics,
+            config,
+            version: VERSION,
+            installationId,
+            nodeId: config.nodeId,
+          });
     const worker =
       options.workers === false || config.workerConcurrency === 0
         ? undefined
         : new Worker(
-            { db, providers, secrets, logger },
+            { db, providers, secrets, logger, render: tenants.renderSettings },
             {
               concurrency: config.workerConcurrency,
               leaseSeconds: config.leaseSeconds,
@@ -167,6 +181,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
       logger,
       db,
       databaseUrl: url,
+      installationId,
       secrets,
       providers,
       http,

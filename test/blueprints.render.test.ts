@@ -2,13 +2,19 @@ import { execFileSync } from "node:child_process";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Blueprint } from "../src/blueprints/model.js";
-import { resourceName } from "../src/blueprints/naming.js";
+import { DISCRIMINATOR_LENGTH, resourceName, tenantDiscriminator } from "../src/blueprints/naming.js";
 import { resolveParams } from "../src/blueprints/params.js";
 import { pluginRepoProblem, shellQuote, withPluginClone } from "../src/blueprints/plugins.js";
 import { type EnvBinding, renderBlueprint } from "../src/blueprints/render.js";
 
 const tenant = { id: "01a2b3c4-0000-7000-8000-000000000001", slug: "acme-corp", name: "Acme Corp" };
-const ctx = { tenant, org: { slug: "default" }, params: {}, secretKeys: new Set<string>() };
+const ctx = {
+  tenant,
+  org: { slug: "default" },
+  installationId: "test-installation",
+  params: {},
+  secretKeys: new Set<string>(),
+};
 
 function blueprint(partial: Partial<Blueprint>): Blueprint {
   return { services: [], databases: [], envVarGroups: [], parameters: [], hooks: {}, ...partial };
@@ -46,10 +52,10 @@ describe("rendering a blueprint for a tenant", () => {
     const { resources, errors } = renderBlueprint(bp, ctx);
     expect(errors).toEqual([]);
     expect(resources.map((r) => [r.key, r.kind, r.externalName])).toEqual([
-      ["database:backboneos-db", "postgres", "backboneos-db-acme-corp"],
-      ["group:shared", "envgroup", "shared-acme-corp"],
-      ["service:cache", "keyvalue", "cache-acme-corp"],
-      ["service:backboneos-backend", "web", "backboneos-backend-acme-corp"],
+      ["database:backboneos-db", "postgres", "backboneos-db-acme-corp-qdxokdvs"],
+      ["group:shared", "envgroup", "shared-acme-corp-qdxokdvs"],
+      ["service:cache", "keyvalue", "cache-acme-corp-qdxokdvs"],
+      ["service:backboneos-backend", "web", "backboneos-backend-acme-corp-qdxokdvs"],
     ]);
     expect(resources[3]!.dependsOn.sort()).toEqual([
       "database:backboneos-db",
@@ -201,6 +207,30 @@ describe("names and quoting (property tests)", () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it("ends every name with the tenant's discriminator, shortening only the readable part", () => {
+    const part = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,80}[a-z0-9]$/);
+    fc.assert(
+      fc.property(part, part, fc.uuid(), fc.uuid(), (base, slug, installation, tenantId) => {
+        const disc = tenantDiscriminator(installation, tenantId);
+        expect(disc).toMatch(new RegExp(`^[a-z2-7]{${DISCRIMINATOR_LENGTH}}$`));
+        const name = resourceName(base, slug, disc);
+        expect(name).toMatch(label);
+        expect(name.endsWith(`-${disc}`)).toBe(true);
+        expect(resourceName(base, slug, disc)).toBe(name);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("gives the same slug different names in two organizations and in two installations", () => {
+    const a = tenantDiscriminator("install-1", "tenant-a");
+    expect(tenantDiscriminator("install-1", "tenant-b")).not.toBe(a);
+    expect(tenantDiscriminator("install-2", "tenant-a")).not.toBe(a);
+    expect(resourceName("web", "shared", a)).not.toBe(
+      resourceName("web", "shared", tenantDiscriminator("install-1", "tenant-b")),
     );
   });
 

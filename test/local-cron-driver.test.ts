@@ -5,6 +5,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { EnvBinding } from "../src/blueprints/render.js";
+import { providerContext } from "../src/providers/context.js";
 import {
   type CronDriver,
   type CronDriverOptions,
@@ -45,13 +46,12 @@ function tenant(): ProviderContext["tenant"] {
 }
 
 function ctxFor(t: ProviderContext["tenant"], secrets: Record<string, string> = {}): ProviderContext {
-  return {
+  return providerContext({
     tenant: t,
-    signal: new AbortController().signal,
+    installationId: "test-installation",
     logger,
     secret: (b) => ("key" in b ? secrets[b.key] : secrets[b.ref]),
-    resource: () => undefined,
-  };
+  });
 }
 
 function cronJob(spec: Record<string, unknown>, outFile: string): RecordedResource {

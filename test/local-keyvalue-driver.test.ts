@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { providerContext } from "../src/providers/context.js";
 import {
   createKeyValueDriver,
   KEYVALUE_SETUP_HINT,
@@ -72,7 +73,7 @@ function tenant(slug = `kv-${sfx}`): Tenant {
 }
 
 function ctxFor(t: Tenant, signal = new AbortController().signal): ProviderContext {
-  return { tenant: t, signal, logger, secret: () => undefined, resource: () => undefined };
+  return providerContext({ tenant: t, installationId: "test-installation", signal, logger });
 }
 
 function resource(name = "cache", spec: Record<string, unknown> = {}): RecordedResource {

@@ -5,6 +5,7 @@ import path from "node:path";
 import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { providerContext } from "../src/providers/context.js";
 import { createLocalProvider } from "../src/providers/local/local-provider.js";
 import { createPostgresDriver, localDatabaseNames } from "../src/providers/local/postgres-driver.js";
 import {
@@ -37,7 +38,7 @@ function tenant(slug: string): Tenant {
 }
 
 function ctxFor(t: Tenant, signal = new AbortController().signal): ProviderContext {
-  return { tenant: t, signal, logger, secret: () => undefined, resource: () => undefined };
+  return providerContext({ tenant: t, installationId: "test-installation", signal, logger });
 }
 
 function resource(spec: Record<string, unknown> = {}, name = base): RecordedResource {

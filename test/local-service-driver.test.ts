@@ -6,6 +6,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { EnvBinding } from "../src/blueprints/render.js";
+import { providerContext } from "../src/providers/context.js";
 import { isGroupAlive } from "../src/providers/local/process-group.js";
 import {
   createServiceDriver,
@@ -44,13 +45,12 @@ function tenant(): ProviderContext["tenant"] {
 }
 
 function ctxFor(t: ProviderContext["tenant"], secrets: Record<string, string> = {}): ProviderContext {
-  return {
+  return providerContext({
     tenant: t,
-    signal: new AbortController().signal,
+    installationId: "test-installation",
     logger,
     secret: (b) => ("key" in b ? secrets[b.key] : secrets[b.ref]),
-    resource: () => undefined,
-  };
+  });
 }
 
 function service(

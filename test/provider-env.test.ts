@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { EnvBinding } from "../src/blueprints/render.js";
+import { providerContext } from "../src/providers/context.js";
 import { resolveEnv } from "../src/providers/env.js";
 import { type ProviderContext, ProviderError, type RecordedResource } from "../src/providers/provider.js";
 
@@ -8,9 +9,9 @@ function ctx(
   resources: Record<string, Partial<RecordedResource>>,
   secrets: Record<string, string> = {},
 ): ProviderContext {
-  return {
+  return providerContext({
     tenant: { id: "t1", slug: "acme", name: "Acme", organizationId: "o1" },
-    signal: new AbortController().signal,
+    installationId: "test-installation",
     logger: pino({ level: "silent" }),
     secret: (b) => (b.secret === "generated" ? secrets[b.ref] : secrets[b.key]),
     resource: (key) => {
@@ -29,7 +30,7 @@ function ctx(
           }
         : undefined;
     },
-  };
+  });
 }
 
 describe("resolving env bindings", () => {

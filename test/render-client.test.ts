@@ -1,6 +1,7 @@
 import net from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { providerContext } from "../src/providers/context.js";
 import type { ProviderContext, RecordedResource } from "../src/providers/provider.js";
 import {
   RenderAccessError,
@@ -34,18 +35,16 @@ function client(options: { scale?: number; maxInlineWaitMs?: number; apiKey?: st
   });
 }
 
-const ctx: ProviderContext = {
+const ctx: ProviderContext = providerContext({
   tenant: {
     id: "00000000-0000-4000-8000-000000000009",
     slug: "initech",
     name: "Initech",
     organizationId: "o",
   },
-  signal: new AbortController().signal,
+  installationId: "test-installation",
   logger,
-  secret: () => undefined,
-  resource: () => undefined,
-};
+});
 
 function resource(
   key: string,

@@ -31,6 +31,7 @@ const django = compileBlueprint(
 const rendered = renderBlueprint(django, {
   tenant: { id: "00000000-0000-4000-8000-000000000001", slug: "acme", name: "Acme" },
   org: { slug: "default" },
+  installationId: "test-installation",
   params: {},
 });
 const byKey = (key: string) => {
@@ -61,7 +62,7 @@ describe("blueprint → Render API bodies", () => {
     const db = byKey("database:django-db");
     const body = postgresBody(db.externalName, OWNER, { ...db.spec, postgresMajorVersion: "16" });
     expect(body).toEqual({
-      name: "django-db-acme",
+      name: "django-db-acme-rfpmm4jn",
       ownerId: OWNER,
       plan: "basic_1gb",
       version: "16",
@@ -89,7 +90,7 @@ describe("blueprint → Render API bodies", () => {
     const kv = byKey("service:django-redis");
     const body = keyValueBody(kv.externalName, OWNER, { ...kv.spec, maxmemoryPolicy: "allkeys-lru" });
     expect(body).toEqual({
-      name: "django-redis-acme",
+      name: "django-redis-acme-rfpmm4jn",
       ownerId: OWNER,
       plan: "starter",
       region: "oregon",
@@ -113,7 +114,7 @@ describe("blueprint → Render API bodies", () => {
       "background_worker",
     ]);
     expect(types[0]).toMatchObject({
-      name: "django-web-acme",
+      name: "django-web-acme-rfpmm4jn",
       ownerId: OWNER,
       repo: "https://github.com/acme-saas/django-app",
       branch: "main",

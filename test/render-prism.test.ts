@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { createRequire } from "node:module";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { providerContext } from "../src/providers/context.js";
 import type { ProviderContext, RecordedResource, ResourceDriver } from "../src/providers/provider.js";
 import { RenderClient } from "../src/providers/render/client.js";
 import { createDatastoreDriver, KEY_VALUE, POSTGRES } from "../src/providers/render/datastore-driver.js";
@@ -93,9 +94,9 @@ const db = resource(
   { plan: "basic-1gb", databaseName: "app", user: "app" },
   "dpg-prism1",
 );
-const ctx: ProviderContext = {
+const ctx: ProviderContext = providerContext({
   tenant: { id: "00000000-0000-4000-8000-00000000000a", slug: "acme", name: "Acme", organizationId: "o" },
-  signal: new AbortController().signal,
+  installationId: "test-installation",
   logger,
   secret: () => "generated-secret-value-0123456789abcdef",
   resource: (key) =>
@@ -104,7 +105,7 @@ const ctx: ProviderContext = {
       : key === "database:db"
         ? { ...db, secretOutputs: { connectionString: "postgresql://app:pw@dpg-prism1-a/app" } }
         : undefined,
-};
+});
 
 /** Runs a verb; Prism's example answers may make the driver give up, which is fine here. */
 async function attempt(what: string, call: () => Promise<unknown>): Promise<void> {

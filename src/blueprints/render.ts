@@ -1,7 +1,7 @@
 import type { FieldError } from "../domain/errors.js";
 import type { DesiredResource } from "../providers/provider.js";
 import type { Blueprint, BlueprintDatabase, BlueprintService, EnvVarSpec } from "./model.js";
-import { resourceName } from "./naming.js";
+import { resourceName, tenantDiscriminator } from "./naming.js";
 import { type ParamValue, resolveParams } from "./params.js";
 import {
   CUSTOM_PLUGINS_PATH,
@@ -47,6 +47,11 @@ export type EnvBinding = (
 export interface RenderContext {
   tenant: { id: string; slug: string; name: string };
   org: { slug: string };
+  /**
+   * The installation's id (see `src/store/sql/installation.ts`): with the tenant's id it
+   * gives the discriminator that ends every platform name.
+   */
+  installationId: string;
   params: Record<string, unknown>;
   /**
    * Keys of the tenant's write-only secrets (their values are not needed to render), to
@@ -117,6 +122,7 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
   };
   for (const [name, v] of Object.entries(params)) scope[`params.${name}`] = String(v);
   const bp = substitute(blueprint, scope);
+  const named = { ...ctx, discriminator: tenantDiscriminator(ctx.installationId, ctx.tenant.id) };
 
   const plugin = typeof params["custom_plugin_repo"] === "string" ? params["custom_plugin_repo"] : undefined;
   if (plugin !== undefined) {
@@ -148,12 +154,12 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
 
   const groups = new Map(bp.envVarGroups.map((g) => [g.name, g]));
   const resources: DesiredResource[] = [];
-  for (const db of bp.databases) resources.push(renderDatabase(db, ctx));
+  for (const db of bp.databases) resources.push(renderDatabase(db, named));
   const usedGroups = new Set(
     bp.services.flatMap((svc) => svc.envVars.flatMap((e) => ("fromGroup" in e ? [e.fromGroup] : []))),
   );
   for (const group of bp.envVarGroups.filter((g) => usedGroups.has(g.name))) {
-    resources.push(renderGroup(group, ctx));
+    resources.push(renderGroup(group, named));
   }
   for (const svc of bp.services) {
     const bindings = serviceEnv(svc, groups, ctx, errors);
@@ -167,7 +173,7 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
     resources.push({
       key: serviceKey(svc.name),
       kind: svc.type,
-      externalName: resourceName(svc.name, ctx.tenant.slug),
+      externalName: resourceName(svc.name, ctx.tenant.slug, named.discriminator),
       dependsOn: [
         ...new Set(
           bindings.flatMap((b) => [...("from" in b ? [b.from] : []), ...(b.group ? [b.group] : [])]),
@@ -179,20 +185,22 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
   return { resources: dependencyOrdered(resources), hooks: bp.hooks, params, errors };
 }
 
-function renderDatabase(db: BlueprintDatabase, ctx: RenderContext): DesiredResource {
+function renderDatabase(db: BlueprintDatabase, ctx: Named): DesiredResource {
   const spec: Record<string, unknown> = { ...db };
   delete spec["environment"];
   return {
     key: databaseKey(db.name),
     kind: "postgres",
-    externalName: resourceName(db.name, ctx.tenant.slug),
+    externalName: resourceName(db.name, ctx.tenant.slug, ctx.discriminator),
     dependsOn: [],
     spec,
   };
 }
 
 /** Missing `sync: false` values are reported once, for the services that use the group. */
-function renderGroup(group: Blueprint["envVarGroups"][number], ctx: RenderContext): DesiredResource {
+type Named = RenderContext & { discriminator: string };
+
+function renderGroup(group: Blueprint["envVarGroups"][number], ctx: Named): DesiredResource {
   const envVars: EnvBinding[] = [];
   for (const e of group.envVars) {
     if ("value" in e) envVars.push({ key: e.key, value: String(e.value) });
@@ -203,7 +211,7 @@ function renderGroup(group: Blueprint["envVarGroups"][number], ctx: RenderContex
   return {
     key: groupKey(group.name),
     kind: "envgroup",
-    externalName: resourceName(group.name, ctx.tenant.slug),
+    externalName: resourceName(group.name, ctx.tenant.slug, ctx.discriminator),
     dependsOn: [],
     spec: { envVars },
   };

@@ -369,6 +369,11 @@ export class ApiClient {
     this.fetchImpl = options.fetch ?? fetch;
   }
 
+  /** `GET /health`: the server's version, installation id and node id. */
+  health(): Promise<{ status: string; version: string; installation_id: string; node_id: string }> {
+    return this.request("GET", "/health");
+  }
+
   createTenant(input: CreateTenantInput, options: MutationOptions = {}): Promise<TenantWithOperation> {
     return this.request("POST", "/v1/tenants", { body: input, idempotencyKey: options.idempotencyKey });
   }

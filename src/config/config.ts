@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import path from "node:path";
 
 /**
@@ -22,6 +23,11 @@ export interface Config {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** `TENANTRY_WORKER_CONCURRENCY`: tenants reconciled at once by in-process workers; 0 = API only. @default 8 */
   workerConcurrency: number;
+  /**
+   * `TENANTRY_NODE_ID`: the machine this process runs on. Tenants of a node-bound target
+   * (local) are worked on only by workers with their node id. @default the host name
+   */
+  nodeId: string;
   /** `TENANTRY_LEASE_SECONDS`: how long a claimed operation stays owned without renewal. @default 15 */
   leaseSeconds: number;
   /** `TENANTRY_POLL_INTERVAL_MS`: fallback polling when no notification arrives. @default 1000 */
@@ -61,6 +67,17 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+function nodeId(env: Env): string {
+  const raw = str(env, "TENANTRY_NODE_ID") ?? (hostname().toLowerCase() || "localhost");
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(raw)) {
+    throw new ConfigError(
+      "TENANTRY_NODE_ID",
+      `expected letters, digits, ".", "_" or "-" (at most 100), got "${raw}"`,
+    );
+  }
+  return raw;
+}
 
 function str(env: Env, name: string): string | undefined {
   const v = env[name];
@@ -186,6 +203,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     allowedOrigins: origins,
     logLevel: logLevel as Config["logLevel"],
     workerConcurrency: int(env, "TENANTRY_WORKER_CONCURRENCY", 8, 0, 1000),
+    nodeId: nodeId(env),
     leaseSeconds: int(env, "TENANTRY_LEASE_SECONDS", 15, 1, 3600),
     pollIntervalMs: int(env, "TENANTRY_POLL_INTERVAL_MS", 1000, 10, 600_000),
     retryBaseMs,

@@ -125,6 +125,10 @@ export interface Resource {
   dependsOn: string[];
   outputs: Record<string, unknown>;
   secretOutputsEnc: string | null;
+  /** When the engine first asked the platform for the object of the current create. */
+  createRequestedAt: Date | null;
+  /** Since when the resource has been waiting on the platform; null when it is not. */
+  pendingSince: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }

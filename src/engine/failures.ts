@@ -1,6 +1,7 @@
 import { TenantryError } from "../domain/errors.js";
 import { ProviderError } from "../providers/provider.js";
 import { LeaseLostError } from "../store/sql/operations.js";
+import { AbortedError } from "./aborted.js";
 
 /** How the engine treats an error thrown while reconciling. */
 export type Failure =
@@ -11,12 +12,7 @@ export type Failure =
   /** Not now (a platform's rate limit): come back after `delayMs`, spending no attempt. */
   | { kind: "wait"; code: string; message: string; delayMs: number };
 
-export class AbortedError extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = "AbortedError";
-  }
-}
+export { AbortedError };
 
 /** PostgreSQL errors worth retrying in our own writes: serialization failure, deadlock, connection loss. */
 const TRANSIENT_PG = /^(40001|40P01|08...|57P0[123]|53300)$/;

@@ -5,6 +5,7 @@ import { TenantryError } from "../domain/errors.js";
 import { completionEvent, type LifecycleEvent, transition, type WorkKind } from "../domain/lifecycle.js";
 import type { Operation, Resource, ResourceStatus, Tenant } from "../domain/types.js";
 import type { SecretBox } from "../lib/crypto.js";
+import { providerContext } from "../providers/context.js";
 import {
   type ActionResult,
   type BootstrapHook,
@@ -17,8 +18,8 @@ import {
   type ResourceDriver,
 } from "../providers/provider.js";
 import { compiledById, compileStored, renderOrThrow } from "../services/blueprint-compiler.js";
+import { installationIdFor, type RenderSettings, renderContextFor } from "../services/render-context.js";
 import type { Db, Queryable } from "../store/db.js";
-import { organizationSlug } from "../store/sql/auth.js";
 import { getBlueprintById } from "../store/sql/blueprints.js";
 import { appendEvent } from "../store/sql/events.js";
 import { endStep, type Lease, LeaseLostError, lockLeaseSql, startStep } from "../store/sql/operations.js";
@@ -38,6 +39,8 @@ export interface ReconcilerDeps {
   providers: ProviderRegistry;
   secrets: SecretBox;
   logger: Logger;
+  /** What tenants render with (the same as the API's: `TENANTRY_PLUGIN_REPO_HOSTS`). */
+  render?: RenderSettings;
 }
 
 /** The outcome of one pass: converged (operation finished), or come back later. */
@@ -113,6 +116,8 @@ export async function reconcilePass(
   op: Operation,
   lease: Lease,
   signal: AbortSignal,
+  /** When the lease runs out unless renewed (epoch ms), as the worker's keeper knows it. */
+  leaseDeadline: () => number = () => Number.MAX_SAFE_INTEGER,
 ): Promise<PassOutcome> {
   const { db } = deps;
   const loaded = await getTenantWithResources(db, op.tenantId);
@@ -140,7 +145,8 @@ export async function reconcilePass(
   if (!provider)
     throw new TenantryError("UNKNOWN_TARGET", `no provider is configured for target "${tenant.target}"`);
   const kind = op.effectiveKind;
-  const wanted = kind === "destroy" ? { resources: [], hook: undefined } : await desiredFor(db, tenant);
+  const wanted =
+    kind === "destroy" ? { resources: [], hook: undefined } : await desiredFor(db, deps.render ?? {}, tenant);
   const desired = wanted.resources;
   // The bootstrap hook runs once, at the end of provisioning.
   const hook = kind === "create" ? wanted.hook : undefined;
@@ -149,9 +155,11 @@ export async function reconcilePass(
   let generated: Record<string, string> | undefined;
   let written: Record<string, string> | undefined;
   const params = tenant.params;
-  const ctx: ProviderContext = {
+  const ctx: ProviderContext = providerContext({
     tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name, organizationId: tenant.organizationId },
+    installationId: await installationIdFor(db, tenant.organizationId),
     signal,
+    limit: leaseDeadline,
     logger: log,
     secret(binding) {
       const open = (enc: string | null): Record<string, string> => (enc ? deps.secrets.openJson(enc) : {});
@@ -177,7 +185,7 @@ export async function reconcilePass(
         secretOutputs: row.secretOutputsEnc ? deps.secrets.openJson(row.secretOutputsEnc) : {},
       };
     },
-  };
+  });
   const pass = new Pass(deps, provider, op, lease, ctx, tenant, started, recorded);
   try {
     const wait = await converge(pass, op.effectiveKind, desired, recorded);
@@ -327,6 +335,7 @@ function transitionTarget(tenant: Tenant, kind: WorkKind): string {
 /** The resources the tenant's blueprint version asks for, rendered for it. */
 async function desiredFor(
   db: Db,
+  settings: RenderSettings,
   tenant: Tenant,
 ): Promise<{ resources: DesiredResource[]; hook: BootstrapHook | undefined }> {
   let compiled = compiledById(tenant.blueprintId);
@@ -337,11 +346,10 @@ async function desiredFor(
     }
     compiled = compileStored(blueprint);
   }
-  const rendered = renderOrThrow(compiled, {
-    tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name },
-    org: { slug: await organizationSlug(db, tenant.organizationId) },
-    params: tenant.params,
-  });
+  const rendered = renderOrThrow(
+    compiled,
+    await renderContextFor(db, settings, tenant, { params: tenant.params }),
+  );
   return { resources: rendered.resources, hook: rendered.hooks.bootstrap };
 }
 
@@ -469,6 +477,7 @@ class Pass {
       dependsOn: want?.dependsOn ?? row.dependsOn,
       spec: want?.spec ?? row.spec,
       providerId: row.providerId,
+      createRequestedAt: row.createRequestedAt,
       outputs: row.outputs,
       secretOutputs: row.secretOutputsEnc ? this.deps.secrets.openJson(row.secretOutputsEnc) : {},
     };

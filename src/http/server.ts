@@ -37,6 +37,10 @@ export interface HttpDeps {
   /** Routes tenant hosts (`<service>-<slug>.<BASE_DOMAIN>`) to local services; default: from the database. */
   routes?: RouteTable;
   version: string;
+  /** This installation's id (`settings.installation_id`), shown by `GET /health`. */
+  installationId: string;
+  /** This process's node id (`TENANTRY_NODE_ID`), shown by `GET /health`. */
+  nodeId: string;
 }
 
 registerAjvFormats();

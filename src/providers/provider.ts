@@ -22,15 +22,44 @@ export interface DesiredResource {
 
 /** A resource as recorded by the engine: what the driver last reported. */
 export interface RecordedResource extends DesiredResource {
+  /**
+   * The platform's id, recorded after a create. An object is deleted only by this id; a
+   * 404 by it means gone. Null: no create is known to have succeeded.
+   */
   providerId: string | null;
+  /**
+   * When the engine first asked the platform for this object (set while `creating`). An
+   * object that only its name ties to the tenant (no ownership marker on the platform)
+   * and that was made before this moment is not the tenant's: never adopt it.
+   */
+  createRequestedAt?: Date | null;
   outputs: Record<string, unknown>;
   secretOutputs: Record<string, string>;
 }
 
 export interface ProviderContext {
   tenant: { id: string; slug: string; name: string; organizationId: string };
-  /** Aborted when the worker loses its lease or shuts down: stop and return soon. */
+  /** This Tenantry installation's id (see `ownership.ts`): part of every ownership marker. */
+  installationId: string;
+  /**
+   * Aborted when the worker loses its lease, shuts down, or the action's time is up:
+   * stop and return soon. Pass it to every request and query.
+   */
   signal: AbortSignal;
+  /**
+   * When the current call must be over (epoch ms): the sooner of the lease's deadline and
+   * the action's timeout. A request's own timeout must not reach past it; use
+   * {@link ProviderContext.timeLeft}.
+   */
+  deadline: number;
+  /** Milliseconds until {@link ProviderContext.deadline} (never negative). */
+  timeLeft(): number;
+  /**
+   * Throws the engine's aborted error when {@link ProviderContext.signal} is aborted. An
+   * abort is not a failure: the engine hands the operation back without spending an
+   * attempt. Drivers call it between steps instead of throwing errors of their own.
+   */
+  throwIfAborted(): void;
   logger: Logger;
   /**
    * The value behind a secret env binding of a rendered service: a generated one by its
@@ -49,8 +78,15 @@ export interface ProviderContext {
 /** What a driver reports about an object that exists on the platform. */
 export interface Observed {
   providerId: string;
-  /** `pending`: still being created or changed on the platform. */
-  state: "ready" | "pending" | "suspended";
+  /**
+   * - `ready`, `suspended`: exists as asked.
+   * - `pending`: the platform is still working on it (a database starting, a deploy):
+   *   the engine waits, at most the kind's maximum wait.
+   * - `incomplete`: it exists but is partial or wrong (the role of a local database
+   *   exists, the database does not): nothing will finish it by itself, so the engine
+   *   calls `create` again, which must complete it.
+   */
+  state: "ready" | "pending" | "suspended" | "incomplete";
   /** With `pending`: when to look again. @default 1000 */
   retryAfterMs?: number;
   outputs?: Record<string, unknown>;
@@ -79,7 +115,17 @@ export type ActionResult =
       outputs?: Record<string, unknown>;
     };
 
+/** Time limits of one resource kind's actions; the engine's defaults apply to what is unset. */
+export interface DriverLimits {
+  /** One provider call (create, update, delete…) that takes longer fails transiently. @default 60000 */
+  actionTimeoutMs?: number;
+  /** How long a resource may stay `pending` before the operation fails, saying what it waited for. @default 1800000 */
+  maxWaitMs?: number;
+}
+
 export interface ResourceDriver {
+  /** Optional: this kind's time limits (a build may take longer than a DNS record). */
+  readonly limits?: DriverLimits;
   /**
    * Finds the object by provider id when known, else by its deterministic name.
    * `null` means it does not exist. Used to adopt after a create whose outcome is unknown.
@@ -164,9 +210,12 @@ export interface Provider {
   /**
    * Whether this provider's objects live on the machine of the Tenantry process (the
    * local target): then every started Tenantry process heals its active tenants, so
-   * their processes and schedules come back after a restart.
+   * their processes and schedules come back after a restart, and a tenant's operations
+   * are claimed only by workers on the node that created it (`TENANTRY_NODE_ID`).
    */
   readonly recoverOnStart?: boolean;
+  /** Time limits for every kind of this provider, below a driver's own `limits`. */
+  readonly limits?: DriverLimits;
   /**
    * Optional: the last `tail` lines of a resource's output (build, then runtime or cron
    * runs), oldest first within each source, each prefixed by its source: `[build] …`,

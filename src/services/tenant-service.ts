@@ -10,7 +10,6 @@ import { randomToken, sha256 } from "../lib/crypto.js";
 import { newId } from "../lib/ids.js";
 import type { DesiredResource, ProviderRegistry } from "../providers/provider.js";
 import type { Queryable } from "../store/db.js";
-import { organizationSlug } from "../store/sql/auth.js";
 import { findBlueprint, getBlueprintById, putBlueprintVersion } from "../store/sql/blueprints.js";
 import { getOperationById, insertOperation } from "../store/sql/operations.js";
 import { listResources } from "../store/sql/resources.js";
@@ -23,6 +22,7 @@ import {
   updateTenantStatus,
 } from "../store/sql/tenants.js";
 import { compileBlueprint, compileStored, renderOrThrow } from "./blueprint-compiler.js";
+import { type RenderSettings, renderContextFor } from "./render-context.js";
 
 /** A blueprint reference: `"name"`, `"name@3"`, or inline YAML source. */
 export type BlueprintRef = string | { source: string; name?: string };
@@ -51,6 +51,11 @@ const REF = /^([a-zA-Z0-9][a-zA-Z0-9._-]{0,99})(?:@(\d{1,9}))?$/;
 export class TenantService {
   constructor(private readonly deps: TenantServiceDeps) {}
 
+  /** What tenants render with; the engine's passes use the same (see render-context.ts). */
+  get renderSettings(): RenderSettings {
+    return this.deps;
+  }
+
   async create(
     q: Queryable,
     principal: Principal,
@@ -78,13 +83,15 @@ export class TenantService {
 
     const id = newId();
     const blueprint = await this.resolveBlueprint(q, orgId, input.blueprint);
-    const rendered = renderOrThrow(compileStored(blueprint), {
-      tenant: { id, slug, name: input.name },
-      org: { slug: await organizationSlug(q, orgId) },
-      params: input.params ?? {},
-      secretKeys: new Set(Object.keys(input.secrets ?? {})),
-      pluginHosts: this.deps.pluginHosts,
-    });
+    const rendered = renderOrThrow(
+      compileStored(blueprint),
+      await renderContextFor(
+        q,
+        this.deps,
+        { id, slug, name: input.name, organizationId: orgId },
+        { params: input.params ?? {}, secretKeys: new Set(Object.keys(input.secrets ?? {})) },
+      ),
+    );
     this.checkSupported(target, rendered.resources);
 
     const tenant = await insertTenant(
@@ -249,13 +256,15 @@ export class TenantService {
           ? Object.keys(this.deps.secrets.openJson<Record<string, string>>(sealed.secretsEnc))
           : [],
       );
-      const rendered = renderOrThrow(compileStored(version), {
-        tenant: { id: tenant.id, slug: tenant.slug, name: change.name ?? tenant.name },
-        org: { slug: await organizationSlug(q, principal.organizationId) },
-        params,
-        secretKeys,
-        pluginHosts: this.deps.pluginHosts,
-      });
+      const rendered = renderOrThrow(
+        compileStored(version),
+        await renderContextFor(
+          q,
+          this.deps,
+          { ...tenant, name: change.name ?? tenant.name },
+          { params, secretKeys },
+        ),
+      );
       this.checkSupported(tenant.target, rendered.resources);
       await updateTenantSpec(q, tenant.id, {
         name: change.name,
@@ -369,12 +378,10 @@ export class TenantService {
       if (v === null) delete params[k];
       else params[k] = v;
     }
-    const rendered = renderOrThrow(compileStored(blueprint), {
-      tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name },
-      org: { slug: await organizationSlug(q, principal.organizationId) },
-      params,
-      pluginHosts: this.deps.pluginHosts,
-    });
+    const rendered = renderOrThrow(
+      compileStored(blueprint),
+      await renderContextFor(q, this.deps, tenant, { params }),
+    );
     const recorded = await listResources(q, tenant.id);
     return {
       tenant,

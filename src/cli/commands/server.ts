@@ -3,6 +3,8 @@ import { createLogger, startTenantry, type Tenantry } from "../../app.js";
 import { ConfigError, loadConfig } from "../../config/config.js";
 import { createDb } from "../../store/db.js";
 import { migrate } from "../../store/migrations.js";
+import { printJson, printLines } from "../output.js";
+import { type OutputOptions, run, withConnection, withOutput } from "./tenants.js";
 
 /** Stops cleanly on SIGINT/SIGTERM: in-flight operations are handed back to the queue. */
 function stopOnSignals(app: Tenantry): void {
@@ -71,6 +73,25 @@ export function registerServerCommands(program: Command): void {
       stopOnSignals(app);
       app.logger.info({ worker: app.worker?.id, concurrency: config.workerConcurrency }, "worker running");
     });
+
+  withOutput(
+    withConnection(
+      program.command("info").description("the server's version, installation id and node id (GET /health)"),
+    ),
+  ).action((options: OutputOptions) =>
+    run(options, async ({ client }) => {
+      const health = await client.health();
+      if (options.output === "json") printJson(health);
+      else
+        printLines([
+          `url:           ${client.baseUrl}`,
+          `version:       ${health.version}`,
+          `installation:  ${health.installation_id}`,
+          `node:          ${health.node_id}`,
+        ]);
+      return true;
+    }),
+  );
 
   program
     .command("migrate")

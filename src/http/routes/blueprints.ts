@@ -8,7 +8,7 @@ import { TenantryError } from "../../domain/errors.js";
 import { isValidSlug, slugify } from "../../domain/slug.js";
 import { newId } from "../../lib/ids.js";
 import { compileBlueprint, compileStored, renderOrThrow } from "../../services/blueprint-compiler.js";
-import { organizationSlug } from "../../store/sql/auth.js";
+import { renderContextFor } from "../../services/render-context.js";
 import { findBlueprint, listBlueprints, putBlueprintVersion } from "../../store/sql/blueprints.js";
 import { principalOf } from "../auth.js";
 import {
@@ -24,7 +24,10 @@ import { blueprintView } from "../views.js";
 
 const problem = { $ref: "Problem#" };
 
-export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, { db, providers }) => {
+export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
+  app,
+  { db, providers, tenants },
+) => {
   app.post(
     "/v1/blueprints/validate",
     {
@@ -82,12 +85,15 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, 
           errors: [{ pointer: "/tenant/slug", message: "must be a DNS label" }],
         });
       }
-      const rendered = renderOrThrow(compileStored(version), {
-        tenant: { id: body.tenant.id ?? newId(), slug, name: body.tenant.name },
-        org: { slug: await organizationSlug(db, orgId) },
-        params: body.params ?? {},
-        secretKeys: new Set(body.secrets ?? []),
-      });
+      const rendered = renderOrThrow(
+        compileStored(version),
+        await renderContextFor(
+          db,
+          tenants.renderSettings,
+          { id: body.tenant.id ?? newId(), slug, name: body.tenant.name, organizationId: orgId },
+          { params: body.params ?? {}, secretKeys: new Set(body.secrets ?? []) },
+        ),
+      );
       return {
         blueprint: { name: version.name, version: version.version },
         target,

@@ -9,13 +9,27 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     {
       schema: {
         tags: ["system"],
-        summary: "Liveness: the process is up",
+        summary: "Liveness: the process is up; which installation and version it is",
+        description:
+          "`installation_id` is generated once, at the first start on an empty database, and ends up in every platform name this installation makes (see docs/operations.md).",
         security: [],
-        response: { 200: Type.Object({ status: Type.Literal("ok") }) },
+        response: {
+          200: Type.Object({
+            status: Type.Literal("ok"),
+            version: Type.String(),
+            installation_id: Type.String(),
+            node_id: Type.String({ description: "The node this process runs on (TENANTRY_NODE_ID)" }),
+          }),
+        },
       },
       logLevel: "warn",
     },
-    async () => ({ status: "ok" as const }),
+    async () => ({
+      status: "ok" as const,
+      version: deps.version,
+      installation_id: deps.installationId,
+      node_id: deps.nodeId,
+    }),
   );
 
   app.get(

@@ -25,8 +25,9 @@ export interface NewResource {
 /** Records a resource the tenant now wants; its platform name is fixed from here on. */
 export async function insertResource(q: Queryable, r: NewResource): Promise<Resource> {
   const { rows } = await q.query(
-    `insert into resources (id, tenant_id, key, kind, provider, external_name, status, spec, spec_hash, depends_on)
-     values ($1, $2, $3, $4, $5, $6, $10, $7, $8, $9)
+    `insert into resources (id, tenant_id, key, kind, provider, external_name, status, spec, spec_hash, depends_on,
+       create_requested_at)
+     values ($1, $2, $3, $4, $5, $6, $10, $7, $8, $9, case when $10 = 'creating' then now() end)
      on conflict (tenant_id, key) do update set updated_at = now()
      returning *`,
     [
@@ -62,6 +63,10 @@ export async function updateResource(q: Queryable, id: string, c: ResourceChange
        outputs = coalesce($5, outputs),
        secret_outputs_enc = case when $6 then $7 else secret_outputs_enc end,
        spec = coalesce($8, spec), spec_hash = coalesce($9, spec_hash), depends_on = coalesce($10, depends_on),
+       create_requested_at = case when $2 = 'creating' and status <> 'creating' then now()
+                                  else create_requested_at end,
+       pending_since = case when $2 = status then pending_since end,
+       live_outputs = case when $2 = 'deleted' then '{}' else live_outputs end,
        updated_at = now()
      where id = $1 returning *`,
     [
@@ -108,6 +113,8 @@ export async function recordActionResult(
          provider_id = case when $3 then $4 else provider_id end,
          outputs = coalesce($5, outputs),
          secret_outputs_enc = case when $6 then $7 else secret_outputs_enc end,
+         pending_since = null,
+         live_outputs = case when $2 = 'deleted' then '{}' else live_outputs end,
          updated_at = now()
        where id = $1 returning id),
      step as (
@@ -138,7 +145,10 @@ export async function recordActionResult(
 
 /**
  * Merges outputs a provider reported between operations (a cron job's last run) into a
- * live resource's recorded outputs; a deleted or missing resource is left alone.
+ * live resource's `live_outputs`, read over its outputs. The reconciler never writes
+ * `live_outputs`, and this never writes `outputs`, so a pass replacing a resource's
+ * outputs under its lease and a cron run finishing at the same moment lose nothing. A
+ * deleted or missing resource is left alone.
  */
 export async function mergeResourceOutputs(
   q: Queryable,
@@ -147,7 +157,7 @@ export async function mergeResourceOutputs(
   outputs: Record<string, unknown>,
 ): Promise<boolean> {
   const { rowCount } = await q.query(
-    `update resources set outputs = outputs || $3::jsonb, updated_at = now()
+    `update resources set live_outputs = live_outputs || $3::jsonb, updated_at = now()
      where tenant_id = $1 and key = $2 and status not in ('deleting', 'deleted')`,
     [tenantId, key, JSON.stringify(outputs)],
   );

@@ -95,8 +95,12 @@ export function toResource(r: Row): Resource {
     spec: r.spec,
     specHash: r.spec_hash,
     dependsOn: r.depends_on,
-    outputs: r.outputs,
+    // Outputs reported between operations (a cron job's last run) are read over the
+    // reconciler's (see mergeResourceOutputs).
+    outputs: { ...r.outputs, ...(r.live_outputs ?? {}) },
     secretOutputsEnc: r.secret_outputs_enc,
+    createRequestedAt: r.create_requested_at ?? null,
+    pendingSince: r.pending_since ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

@@ -217,6 +217,11 @@ export interface Provider {
   /** Time limits for every kind of this provider, below a driver's own `limits`. */
   readonly limits?: DriverLimits;
   /**
+   * The longest single request the provider makes. The engine starts a create (which
+   * cannot be repeated safely) only with at least this much lease left.
+   */
+  readonly requestTimeoutMs?: number;
+  /**
    * Optional: the last `tail` lines of a resource's output (build, then runtime or cron
    * runs), oldest first within each source, each prefixed by its source: `[build] …`,
    * `[run] …`, `[cron] …`. `files` names what was read (for callers that watch for growth).

@@ -5,7 +5,7 @@ import { type Logger, pino } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { Config } from "./config/config.js";
 import { createEngineMetrics } from "./engine/metrics.js";
-import { Worker } from "./engine/worker.js";
+import { engineStatementTimeoutMs, Worker } from "./engine/worker.js";
 import { buildServer } from "./http/server.js";
 import type { SecretBox } from "./lib/crypto.js";
 import { createLocalProvider } from "./providers/local/local-provider.js";
@@ -112,6 +112,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
       secrets,
       maxAttempts: config.retryMaxAttempts,
       pluginHosts: config.pluginRepoHosts,
+      nodeId: config.nodeId,
     });
 
     const http =
@@ -128,24 +129,35 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
             installationId,
             nodeId: config.nodeId,
           });
-    const worker =
+    // The engine's queries have their own pool, with a statement timeout well under a
+    // third of the lease (src/engine/README.md, "Time"): a slow database makes a pass
+    // give up and come back, never hold its lease while it waits.
+    const engineDb =
       options.workers === false || config.workerConcurrency === 0
         ? undefined
-        : new Worker(
-            { db, providers, secrets, logger, render: tenants.renderSettings },
-            {
-              concurrency: config.workerConcurrency,
-              leaseSeconds: config.leaseSeconds,
-              pollIntervalMs: config.pollIntervalMs,
-              retry: {
-                baseMs: config.retryBaseMs,
-                maxMs: config.retryMaxMs,
-                maxAttempts: config.retryMaxAttempts,
-              },
-              databaseUrl: url,
-              metrics: createEngineMetrics(metrics),
+        : createDb(url, {
+            max: config.workerConcurrency + 2,
+            applicationName: "tenantry-engine",
+            statementTimeoutMs: engineStatementTimeoutMs(config.leaseSeconds),
+          });
+    const worker = !engineDb
+      ? undefined
+      : new Worker(
+          { db: engineDb, providers, secrets, logger, render: tenants.renderSettings },
+          {
+            concurrency: config.workerConcurrency,
+            leaseSeconds: config.leaseSeconds,
+            pollIntervalMs: config.pollIntervalMs,
+            retry: {
+              baseMs: config.retryBaseMs,
+              maxMs: config.retryMaxMs,
+              maxAttempts: config.retryMaxAttempts,
             },
-          );
+            databaseUrl: url,
+            nodeId: config.nodeId,
+            metrics: createEngineMetrics(metrics),
+          },
+        );
     await worker?.start();
     if (worker) {
       // Health reports of providers (a crash-looping process) move tenants between
@@ -172,7 +184,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
           );
         });
       }
-      await recoverTenants(db, tenants, providers, logger);
+      await recoverTenants(db, tenants, providers, config.nodeId, logger);
     }
 
     let closed = false;
@@ -200,6 +212,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
         await http?.close();
         await worker?.stop();
         await providers.close();
+        await engineDb?.close();
         await db.close();
         await embedded?.stop();
       },
@@ -215,12 +228,19 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
  * After a start, heal the active tenants of providers whose objects live on this machine
  * (the local target), so their processes and schedules are running again.
  */
-async function recoverTenants(db: Db, tenants: TenantService, providers: ProviderRegistry, logger: Logger) {
+async function recoverTenants(
+  db: Db,
+  tenants: TenantService,
+  providers: ProviderRegistry,
+  nodeId: string,
+  logger: Logger,
+) {
   const targets = providers.names().filter((n) => providers.get(n)?.recoverOnStart);
   if (targets.length === 0) return;
   const { rows } = await db.query<{ id: string }>(
-    "select id from tenants where target = any($1::text[]) and status in ('active', 'degraded') order by id",
-    [targets],
+    `select id from tenants where target = any($1::text[]) and status in ('active', 'degraded')
+       and (node_id is null or node_id = $2) order by id`,
+    [targets, nodeId],
   );
   let started = 0;
   for (const { id } of rows) {

@@ -93,7 +93,7 @@ describe("bootstrap hooks", () => {
       },
     ]);
     // The database was created earlier in the same pass: the service sees its outputs.
-    expect(seenDependencies[0]).toEqual({ name: "main-seeded" });
+    expect(seenDependencies[0]).toEqual({ name: expect.stringMatching(/^main-seeded-[a-z2-7]{8}$/) });
     const events = await api.json("GET", "/v1/tenants/seeded/events");
     const path = events.data
       .filter((e: any) => e.type === "tenant.status_changed")

@@ -104,7 +104,12 @@ describe("blueprint versions", () => {
       target: "render",
     });
     expect(res.status).toBe(200);
-    expect(res.body.resources.map((r: any) => r.name)).toEqual([
+    // Every name ends with the would-be tenant's discriminator, the same for all of them.
+    const names: string[] = res.body.resources.map((r: any) => r.name);
+    const suffixes = new Set(names.map((n) => n.match(/-([a-z2-7]{8})$/)?.[1]));
+    expect(suffixes.size).toBe(1);
+    expect([...suffixes][0]).toBeDefined();
+    expect(names.map((n) => n.replace(/-[a-z2-7]{8}$/, ""))).toEqual([
       "django-db-acme-corp",
       "django-settings-acme-corp",
       "django-redis-acme-corp",

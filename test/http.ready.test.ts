@@ -18,7 +18,13 @@ describe("GET /ready", () => {
     const res = await t.app.http!.inject({ url: "/ready" });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({ status: "not_ready", reason: "migrations are not current" });
-    expect((await t.app.http!.inject({ url: "/health" })).json()).toEqual({ status: "ok" });
+    expect((await t.app.http!.inject({ url: "/health" })).json()).toEqual({
+      status: "ok",
+      version: expect.any(String),
+      installation_id: t.app.installationId,
+      node_id: expect.any(String),
+    });
+    expect(t.app.installationId).toMatch(/^[0-9a-f-]{36}$/);
     await t.app.db.query("insert into schema_migrations (version, name) values ($1, $2)", [
       rows[0]!.version,
       rows[0]!.name,

@@ -68,8 +68,13 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** The node id when `TENANTRY_NODE_ID` is unset: the host name. */
+export function defaultNodeId(): string {
+  return hostname().toLowerCase() || "localhost";
+}
+
 function nodeId(env: Env): string {
-  const raw = str(env, "TENANTRY_NODE_ID") ?? (hostname().toLowerCase() || "localhost");
+  const raw = str(env, "TENANTRY_NODE_ID") ?? defaultNodeId();
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(raw)) {
     throw new ConfigError(
       "TENANTRY_NODE_ID",

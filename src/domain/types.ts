@@ -75,6 +75,10 @@ export interface Operation {
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
   leaseEpoch: number;
+  /** Consecutive claims whose lease expired without the pass handing the operation back. */
+  lostClaims: number;
+  /** Set for node-bound targets: only workers of this node claim the operation. */
+  nodeId: string | null;
   errorCode: string | null;
   errorMessage: string | null;
   createdAt: Date;

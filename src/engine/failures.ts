@@ -1,12 +1,13 @@
 import { TenantryError } from "../domain/errors.js";
 import { ProviderError } from "../providers/provider.js";
 import { LeaseLostError } from "../store/sql/operations.js";
+import { TenantStatusChangedError } from "../store/sql/tenants.js";
 import { AbortedError } from "./aborted.js";
 
 /** How the engine treats an error thrown while reconciling. */
 export type Failure =
   | { kind: "lease_lost" }
-  | { kind: "aborted" }
+  | { kind: "aborted"; message: string }
   | { kind: "permanent"; code: string; message: string }
   | { kind: "transient"; code: string; message: string }
   /** Not now (a platform's rate limit): come back after `delayMs`, spending no attempt. */
@@ -14,12 +15,20 @@ export type Failure =
 
 export { AbortedError };
 
-/** PostgreSQL errors worth retrying in our own writes: serialization failure, deadlock, connection loss. */
-const TRANSIENT_PG = /^(40001|40P01|08...|57P0[123]|53300)$/;
+/**
+ * PostgreSQL errors worth retrying in our own writes: serialization failure, deadlock,
+ * connection loss, a statement cancelled by its timeout, a lock not available, too many
+ * connections.
+ */
+const TRANSIENT_PG = /^(40001|40P01|08...|57P0[123]|57014|55P03|53300)$/;
 
 export function classify(err: unknown): Failure {
   if (err instanceof LeaseLostError) return { kind: "lease_lost" };
-  if (err instanceof AbortedError) return { kind: "aborted" };
+  if (err instanceof AbortedError) return { kind: "aborted", message: err.message };
+  if (err instanceof TenantStatusChangedError) {
+    // Someone else changed the tenant meanwhile (a health event): look again, no attempt spent.
+    return { kind: "transient", code: "DATABASE_TRANSIENT", message: err.message };
+  }
   if (err instanceof ProviderError) {
     if (err.retryAfterMs !== undefined) {
       return { kind: "wait", code: err.code, message: err.message, delayMs: err.retryAfterMs };

@@ -5,11 +5,12 @@ import { TenantryError } from "../domain/errors.js";
 import { completionEvent, type LifecycleEvent, transition, type WorkKind } from "../domain/lifecycle.js";
 import type { Operation, Resource, ResourceStatus, Tenant } from "../domain/types.js";
 import type { SecretBox } from "../lib/crypto.js";
-import { providerContext } from "../providers/context.js";
+import { narrowContext, providerContext } from "../providers/context.js";
 import {
   type ActionResult,
   type BootstrapHook,
   type DesiredResource,
+  type DriverLimits,
   type Provider,
   type ProviderContext,
   ProviderError,
@@ -25,6 +26,7 @@ import { appendEvent } from "../store/sql/events.js";
 import { endStep, type Lease, LeaseLostError, lockLeaseSql, startStep } from "../store/sql/operations.js";
 import {
   insertResource,
+  markWaiting,
   type ResourceChange,
   recordActionResult,
   updateResource,
@@ -32,6 +34,26 @@ import {
 import { getTenantWithResources, updateTenantStatus } from "../store/sql/tenants.js";
 import { AbortedError } from "./failures.js";
 import { dependencyOrder } from "./order.js";
+
+/** A provider call that takes longer fails transiently (a kind or provider may set its own). */
+export const DEFAULT_ACTION_TIMEOUT_MS = 5 * 60_000;
+/** How long a resource may stay pending on the platform (a kind or provider may set its own). */
+export const DEFAULT_MAX_WAIT_MS = 30 * 60_000;
+/** A driver's "look again in…" is kept within these bounds. */
+export const MIN_WAIT_MS = 50;
+export const MAX_WAIT_DELAY_MS = 5 * 60_000;
+
+/** `retryAfterMs` from a driver or a platform, kept within [50 ms, 5 min] (1 s when not a number). */
+export function clampWait(ms: number | undefined): number {
+  if (ms === undefined || !Number.isFinite(ms)) return 1000;
+  return Math.min(MAX_WAIT_DELAY_MS, Math.max(MIN_WAIT_MS, ms));
+}
+
+function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 100) / 10} s`;
+  return `${Math.round(ms / 6000) / 10} min`;
+}
 
 /** What the reconciler needs; shared by the engine's parts (see README.md). */
 export interface ReconcilerDeps {
@@ -90,6 +112,7 @@ async function changeTenantStatus(
   if (!next.ok) throw new Error(`lifecycle: ${next.reason} (operation ${op.id})`);
   const updated = await updateTenantStatus(q, tenant.id, {
     status: next.status,
+    from: tenant.status,
     ...extra,
     event: {
       operationId: op.id,
@@ -293,7 +316,7 @@ async function notNow(key: string, action: () => Promise<PassOutcome | null>): P
     return await action();
   } catch (err) {
     if (err instanceof ProviderError && err.retryAfterMs !== undefined) {
-      return { kind: "wait", delayMs: Math.max(err.retryAfterMs, 50), reason: `${key}: ${err.message}` };
+      return { kind: "wait", delayMs: clampWait(err.retryAfterMs), reason: `${key}: ${err.message}` };
     }
     throw err;
   }
@@ -445,7 +468,7 @@ class Pass {
       await this.write((q) => endStep(q, stepId, { status: "waiting", detail: result.detail ?? null }));
       return {
         kind: "wait",
-        delayMs: result.retryAfterMs,
+        delayMs: clampWait(result.retryAfterMs),
         reason: result.detail ?? "waiting for the bootstrap hook",
       };
     }
@@ -484,7 +507,68 @@ class Pass {
   }
 
   private checkAbort(): void {
-    if (this.ctx.signal.aborted) throw new AbortedError(String(this.ctx.signal.reason ?? "aborted"));
+    this.ctx.throwIfAborted();
+  }
+
+  /** This kind's time limits: the driver's, else the provider's, else the engine's defaults. */
+  private limits(kind: string): Required<DriverLimits> {
+    const own = this.provider.drivers[kind]?.limits;
+    const shared = this.provider.limits;
+    return {
+      actionTimeoutMs: own?.actionTimeoutMs ?? shared?.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS,
+      maxWaitMs: own?.maxWaitMs ?? shared?.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+    };
+  }
+
+  /**
+   * One provider call, with its kind's action timeout: the driver gets a context whose
+   * signal aborts at the timeout (or with the pass), and the engine stops waiting for
+   * it then even if the driver ignores the signal, so a hanging call frees its worker
+   * slot. A timeout is a transient failure; an abort of the pass is not a failure. A
+   * create, which cannot be repeated safely, starts only with enough lease left for the
+   * provider's longest request.
+   */
+  async timed<T>(label: string, kind: string, action: string, call: (ctx: ProviderContext) => Promise<T>) {
+    this.checkAbort();
+    if (action === "create" || action === "adopt") {
+      const need = this.provider.requestTimeoutMs ?? 0;
+      if (this.ctx.timeLeft() < need) {
+        throw new AbortedError(
+          `not enough lease left to start "${label}" (${this.ctx.timeLeft()} ms, a request may take ${need} ms)`,
+        );
+      }
+    }
+    const { actionTimeoutMs } = this.limits(kind);
+    const timeout = new AbortController();
+    const signal = AbortSignal.any([this.ctx.signal, timeout.signal]);
+    const ctx = narrowContext(this.ctx, signal, Date.now() + actionTimeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      timer = setTimeout(() => timeout.abort(new Error("timeout")), actionTimeoutMs);
+      timer.unref?.();
+    });
+    stopped.catch(() => {});
+    try {
+      const running = call(ctx);
+      // What the call does after the engine stopped waiting is not the engine's business.
+      running.catch(() => {});
+      return await Promise.race([running, stopped]);
+    } catch (err) {
+      this.checkAbort();
+      if (timeout.signal.aborted) {
+        throw new ProviderError(
+          `${label} did not finish within ${formatMs(actionTimeoutMs)} (the action timeout of ${kind} resources)`,
+          { retryable: true, code: "ACTION_TIMEOUT", cause: err },
+        );
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal.removeEventListener("abort", onAbort);
+    }
   }
 
   /** Makes sure `want` exists, is ready and matches its spec. Returns a wait when the platform is busy. */
@@ -514,7 +598,7 @@ class Pass {
           }),
         "create",
         "ready",
-        (row) => driver.create(this.ctx, this.view(row, want)),
+        (row, c) => driver.create(c, this.view(row, want)),
       );
     }
     const row = existing;
@@ -525,27 +609,33 @@ class Pass {
     switch (row.status) {
       case "pending":
       case "deleted":
-        return this.act(this.mark(row, "creating", fresh), "create", "ready", (r) =>
-          driver.create(this.ctx, view(r)),
+        return this.act(this.mark(row, "creating", fresh), "create", "ready", (r, c) =>
+          driver.create(c, view(r)),
         );
       case "deleting": {
         // Deleting while the goal is presence: a replace was cut off. Finish the delete
         // (verified), then create the resource anew.
         const removed = await this.remove(row);
         if (removed) return removed;
-        return this.act(this.mark({ ...row, status: "deleted" }, "creating", fresh), "create", "ready", (r) =>
-          driver.create(this.ctx, view(r)),
+        return this.act(
+          this.mark({ ...row, status: "deleted" }, "creating", fresh),
+          "create",
+          "ready",
+          (r, c) => driver.create(c, view(r)),
         );
       }
       case "creating": {
         // The outcome of the last create is unknown (a crash or a timeout after the
         // call): look the object up by its deterministic name before creating again.
-        const observed = await driver.observe(this.ctx, view(row));
+        const observed = await this.timed(`observe ${row.key}`, row.kind, "observe", (c) =>
+          driver.observe(c, view(row)),
+        );
         this.checkAbort();
-        if (!observed) {
-          return this.act(this.mark(row, "creating"), "create", "ready", (r) =>
-            driver.create(this.ctx, view(r)),
-          );
+        if (!observed || observed.state === "incomplete") {
+          // Not there, or there but partial (a local database's role without the
+          // database): nothing finishes it by itself, so create again; drivers complete
+          // a partial object.
+          return this.act(this.mark(row, "creating"), "create", "ready", (r, c) => driver.create(c, view(r)));
         }
         if (observed.state === "pending") {
           return this.act(this.mark(row, "creating"), "create", "ready", async () => ({
@@ -562,7 +652,7 @@ class Pass {
             this.mark(row, "creating"),
             "adopt",
             "ready",
-            (r) => driver.adopt(this.ctx, view(r), observed),
+            (r, c) => driver.adopt(c, view(r), observed),
             { type: "resource.adopted", message: `${row.key}: adopted existing ${row.externalName}` },
           );
         }
@@ -578,7 +668,7 @@ class Pass {
           // Make sure it runs as deployed; kinds without `heal` are left as they are.
           const heal = driver.heal?.bind(driver);
           if (!heal) return null;
-          return this.act(this.mark(row, "ready"), "heal", "ready", (r) => heal(this.ctx, view(r)));
+          return this.act(this.mark(row, "ready"), "heal", "ready", (r, c) => heal(c, view(r)));
         }
         if (row.specHash === hash) return null;
         if (planChanges([target], [row]).actions[0]?.action === "replace") {
@@ -596,23 +686,21 @@ class Pass {
             this.mark({ ...row, status: "deleted" }, "creating", fresh),
             "create",
             "ready",
-            (r) => driver.create(this.ctx, view(r)),
+            (r, c) => driver.create(c, view(r)),
           );
         }
-        return this.act(this.mark(row, "updating", fresh), "update", "ready", (r) =>
-          driver.update(this.ctx, view(r)),
+        return this.act(this.mark(row, "updating", fresh), "update", "ready", (r, c) =>
+          driver.update(c, view(r)),
         );
       case "updating":
-        return this.act(this.mark(row, "updating"), "update", "ready", (r) =>
-          driver.update(this.ctx, view(r)),
-        );
+        return this.act(this.mark(row, "updating"), "update", "ready", (r, c) => driver.update(c, view(r)));
       case "suspending":
       case "suspended":
       case "resuming": {
         const resume = driver.resume?.bind(driver);
         if (!resume)
           return this.act(this.mark(row, "resuming"), "resume", "ready", async () => ({ state: "done" }));
-        return this.act(this.mark(row, "resuming"), "resume", "ready", (r) => resume(this.ctx, view(r)));
+        return this.act(this.mark(row, "resuming"), "resume", "ready", (r, c) => resume(c, view(r)));
       }
       default:
         return assertNeverStatus(row.status);
@@ -624,9 +712,7 @@ class Pass {
     const driver = this.driver(row.kind);
     const suspend = driver.suspend?.bind(driver);
     if (!suspend || row.status === "suspended" || row.status === "pending") return null;
-    return this.act(this.mark(row, "suspending"), "suspend", "suspended", (r) =>
-      suspend(this.ctx, this.view(r)),
-    );
+    return this.act(this.mark(row, "suspending"), "suspend", "suspended", (r, c) => suspend(c, this.view(r)));
   }
 
   async remove(row: Resource): Promise<PassOutcome | null> {
@@ -637,8 +723,8 @@ class Pass {
       return null;
     }
     const driver = this.driver(row.kind);
-    return this.act(this.mark(row, "deleting"), "delete", "deleted", (r) =>
-      driver.delete(this.ctx, this.view(r)),
+    return this.act(this.mark(row, "deleting"), "delete", "deleted", (r, c) =>
+      driver.delete(c, this.view(r)),
     );
   }
 
@@ -659,7 +745,7 @@ class Pass {
     prepare: (q: Queryable) => Promise<Resource>,
     action: string,
     doneStatus: ResourceStatus,
-    call: (row: Resource) => Promise<ActionResult>,
+    call: (row: Resource, ctx: ProviderContext) => Promise<ActionResult>,
     event?: { type: string; message: string },
   ): Promise<PassOutcome | null> {
     const { row, stepId } = await this.write(async (q) => {
@@ -668,22 +754,34 @@ class Pass {
       if (event) await this.appendEvent(q, event.type, event.message, { resource: r.key });
       return { row: r, stepId: id };
     });
-    const result = await this.callInStep(stepId, () => call(row));
+    const result = await this.callInStep(stepId, () =>
+      this.timed(`${action} ${row.key}`, row.kind, action, (c) => call(row, c)),
+    );
     if (result.state === "pending") {
+      // Bounded waits: a resource pending for longer than its kind's maximum fails the
+      // operation, saying what it waited for.
+      const { maxWaitMs } = this.limits(row.kind);
+      const waited = row.pendingSince ? Date.now() - row.pendingSince.getTime() : 0;
+      const waitingFor = result.detail ?? `${action} to finish`;
+      if (waited > maxWaitMs) {
+        const err = new ProviderError(
+          `${row.key} (${row.externalName}) waited ${formatMs(waited)} for ${waitingFor}, longer than the ${formatMs(maxWaitMs)} a ${row.kind} resource may wait`,
+          { retryable: false, code: "WAIT_TIMEOUT" },
+        );
+        await this.write((q) => endStep(q, stepId, { status: "failed", errorMessage: err.message }));
+        throw err;
+      }
       await this.write(async (q) => {
         const newId = result.providerId && result.providerId !== row.providerId;
-        if (newId || result.outputs) {
-          await updateResource(q, row.id, {
-            status: row.status,
-            ...(newId ? { providerId: result.providerId } : {}),
-            ...(result.outputs ? { outputs: { ...row.outputs, ...result.outputs } } : {}),
-          });
-        }
+        await markWaiting(q, row.id, {
+          ...(newId ? { providerId: result.providerId } : {}),
+          ...(result.outputs ? { outputs: { ...row.outputs, ...result.outputs } } : {}),
+        });
         await endStep(q, stepId, { status: "waiting", detail: result.detail ?? null });
       });
       return {
         kind: "wait",
-        delayMs: result.retryAfterMs,
+        delayMs: clampWait(result.retryAfterMs),
         reason: `${row.key}: ${result.detail ?? `waiting for ${action}`}`,
       };
     }

@@ -3,17 +3,20 @@ import pg from "pg";
 import type { Logger } from "pino";
 import { transition } from "../domain/lifecycle.js";
 import type { Operation } from "../domain/types.js";
+import { createDb, type Db } from "../store/db.js";
 import { appendEvent } from "../store/sql/events.js";
 import {
   claimOperations,
   finishOperation,
   type Lease,
+  lastOpenStep,
   releaseLease,
   renewLease,
   requeueOperation,
   WORK_CHANNEL,
 } from "../store/sql/operations.js";
 import { getTenantById, setTenantCondition, updateTenantStatus } from "../store/sql/tenants.js";
+import { abortReason } from "./aborted.js";
 import { backoffDelay, type RetryPolicy } from "./backoff.js";
 import { AbortedError, classify } from "./failures.js";
 import type { EngineMetrics } from "./metrics.js";
@@ -31,7 +34,25 @@ export interface WorkerOptions {
   databaseUrl: string;
   /** Unique name of this worker; appears as `lease_owner`. @default host:pid:random */
   id?: string;
+  /**
+   * The node this worker runs on (`TENANTRY_NODE_ID`): it claims operations bound to this
+   * node (the local target's) and unbound ones. Unset: unbound ones only.
+   */
+  nodeId?: string | null;
   metrics?: EngineMetrics;
+}
+
+/**
+ * How long before the lease would run out the worker gives up a pass whose renewals
+ * were not confirmed: a fifth of the lease, at least 200 ms, at most 3 s.
+ */
+export function leaseMarginMs(leaseMs: number): number {
+  return Math.min(3000, Math.max(200, leaseMs / 5));
+}
+
+/** The statement timeout of the engine's queries: a quarter of the lease, at least 250 ms. */
+export function engineStatementTimeoutMs(leaseSeconds: number): number {
+  return Math.max(250, (leaseSeconds * 1000) / 4);
 }
 
 export interface WorkerDeps extends ReconcilerDeps {}
@@ -53,12 +74,22 @@ export class Worker {
   #woken = false;
   #listener: pg.Client | undefined;
   #timers = new Set<NodeJS.Timeout>();
+  /**
+   * Lease renewals have their own connection, with a statement timeout well under a
+   * third of the lease: a pool saturated by passes never delays them.
+   */
+  readonly #renewals: Db;
 
   constructor(deps: WorkerDeps, options: WorkerOptions) {
     this.#deps = deps;
     this.#opts = options;
     this.id = options.id ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
     this.#log = deps.logger.child({ component: "worker", worker: this.id });
+    this.#renewals = createDb(options.databaseUrl, {
+      max: 1,
+      applicationName: "tenantry-lease",
+      statementTimeoutMs: engineStatementTimeoutMs(options.leaseSeconds),
+    });
   }
 
   async start(): Promise<void> {
@@ -85,6 +116,7 @@ export class Worker {
     const listener = this.#listener;
     this.#listener = undefined;
     await listener?.end().catch(() => {});
+    await this.#renewals.close().catch(() => {});
     this.#log.info("worker stopped");
   }
 
@@ -142,12 +174,20 @@ export class Worker {
       // which would spin forever and starve the work in flight.
       this.#woken = false;
       if (free > 0) {
+        // The lease runs from the moment the claim was sent, as far as this worker knows.
+        const sentAt = Date.now();
         try {
-          claimed = await claimOperations(this.#deps.db, this.id, free, this.#opts.leaseSeconds);
+          claimed = await claimOperations(
+            this.#deps.db,
+            this.id,
+            free,
+            this.#opts.leaseSeconds,
+            this.#opts.nodeId ?? null,
+          );
         } catch (err) {
           this.#log.error({ err: (err as Error).message }, "claiming work failed; retrying");
         }
-        for (const op of claimed) this.#start(op);
+        for (const op of claimed) this.#start(op, sentAt);
         // A full batch means more may be waiting: claim again at once.
         if (claimed.length === free) continue;
       }
@@ -164,23 +204,37 @@ export class Worker {
     }
   }
 
-  #start(op: Operation): void {
+  #start(op: Operation, claimedAt: number): void {
     const lease: Lease = { operationId: op.id, owner: this.id, epoch: op.leaseEpoch };
     const abort = new AbortController();
-    const done = this.#work(op, lease, abort).finally(() => {
+    const done = this.#work(op, lease, abort, claimedAt).finally(() => {
       this.#inflight.delete(op.id);
       this.#poke();
     });
     this.#inflight.set(op.id, { lease, abort, done });
   }
 
-  async #work(op: Operation, lease: Lease, abort: AbortController): Promise<void> {
+  async #work(op: Operation, lease: Lease, abort: AbortController, claimedAt: number): Promise<void> {
     const log = this.#log.child({ operation: op.id, tenantId: op.tenantId, kind: op.kind });
     const started = performance.now();
     this.#opts.metrics?.claimed(op);
-    const keeper = this.#keepLease(lease, abort, log);
+    const keeper = this.#keepLease(lease, abort, log, claimedAt);
     try {
-      const outcome = await reconcilePass(this.#deps, op, lease, abort.signal);
+      if (op.lostClaims >= op.maxAttempts) {
+        // Every pass of this operation so far ended with its worker gone (out of memory,
+        // SIGKILL): running it again would only kill another one.
+        const step = await lastOpenStep(this.#deps.db, op.id);
+        await this.#markFailed(
+          op,
+          lease,
+          "WORKER_DIED",
+          `the worker died ${op.lostClaims} times while ${step ? `running "${step}"` : "working on this operation"}; not retried again (see the worker's logs: out of memory? killed?)`,
+        );
+        this.#opts.metrics?.finished(op, "failed", (performance.now() - started) / 1000);
+        log.error({ lostClaims: op.lostClaims, step }, "operation failed: its workers keep dying");
+        return;
+      }
+      const outcome = await reconcilePass(this.#deps, op, lease, abort.signal, keeper.deadline);
       if (outcome.kind === "wait") {
         await fenced(this.#deps.db, lease, (q) => requeueOperation(q, lease, outcome.delayMs));
         this.#later(outcome.delayMs, () => this.#poke());
@@ -189,42 +243,79 @@ export class Worker {
         this.#opts.metrics?.finished(op, "succeeded", (performance.now() - started) / 1000);
       }
     } catch (err) {
-      await this.#fail(op, lease, err, log, started);
+      // Whatever a driver threw once the pass was aborted (shutdown, lost lease, lease
+      // deadline), it is the abort: not a failure, and it spends no attempt.
+      await this.#fail(
+        op,
+        lease,
+        abort.signal.aborted ? new AbortedError(abortReason(abort.signal)) : err,
+        log,
+        started,
+      );
     } finally {
       keeper.stop();
     }
   }
 
   /**
-   * Renews the lease every third of its length; aborts the work when it is lost, or
-   * when renewals keep failing and the lease is about to run out (so provider calls,
-   * which the fence cannot stop, end before another worker may take over).
+   * Renews the lease every third of its length, on its own connection, and keeps the
+   * pass's deadline: `last confirmed renewal + lease − margin`. A timer aborts the pass
+   * at that deadline whatever the renewals are doing (failing, or merely slow), so no
+   * provider call goes on once another worker may have taken over; a renewal that finds
+   * the lease gone aborts it at once.
    */
-  #keepLease(lease: Lease, abort: AbortController, log: Logger): { stop(): void } {
+  #keepLease(
+    lease: Lease,
+    abort: AbortController,
+    log: Logger,
+    claimedAt: number,
+  ): { stop(): void; deadline(): number } {
     const leaseMs = this.#opts.leaseSeconds * 1000;
-    let expiresAt = Date.now() + leaseMs;
+    const margin = leaseMarginMs(leaseMs);
+    let confirmed = claimedAt;
     let stopped = false;
+    let inFlight = false;
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    const deadline = () => confirmed + leaseMs - margin;
+    const arm = () => {
+      clearTimeout(deadlineTimer);
+      deadlineTimer = setTimeout(
+        () => {
+          if (stopped || abort.signal.aborted) return;
+          log.warn(
+            { leaseMs, marginMs: margin },
+            "no renewal of the lease was confirmed in time; abandoning the pass before the lease runs out",
+          );
+          abort.abort(new AbortedError("the lease's deadline passed without a confirmed renewal"));
+        },
+        Math.max(0, deadline() - Date.now()),
+      );
+      deadlineTimer.unref?.();
+    };
+    arm();
     const timer = setInterval(() => {
+      // A slow renewal is still out: do not pile more up behind it.
+      if (inFlight || stopped) return;
+      inFlight = true;
       const sentAt = Date.now();
-      renewLease(this.#deps.db, lease, this.#opts.leaseSeconds)
+      renewLease(this.#renewals, lease, this.#opts.leaseSeconds)
         .then((held) => {
           // A renewal that was in flight when the pass finished finds the operation
           // no longer running: that is not a lost lease.
           if (stopped) return;
           if (held) {
-            expiresAt = sentAt + leaseMs;
+            confirmed = Math.max(confirmed, sentAt);
+            arm();
           } else if (!abort.signal.aborted) {
             log.warn("lease lost; abandoning the operation to its new owner");
             abort.abort(new AbortedError("lease lost"));
           }
         })
         .catch((err) => {
-          if (stopped) return;
-          log.warn({ err: (err as Error).message }, "could not renew lease");
-          // Give up while a third of the lease is still left, not after it ran out.
-          if (Date.now() > expiresAt - leaseMs / 3 && !abort.signal.aborted) {
-            abort.abort(new AbortedError("lease about to expire: renewals keep failing"));
-          }
+          if (!stopped) log.warn({ err: (err as Error).message }, "could not renew lease");
+        })
+        .finally(() => {
+          inFlight = false;
         });
     }, leaseMs / 3);
     timer.unref?.();
@@ -232,7 +323,9 @@ export class Worker {
       stop() {
         stopped = true;
         clearInterval(timer);
+        clearTimeout(deadlineTimer);
       },
+      deadline,
     };
   }
 
@@ -244,7 +337,10 @@ export class Worker {
           log.warn("lease lost; another worker owns this operation now");
           return;
         case "aborted":
-          if (!this.#running) await releaseLease(this.#deps.db, lease);
+          // Hand the operation back at once (a no-op when the lease is someone else's
+          // now): no attempt is spent, and any worker may go on with it.
+          await releaseLease(this.#renewals, lease);
+          log.info({ reason: failure.message }, "pass aborted; operation handed back");
           return;
         case "wait": {
           // A platform's "not now" (rate limit): come back then; no attempt is spent.
@@ -318,6 +414,7 @@ export class Worker {
         if (next.ok) {
           await updateTenantStatus(q, tenant.id, {
             status: next.status,
+            from: tenant.status,
             errorMessage: message,
             failedOperationId: op.id,
           });

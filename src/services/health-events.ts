@@ -36,6 +36,7 @@ export async function applyHealthEvent(
       if (!next.ok) return;
       await updateTenantStatus(q, event.tenantId, {
         status: next.status,
+        from: "active",
         errorMessage: event.reason,
         event: {
           operationId: null,
@@ -50,6 +51,7 @@ export async function applyHealthEvent(
       if (!next.ok) return;
       await updateTenantStatus(q, event.tenantId, {
         status: next.status,
+        from: "degraded",
         errorMessage: null,
         event: {
           operationId: null,

@@ -1,6 +1,7 @@
 import { type CostEstimate, estimateCost } from "../blueprints/cost.js";
 import { type Plan, planChanges } from "../blueprints/plan.js";
 import { generatedRefs } from "../blueprints/render.js";
+import { defaultNodeId } from "../config/config.js";
 import { type FieldError, TenantryError } from "../domain/errors.js";
 import { type LifecycleEvent, type TenantStatus, transition, type WorkKind } from "../domain/lifecycle.js";
 import { isValidSlug, slugify, suggestSlug } from "../domain/slug.js";
@@ -43,6 +44,11 @@ export interface TenantServiceDeps {
   maxAttempts: number;
   /** Hosts a tenant's `custom_plugin_repo` may point at. */
   pluginHosts?: readonly string[];
+  /**
+   * This process's node (`TENANTRY_NODE_ID`): a tenant of a node-bound target (local) is
+   * worked on only by workers of the node that created it. @default the host name
+   */
+  nodeId?: string;
 }
 
 const REF = /^([a-zA-Z0-9][a-zA-Z0-9._-]{0,99})(?:@(\d{1,9}))?$/;
@@ -110,6 +116,7 @@ export class TenantService {
             : null,
         generatedEnc: this.generate(null, rendered.resources) ?? null,
         labels: input.labels ?? {},
+        nodeId: provider.recoverOnStart ? (this.deps.nodeId ?? defaultNodeId()) : null,
       },
       blueprint,
     );

@@ -27,14 +27,27 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 export function createDb(
   connectionString: string,
-  options: { max?: number; applicationName?: string } = {},
+  options: {
+    max?: number;
+    applicationName?: string;
+    /**
+     * Every statement is cancelled by the server after this long, and given up on by
+     * the client a moment later (a server that stopped answering). Also the longest wait
+     * for a free connection. Unset: no limit but the 10 s connection timeout.
+     */
+    statementTimeoutMs?: number;
+  } = {},
 ): Db {
+  const limit = options.statementTimeoutMs;
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
     application_name: options.applicationName ?? "tenantry",
     // Fail fast instead of hanging forever when the server is unreachable.
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: limit ?? 10_000,
+    ...(limit !== undefined
+      ? { statement_timeout: Math.ceil(limit), query_timeout: Math.ceil(limit) + 1000 }
+      : {}),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});

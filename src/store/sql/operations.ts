@@ -42,8 +42,9 @@ export async function insertOperation(q: Queryable, op: NewOperation): Promise<O
   const { rows } = await q.query(
     `with o as (
        insert into operations (id, organization_id, tenant_id, kind, effective_kind, retry_of, status, generation,
-         max_attempts, requested_by)
-       values ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9) returning *),
+         max_attempts, requested_by, node_id)
+       values ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, (select node_id from tenants where id = $3))
+       returning *),
      e as (
        insert into events (organization_id, tenant_id, operation_id, type, message, data)
        select o.organization_id, o.tenant_id, o.id, $10, $11, $12 from o where $10::text is not null)
@@ -77,6 +78,8 @@ export async function claimOperations(
   owner: string,
   limit: number,
   leaseSeconds: number,
+  /** Operations bound to a node (the local target's) are claimed only by workers of that node. */
+  nodeId: string | null = null,
 ): Promise<Operation[]> {
   const { rows } = await q.query(
     // The organizations with unfinished work, by a loose index scan (one index probe per
@@ -96,6 +99,7 @@ export async function claimOperations(
          from operations o
          where o.organization_id = orgs.org and o.status in ('queued', 'running') and o.run_at <= now()
            and (o.lease_expires_at is null or o.lease_expires_at < now())
+           and (o.node_id is null or o.node_id = $4)
          order by o.run_at, o.id
          limit $2
        ) c
@@ -104,6 +108,7 @@ export async function claimOperations(
        select o.id from operations o join ready r on r.id = o.id
        where o.status in ('queued', 'running') and o.run_at <= now()
          and (o.lease_expires_at is null or o.lease_expires_at < now())
+         and (o.node_id is null or o.node_id = $4)
        order by r.rn, r.run_at, o.id
        limit $2
        for update of o skip locked
@@ -111,10 +116,13 @@ export async function claimOperations(
      update operations o
         set lease_owner = $1, lease_expires_at = now() + make_interval(secs => $3),
             lease_epoch = o.lease_epoch + 1, status = 'running',
+            -- A lease that is still set expired without the pass handing the operation
+            -- back: the worker died (or lost its database) in the middle of it.
+            lost_claims = o.lost_claims + case when o.lease_owner is not null then 1 else 0 end,
             started_at = coalesce(o.started_at, now()), updated_at = now()
        from picked where o.id = picked.id
      returning o.*`,
-    [owner, limit, leaseSeconds],
+    [owner, limit, leaseSeconds, nodeId],
   );
   return rows.map(toOperation);
 }
@@ -160,7 +168,7 @@ export async function requeueOperation(
 ): Promise<void> {
   await q.query(
     `update operations set run_at = clock_timestamp() + make_interval(secs => $2 / 1000.0),
-       lease_owner = null, lease_expires_at = null, updated_at = now(),
+       lease_owner = null, lease_expires_at = null, updated_at = now(), lost_claims = 0,
        attempt = coalesce($3, attempt), error_code = coalesce($4, error_code), error_message = coalesce($5, error_message)
      where id = $1`,
     [
@@ -199,7 +207,8 @@ export async function finishOperation(
 /** On a clean shutdown: hand the operation back at once instead of waiting for the lease to expire. */
 export async function releaseLease(q: Queryable, lease: Lease): Promise<void> {
   await q.query(
-    `update operations set lease_owner = null, lease_expires_at = null, run_at = least(run_at, now())
+    `update operations set lease_owner = null, lease_expires_at = null, run_at = least(run_at, now()),
+       lost_claims = 0
      where id = $1 and lease_owner = $2 and lease_epoch = $3 and status = 'running'`,
     [lease.operationId, lease.owner, lease.epoch],
   );
@@ -296,4 +305,14 @@ export async function endStep(
      where id = $1`,
     [stepId, outcome.status, outcome.detail ?? null, outcome.errorMessage ?? null],
   );
+}
+
+/** The name of the newest step of an operation still open (left by a pass that died). */
+export async function lastOpenStep(q: Queryable, operationId: string): Promise<string | undefined> {
+  const { rows } = await q.query<{ name: string }>(
+    `select name from operation_steps where operation_id = $1 and status in ('running', 'waiting')
+     order by seq desc limit 1`,
+    [operationId],
+  );
+  return rows[0]?.name;
 }

@@ -86,6 +86,23 @@ export async function updateResource(q: Queryable, id: string, c: ResourceChange
 }
 
 /**
+ * Records that a resource waits on the platform (its status unchanged): since when, at
+ * the first wait, and what the platform reported meanwhile.
+ */
+export async function markWaiting(
+  q: Queryable,
+  id: string,
+  c: { providerId?: string; outputs?: Record<string, unknown> },
+): Promise<void> {
+  await q.query(
+    `update resources set pending_since = coalesce(pending_since, now()),
+       provider_id = coalesce($2, provider_id), outputs = coalesce($3, outputs), updated_at = now()
+     where id = $1`,
+    [id, c.providerId ?? null, c.outputs ?? null],
+  );
+}
+
+/**
  * Records a provider action's result in one statement: the resource's new state, the
  * step closed as succeeded, and the event for the timeline.
  */

@@ -57,6 +57,8 @@ export function toOperation(r: Row): Operation {
     leaseOwner: r.lease_owner,
     leaseExpiresAt: r.lease_expires_at,
     leaseEpoch: r.lease_epoch,
+    lostClaims: r.lost_claims ?? 0,
+    nodeId: r.node_id ?? null,
     errorCode: r.error_code,
     errorMessage: r.error_message,
     createdAt: r.created_at,

@@ -15,6 +15,8 @@ export interface NewTenant {
   secretsEnc: string | null;
   generatedEnc: string | null;
   labels: Record<string, string>;
+  /** Node-bound targets (local): the node whose workers alone work on this tenant. */
+  nodeId?: string | null;
 }
 
 /** Inserts a queued tenant; `null` when a live tenant of the organization has the slug. */
@@ -25,8 +27,8 @@ export async function insertTenant(
 ): Promise<Tenant | null> {
   const { rows } = await q.query(
     `insert into tenants (id, organization_id, name, slug, blueprint_id, target, params, secrets_enc, labels,
-       desired_state, status, generated_enc)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', 'queued', $10)
+       desired_state, status, generated_enc, node_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', 'queued', $10, $11)
      on conflict (organization_id, slug) where status <> 'destroyed' do nothing
      returning *`,
     [
@@ -40,6 +42,7 @@ export async function insertTenant(
       t.secretsEnc,
       t.labels,
       t.generatedEnc,
+      t.nodeId ?? null,
     ],
   );
   return rows[0]
@@ -172,6 +175,22 @@ export interface TenantStatusChange {
   event?: { operationId: string | null; type: string; message: string; data: Record<string, unknown> };
   /** The operation that this change completes: marked succeeded in the same statement. */
   succeededOperationId?: string;
+  /**
+   * Compare-and-set: change only a tenant whose status is still this one; otherwise
+   * nothing is written and {@link TenantStatusChangedError} is thrown.
+   */
+  from?: TenantStatus;
+}
+
+/** A compare-and-set status change found the tenant in another status than expected. */
+export class TenantStatusChangedError extends Error {
+  constructor(
+    readonly tenantId: string,
+    readonly expected: TenantStatus,
+  ) {
+    super(`tenant ${tenantId} is no longer ${expected}: its status changed meanwhile`);
+    this.name = "TenantStatusChangedError";
+  }
 }
 
 export async function updateTenantStatus(q: Queryable, id: string, c: TenantStatusChange): Promise<Tenant> {
@@ -190,14 +209,14 @@ export async function updateTenantStatus(q: Queryable, id: string, c: TenantStat
             where c->>'type' <> 'access_error')
            else conditions end,
          updated_at = now()
-       where id = $1 returning *),
+       where id = $1 and ($15::text is null or status = $15) returning *),
      e as (
        insert into events (organization_id, tenant_id, operation_id, type, message, data)
        select u.organization_id, u.id, $10, $11, $12, $13 from u where $11::text is not null),
      done as (
        update operations set status = 'succeeded', finished_at = now(), updated_at = now(), lease_owner = null,
          lease_expires_at = null, error_code = null, error_message = null
-       where id = $14::uuid returning id),
+       where id = $14::uuid and exists (select 1 from u) returning id),
      -- Steps still open belong to passes that died before closing them.
      closed as (
        update operation_steps set status = 'interrupted', finished_at = now(),
@@ -219,8 +238,10 @@ export async function updateTenantStatus(q: Queryable, id: string, c: TenantStat
       c.event?.message ?? null,
       c.event?.data ?? {},
       c.succeededOperationId ?? null,
+      c.from ?? null,
     ],
   );
+  if (rows.length === 0 && c.from !== undefined) throw new TenantStatusChangedError(id, c.from);
   return toTenant(rows[0]);
 }
 

@@ -5,9 +5,11 @@ import path from "node:path";
 import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { AbortedError } from "../src/engine/aborted.js";
 import { providerContext } from "../src/providers/context.js";
 import { createLocalProvider } from "../src/providers/local/local-provider.js";
 import { createPostgresDriver, localDatabaseNames } from "../src/providers/local/postgres-driver.js";
+import { ownerMarker, ownerMarkerText } from "../src/providers/ownership.js";
 import {
   type DesiredResource,
   type ProviderContext,
@@ -37,8 +39,40 @@ function tenant(slug: string): Tenant {
   return { id: randomUUID(), slug, name: slug, organizationId: randomUUID() };
 }
 
+const INSTALLATION = "test-installation";
+
 function ctxFor(t: Tenant, signal = new AbortController().signal): ProviderContext {
-  return providerContext({ tenant: t, installationId: "test-installation", signal, logger });
+  return providerContext({ tenant: t, installationId: INSTALLATION, signal, logger });
+}
+
+/** The comment the driver puts on a tenant's role and database. */
+function markerOf(t: Tenant, installationId = INSTALLATION): string {
+  return ownerMarkerText(ownerMarker({ installationId, tenant: t }));
+}
+
+async function comments(names: Names): Promise<{ role: string | null; database: string | null }> {
+  const { rows } = await admin.query<{ role: string | null; database: string | null }>(
+    `select (select shobj_description(oid, 'pg_authid') from pg_roles where rolname = $1) as role,
+            (select shobj_description(oid, 'pg_database') from pg_database where datname = $2) as database`,
+    [names.user, names.database],
+  );
+  return rows[0] ?? { role: null, database: null };
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => new Error("expected a rejection"),
+    (e: unknown) => e,
+  );
+}
+
+/** `p` rejects with the permanent NAME_TAKEN error naming `name`. */
+async function expectNameTaken(p: Promise<unknown>, name: string): Promise<void> {
+  const err = await rejection(p);
+  expect(err).toBeInstanceOf(ProviderError);
+  expect((err as ProviderError).code).toBe("NAME_TAKEN");
+  expect((err as ProviderError).retryable).toBe(false);
+  expect((err as ProviderError).message).toContain(name);
 }
 
 function resource(spec: Record<string, unknown> = {}, name = base): RecordedResource {
@@ -299,47 +333,145 @@ describe("local postgres driver", () => {
     expect(await driver.observe(ctxFor(never), resource())).toBeNull();
   });
 
-  it("a half-done create (role only) observes as pending and adopt completes it", async () => {
+  it("a half-created database (role only) observes as incomplete, and create completes it", async () => {
     const t = tenant(`half-${sfx}`);
     const res = resource();
     const names = track(res, t);
+    // What a create cut off between its role and its database leaves: the role, with its marker.
     await admin.query(`create role ${pg.escapeIdentifier(names.user)} login`);
+    await admin.query(
+      `comment on role ${pg.escapeIdentifier(names.user)} is ${pg.escapeLiteral(markerOf(t))}`,
+    );
 
     const observed = await driver.observe(ctxFor(t), res);
-    expect(observed?.state).toBe("pending");
+    expect(observed?.state).toBe("incomplete");
     expect(observed?.providerId).toBe(names.database);
-    expect(observed?.detail).toMatch(/does not/);
+    expect(observed?.detail).toMatch(/does not exist/);
 
-    const adopted = await driver.adopt(ctxFor(t), res, observed!);
-    if (adopted.state !== "done") throw new Error("expected done");
-    expect(adopted.providerId).toBe(names.database);
-    expect(await passwordMatches(names.user, adopted.secretOutputs!["password"]!)).toBe(true);
+    const created = await driver.create(ctxFor(t), res);
+    if (created.state !== "done") throw new Error("expected done");
+    expect(created.providerId).toBe(names.database);
+    expect(await passwordMatches(names.user, created.secretOutputs!["password"]!)).toBe(true);
     expect((await driver.observe(ctxFor(t), res))?.state).toBe("ready");
+    expect(await comments(names)).toEqual({ role: markerOf(t), database: markerOf(t) });
 
     const prefix = `${base}_half_${sfx}_`;
     expect(await dbCount(names.database)).toBe(1);
     expect(await dbsStartingWith(prefix)).toBe(1);
     expect(await rolesStartingWith(prefix)).toBe(1);
-    const client = await connect(adopted.secretOutputs!["connectionString"]!);
+    const client = await connect(created.secretOutputs!["connectionString"]!);
     await client.end();
   });
 
-  it("a half-done create (database only) is adopted too, with ownership fixed", async () => {
+  it("a half-created database (database only, with the marker) is completed with its ownership fixed", async () => {
     const t = tenant(`half2-${sfx}`);
     const res = resource();
     const names = track(res, t);
     await admin.query(`create database ${pg.escapeIdentifier(names.database)}`);
+    await admin.query(
+      `comment on database ${pg.escapeIdentifier(names.database)} is ${pg.escapeLiteral(markerOf(t))}`,
+    );
 
     const observed = await driver.observe(ctxFor(t), res);
-    expect(observed?.state).toBe("pending");
-    const adopted = await driver.adopt(ctxFor(t), res, observed!);
-    expect(adopted.state).toBe("done");
+    expect(observed?.state).toBe("incomplete");
+    const created = await driver.create(ctxFor(t), res);
+    expect(created.state).toBe("done");
     const db = await admin.query(
       "select pg_get_userbyid(datdba) as owner from pg_database where datname = $1",
       [names.database],
     );
     expect(db.rows).toEqual([{ owner: names.user }]);
     expect(await roleCount(names.user)).toBe(1);
+    expect((await driver.observe(ctxFor(t), res))?.state).toBe("ready");
+  });
+
+  it("create marks the role and the database with the tenant's ownership marker", async () => {
+    const t = tenant(`marked-${sfx}`);
+    const res = resource();
+    const names = track(res, t);
+    const created = await driver.create(ctxFor(t), res);
+    expect(created.state).toBe("done");
+    expect(markerOf(t)).toBe(`tenantry:${INSTALLATION}/${t.organizationId}/${t.id}`);
+    expect(await comments(names)).toEqual({ role: markerOf(t), database: markerOf(t) });
+    // Another installation's tenant with the same id (a copied database) does not own them.
+    const other = providerContext({ tenant: t, installationId: "another-installation", logger });
+    await expectNameTaken(driver.observe(other, res), names.database);
+  });
+
+  it("a database made by hand with the tenant's name is never adopted, changed or dropped", async () => {
+    const t = tenant(`byhand-${sfx}`);
+    const res = resource();
+    const names = track(res, t);
+    await admin.query(`create database ${pg.escapeIdentifier(names.database)}`);
+    const owner = async () =>
+      (
+        await admin.query<{ owner: string }>(
+          "select pg_get_userbyid(datdba) as owner from pg_database where datname = $1",
+          [names.database],
+        )
+      ).rows;
+    const before = await owner();
+    expect(before).toHaveLength(1);
+
+    // The resource is `creating` with no provider id: only its name ties it to the tenant.
+    await expectNameTaken(driver.observe(ctxFor(t), res), names.database);
+    await expectNameTaken(
+      driver.adopt(ctxFor(t), res, { state: "ready", providerId: names.database }),
+      names.database,
+    );
+    await expectNameTaken(driver.create(ctxFor(t), res), names.database);
+    await expectNameTaken(driver.update(ctxFor(t), res), names.database);
+    expect(await owner()).toEqual(before);
+    expect(await comments(names)).toEqual({ role: null, database: null });
+    expect(await roleCount(names.user)).toBe(0);
+
+    // Deleting the tenant's resource leaves it: it was never the tenant's.
+    const deleted = await driver.delete(ctxFor(t), res);
+    expect(deleted.state).toBe("done");
+    if (deleted.state === "done") expect(deleted.detail).toContain(names.database);
+    expect(await dbCount(names.database)).toBe(1);
+    expect(await owner()).toEqual(before);
+  });
+
+  it("a role and database marked for another tenant are refused even when the record names them", async () => {
+    const t = tenant(`foreign-${sfx}`);
+    const res = resource();
+    const names = track(res, t);
+    const someoneElse = markerOf(tenant(`foreign-${sfx}`));
+    await admin.query(`create role ${pg.escapeIdentifier(names.user)} login`);
+    await admin.query(
+      `comment on role ${pg.escapeIdentifier(names.user)} is ${pg.escapeLiteral(someoneElse)}`,
+    );
+    const recorded = { ...res, providerId: names.database };
+    await expectNameTaken(driver.observe(ctxFor(t), recorded), names.user);
+    await expectNameTaken(driver.create(ctxFor(t), recorded), names.user);
+    await expectNameTaken(driver.update(ctxFor(t), recorded), names.user);
+    expect((await driver.delete(ctxFor(t), recorded)).state).toBe("done");
+    expect(await roleCount(names.user)).toBe(1);
+    expect(await comments(names)).toEqual({ role: someoneElse, database: null });
+  });
+
+  it("objects made before ownership markers are the tenant's by its record, and get the marker", async () => {
+    const t = tenant(`legacy-${sfx}`);
+    const res = resource();
+    const names = track(res, t);
+    const created = await driver.create(ctxFor(t), res);
+    if (created.state !== "done") throw new Error("expected done");
+    // As an older Tenantry left them: no comments.
+    await admin.query(`comment on role ${pg.escapeIdentifier(names.user)} is null`);
+    await admin.query(`comment on database ${pg.escapeIdentifier(names.database)} is null`);
+
+    // By name only (no provider id recorded): not provably the tenant's.
+    await expectNameTaken(driver.observe(ctxFor(t), res), names.database);
+    // The record says the tenant created them: update re-asserts and marks them.
+    const recorded = { ...res, providerId: names.database, secretOutputs: created.secretOutputs! };
+    expect((await driver.observe(ctxFor(t), recorded))?.state).toBe("ready");
+    expect((await driver.update(ctxFor(t), recorded)).state).toBe("done");
+    expect(await comments(names)).toEqual({ role: markerOf(t), database: markerOf(t) });
+    expect((await driver.observe(ctxFor(t), res))?.state).toBe("ready");
+    expect((await driver.delete(ctxFor(t), recorded)).state).toBe("done");
+    expect(await dbCount(names.database)).toBe(0);
+    expect(await roleCount(names.user)).toBe(0);
   });
 
   it("create twice (a retry) leaves one role and one database, and the latest password is set", async () => {
@@ -407,17 +539,76 @@ describe("local postgres driver", () => {
     }
   });
 
-  it("stops when the signal is aborted, before touching the server", async () => {
+  it("an aborted signal is the engine's AbortedError, not a provider failure, before touching the server", async () => {
     const t = tenant(`abort-${sfx}`);
     const res = resource();
     const names = track(res, t);
     const controller = new AbortController();
-    controller.abort();
-    const err = await driver.create(ctxFor(t, controller.signal), res).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ProviderError);
-    expect((err as ProviderError).retryable).toBe(true);
+    controller.abort(new Error("lease lost"));
+    for (const call of [
+      () => driver.create(ctxFor(t, controller.signal), res),
+      () => driver.observe(ctxFor(t, controller.signal), res),
+      () => driver.update(ctxFor(t, controller.signal), res),
+      () => driver.delete(ctxFor(t, controller.signal), res),
+    ]) {
+      const err = await rejection(call());
+      expect(err).toBeInstanceOf(AbortedError);
+      expect(err).not.toBeInstanceOf(ProviderError);
+    }
     expect(await roleCount(names.user)).toBe(0);
     expect(await dbCount(names.database)).toBe(0);
+  });
+
+  it("aborting a create blocked on a lock returns at once and cancels the blocked query", async () => {
+    const t = tenant(`hang-${sfx}`);
+    const res = resource();
+    const names = track(res, t);
+    // Another transaction renames a scratch database to the tenant's database name and
+    // stays open: CREATE DATABASE then waits on pg_database's unique index for it.
+    const scratch = `tenantry_${runId}_scratch_${sfx}`;
+    tracked.push({ database: scratch, user: `tenantry_${runId}_none_${sfx}` });
+    await admin.query(`create database ${pg.escapeIdentifier(scratch)}`);
+    const blocker = await connect(testDb.adminUrl);
+    const blocked = async () =>
+      (
+        await admin.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+            where application_name = 'tenantry-local-postgres' and state = 'active'
+              and starts_with(query, $1)`,
+          [`create database ${pg.escapeIdentifier(names.database)}`],
+        )
+      ).rows[0]?.n ?? 0;
+    try {
+      await blocker.query("begin");
+      await blocker.query(
+        `alter database ${pg.escapeIdentifier(scratch)} rename to ${pg.escapeIdentifier(names.database)}`,
+      );
+      const controller = new AbortController();
+      const call = rejection(driver.create(ctxFor(t, controller.signal), res));
+      // Wait until the driver's CREATE DATABASE really waits for the lock.
+      for (let i = 0; i < 100 && (await blocked()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await blocked()).toBe(1);
+      const started = Date.now();
+      controller.abort(new Error("lease lost"));
+      // Before the fix the call only returned once the blocker gave up: give up for it after 5 s.
+      const timer = setTimeout(() => void blocker.query("rollback").catch(() => {}), 5_000);
+      const err = await call;
+      clearTimeout(timer);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(err).toBeInstanceOf(AbortedError);
+      // The server is no longer running it.
+      for (let i = 0; i < 20 && (await blocked()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await blocked()).toBe(0);
+    } finally {
+      await blocker.query("rollback").catch(() => {});
+      await blocker.end();
+      await admin.query(`drop database if exists ${pg.escapeIdentifier(scratch)}`);
+    }
+    // What the aborted create left (its role) is incomplete; the next create completes it.
+    expect(await dbCount(names.database)).toBe(0);
+    expect((await driver.observe(ctxFor(t), res))?.state).toBe("incomplete");
+    expect((await driver.create(ctxFor(t), res)).state).toBe("done");
+    expect((await driver.observe(ctxFor(t), res))?.state).toBe("ready");
   });
 
   it("works with a non-superuser server user that has CREATEDB and CREATEROLE", async () => {

@@ -1,6 +1,8 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "pino";
+import { AbortedError } from "../../engine/aborted.js";
+import { isOwnerMarkerText, nameTaken, ownerMarker, ownerMarkerText } from "../ownership.js";
 import {
   type ActionResult,
   type DesiredResource,
@@ -10,6 +12,7 @@ import {
   type RecordedResource,
   type ResourceDriver,
 } from "../provider.js";
+import { bounded } from "./waits.js";
 
 /** PostgreSQL's limit on identifier length (NAMEDATALEN - 1), in bytes. */
 const MAX_IDENTIFIER_BYTES = 63;
@@ -126,19 +129,44 @@ function isAlreadyExists(err: unknown): boolean {
   return code === "42710" || code === "42P04" || code === "23505";
 }
 
-function checkAborted(ctx: ProviderContext): void {
-  if (ctx.signal.aborted) {
-    throw new ProviderError("postgres driver: aborted (lease lost or shutting down)", { retryable: true });
-  }
+/** Throws `err` as it is when it is the engine's abort or already a provider error, else wrapped. */
+function rethrow(err: unknown, action: string): never {
+  if (err instanceof AbortedError || err instanceof ProviderError) throw err;
+  throw toProviderError(err, action);
 }
 
 const q = pg.escapeIdentifier;
 const lit = pg.escapeLiteral;
 
+/** The pool's `application_name`: how a create still running on the server is recognised. */
+const APPLICATION_NAME = "tenantry-local-postgres";
+/**
+ * How long a query cancelled because its call was aborted gets to end before its
+ * connection is closed (a cancel reaches a backend waiting on a lock at once; more than
+ * a second means the server is not answering, and the call must return anyway).
+ */
+const CANCEL_GRACE_MS = 1_000;
+/** How soon to look again at a role or database another session is still creating. */
+const BUSY_RETRY_MS = 1_000;
+
 interface Names {
   database: string;
   user: string;
 }
+
+/** What the server has under a resource's names. */
+interface Found {
+  role: { super: boolean; login: boolean; comment: string | null } | null;
+  database: { owner: string; comment: string | null } | null;
+  /** A Tenantry driver's CREATE ROLE or CREATE DATABASE of these names is still running. */
+  busy: boolean;
+}
+
+/** Whether an existing role or database is the tenant's (see {@link judge}). */
+type Owner = { ours: true; marked: boolean } | { ours: false; why: string };
+
+/** A function running one statement on a checked-out connection; pg errors come through raw. */
+type Run = (sql: string, values?: unknown[]) => Promise<pg.QueryResult>;
 
 export interface PostgresDriverOptions {
   /**
@@ -159,6 +187,20 @@ export interface PostgresDriverOptions {
  * each other's databases. Uses its own small pool (at most 4 connections), opened on first
  * use; `close()` ends it.
  *
+ * Ownership: the role and the database carry the tenant's marker as their comment
+ * (`COMMENT ON ROLE` / `COMMENT ON DATABASE`, `tenantry:<installation>/<organization>/<tenant>`),
+ * the role's set in the same transaction that creates it. An existing role or database is
+ * the tenant's when its comment is that marker, or when it has no comment and the
+ * resource's record names it (`providerId`: made by an older Tenantry, before markers; the
+ * marker is added on the next create or update), or — a database only — when it has no
+ * comment and is owned by the tenant's role (a create cut off between CREATE DATABASE and
+ * its COMMENT). Anything else under the tenant's names is refused with `NAME_TAKEN` and
+ * never changed; `delete` leaves it in place and says so in its detail.
+ *
+ * Every query is bounded by the call's context: an abort (or the deadline) cancels the
+ * running statement with `pg_cancel_backend` from another connection, so a statement
+ * waiting on a lock does not outlive the call.
+ *
  * The serverUrl user needs `CREATEDB` and `CREATEROLE` (or `SUPERUSER`).
  */
 export function createPostgresDriver(
@@ -175,7 +217,7 @@ export function createPostgresDriver(
         max: 4,
         connectionTimeoutMillis: 10_000,
         idleTimeoutMillis: 30_000,
-        application_name: "tenantry-local-postgres",
+        application_name: APPLICATION_NAME,
       });
       // An idle client losing its connection must not crash the process; the pool replaces it.
       pool.on("error", (err) =>
@@ -185,13 +227,79 @@ export function createPostgresDriver(
     return pool;
   }
 
-  async function run(ctx: ProviderContext, action: string, sql: string, values?: unknown[]) {
-    checkAborted(ctx);
+  /** Cancels what backend `pid` is running, from a connection of its own (not the pool's). */
+  async function cancelBackend(pid: number): Promise<void> {
+    const client = new pg.Client({
+      connectionString: options.serverUrl,
+      connectionTimeoutMillis: CANCEL_GRACE_MS,
+      application_name: `${APPLICATION_NAME}-cancel`,
+    });
+    client.on("error", () => {});
     try {
-      return await getPool().query(sql, values);
+      await client.connect();
+      await client.query("select pg_cancel_backend($1)", [pid]);
     } catch (err) {
-      throw toProviderError(err, action);
+      baseLogger?.warn({ pid, code: errorCode(err) }, "local postgres: could not cancel an aborted query");
+    } finally {
+      await client.end().catch(() => {});
     }
+  }
+
+  /**
+   * Runs `fn` with a connection of the pool. Each statement is bounded by the context (see
+   * the driver's description); a connection whose call failed is closed, not reused (it may
+   * hold an open transaction or a statement the server is still running).
+   */
+  async function withClient<T>(
+    ctx: ProviderContext,
+    action: string,
+    fn: (run: Run) => Promise<T>,
+  ): Promise<T> {
+    ctx.throwIfAborted();
+    const connecting = getPool().connect();
+    let client: pg.PoolClient;
+    try {
+      client = await bounded(ctx, `postgres driver: ${action}`, connecting);
+    } catch (err) {
+      // A connection that arrives after the call gave up goes back to the pool.
+      connecting.then(
+        (c) => c.release(),
+        () => {},
+      );
+      rethrow(err, action);
+    }
+    const pid = (client as unknown as { processID?: number | null }).processID;
+    const run: Run = (sql, values) =>
+      bounded(ctx, `postgres driver: ${action}`, client.query(sql, values), {
+        cancel: () => (pid ? cancelBackend(pid) : undefined),
+        graceMs: CANCEL_GRACE_MS,
+      });
+    let failed = true;
+    try {
+      const result = await fn(run);
+      failed = false;
+      return result;
+    } finally {
+      client.release(failed);
+    }
+  }
+
+  /** One statement; failures as provider errors. */
+  async function exec(ctx: ProviderContext, action: string, sql: string, values?: unknown[]) {
+    try {
+      return await withClient(ctx, action, (run) => run(sql, values));
+    } catch (err) {
+      rethrow(err, action);
+    }
+  }
+
+  /** Statements in one transaction; pg errors come through raw (callers look at their codes). */
+  function inTransaction(ctx: ProviderContext, action: string, statements: string[]): Promise<void> {
+    return withClient(ctx, action, async (run) => {
+      await run("begin");
+      for (const sql of statements) await run(sql);
+      await run("commit");
+    });
   }
 
   function logFor(ctx: ProviderContext, names: Names): Logger {
@@ -213,22 +321,118 @@ export function createPostgresDriver(
     return { host: server.host, port: server.port, database: names.database, user: names.user };
   }
 
-  async function lookup(
-    ctx: ProviderContext,
-    names: Names,
-  ): Promise<{ role: { super: boolean } | null; database: { owner: string } | null }> {
-    const { rows } = await run(
+  async function lookup(ctx: ProviderContext, names: Names): Promise<Found> {
+    const { rows } = await exec(
       ctx,
       `look up database ${names.database}`,
-      `select
-         (select r.rolsuper from pg_roles r where r.rolname = $1) as role_super,
-         (select pg_get_userbyid(d.datdba) from pg_database d where d.datname = $2) as db_owner`,
-      [names.user, names.database],
+      `select r.rolsuper as role_super, r.rolcanlogin as role_login,
+              shobj_description(r.oid, 'pg_authid') as role_comment,
+              pg_get_userbyid(d.datdba) as db_owner,
+              shobj_description(d.oid, 'pg_database') as db_comment,
+              exists (select 1 from pg_stat_activity a
+                       where a.application_name = $3 and a.state = 'active' and a.pid <> pg_backend_pid()
+                         and (starts_with(a.query, $4) or starts_with(a.query, $5))) as busy
+         from (select 1) one
+         left join pg_roles r on r.rolname = $1
+         left join pg_database d on d.datname = $2`,
+      [
+        names.user,
+        names.database,
+        APPLICATION_NAME,
+        `create database ${q(names.database)}`,
+        `create role ${q(names.user)}`,
+      ],
     );
-    const row = rows[0] as { role_super: boolean | null; db_owner: string | null } | undefined;
+    const row = rows[0] as
+      | {
+          role_super: boolean | null;
+          role_login: boolean | null;
+          role_comment: string | null;
+          db_owner: string | null;
+          db_comment: string | null;
+          busy: boolean;
+        }
+      | undefined;
     return {
-      role: row?.role_super == null ? null : { super: row.role_super },
-      database: row?.db_owner == null ? null : { owner: row.db_owner },
+      role:
+        row?.role_super == null
+          ? null
+          : { super: row.role_super, login: row.role_login === true, comment: row.role_comment },
+      database: row?.db_owner == null ? null : { owner: row.db_owner, comment: row.db_comment },
+      busy: row?.busy === true,
+    };
+  }
+
+  /** Whose the role and database under the tenant's names are (see the driver's description). */
+  function judge(
+    ctx: ProviderContext,
+    names: Names,
+    found: Found,
+    resource: RecordedResource,
+  ): { role?: Owner; database?: Owner } {
+    const marker = ownerMarker(ctx);
+    const recorded = resource.providerId === names.database;
+    const ownerOf = (comment: string | null): Owner => {
+      if (isOwnerMarkerText(comment, marker)) return { ours: true, marked: true };
+      if (comment === null || comment.trim() === "") {
+        if (recorded) return { ours: true, marked: false };
+        return {
+          ours: false,
+          why: "it has no Tenantry ownership marker and no record ties it to this tenant",
+        };
+      }
+      return {
+        ours: false,
+        why: comment.startsWith("tenantry:")
+          ? "its comment marks it as another Tenantry tenant's or installation's"
+          : "its comment is not this tenant's ownership marker",
+      };
+    };
+    const role = found.role ? ownerOf(found.role.comment) : undefined;
+    let database = found.database ? ownerOf(found.database.comment) : undefined;
+    if (
+      database &&
+      !database.ours &&
+      !found.database?.comment?.trim() &&
+      found.database?.owner === names.user &&
+      role?.ours
+    ) {
+      // Created by the tenant's own role's create, cut off before its COMMENT.
+      database = { ours: true, marked: false };
+    }
+    return { ...(role ? { role } : {}), ...(database ? { database } : {}) };
+  }
+
+  /** {@link judge}, throwing `NAME_TAKEN` for an object that is not the tenant's. */
+  function assertOurs(ctx: ProviderContext, names: Names, found: Found, resource: RecordedResource) {
+    const owners = judge(ctx, names, found, resource);
+    if (owners.database && !owners.database.ours) {
+      throw nameTaken("PostgreSQL database", names.database, undefined, owners.database.why);
+    }
+    if (owners.role && !owners.role.ours) {
+      throw nameTaken("PostgreSQL role", names.user, undefined, owners.role.why);
+    }
+    return owners;
+  }
+
+  /** Why the tenant's role and database are not complete (or not as asked), or undefined. */
+  function incompleteness(names: Names, found: Found): string | undefined {
+    if (!found.role) return `database ${names.database} exists but role ${names.user} does not exist`;
+    if (!found.database) return `role ${names.user} exists but database ${names.database} does not exist`;
+    if (found.role.super) return `role ${names.user} is a superuser`;
+    if (!found.role.login) return `role ${names.user} cannot log in`;
+    if (found.database.owner !== names.user) {
+      return `database ${names.database} is owned by ${found.database.owner}, not by ${names.user}`;
+    }
+    return undefined;
+  }
+
+  function stillCreating(names: Names): ActionResult & { state: "pending" } {
+    return {
+      state: "pending",
+      retryAfterMs: BUSY_RETRY_MS,
+      providerId: names.database,
+      detail: `a create of role ${names.user} or database ${names.database} is still running on the server`,
     };
   }
 
@@ -236,12 +440,15 @@ export function createPostgresDriver(
   async function converge(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
     const names = namesFor(ctx, resource);
     const log = logFor(ctx, names);
+    const marker = ownerMarkerText(ownerMarker(ctx));
     const password = randomBytes(24).toString("base64url");
     const verifier = scramVerifier(password);
     const role = q(names.user);
     const db = q(names.database);
 
-    const found = await lookup(ctx, names);
+    let found = await lookup(ctx, names);
+    if (found.busy) return stillCreating(names);
+    assertOurs(ctx, names, found, resource);
     if (found.role?.super) {
       throw new ProviderError(
         `postgres driver: refusing to take over role ${names.user}: it is a superuser`,
@@ -251,49 +458,60 @@ export function createPostgresDriver(
       );
     }
 
-    // 1. The role, with the new password (as a SCRAM verifier: the plaintext never leaves here).
+    // 1. The role, with the new password (as a SCRAM verifier: the plaintext never leaves
+    //    here) and its marker, in one transaction: a role of ours never exists unmarked.
     let roleCreated = false;
     if (!found.role) {
       try {
-        await getPool().query(`create role ${role} login password ${lit(verifier)}`);
+        await inTransaction(ctx, `create role ${names.user}`, [
+          `create role ${role} login password ${lit(verifier)}`,
+          `comment on role ${role} is ${lit(marker)}`,
+        ]);
         roleCreated = true;
       } catch (err) {
-        if (!isAlreadyExists(err)) throw toProviderError(err, `create role ${names.user}`);
+        if (!isAlreadyExists(err)) rethrow(err, `create role ${names.user}`);
+        // Made meanwhile by someone else: go on only if it is the tenant's.
+        found = await lookup(ctx, names);
+        assertOurs(ctx, names, found, resource);
       }
-      checkAborted(ctx);
     }
     if (!roleCreated) {
-      await run(
+      await exec(
         ctx,
         `set the password of role ${names.user}`,
         `alter role ${role} with login password ${lit(verifier)}`,
       );
+      await exec(ctx, `mark role ${names.user}`, `comment on role ${role} is ${lit(marker)}`);
     }
 
     // 2. A non-superuser admin must be a member of the role to own a database as it.
-    const me = await run(
+    const me = await exec(
       ctx,
       "check the server user",
       "select rolsuper from pg_roles where rolname = current_user",
     );
     const adminIsSuper = (me.rows[0] as { rolsuper?: boolean } | undefined)?.rolsuper === true;
     if (!adminIsSuper) {
-      await run(ctx, `grant role ${names.user} to the server user`, `grant ${role} to current_user`);
+      await exec(ctx, `grant role ${names.user} to the server user`, `grant ${role} to current_user`);
     }
 
-    // 3. The database (CREATE DATABASE cannot run in a transaction: a plain pool query is autocommit).
+    // 3. The database (CREATE DATABASE cannot run in a transaction: its marker follows).
+    const databaseCreated = !found.database;
     if (!found.database) {
-      checkAborted(ctx);
       try {
-        await getPool().query(`create database ${db} owner ${role} template template0`);
+        await withClient(ctx, `create database ${names.database}`, (run) =>
+          run(`create database ${db} owner ${role} template template0`),
+        );
       } catch (err) {
-        if (!isAlreadyExists(err)) throw toProviderError(err, `create database ${names.database}`);
+        if (!isAlreadyExists(err)) rethrow(err, `create database ${names.database}`);
+        found = await lookup(ctx, names);
+        assertOurs(ctx, names, found, resource);
       }
     }
 
-    // 4. Ownership and who may connect.
-    await assertPrivileges(ctx, names);
-    log.info({ created: { role: roleCreated, database: !found.database } }, "local postgres: database ready");
+    // 4. Marker, ownership and who may connect.
+    await assertPrivileges(ctx, names, marker);
+    log.info({ created: { role: roleCreated, database: databaseCreated } }, "local postgres: database ready");
     return {
       state: "done",
       providerId: names.database,
@@ -302,34 +520,38 @@ export function createPostgresDriver(
     };
   }
 
-  async function assertPrivileges(ctx: ProviderContext, names: Names): Promise<void> {
+  async function assertPrivileges(ctx: ProviderContext, names: Names, marker: string): Promise<void> {
     const role = q(names.user);
     const db = q(names.database);
-    await run(ctx, `set the owner of database ${names.database}`, `alter database ${db} owner to ${role}`);
-    await run(
+    await exec(ctx, `set the owner of database ${names.database}`, `alter database ${db} owner to ${role}`);
+    await exec(ctx, `mark database ${names.database}`, `comment on database ${db} is ${lit(marker)}`);
+    await exec(
       ctx,
       `revoke connect on ${names.database} from public`,
       `revoke connect on database ${db} from public`,
     );
-    await run(ctx, `grant connect on ${names.database}`, `grant connect on database ${db} to ${role}`);
+    await exec(ctx, `grant connect on ${names.database}`, `grant connect on database ${db} to ${role}`);
   }
 
   return {
     async observe(ctx, resource): Promise<Observed | null> {
       const names = namesFor(ctx, resource);
       const found = await lookup(ctx, names);
+      const base = { providerId: names.database, outputs: publicOutputs(names) };
+      if (found.busy) return { ...base, ...stillCreating(names) };
       if (!found.role && !found.database) return null;
-      if (found.role && found.database) {
-        return { state: "ready", providerId: names.database, outputs: publicOutputs(names) };
+      const owners = assertOurs(ctx, names, found, resource);
+      const missing = incompleteness(names, found);
+      if (missing) return { ...base, state: "incomplete", detail: missing };
+      // Ours only because the database's owner is the tenant's role: its marker is missing.
+      if (owners.database?.ours && !owners.database.marked && resource.providerId !== names.database) {
+        return {
+          ...base,
+          state: "incomplete",
+          detail: `database ${names.database} has no ownership marker yet`,
+        };
       }
-      return {
-        state: "pending",
-        providerId: names.database,
-        outputs: publicOutputs(names),
-        detail: found.role
-          ? `role ${names.user} exists but database ${names.database} does not`
-          : `database ${names.database} exists but role ${names.user} does not`,
-      };
+      return { ...base, state: "ready" };
     },
 
     create: (ctx, resource) => converge(ctx, resource),
@@ -339,15 +561,19 @@ export function createPostgresDriver(
     async update(ctx, resource): Promise<ActionResult> {
       const names = namesFor(ctx, resource);
       const found = await lookup(ctx, names);
-      if (!found.role || !found.database) {
-        // Someone dropped part of it: recreate what is missing (this sets a new password).
+      if (found.busy) return stillCreating(names);
+      assertOurs(ctx, names, found, resource);
+      if (incompleteness(names, found)) {
+        // Someone dropped or changed part of it: converge (this sets a new password).
         logFor(ctx, names).warn(
           { role: !!found.role, database: !!found.database },
-          "local postgres: role or database missing on update; recreating",
+          "local postgres: role or database missing or changed on update; converging",
         );
         return converge(ctx, resource);
       }
-      await assertPrivileges(ctx, names);
+      const marker = ownerMarkerText(ownerMarker(ctx));
+      await exec(ctx, `mark role ${names.user}`, `comment on role ${q(names.user)} is ${lit(marker)}`);
+      await assertPrivileges(ctx, names, marker);
       return {
         state: "done",
         providerId: names.database,
@@ -359,30 +585,51 @@ export function createPostgresDriver(
     async delete(ctx, resource): Promise<ActionResult> {
       const names = namesFor(ctx, resource);
       const log = logFor(ctx, names);
-      // Best effort: DROP ... WITH (FORCE) below terminates sessions too, and reports properly
-      // when it may not (a non-superuser cannot terminate a superuser's session).
-      try {
-        checkAborted(ctx);
-        await getPool().query(
-          "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
-          [names.database],
-        );
-      } catch (err) {
-        if (err instanceof ProviderError) throw err;
-        log.debug({ code: errorCode(err) }, "local postgres: could not terminate every connection");
-      }
-      await run(
-        ctx,
-        `drop database ${names.database}`,
-        `drop database if exists ${q(names.database)} with (force)`,
-      );
-      await run(ctx, `drop role ${names.user}`, `drop role if exists ${q(names.user)}`);
       const found = await lookup(ctx, names);
-      if (found.role || found.database) {
-        throw new ProviderError(
-          `postgres driver: ${found.database ? `database ${names.database}` : `role ${names.user}`} still exists after drop`,
-          { retryable: true },
+      if (found.busy) return stillCreating(names);
+      const owners = judge(ctx, names, found, resource);
+      const left: string[] = [];
+      if (owners.database && !owners.database.ours)
+        left.push(`database ${names.database} (${owners.database.why})`);
+      if (owners.role && !owners.role.ours) left.push(`role ${names.user} (${owners.role.why})`);
+      if (owners.database?.ours) {
+        // Best effort: DROP ... WITH (FORCE) below terminates sessions too, and reports properly
+        // when it may not (a non-superuser cannot terminate a superuser's session).
+        try {
+          await withClient(ctx, `disconnect from ${names.database}`, (run) =>
+            run(
+              "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
+              [names.database],
+            ),
+          );
+        } catch (err) {
+          if (err instanceof AbortedError || err instanceof ProviderError) throw err;
+          log.debug({ code: errorCode(err) }, "local postgres: could not terminate every connection");
+        }
+        await exec(
+          ctx,
+          `drop database ${names.database}`,
+          `drop database if exists ${q(names.database)} with (force)`,
         );
+      }
+      if (owners.role?.ours) {
+        await exec(ctx, `drop role ${names.user}`, `drop role if exists ${q(names.user)}`);
+      }
+      const after = await lookup(ctx, names);
+      const still = [
+        owners.database?.ours && after.database ? `database ${names.database}` : undefined,
+        owners.role?.ours && after.role ? `role ${names.user}` : undefined,
+      ].find((x) => x !== undefined);
+      if (still) {
+        throw new ProviderError(`postgres driver: ${still} still exists after drop`, { retryable: true });
+      }
+      if (left.length > 0) {
+        log.warn({ left }, "local postgres: left objects under the tenant's names that are not its own");
+        return {
+          state: "done",
+          providerId: names.database,
+          detail: `left in place, not this tenant's: ${left.join("; ")}`,
+        };
       }
       log.info("local postgres: database deleted");
       return { state: "done", providerId: names.database };

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import pg from "pg";
 import type {
   ActionResult,
+  DriverLimits,
   Observed,
   Provider,
   ProviderContext,
@@ -57,6 +58,10 @@ export interface ProbeOptions {
   worker?: string | (() => string);
   /** Connections of the probe's pool. @default 4 */
   poolSize?: number;
+  /** The provider's time limits (action timeout, maximum wait). */
+  limits?: DriverLimits;
+  /** Whether the probe is node-bound like the local target (`recoverOnStart`). @default false */
+  nodeBound?: boolean;
 }
 
 export type ProbeProvider = Provider & {
@@ -434,6 +439,8 @@ export function createProbeProvider(options: ProbeOptions): ProbeProvider {
   return {
     name: "probe",
     drivers: { postgres: driver, web: driver, worker: driver },
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.nodeBound ? { recoverOnStart: true } : {}),
     ready,
     async close() {
       if (closed) return;

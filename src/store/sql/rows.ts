@@ -101,8 +101,9 @@ export function toResource(r: Row): Resource {
     // reconciler's (see mergeResourceOutputs).
     outputs: { ...r.outputs, ...(r.live_outputs ?? {}) },
     secretOutputsEnc: r.secret_outputs_enc,
-    createRequestedAt: r.create_requested_at ?? null,
-    pendingSince: r.pending_since ?? null,
+    // Dates, also when the row comes from json_agg (timestamps as strings).
+    createRequestedAt: r.create_requested_at ? new Date(r.create_requested_at) : null,
+    pendingSince: r.pending_since ? new Date(r.pending_since) : null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

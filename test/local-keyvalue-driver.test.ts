@@ -6,12 +6,15 @@ import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AbortedError } from "../src/engine/aborted.js";
 import { providerContext } from "../src/providers/context.js";
 import {
   createKeyValueDriver,
   KEYVALUE_SETUP_HINT,
+  OWNER_MARKERS_KEY,
   tenantAclRules,
 } from "../src/providers/local/keyvalue-driver.js";
+import { OWNER_FILE } from "../src/providers/local/owner-files.js";
 import { localKeyValueNames } from "../src/providers/local/redis-names.js";
 import {
   connectResp,
@@ -19,6 +22,7 @@ import {
   RedisReplyError,
   type RespClient,
 } from "../src/providers/local/resp-client.js";
+import { ownerMarker, ownerMarkerText } from "../src/providers/ownership.js";
 import {
   type ActionResult,
   type DesiredResource,
@@ -72,8 +76,32 @@ function tenant(slug = `kv-${sfx}`): Tenant {
   return { id: randomUUID(), slug, name: slug, organizationId: randomUUID() };
 }
 
+const INSTALLATION = "test-installation";
+
 function ctxFor(t: Tenant, signal = new AbortController().signal): ProviderContext {
-  return providerContext({ tenant: t, installationId: "test-installation", signal, logger });
+  return providerContext({ tenant: t, installationId: INSTALLATION, signal, logger });
+}
+
+/** The marker the driver records for a tenant's objects. */
+function markerOf(t: Tenant): string {
+  return ownerMarkerText(ownerMarker({ installationId: INSTALLATION, tenant: t }));
+}
+
+/** `p` rejects with the permanent NAME_TAKEN error naming `name`. */
+async function expectNameTaken(p: Promise<unknown>, name: string): Promise<void> {
+  const err = await providerError(p);
+  expect(err.code).toBe("NAME_TAKEN");
+  expect(err.retryable).toBe(false);
+  expect(err.message).toContain(name);
+}
+
+async function expectAborted(p: Promise<unknown>): Promise<void> {
+  const err = await p.then(
+    () => new Error("expected a rejection"),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AbortedError);
+  expect(err).not.toBeInstanceOf(ProviderError);
 }
 
 function resource(name = "cache", spec: Record<string, unknown> = {}): RecordedResource {
@@ -170,7 +198,10 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of closers) await c.close().catch(() => {});
   if (admin) {
-    for (const user of usersToDrop) await admin.command("ACL", "DELUSER", user).catch(() => {});
+    for (const user of usersToDrop) {
+      await admin.command("ACL", "DELUSER", user).catch(() => {});
+      await admin.command("HDEL", OWNER_MARKERS_KEY, user).catch(() => {});
+    }
     for (const prefix of prefixesToClear) {
       const keys = await keysUnder(prefix).catch(() => []);
       if (keys.length > 0) await admin.command("UNLINK", ...keys).catch(() => {});
@@ -472,14 +503,100 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     expect(logLines.join("\n")).not.toContain(created.secretOutputs!["password"]!);
   });
 
-  it("stops when the signal is aborted, before touching the server", async () => {
+  it("an aborted signal is the engine's AbortedError, not a provider failure, before touching the server", async () => {
     const t = tenant(`abort-${sfx}`);
     const names = track(t);
     const controller = new AbortController();
-    controller.abort();
-    const err = await providerError(driver.create(ctxFor(t, controller.signal), resource()));
-    expect(err.retryable).toBe(true);
+    controller.abort(new Error("lease lost"));
+    const ctx = ctxFor(t, controller.signal);
+    await expectAborted(driver.create(ctx, resource()));
+    await expectAborted(driver.observe(ctx, resource()));
+    await expectAborted(driver.delete(ctx, resource()));
     expect(await admin!.command("ACL", "GETUSER", names.user)).toBeNull();
+  });
+
+  it("an ACL user made by hand with the tenant's name is never adopted, changed or deleted", async () => {
+    const t = tenant(`byhand-${sfx}`);
+    const res = resource();
+    const names = track(t, res);
+    await admin!.command(
+      "ACL",
+      "SETUSER",
+      names.user,
+      "reset",
+      "on",
+      `>handmade-${sfx}`,
+      `~${names.keyPrefix}*`,
+      "+get",
+      "+set",
+    );
+    await admin!.command("SET", `${names.keyPrefix}theirs`, "1");
+    const before = await admin!.command("ACL", "GETUSER", names.user);
+
+    await expectNameTaken(driver.observe(ctxFor(t), res), names.user);
+    await expectNameTaken(driver.create(ctxFor(t), res), names.user);
+    await expectNameTaken(
+      driver.adopt(ctxFor(t), res, { state: "ready", providerId: names.user }),
+      names.user,
+    );
+    await expectNameTaken(driver.update(ctxFor(t), res), names.user);
+    expect(await admin!.command("ACL", "GETUSER", names.user)).toEqual(before);
+
+    const deleted = done(await driver.delete(ctxFor(t), res));
+    expect(deleted.detail).toContain(names.user);
+    expect(await admin!.command("ACL", "GETUSER", names.user)).toEqual(before);
+    expect(await admin!.command("GET", `${names.keyPrefix}theirs`)).toBe("1");
+    expect(await admin!.command("HGET", OWNER_MARKERS_KEY, names.user)).toBeNull();
+  });
+
+  it("create records the tenant's marker; a user marked for another tenant is refused even by record", async () => {
+    const t = tenant(`marked-${sfx}`);
+    const res = resource();
+    const names = track(t, res);
+    done(await driver.create(ctxFor(t), res));
+    expect(await admin!.command("HGET", OWNER_MARKERS_KEY, names.user)).toBe(markerOf(t));
+
+    const someoneElse = markerOf(tenant(`marked-${sfx}`));
+    await admin!.command("HSET", OWNER_MARKERS_KEY, names.user, someoneElse);
+    const recorded = { ...res, providerId: names.user };
+    await expectNameTaken(driver.observe(ctxFor(t), recorded), names.user);
+    await expectNameTaken(driver.update(ctxFor(t), recorded), names.user);
+    expect(done(await driver.delete(ctxFor(t), recorded)).detail).toContain(names.user);
+    expect(await admin!.command("ACL", "GETUSER", names.user)).not.toBeNull();
+    expect(await admin!.command("HGET", OWNER_MARKERS_KEY, names.user)).toBe(someoneElse);
+  });
+
+  it("a user made before ownership markers is the tenant's by its record, and gets the marker", async () => {
+    const t = tenant(`legacy-${sfx}`);
+    const res = resource();
+    const names = track(t, res);
+    const created = done(await driver.create(ctxFor(t), res));
+    await admin!.command("HDEL", OWNER_MARKERS_KEY, names.user);
+
+    await expectNameTaken(driver.observe(ctxFor(t), res), names.user);
+    const recorded = { ...res, providerId: names.user, secretOutputs: created.secretOutputs! };
+    expect((await driver.observe(ctxFor(t), recorded))?.state).toBe("ready");
+    done(await driver.update(ctxFor(t), recorded));
+    expect(await admin!.command("HGET", OWNER_MARKERS_KEY, names.user)).toBe(markerOf(t));
+    expect((await driver.observe(ctxFor(t), res))?.state).toBe("ready");
+  });
+
+  it("a user whose rules were changed by hand observes as incomplete, and create restores them", async () => {
+    const t = tenant(`changed-${sfx}`);
+    const res = resource();
+    const names = track(t, res);
+    done(await driver.create(ctxFor(t), res));
+    await admin!.command("ACL", "SETUSER", names.user, "off");
+    const observed = await driver.observe(ctxFor(t), res);
+    expect(observed?.state).toBe("incomplete");
+    expect(observed?.detail).toMatch(/off/);
+    await admin!.command("ACL", "SETUSER", names.user, "on", "allkeys");
+    expect((await driver.observe(ctxFor(t), res))?.state).toBe("incomplete");
+
+    const again = done(await driver.create(ctxFor(t), res));
+    expect((await driver.observe(ctxFor(t), res))?.state).toBe("ready");
+    const client = await connectUrl(again.secretOutputs!["connectionString"]!);
+    expect((await replyError(client.command("GET", "elsewhere"))).code).toBe("NOPERM");
   });
 
   it("an admin user that may not run ACL commands gets a non-retryable error saying what to fix", async () => {
@@ -562,6 +679,7 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
 
     const dir = path.join(dataDir, names.dir);
     expect(dir.startsWith(path.join(dataDir, "tenants", t.slug))).toBe(true);
+    expect((await fs.readFile(path.join(dir, OWNER_FILE), "utf8")).trim()).toBe(markerOf(t));
     expect((await fs.stat(path.join(dir, "redis.conf"))).mode & 0o777).toBe(0o600);
     expect(await fs.readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).not.toContain(password);
     expect(pidAlive(pid)).toBe(true);
@@ -689,6 +807,7 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     pidsToKill.push(pid);
     try {
       await fs.mkdir(dir, { recursive: true });
+      await fs.writeFile(path.join(dir, OWNER_FILE), markerOf(t));
       await fs.writeFile(path.join(dir, "redis.pid"), `${pid}\n`);
       await fs.writeFile(path.join(dir, "redis.conf"), "port 1\nrequirepass x\n");
       expect(await driver.observe(ctxFor(t), res)).toBeNull();
@@ -698,6 +817,64 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     } finally {
       sleeper.kill("SIGKILL");
     }
+  });
+
+  it("a directory that is not the tenant's is never used, signalled or removed", async () => {
+    const t = tenant(`theirs-${sfx}`);
+    const res = resource();
+    const names = localKeyValueNames(res, t);
+    const dir = path.join(dataDir, names.dir);
+    const sleeper = spawn("sleep", ["30"], { stdio: "ignore" });
+    const pid = sleeper.pid!;
+    pidsToKill.push(pid);
+    try {
+      for (const marker of [markerOf(tenant(`theirs-${sfx}`)), undefined]) {
+        await fs.rm(dir, { recursive: true, force: true });
+        await fs.mkdir(dir, { recursive: true });
+        if (marker) await fs.writeFile(path.join(dir, OWNER_FILE), marker);
+        await fs.writeFile(path.join(dir, "redis.pid"), `${pid}\n`);
+        await fs.writeFile(path.join(dir, "redis.conf"), "port 1\nrequirepass x\n");
+        await expectNameTaken(driver.observe(ctxFor(t), res), dir);
+        await expectNameTaken(driver.create(ctxFor(t), res), dir);
+        await expectNameTaken(driver.update(ctxFor(t), res), dir);
+        expect(done(await driver.delete(ctxFor(t), res)).detail).toContain(dir);
+        expect(existsSync(path.join(dir, "redis.conf"))).toBe(true);
+        expect(pidAlive(pid)).toBe(true);
+      }
+    } finally {
+      sleeper.kill("SIGKILL");
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a server that no longer accepts its recorded password is incomplete, and create restarts it", async () => {
+    const t = tenant(`wrongpw-${sfx}`);
+    const res = resource();
+    const names = localKeyValueNames(res, t);
+    done(await driver.create(ctxFor(t), res));
+    const pid = await pidOf(names);
+    const conf = path.join(dataDir, names.dir, "redis.conf");
+    const text = await fs.readFile(conf, "utf8");
+    await fs.writeFile(conf, text.replace(/^requirepass .*$/m, "requirepass not-the-password"));
+    const observed = await driver.observe(ctxFor(t), res);
+    expect(observed?.state).toBe("incomplete");
+    const again = done(await driver.create(ctxFor(t), res));
+    const restarted = await pidOf(names);
+    const client = await connectUrl(again.secretOutputs!["connectionString"]!);
+    expect(await client.command("PING")).toBe("PONG");
+    expect((await driver.observe(ctxFor(t), res))?.state).toBe("ready");
+    expect(await waitPidGone(pid)).toBe(true);
+    expect((await driver.delete(ctxFor(t), res)).state).toBe("done");
+    expect(await waitPidGone(restarted)).toBe(true);
+  });
+
+  it("an aborted signal is the engine's AbortedError", async () => {
+    const controller = new AbortController();
+    controller.abort(new Error("shutting down"));
+    const t = tenant(`privabort-${sfx}`);
+    await expectAborted(driver.create(ctxFor(t, controller.signal), resource()));
+    await expectAborted(driver.delete(ctxFor(t, controller.signal), resource()));
+    expect(existsSync(path.join(dataDir, localKeyValueNames(resource(), t).dir))).toBe(false);
   });
 
   it("a redis-server path that cannot be run is a non-retryable error", async () => {

@@ -3,10 +3,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { accessSync, constants as fsConstants } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
 import { MAXMEMORY_POLICIES } from "../../blueprints/rules/render-shapes.js";
+import { AbortedError } from "../../engine/aborted.js";
 import { findFreePort } from "../../store/free-port.js";
+import { isOwnerMarkerText, nameTaken, ownerMarker, ownerMarkerText } from "../ownership.js";
 import {
   type ActionResult,
   type Observed,
@@ -15,6 +16,7 @@ import {
   type RecordedResource,
   type ResourceDriver,
 } from "../provider.js";
+import { assertDirNotForeign, claimDir, dirOwnership } from "./owner-files.js";
 import { type KeyValueNames, localKeyValueNames } from "./redis-names.js";
 import {
   connectResp,
@@ -24,6 +26,7 @@ import {
   type RespClient,
   type RespValue,
 } from "./resp-client.js";
+import { bounded, sleep, within } from "./waits.js";
 
 /**
  * The local target's driver for kind `keyvalue` (Render's Key Value / `redis` services).
@@ -33,11 +36,14 @@ import {
  *   resource with a generated password, confined to its own key prefix (see
  *   {@link tenantAclRules}). Needs Redis 7+ (subcommand rules, `&` channel patterns, and SORT
  *   refusing BY/GET patterns without full key access) and an admin user that may run
- *   ACL SETUSER/GETUSER/DELUSER, SCAN and UNLINK.
+ *   ACL SETUSER/GETUSER/DELUSER, SCAN, UNLINK and HGET/HSET/HDEL on {@link OWNER_MARKERS_KEY}.
+ *   An ACL user carries no comment, so whose it is is recorded in that hash (see there).
  * - **Private redis-server** (no URL, `redis-server` on the PATH or at `redisServerPath`):
  *   one server per tenant resource on its own free 127.0.0.1 port, in
  *   `<dataDir>/tenants/<slug>/redis-<name>-<hash>/`, run as a detached child in its own
- *   process group (it outlives Tenantry; the pid file finds it again after a restart).
+ *   process group (it outlives Tenantry; the pid file finds it again after a restart). The
+ *   directory holds the tenant's marker file (see `owner-files.ts`): a directory that is
+ *   not the tenant's is never used, its pid never signalled, nothing in it removed.
  * - **Neither**: every verb fails with a non-retryable error saying what to configure.
  *
  * Spec fields: `maxmemoryPolicy` is applied to a private server (config file and CONFIG SET
@@ -58,9 +64,18 @@ export interface KeyValueDriverOptions {
 export const KEYVALUE_SETUP_HINT =
   "set TENANTRY_LOCAL_REDIS_URL to a Redis 7+ URL whose user may run ACL commands, or install redis-server";
 
+/**
+ * The hash on a shared Redis recording whose each tenant ACL user is: field = the user's
+ * name, value = its tenant's ownership marker (`tenantry:<installation>/<organization>/<tenant>`).
+ * It lies outside every tenant's key prefix (those start with `t_`), so no tenant can read
+ * or change it; a marker key inside the user's own prefix would be the tenant's to delete.
+ * The marker is written before the user is created, so a user of ours never exists
+ * without it.
+ */
+export const OWNER_MARKERS_KEY = "tenantry:owner-markers";
+
 /** What the admin user of the shared Redis must be allowed to run. */
-const ADMIN_NEEDS =
-  "its user must be allowed ACL SETUSER/GETUSER/DELUSER, SCAN, UNLINK and HELLO on all keys (e.g. the `default` user, or `+@all ~* &*`)";
+const ADMIN_NEEDS = `its user must be allowed ACL SETUSER/GETUSER/DELUSER, SCAN, UNLINK, HGET/HSET/HDEL and HELLO on all keys (e.g. the \`default\` user, or \`+@all ~* &*\`)`;
 
 /**
  * The ACL rules of a tenant user on a shared Redis, applied in one `ACL SETUSER` (atomic,
@@ -122,12 +137,6 @@ export function createKeyValueDriver(options: KeyValueDriverOptions): KeyValueDr
 
 // ---------------------------------------------------------------------------------------
 // Shared helpers
-
-function checkAborted(ctx: ProviderContext): void {
-  if (ctx.signal.aborted) {
-    throw new ProviderError("keyvalue driver: aborted (lease lost or shutting down)", { retryable: true });
-  }
-}
 
 function newPassword(): string {
   return randomBytes(24).toString("base64url");
@@ -217,6 +226,38 @@ function createUnconfiguredDriver(): KeyValueDriver {
 // ---------------------------------------------------------------------------------------
 // Shared Redis: one ACL user per tenant resource
 
+/** The parts of `ACL GETUSER` the driver checks. */
+interface AclUser {
+  flags: string[];
+  /** Key patterns as one string, e.g. `~t_acme_cache_1a2b3c4d:*`. */
+  keys: string;
+  /** Channel patterns as one string; undefined when the server does not say. */
+  channels: string | undefined;
+}
+
+/** Whose an ACL user under the tenant's name is; `none`: no user and no marker. */
+type Owner = { state: "ours"; marked: boolean } | { state: "foreign"; why: string } | { state: "none" };
+
+function parseAclUser(reply: RespValue): AclUser {
+  const fields = Array.isArray(reply) ? reply : [];
+  const field = (name: string): RespValue | undefined => {
+    const i = fields.indexOf(name);
+    return i >= 0 ? fields[i + 1] : undefined;
+  };
+  const text = (v: RespValue | undefined): string | undefined =>
+    typeof v === "string"
+      ? v
+      : Array.isArray(v)
+        ? v.filter((x) => typeof x === "string").join(" ")
+        : undefined;
+  const flags = field("flags");
+  return {
+    flags: Array.isArray(flags) ? flags.filter((f): f is string => typeof f === "string") : [],
+    keys: text(field("keys")) ?? "",
+    channels: text(field("channels")),
+  };
+}
+
 function createSharedDriver(redisUrl: string): KeyValueDriver {
   let endpoint: RedisEndpoint;
   try {
@@ -244,15 +285,20 @@ function createSharedDriver(redisUrl: string): KeyValueDriver {
   }
 
   async function cmd(ctx: ProviderContext, action: string, ...args: string[]): Promise<RespValue> {
-    checkAborted(ctx);
-    try {
+    ctx.throwIfAborted();
+    const send = async () => {
       const client = await adminClient();
       if (client.closed) {
         admin = undefined;
-        return await (await adminClient()).command(...args);
+        return (await adminClient()).command(...args);
       }
-      return await client.command(...args);
+      return client.command(...args);
+    };
+    try {
+      // Commands are pipelined in order: one given up on is answered later and dropped.
+      return await bounded(ctx, `keyvalue driver: ${action}`, send());
     } catch (err) {
+      if (err instanceof AbortedError) throw err;
       const secrets = args.filter((a) => a.startsWith("#") || a.startsWith(">"));
       throw toProviderError(err, `${action} (Redis at ${where})`, secrets);
     }
@@ -285,9 +331,71 @@ function createSharedDriver(redisUrl: string): KeyValueDriver {
     return { host: endpoint.host, port: endpoint.port, user: names.user, keyPrefix: names.keyPrefix };
   }
 
-  async function userExists(ctx: ProviderContext, names: KeyValueNames): Promise<boolean> {
+  /** The ACL user under the tenant's name (null: none) and whose it is (see {@link OWNER_MARKERS_KEY}). */
+  async function inspect(
+    ctx: ProviderContext,
+    names: KeyValueNames,
+    resource: RecordedResource,
+  ): Promise<{ user: AclUser | null; owner: Owner }> {
     const reply = await cmd(ctx, `look up ACL user ${names.user}`, "ACL", "GETUSER", names.user);
-    return reply !== null;
+    const user = reply === null ? null : parseAclUser(reply);
+    const marker = await cmd(
+      ctx,
+      `look up the owner of ACL user ${names.user}`,
+      "HGET",
+      OWNER_MARKERS_KEY,
+      names.user,
+    );
+    const recorded = resource.providerId === names.user;
+    let owner: Owner;
+    if (typeof marker === "string") {
+      owner = isOwnerMarkerText(marker, ownerMarker(ctx))
+        ? { state: "ours", marked: true }
+        : {
+            state: "foreign",
+            why: `${OWNER_MARKERS_KEY} records it as another Tenantry tenant's or installation's`,
+          };
+    } else if (recorded) {
+      // Made before markers, by the record's word.
+      owner = { state: "ours", marked: false };
+    } else if (user) {
+      owner = {
+        state: "foreign",
+        why: `${OWNER_MARKERS_KEY} has no marker for it and no record ties it to this tenant`,
+      };
+    } else {
+      owner = { state: "none" };
+    }
+    return { user, owner };
+  }
+
+  function assertNotForeign(names: KeyValueNames, owner: Owner): void {
+    if (owner.state === "foreign") throw nameTaken("Redis ACL user", names.user, undefined, owner.why);
+  }
+
+  /** Records the tenant's marker for the user (before creating it: never an unmarked user of ours). */
+  async function mark(ctx: ProviderContext, names: KeyValueNames, owner: Owner): Promise<void> {
+    if (owner.state === "ours" && owner.marked) return;
+    await cmd(
+      ctx,
+      `record the owner of ACL user ${names.user}`,
+      "HSET",
+      OWNER_MARKERS_KEY,
+      names.user,
+      ownerMarkerText(ownerMarker(ctx)),
+    );
+  }
+
+  /** What differs from the rules the driver sets, or undefined when nothing does. */
+  function aclProblem(names: KeyValueNames, user: AclUser): string | undefined {
+    if (!user.flags.includes("on")) return `ACL user ${names.user} is off`;
+    if (user.keys !== `~${names.keyPrefix}*`) {
+      return `ACL user ${names.user} may use keys ${user.keys || "(none)"}, not only ~${names.keyPrefix}*`;
+    }
+    if (user.channels !== undefined && user.channels !== `&${names.keyPrefix}*`) {
+      return `ACL user ${names.user} may use channels ${user.channels || "(none)"}, not only &${names.keyPrefix}*`;
+    }
+    return undefined;
   }
 
   /** Best effort: persists ACL changes when the server uses an ACL file (otherwise a no-op error). */
@@ -317,6 +425,9 @@ function createSharedDriver(redisUrl: string): KeyValueDriver {
     const names = namesFor(ctx, resource);
     const log = logFor(ctx, names);
     await checkVersion(ctx);
+    const { owner } = await inspect(ctx, names, resource);
+    assertNotForeign(names, owner);
+    await mark(ctx, names, owner);
     const password = newPassword();
     await setUser(ctx, names, password);
     await saveAcl(ctx, log);
@@ -359,8 +470,14 @@ function createSharedDriver(redisUrl: string): KeyValueDriver {
   return {
     async observe(ctx, resource): Promise<Observed | null> {
       const names = namesFor(ctx, resource);
-      if (!(await userExists(ctx, names))) return null;
-      return { state: "ready", providerId: names.user, outputs: publicOutputs(names) };
+      const { user, owner } = await inspect(ctx, names, resource);
+      assertNotForeign(names, owner);
+      if (!user) return null;
+      const base = { providerId: names.user, outputs: publicOutputs(names) };
+      const problem = aclProblem(names, user);
+      // Nothing finishes a changed user by itself: create sets its rules again.
+      if (problem) return { ...base, state: "incomplete", detail: problem };
+      return { ...base, state: "ready" };
     },
 
     create: (ctx, resource) => converge(ctx, resource),
@@ -370,7 +487,9 @@ function createSharedDriver(redisUrl: string): KeyValueDriver {
     async update(ctx, resource): Promise<ActionResult> {
       const names = namesFor(ctx, resource);
       const password = resource.secretOutputs["password"];
-      if (!password || !(await userExists(ctx, names))) {
+      const { user, owner } = await inspect(ctx, names, resource);
+      assertNotForeign(names, owner);
+      if (!password || !user) {
         // Missing user (or no recorded password): recreate it with a new password.
         logFor(ctx, names).warn(
           { recordedPassword: !!password },
@@ -380,6 +499,7 @@ function createSharedDriver(redisUrl: string): KeyValueDriver {
       }
       // Re-assert the rules, keeping the recorded password.
       await checkVersion(ctx);
+      await mark(ctx, names, owner);
       await setUser(ctx, names, password);
       return {
         state: "done",
@@ -392,6 +512,20 @@ function createSharedDriver(redisUrl: string): KeyValueDriver {
     async delete(ctx, resource): Promise<ActionResult> {
       const names = namesFor(ctx, resource);
       const log = logFor(ctx, names);
+      const { owner } = await inspect(ctx, names, resource);
+      if (owner.state === "foreign") {
+        // Not the tenant's: its user, its keys and its marker stay.
+        log.warn(
+          { why: owner.why },
+          "local keyvalue: left an ACL user under the tenant's name that is not its own",
+        );
+        return {
+          state: "done",
+          providerId: names.user,
+          detail: `left in place, not this tenant's: ACL user ${names.user} (${owner.why})`,
+        };
+      }
+      if (owner.state === "none") return { state: "done", providerId: names.user };
       // The user first: DELUSER disconnects its clients, so no key appears behind the scan.
       await cmd(ctx, `delete ACL user ${names.user}`, "ACL", "DELUSER", names.user);
       let removed = 0;
@@ -402,7 +536,7 @@ function createSharedDriver(redisUrl: string): KeyValueDriver {
       await saveAcl(ctx, log);
 
       // Verify.
-      if (await userExists(ctx, names)) {
+      if ((await cmd(ctx, `look up ACL user ${names.user}`, "ACL", "GETUSER", names.user)) !== null) {
         throw new ProviderError(`keyvalue driver: ACL user ${names.user} still exists after ACL DELUSER`, {
           retryable: true,
         });
@@ -417,6 +551,8 @@ function createSharedDriver(redisUrl: string): KeyValueDriver {
           { retryable: true },
         );
       }
+      // Last: while the marker stays, a retry of this delete still knows the user was the tenant's.
+      await cmd(ctx, `forget the owner of ACL user ${names.user}`, "HDEL", OWNER_MARKERS_KEY, names.user);
       log.info({ removedKeys: removed }, "local keyvalue: ACL user and keys deleted");
       return { state: "done", providerId: names.user };
     },
@@ -550,12 +686,17 @@ function createPrivateDriver(
     await fs.rename(tmp, paths.conf);
   }
 
-  async function ping(port: number, password: string): Promise<"ok" | "wrong-password" | "down"> {
+  async function ping(
+    ctx: ProviderContext,
+    port: number,
+    password: string,
+  ): Promise<"ok" | "wrong-password" | "down"> {
+    ctx.throwIfAborted();
     let client: RespClient | undefined;
     try {
       client = await connectResp(
         { host: HOST, port, tls: false, db: 0, password },
-        { connectTimeoutMs: 2_000, commandTimeoutMs: 3_000 },
+        { connectTimeoutMs: within(ctx, 2_000), commandTimeoutMs: within(ctx, 3_000) },
       );
       return (await client.command("PING")) === "PONG" ? "ok" : "down";
     } catch (err) {
@@ -568,26 +709,29 @@ function createPrivateDriver(
     }
   }
 
-  async function stop(state: ServerState, log: Logger): Promise<void> {
+  /** Stops the server the pid file names (only a live redis-server: a reused pid is left alone). */
+  async function stop(ctx: ProviderContext, state: ServerState, log: Logger): Promise<void> {
     const pid = state.pid;
     if (pid === undefined || !(await isRedisProcess(pid))) return;
     if (state.port !== undefined && state.password !== undefined) {
+      let asked = false;
       try {
         const client = await connectResp(
           { host: HOST, port: state.port, tls: false, db: 0, password: state.password },
-          { connectTimeoutMs: 2_000, commandTimeoutMs: 3_000 },
+          { connectTimeoutMs: within(ctx, 2_000), commandTimeoutMs: within(ctx, 3_000) },
         );
+        asked = true;
         await client.command("SHUTDOWN", "NOSAVE").catch(() => {});
         await client.close();
       } catch {
-        // Not answering or not ours to authenticate to: signals below.
+        // Not answering, or not accepting the password in its config: signals below.
       }
-      if (await waitGone(pid, STOP_WAIT_MS)) return;
+      if (asked && (await waitGone(ctx, pid, STOP_WAIT_MS))) return;
     }
     for (const signal of ["SIGTERM", "SIGKILL"] as const) {
       log.warn({ pid, signal }, "local keyvalue: stopping redis-server with a signal");
       signalGroup(pid, signal);
-      if (await waitGone(pid, STOP_WAIT_MS)) return;
+      if (await waitGone(ctx, pid, STOP_WAIT_MS)) return;
     }
     throw new ProviderError(`keyvalue driver: redis-server (pid ${pid}) did not stop after SIGKILL`, {
       retryable: true,
@@ -596,15 +740,17 @@ function createPrivateDriver(
 
   /** CONFIG SET on a running server (Redis 7 takes several parameters at once). */
   async function configSet(
+    ctx: ProviderContext,
     port: number,
     password: string,
     settings: Record<string, string>,
     secretValues: string[],
   ): Promise<void> {
+    ctx.throwIfAborted();
     try {
       const client = await connectResp(
         { host: HOST, port, tls: false, db: 0, password },
-        { connectTimeoutMs: 2_000, commandTimeoutMs: 5_000 },
+        { connectTimeoutMs: within(ctx, 2_000), commandTimeoutMs: within(ctx, 5_000) },
       );
       try {
         await client.command("CONFIG", "SET", ...Object.entries(settings).flat());
@@ -612,6 +758,7 @@ function createPrivateDriver(
         await client.close();
       }
     } catch (err) {
+      ctx.throwIfAborted();
       throw toProviderError(err, `configure redis-server on port ${port}`, [password, ...secretValues]);
     }
   }
@@ -623,12 +770,14 @@ function createPrivateDriver(
     log: Logger,
   ): Promise<{ port: number; password: string }> {
     await checkBinary();
-    // A clean directory: a stale pid file or config must never point at a new server.
+    // A clean directory: a stale pid file or config must never point at a new server. The
+    // directory was checked to be the tenant's; the marker goes in first.
+    ctx.throwIfAborted();
     await fs.rm(paths.dir, { recursive: true, force: true });
-    await fs.mkdir(paths.dir, { recursive: true, mode: 0o700 });
+    await claimDir(ctx, "private redis-server directory", paths.dir, true, 0o700);
     const password = newPassword();
     for (let attempt = 1; ; attempt++) {
-      checkAborted(ctx);
+      ctx.throwIfAborted();
       const port = await findFreePort(HOST);
       await writeConf(paths, port, password, policy);
       await fs.rm(paths.logFile, { force: true });
@@ -651,13 +800,13 @@ function createPrivateDriver(
       log.info({ pid, port }, "local keyvalue: started redis-server");
 
       const deadline = Date.now() + START_TIMEOUT_MS;
+      // Aborted or out of time while it starts: the next attempt finds it by its pid file.
       while (!exited && Date.now() < deadline) {
-        checkAborted(ctx);
-        if ((await ping(port, password)) === "ok") return { port, password };
-        await delay(100);
+        if ((await ping(ctx, port, password)) === "ok") return { port, password };
+        await sleep(ctx, 100, "keyvalue driver: wait for redis-server to start");
       }
       const tail = await logTail(paths.logFile);
-      if (!exited) await stop({ pid, port, password }, log).catch(() => {});
+      if (!exited) await stop(ctx, { pid, port, password }, log).catch(() => {});
       // Someone took the port between our check and the server's bind: pick another once.
       if (attempt === 1 && /address already in use/i.test(tail)) {
         log.warn({ port }, "local keyvalue: port taken while starting; retrying on a new port");
@@ -670,27 +819,46 @@ function createPrivateDriver(
     }
   }
 
+  /** Throws `NAME_TAKEN` when the server's directory exists and is not the tenant's. */
+  function assertOurs(
+    ctx: ProviderContext,
+    paths: ServerPaths,
+    names: KeyValueNames,
+    resource: RecordedResource,
+  ) {
+    return assertDirNotForeign(
+      ctx,
+      "private redis-server directory",
+      paths.dir,
+      resource.providerId === names.dir,
+    );
+  }
+
   /** Makes the server run with a fresh password; the core of create and adopt. */
   async function converge(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
     const names = localKeyValueNames(resource, ctx.tenant);
     const log = logFor(ctx, names);
     const paths = pathsFor(names);
     const policy = maxmemoryPolicy(resource);
-    checkAborted(ctx);
+    ctx.throwIfAborted();
+    const owner = await assertOurs(ctx, paths, names, resource);
     const state = await readState(paths);
     if (
       state.pid !== undefined &&
       state.port !== undefined &&
       state.password !== undefined &&
       (await isRedisProcess(state.pid)) &&
-      (await ping(state.port, state.password)) === "ok"
+      (await ping(ctx, state.port, state.password)) === "ok"
     ) {
       // Running: keep its data, change the password (the config file first, so a crash in
       // between leaves a server that the next attempt restarts rather than one it cannot reach).
-      checkAborted(ctx);
+      ctx.throwIfAborted();
+      if (owner.state === "ours" && !owner.marked)
+        await claimDir(ctx, "private redis-server directory", paths.dir, true);
       const password = newPassword();
       await writeConf(paths, state.port, password, policy);
       await configSet(
+        ctx,
         state.port,
         state.password,
         { requirepass: password, "maxmemory-policy": policy ?? DEFAULT_POLICY },
@@ -705,7 +873,7 @@ function createPrivateDriver(
       };
     }
     // Not running, or not reachable with its recorded password: start afresh.
-    await stop(state, log);
+    await stop(ctx, state, log);
     const started = await start(ctx, paths, policy, log);
     return {
       state: "done",
@@ -719,18 +887,30 @@ function createPrivateDriver(
     async observe(ctx, resource): Promise<Observed | null> {
       const names = localKeyValueNames(resource, ctx.tenant);
       const paths = pathsFor(names);
-      checkAborted(ctx);
+      ctx.throwIfAborted();
+      if ((await assertOurs(ctx, paths, names, resource)).state === "absent") return null;
       const state = await readState(paths);
       if (state.pid === undefined || state.port === undefined || !(await isRedisProcess(state.pid))) {
         // Never started, or gone (a reboot): nothing to adopt; create starts it again.
         return null;
       }
-      const health = state.password === undefined ? "wrong-password" : await ping(state.port, state.password);
-      if (health === "ok") return { state: "ready", providerId: names.dir, outputs: outputs(state.port) };
+      const health =
+        state.password === undefined ? "wrong-password" : await ping(ctx, state.port, state.password);
+      const base = { providerId: names.dir, outputs: outputs(state.port) };
+      if (health === "ok") return { ...base, state: "ready" };
+      if (health === "down" && (await startedWithin(paths, START_TIMEOUT_MS))) {
+        // Just started (a create cut off while it loads): it answers soon.
+        return {
+          ...base,
+          state: "pending",
+          retryAfterMs: 500,
+          detail: `redis-server (pid ${state.pid}) is starting on port ${state.port}`,
+        };
+      }
+      // Nothing will fix it by itself: create restarts it.
       return {
-        state: "pending",
-        providerId: names.dir,
-        outputs: outputs(state.port),
+        ...base,
+        state: "incomplete",
         detail:
           health === "down"
             ? `redis-server (pid ${state.pid}) is not answering on port ${state.port}`
@@ -746,7 +926,8 @@ function createPrivateDriver(
       const names = localKeyValueNames(resource, ctx.tenant);
       const paths = pathsFor(names);
       const policy = maxmemoryPolicy(resource);
-      checkAborted(ctx);
+      ctx.throwIfAborted();
+      const owner = await assertOurs(ctx, paths, names, resource);
       const state = await readState(paths);
       const recorded = resource.secretOutputs["password"];
       if (
@@ -755,11 +936,13 @@ function createPrivateDriver(
         state.port !== undefined &&
         state.pid !== undefined &&
         (await isRedisProcess(state.pid)) &&
-        (await ping(state.port, recorded)) === "ok"
+        (await ping(ctx, state.port, recorded)) === "ok"
       ) {
         // Running as recorded: apply the spec, keep the password.
+        if (owner.state === "ours" && !owner.marked)
+          await claimDir(ctx, "private redis-server directory", paths.dir, true);
         await writeConf(paths, state.port, recorded, policy);
-        await configSet(state.port, recorded, { "maxmemory-policy": policy ?? DEFAULT_POLICY }, []);
+        await configSet(ctx, state.port, recorded, { "maxmemory-policy": policy ?? DEFAULT_POLICY }, []);
         return {
           state: "done",
           providerId: names.dir,
@@ -775,10 +958,23 @@ function createPrivateDriver(
       const names = localKeyValueNames(resource, ctx.tenant);
       const log = logFor(ctx, names);
       const paths = pathsFor(names);
-      checkAborted(ctx);
+      ctx.throwIfAborted();
+      const owner = await dirOwnership(ctx, paths.dir, resource.providerId === names.dir);
+      if (owner.state === "foreign") {
+        // Not the tenant's: its server is not signalled, nothing in it is removed.
+        log.warn(
+          { dir: paths.dir, why: owner.why },
+          "local keyvalue: left a directory that is not the tenant's",
+        );
+        return {
+          state: "done",
+          providerId: names.dir,
+          detail: `left in place, not this tenant's: ${paths.dir} (${owner.why})`,
+        };
+      }
       const state = await readState(paths);
-      await stop(state, log);
-      checkAborted(ctx);
+      await stop(ctx, state, log);
+      ctx.throwIfAborted();
       await fs.rm(paths.dir, { recursive: true, force: true });
       // The tenant's directory, when this was its last resource there.
       await fs.rmdir(path.dirname(paths.dir)).catch(() => {});
@@ -802,6 +998,12 @@ function createPrivateDriver(
       baseLogger?.debug("local keyvalue: driver closed (private servers keep running)");
     },
   };
+}
+
+/** Whether the pid file was written less than `ms` ago (the server may still be loading). */
+async function startedWithin(paths: ServerPaths, ms: number): Promise<boolean> {
+  const stat = await fs.stat(paths.pidFile).catch(() => undefined);
+  return stat !== undefined && Date.now() - stat.mtimeMs < ms;
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -830,11 +1032,12 @@ async function isRedisProcess(pid: number, binary = "redis-server"): Promise<boo
   }
 }
 
-async function waitGone(pid: number, ms: number): Promise<boolean> {
+/** Polls until `pid` is gone (true) or `ms` passed (false); bounded by the context too. */
+async function waitGone(ctx: ProviderContext, pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (!(await isRedisProcess(pid))) return true;
-    await delay(50);
+    await sleep(ctx, 50, "keyvalue driver: wait for redis-server to stop");
   }
   return !(await isRedisProcess(pid));
 }

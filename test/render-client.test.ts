@@ -2,6 +2,7 @@ import net from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { providerContext } from "../src/providers/context.js";
+import { ownerMarker, ownerMarkerText } from "../src/providers/ownership.js";
 import type { ProviderContext, RecordedResource } from "../src/providers/provider.js";
 import {
   RenderAccessError,
@@ -18,7 +19,8 @@ import { type FakeRender, startFakeRender } from "./support/fake-render/index.js
 /**
  * The Render client and drivers against the fake Render API: errors mapped to what the
  * engine does with them, retries only where a request is safe to repeat, rate limits, and
- * the name lookups that adopt an object a crashed worker created but never recorded.
+ * the name lookups that adopt an object a crashed worker created but never recorded
+ * (only the tenant's own: test/render-ownership.test.ts checks what is not).
  */
 
 let fake: FakeRender;
@@ -202,6 +204,8 @@ describe("Ratelimit-Reset sent as seconds from now", () => {
 });
 
 describe("name lookups adopt what a crashed worker created", () => {
+  // What a create of this tenant sends: its marker on the kinds that carry one.
+  const marker = ownerMarkerText(ownerMarker(ctx));
   it.each([
     [
       "postgres",
@@ -231,7 +235,7 @@ describe("name lookups adopt what a crashed worker created", () => {
       {
         name: "adopt-group-initech",
         ownerId: "",
-        envVars: [],
+        envVars: [{ key: "TENANTRY_OWNER", value: marker }],
       },
     ],
     [
@@ -243,19 +247,27 @@ describe("name lookups adopt what a crashed worker created", () => {
         name: "adopt-worker-initech",
         ownerId: "",
         image: { ownerId: "", imagePath: "docker.io/library/busybox:1" },
+        envVars: [{ key: "TENANTRY_OWNER", value: marker }],
         serviceDetails: { runtime: "image" },
       },
     ],
-  ] as const)("finds a %s by its name when no id was recorded", async (kind, make, path, body) => {
-    const owned = JSON.parse(JSON.stringify(body).replaceAll('"ownerId":""', `"ownerId":"${fake.ownerId}"`));
-    const created = await client().request<{ id?: string; service?: { id: string } }>("POST", path, {
-      body: owned,
-    });
-    const id = created.id ?? created.service?.id;
-    const driver = make();
-    const found = await driver.observe(ctx, resource(`x:${kind}`, kind, body.name, {}));
-    expect(found?.providerId).toBe(id);
-    // Another tenant's similarly named object is not taken.
-    expect(await driver.observe(ctx, resource(`x:${kind}`, kind, `${body.name}-other`, {}))).toBeNull();
-  });
+  ] as const)(
+    "finds a %s of the tenant's by its name when no id was recorded",
+    async (kind, make, path, body) => {
+      const requestedAt = new Date();
+      const owned = JSON.parse(
+        JSON.stringify(body).replaceAll('"ownerId":""', `"ownerId":"${fake.ownerId}"`),
+      );
+      const created = await client().request<{ id?: string; service?: { id: string } }>("POST", path, {
+        body: owned,
+      });
+      const id = created.id ?? created.service?.id;
+      const driver = make();
+      const unknown = { ...resource(`x:${kind}`, kind, body.name, {}), createRequestedAt: requestedAt };
+      const found = await driver.observe(ctx, unknown);
+      expect(found?.providerId).toBe(id);
+      // Another tenant's similarly named object is not taken.
+      expect(await driver.observe(ctx, { ...unknown, externalName: `${body.name}-other` })).toBeNull();
+    },
+  );
 });

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resourceName, tenantDiscriminator } from "../src/blueprints/naming.js";
+import { ownerMarker, ownerMarkerText } from "../src/providers/ownership.js";
 import { ProviderRegistry } from "../src/providers/provider.js";
 import { createRenderProvider } from "../src/providers/render/render-provider.js";
 import { type ApiClient, apiClient } from "./support/api.js";
@@ -26,6 +28,24 @@ const WAIT = { timeoutMs: 30_000 };
 /** Everything Tenantry logged (debug level): no key or secret may be in it. */
 let logText = "";
 
+/** The ownership marker of a tenant (`TENANTRY_OWNER` on its services and env groups). */
+async function markerOf(tenant: { id: string }): Promise<string> {
+  const { rows } = await t.app.db.query<{ organization_id: string }>(
+    "select organization_id from tenants where id = $1",
+    [tenant.id],
+  );
+  return ownerMarkerText(
+    ownerMarker({
+      installationId: t.app.installationId,
+      tenant: { id: tenant.id, organizationId: rows[0]!.organization_id },
+    }),
+  );
+}
+
+/** The Render name of a tenant's object: `<base>-<slug>-<discriminator>`. */
+const nameOf = (tenant: { id: string; slug: string }, base: string) =>
+  resourceName(base, tenant.slug, tenantDiscriminator(t.app.installationId, tenant.id));
+
 beforeAll(async () => {
   fake = await startFakeRender({
     rateLimitScale: 3600,
@@ -41,13 +61,16 @@ beforeAll(async () => {
   );
   t = await startTestApp({
     logger,
-    env: { TENANTRY_WORKER_CONCURRENCY: "4" },
+    // A create starts only with the provider's request timeout of lease left: a 6 s lease
+    // leaves at least 2.8 s, the requests may take 2 s.
+    env: { TENANTRY_WORKER_CONCURRENCY: "4", TENANTRY_LEASE_SECONDS: "6" },
     providers: new ProviderRegistry().register(
       createRenderProvider({
         apiKey: fake.apiKey,
         baseUrl: fake.url,
         rateLimitScale: 3600,
         pollMs: 100,
+        timeoutMs: 2000,
         logger,
       }),
     ),
@@ -95,35 +118,44 @@ describe("the render target against the fake Render API", () => {
     // Exactly one of each on Render, named for the tenant.
     const services = fake.state.services();
     expect(services.map((s) => [s.name, s.type]).sort()).toEqual([
-      ["celery-beat-acme", "background_worker"],
-      ["celery-worker-acme", "background_worker"],
-      ["django-web-acme", "web_service"],
-      ["django-ws-acme", "web_service"],
+      [nameOf(tenant, "celery-beat"), "background_worker"],
+      [nameOf(tenant, "celery-worker"), "background_worker"],
+      [nameOf(tenant, "django-web"), "web_service"],
+      [nameOf(tenant, "django-ws"), "web_service"],
     ]);
-    expect(fake.state.postgres().map((p) => p.name)).toEqual(["django-db-acme"]);
-    expect(fake.state.keyValues().map((k) => k.name)).toEqual(["django-redis-acme"]);
+    expect(fake.state.postgres().map((p) => p.name)).toEqual([nameOf(tenant, "django-db")]);
+    expect(fake.state.keyValues().map((k) => k.name)).toEqual([nameOf(tenant, "django-redis")]);
     const groups = fake.state.envGroups();
-    expect(groups.map((g) => g.name)).toEqual(["django-settings-acme"]);
+    expect(groups.map((g) => g.name)).toEqual([nameOf(tenant, "django-settings")]);
 
     // Env vars are literal values; the group's are in the linked env group.
-    const web = services.find((s) => s.name === "django-web-acme")!;
+    const web = services.find((s) => s.name === nameOf(tenant, "django-web"))!;
     const env = Object.fromEntries(fake.state.envVars(web.id).map((v) => [v.key, v.value]));
     expect(env["DATABASE_URL"]).toMatch(/^postgres(ql)?:\/\//);
     expect(env["REDIS_URL"]).toMatch(/^rediss?:\/\//);
     expect(env["TENANT_SLUG"]).toBe("acme");
     expect(env).not.toHaveProperty("DJANGO_SECRET_KEY");
+    // Every service and the env group carry the tenant's ownership marker.
+    const marker = await markerOf(tenant);
+    for (const s of services) {
+      const own = fake.state.envVars(s.id).find((v) => v.key === "TENANTRY_OWNER");
+      expect(own?.value).toBe(marker);
+    }
     const group = groups[0]!;
     expect(group.serviceLinks.map((l) => l.id).sort()).toEqual(services.map((s) => s.id).sort());
     const groupVars = Object.fromEntries(group.envVars.map((v) => [v.key, v.value]));
     expect(groupVars["DJANGO_SECRET_KEY"]).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(groupVars["DJANGO_SETTINGS_MODULE"]).toBe("config.settings.production");
+    expect(groupVars["TENANTRY_OWNER"]).toBe(marker);
 
     // The tenant shows the Render ids of everything it owns, and the site URL.
     const status = (await api.call("GET", "/v1/tenants/acme/status")).body;
     expect(status.resource_ids["service:django-web"]).toBe(web.id);
     expect(status.resource_ids["database:django-db"]).toBe(fake.state.postgres()[0]!.id);
     expect(status.resource_ids["group:django-settings"]).toBe(group.id);
-    expect(status.site_url).toMatch(/^https:\/\/django-web-acme-[a-z0-9]+\.onrender\.com$/);
+    expect(status.site_url).toMatch(
+      new RegExp(`^https://${nameOf(tenant, "django-web")}-[a-z0-9]+\\.onrender\\.com$`),
+    );
     // Secrets are never shown.
     expect(JSON.stringify(tenant)).not.toContain(groupVars["DJANGO_SECRET_KEY"]);
     expect(JSON.stringify(tenant)).not.toContain(env["DATABASE_URL"]);
@@ -152,7 +184,7 @@ describe("the render target against the fake Render API", () => {
   });
 
   it("applies a blueprint update by patching the service and deploying it once", async () => {
-    const web = fake.state.services().find((s) => s.name === "django-web-acme")!;
+    const web = fake.state.services().find((s) => s.name === nameOf(tenant, "django-web"))!;
     const deploysBefore = fake.state.deploys(web.id).length;
     const v2 = DJANGO.replace(
       "healthCheckPath: /healthz/",
@@ -165,6 +197,10 @@ describe("the render target against the fake Render API", () => {
     const after = fake.state.services().find((s) => s.id === web.id)!;
     expect(after.serviceDetails).toMatchObject({ healthCheckPath: "/ready/", numInstances: 2 });
     expect(fake.state.customDomains(web.id).map((d: any) => d.name)).toContain("acme.app.example");
+    // The env vars were replaced as a whole: the ownership marker is still among them.
+    expect(fake.state.envVars(web.id).find((v) => v.key === "TENANTRY_OWNER")?.value).toBe(
+      await markerOf(tenant),
+    );
     const deploys = fake.state.deploys(web.id);
     expect(deploys.length).toBe(deploysBefore + 1);
     expect(deploys.filter((d) => d.status === "live")).toHaveLength(1);
@@ -174,7 +210,7 @@ describe("the render target against the fake Render API", () => {
   });
 
   it("unlinks an env group from a service that no longer uses it", async () => {
-    const beat = fake.state.services().find((s) => s.name === "celery-beat-acme")!;
+    const beat = fake.state.services().find((s) => s.name === nameOf(tenant, "celery-beat"))!;
     const linked = () => fake.state.envGroups()[0]!.serviceLinks.map((l) => l.id);
     expect(linked()).toContain(beat.id);
     const v2 = (await api.call("GET", "/v1/blueprints/django")).body.source as string;
@@ -233,11 +269,14 @@ ${headers}
   });
 
   it("fails the tenant with Render's status when a deploy fails, and a retry after a fix succeeds", async () => {
-    fake.failDeploys((name) => name.startsWith("celery-beat-globex"), "build_failed");
+    fake.failDeploys((name) => name.startsWith("celery-beat-globex-"), "build_failed");
+    let globex: any;
     try {
       await api.call("POST", "/v1/tenants", { name: "Globex", blueprint: "django", target: "render" });
       const failed = await api.waitForTenant("globex", "failed", WAIT);
-      expect(failed.error_message).toMatch(/celery-beat-globex.*build_failed/);
+      globex = failed;
+      expect(failed.error_message).toContain(`${nameOf(globex, "celery-beat")}: deploy`);
+      expect(failed.error_message).toMatch(/build_failed/);
       // Retrying without a fix follows the same failed deploy: failed again, nothing created twice.
       const retry = await api.call("POST", "/v1/tenants/globex/retry");
       expect(retry.status).toBe(202);
@@ -252,7 +291,7 @@ ${headers}
       fake.clearDeployFailures();
     }
     // A fix is pushed: with auto-deploy, Render starts a new deploy, which the retry follows.
-    const beat = fake.state.services().find((x) => x.name === "celery-beat-globex")!;
+    const beat = fake.state.services().find((x) => x.name === nameOf(globex, "celery-beat"))!;
     const pushed = await fetch(`${fake.url}/services/${beat.id}/deploys`, {
       method: "POST",
       headers: { authorization: `Bearer ${fake.apiKey}`, "content-type": "application/json" },
@@ -261,7 +300,7 @@ ${headers}
     expect(pushed.status).toBe(201);
     expect((await api.call("POST", "/v1/tenants/globex/retry")).status).toBe(202);
     await api.waitForTenant("globex", "active", WAIT);
-    expect(fake.state.services().filter((x) => x.name.endsWith("-globex"))).toHaveLength(4);
+    expect(fake.state.services().filter((x) => x.name.includes("-globex-"))).toHaveLength(4);
     await api.call("DELETE", "/v1/tenants/globex");
     await api.waitForTenant("globex", "destroyed", WAIT);
   }, 60_000);

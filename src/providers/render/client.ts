@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
+import { AbortedError } from "../../engine/aborted.js";
 import { backoffDelay } from "../../engine/backoff.js";
-import { ProviderError } from "../provider.js";
+import { type ProviderContext, ProviderError } from "../provider.js";
 import { RenderRateLimiter } from "./rate-limits.js";
 
 /**
@@ -15,6 +16,10 @@ import { RenderRateLimiter } from "./rate-limits.js";
  * - 5xx, network errors and timeouts: retried with full-jitter backoff when the request is
  *   idempotent; a create (`POST`) is never re-sent blindly — the error surfaces and the
  *   engine looks the object up by name before creating again;
+ * - deadlines: a request belongs to an action's {@link RequestScope} (the provider
+ *   context): it is aborted with the action, its timeout never reaches past the action's
+ *   deadline, and a request that cannot be repeated safely is not started with too little
+ *   time left ({@link MIN_TIME_TO_START_CREATE_MS});
  * - 400/402/404/409/410/422: {@link RenderApiError}, permanent, with Render's message;
  * - 401/403: {@link RenderAccessError} ("lost access to the Render account").
  *
@@ -22,13 +27,43 @@ import { RenderRateLimiter } from "./rate-limits.js";
  * errors or outputs.
  */
 
+/**
+ * How long one request may take by default. Below a third of the engine's default 15 s
+ * lease, which is renewed every third of its length: a request fits in the lease even when
+ * the renewal due during it is late, and the engine, which starts a create only with this
+ * much lease left, can always start one. Render answers in well under a second; 4.5 s
+ * leaves room for a slow create (`POST /services` checks the repository) without holding
+ * a worker on a stalled connection. Every request is also bounded by its action's deadline.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 4_500;
+
+/** The longest configurable request timeout (the one before this one's default). */
+export const MAX_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * A request that cannot be repeated safely (a create, `POST`) is not started with less than
+ * this long (or its timeout, when shorter) before its action's deadline: it would likely be
+ * cut off with its outcome unknown, and finish on Render after the lease is someone else's.
+ * The engine hands the operation back instead (an abort: no attempt spent).
+ */
+export const MIN_TIME_TO_START_CREATE_MS = 1_000;
+
+/**
+ * What bounds a request: the action it belongs to. {@link ProviderContext} is one; its
+ * signal aborts the request, and its deadline caps the request's timeout.
+ */
+export type RequestScope = Pick<ProviderContext, "signal" | "timeLeft" | "throwIfAborted">;
+
 export interface RenderClientOptions {
   /** `RENDER_API_URL`. @default "https://api.render.com/v1" */
   baseUrl?: string;
   apiKey: string;
   limiter?: RenderRateLimiter;
   logger?: Logger;
-  /** Per request. @default 30000 */
+  /**
+   * Per request, at most {@link MAX_REQUEST_TIMEOUT_MS}; always capped by the time left
+   * before the action's deadline. @default 4500 ({@link DEFAULT_REQUEST_TIMEOUT_MS})
+   */
   timeoutMs?: number;
   /** Attempts of an idempotent request on 5xx/network errors. @default 4 */
   maxAttempts?: number;
@@ -44,7 +79,8 @@ export interface RequestOptions {
   body?: unknown;
   /** Safe to send again after an unknown outcome. Default: every method but POST. */
   idempotent?: boolean;
-  signal?: AbortSignal;
+  /** The action this request belongs to: aborted with it, and never past its deadline. */
+  ctx?: RequestScope;
 }
 
 /** Render refused the request for good (bad input, payment, conflict, not found). */
@@ -130,11 +166,19 @@ export class RenderClient {
     this.#apiKey = options.apiKey;
     this.#limiter = options.limiter ?? new RenderRateLimiter();
     this.#logger = options.logger;
-    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#timeoutMs = Math.max(
+      1,
+      Math.min(options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, MAX_REQUEST_TIMEOUT_MS),
+    );
     this.#maxAttempts = options.maxAttempts ?? 4;
     this.#retry = options.retry ?? { baseMs: 250, maxMs: 5000 };
     this.#maxInlineWaitMs = options.maxInlineWaitMs ?? 2000;
     this.#fetch = options.fetch ?? fetch;
+  }
+
+  /** The longest a single request may take (before its action's deadline caps it). */
+  get timeoutMs(): number {
+    return this.#timeoutMs;
   }
 
   get<T>(path: string, options: Omit<RequestOptions, "body"> = {}): Promise<T> {
@@ -159,7 +203,7 @@ export class RenderClient {
     path: string,
     key: string,
     query: RequestOptions["query"] = {},
-    signal?: AbortSignal,
+    ctx?: RequestScope,
   ): Promise<T[]> {
     const out: T[] = [];
     const limit = 100;
@@ -167,7 +211,7 @@ export class RenderClient {
     for (let page = 0; page < 1000; page++) {
       const items = await this.request<Record<string, unknown>[]>("GET", path, {
         query: { ...query, limit, cursor },
-        signal,
+        ctx,
       });
       for (const item of items) {
         // Most lists wrap items (`{cursor, service}`); `GET /env-groups` returns them bare.
@@ -183,23 +227,24 @@ export class RenderClient {
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const idempotent = options.idempotent ?? method !== "POST";
+    const ctx = options.ctx;
+    // Time the request needs left before the deadline to be worth starting.
+    const need = idempotent ? 1 : Math.min(this.#timeoutMs, MIN_TIME_TO_START_CREATE_MS);
     let attempt = 0;
     let limited = 0;
     for (;;) {
       attempt++;
-      await this.#pace(method, path, options.signal);
+      await this.#pace(method, path, need, ctx);
+      const timeoutMs = this.#timeoutFor(method, path, need, ctx);
       let response: Response;
       try {
-        response = await this.#send(method, path, options);
+        response = await this.#send(method, path, options, timeoutMs);
       } catch (err) {
-        if (options.signal?.aborted) throw err;
+        this.#throwIfOutOfTime(method, path, ctx);
         const message = err instanceof Error ? err.message : String(err);
-        if (idempotent && attempt < this.#maxAttempts) {
+        if (idempotent && attempt < this.#maxAttempts && this.#canWait(attempt, ctx)) {
           this.#logger?.warn({ method, path, attempt, err: message }, "render: request failed, retrying");
-          await sleep(
-            backoffDelay({ ...this.#retry, maxAttempts: this.#maxAttempts }, attempt),
-            options.signal,
-          );
+          await this.#backoff(attempt, ctx);
           continue;
         }
         throw new ProviderError(`Render ${method} ${path}: ${message}`, {
@@ -210,7 +255,18 @@ export class RenderClient {
       }
       const status = response.status;
       if (status >= 200 && status < 300) {
-        const text = await response.text();
+        let text: string;
+        try {
+          text = await response.text();
+        } catch (err) {
+          // Cut off while reading the answer: the outcome is known to Render only.
+          this.#throwIfOutOfTime(method, path, ctx);
+          throw new ProviderError(`Render ${method} ${path}: ${(err as Error).message}`, {
+            retryable: true,
+            code: "RENDER_UNREACHABLE",
+            cause: err,
+          });
+        }
         return (text ? JSON.parse(text) : undefined) as T;
       }
       const message = await errorMessage(response);
@@ -224,12 +280,9 @@ export class RenderClient {
       }
       if (status === 401 || status === 403) throw new RenderAccessError(method, path, status, message);
       if (status >= 500 || status === 408) {
-        if (idempotent && attempt < this.#maxAttempts) {
+        if (idempotent && attempt < this.#maxAttempts && this.#canWait(attempt, ctx)) {
           this.#logger?.warn({ method, path, attempt, status }, "render: server error, retrying");
-          await sleep(
-            backoffDelay({ ...this.#retry, maxAttempts: this.#maxAttempts }, attempt),
-            options.signal,
-          );
+          await this.#backoff(attempt, ctx);
           continue;
         }
         throw new ProviderError(`Render ${method} ${path}: ${status} ${message}`, {
@@ -241,25 +294,76 @@ export class RenderClient {
     }
   }
 
-  /** Waits for the request's rate-limit slot, or throws when the wait is long. */
-  async #pace(method: string, path: string, signal?: AbortSignal): Promise<void> {
+  /**
+   * The timeout of the request about to start: the configured one, capped by the time left
+   * before the deadline. With less than `need` left the request is not started: the
+   * action's time is up (the engine's abort, no attempt spent).
+   */
+  #timeoutFor(method: string, path: string, need: number, ctx: RequestScope | undefined): number {
+    if (!ctx) return this.#timeoutMs;
+    ctx.throwIfAborted();
+    const left = ctx.timeLeft();
+    if (left < need) {
+      throw new AbortedError(
+        `${left} ms left before the deadline: Render ${method} ${path} not started (it needs ${need} ms)`,
+      );
+    }
+    return Math.min(this.#timeoutMs, left);
+  }
+
+  /** After a failed send: an abort, or a timeout that was the deadline's, ends the request. */
+  #throwIfOutOfTime(method: string, path: string, ctx: RequestScope | undefined): void {
+    if (!ctx) return;
+    ctx.throwIfAborted();
+    if (ctx.timeLeft() <= 0) throw new AbortedError(`the deadline passed during Render ${method} ${path}`);
+  }
+
+  #delay(attempt: number): number {
+    return backoffDelay({ ...this.#retry, maxAttempts: this.#maxAttempts }, attempt);
+  }
+
+  /**
+   * Whether a retry after the backoff of `attempt` still fits before the deadline (the
+   * backoff is drawn at random: this uses its ceiling). Otherwise the error surfaces and
+   * the engine retries later.
+   */
+  #canWait(attempt: number, ctx: RequestScope | undefined): boolean {
+    return !ctx || ctx.timeLeft() > Math.min(this.#retry.maxMs, this.#retry.baseMs * 2 ** (attempt - 1));
+  }
+
+  async #backoff(attempt: number, ctx: RequestScope | undefined): Promise<void> {
+    const ms = ctx ? Math.min(this.#delay(attempt), ctx.timeLeft()) : this.#delay(attempt);
+    await sleep(ms, ctx?.signal).catch((err: unknown) => {
+      ctx?.throwIfAborted();
+      throw err;
+    });
+  }
+
+  /**
+   * Waits for the request's rate-limit slot, or throws when the wait is long: longer than
+   * {@link RenderClientOptions.maxInlineWaitMs}, or than the deadline allows.
+   */
+  async #pace(method: string, path: string, need: number, ctx: RequestScope | undefined): Promise<void> {
     for (;;) {
       const wait = this.#limiter.take(method, path);
       if (wait === 0) return;
-      if (wait > this.#maxInlineWaitMs) throw new RenderRateLimitedError(method, path, wait);
-      await sleep(wait, signal);
+      const room = ctx ? ctx.timeLeft() - need : Number.POSITIVE_INFINITY;
+      if (wait > Math.min(this.#maxInlineWaitMs, room)) throw new RenderRateLimitedError(method, path, wait);
+      await sleep(wait, ctx?.signal).catch((err: unknown) => {
+        ctx?.throwIfAborted();
+        throw err;
+      });
     }
   }
 
-  async #send(method: string, path: string, options: RequestOptions): Promise<Response> {
+  async #send(method: string, path: string, options: RequestOptions, timeoutMs: number): Promise<Response> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(options.query ?? {})) {
       if (v === undefined) continue;
       // Render's list filters are `style: form, explode: false`: `name=a,b`.
       url.searchParams.set(k, Array.isArray(v) ? v.join(",") : String(v));
     }
-    const signals = [AbortSignal.timeout(this.#timeoutMs)];
-    if (options.signal) signals.push(options.signal);
+    const timeout = AbortSignal.timeout(timeoutMs);
     return this.#fetch(url, {
       method,
       headers: {
@@ -268,7 +372,7 @@ export class RenderClient {
         ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
       },
       body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
-      signal: AbortSignal.any(signals),
+      signal: options.ctx ? AbortSignal.any([options.ctx.signal, timeout]) : timeout,
     });
   }
 }

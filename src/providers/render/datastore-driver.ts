@@ -1,4 +1,3 @@
-import type { Logger } from "pino";
 import type {
   ActionResult,
   Observed,
@@ -8,13 +7,17 @@ import type {
 } from "../provider.js";
 import { ProviderError } from "../provider.js";
 import type { RenderClient } from "./client.js";
-import { deleteAndConfirm, findObject, required } from "./lookup.js";
+import { type Collection, deleteAndConfirm, findObject, required } from "./lookup.js";
 import { keyValueBody, postgresBody } from "./mapping.js";
 
 /**
  * Render's datastores — PostgreSQL (`/postgres`) and Key Value (`/key-value`) — as one
  * driver shape: create, wait until `available`, read the connection info, suspend and
  * resume, update in place (plan, disk, allow list, policy), delete and confirm 404.
+ *
+ * Render's API gives datastores no free-form field to carry an ownership marker (see
+ * docs/render.md, "Ownership"): one whose id was never recorded is the tenant's only by its
+ * unique name and a creation time no earlier than the engine's request for it.
  */
 
 interface Datastore {
@@ -121,7 +124,6 @@ const FAILED = new Set(["recovery_failed"]);
 export interface DatastoreDriverOptions {
   client: RenderClient;
   ownerId: string;
-  logger?: Logger;
   /** How soon to look again while Render works. @default 3000 */
   pollMs?: number;
 }
@@ -131,14 +133,14 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
   const pollMs = options.pollMs ?? 3000;
   const item = (id: string) => `${kind.path}/${encodeURIComponent(id)}`;
 
-  const find = (ctx: ProviderContext, r: RecordedResource) =>
-    findObject<Datastore>(client, r, {
-      path: kind.path,
-      itemKey: kind.itemKey,
-      ownerId,
-      signal: ctx.signal,
-      logger: options.logger,
-    });
+  const collection: Collection<Datastore> = {
+    client,
+    path: kind.path,
+    itemKey: kind.itemKey,
+    ownerId,
+    label: kind.label,
+  };
+  const find = (ctx: ProviderContext, r: RecordedResource) => findObject(collection, ctx, r);
 
   async function describe(ctx: ProviderContext, object: Datastore): Promise<Observed> {
     const status = object.status ?? "unknown";
@@ -160,9 +162,8 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
         detail: `${kind.label} is ${status}`,
       };
     }
-    const info = await client.get<Record<string, string>>(`${item(object.id)}/connection-info`, {
-      signal: ctx.signal,
-    });
+    ctx.throwIfAborted();
+    const info = await client.get<Record<string, string>>(`${item(object.id)}/connection-info`, { ctx });
     return { providerId: object.id, state: "ready", ...kind.outputs(object, info) };
   }
 
@@ -186,7 +187,7 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
   }
 
   async function current(ctx: ProviderContext, r: RecordedResource): Promise<Datastore> {
-    return required(await find(ctx, r), kind.label, r.externalName);
+    return required(await find(ctx, r), kind.label, r);
   }
 
   return {
@@ -198,7 +199,7 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
     async create(ctx, r) {
       const created = await client.request<Datastore>("POST", kind.path, {
         body: kind.body(r.externalName, ownerId, r.spec),
-        signal: ctx.signal,
+        ctx,
       });
       return {
         state: "pending",
@@ -212,8 +213,9 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
       // Converge what can change in place; the engine then waits for it to be available.
       await client.request("PATCH", item(observed.providerId), {
         body: kind.patch(kind.body(r.externalName, ownerId, r.spec)),
-        signal: ctx.signal,
+        ctx,
       });
+      ctx.throwIfAborted();
       return settle(await describe(ctx, await current(ctx, { ...r, providerId: observed.providerId })));
     },
 
@@ -221,15 +223,16 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
       const object = await current(ctx, r);
       await client.request("PATCH", item(object.id), {
         body: kind.patch(kind.body(r.externalName, ownerId, r.spec)),
-        signal: ctx.signal,
+        ctx,
       });
+      ctx.throwIfAborted();
       return settle(await describe(ctx, await current(ctx, { ...r, providerId: object.id })));
     },
 
     async suspend(ctx, r) {
       const object = await current(ctx, r);
       if (object.status !== "suspended" && object.suspended !== "suspended") {
-        await client.request("POST", `${item(object.id)}/suspend`, { signal: ctx.signal, idempotent: true });
+        await client.request("POST", `${item(object.id)}/suspend`, { ctx, idempotent: true });
       }
       return { state: "done", providerId: object.id };
     },
@@ -237,7 +240,7 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
     async resume(ctx, r) {
       const object = await current(ctx, r);
       if (object.status === "suspended" || object.suspended === "suspended") {
-        await client.request("POST", `${item(object.id)}/resume`, { signal: ctx.signal, idempotent: true });
+        await client.request("POST", `${item(object.id)}/resume`, { ctx, idempotent: true });
         return {
           state: "pending",
           retryAfterMs: pollMs,
@@ -248,12 +251,6 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
       return settle(await describe(ctx, object));
     },
 
-    delete: (ctx, r) =>
-      deleteAndConfirm(client, ctx, r, {
-        find: (x) => find(ctx, x),
-        path: kind.path,
-        label: kind.label,
-        pollMs,
-      }),
+    delete: (ctx, r) => deleteAndConfirm(collection, ctx, r, { pollMs }),
   };
 }

@@ -1,15 +1,19 @@
-import type { Logger } from "pino";
 import type { EnvBinding } from "../../blueprints/render.js";
 import { resolveEnv } from "../env.js";
+import { ownerMarker, ownerMarkerText } from "../ownership.js";
 import type { ActionResult, ProviderContext, RecordedResource, ResourceDriver } from "../provider.js";
 import type { RenderClient } from "./client.js";
-import { deleteAndConfirm, findObject, required } from "./lookup.js";
+import { type Collection, deleteAndConfirm, findObject, OWNER_ENV_KEY, required } from "./lookup.js";
 
 /**
  * A blueprint's env var group as a Render env group (`/env-groups`), with its variables
  * as literal values (generated ones from the tenant's sealed secrets). The services that
  * use it link to it (see the service driver). An update sets each variable
  * (`PUT …/env-vars/{key}`) and removes the ones the blueprint dropped.
+ *
+ * Every group also carries the tenant's ownership marker as the variable
+ * `TENANTRY_OWNER` (set at create, kept by every update): a group whose id was never
+ * recorded is adopted only when it carries this tenant's marker.
  */
 
 interface EnvGroup {
@@ -23,29 +27,34 @@ interface EnvGroup {
 export interface EnvGroupDriverOptions {
   client: RenderClient;
   ownerId: string;
-  logger?: Logger;
 }
 
 export function createEnvGroupDriver(options: EnvGroupDriverOptions): ResourceDriver {
   const { client, ownerId } = options;
   const item = (id: string) => `/env-groups/${encodeURIComponent(id)}`;
 
-  const find = (ctx: ProviderContext, r: RecordedResource) =>
-    findObject<EnvGroup>(client, r, {
-      path: "/env-groups",
-      itemKey: "envGroup",
-      ownerId,
-      signal: ctx.signal,
-      logger: options.logger,
-    });
+  const collection: Collection<EnvGroup> = {
+    client,
+    path: "/env-groups",
+    itemKey: "envGroup",
+    ownerId,
+    label: "env group",
+    marker: async (ctx, group) =>
+      (await client.get<EnvGroup>(item(group.id), { ctx })).envVars?.find((v) => v.key === OWNER_ENV_KEY)
+        ?.value,
+  };
+  const find = (ctx: ProviderContext, r: RecordedResource) => findObject(collection, ctx, r);
 
-  const values = (ctx: ProviderContext, r: RecordedResource) =>
-    resolveEnv(ctx, (r.spec["envVars"] as EnvBinding[] | undefined) ?? []);
+  /** The blueprint's variables, and the ownership marker (which no blueprint variable overrides). */
+  const values = (ctx: ProviderContext, r: RecordedResource): Record<string, string> => ({
+    ...resolveEnv(ctx, (r.spec["envVars"] as EnvBinding[] | undefined) ?? []),
+    [OWNER_ENV_KEY]: ownerMarkerText(ownerMarker(ctx)),
+  });
 
   const done = (group: EnvGroup, keys: string[]): ActionResult => ({
     state: "done",
     providerId: group.id,
-    outputs: { id: group.id, name: group.name, keys },
+    outputs: { id: group.id, name: group.name, keys: keys.filter((k) => k !== OWNER_ENV_KEY) },
   });
 
   /** Makes the group's variables exactly `want`. */
@@ -54,26 +63,26 @@ export function createEnvGroupDriver(options: EnvGroupDriverOptions): ResourceDr
     group: EnvGroup,
     want: Record<string, string>,
   ): Promise<ActionResult> {
-    const full = await client.get<EnvGroup>(item(group.id), { signal: ctx.signal });
+    const full = await client.get<EnvGroup>(item(group.id), { ctx });
     const have = new Map((full.envVars ?? []).map((v) => [v.key, v.value]));
     for (const [key, value] of Object.entries(want)) {
       if (have.get(key) === value) continue;
+      ctx.throwIfAborted();
       await client.request("PUT", `${item(group.id)}/env-vars/${encodeURIComponent(key)}`, {
         body: { value },
-        signal: ctx.signal,
+        ctx,
       });
     }
     for (const key of have.keys()) {
       if (key in want) continue;
-      await client.request("DELETE", `${item(group.id)}/env-vars/${encodeURIComponent(key)}`, {
-        signal: ctx.signal,
-      });
+      ctx.throwIfAborted();
+      await client.request("DELETE", `${item(group.id)}/env-vars/${encodeURIComponent(key)}`, { ctx });
     }
     return done(group, Object.keys(want));
   }
 
   async function current(ctx: ProviderContext, r: RecordedResource): Promise<EnvGroup> {
-    return required(await find(ctx, r), "env group", r.externalName);
+    return required(await find(ctx, r), "env group", r);
   }
 
   return {
@@ -92,7 +101,7 @@ export function createEnvGroupDriver(options: EnvGroupDriverOptions): ResourceDr
           ownerId,
           envVars: Object.entries(want).map(([key, value]) => ({ key, value })),
         },
-        signal: ctx.signal,
+        ctx,
       });
       return done(group, Object.keys(want));
     },
@@ -105,12 +114,6 @@ export function createEnvGroupDriver(options: EnvGroupDriverOptions): ResourceDr
       return converge(ctx, await current(ctx, r), values(ctx, r));
     },
 
-    delete: (ctx, r) =>
-      deleteAndConfirm(client, ctx, r, {
-        find: (x) => find(ctx, x),
-        path: "/env-groups",
-        label: "env group",
-        pollMs: 2000,
-      }),
+    delete: (ctx, r) => deleteAndConfirm(collection, ctx, r, { pollMs: 2000 }),
   };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { type Provider, ProviderError, type ResourceDriver } from "../provider.js";
+import { type Provider, type ProviderContext, ProviderError, type ResourceDriver } from "../provider.js";
 import { RenderClient } from "./client.js";
 import { createDatastoreDriver, KEY_VALUE, POSTGRES } from "./datastore-driver.js";
 import { createEnvGroupDriver } from "./env-group-driver.js";
@@ -22,7 +22,10 @@ export interface RenderProviderOptions {
   rateLimitScale?: number;
   /** How soon to look again while Render works (datastores, deploys). @default 3000 / 5000 */
   pollMs?: number;
-  /** Per request. @default 30000 */
+  /**
+   * Per request, at most 30000; every request is also bounded by the time its action has
+   * left. @default 4500 (see `DEFAULT_REQUEST_TIMEOUT_MS` in client.ts)
+   */
   timeoutMs?: number;
   fetch?: typeof fetch;
 }
@@ -46,11 +49,14 @@ export function createRenderProvider(options: RenderProviderOptions): Provider {
     limiter: new RenderRateLimiter({ scale: options.rateLimitScale }),
   });
 
-  /** The workspace: configured, or the only one the key reaches (looked up once). */
+  /**
+   * The workspace: configured, or the only one the key reaches (looked up once, within
+   * the action that first needs it).
+   */
   let owner: Promise<string> | undefined;
-  function ownerId(): Promise<string> {
+  function ownerId(ctx: ProviderContext): Promise<string> {
     if (options.ownerId) return Promise.resolve(options.ownerId);
-    owner ??= client.list<Owner>("/owners", "owner").then((owners) => {
+    owner ??= client.list<Owner>("/owners", "owner", {}, ctx).then((owners) => {
       if (owners.length === 1 && owners[0]) return owners[0].id;
       throw new ProviderError(
         owners.length === 0
@@ -67,20 +73,19 @@ export function createRenderProvider(options: RenderProviderOptions): Provider {
   }
 
   let drivers: Promise<Record<Kind, ResourceDriver>> | undefined;
-  function ready(): Promise<Record<Kind, ResourceDriver>> {
-    drivers ??= ownerId().then((id) => {
+  function ready(ctx: ProviderContext): Promise<Record<Kind, ResourceDriver>> {
+    drivers ??= ownerId(ctx).then((id) => {
       const services = createServiceDriver({
         client,
         ownerId: id,
-        logger,
         pollMs: options.pollMs,
         // The API key: secret, and stable across restarts (a fingerprint must not change).
         hashKey: options.apiKey,
       });
       return {
-        envgroup: createEnvGroupDriver({ client, ownerId: id, logger }),
-        postgres: createDatastoreDriver(POSTGRES, { client, ownerId: id, logger, pollMs: options.pollMs }),
-        keyvalue: createDatastoreDriver(KEY_VALUE, { client, ownerId: id, logger, pollMs: options.pollMs }),
+        envgroup: createEnvGroupDriver({ client, ownerId: id }),
+        postgres: createDatastoreDriver(POSTGRES, { client, ownerId: id, pollMs: options.pollMs }),
+        keyvalue: createDatastoreDriver(KEY_VALUE, { client, ownerId: id, pollMs: options.pollMs }),
         web: services,
         pserv: services,
         worker: services,
@@ -96,22 +101,24 @@ export function createRenderProvider(options: RenderProviderOptions): Provider {
   /** A driver whose verbs wait for the workspace to be known. */
   function deferred(kind: Kind): ResourceDriver {
     return {
-      observe: async (ctx, r) => (await ready())[kind].observe(ctx, r),
-      create: async (ctx, r) => (await ready())[kind].create(ctx, r),
-      adopt: async (ctx, r, o) => (await ready())[kind].adopt(ctx, r, o),
-      update: async (ctx, r) => (await ready())[kind].update(ctx, r),
+      observe: async (ctx, r) => (await ready(ctx))[kind].observe(ctx, r),
+      create: async (ctx, r) => (await ready(ctx))[kind].create(ctx, r),
+      adopt: async (ctx, r, o) => (await ready(ctx))[kind].adopt(ctx, r, o),
+      update: async (ctx, r) => (await ready(ctx))[kind].update(ctx, r),
       ...(kind === "envgroup"
         ? {}
         : {
-            suspend: async (ctx, r) => (await ready())[kind].suspend!(ctx, r),
-            resume: async (ctx, r) => (await ready())[kind].resume!(ctx, r),
+            suspend: async (ctx, r) => (await ready(ctx))[kind].suspend!(ctx, r),
+            resume: async (ctx, r) => (await ready(ctx))[kind].resume!(ctx, r),
           }),
-      delete: async (ctx, r) => (await ready())[kind].delete(ctx, r),
+      delete: async (ctx, r) => (await ready(ctx))[kind].delete(ctx, r),
     };
   }
 
   return {
     name: "render",
     drivers: Object.fromEntries(KINDS.map((k) => [k, deferred(k)])),
+    // The engine starts a create only with this much lease left.
+    requestTimeoutMs: client.timeoutMs,
   };
 }

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
-import type { Logger } from "pino";
 import type { EnvBinding } from "../../blueprints/render.js";
 import { resolveEnv } from "../env.js";
+import { ownerMarker, ownerMarkerText } from "../ownership.js";
 import {
   type ActionResult,
   type Observed,
@@ -11,7 +11,7 @@ import {
   type ResourceDriver,
 } from "../provider.js";
 import type { RenderClient } from "./client.js";
-import { deleteAndConfirm, findObject, required } from "./lookup.js";
+import { type Collection, deleteAndConfirm, findObject, OWNER_ENV_KEY, required } from "./lookup.js";
 import { customDomains, serviceBody, servicePatchBody, serviceType, staticRules } from "./mapping.js";
 
 /**
@@ -24,6 +24,10 @@ import { customDomains, serviceBody, servicePatchBody, serviceType, staticRules 
  * instead of starting a second one. An update applies the spec (`PATCH`), replaces the env
  * vars (`PUT`) and triggers one deploy; Render's terminal statuses (`build_failed`,
  * `update_failed`, `pre_deploy_failed`, `canceled`) fail the operation with that status.
+ *
+ * Every service carries the tenant's ownership marker as its own env var `TENANTRY_OWNER`
+ * (set by the create, kept by every env-var update, which replaces the whole list): a
+ * service whose id was never recorded is adopted only when it carries this tenant's marker.
  */
 
 interface Service {
@@ -58,7 +62,6 @@ const RENDER_PORT = 10000;
 export interface ServiceDriverOptions {
   client: RenderClient;
   ownerId: string;
-  logger?: Logger;
   /** How soon to look again while a deploy runs. @default 5000 */
   pollMs?: number;
   /**
@@ -76,23 +79,38 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
   const pollMs = options.pollMs ?? 5000;
   const item = (id: string) => `/services/${encodeURIComponent(id)}`;
 
-  const find = (ctx: ProviderContext, r: RecordedResource) =>
-    findObject<Service>(client, r, {
-      path: "/services",
-      itemKey: "service",
-      ownerId,
-      signal: ctx.signal,
-      logger: options.logger,
-    });
+  const collection: Collection<Service> = {
+    client,
+    path: "/services",
+    itemKey: "service",
+    ownerId,
+    label: "service",
+    // The service's own variable: one of a linked env group does not count.
+    marker: async (ctx, service) =>
+      (
+        await client.find<{ key: string; value?: string }>(
+          `${item(service.id)}/env-vars/${encodeURIComponent(OWNER_ENV_KEY)}`,
+          { ctx },
+        )
+      )?.value,
+  };
+  const find = (ctx: ProviderContext, r: RecordedResource) => findObject(collection, ctx, r);
 
   const bindings = (r: RecordedResource) => (r.spec["envVars"] as EnvBinding[] | undefined) ?? [];
 
-  /** The service's own variables: the ones from env groups come through the linked groups. */
+  /**
+   * The service's own variables (the ones from env groups come through the linked groups),
+   * and the ownership marker, which no blueprint variable overrides. Every write of the
+   * service's env vars sends this whole set, so the marker is never dropped.
+   */
   function env(ctx: ProviderContext, r: RecordedResource): Record<string, string> {
-    return resolveEnv(
-      ctx,
-      bindings(r).filter((b) => !b.group),
-    );
+    return {
+      ...resolveEnv(
+        ctx,
+        bindings(r).filter((b) => !b.group),
+      ),
+      [OWNER_ENV_KEY]: ownerMarkerText(ownerMarker(ctx)),
+    };
   }
 
   /** Render ids of the env groups the service uses (created first: they are dependencies). */
@@ -117,7 +135,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
         "POST",
         `/env-groups/${encodeURIComponent(id)}/services/${encodeURIComponent(serviceId)}`,
         {
-          signal: ctx.signal,
+          ctx,
           idempotent: true,
         },
       );
@@ -160,13 +178,13 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
   ): Promise<Deploy | undefined> {
     const newest = await client.get<{ deploy?: Deploy }[]>(`${item(service.id)}/deploys`, {
       query: { limit: 1 },
-      signal: ctx.signal,
+      ctx,
     });
     if (newest[0]?.deploy) return newest[0].deploy;
     const recorded = str(r.outputs, "deployId");
     if (!recorded) return undefined;
     return client.find<Deploy>(`${item(service.id)}/deploys/${encodeURIComponent(recorded)}`, {
-      signal: ctx.signal,
+      ctx,
     });
   }
 
@@ -207,7 +225,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
   }
 
   async function current(ctx: ProviderContext, r: RecordedResource): Promise<Service> {
-    return required(await find(ctx, r), "service", r.externalName);
+    return required(await find(ctx, r), "service", r);
   }
 
   /** Adds the blueprint's custom domains that are missing, removes the ones it dropped. */
@@ -220,19 +238,19 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
         `${item(service.id)}/custom-domains`,
         "customDomain",
         {},
-        ctx.signal,
+        ctx,
       )
     ).map((d) => d.name);
     for (const name of want.filter((d) => !have.includes(d))) {
       await client.request("POST", `${item(service.id)}/custom-domains`, {
         body: { name },
-        signal: ctx.signal,
+        ctx,
         idempotent: true,
       });
     }
     for (const name of have.filter((d) => !want.includes(d))) {
       await client.request("DELETE", `${item(service.id)}/custom-domains/${encodeURIComponent(name)}`, {
-        signal: ctx.signal,
+        ctx,
       });
     }
   }
@@ -244,8 +262,8 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     r: RecordedResource,
   ): Promise<void> {
     const { headers = [], routes = [] } = staticRules(r.spec);
-    await client.request("PUT", `${item(serviceId)}/headers`, { body: headers, signal: ctx.signal });
-    await client.request("PUT", `${item(serviceId)}/routes`, { body: routes, signal: ctx.signal });
+    await client.request("PUT", `${item(serviceId)}/headers`, { body: headers, ctx });
+    await client.request("PUT", `${item(serviceId)}/routes`, { body: routes, ctx });
   }
 
   /**
@@ -268,11 +286,11 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     }
     const updated = await client.request<Service>("PATCH", item(service.id), {
       body: servicePatchBody(r.kind, r.externalName, ownerId, r.spec),
-      signal: ctx.signal,
+      ctx,
     });
     await client.request("PUT", `${item(service.id)}/env-vars`, {
       body: Object.entries(values).map(([key, value]) => ({ key, value })),
-      signal: ctx.signal,
+      ctx,
     });
     await linkGroups(ctx, service.id, groups);
     // Groups the service no longer uses (recorded when they were linked) are unlinked.
@@ -282,7 +300,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
         await client.request(
           "DELETE",
           `/env-groups/${encodeURIComponent(id)}/services/${encodeURIComponent(service.id)}`,
-          { signal: ctx.signal },
+          { ctx },
         );
       } catch (err) {
         // Already unlinked, or the group is gone.
@@ -296,13 +314,13 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     if (typeof instances === "number" && (updated ?? service).serviceDetails?.numInstances !== instances) {
       await client.request("POST", `${item(service.id)}/scale`, {
         body: { numInstances: instances },
-        signal: ctx.signal,
+        ctx,
         idempotent: true,
       });
     }
     const deploy = await client.request<Deploy | undefined>("POST", `${item(service.id)}/deploys`, {
       body: {},
-      signal: ctx.signal,
+      ctx,
     });
     // 202 (queued behind a running deploy) has no body: follow the newest then.
     const followed = deploy ?? (await deployOf(ctx, updated ?? service, { ...r, outputs: {} }));
@@ -326,7 +344,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
       const groups = groupIds(ctx, r);
       const created = await client.request<{ service: Service; deployId?: string }>("POST", "/services", {
         body: serviceBody(r.kind, r.externalName, ownerId, r.spec, values),
-        signal: ctx.signal,
+        ctx,
       });
       let deployId = created.deployId;
       if (groups.length > 0) {
@@ -337,7 +355,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
           `${item(created.service.id)}/deploys`,
           {
             body: {},
-            signal: ctx.signal,
+            ctx,
           },
         );
         deployId = again?.id ?? deployId;
@@ -371,7 +389,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     async suspend(ctx, r) {
       const service = await current(ctx, r);
       if (service.suspended !== "suspended") {
-        await client.request("POST", `${item(service.id)}/suspend`, { signal: ctx.signal, idempotent: true });
+        await client.request("POST", `${item(service.id)}/suspend`, { ctx, idempotent: true });
       }
       return { state: "done", providerId: service.id };
     },
@@ -379,7 +397,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     async resume(ctx, r) {
       const service = await current(ctx, r);
       if (service.suspended === "suspended") {
-        await client.request("POST", `${item(service.id)}/resume`, { signal: ctx.signal, idempotent: true });
+        await client.request("POST", `${item(service.id)}/resume`, { ctx, idempotent: true });
       }
       const resumed = await current(ctx, { ...r, providerId: service.id });
       if (resumed.suspended === "suspended") {
@@ -388,12 +406,6 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
       return { state: "done", providerId: service.id, outputs: { ...r.outputs, ...outputsOf(resumed) } };
     },
 
-    delete: (ctx, r) =>
-      deleteAndConfirm(client, ctx, r, {
-        find: (x) => find(ctx, x),
-        path: "/services",
-        label: "service",
-        pollMs,
-      }),
+    delete: (ctx, r) => deleteAndConfirm(collection, ctx, r, { pollMs }),
   };
 }

@@ -45,6 +45,17 @@ interface TenantJson {
 describe("tenantry CLI against a running server", () => {
   let names: { database: string; user: string };
 
+  it("shows the server's installation id and node id (tenantry info)", async () => {
+    const { json } = await okJson<{ installation_id: string; node_id: string; version: string }>(["info"]);
+    const { rows } = await harness().testDb.db.query<{ value: string }>(
+      "select value from settings where key = 'installation_id'",
+    );
+    expect(json.installation_id).toBe(rows[0]!.value);
+    expect(json.node_id).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]*$/);
+    const text = await ok(["info"]);
+    expect(text.stdout).toContain(`installation:  ${rows[0]!.value}`);
+  });
+
   it("creates a tenant from a blueprint file and waits until it is active", async () => {
     const { json, stderr } = await okJson<TenantJson>([
       "tenants",

@@ -86,6 +86,7 @@ let work: string;
 let port: number;
 let server: ChildProcess | undefined;
 let serverOutput = "";
+let webHost = "";
 
 async function sh(script: string, timeoutMs = 120_000): Promise<{ code: number | null; out: string }> {
   const child = spawn("bash", ["-c", script], {
@@ -116,7 +117,7 @@ async function readmeCommand(command: string): Promise<string> {
 
 /** acme's page through the proxy (fetch cannot set a Host header). */
 async function visits(): Promise<{ status: number; count: number | undefined; body: string }> {
-  const { status, body } = await requestWithHost(`http://127.0.0.1:${port}`, `web-acme.localhost:${port}`);
+  const { status, body } = await requestWithHost(`http://127.0.0.1:${port}`, `${webHost}:${port}`);
   const m = /id="visits">(\d+)</.exec(body);
   return { status, count: m ? Number(m[1]) : undefined, body };
 }
@@ -134,7 +135,7 @@ async function adminQuery<T extends pg.QueryResultRow>(sql: string, params: unkn
 interface TenantJson {
   id: string;
   status: string;
-  resources: { key: string; outputs: Record<string, unknown> }[];
+  resources: { key: string; name: string; outputs: Record<string, unknown> }[];
 }
 
 async function tenantJson(): Promise<TenantJson> {
@@ -208,7 +209,7 @@ describe.skipIf(!hasCurl)("the README quickstart, command by command", () => {
     expect(commands.map((c) => c.split(/\s+/).slice(0, 4).join(" "))).toEqual([
       "npx tenantry blueprints push",
       "npx tenantry tenants create",
-      "curl http://web-acme.localhost:8080/ # or",
+      'curl "$(npx tenantry tenants',
       "npx tenantry jobs run",
       "npx tenantry logs acme",
       "npx tenantry tenants status",
@@ -236,6 +237,10 @@ describe.skipIf(!hasCurl)("the README quickstart, command by command", () => {
 
     expect(await readmeCommand(push)).toMatch(/starter/);
     expect(await readmeCommand(create)).toMatch(/active/);
+    // The web service's host: its platform name (with the tenant's discriminator).
+    const web = (await tenantJson()).resources.find((r) => r.key === "service:web");
+    webHost = `${String(web?.name)}.localhost`;
+    expect(webHost).toMatch(/^web-acme-[a-z2-7]{8}\.localhost$/);
 
     // acme's own page, its counter growing in acme's database.
     const page = await readmeCommand(curl);
@@ -261,7 +266,7 @@ describe.skipIf(!hasCurl)("the README quickstart, command by command", () => {
 
     expect(await readmeCommand(status)).toMatch(/active/);
     const got = await readmeCommand(get);
-    expect(got).toContain(`http://web-acme.localhost:${port}`);
+    expect(got).toContain(`http://${webHost}:${port}`);
     expect(got).toContain(database);
 
     // Suspended: no process of acme's left, and the site answers 503.

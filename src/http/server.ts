@@ -34,7 +34,7 @@ export interface HttpDeps {
   logger: Logger;
   metrics: Registry;
   config: Pick<Config, "allowedOrigins" | "baseDomain">;
-  /** Routes tenant hosts (`<service>-<slug>.<BASE_DOMAIN>`) to local services; default: from the database. */
+  /** Routes tenant hosts (`<service>-<slug>-<discriminator>.<BASE_DOMAIN>`) to local services; default: from the database. */
   routes?: RouteTable;
   version: string;
   /** This installation's id (`settings.installation_id`), shown by `GET /health`. */

@@ -753,6 +753,34 @@ export function registerTenantCommands(program: Command): void {
     }),
   );
 
+  withConnection(
+    tenants
+      .command("url")
+      .description("print the URL of a tenant's web service or static site (the first one, or SERVICE)")
+      .argument("<tenant>", "id or slug")
+      .argument("[service]", "service name (web) or resource key (service:web)"),
+  ).action(async (ref: string, service: string | undefined, options: ConnectionOptions) =>
+    run(options, async ({ client }) => {
+      const t = await client.getTenant(ref);
+      const withUrl = (t.resources ?? []).filter((r) => typeof r.outputs["url"] === "string");
+      const found = service
+        ? withUrl.find((r) => r.key === service || r.key === `service:${service}`)
+        : withUrl[0];
+      if (!found) {
+        process.stderr.write(
+          `${t.slug} has no ${service ? `service "${service}" with a URL` : "service with a URL"}${
+            withUrl.length
+              ? ` (services with one: ${withUrl.map((r) => r.key.replace(/^service:/, "")).join(", ")})`
+              : ""
+          }\n`,
+        );
+        return false;
+      }
+      printLines([String(found.outputs["url"])]);
+      return true;
+    }),
+  );
+
   withOutput(
     withConnection(
       tenants

@@ -5,14 +5,17 @@ import path from "node:path";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { EnvBinding } from "../src/blueprints/render.js";
+import { AbortedError } from "../src/engine/aborted.js";
 import { providerContext } from "../src/providers/context.js";
 import {
   type CronDriver,
   type CronDriverOptions,
   createCronDriver,
 } from "../src/providers/local/cron-driver.js";
+import { OWNER_FILE } from "../src/providers/local/owner-files.js";
 import { isProcessAlive } from "../src/providers/local/process-group.js";
 import { localServicePaths } from "../src/providers/local/service-driver.js";
+import { ownerMarker, ownerMarkerText } from "../src/providers/ownership.js";
 import { type ProviderContext, ProviderError, type RecordedResource } from "../src/providers/provider.js";
 
 const logger = pino({ level: "silent" });
@@ -389,5 +392,62 @@ describe("local cron driver", () => {
     await running;
     expect(await isProcessAlive(pid)).toBe(false);
     await expect(d.create(ctx, res)).rejects.toThrow(/closed/);
+  });
+});
+
+describe("ownership and aborts of cron job directories", () => {
+  const markerOf = (t: ProviderContext["tenant"]) =>
+    ownerMarkerText(ownerMarker({ installationId: "test-installation", tenant: t }));
+
+  it("marks a job's directory as the tenant's, and never deploys to or removes one that is not", async () => {
+    const d = setup();
+    const t = tenant();
+    const ctx = ctxFor(t, { GREETING: "x" });
+    const res = cronJob({ schedule: "0 0 1 1 *" }, outFile());
+    const paths = localServicePaths(dataDir, res, t);
+    await fs.mkdir(paths.serviceDir, { recursive: true });
+    await fs.writeFile(path.join(paths.serviceDir, OWNER_FILE), markerOf(tenant()));
+    await fs.writeFile(path.join(paths.serviceDir, "theirs.txt"), "keep me");
+    for (const call of [() => d.observe(ctx, res), () => d.create(ctx, res), () => d.suspend!(ctx, res)]) {
+      const err = await call().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ProviderError);
+      expect((err as ProviderError).code).toBe("NAME_TAKEN");
+      expect((err as ProviderError).message).toContain(paths.serviceDir);
+    }
+    const deleted = await d.delete(ctx, res);
+    expect(deleted).toMatchObject({ state: "done" });
+    if (deleted.state === "done") expect(deleted.detail).toContain(paths.serviceDir);
+    expect(await fs.readFile(path.join(paths.serviceDir, "theirs.txt"), "utf8")).toBe("keep me");
+
+    await fs.rm(paths.serviceDir, { recursive: true });
+    expect(await d.create(ctx, res)).toMatchObject({ state: "done" });
+    expect((await fs.readFile(path.join(paths.serviceDir, OWNER_FILE), "utf8")).trim()).toBe(markerOf(t));
+    expect(await d.delete(ctx, res)).toMatchObject({ state: "done" });
+    expect(await exists(paths.serviceDir)).toBe(false);
+  });
+
+  it("an aborted signal is the engine's AbortedError, also during a build", async () => {
+    const d = setup();
+    const t = tenant();
+    const aborted = new AbortController();
+    aborted.abort(new Error("lease lost"));
+    const res = cronJob({ schedule: "0 0 1 1 *", buildCommand: "sleep 20" }, outFile());
+    const ctxWith = (signal: AbortSignal) =>
+      providerContext({ tenant: t, installationId: "test-installation", logger, signal, secret: () => "x" });
+    expect(await d.create(ctxWith(aborted.signal), res).catch((e: unknown) => e)).toBeInstanceOf(
+      AbortedError,
+    );
+
+    const controller = new AbortController();
+    const call = d.create(ctxWith(controller.signal), res).catch((e: unknown) => e);
+    await sleep(500);
+    const started = Date.now();
+    controller.abort(new Error("shutting down"));
+    const err = await call;
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(err).toBeInstanceOf(AbortedError);
   });
 });

@@ -6,7 +6,9 @@ import path from "node:path";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { EnvBinding } from "../src/blueprints/render.js";
+import { AbortedError } from "../src/engine/aborted.js";
 import { providerContext } from "../src/providers/context.js";
+import { OWNER_FILE } from "../src/providers/local/owner-files.js";
 import { isGroupAlive } from "../src/providers/local/process-group.js";
 import {
   createServiceDriver,
@@ -14,7 +16,9 @@ import {
   type ServiceDriver,
   serviceProcessIds,
 } from "../src/providers/local/service-driver.js";
+import { createStaticSiteDriver } from "../src/providers/local/static-site-driver.js";
 import { Supervisor } from "../src/providers/local/supervisor.js";
+import { ownerMarker, ownerMarkerText } from "../src/providers/ownership.js";
 import { type ProviderContext, ProviderError, type RecordedResource } from "../src/providers/provider.js";
 
 const logger = pino({ level: "silent" });
@@ -51,6 +55,25 @@ function ctxFor(t: ProviderContext["tenant"], secrets: Record<string, string> = 
     logger,
     secret: (b) => ("key" in b ? secrets[b.key] : secrets[b.ref]),
   });
+}
+
+function markerOf(t: ProviderContext["tenant"]): string {
+  return ownerMarkerText(ownerMarker({ installationId: "test-installation", tenant: t }));
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => new Error("expected a rejection"),
+    (e: unknown) => e,
+  );
+}
+
+async function expectNameTaken(p: Promise<unknown>, name: string): Promise<void> {
+  const err = await rejection(p);
+  expect(err).toBeInstanceOf(ProviderError);
+  expect((err as ProviderError).code).toBe("NAME_TAKEN");
+  expect((err as ProviderError).retryable).toBe(false);
+  expect((err as ProviderError).message).toContain(name);
 }
 
 function service(
@@ -345,5 +368,132 @@ describe("local service driver", () => {
     expect(await get(result.outputs?.["port"] as number)).toBe("hello Git cloned");
     const paths = localServicePaths(dataDir, res, t);
     expect(await exists(path.join(paths.serviceDir, "release-1", ".git"))).toBe(true);
+  });
+});
+
+describe("ownership and aborts of local service directories", () => {
+  it("marks a service's directory as the tenant's, and never deploys to or removes one that is not", async () => {
+    setup();
+    const t = tenant();
+    const ctx = ctxFor(t);
+    const res = service("worker", { startCommand: "sleep 30" });
+    const paths = localServicePaths(dataDir, res, t);
+    await fs.mkdir(paths.serviceDir, { recursive: true });
+    const theirs = path.join(paths.serviceDir, "theirs.txt");
+    await fs.writeFile(theirs, "keep me");
+    // Unmarked (made by hand), then marked for another tenant.
+    for (const marker of [undefined, markerOf(tenant())]) {
+      if (marker) await fs.writeFile(path.join(paths.serviceDir, OWNER_FILE), marker);
+      await expectNameTaken(driver.observe(ctx, res), paths.serviceDir);
+      await expectNameTaken(driver.create(ctx, res), paths.serviceDir);
+      await expectNameTaken(driver.adopt(ctx, res, { state: "ready", providerId: "x" }), paths.serviceDir);
+      const deleted = await driver.delete(ctx, res);
+      expect(deleted).toMatchObject({ state: "done" });
+      if (deleted.state === "done") expect(deleted.detail).toContain(paths.serviceDir);
+      expect(await fs.readFile(theirs, "utf8")).toBe("keep me");
+      expect(await exists(path.join(paths.serviceDir, "release-1"))).toBe(false);
+    }
+
+    // Once it is gone, create makes the tenant's own, with its marker first.
+    await fs.rm(paths.serviceDir, { recursive: true });
+    expect(await driver.create(ctx, res)).toMatchObject({ state: "done" });
+    expect((await fs.readFile(path.join(paths.serviceDir, OWNER_FILE), "utf8")).trim()).toBe(markerOf(t));
+    expect(await driver.observe(ctx, res)).toMatchObject({ state: "ready" });
+    expect(await driver.delete(ctx, res)).toEqual({
+      state: "done",
+      providerId: serviceProcessIds(t.id, res).a,
+    });
+    expect(await exists(paths.serviceDir)).toBe(false);
+  });
+
+  it("a service directory made before markers is the tenant's by its record, and gets the marker", async () => {
+    setup();
+    const t = tenant();
+    const ctx = ctxFor(t);
+    const res = service("worker", { startCommand: "sleep 30" });
+    const paths = localServicePaths(dataDir, res, t);
+    expect(await driver.create(ctx, res)).toMatchObject({ state: "done" });
+    await fs.rm(path.join(paths.serviceDir, OWNER_FILE));
+    await expectNameTaken(driver.observe(ctx, res), paths.serviceDir);
+    const recorded = { ...res, providerId: serviceProcessIds(t.id, res).a };
+    expect(await driver.observe(ctx, recorded)).toMatchObject({ state: "ready" });
+    expect(await driver.suspend?.(ctx, recorded)).toMatchObject({ state: "done" });
+    expect(await driver.resume?.(ctx, recorded)).toMatchObject({ state: "done" });
+    expect((await fs.readFile(path.join(paths.serviceDir, OWNER_FILE), "utf8")).trim()).toBe(markerOf(t));
+    expect(await driver.delete(ctx, recorded)).toMatchObject({ state: "done" });
+    expect(await exists(paths.serviceDir)).toBe(false);
+  });
+
+  it("an aborted signal is the engine's AbortedError, also while waiting for a health check", async () => {
+    setup({ healthTimeoutMs: 20_000 });
+    const t = tenant();
+    const aborted = new AbortController();
+    aborted.abort(new Error("lease lost"));
+    const res = service("web", { startCommand: "sleep 30", healthCheckPath: "/health" });
+    const before = await rejection(
+      driver.create(
+        providerContext({ tenant: t, installationId: "test-installation", logger, signal: aborted.signal }),
+        res,
+      ),
+    );
+    expect(before).toBeInstanceOf(AbortedError);
+    expect(await exists(localServicePaths(dataDir, res, t).serviceDir)).toBe(false);
+
+    // A web service that never answers: the call waits for its health check until aborted.
+    const controller = new AbortController();
+    const ctx = providerContext({
+      tenant: t,
+      installationId: "test-installation",
+      logger,
+      signal: controller.signal,
+    });
+    const call = rejection(driver.create(ctx, res));
+    expect(
+      await waitFor(async () => supervisor.status(serviceProcessIds(t.id, res).a)?.state === "running"),
+    ).toBe(true);
+    const pid = pidOf(t, res);
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    controller.abort(new Error("shutting down"));
+    const err = await call;
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(err).toBeInstanceOf(AbortedError);
+    expect(await waitFor(async () => !(await isGroupAlive(pid)))).toBe(true);
+  });
+
+  it("marks a static site's directory, and never deploys to or removes one that is not the tenant's", async () => {
+    setup();
+    const sites = createStaticSiteDriver({
+      dataDir,
+      baseDomain: "localtest.me",
+      publicPort: 8080,
+      repoBase: root,
+    });
+    const t = tenant();
+    const ctx = ctxFor(t);
+    const res: RecordedResource = {
+      key: "service:site",
+      kind: "web",
+      externalName: "site-acme",
+      dependsOn: [],
+      spec: { type: "web", runtime: "static", repo: "app", staticPublishPath: "." },
+      providerId: null,
+      outputs: {},
+      secretOutputs: {},
+    };
+    const paths = localServicePaths(dataDir, res, t);
+    await fs.mkdir(path.join(paths.serviceDir, "release-1"), { recursive: true });
+    await fs.writeFile(path.join(paths.serviceDir, OWNER_FILE), markerOf(tenant()));
+    await expectNameTaken(sites.observe(ctx, res), paths.serviceDir);
+    await expectNameTaken(sites.create(ctx, res), paths.serviceDir);
+    expect(await sites.delete(ctx, res)).toMatchObject({ state: "done" });
+    expect(await exists(path.join(paths.serviceDir, "release-1"))).toBe(true);
+
+    await fs.rm(paths.serviceDir, { recursive: true });
+    expect(await sites.create(ctx, res)).toMatchObject({ state: "done" });
+    expect((await fs.readFile(path.join(paths.serviceDir, OWNER_FILE), "utf8")).trim()).toBe(markerOf(t));
+    expect(await sites.observe(ctx, res)).toMatchObject({ state: "ready" });
+    expect(await sites.delete(ctx, res)).toMatchObject({ state: "done" });
+    expect(await exists(paths.serviceDir)).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import { Cron } from "croner";
 import type { Logger } from "pino";
 import type { EnvBinding } from "../../blueprints/render.js";
 import { resolveEnv } from "../env.js";
+import { nameTaken } from "../ownership.js";
 import {
   type ActionResult,
   type Observed,
@@ -15,6 +16,7 @@ import {
   type ResourceDriver,
 } from "../provider.js";
 import { openLogForAppend, tailLines } from "./log-files.js";
+import { claimDir, dirOwnership } from "./owner-files.js";
 import { isGroupAlive, signalGroup, waitUntil } from "./process-group.js";
 import {
   baseEnv,
@@ -28,10 +30,10 @@ import {
   serialized,
   specHash,
   str,
-  throwIfAborted,
   workDir,
 } from "./release.js";
 import { localServicePaths, type ServicePaths } from "./service-driver.js";
+import { bounded } from "./waits.js";
 
 /**
  * The local target's driver for kind `cron`: a tenant's cron job runs `startCommand` on this
@@ -61,7 +63,9 @@ import { localServicePaths, type ServicePaths } from "./service-driver.js";
  * schedules on start-up). A run that was going when Tenantry stopped is not adopted.
  *
  * Copy/clone/build are shared with the service driver (`./release.js`); paths come from the
- * exported {@link localServicePaths}.
+ * exported {@link localServicePaths}. The job's directory holds the tenant's marker file
+ * (`owner-files.ts`): one that is not the tenant's is `NAME_TAKEN`, never deployed to, and
+ * left by `delete`. Only runs this process started (its children) are ever signalled.
  */
 export interface CronDriverOptions {
   /** Tenantry's data directory; cron jobs live under `<dataDir>/tenants/`. */
@@ -144,10 +148,6 @@ interface Job {
 }
 
 const TAIL_LINES = 20;
-
-function checkAborted(ctx: ProviderContext): void {
-  throwIfAborted(ctx, "cron");
-}
 
 async function writeJson(file: string, data: unknown): Promise<void> {
   const tmp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
@@ -247,6 +247,24 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
 
   function jobId(tenantId: string, key: string): string {
     return `${tenantId}/${key}`;
+  }
+
+  /** Whether the resource's record names this job (made by Tenantry, maybe before markers). */
+  function recorded(ctx: ProviderContext, resource: RecordedResource): boolean {
+    return resource.providerId === jobId(ctx.tenant.id, resource.key);
+  }
+
+  /** Throws `NAME_TAKEN` when the job's directory exists and is not the tenant's. */
+  async function assertOurs(ctx: ProviderContext, resource: RecordedResource, paths: ServicePaths) {
+    const owner = await dirOwnership(ctx, paths.serviceDir, recorded(ctx, resource));
+    if (owner.state === "foreign")
+      throw nameTaken("cron job directory", paths.serviceDir, undefined, owner.why);
+    return owner;
+  }
+
+  /** Unschedules within the call's context (an abort stops the waiting; the stop goes on). */
+  function unscheduleIn(ctx: ProviderContext, id: string): Promise<void> {
+    return bounded(ctx, `cron driver: stop ${id}`, unschedule(id));
   }
 
   function checkKind(resource: RecordedResource): void {
@@ -479,19 +497,20 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
     commandOf(resource);
     const paths = localServicePaths(dataDir, resource, ctx.tenant);
     const id = jobId(ctx.tenant.id, resource.key);
-    checkAborted(ctx);
+    ctx.throwIfAborted();
+    // The directory is the tenant's (or made now, with its marker) before anything in it is used.
+    await claimDir(ctx, "cron job directory", paths.serviceDir, recorded(ctx, resource));
     const current = await readDeploy(paths.deployFile);
-    await fs.mkdir(paths.serviceDir, { recursive: true, mode: 0o750 });
     const release = Math.max(0, current?.release ?? 0, ...(await releaseNumbers(paths.serviceDir))) + 1;
     const releaseDir = path.join(paths.serviceDir, `release-${release}`);
     let cwd: string;
     let env: Record<string, string>;
     try {
       await fs.rm(releaseDir, { recursive: true, force: true });
-      await copySource(resource, releaseDir, { label: "cron", repoBase, dataDir });
+      await copySource(ctx, resource, releaseDir, { label: "cron", repoBase, dataDir });
       cwd = await workDir("cron", resource, releaseDir);
       env = jobEnv(ctx, resource);
-      checkAborted(ctx);
+      ctx.throwIfAborted();
       await build(ctx, resource, {
         label: "cron",
         cwd,
@@ -500,13 +519,13 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
         buildLog: paths.buildLog,
         timeoutMs: buildTimeoutMs,
       });
-      checkAborted(ctx);
+      ctx.throwIfAborted();
     } catch (err) {
       await fs.rm(releaseDir, { recursive: true, force: true }).catch(() => {});
       throw err;
     }
     // Swap: the old schedule (and its run, which uses the old release) stops, the new one starts.
-    await unschedule(id);
+    await unscheduleIn(ctx, id);
     await writeJson(paths.deployFile, {
       version: 1,
       kind: "cron",
@@ -530,6 +549,11 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
   async function start(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
     const paths = localServicePaths(dataDir, resource, ctx.tenant);
     const id = jobId(ctx.tenant.id, resource.key);
+    ctx.throwIfAborted();
+    if ((await assertOurs(ctx, resource, paths)).state === "ours") {
+      // Made before markers: mark it now.
+      await claimDir(ctx, "cron job directory", paths.serviceDir, recorded(ctx, resource));
+    }
     const current = await readDeploy(paths.deployFile);
     const releaseDir = current && path.join(paths.serviceDir, `release-${current.release}`);
     if (!current || !releaseDir || !(await exists(releaseDir))) return deploy(ctx, resource);
@@ -549,8 +573,10 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
   return {
     async observe(ctx, resource): Promise<Observed | null> {
       checkKind(resource);
+      ctx.throwIfAborted();
       const paths = localServicePaths(dataDir, resource, ctx.tenant);
       const id = jobId(ctx.tenant.id, resource.key);
+      if ((await assertOurs(ctx, resource, paths)).state === "absent") return null;
       const current = await readDeploy(paths.deployFile);
       if (!current) return null;
       const stats = await readStats(path.join(paths.serviceDir, "cron.json"));
@@ -576,6 +602,7 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
       checkKind(resource);
       return withLock(jobId(ctx.tenant.id, resource.key), async () => {
         const paths = localServicePaths(dataDir, resource, ctx.tenant);
+        await assertOurs(ctx, resource, paths);
         const current = await readDeploy(paths.deployFile);
         if (current && current.specHash === specHash(resource.spec)) return start(ctx, resource);
         return deploy(ctx, resource);
@@ -592,11 +619,13 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
       const id = jobId(ctx.tenant.id, resource.key);
       return withLock(id, async () => {
         const paths = localServicePaths(dataDir, resource, ctx.tenant);
+        ctx.throwIfAborted();
+        await assertOurs(ctx, resource, paths);
         const current = await readDeploy(paths.deployFile);
         if (current) {
           await writeJson(paths.deployFile, { ...current, suspended: true } satisfies CronDeployRecord);
         }
-        await unschedule(id);
+        await unscheduleIn(ctx, id);
         logFor(ctx, resource).info("local cron: suspended");
         if (!current) return { state: "done", providerId: id };
         const stats = await readStats(path.join(paths.serviceDir, "cron.json"));
@@ -614,8 +643,21 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
       const id = jobId(ctx.tenant.id, resource.key);
       return withLock(id, async () => {
         const paths = localServicePaths(dataDir, resource, ctx.tenant);
-        checkAborted(ctx);
-        await unschedule(id);
+        ctx.throwIfAborted();
+        // The schedule and its run are this process's own, whatever the directory is.
+        await unscheduleIn(ctx, id);
+        const owner = await dirOwnership(ctx, paths.serviceDir, recorded(ctx, resource));
+        if (owner.state === "foreign") {
+          logFor(ctx, resource).warn(
+            { dir: paths.serviceDir, why: owner.why },
+            "local cron: left a directory that is not the tenant's",
+          );
+          return {
+            state: "done",
+            providerId: id,
+            detail: `left in place, not this tenant's: ${paths.serviceDir} (${owner.why})`,
+          };
+        }
         await fs.rm(paths.serviceDir, { recursive: true, force: true });
         // The tenant's directory, when this was its last resource there.
         await fs.rmdir(paths.tenantDir).catch(() => {});

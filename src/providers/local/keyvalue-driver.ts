@@ -403,7 +403,7 @@ function createSharedDriver(redisUrl: string): KeyValueDriver {
     try {
       await cmd(ctx, "save the ACL file", "ACL", "SAVE");
     } catch (err) {
-      if (ctx.signal.aborted) throw err;
+      if (err instanceof AbortedError) throw err;
       log.debug({ err: (err as Error).message }, "local keyvalue: ACL SAVE skipped");
     }
   }

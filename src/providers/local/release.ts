@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { type ProviderContext, ProviderError, type RecordedResource } from "../provider.js";
 import { openLogForAppend, tailLines } from "./log-files.js";
 import { signalGroup } from "./process-group.js";
+import { within } from "./waits.js";
 
 /**
  * What the local drivers share to make a release: copy (or clone) `spec.repo` into a release
@@ -30,13 +31,6 @@ export function str(spec: Record<string, unknown>, field: string): string | unde
 /** The message of an error, or the thrown value as a string. */
 export function errMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** Throws a retryable `<label> driver: aborted` error when `ctx.signal` has aborted. */
-export function throwIfAborted(ctx: ProviderContext, label: string): void {
-  if (ctx.signal.aborted) {
-    throw new ProviderError(`${label} driver: aborted (lease lost or shutting down)`, { retryable: true });
-  }
 }
 
 /** Whether `p` exists (any kind of file). */
@@ -69,6 +63,9 @@ export interface SourceOptions {
   /** Appended in parentheses to the error for a remote `repo`, when given. */
   remoteHint?: string;
 }
+
+/** How long a `git clone` of a local repository may take. */
+const CLONE_TIMEOUT_MS = 5 * 60_000;
 
 /**
  * Where `spec.repo` is on this machine, and whether it is a git repository. `repo` is a local
@@ -122,10 +119,12 @@ export async function sourceOf(
  * `node_modules`, `.git` and Tenantry's data directory `dataDir` (absolute).
  */
 export async function copySource(
+  ctx: ProviderContext,
   resource: RecordedResource,
   releaseDir: string,
   options: SourceOptions & { dataDir: string },
 ): Promise<void> {
+  ctx.throwIfAborted();
   const source = await sourceOf(resource, options);
   if (source.git) {
     const args = ["clone", "--depth", "1", "--quiet"];
@@ -133,8 +132,9 @@ export async function copySource(
     if (branch !== undefined) args.push("--branch", branch);
     args.push(`file://${source.dir}`, releaseDir);
     try {
-      await execFileAsync("git", args, { timeout: 5 * 60_000 });
+      await execFileAsync("git", args, { timeout: within(ctx, CLONE_TIMEOUT_MS), signal: ctx.signal });
     } catch (err) {
+      ctx.throwIfAborted();
       const stderr = (err as { stderr?: string }).stderr?.trim();
       throw new ProviderError(
         `${options.label} ${resource.key}: git clone of ${source.dir} failed: ${stderr || errMessage(err)}${branch ? ` (is there a branch ${branch}?)` : ""}`,
@@ -200,8 +200,8 @@ export interface BuildOptions {
 /**
  * Runs `spec.buildCommand` (if any) with `/bin/sh -c` in its own process group in `cwd`,
  * appending its output to `buildLog`. The group is killed when the build exits, times out or
- * `ctx.signal` aborts. Throws a retryable error when aborted, else `BUILD_FAILED` with the
- * log's last lines.
+ * `ctx.signal` aborts. Throws the engine's `AbortedError` when aborted, else `BUILD_FAILED`
+ * with the log's last lines.
  */
 export async function build(
   ctx: ProviderContext,
@@ -211,6 +211,7 @@ export async function build(
   const { label, cwd, env, release, buildLog, timeoutMs } = options;
   const command = str(resource.spec, "buildCommand");
   if (command === undefined) return;
+  ctx.throwIfAborted();
   const log = await openLogForAppend(buildLog);
   await log.write(`==> ${new Date().toISOString()} release-${release}: ${command}\n`);
   let outcome: { code: number | null; signal: string | null; reason?: string };
@@ -259,7 +260,7 @@ export async function build(
     await log.close();
   }
   if (outcome.code === 0 && outcome.reason === undefined) return;
-  if (outcome.reason === "aborted") throwIfAborted(ctx, label);
+  if (outcome.reason === "aborted") ctx.throwIfAborted();
   const tail = (await tailLines(buildLog, TAIL_LINES)).join("\n");
   const how =
     outcome.reason ??

@@ -3,8 +3,10 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { EnvBinding } from "../../blueprints/render.js";
+import { AbortedError } from "../../engine/aborted.js";
 import { isPortFree } from "../../store/free-port.js";
 import { resolveEnv } from "../env.js";
+import { nameTaken } from "../ownership.js";
 import {
   type ActionResult,
   type Observed,
@@ -14,6 +16,7 @@ import {
   type ResourceDriver,
 } from "../provider.js";
 import { tailLines } from "./log-files.js";
+import { claimDir, dirOwnership } from "./owner-files.js";
 import { isGroupAlive } from "./process-group.js";
 import {
   build,
@@ -26,10 +29,10 @@ import {
   serialized,
   specHash,
   str,
-  throwIfAborted,
   workDir,
 } from "./release.js";
 import type { ProcessSpec, Supervisor } from "./supervisor.js";
+import { bounded, sleep } from "./waits.js";
 
 /**
  * The local target's driver for kinds `web`, `pserv` and `worker`: a tenant's service runs as
@@ -53,6 +56,11 @@ import type { ProcessSpec, Supervisor } from "./supervisor.js";
  * reporting `null` would make the engine deploy a duplicate. `resume`/`update`/`adopt` start the
  * process again; the detail says so. No `deploy.json` (nothing, or a first deploy that never
  * finished) → `null`, and `create` clears the leftovers.
+ *
+ * Ownership: the service directory holds the tenant's marker file (`owner-files.ts`); one that
+ * is not the tenant's is `NAME_TAKEN` and never deployed to, and `delete` leaves it. The
+ * processes are the supervisor's by record: only ids `<tenantId>/<key>` it started (and whose
+ * environment carries its markers) are ever signalled.
  */
 export interface ServiceDriverOptions {
   /** Tenantry's data directory; services live under `<dataDir>/tenants/`. */
@@ -163,10 +171,6 @@ export function localServicePaths(
 export function serviceProcessIds(tenantId: string, resource: RecordedResource): { a: string; b: string } {
   const a = `${tenantId}/${resource.key}`;
   return { a, b: `${a}#b` };
-}
-
-function checkAborted(ctx: ProviderContext): void {
-  throwIfAborted(ctx, "service");
 }
 
 function stopTimeoutMs(spec: Record<string, unknown>): number {
@@ -304,6 +308,19 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     return env;
   }
 
+  /** Whether the resource's record names this service (made by Tenantry, maybe before markers). */
+  function recorded(ctx: ProviderContext, resource: RecordedResource): boolean {
+    return resource.providerId === serviceProcessIds(ctx.tenant.id, resource).a;
+  }
+
+  /** Throws `NAME_TAKEN` when the service directory exists and is not the tenant's. */
+  async function assertOurs(ctx: ProviderContext, resource: RecordedResource, paths: ServicePaths) {
+    const owner = await dirOwnership(ctx, paths.serviceDir, recorded(ctx, resource));
+    if (owner.state === "foreign")
+      throw nameTaken("service directory", paths.serviceDir, undefined, owner.why);
+    return owner;
+  }
+
   /** Polls the web service's health check until 2xx; undefined when healthy, else the reason. */
   async function waitHealthy(
     ctx: ProviderContext,
@@ -317,7 +334,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     const deadline = Date.now() + healthTimeoutMs;
     let last = "no answer yet";
     for (;;) {
-      checkAborted(ctx);
+      ctx.throwIfAborted();
       const status = supervisor.status(processId);
       if (status?.state === "crash-loop" || status?.state === "stopped") {
         return `the process ${status.state === "stopped" ? "stopped" : "keeps exiting"} (last exit code ${status.lastExitCode ?? "unknown"}${status.lastExitSignal ? `, signal ${status.lastExitSignal}` : ""})`;
@@ -331,7 +348,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
         if (res.status >= 200 && res.status < 300) return undefined;
         last = `GET ${checkPath} answered HTTP ${res.status}`;
       } catch (err) {
-        checkAborted(ctx);
+        ctx.throwIfAborted();
         const cause = (err as { cause?: { code?: string } }).cause?.code;
         last = `GET ${checkPath} failed: ${cause ?? errMessage(err)}`;
       }
@@ -340,16 +357,26 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
         const exit = status && status.state !== "running" ? ` (process ${status.state})` : "";
         return `no 2xx answer on ${url} within ${Math.round(healthTimeoutMs / 100) / 10} s: ${last}${exit}`;
       }
-      await new Promise((r) => setTimeout(r, Math.min(healthIntervalMs, left)));
+      await sleep(
+        ctx,
+        Math.min(healthIntervalMs, left),
+        `service ${resource.key}: wait for its health check`,
+      );
     }
   }
 
-  /** Stops a process id and checks its group is gone. */
-  async function stopProcess(processId: string): Promise<void> {
+  /**
+   * Stops a process id and checks its group is gone. With a context, an abort stops the
+   * waiting, not the stop: the supervisor finishes it (its own lock keeps the next verb of
+   * the id behind it). Without one (retiring an old release after the call), it just waits.
+   */
+  async function stopProcess(ctx: ProviderContext | undefined, processId: string): Promise<void> {
     const pid = supervisor.status(processId)?.pid ?? null;
     try {
-      await supervisor.stop(processId);
+      const stopping = supervisor.stop(processId);
+      await (ctx ? bounded(ctx, `service driver: stop ${processId}`, stopping) : stopping);
     } catch (err) {
+      if (err instanceof AbortedError || err instanceof ProviderError) throw err;
       throw new ProviderError(`service driver: could not stop ${processId}: ${errMessage(err)}`, {
         retryable: true,
         cause: err,
@@ -383,7 +410,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     }
     const processId = serviceProcessIds(ctx.tenant.id, resource)[slot];
     // A leftover of an unfinished deploy in this slot must not be kept in place of the new one.
-    await stopProcess(processId);
+    await stopProcess(ctx, processId);
     const spec: ProcessSpec = {
       id: processId,
       command,
@@ -405,11 +432,12 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     try {
       reason = await waitHealthy(ctx, resource, processId, port);
     } catch (err) {
-      await stopProcess(processId).catch(() => {});
+      // Aborted or out of time: stopping must not wait on the context that just ended.
+      void supervisor.stop(processId).catch(() => {});
       throw err;
     }
     if (reason === undefined) return processId;
-    await stopProcess(processId).catch(() => {});
+    await stopProcess(ctx, processId).catch(() => {});
     const tail = (await tailLines(paths.runtimeLog, TAIL_LINES)).join("\n");
     throw new ProviderError(
       `service ${resource.key}: the web service did not become healthy: ${reason}. It must listen on $PORT on 127.0.0.1 and answer healthCheckPath with 2xx; runtime log (${paths.runtimeLog}), last lines:\n${tail}`,
@@ -426,24 +454,25 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     const log = logFor(ctx, resource);
     const paths = localServicePaths(dataDir, resource, ctx.tenant);
     const ids = serviceProcessIds(ctx.tenant.id, resource);
-    checkAborted(ctx);
+    ctx.throwIfAborted();
+    // The directory is the tenant's (or made now, with its marker) before anything in it is used.
+    await claimDir(ctx, "service directory", paths.serviceDir, recorded(ctx, resource));
     const current = await readDeploy(paths.deployFile);
     if (fresh && current === undefined) {
       // Leftovers of a first deploy that never finished.
-      await stopProcess(ids.a);
-      await stopProcess(ids.b);
+      await stopProcess(ctx, ids.a);
+      await stopProcess(ctx, ids.b);
     }
-    await fs.mkdir(paths.serviceDir, { recursive: true, mode: 0o750 });
     const release = Math.max(0, current?.release ?? 0, ...(await releaseNumbers(paths.serviceDir))) + 1;
     const releaseDir = path.join(paths.serviceDir, `release-${release}`);
     const slot: "a" | "b" = current === undefined ? "a" : current.slot === "a" ? "b" : "a";
     const port = await allocatePort();
     try {
       await fs.rm(releaseDir, { recursive: true, force: true });
-      await copySource(resource, releaseDir, sourceOptions);
+      await copySource(ctx, resource, releaseDir, sourceOptions);
       const cwd = await workDir("service", resource, releaseDir);
       const env = serviceEnv(ctx, resource, port);
-      checkAborted(ctx);
+      ctx.throwIfAborted();
       await build(ctx, resource, {
         label: "service",
         cwd,
@@ -452,7 +481,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
         buildLog: paths.buildLog,
         timeoutMs: buildTimeoutMs,
       });
-      checkAborted(ctx);
+      ctx.throwIfAborted();
       const processId = await startRelease(ctx, resource, paths, cwd, slot, port, env);
       await writeDeploy(paths.deployFile, {
         version: 1,
@@ -476,7 +505,8 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     const retire = async () => {
       const live = await readDeploy(paths.deployFile);
       if (current !== undefined && live?.slot !== current.slot) {
-        await stopProcess(ids[current.slot === "a" ? "a" : "b"]).catch((err: unknown) =>
+        // After the call: its context may be over by now.
+        await stopProcess(undefined, ids[current.slot === "a" ? "a" : "b"]).catch((err: unknown) =>
           log.warn({ err: errMessage(err) }, "local service: could not retire the old process"),
         );
       }
@@ -503,6 +533,11 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
   async function start(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
     const paths = localServicePaths(dataDir, resource, ctx.tenant);
     const ids = serviceProcessIds(ctx.tenant.id, resource);
+    ctx.throwIfAborted();
+    if ((await assertOurs(ctx, resource, paths)).state === "ours") {
+      // Made before markers: mark it now.
+      await claimDir(ctx, "service directory", paths.serviceDir, recorded(ctx, resource));
+    }
     const current = await readDeploy(paths.deployFile);
     const releaseDir = current && path.join(paths.serviceDir, `release-${current.release}`);
     if (!current || !releaseDir || !(await exists(releaseDir))) return deploy(ctx, resource, true);
@@ -529,8 +564,10 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
   return {
     async observe(ctx, resource): Promise<Observed | null> {
       checkKind(resource);
+      ctx.throwIfAborted();
       const paths = localServicePaths(dataDir, resource, ctx.tenant);
       const providerId = serviceProcessIds(ctx.tenant.id, resource).a;
+      if ((await assertOurs(ctx, resource, paths)).state === "absent") return null;
       const current = await readDeploy(paths.deployFile);
       if (!current) return null;
       const out = outputs(resource, current.port);
@@ -561,6 +598,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
       checkKind(resource);
       return withLock(`${ctx.tenant.id}/${resource.key}`, async () => {
         const paths = localServicePaths(dataDir, resource, ctx.tenant);
+        await assertOurs(ctx, resource, paths);
         const current = await readDeploy(paths.deployFile);
         if (current && current.specHash === specHash(resource.spec)) return start(ctx, resource);
         return deploy(ctx, resource, true);
@@ -577,10 +615,12 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
       return withLock(`${ctx.tenant.id}/${resource.key}`, async () => {
         const paths = localServicePaths(dataDir, resource, ctx.tenant);
         const ids = serviceProcessIds(ctx.tenant.id, resource);
+        ctx.throwIfAborted();
+        await assertOurs(ctx, resource, paths);
         const current = await readDeploy(paths.deployFile);
         if (current) await writeDeploy(paths.deployFile, { ...current, suspended: true });
-        await stopProcess(ids.a);
-        await stopProcess(ids.b);
+        await stopProcess(ctx, ids.a);
+        await stopProcess(ctx, ids.b);
         logFor(ctx, resource).info("local service: suspended");
         return {
           state: "done",
@@ -600,9 +640,22 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
       return withLock(`${ctx.tenant.id}/${resource.key}`, async () => {
         const paths = localServicePaths(dataDir, resource, ctx.tenant);
         const ids = serviceProcessIds(ctx.tenant.id, resource);
-        checkAborted(ctx);
-        await stopProcess(ids.a);
-        await stopProcess(ids.b);
+        ctx.throwIfAborted();
+        // The processes are the tenant's by the supervisor's record, whatever the directory is.
+        await stopProcess(ctx, ids.a);
+        await stopProcess(ctx, ids.b);
+        const owner = await dirOwnership(ctx, paths.serviceDir, recorded(ctx, resource));
+        if (owner.state === "foreign") {
+          logFor(ctx, resource).warn(
+            { dir: paths.serviceDir, why: owner.why },
+            "local service: left a directory that is not the tenant's",
+          );
+          return {
+            state: "done",
+            providerId: ids.a,
+            detail: `left in place, not this tenant's: ${paths.serviceDir} (${owner.why})`,
+          };
+        }
         await fs.rm(paths.serviceDir, { recursive: true, force: true });
         // The tenant's directory, when this was its last resource there.
         await fs.rmdir(paths.tenantDir).catch(() => {});

@@ -1,16 +1,19 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
+import { nameTaken } from "../ownership.js";
 import type { ActionResult, ProviderContext, RecordedResource, ResourceDriver } from "../provider.js";
 import { ProviderError } from "../provider.js";
-import { build, copySource, exists, releaseNumbers, str, throwIfAborted, workDir } from "./release.js";
+import { claimDir, dirOwnership } from "./owner-files.js";
+import { build, copySource, exists, releaseNumbers, str, workDir } from "./release.js";
 import { localServicePaths } from "./service-driver.js";
 
 /**
  * Static sites (`type: web` with `runtime: static`) on the local target: the source is
  * copied and built once per deploy, and Tenantry's host proxy serves `staticPublishPath`
  * of the current release. No process runs. Outputs: `url` and `staticRoot` (what the
- * proxy serves).
+ * proxy serves). The site's directory holds the tenant's marker file (`owner-files.ts`):
+ * one that is not the tenant's is `NAME_TAKEN`, never deployed to, and left by `delete`.
  */
 export interface StaticSiteDriverOptions {
   dataDir: string;
@@ -33,6 +36,14 @@ export function createStaticSiteDriver(options: StaticSiteDriverOptions): Resour
     staticRoot: root,
   });
 
+  /** Whether the resource's record names this site (made by Tenantry, maybe before markers). */
+  const recorded = (resource: RecordedResource) => resource.providerId === resource.externalName;
+
+  async function ownership(ctx: ProviderContext, resource: RecordedResource) {
+    const paths = localServicePaths(dataDir, resource, ctx.tenant);
+    return { paths, owner: await dirOwnership(ctx, paths.serviceDir, recorded(resource)) };
+  }
+
   async function current(ctx: ProviderContext, resource: RecordedResource) {
     const paths = localServicePaths(dataDir, resource, ctx.tenant);
     const releases = (await releaseNumbers(paths.serviceDir)).sort((a, b) => a - b);
@@ -44,14 +55,15 @@ export function createStaticSiteDriver(options: StaticSiteDriverOptions): Resour
   }
 
   async function deploy(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
-    throwIfAborted(ctx, LABEL);
+    ctx.throwIfAborted();
     const paths = localServicePaths(dataDir, resource, ctx.tenant);
+    // The directory is the tenant's (or made now, with its marker) before anything in it is used.
+    await claimDir(ctx, "static site directory", paths.serviceDir, recorded(resource));
     const previous = (await releaseNumbers(paths.serviceDir)).sort((a, b) => a - b);
     const release = (previous.at(-1) ?? 0) + 1;
     const releaseDir = path.join(paths.serviceDir, `release-${release}`);
-    await fs.mkdir(paths.serviceDir, { recursive: true });
     try {
-      await copySource(resource, releaseDir, { label: LABEL, repoBase, dataDir });
+      await copySource(ctx, resource, releaseDir, { label: LABEL, repoBase, dataDir });
       const cwd = await workDir(LABEL, resource, releaseDir);
       await build(ctx, resource, {
         label: LABEL,
@@ -90,19 +102,37 @@ export function createStaticSiteDriver(options: StaticSiteDriverOptions): Resour
 
   return {
     async observe(ctx, resource) {
+      ctx.throwIfAborted();
+      const { paths, owner } = await ownership(ctx, resource);
+      if (owner.state === "foreign")
+        throw nameTaken("static site directory", paths.serviceDir, undefined, owner.why);
       const now = await current(ctx, resource);
       if (!now || !(await exists(now.root))) return null;
       return { providerId: resource.externalName, state: "ready", outputs: outputs(resource, now.root) };
     },
     create: deploy,
-    adopt: async (_ctx, _resource, observed) => ({
-      state: "done",
-      providerId: observed.providerId,
-      outputs: observed.outputs,
-    }),
+    async adopt(ctx, resource, observed) {
+      const { paths, owner } = await ownership(ctx, resource);
+      if (owner.state === "foreign")
+        throw nameTaken("static site directory", paths.serviceDir, undefined, owner.why);
+      // Found by observe, hence the tenant's: make sure it carries the marker.
+      await claimDir(ctx, "static site directory", paths.serviceDir, true);
+      return { state: "done", providerId: observed.providerId, outputs: observed.outputs };
+    },
     update: deploy,
     async delete(ctx, resource) {
-      const paths = localServicePaths(dataDir, resource, ctx.tenant);
+      ctx.throwIfAborted();
+      const { paths, owner } = await ownership(ctx, resource);
+      if (owner.state === "foreign") {
+        options.logger?.warn(
+          { dir: paths.serviceDir, why: owner.why },
+          "static site: left a directory that is not the tenant's",
+        );
+        return {
+          state: "done",
+          detail: `left in place, not this tenant's: ${paths.serviceDir} (${owner.why})`,
+        };
+      }
       await fs.rm(paths.serviceDir, { recursive: true, force: true });
       await fs.rmdir(paths.tenantDir).catch(() => {});
       if (await exists(paths.serviceDir)) {

@@ -135,8 +135,10 @@ let appDir: string;
 
 const WAIT = { timeoutMs: 60_000 };
 
+/** Each tenant's web host (`<service>-<slug>-<discriminator>.tenants.test`), from its outputs. */
+const hosts: Record<string, string> = {};
 /** A tenant's web service through the host proxy. */
-const visit = (slug: string) => requestWithHost(base, `web-${slug}.tenants.test`);
+const visit = (slug: string) => requestWithHost(base, hosts[slug] ?? `web-${slug}.tenants.test`);
 async function visitJson(slug: string) {
   const res = await visit(slug);
   if (res.status !== 200) throw new Error(`${slug}: ${res.status} ${res.body}`);
@@ -219,6 +221,10 @@ describe.skipIf(!reachable)(
       }
       tenants["initech"] = await api.waitForTenant("initech", "active", WAIT);
       tenants["hooli"] = await api.waitForTenant("hooli", "active", WAIT);
+      for (const slug of ["initech", "hooli"]) {
+        const web = tenants[slug].resources.find((r: any) => r.key === "service:web");
+        hosts[slug] = new URL(web.outputs.url).hostname;
+      }
     }, 120_000);
 
     afterAll(async () => {

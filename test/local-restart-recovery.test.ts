@@ -91,8 +91,9 @@ services:
       blueprint: { source: blueprint },
     });
     try {
-      await api.waitForTenant("phoenix", "active", { timeoutMs: 30_000 });
-      const before = await requestWithHost(base, "web-phoenix.tenants.test");
+      const phoenix = await api.waitForTenant("phoenix", "active", { timeoutMs: 30_000 });
+      const host = new URL(phoenix.resources.find((r: any) => r.key === "service:web").outputs.url).hostname;
+      const before = await requestWithHost(base, host);
       expect(before.status).toBe(200);
       const oldPid = Number(before.body.replace("pid ", ""));
 
@@ -113,7 +114,7 @@ services:
       app = first;
       const healed = await eventually(
         async () => {
-          const r = await requestWithHost(base, "web-phoenix.tenants.test");
+          const r = await requestWithHost(base, host);
           return r.status === 200 ? r : undefined;
         },
         { timeoutMs: 30_000 },

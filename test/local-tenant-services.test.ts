@@ -75,37 +75,35 @@ services:
     startCommand: node worker.js
 `;
     const created = await api.json("POST", "/v1/tenants", { name: "Acme", blueprint: { source: blueprint } });
+    let host = "web-acme.tenants.test";
     expect(created.tenant).toMatchObject({ slug: "acme", status: "queued" });
     try {
       const active = await api.waitForTenant("acme", "active", WAIT);
       const web = active.resources.find((r: any) => r.key === "service:web");
-      expect(web).toMatchObject({ kind: "web", status: "ready", name: "web-acme" });
+      expect(web).toMatchObject({ kind: "web", status: "ready" });
+      // The platform name: <service>-<slug>-<discriminator> (see src/blueprints/naming.ts).
+      expect(web.name).toMatch(/^web-acme-[a-z0-9]+$/);
+      host = `${web.name}.tenants.test`;
       const status = await api.json("GET", "/v1/tenants/acme/status");
-      expect(status.site_url).toMatch(/^http:\/\/web-acme\.tenants\.test:\d+$/);
+      expect(status.site_url).toMatch(new RegExp(`^http://${web.name}\\.tenants\\.test:\\d+$`));
 
-      expect(await requestWithHost(base, "web-acme.tenants.test")).toMatchObject({
+      expect(await requestWithHost(base, host)).toMatchObject({
         status: 200,
         body: "hello Acme welcome with-db",
       });
 
       await api.json("POST", "/v1/tenants/acme/suspend");
       await api.waitForTenant("acme", "suspended", WAIT);
-      await eventually(async () =>
-        (await requestWithHost(base, "web-acme.tenants.test")).status === 503 ? true : undefined,
-      );
+      await eventually(async () => ((await requestWithHost(base, host)).status === 503 ? true : undefined));
 
       await api.json("POST", "/v1/tenants/acme/resume");
       await api.waitForTenant("acme", "active", WAIT);
-      await eventually(async () =>
-        (await requestWithHost(base, "web-acme.tenants.test")).status === 200 ? true : undefined,
-      );
+      await eventually(async () => ((await requestWithHost(base, host)).status === 200 ? true : undefined));
     } finally {
       await api.json("DELETE", "/v1/tenants/acme");
       await api.waitForTenant(created.tenant.id, "destroyed", WAIT);
     }
-    await eventually(async () =>
-      (await requestWithHost(base, "web-acme.tenants.test")).status === 404 ? true : undefined,
-    );
+    await eventually(async () => ((await requestWithHost(base, host)).status === 404 ? true : undefined));
     // No files left for the tenant, and no supervised process.
     const tenants = path.join(t.dataDir, "tenants");
     const left = existsSync(tenants) ? await readdir(tenants) : [];
@@ -126,38 +124,30 @@ services:
     buildCommand: mkdir -p public/docs && echo "<h1>$TENANT_NAME</h1>" > public/index.html && echo guide > public/docs/guide.txt
     staticPublishPath: public
 `;
+    let host = "site-statica.tenants.test";
     const created = await api.json("POST", "/v1/tenants", {
       name: "Statica",
       blueprint: { source: blueprint },
     });
     try {
       const active = await api.waitForTenant("statica", "active", WAIT);
-      expect(active.resources[0].outputs.url).toMatch(/^http:\/\/site-statica\.tenants\.test:/);
-      expect(await requestWithHost(base, "site-statica.tenants.test")).toMatchObject({
+      expect(active.resources[0].outputs.url).toMatch(/^http:\/\/site-statica-[a-z0-9]+\.tenants\.test:/);
+      host = new URL(active.resources[0].outputs.url).hostname;
+      expect(await requestWithHost(base, host)).toMatchObject({
         status: 200,
         body: "<h1>Statica</h1>\n",
       });
-      expect((await requestWithHost(base, "site-statica.tenants.test", "/docs/guide.txt")).body).toBe(
-        "guide\n",
-      );
-      expect((await requestWithHost(base, "site-statica.tenants.test", "/../../../etc/passwd")).status).toBe(
-        404,
-      );
-      expect(
-        (await requestWithHost(base, "site-statica.tenants.test", "/%2e%2e/%2e%2e/server.js")).status,
-      ).toBe(404);
+      expect((await requestWithHost(base, host, "/docs/guide.txt")).body).toBe("guide\n");
+      expect((await requestWithHost(base, host, "/../../../etc/passwd")).status).toBe(404);
+      expect((await requestWithHost(base, host, "/%2e%2e/%2e%2e/server.js")).status).toBe(404);
       await api.json("POST", "/v1/tenants/statica/suspend");
       await api.waitForTenant("statica", "suspended", WAIT);
-      await eventually(async () =>
-        (await requestWithHost(base, "site-statica.tenants.test")).status === 503 ? true : undefined,
-      );
+      await eventually(async () => ((await requestWithHost(base, host)).status === 503 ? true : undefined));
     } finally {
       await api.json("DELETE", `/v1/tenants/${created.tenant.id}`);
       await api.waitForTenant(created.tenant.id, "destroyed", WAIT);
     }
-    await eventually(async () =>
-      (await requestWithHost(base, "site-statica.tenants.test")).status === 404 ? true : undefined,
-    );
+    await eventually(async () => ((await requestWithHost(base, host)).status === 404 ? true : undefined));
   });
 
   it("updates a service with no failed request during the switch", async () => {
@@ -178,14 +168,13 @@ services:
       blueprint: { name: "steady", source: source("one") },
     });
     try {
-      await api.waitForTenant("steady", "active", WAIT);
+      const steady = await api.waitForTenant("steady", "active", WAIT);
+      const host = new URL(steady.resources.find((r: any) => r.key === "service:web").outputs.url).hostname;
       const seen: { status: number; body: string }[] = [];
       let running = true;
       const load = (async () => {
         while (running) {
-          seen.push(
-            await requestWithHost(base, "web-steady.tenants.test").catch(() => ({ status: 0, body: "" })),
-          );
+          seen.push(await requestWithHost(base, host).catch(() => ({ status: 0, body: "" })));
           await new Promise((r) => setTimeout(r, 20));
         }
       })();

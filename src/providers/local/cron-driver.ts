@@ -571,6 +571,10 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
   }
 
   return {
+    // A deploy builds (up to the build timeout) and stops the old run: more than the
+    // engine's 5-minute default may be needed.
+    limits: { actionTimeoutMs: buildTimeoutMs + stopTimeoutMs + 2 * 60_000 },
+
     async observe(ctx, resource): Promise<Observed | null> {
       checkKind(resource);
       ctx.throwIfAborted();

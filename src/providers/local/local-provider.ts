@@ -140,6 +140,8 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
   });
   const isStatic = (r: RecordedResource) => r.spec["runtime"] === "static";
   const web: ResourceDriver = {
+    // The longer of the two (a service's deploy also waits for its health check).
+    limits: services.limits,
     observe: (ctx, r) => (isStatic(r) ? staticSites : runningServices).observe(ctx, r),
     create: (ctx, r) => (isStatic(r) ? staticSites : runningServices).create(ctx, r),
     adopt: (ctx, r, o) => (isStatic(r) ? staticSites : runningServices).adopt(ctx, r, o),

@@ -119,6 +119,8 @@ const DEFAULT_PORT_RANGE: [number, number] = [20_000, 29_999];
 const DEFAULT_STOP_SECONDS = 30;
 const MAX_STOP_SECONDS = 300;
 const TAIL_LINES = 20;
+/** Added to a deploy's build and health timeouts for copying the source and stopping the old process. */
+const ACTION_MARGIN_MS = 2 * 60_000;
 
 function fsPart(s: string, max: number): string {
   return (
@@ -562,6 +564,10 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
   }
 
   return {
+    // A deploy copies, builds (up to the build timeout), starts and waits for health: the
+    // engine's 5-minute default would cut a long build short.
+    limits: { actionTimeoutMs: buildTimeoutMs + healthTimeoutMs + ACTION_MARGIN_MS },
+
     async observe(ctx, resource): Promise<Observed | null> {
       checkKind(resource);
       ctx.throwIfAborted();

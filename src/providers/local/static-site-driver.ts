@@ -101,6 +101,9 @@ export function createStaticSiteDriver(options: StaticSiteDriverOptions): Resour
   }
 
   return {
+    // A deploy copies and builds (up to the build timeout): more than the engine's default.
+    limits: { actionTimeoutMs: (options.buildTimeoutMs ?? 15 * 60_000) + 2 * 60_000 },
+
     async observe(ctx, resource) {
       ctx.throwIfAborted();
       const { paths, owner } = await ownership(ctx, resource);

@@ -1,10 +1,13 @@
 import net from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AbortedError } from "../src/engine/aborted.js";
 import { providerContext } from "../src/providers/context.js";
 import { ownerMarker, ownerMarkerText } from "../src/providers/ownership.js";
 import type { ProviderContext, RecordedResource } from "../src/providers/provider.js";
 import {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  MIN_TIME_TO_START_CREATE_MS,
   RenderAccessError,
   RenderApiError,
   RenderClient,
@@ -13,6 +16,7 @@ import {
 import { createDatastoreDriver, KEY_VALUE, POSTGRES } from "../src/providers/render/datastore-driver.js";
 import { createEnvGroupDriver } from "../src/providers/render/env-group-driver.js";
 import { RenderRateLimiter } from "../src/providers/render/rate-limits.js";
+import { createRenderProvider } from "../src/providers/render/render-provider.js";
 import { createServiceDriver } from "../src/providers/render/service-driver.js";
 import { type FakeRender, startFakeRender } from "./support/fake-render/index.js";
 
@@ -151,6 +155,78 @@ describe("the Render client", () => {
     const err = await slow.request("POST", "/services", { body: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RenderRateLimitedError);
     expect((err as RenderRateLimitedError).retryAfterMs).toBeGreaterThan(3_500_000);
+  });
+});
+
+describe("request timeouts within the action's deadline", () => {
+  /** A context whose action must be over in `ms`. */
+  const within = (ms: number) => providerContext({ ...base, deadline: Date.now() + ms });
+  const base = {
+    tenant: {
+      id: "00000000-0000-4000-8000-000000000009",
+      slug: "initech",
+      name: "Initech",
+      organizationId: "o",
+    },
+    installationId: "test-installation",
+    logger,
+  };
+
+  it("defaults to 4.5 s per request (under a third of the default 15 s lease), at most 30 s, and says so", () => {
+    expect(DEFAULT_REQUEST_TIMEOUT_MS).toBeLessThan(15_000 / 3);
+    expect(new RenderClient({ apiKey: "k" }).timeoutMs).toBe(DEFAULT_REQUEST_TIMEOUT_MS);
+    expect(new RenderClient({ apiKey: "k", timeoutMs: 120_000 }).timeoutMs).toBe(30_000);
+    expect(createRenderProvider({ apiKey: "k" }).requestTimeoutMs).toBe(DEFAULT_REQUEST_TIMEOUT_MS);
+    expect(createRenderProvider({ apiKey: "k", timeoutMs: 2000 }).requestTimeoutMs).toBe(2000);
+  });
+
+  it("ends a request that gets no answer at the action's deadline, not at its own timeout", async () => {
+    const silent = net.createServer(() => {
+      // accepts, never answers
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", () => resolve()));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const c = new RenderClient({ apiKey: "k", baseUrl: `http://127.0.0.1:${port}/v1`, timeoutMs: 30_000 });
+      const started = Date.now();
+      const err = await c.get("/owners", { ctx: within(300) }).catch((e: unknown) => e);
+      // The engine's abort: the action's time is up (no attempt spent, no retry sent).
+      expect(err).toBeInstanceOf(AbortedError);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it("does not start a create with too little time left, and sends nothing", async () => {
+    const before = fake.requests.length;
+    const err = await client()
+      .request("POST", "/env-groups", {
+        body: { name: "late-create", ownerId: fake.ownerId, envVars: [] },
+        ctx: within(MIN_TIME_TO_START_CREATE_MS - 200),
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AbortedError);
+    expect((err as Error).message).toMatch(/not started/);
+    expect(fake.requests.length).toBe(before);
+    // Reads still go while there is time at all, and a create with enough.
+    await expect(client().get("/owners", { ctx: within(300) })).resolves.toBeDefined();
+    await expect(
+      client().request("POST", "/env-groups", {
+        body: { name: "timely-create", ownerId: fake.ownerId, envVars: [] },
+        ctx: within(5000),
+      }),
+    ).resolves.toMatchObject({ name: "timely-create" });
+  });
+
+  it("stops with the action's signal", async () => {
+    const controller = new AbortController();
+    controller.abort(new AbortedError("lease lost"));
+    const ctx = providerContext({ ...base, signal: controller.signal });
+    const before = fake.requests.length;
+    await expect(client().get("/owners", { ctx })).rejects.toBeInstanceOf(AbortedError);
+    expect(fake.requests.length).toBe(before);
   });
 });
 

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resourceName, tenantDiscriminator } from "../src/blueprints/naming.js";
 import { type ApiClient, apiClient } from "./support/api.js";
 import { ADMIN_KEY, ENCRYPTION_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
 import { projectRoot } from "./support/cli-harness.js";
@@ -14,7 +15,8 @@ import { type FakeRender, startFakeRender } from "./support/fake-render/index.js
  * right after Render created the first service (before or after Tenantry recorded it); a
  * second worker takes over once the lease expires and finishes the tenant with exactly
  * one of each object on Render: the name lookup before every create adopts what the
- * first worker left.
+ * first worker left (it carries the tenant's ownership marker, or, for datastores, was
+ * created after the engine asked for it).
  */
 
 const DJANGO = await readFile(
@@ -38,7 +40,9 @@ function startWorker(name: string): { child: ChildProcess; output: () => string 
       TENANTRY_ENCRYPTION_KEY: ENCRYPTION_KEY,
       TENANTRY_ADMIN_API_KEY: ADMIN_KEY,
       TENANTRY_LOCAL_POSTGRES_URL: t.database.adminUrl,
-      TENANTRY_LEASE_SECONDS: "2",
+      // A create starts only with the Render provider's request timeout (4.5 s by default)
+      // of lease left: a 12 s lease leaves at least 5.6 s between renewals.
+      TENANTRY_LEASE_SECONDS: "12",
       TENANTRY_POLL_INTERVAL_MS: "200",
       TENANTRY_RETRY_BASE_MS: "50",
       TENANTRY_RETRY_MAX_MS: "500",
@@ -114,19 +118,21 @@ describe("a worker killed while provisioning on Render", () => {
     expect(tenant.status).toBe("active");
 
     // Exactly one of each object, whatever the first worker had done.
+    const nameOf = (base: string) =>
+      resourceName(base, "crashy", tenantDiscriminator(t.app.installationId, tenant.id));
     const names = fake.state
       .services()
       .map((s) => s.name)
       .sort();
     expect(names).toEqual([
-      "celery-beat-crashy",
-      "celery-worker-crashy",
-      "django-web-crashy",
-      "django-ws-crashy",
+      nameOf("celery-beat"),
+      nameOf("celery-worker"),
+      nameOf("django-web"),
+      nameOf("django-ws"),
     ]);
-    expect(fake.state.postgres().map((p) => p.name)).toEqual(["django-db-crashy"]);
-    expect(fake.state.keyValues().map((k) => k.name)).toEqual(["django-redis-crashy"]);
-    expect(fake.state.envGroups().map((g) => g.name)).toEqual(["django-settings-crashy"]);
+    expect(fake.state.postgres().map((p) => p.name)).toEqual([nameOf("django-db")]);
+    expect(fake.state.keyValues().map((k) => k.name)).toEqual([nameOf("django-redis")]);
+    expect(fake.state.envGroups().map((g) => g.name)).toEqual([nameOf("django-settings")]);
     const creates = fake.requests.filter(
       (r) => r.method === "POST" && r.path === "/services" && r.status === 201,
     );

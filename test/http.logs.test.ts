@@ -31,7 +31,9 @@ server.listen(Number(process.env.PORT), "127.0.0.1");
 process.on("SIGTERM", () => server.close(() => process.exit(0)));
 `;
 
-const viaProxy = (urlPath: string) => requestWithHost(base, "web-logsco.tenants.test", urlPath);
+// The web service's platform name, with the tenant's discriminator: known once it exists.
+let webName = "";
+const viaProxy = (urlPath: string) => requestWithHost(base, `${webName}.tenants.test`, urlPath);
 const WAIT = { timeoutMs: 60_000 };
 
 beforeAll(async () => {
@@ -70,6 +72,9 @@ services:
     expect(created.status).toBe(201);
     try {
       await api.waitForTenant("logsco", "active", WAIT);
+      const tenant = await api.call("GET", "/v1/tenants/logsco");
+      webName = tenant.body.resources.find((r: { key: string }) => r.key === "service:web").name;
+      expect(webName).toMatch(/^web-logsco-[a-z2-7]{8}$/);
       expect(await viaProxy("/first")).toMatchObject({ status: 200, body: "hello" });
 
       // JSON: the build line first, then the runtime line; by service name or by key.

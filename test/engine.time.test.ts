@@ -312,6 +312,16 @@ describe("action timeouts and bounded waits", () => {
     expect((await operation(op.id)).error_code).toBe("WAIT_TIMEOUT");
   });
 
+  it("starts a create with a provider whose request timeout is longer than the lease", async () => {
+    const mem = { ...memoryProvider("mem-slow-requests", {}), requestTimeoutMs: 60_000 };
+    const { providers, tenants } = services(mem);
+    await startWorker(providers);
+    const { tenant, operation: op } = await createTenant(tenants, "long-requests", "mem-slow-requests");
+    await waitForStatus(tenant.id, "active");
+    expect(mem.calls).toEqual(["create"]);
+    expect((await operation(op.id)).attempt).toBe(0);
+  });
+
   it("keeps a driver's retryAfterMs within bounds", async () => {
     expect(clampWait(10 * 3_600_000)).toBe(MAX_WAIT_DELAY_MS);
     expect(clampWait(0)).toBe(MIN_WAIT_MS);
@@ -433,6 +443,21 @@ describe("placement", () => {
     );
     expect(owners.length).toBe(1);
     expect((await operation(op.id)).lease_epoch).toBe(1);
+  });
+});
+
+describe("ownership", () => {
+  it("a deleted resource forgets its provider id, so nothing made under its name later is ours by record", async () => {
+    const mem = memoryProvider("mem-delete", {});
+    const { providers, tenants } = services(mem);
+    await startWorker(providers);
+    const { tenant } = await createTenant(tenants, "forget", "mem-delete");
+    await waitForStatus(tenant.id, "active");
+    expect((await listResources(testDb.db, tenant.id)).map((r) => r.providerId)).toEqual(["mem-1"]);
+    await testDb.db.tx((q) => tenants.request(q, principal, tenant.id, "destroy"));
+    await waitForStatus(tenant.id, "destroyed");
+    const [row] = await listResources(testDb.db, tenant.id);
+    expect(row).toMatchObject({ status: "deleted", providerId: null });
   });
 });
 

@@ -141,6 +141,8 @@ export async function reconcilePass(
   signal: AbortSignal,
   /** When the lease runs out unless renewed (epoch ms), as the worker's keeper knows it. */
   leaseDeadline: () => number = () => Number.MAX_SAFE_INTEGER,
+  /** The most lease a pass can have left: right after a renewal (lease − margin). */
+  leaseWindowMs: number = Number.POSITIVE_INFINITY,
 ): Promise<PassOutcome> {
   const { db } = deps;
   const loaded = await getTenantWithResources(db, op.tenantId);
@@ -209,7 +211,7 @@ export async function reconcilePass(
       };
     },
   });
-  const pass = new Pass(deps, provider, op, lease, ctx, tenant, started, recorded);
+  const pass = new Pass(deps, provider, op, lease, ctx, tenant, started, recorded, leaseWindowMs);
   try {
     const wait = await converge(pass, op.effectiveKind, desired, recorded);
     if (wait) {
@@ -394,6 +396,7 @@ class Pass {
     started: ((q: Queryable) => Promise<void>) | null,
     /** The pass's view of the recorded resources, kept current so drivers see dependencies' outputs. */
     private readonly recorded: Map<string, Resource>,
+    private readonly leaseWindowMs: number,
   ) {
     if (started) this.pending.push(started);
   }
@@ -531,7 +534,10 @@ class Pass {
   async timed<T>(label: string, kind: string, action: string, call: (ctx: ProviderContext) => Promise<T>) {
     this.checkAbort();
     if (action === "create" || action === "adopt") {
-      const need = this.provider.requestTimeoutMs ?? 0;
+      // Never more than half of what a lease can ever leave: a provider's request timeout
+      // longer than the lease must not stop creates for good (its requests are bounded
+      // by ctx.timeLeft() anyway).
+      const need = Math.min(this.provider.requestTimeoutMs ?? 0, this.leaseWindowMs / 2);
       if (this.ctx.timeLeft() < need) {
         throw new AbortedError(
           `not enough lease left to start "${label}" (${this.ctx.timeLeft()} ms, a request may take ${need} ms)`,
@@ -787,6 +793,9 @@ class Pass {
     }
     const change: ResourceChange = { status: doneStatus };
     if (result.providerId !== undefined) change.providerId = result.providerId;
+    // Gone for good: a later create of the same resource starts with no id of its own,
+    // so nothing made under its name meanwhile passes for ours by record.
+    if (doneStatus === "deleted") change.providerId = null;
     if (result.outputs !== undefined) change.outputs = result.outputs;
     if (result.secretOutputs !== undefined) {
       change.secretOutputsEnc = this.deps.secrets.sealJson(result.secretOutputs);

@@ -234,7 +234,15 @@ export class Worker {
         log.error({ lostClaims: op.lostClaims, step }, "operation failed: its workers keep dying");
         return;
       }
-      const outcome = await reconcilePass(this.#deps, op, lease, abort.signal, keeper.deadline);
+      const leaseMs = this.#opts.leaseSeconds * 1000;
+      const outcome = await reconcilePass(
+        this.#deps,
+        op,
+        lease,
+        abort.signal,
+        keeper.deadline,
+        leaseMs - leaseMarginMs(leaseMs),
+      );
       if (outcome.kind === "wait") {
         await fenced(this.#deps.db, lease, (q) => requeueOperation(q, lease, outcome.delayMs));
         this.#later(outcome.delayMs, () => this.#poke());

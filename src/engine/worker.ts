@@ -86,7 +86,7 @@ export class Worker {
     this.id = options.id ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
     this.#log = deps.logger.child({ component: "worker", worker: this.id });
     this.#renewals = createDb(options.databaseUrl, {
-      max: 1,
+      max: 2,
       applicationName: "tenantry-lease",
       statementTimeoutMs: engineStatementTimeoutMs(options.leaseSeconds),
     });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type pg from "pg";
+import pg from "pg";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Principal } from "../src/domain/types.js";
@@ -17,6 +17,7 @@ import {
   insertOperation,
   type Lease,
   LeaseLostError,
+  lockWorker,
   renewLease,
 } from "../src/store/sql/operations.js";
 import type { TestDatabase } from "./support/db.js";
@@ -50,7 +51,21 @@ beforeAll(async () => {
   ({ testDb, secrets, principal } = engineDb);
 });
 
+/** Sessions holding a worker lock for a claim made by hand (an owner that is alive). */
+const sessions: pg.Client[] = [];
+
+/** Makes `owner` a live worker as far as claims can tell: it holds the worker lock. */
+async function liveOwner(...owners: string[]): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: testDb.url });
+  client.on("error", () => {});
+  await client.connect();
+  sessions.push(client);
+  for (const owner of owners) expect(await lockWorker(client, owner)).toBe(true);
+  return client;
+}
+
 afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((c) => c.end().catch(() => {})));
   // No worker outlives its test, and no test leaves work for the next one's workers.
   await Promise.all(workers.splice(0).map((w) => w.stop()));
   await Promise.all(probes.splice(0).map((p) => p.close()));
@@ -167,6 +182,7 @@ describe("leases and fencing", () => {
     const { tenants } = setup();
     const { tenant, operation } = await createTenant(tenants, "fence");
     expect(await openOperations()).toBe(1);
+    await liveOwner("owner-x", "owner-y", "owner-z");
 
     const [claimed] = await claimOperations(testDb.db, "owner-x", 1, 1);
     expect(claimed).toMatchObject({
@@ -237,9 +253,37 @@ describe("leases and fencing", () => {
     expect((await tenantRow(tenant.id)).name).toBe("by y");
   });
 
+  it("a lease whose owner died (its worker lock is gone) is claimable at once; a live owner's is not", async () => {
+    const { tenants } = setup();
+    const { operation } = await createTenant(tenants, "dead-owner");
+    const session = await liveOwner("owner-d");
+    const [claimed] = await claimOperations(testDb.db, "owner-d", 1, 60);
+    expect(claimed?.leaseOwner).toBe("owner-d");
+    await liveOwner("owner-e");
+    // A 60 s lease of a live owner: nobody takes it.
+    expect(await claimOperations(testDb.db, "owner-e", 1, 60)).toEqual([]);
+    // The owner's session ends (its process was killed): the lease is free long before it expires.
+    await session.end();
+    await waitFor("the dead owner's lease to be taken over", async () => {
+      const [taken] = await claimOperations(testDb.db, "owner-e", 1, 5);
+      return taken;
+    });
+    const row = await operationRow(operation.id);
+    expect(row).toMatchObject({ lease_owner: "owner-e", lease_epoch: 2 });
+    // A death counts towards WORKER_DIED, unless the database itself restarted within the
+    // claimer's lease (then every worker lost its session and none died).
+    const { rows } = await testDb.db.query<{ lost_claims: number; up: boolean }>(
+      `select lost_claims, pg_postmaster_start_time() < now() - interval '5 seconds' as up
+       from operations where id = $1`,
+      [operation.id],
+    );
+    expect(rows[0]!.lost_claims).toBe(rows[0]!.up ? 1 : 0);
+  });
+
   it("renewing keeps a lease past its first expiry; a stale epoch or another owner cannot renew", async () => {
     const { tenants } = setup();
     const { tenant, operation } = await createTenant(tenants, "renew");
+    await liveOwner("owner-r", "owner-s");
     const [claimed] = await claimOperations(testDb.db, "owner-r", 1, 1);
     expect(claimed?.leaseEpoch).toBe(1);
     const lease: Lease = { operationId: operation.id, owner: "owner-r", epoch: 1 };
@@ -452,6 +496,7 @@ describe("claiming", () => {
     });
     const principalB: Principal = { organizationId: orgB, apiKeyId: keyB, role: "admin" };
     expect(await openOperations()).toBe(0);
+    await liveOwner("fair");
 
     // A queues 50 operations first, then B queues 5: B's are the newest of all.
     const opsA: string[] = [];

@@ -22,6 +22,7 @@ export const ErrorCodes = {
   NOT_A_CRON_JOB: { status: 422, title: "Only cron jobs can be run on demand" },
   JOB_NOT_RUNNABLE: { status: 409, title: "The cron job cannot run now" },
   NOT_READY: { status: 503, title: "Tenantry is not ready" },
+  DATABASE_UNAVAILABLE: { status: 503, title: "Tenantry's database cannot be reached right now" },
   INTERNAL: { status: 500, title: "Internal error" },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -10,6 +10,7 @@ import {
   finishOperation,
   type Lease,
   lastOpenStep,
+  lockWorker,
   releaseLease,
   renewLease,
   requeueOperation,
@@ -73,6 +74,8 @@ export class Worker {
   #wake: (() => void) | undefined;
   #woken = false;
   #listener: pg.Client | undefined;
+  /** Whether the worker session holds the worker lock: only then does the worker claim. */
+  #alive = false;
   #timers = new Set<NodeJS.Timeout>();
   /**
    * Lease renewals have their own connection, with a statement timeout well under a
@@ -115,6 +118,7 @@ export class Worker {
     await Promise.all([...this.#inflight.values()].map((j) => j.done));
     const listener = this.#listener;
     this.#listener = undefined;
+    this.#alive = false;
     await listener?.end().catch(() => {});
     await this.#renewals.close().catch(() => {});
     this.#log.info("worker stopped");
@@ -129,31 +133,72 @@ export class Worker {
     this.#wake?.();
   }
 
-  async #listen(): Promise<void> {
+  /**
+   * The worker's own session: it holds the worker lock (others see the worker alive as
+   * long as it lasts, see `WORKER_LOCK_CLASS`) and listens for new work. When it is lost
+   * (the database restarted, the connection dropped), other workers may take over this
+   * worker's operations at once, so every pass in flight is aborted (handed back, no
+   * attempt spent) and nothing is claimed until the session is back: reconnecting with
+   * backoff, then a poke to look for work at once.
+   */
+  async #listen(attempt = 0): Promise<void> {
     const client = new pg.Client({
       connectionString: this.#opts.databaseUrl,
-      application_name: "tenantry-listen",
+      application_name: "tenantry-worker",
+      connectionTimeoutMillis: 10_000,
     });
-    client.on("notification", () => this.#poke());
-    client.on("error", (err) => {
-      this.#log.warn({ err: err.message }, "notification connection lost; polling until it is back");
-      if (this.#listener === client) this.#listener = undefined;
+    const lost = (why: string) => {
+      if (this.#listener !== client) return;
+      this.#listener = undefined;
+      this.#alive = false;
       client.end().catch(() => {});
-      this.#later(this.#opts.pollIntervalMs, () => {
-        if (this.#running && !this.#listener) this.#listen().catch(() => {});
-      });
-    });
+      if (!this.#running) return;
+      this.#log.warn(
+        { err: why, passes: this.#inflight.size },
+        "worker session lost: handing back the work in flight until it is back",
+      );
+      for (const job of this.#inflight.values()) {
+        job.abort.abort(new AbortedError("the worker's database session was lost"));
+      }
+      this.#reconnect(1);
+    };
+    client.on("notification", () => this.#poke());
+    client.on("error", (err) => lost(err.message));
+    client.on("end", () => lost("connection closed"));
     try {
       await client.connect();
+      if (!(await lockWorker(client, this.id))) {
+        // The old session of this worker is still there (the server has not noticed it is
+        // gone yet): wait for it to go.
+        throw new Error("the worker's lock is still held by an earlier session");
+      }
       await client.query(`listen ${WORK_CHANNEL}`);
+      if (!this.#running) {
+        await client.end().catch(() => {});
+        return;
+      }
       this.#listener = client;
+      this.#alive = true;
+      if (attempt > 0) this.#log.info({ attempts: attempt }, "worker session is back");
+      this.#poke();
     } catch (err) {
-      this.#log.warn({ err: (err as Error).message }, "cannot listen for notifications; polling");
+      client.removeAllListeners("end");
+      client.removeAllListeners("error");
+      client.on("error", () => {});
       await client.end().catch(() => {});
-      this.#later(this.#opts.pollIntervalMs * 5, () => {
-        if (this.#running && !this.#listener) this.#listen().catch(() => {});
-      });
+      if (attempt === 0)
+        this.#log.warn({ err: (err as Error).message }, "cannot open the worker session; retrying");
+      this.#reconnect(attempt + 1);
     }
+  }
+
+  /** Tries the worker session again after a backoff (the poll interval, doubling, at most 10 s). */
+  #reconnect(attempt: number): void {
+    if (!this.#running) return;
+    const delay = Math.min(10_000, this.#opts.pollIntervalMs * 2 ** Math.min(attempt - 1, 10));
+    this.#later(delay, () => {
+      if (this.#running && !this.#listener) this.#listen(attempt).catch(() => {});
+    });
   }
 
   #later(ms: number, fn: () => void): void {
@@ -173,7 +218,7 @@ export class Worker {
       // worker is full must lead to a sleep, not to a `continue` below without an await,
       // which would spin forever and starve the work in flight.
       this.#woken = false;
-      if (free > 0) {
+      if (free > 0 && this.#alive) {
         // The lease runs from the moment the claim was sent, as far as this worker knows.
         const sentAt = Date.now();
         try {

@@ -1,5 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ErrorCodes, type FieldError, TenantryError } from "../domain/errors.js";
+import { isDatabaseUnavailable } from "../store/connection-errors.js";
+
+/** Seconds a client is told to wait (`Retry-After`) when the database is unavailable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 /** Renders errors as RFC 9457 problem+json with a stable `code`. */
 
@@ -79,9 +83,16 @@ export function toTenantryError(
     });
   }
   if (err.statusCode === 404) return new TenantryError("NOT_FOUND", err.message);
+  if (isDatabaseUnavailable(err)) {
+    return new TenantryError(
+      "DATABASE_UNAVAILABLE",
+      "Tenantry's database cannot be reached right now (restarting?); nothing was changed: retry shortly",
+    );
+  }
   return new TenantryError("INTERNAL", "An internal error occurred; it has been logged.");
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: TenantryError) {
+  if (err.code === "DATABASE_UNAVAILABLE") reply.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
   return reply.status(err.status).type("application/problem+json").send(problemBody(err, request.url));
 }

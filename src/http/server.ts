@@ -117,6 +117,8 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err, request, reply) => {
     const problem = toTenantryError(err as Parameters<typeof toTenantryError>[0]);
     if (problem.code === "INTERNAL") request.log.error({ err }, "unhandled error");
+    else if (problem.code === "DATABASE_UNAVAILABLE")
+      request.log.warn({ err: (err as Error).message }, "database unavailable");
     return sendProblem(reply, request, problem);
   });
   app.setNotFoundHandler((request, reply) =>

@@ -57,6 +57,14 @@ export function createDb(
     query: pool.query.bind(pool) as Queryable["query"],
     async tx(fn, options) {
       const client = await pool.connect();
+      // While a client is checked out the pool does not listen for its errors: a
+      // connection the server drops (a restart) would emit an unhandled `error` and end
+      // the process. The failure reaches the caller through the query that was running.
+      let broken: Error | undefined;
+      const onError = (err: Error) => {
+        broken = err;
+      };
+      client.on("error", onError);
       try {
         if (options) {
           const results = (await client.query(`begin; ${options.opening}`)) as unknown as pg.QueryResult[];
@@ -70,10 +78,12 @@ export function createDb(
         await client.query("commit");
         return result;
       } catch (err) {
-        await client.query("rollback").catch(() => {});
+        if (!broken) await client.query("rollback").catch(() => {});
         throw err;
       } finally {
-        client.release();
+        client.off("error", onError);
+        // A broken connection is closed, not handed to the next caller.
+        client.release(broken ?? undefined);
       }
     },
     close: () => (pool.ended ? Promise.resolve() : pool.end()),

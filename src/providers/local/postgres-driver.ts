@@ -268,6 +268,10 @@ export function createPostgresDriver(
       );
       rethrow(err, action);
     }
+    // The pool does not listen for a checked-out client's errors: without this, a server
+    // restart during a call would end Tenantry with an unhandled `error` event.
+    const onError = () => {};
+    client.on("error", onError);
     const pid = (client as unknown as { processID?: number | null }).processID;
     const run: Run = (sql, values) =>
       bounded(ctx, `postgres driver: ${action}`, client.query(sql, values), {
@@ -280,6 +284,7 @@ export function createPostgresDriver(
       failed = false;
       return result;
     } finally {
+      client.off("error", onError);
       client.release(failed);
     }
   }

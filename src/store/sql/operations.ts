@@ -8,6 +8,32 @@ import { toOperation, toStep } from "./rows.js";
 /** The channel that wakes idle workers when work is queued. */
 export const WORK_CHANNEL = "tenantry_work";
 
+/**
+ * Every worker holds the session advisory lock `(WORKER_LOCK_CLASS, hashtext(<worker
+ * id>))` on its own connection while it is alive. PostgreSQL releases it the moment that
+ * connection dies (the process was killed), so other workers can take over its
+ * operations at once instead of waiting for the lease to run out; a live worker, however
+ * slow, keeps its lock and its leases.
+ */
+export const WORKER_LOCK_CLASS = 728_391_055;
+
+/** The SQL of the live workers' lock keys in this database (see {@link WORKER_LOCK_CLASS}). */
+const LIVE_WORKERS = `select l.objid::bigint as key from pg_locks l
+   where l.locktype = 'advisory' and l.classid = ${WORKER_LOCK_CLASS} and l.objsubid = 2 and l.granted
+     and l.database = (select oid from pg_database where datname = current_database())`;
+
+/** Whether the operation row `o`'s lease owner holds no worker lock (it died). */
+const OWNER_GONE = "(hashtext(o.lease_owner)::bigint & 4294967295) not in (select key from live)";
+
+/** Takes this worker's lock on its own session; false while another session holds it. */
+export async function lockWorker(q: Queryable, workerId: string): Promise<boolean> {
+  const { rows } = await q.query<{ locked: boolean }>(
+    "select pg_try_advisory_lock($1, hashtext($2)) as locked",
+    [WORKER_LOCK_CLASS, workerId],
+  );
+  return rows[0]?.locked === true;
+}
+
 /** What a worker holds while it works on an operation; every write it makes carries it. */
 export interface Lease {
   operationId: string;
@@ -86,7 +112,8 @@ export async function claimOperations(
     // organization, however long the queue), then the first `limit` ready operations of
     // each, ranked within their organization. This keeps a claim cheap with thousands
     // of queued operations, where ranking the whole queue would be O(queue) per claim.
-    `with recursive orgs(org) as (
+    `with recursive live as materialized (${LIVE_WORKERS}),
+     orgs(org) as (
        (select organization_id from operations where status in ('queued', 'running')
         order by organization_id limit 1)
        union all
@@ -98,7 +125,7 @@ export async function claimOperations(
          select o.id, o.run_at, row_number() over (order by o.run_at, o.id) as rn
          from operations o
          where o.organization_id = orgs.org and o.status in ('queued', 'running') and o.run_at <= now()
-           and (o.lease_expires_at is null or o.lease_expires_at < now())
+           and (o.lease_expires_at is null or o.lease_expires_at < now() or ${OWNER_GONE})
            and (o.node_id is null or o.node_id = $4)
          order by o.run_at, o.id
          limit $2
@@ -107,7 +134,7 @@ export async function claimOperations(
      ), picked as (
        select o.id from operations o join ready r on r.id = o.id
        where o.status in ('queued', 'running') and o.run_at <= now()
-         and (o.lease_expires_at is null or o.lease_expires_at < now())
+         and (o.lease_expires_at is null or o.lease_expires_at < now() or ${OWNER_GONE})
          and (o.node_id is null or o.node_id = $4)
        order by r.rn, r.run_at, o.id
        limit $2
@@ -116,9 +143,12 @@ export async function claimOperations(
      update operations o
         set lease_owner = $1, lease_expires_at = now() + make_interval(secs => $3),
             lease_epoch = o.lease_epoch + 1, status = 'running',
-            -- A lease that is still set expired without the pass handing the operation
-            -- back: the worker died (or lost its database) in the middle of it.
-            lost_claims = o.lost_claims + case when o.lease_owner is not null then 1 else 0 end,
+            -- A lease still set whose owner holds no worker lock: the worker died in the
+            -- middle of the pass. Not counted in the first lease after the database
+            -- itself restarted (every worker lost its session then, none died).
+            lost_claims = o.lost_claims + case
+              when o.lease_owner is not null and ${OWNER_GONE}
+                and pg_postmaster_start_time() < now() - make_interval(secs => $3) then 1 else 0 end,
             started_at = coalesce(o.started_at, now()), updated_at = now()
        from picked where o.id = picked.id
      returning o.*`,

@@ -1,5 +1,6 @@
 import { TenantryError } from "../domain/errors.js";
 import { ProviderError } from "../providers/provider.js";
+import { isDatabaseUnavailable } from "../store/connection-errors.js";
 import { LeaseLostError } from "../store/sql/operations.js";
 import { TenantStatusChangedError } from "../store/sql/tenants.js";
 import { AbortedError } from "./aborted.js";
@@ -39,7 +40,7 @@ export function classify(err: unknown): Failure {
   }
   if (err instanceof TenantryError) return { kind: "permanent", code: err.code, message: err.message };
   const code = (err as { code?: unknown })?.code;
-  if (typeof code === "string" && TRANSIENT_PG.test(code)) {
+  if ((typeof code === "string" && TRANSIENT_PG.test(code)) || isDatabaseUnavailable(err)) {
     return { kind: "transient", code: "DATABASE_TRANSIENT", message: String((err as Error).message) };
   }
   // Unknown errors (network resets, timeouts, bugs) are retried: a transient cause is the

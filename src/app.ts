@@ -18,7 +18,7 @@ import { createDb, type Db } from "./store/db.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./store/embedded-postgres.js";
 import { migrate } from "./store/migrations.js";
 import { ensureInstallationId } from "./store/sql/installation.js";
-import { mergeResourceOutputs } from "./store/sql/resources.js";
+import { listResources, mergeResourceOutputs } from "./store/sql/resources.js";
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -237,17 +237,31 @@ async function recoverTenants(
 ) {
   const targets = providers.names().filter((n) => providers.get(n)?.recoverOnStart);
   if (targets.length === 0) return;
-  const { rows } = await db.query<{ id: string }>(
-    `select id from tenants where target = any($1::text[]) and status in ('active', 'degraded')
+  const { rows } = await db.query<{ id: string; target: string }>(
+    `select id, target from tenants where target = any($1::text[]) and status in ('active', 'degraded')
        and (node_id is null or node_id = $2) order by id`,
     [targets, nodeId],
   );
   let started = 0;
-  for (const { id } of rows) {
-    if (await db.tx((q) => tenants.recover(q, id, "Tenantry restarted: bringing its processes back")))
-      started++;
+  let fine = 0;
+  for (const { id, target } of rows) {
+    const provider = providers.get(target);
+    let reason: string | null = "bringing its processes back";
+    if (provider?.needsRecovery) {
+      // Only tenants with something to bring back get a heal operation.
+      const resources = (await listResources(db, id))
+        .filter((r) => r.status === "ready")
+        .map((r) => ({ ...r, secretOutputs: {} }));
+      reason = await provider.needsRecovery({ id }, resources);
+    }
+    if (reason === null) {
+      fine++;
+      continue;
+    }
+    if (await db.tx((q) => tenants.recover(q, id, `Tenantry restarted: ${reason}`))) started++;
   }
-  if (started > 0) logger.info({ tenants: started }, "healing local tenants after the restart");
+  if (started > 0 || fine > 0)
+    logger.info({ healing: started, fine }, "after the restart: healing the local tenants that need it");
 }
 
 /** The local target, and Render when `RENDER_API_KEY` is set. */

@@ -142,6 +142,71 @@ services:
   });
 });
 
+describe("restart recovery is proportional to what needs it", () => {
+  it("heals no tenant whose processes still run or that has none; heals the one whose process died", async () => {
+    let { app: first } = await start();
+    app = first;
+    const quiet = await api.json("POST", "/v1/tenants", {
+      name: "Quiet",
+      blueprint: { source: "databases:\n  - name: main\n" },
+    });
+    const steady = await api.json("POST", "/v1/tenants", {
+      name: "Steady",
+      blueprint: {
+        source: `services:\n  - type: worker\n    name: jobs\n    runtime: node\n    repo: ${appDir}\n    startCommand: node server.js\n`,
+      },
+    });
+    const kinds = async (slug: string) =>
+      (await api.json("GET", `/v1/tenants/${slug}/operations`)).data.map((o: any) => o.kind);
+    try {
+      await api.waitForTenant("quiet", "active", { timeoutMs: 30_000 });
+      await api.waitForTenant("steady", "active", { timeoutMs: 30_000 });
+
+      // A restart with nothing wrong: no heal operation at all.
+      await first.close();
+      ({ app: first } = await start());
+      app = first;
+      expect(await kinds("quiet")).toEqual(["create"]);
+      expect(await kinds("steady")).toEqual(["create"]);
+
+      // Steady's worker dies while Tenantry is down: only Steady is healed.
+      await first.close();
+      app = undefined;
+      const pid = await workerPid(steady.tenant.id);
+      process.kill(-pid, "SIGKILL");
+      await eventually(async () => {
+        try {
+          process.kill(pid, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      });
+      ({ app: first } = await start());
+      app = first;
+      expect(await kinds("quiet")).toEqual(["create"]);
+      expect((await kinds("steady"))[0]).toBe("heal");
+      await api.waitForTenant("steady", "active", { timeoutMs: 30_000 });
+    } finally {
+      if (!app) ({ app } = await start());
+      for (const t of [quiet, steady]) await api.json("DELETE", `/v1/tenants/${t.tenant.id}`);
+      for (const t of [quiet, steady])
+        await api.waitForTenant(t.tenant.id, "destroyed", { timeoutMs: 30_000 });
+    }
+  });
+});
+
+/** The process group of a tenant's supervised process, from the supervisor's pid files. */
+async function workerPid(tenantId: string): Promise<number> {
+  const { readdir } = await import("node:fs/promises");
+  const dir = path.join(dataDir, "supervisor");
+  for (const f of (await readdir(dir)).filter((f) => f.endsWith(".pid"))) {
+    const data = JSON.parse(await readFile(path.join(dir, f), "utf8")) as { id?: string; pgid: number };
+    if (data.id?.startsWith(`${tenantId}/`)) return data.pgid;
+  }
+  throw new Error(`no supervised process of tenant ${tenantId}`);
+}
+
 /** How many times the web service's build ran, from the file its build command appends to. */
 async function readBuildCounts(tenantsDir: string): Promise<number[]> {
   const { readdir } = await import("node:fs/promises");

@@ -214,6 +214,13 @@ export interface Provider {
    * are claimed only by workers on the node that created it (`TENANTRY_NODE_ID`).
    */
   readonly recoverOnStart?: boolean;
+  /**
+   * Optional, with `recoverOnStart`: why this tenant needs healing after Tenantry started
+   * (a process that is not running, schedules that live in the Tenantry process), or
+   * null when nothing is wrong: then no `heal` operation is made for it. Without it,
+   * every active tenant of the provider is healed.
+   */
+  needsRecovery?(tenant: { id: string }, resources: RecordedResource[]): Promise<string | null>;
   /** Time limits for every kind of this provider, below a driver's own `limits`. */
   readonly limits?: DriverLimits;
   /**

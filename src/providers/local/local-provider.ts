@@ -14,7 +14,7 @@ import { localEnvGroupDriver } from "./envgroup-driver.js";
 import { createKeyValueDriver, KEYVALUE_SETUP_HINT } from "./keyvalue-driver.js";
 import { tailLines } from "./log-files.js";
 import { createPostgresDriver } from "./postgres-driver.js";
-import { createServiceDriver, localServicePaths } from "./service-driver.js";
+import { createServiceDriver, localServicePaths, serviceProcessIds } from "./service-driver.js";
 import { createStaticSiteDriver } from "./static-site-driver.js";
 import { Supervisor } from "./supervisor.js";
 
@@ -100,7 +100,8 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     logger: options.logger,
   });
   // Tenant processes outlive a Tenantry restart: take back the ones still running.
-  supervisor.adoptRunning().then(
+  const adopting = supervisor.adoptRunning();
+  adopting.then(
     (adopted) => {
       if (adopted.length > 0)
         options.logger?.info({ processes: adopted.length }, "adopted running tenant processes");
@@ -192,6 +193,22 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
   return {
     name: "local",
     recoverOnStart: true,
+    async needsRecovery(tenant, resources) {
+      await adopting.catch(() => {});
+      for (const r of resources) {
+        // Schedules live in the Tenantry process: after a start there are none yet.
+        if (r.kind === "cron") return `${r.key}: its schedule runs in the Tenantry process`;
+        if (r.kind === "worker" || r.kind === "pserv" || (r.kind === "web" && !isStatic(r))) {
+          const { a, b } = serviceProcessIds(tenant.id, r);
+          const running = [a, b].some((id) => {
+            const s = supervisor.status(id);
+            return s !== undefined && s.state !== "stopped" && s.pid !== null;
+          });
+          if (!running) return `${r.key}: its process is not running`;
+        }
+      }
+      return null;
+    },
     onHealth(listener) {
       healthListeners.push(listener);
     },

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../src/lib/ids.js";
+import { insertOrganization } from "../src/store/sql/auth.js";
 import { requestWithHost } from "./support/api.js";
 import { startTestApp, type TestApp } from "./support/app.js";
 
@@ -49,13 +50,24 @@ function startUpstream(): Promise<void> {
   );
 }
 
-async function addTenant(slug: string, status: string, outputs: Record<string, unknown>) {
+async function addTenant(
+  slug: string,
+  status: string,
+  outputs: Record<string, unknown>,
+  organizationId?: string,
+) {
   const { rows } = await t.app.db.query<{ id: string; organization_id: string }>(
-    "select b.id, b.organization_id from blueprints b limit 1",
+    "select b.id, b.organization_id from blueprints b where $1::uuid is null or b.organization_id = $1 limit 1",
+    [organizationId ?? null],
   );
   let bp = rows[0];
   if (!bp) {
-    const org = (await t.app.db.query<{ id: string }>("select id from organizations limit 1")).rows[0]!;
+    const org = (
+      await t.app.db.query<{ id: string }>(
+        "select id from organizations where $1::uuid is null or id = $1 order by created_at limit 1",
+        [organizationId ?? null],
+      )
+    ).rows[0]!;
     const id = newId();
     await t.app.db.query(
       "insert into blueprints (id, organization_id, name, version, source, digest) values ($1, $2, 'p', 1, 'x', 'd')",
@@ -126,6 +138,17 @@ describe("host proxy", () => {
     const broken = await requestWithHost(base, "web-broken.tenants.test");
     expect(broken.status).toBe(502);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("keeps a host shared by two organizations' tenants (a name from before discriminators) with the first", async () => {
+    // Another organization's tenant `acme`, newer, with the same legacy platform name:
+    // suspending it must neither take over nor suspend the first organization's site.
+    await addTenant("globex", "active", { port: upstreamPort });
+    const other = await insertOrganization(t.app.db, { slug: "other-org", name: "Other" });
+    await addTenant("globex", "suspended", { port: 1 }, other);
+    const res = await requestWithHost(base, "web-globex.tenants.test", "/still-mine");
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).url).toBe("/still-mine");
   });
 
   it("answers with the current route, not a stale cached one, when the service is gone", async () => {

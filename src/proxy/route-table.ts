@@ -3,8 +3,13 @@ import type { Route, RouteTable } from "./host-proxy.js";
 
 /**
  * Routes from the database: a host label is the platform name of a `web` resource of the
- * local target (`web-acme`), which records the port its process listens on. Lookups are
- * cached briefly so that a busy site does not cost a query per request.
+ * local target (`web-acme-qdxokdvs`), which records the port its process listens on.
+ * Lookups are cached briefly so that a busy site does not cost a query per request.
+ *
+ * Platform names are unique to their tenant. Names recorded before they carried a
+ * discriminator (`web-acme`) may be shared by two organizations' tenants with one slug:
+ * such a host stays with the tenant that had the name first, so a newer tenant can
+ * neither serve nor suspend another's site.
  */
 export function databaseRouteTable(db: Queryable, options: { ttlMs?: number } = {}): RouteTable {
   const ttlMs = options.ttlMs ?? 1000;
@@ -23,7 +28,7 @@ export function databaseRouteTable(db: Queryable, options: { ttlMs?: number } = 
          from resources r join tenants t on t.id = r.tenant_id
          where r.provider = 'local' and r.kind = 'web' and r.external_name = $1
            and r.status <> 'deleted' and t.status <> 'destroyed'
-         order by r.created_at desc limit 1`,
+         order by r.created_at, r.id limit 1`,
         [label],
       );
       const row = rows[0];

@@ -20,6 +20,13 @@ import { checkShape, typeName } from "./rules/shape.js";
 import { checkTemplates } from "./rules/template-refs.js";
 import { loadYaml } from "./yaml-source.js";
 
+/**
+ * The largest blueprint source accepted, in bytes (the API allows as many characters):
+ * 256 KiB, some twenty times the largest blueprint we know of, and validated within a
+ * fraction of a second however hostile (docs/benchmarks.md, bench/hostile.ts).
+ */
+export const MAX_BLUEPRINT_BYTES = 256 * 1024;
+
 export interface ValidationResult {
   /** The typed blueprint; null when there is any error. */
   blueprint: Blueprint | null;
@@ -33,6 +40,40 @@ export interface ValidationResult {
  * position. Nothing in the source is executed: templates are only checked, not resolved.
  */
 export function validateBlueprint(source: string): ValidationResult {
+  if (Buffer.byteLength(source, "utf8") > MAX_BLUEPRINT_BYTES) {
+    return {
+      blueprint: null,
+      errors: [
+        {
+          severity: "error",
+          code: "too-large",
+          pointer: "",
+          message: `the blueprint is larger than ${MAX_BLUEPRINT_BYTES / 1024} KiB`,
+          line: 1,
+          column: 1,
+        },
+      ],
+      warnings: [],
+    };
+  }
+  if (source.includes("\0")) {
+    const before = source.slice(0, source.indexOf("\0"));
+    const line = before.split("\n").length;
+    return {
+      blueprint: null,
+      errors: [
+        {
+          severity: "error",
+          code: "yaml-syntax",
+          pointer: "",
+          message: "the blueprint contains a NUL character",
+          line,
+          column: before.length - before.lastIndexOf("\n"),
+        },
+      ],
+      warnings: [],
+    };
+  }
   const yaml = loadYaml(source);
   const d = new Diagnostics(yaml);
   for (const w of yaml.syntaxWarnings)
@@ -68,8 +109,7 @@ export function validateBlueprint(source: string): ValidationResult {
   checkReferences(resources, d);
   checkTemplates(doc, names, d);
 
-  const errors = d.errors.sort(byPosition);
-  const warnings = d.warnings.sort(byPosition);
+  const { errors, warnings } = d.sorted();
   if (errors.length > 0) return { blueprint: null, errors, warnings };
   return { blueprint: toBlueprint(doc, resources, parameters, hooks), errors, warnings };
 }

@@ -8,6 +8,7 @@ import {
   type Node,
   type Pair,
   parseDocument,
+  visit,
   type YAMLMap,
 } from "yaml";
 
@@ -48,6 +49,9 @@ export function loadYaml(source: string): YamlSource {
     merge: true,
     lineCounter: lines,
     prettyErrors: false,
+    // The package's own check compares every key with every other (quadratic: 20,000
+    // keys took seconds); duplicates are found below in one pass instead.
+    uniqueKeys: false,
   });
   const pos = (offset: number | undefined): { line: number; column: number } => {
     if (offset === undefined) return { line: 1, column: 1 };
@@ -61,13 +65,87 @@ export function loadYaml(source: string): YamlSource {
   });
   const syntaxErrors = doc.errors.map(located);
   const syntaxWarnings = doc.warnings.map(located);
-  const value = syntaxErrors.length > 0 ? undefined : doc.toJS({ maxAliasCount: 1000 });
+  if (syntaxErrors.length === 0) {
+    visit(doc, {
+      Map(_key, map) {
+        const seen = new Set<string>();
+        for (const p of map.items) {
+          const k = keyString(p.key);
+          if (k === undefined || isMergeKey(p.key)) continue;
+          if (seen.has(k) && syntaxErrors.length < 200) {
+            syntaxErrors.push({ message: `Map keys must be unique ("${k}")`, ...pos(start(p.key)) });
+          }
+          seen.add(k);
+        }
+      },
+    });
+  }
+  let value: unknown;
+  if (syntaxErrors.length === 0) {
+    const firstAlias = () => {
+      let at: number | undefined;
+      visit(doc, {
+        Alias(_key, node) {
+          at = node.range?.[0];
+          return visit.BREAK;
+        },
+      });
+      return pos(at);
+    };
+    try {
+      // An alias bomb (aliases of aliases…) is refused, not expanded.
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      syntaxErrors.push({
+        message: `the document uses aliases too much (${firstLine((err as Error).message)}); at most ${MAX_ALIAS_COUNT} alias expansions`,
+        ...firstAlias(),
+      });
+    }
+    if (syntaxErrors.length === 0) {
+      const shape = tooDeep(value);
+      if (shape) {
+        syntaxErrors.push({
+          message: shape,
+          ...(shape.includes("itself") ? firstAlias() : { line: 1, column: 1 }),
+        });
+        value = undefined;
+      }
+    }
+  }
   return {
     value,
     syntaxErrors,
     syntaxWarnings,
     locate: (pointer, options = {}) => pos(findOffset(doc, pointerSegments(pointer), options.key === true)),
   };
+}
+
+/** Alias expansions allowed in one document (the yaml package's own default). */
+export const MAX_ALIAS_COUNT = 100;
+/** Nesting allowed in one document: far beyond any blueprint, well below the stack. */
+export const MAX_DEPTH = 64;
+
+/**
+ * Why `value` cannot be a blueprint's data: it contains itself (an alias inside its own
+ * anchor, `a: &a [*a]`) or nests deeper than {@link MAX_DEPTH}. Checked before anything
+ * walks it recursively. Undefined when it is fine.
+ */
+function tooDeep(value: unknown): string | undefined {
+  const path = new Set<object>();
+  const walk = (v: unknown, depth: number): string | undefined => {
+    if (typeof v !== "object" || v === null) return undefined;
+    if (path.has(v)) return "the document contains itself (an alias inside its own anchor)";
+    if (depth > MAX_DEPTH) return `the document nests deeper than ${MAX_DEPTH} levels`;
+    path.add(v);
+    const children = Array.isArray(v) ? v : v instanceof Map ? [...v.values()] : Object.values(v);
+    for (const c of children) {
+      const why = walk(c, depth + 1);
+      if (why) return why;
+    }
+    path.delete(v);
+    return undefined;
+  };
+  return walk(value, 0);
 }
 
 function deref(doc: Document, node: unknown): unknown {
@@ -105,9 +183,26 @@ function findOffset(doc: Document, segments: string[], key: boolean): number | u
   return best;
 }
 
+// Each mapping's pairs by key, built on first use: locating every diagnostic of a large
+// document stays linear (a search per diagnostic would be quadratic).
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function ownPair(map: YAMLMap, key: string): Pair | undefined {
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const p of map.items) {
+      const k = keyString(p.key);
+      if (k !== undefined && !index.has(k)) index.set(k, p as Pair);
+    }
+    pairIndex.set(map, index);
+  }
+  return index.get(key);
+}
+
 /** The pair for `key` in `map`, looking through `<<` merge keys like the loader does. */
 function findPair(doc: Document, map: YAMLMap, key: string, depth = 0): Pair | undefined {
-  const own = map.items.find((p) => keyString(p.key) === key);
+  const own = ownPair(map, key);
   if (own || depth > 10) return own;
   for (const p of map.items) {
     if (!isMergeKey(p.key)) continue;

@@ -83,6 +83,14 @@ export function toTenantryError(
     });
   }
   if (err.statusCode === 404) return new TenantryError("NOT_FOUND", err.message);
+  // PostgreSQL's data exceptions (class 22: a value out of range, bytes it cannot store,
+  // text that is not a number) come from the request's input, not from a bug.
+  const pgCode = (err as { code?: unknown }).code;
+  if (typeof pgCode === "string" && /^22[0-9A-Z]{3}$/.test(pgCode)) {
+    return new TenantryError("VALIDATION_FAILED", "a value in the request cannot be stored or compared", {
+      errors: [{ pointer: "", message: "a value is out of range or not valid" }],
+    });
+  }
   if (isDatabaseUnavailable(err)) {
     return new TenantryError(
       "DATABASE_UNAVAILABLE",

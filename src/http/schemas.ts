@@ -1,4 +1,5 @@
 import { type Static, Type } from "typebox";
+import { MAX_BLUEPRINT_BYTES } from "../blueprints/validate.js";
 import { OPERATION_KINDS, TENANT_STATUSES } from "../domain/lifecycle.js";
 import { SLUG_PATTERN } from "../domain/slug.js";
 
@@ -9,7 +10,12 @@ const Timestamp = Type.String({ format: "date-time" });
 const LabelMap = Type.Record(
   Type.String({ pattern: "^[a-zA-Z0-9]([a-zA-Z0-9._/-]{0,61}[a-zA-Z0-9])?$" }),
   Type.String({ maxLength: 253 }),
-  { description: 'Free-form labels for filtering, e.g. {"plan":"pro"}', maxProperties: 64 },
+  {
+    description: 'Free-form labels for filtering, e.g. {"plan":"pro"}',
+    maxProperties: 64,
+    // A key that breaks the pattern is refused, not let through.
+    additionalProperties: false,
+  },
 );
 
 export const Problem = Type.Object(
@@ -47,7 +53,7 @@ export const BlueprintRefSchema = Type.Union(
       {
         source: Type.String({
           minLength: 1,
-          maxLength: 1_000_000,
+          maxLength: MAX_BLUEPRINT_BYTES,
           description: "Blueprint YAML (render.yaml format)",
         }),
         name: Type.Optional(Type.String({ pattern: "^[a-zA-Z0-9][a-zA-Z0-9._-]{0,99}$" })),
@@ -72,7 +78,10 @@ export const CreateTenantBody = Type.Object(
       Type.String({ minLength: 1, maxLength: 63, description: "Provider; default `local`" }),
     ),
     params: Type.Optional(
-      Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$" }), Type.Unknown()),
+      Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$" }), Type.Unknown(), {
+        maxProperties: 256,
+        additionalProperties: false,
+      }),
     ),
     secrets: Type.Optional(
       Type.Record(
@@ -80,6 +89,8 @@ export const CreateTenantBody = Type.Object(
         Type.String({ maxLength: 65536 }),
         {
           description: "Write-only values (for `sync: false` env vars); encrypted at rest, never returned",
+          maxProperties: 256,
+          additionalProperties: false,
         },
       ),
     ),
@@ -244,7 +255,11 @@ export const TenantParams = Type.Object({ id: Type.String({ minLength: 1, maxLen
 export const BlueprintBody = Type.Object(
   {
     name: Type.String({ pattern: "^[a-zA-Z0-9][a-zA-Z0-9._-]{0,99}$" }),
-    source: Type.String({ minLength: 1, maxLength: 1_000_000, description: "render.yaml-format YAML" }),
+    source: Type.String({
+      minLength: 1,
+      maxLength: MAX_BLUEPRINT_BYTES,
+      description: "render.yaml-format YAML",
+    }),
   },
   { additionalProperties: false },
 );
@@ -259,7 +274,13 @@ const DiagnosticView = Type.Object({
 });
 
 export const ValidateBody = Type.Object(
-  { source: Type.String({ minLength: 1, maxLength: 1_000_000, description: "render.yaml-format YAML" }) },
+  {
+    source: Type.String({
+      minLength: 1,
+      maxLength: MAX_BLUEPRINT_BYTES,
+      description: "render.yaml-format YAML",
+    }),
+  },
   { additionalProperties: false },
 );
 
@@ -279,7 +300,9 @@ export const RenderBody = Type.Object(
       },
       { additionalProperties: false },
     ),
-    version: Type.Optional(Type.Integer({ minimum: 1, description: "Default: the latest version" })),
+    version: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: "Default: the latest version" }),
+    ),
     target: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
     params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     secrets: Type.Optional(

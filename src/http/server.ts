@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import http from "node:http";
 import type net from "node:net";
 import cors from "@fastify/cors";
@@ -46,6 +47,20 @@ export interface HttpDeps {
 registerAjvFormats();
 
 /** Builds the HTTP API (not yet listening). */
+/** The JSON pointer of the first key or string under `value` that holds a NUL character. */
+function nulPointer(value: unknown, pointer: string, depth = 0): string | undefined {
+  if (typeof value === "string") return value.includes("\0") ? pointer : undefined;
+  if (typeof value !== "object" || value === null || depth > 64) return undefined;
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+  for (const [k, v] of entries) {
+    const here = `${pointer}/${k.replaceAll("~", "~0").replaceAll("/", "~1")}`;
+    if (k.includes("\0")) return here;
+    const found = nulPointer(v, here, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   const proxy = createHostProxy({
     baseDomain: deps.config.baseDomain,
@@ -108,6 +123,40 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   app.get("/redoc", { schema: { hide: true } }, async (_req, reply) =>
     reply.type("text/html").send(redocPage()),
   );
+
+  // Bodies must be UTF-8: invalid bytes are refused, not silently replaced.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
+    const bytes = body as Buffer;
+    if (!isUtf8(bytes)) {
+      done(
+        new TenantryError("VALIDATION_FAILED", "the body is not valid UTF-8", {
+          errors: [{ pointer: "", message: "is not valid UTF-8" }],
+        }),
+        undefined,
+      );
+      return;
+    }
+    parseJson(request, bytes.toString("utf8"), done);
+  });
+  // NUL characters are refused at the edge, with the field's path: PostgreSQL cannot
+  // store them, and nothing legitimate contains one.
+  app.addHook("preValidation", async (request) => {
+    const found =
+      nulPointer(request.params, "/path") ??
+      nulPointer(request.query, "/query") ??
+      nulPointer(request.body, "");
+    if (found !== undefined) {
+      throw new TenantryError(
+        "VALIDATION_FAILED",
+        `invalid field: ${found || "/"}: contains a NUL character`,
+        {
+          errors: [{ pointer: found, message: "contains a NUL character" }],
+        },
+      );
+    }
+  });
 
   app.addHook("onRequest", async (request) => {
     const role = request.routeOptions.config.role;

@@ -2,9 +2,14 @@ import type { Diagnostic } from "../model.js";
 import type { YamlSource } from "../yaml-source.js";
 
 /** Collects diagnostics, each located in the YAML source through its JSON pointer. */
+/** Diagnostics of each severity reported with their position; past it, only counted. */
+export const MAX_DIAGNOSTICS = 200;
+
 export class Diagnostics {
   readonly errors: Diagnostic[] = [];
   readonly warnings: Diagnostic[] = [];
+  /** Errors and warnings past {@link MAX_DIAGNOSTICS}: counted, not located. */
+  readonly dropped = { errors: 0, warnings: 0 };
 
   constructor(private readonly source: Pick<YamlSource, "locate">) {}
 
@@ -15,11 +20,28 @@ export class Diagnostics {
 
   /** An error at `pointer`; `onKey` locates the mapping key rather than its value. */
   error(code: string, pointer: string, message: string, onKey = false): void {
-    this.errors.push(this.make("error", code, pointer, message, onKey));
+    if (this.errors.length >= MAX_DIAGNOSTICS) this.dropped.errors++;
+    else this.errors.push(this.make("error", code, pointer, message, onKey));
   }
 
   warn(code: string, pointer: string, message: string, onKey = false): void {
-    this.warnings.push(this.make("warning", code, pointer, message, onKey));
+    if (this.warnings.length >= MAX_DIAGNOSTICS) this.dropped.warnings++;
+    else this.warnings.push(this.make("warning", code, pointer, message, onKey));
+  }
+
+  /** Whether a diagnostic of `severity` would still be reported in full (not only counted). */
+  accepts(severity: Diagnostic["severity"]): boolean {
+    return (severity === "error" ? this.errors : this.warnings).length < MAX_DIAGNOSTICS;
+  }
+
+  /** The errors and warnings sorted by position, each list ending with "… and N more" when capped. */
+  sorted(): { errors: Diagnostic[]; warnings: Diagnostic[] } {
+    const more = (severity: Diagnostic["severity"], n: number): Diagnostic[] =>
+      n > 0 ? [{ severity, code: "too-many", pointer: "", message: `… and ${n} more ${severity}s` }] : [];
+    return {
+      errors: [...this.errors.sort(byPosition), ...more("error", this.dropped.errors)],
+      warnings: [...this.warnings.sort(byPosition), ...more("warning", this.dropped.warnings)],
+    };
   }
 
   private make(

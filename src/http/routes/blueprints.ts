@@ -180,7 +180,10 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
       schema: {
         tags: ["blueprints"],
         summary: "One version of a blueprint, with its source",
-        params: Type.Object({ name: Type.String(), version: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({
+          name: Type.String({ maxLength: 100 }),
+          version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
+        }),
         response: { 200: BlueprintView, 401: problem, 404: problem },
       },
     },

@@ -425,7 +425,13 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
         params: TenantParams,
         querystring: Type.Object(
           {
-            after: Type.Optional(Type.Integer({ minimum: 0, description: "Only events with a larger id" })),
+            after: Type.Optional(
+              Type.Integer({
+                minimum: 0,
+                maximum: Number.MAX_SAFE_INTEGER,
+                description: "Only events with a larger id",
+              }),
+            ),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
           },
           { additionalProperties: false },

@@ -138,7 +138,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
       );
       return;
     }
-    parseJson(request, bytes.toString("utf8"), done);
+    void parseJson(request, bytes.toString("utf8"), done);
   });
   // NUL characters are refused at the edge, with the field's path: PostgreSQL cannot
   // store them, and nothing legitimate contains one.

@@ -73,6 +73,18 @@ describe("tenantry blueprints", () => {
     expect(good.stderr).toContain("4 file(s) checked: 0 error(s)");
   });
 
+  it("reports a hostile file at its position and goes on with the next file", async () => {
+    const bomb = path.join(path.dirname(badFile), "bomb.render.yaml");
+    await fs.writeFile(bomb, "databases:\n  - &a [*a]\n");
+    const res = await cli(["blueprints", "validate", bomb, path.join(examples, "starter.render.yaml")]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(
+      new RegExp(`${bomb.replaceAll(".", "\\.")}:2:\\d+: error: the document contains itself`),
+    );
+    expect(res.stderr).toContain("2 file(s) checked: 1 error(s)");
+    expect(res.stderr).not.toMatch(/Maximum call stack/);
+  });
+
   it("pushes a blueprint once, then reports it unchanged; lists and shows it", async () => {
     const file = path.join(examples, "parameterised.render.yaml");
     const first = await ok(["blueprints", "push", "crm", file]);

@@ -186,7 +186,26 @@ export function registerBlueprintCommands(program: Command): void {
           failed = true;
           continue;
         }
-        const { errors, warnings } = validateBlueprint(source);
+        let checked: { errors: Diagnostic[]; warnings: Diagnostic[] };
+        try {
+          checked = validateBlueprint(source);
+        } catch (err) {
+          // A bug must not hide the other files' results: report it on this file, go on.
+          checked = {
+            errors: [
+              {
+                severity: "error",
+                code: "internal",
+                pointer: "",
+                message: `could not check this file: ${(err as Error).message}`,
+                line: 1,
+                column: 1,
+              },
+            ],
+            warnings: [],
+          };
+        }
+        const { errors, warnings } = checked;
         if (errors.length > 0) failed = true;
         results.push({ file, valid: errors.length === 0, errors, warnings });
         if (options.output !== "json") {

@@ -188,6 +188,42 @@ describe("startEmbeddedPostgres", () => {
   );
 
   it(
+    "restarts the server when it dies, on the same port, and logs why",
+    async () => {
+      const dataDir = await copyOfTemplate("supervised");
+      const { logger, entries } = captureLogger();
+      const db = await start(dataDir, logger);
+      await query(
+        db.url,
+        "create table kept_across_a_crash (id int); insert into kept_across_a_crash values (7)",
+      );
+      const first = await serverPid(dataDir);
+      process.kill(first, "SIGKILL");
+      // Back, on the same URL, with its data.
+      const deadline = Date.now() + 30_000;
+      let rows: { id: number }[] | undefined;
+      while (!rows) {
+        rows = await query<{ id: number }>(db.url, "select id from kept_across_a_crash").catch(
+          () => undefined,
+        );
+        if (!rows) {
+          if (Date.now() > deadline) throw new Error("the embedded PostgreSQL did not come back");
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      expect(rows).toEqual([{ id: 7 }]);
+      expect(await serverPid(dataDir)).not.toBe(first);
+      expect(entries.some((e) => e.msg === "embedded PostgreSQL exited unexpectedly; restarting it")).toBe(
+        true,
+      );
+      expect(entries.some((e) => e.msg === "embedded PostgreSQL restarted")).toBe(true);
+      await stop(db);
+      await expect(fs.access(path.join(dataDir, "postgres", "postmaster.pid"))).rejects.toThrow();
+    },
+    TIMEOUT,
+  );
+
+  it(
     "recovers a server orphaned by a kill -9 of its Node parent",
     async () => {
       const dataDir = await copyOfTemplate("orphan");

@@ -244,13 +244,52 @@ async function startCluster(ctx: {
   let stopping: Promise<void> | undefined;
   let stopRequested = false;
   let exitedUnexpectedly = false;
-  if (child) runningServers.add(child);
-  child?.once("exit", (code, signal) => {
-    if (child) runningServers.delete(child);
+  // Once it is up, the server is supervised: when it dies (killed, out of memory), it is
+  // started again on the same port, with backoff, the reason logged.
+  let supervised = false;
+  const restart = async (attempt: number): Promise<void> => {
+    const delayMs = Math.min(RESTART_MAX_DELAY_MS, RESTART_FIRST_DELAY_MS * 2 ** (attempt - 1));
+    await delay(delayMs);
     if (stopRequested) return;
-    exitedUnexpectedly = true;
-    log.error({ code, signal, logTail: tail.lines() }, "embedded PostgreSQL exited unexpectedly");
-  });
+    const candidate = makeServer(clusterDir, port);
+    try {
+      await recoverPidFile(clusterDir, log, fail);
+      await withTimeout(candidate.start(), START_TIMEOUT_MS, "the server did not report readiness");
+    } catch (err) {
+      await stopServer(candidate, serverProcess(candidate), log);
+      log.error(
+        { err: describe(err), attempt, logTail: tail.lines() },
+        "could not restart the embedded PostgreSQL; trying again",
+      );
+      void restart(attempt + 1);
+      return;
+    }
+    server = candidate;
+    child = serverProcess(candidate);
+    if (stopRequested) {
+      await stopServer(server, child, log);
+      return;
+    }
+    watch(child);
+    log.warn({ attempt, port, serverPid: child?.pid }, "embedded PostgreSQL restarted");
+  };
+  const watch = (proc: ChildProcess | undefined) => {
+    if (!proc) return;
+    runningServers.add(proc);
+    proc.once("exit", (code, signal) => {
+      runningServers.delete(proc);
+      if (stopRequested) return;
+      exitedUnexpectedly = true;
+      log.error(
+        { code, signal, logTail: tail.lines() },
+        supervised
+          ? "embedded PostgreSQL exited unexpectedly; restarting it"
+          : "embedded PostgreSQL exited unexpectedly",
+      );
+      if (supervised) void restart(1);
+    });
+  };
+  watch(child);
 
   try {
     await waitForConnection(url, CONNECT_TIMEOUT_MS, () => exitedUnexpectedly);
@@ -260,6 +299,7 @@ async function startCluster(ctx: {
     throw fail("connect", `the server started on port ${port} but a client could not run "select 1"`, err);
   }
   log.info({ dataDir, port, serverPid: child?.pid }, "embedded PostgreSQL is ready");
+  supervised = true;
 
   return {
     url,
@@ -361,6 +401,9 @@ function disarmExitHook(requireFromPackage: NodeRequire, log: Logger): void {
 
 /** Servers started and not yet stopped, for the `exit` listener above. */
 const runningServers = new Set<ChildProcess>();
+/** Backoff of restarts of a server that died: 0.5 s, doubling, at most 30 s. */
+const RESTART_FIRST_DELAY_MS = 500;
+const RESTART_MAX_DELAY_MS = 30_000;
 
 /**
  * Same as the platform package's scripts/hydrate-symlinks.js (its npm postinstall, which npm

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { userInfo } from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
 import {
@@ -84,6 +85,11 @@ export async function localLogs(
  * when the tenant is created, with `explain()` saying what to configure.
  */
 export function createLocalProvider(options: LocalProviderOptions): Provider {
+  // Said plainly at every start: tenant processes run as Tenantry's own OS user.
+  options.logger?.warn(
+    { user: userInfo().username, uid: process.getuid?.() },
+    "local target: tenant processes run as the same OS user as Tenantry, so local tenants are not isolated from each other or from Tenantry's files (keys included); use it for development and trusted tenants, and a platform target (render) for untrusted ones",
+  );
   const postgres = createPostgresDriver({ serverUrl: options.postgresUrl, logger: options.logger });
   const redisServerPath = options.redisUrl ? undefined : findOnPath("redis-server");
   const keyvalue =

@@ -65,6 +65,10 @@ beforeAll(async () => {
   await admin.connect();
   await admin.query("create database tenantry");
   await admin.end();
+  // From here on the server is run with pg_ctl alone: the embedded wrapper would restart
+  // it by itself when the test stops it (it supervises its server).
+  await server.stop();
+  await startServer();
   const url = new URL(server.url);
   url.pathname = "/tenantry";
   app = await startTenantry({

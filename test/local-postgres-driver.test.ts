@@ -17,6 +17,7 @@ import {
   type RecordedResource,
 } from "../src/providers/provider.js";
 import { createTestDatabase, type TestDatabase } from "./support/db.js";
+import { expectNameTaken, rejection } from "./support/ownership.js";
 
 type Tenant = ProviderContext["tenant"];
 type Names = { database: string; user: string };
@@ -57,22 +58,6 @@ async function comments(names: Names): Promise<{ role: string | null; database: 
     [names.user, names.database],
   );
   return rows[0] ?? { role: null, database: null };
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => new Error("expected a rejection"),
-    (e: unknown) => e,
-  );
-}
-
-/** `p` rejects with the permanent NAME_TAKEN error naming `name`. */
-async function expectNameTaken(p: Promise<unknown>, name: string): Promise<void> {
-  const err = await rejection(p);
-  expect(err).toBeInstanceOf(ProviderError);
-  expect((err as ProviderError).code).toBe("NAME_TAKEN");
-  expect((err as ProviderError).retryable).toBe(false);
-  expect((err as ProviderError).message).toContain(name);
 }
 
 function resource(spec: Record<string, unknown> = {}, name = base): RecordedResource {

@@ -20,6 +20,7 @@ import { createStaticSiteDriver } from "../src/providers/local/static-site-drive
 import { Supervisor } from "../src/providers/local/supervisor.js";
 import { ownerMarker, ownerMarkerText } from "../src/providers/ownership.js";
 import { type ProviderContext, ProviderError, type RecordedResource } from "../src/providers/provider.js";
+import { expectNameTaken, rejection } from "./support/ownership.js";
 
 const logger = pino({ level: "silent" });
 
@@ -59,21 +60,6 @@ function ctxFor(t: ProviderContext["tenant"], secrets: Record<string, string> = 
 
 function markerOf(t: ProviderContext["tenant"]): string {
   return ownerMarkerText(ownerMarker({ installationId: "test-installation", tenant: t }));
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => new Error("expected a rejection"),
-    (e: unknown) => e,
-  );
-}
-
-async function expectNameTaken(p: Promise<unknown>, name: string): Promise<void> {
-  const err = await rejection(p);
-  expect(err).toBeInstanceOf(ProviderError);
-  expect((err as ProviderError).code).toBe("NAME_TAKEN");
-  expect((err as ProviderError).retryable).toBe(false);
-  expect((err as ProviderError).message).toContain(name);
 }
 
 function service(

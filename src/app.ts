@@ -8,7 +8,7 @@ import { createEngineMetrics } from "./engine/metrics.js";
 import { engineStatementTimeoutMs, Worker } from "./engine/worker.js";
 import { buildServer } from "./http/server.js";
 import type { SecretBox } from "./lib/crypto.js";
-import { createLocalProvider } from "./providers/local/local-provider.js";
+import { createLocalProvider, resolveIsolation } from "./providers/local/local-provider.js";
 import { ProviderRegistry } from "./providers/provider.js";
 import { createRenderProvider } from "./providers/render/render-provider.js";
 import { bootstrapOrganization, ensureEncryptionKey } from "./services/bootstrap.js";
@@ -104,7 +104,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
     await bootstrapOrganization(db, config, logger);
     const installationId = await ensureInstallationId(db);
 
-    const providers = options.providers ?? defaultProviders(config, url, logger);
+    const providers = options.providers ?? (await defaultProviders(config, url, logger));
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
     const tenants = new TenantService({
@@ -265,15 +265,22 @@ async function recoverTenants(
 }
 
 /** The local target, and Render when `RENDER_API_KEY` is set. */
-function defaultProviders(config: Config, databaseUrl: string, logger: Logger): ProviderRegistry {
+async function defaultProviders(
+  config: Config,
+  databaseUrl: string,
+  logger: Logger,
+): Promise<ProviderRegistry> {
+  const localLogger = logger.child({ provider: "local" });
+  const isolation = await resolveIsolation(config.localIsolation, config.dataDir, localLogger);
   const registry = new ProviderRegistry().register(
     createLocalProvider({
+      isolation,
       postgresUrl: config.localPostgresUrl ?? databaseUrl,
       redisUrl: config.localRedisUrl,
       dataDir: config.dataDir,
       baseDomain: config.baseDomain,
       publicPort: config.port,
-      logger: logger.child({ provider: "local" }),
+      logger: localLogger,
     }),
   );
   if (config.renderApiKey) {

@@ -88,6 +88,7 @@ describe("configuration", () => {
     ["BASE_DOMAIN", "bad domain!", /domain/],
     ["ALLOWED_ORIGINS", "app.example.com/path", /origins/],
     ["LOG_LEVEL", "loud", /one of/],
+    ["TENANTRY_LOCAL_ISOLATION", "maybe", /auto, users, off/],
     ["TENANTRY_WORKER_CONCURRENCY", "-1", /whole number/],
     ["TENANTRY_LEASE_SECONDS", "0", /1 to 3600/],
     ["TENANTRY_RETRY_MAX_ATTEMPTS", "1.5", /whole number/],

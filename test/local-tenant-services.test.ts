@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rename, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -140,6 +140,19 @@ services:
       expect((await requestWithHost(base, host, "/docs/guide.txt")).body).toBe("guide\n");
       expect((await requestWithHost(base, host, "/../../../etc/passwd")).status).toBe(404);
       expect((await requestWithHost(base, host, "/%2e%2e/%2e%2e/server.js")).status).toBe(404);
+      // A link put in place of the publish directory after the deploy (a process of the
+      // tenant's could) leads nowhere outside the release.
+      const root = active.resources[0].outputs.staticRoot as string;
+      await writeFile(path.join(t.dataDir, "private.txt"), "Tenantry's own\n", { mode: 0o600 });
+      await rename(root, `${root}.orig`);
+      await symlink(t.dataDir, root);
+      try {
+        expect((await requestWithHost(base, host, "/private.txt")).status).toBe(404);
+      } finally {
+        await rm(root);
+        await rename(`${root}.orig`, root);
+      }
+      expect((await requestWithHost(base, host, "/docs/guide.txt")).body).toBe("guide\n");
       await api.json("POST", "/v1/tenants/statica/suspend");
       await api.waitForTenant("statica", "suspended", WAIT);
       await eventually(async () => ((await requestWithHost(base, host)).status === 503 ? true : undefined));
@@ -148,6 +161,32 @@ services:
       await api.waitForTenant(created.tenant.id, "destroyed", WAIT);
     }
     await eventually(async () => ((await requestWithHost(base, host)).status === 404 ? true : undefined));
+  });
+
+  it("refuses a static site whose build makes the publish directory a link out of the release", async () => {
+    const created = await api.json("POST", "/v1/tenants", {
+      name: "Linky",
+      blueprint: {
+        source: `
+services:
+  - type: web
+    name: site
+    runtime: static
+    repo: ${appDir}
+    buildCommand: ln -s / public
+    staticPublishPath: public
+`,
+      },
+    });
+    try {
+      const failed = await api.waitForTenant("linky", "failed", WAIT);
+      expect(failed.error_message).toMatch(
+        /staticPublishPath public is a link that leads out of the release/,
+      );
+    } finally {
+      await api.json("DELETE", `/v1/tenants/${created.tenant.id}`);
+      await api.waitForTenant(created.tenant.id, "destroyed", WAIT);
+    }
   });
 
   it("updates a service with no failed request during the switch", async () => {

@@ -46,6 +46,13 @@ export interface Config {
   localPostgresUrl: string | undefined;
   /** `TENANTRY_LOCAL_REDIS_URL`: Redis 6+ on which the local provider makes an ACL user per tenant Key Value; unset → a private redis-server per tenant when one is on the PATH. */
   localRedisUrl: string | undefined;
+  /**
+   * `TENANTRY_LOCAL_ISOLATION`: whose OS user local tenants' processes run as. `users`: one
+   * unprivileged user per tenant (needs root; refuses to start when it cannot); `off`:
+   * Tenantry's own user; `auto`: `users` when Tenantry runs as root and can, else `off`
+   * (said at start). @default "auto"
+   */
+  localIsolation: "auto" | "users" | "off";
   /** `TENANTRY_PLUGIN_REPO_HOSTS`: comma-separated hosts a tenant's `custom_plugin_repo` may point at. @default "github.com,gitlab.com,bitbucket.org" */
   pluginRepoHosts: string[];
   /** `RENDER_API_KEY`: enables the `render` target. Never logged. */
@@ -144,6 +151,7 @@ function hosts(env: Env, name: string, fallback: string[]): string[] {
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+const ISOLATION_MODES = ["auto", "users", "off"] as const;
 
 export function parseEncryptionKey(raw: string, variable = "TENANTRY_ENCRYPTION_KEY"): Buffer {
   const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, "hex") : Buffer.from(raw, "base64");
@@ -161,6 +169,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const logLevel = str(env, "LOG_LEVEL") ?? "info";
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError("LOG_LEVEL", `expected one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+  }
+  const localIsolation = str(env, "TENANTRY_LOCAL_ISOLATION") ?? "auto";
+  if (!(ISOLATION_MODES as readonly string[]).includes(localIsolation)) {
+    throw new ConfigError(
+      "TENANTRY_LOCAL_ISOLATION",
+      `expected one of ${ISOLATION_MODES.join(", ")}, got "${localIsolation}"`,
+    );
   }
   const baseDomain = str(env, "BASE_DOMAIN") ?? "localhost";
   if (
@@ -218,6 +233,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     encryptionKey: rawKey === undefined ? undefined : parseEncryptionKey(rawKey),
     localPostgresUrl: url(env, "TENANTRY_LOCAL_POSTGRES_URL", ["postgres:", "postgresql:"]),
     localRedisUrl: url(env, "TENANTRY_LOCAL_REDIS_URL", ["redis:", "rediss:"]),
+    localIsolation: localIsolation as Config["localIsolation"],
     pluginRepoHosts: hosts(env, "TENANTRY_PLUGIN_REPO_HOSTS", ["github.com", "gitlab.com", "bitbucket.org"]),
     renderApiKey: str(env, "RENDER_API_KEY"),
     renderOwnerId: renderOwner(env),

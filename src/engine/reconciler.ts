@@ -282,7 +282,8 @@ async function converge(
       }
       waits.add(row.key, await notNow(row.key, () => pass.remove(row)));
     }
-    return waits.outcome();
+    // Every resource gone: then what the provider made for the tenant as a whole.
+    return waits.outcome() ?? (await pass.releaseTenant());
   } else {
     // While the platform works on one resource (a database being created, a deploy),
     // the pass goes on with the resources that do not depend on it, so independent
@@ -457,22 +458,44 @@ class Pass {
         `the ${this.provider.name} provider cannot run the blueprint's bootstrap hook (hooks.bootstrap)`,
       );
     }
-    const stepId = await this.write((q) =>
-      startStep(q, this.op.id, { name: "bootstrap", resourceKey: null, action: "bootstrap" }),
-    );
-    const result = await this.callInStep(stepId, () =>
+    return this.tenantStep("bootstrap", "bootstrap", "the bootstrap hook", () =>
       run(
         this.ctx,
         hook,
         resources.filter((r) => r.status !== "deleted").map((r) => this.view(r)),
       ),
     );
+  }
+
+  /**
+   * The destroy's last step (action `release`, no resource): the provider removes what it
+   * made for the tenant as a whole (the local target's OS user). Nothing for providers
+   * without such objects.
+   */
+  async releaseTenant(): Promise<PassOutcome | null> {
+    this.checkAbort();
+    const release = this.provider.releaseTenant?.bind(this.provider);
+    if (!release) return null;
+    return this.tenantStep("release tenant", "release", "the tenant's release", () =>
+      this.timed("release tenant", "tenant", "release", (c) => release(c)),
+    );
+  }
+
+  /** A step of the tenant as a whole (no resource): opened, called, closed or waiting. */
+  private async tenantStep(
+    name: string,
+    action: string,
+    what: string,
+    call: () => Promise<ActionResult>,
+  ): Promise<PassOutcome | null> {
+    const stepId = await this.write((q) => startStep(q, this.op.id, { name, resourceKey: null, action }));
+    const result = await this.callInStep(stepId, call);
     if (result.state === "pending") {
       await this.write((q) => endStep(q, stepId, { status: "waiting", detail: result.detail ?? null }));
       return {
         kind: "wait",
         delayMs: clampWait(result.retryAfterMs),
-        reason: result.detail ?? "waiting for the bootstrap hook",
+        reason: result.detail ?? `waiting for ${what}`,
       };
     }
     this.defer((q) => endStep(q, stepId, { status: "succeeded", detail: result.detail ?? null }));

@@ -205,6 +205,12 @@ export interface Provider {
     hook: BootstrapHook,
     resources: RecordedResource[],
   ): Promise<ActionResult>;
+  /**
+   * Optional: removes what the provider made for the tenant as a whole rather than for one
+   * resource (the local target's OS user), once a destroy has deleted every resource. Runs
+   * as the destroy's last step (`release tenant`); idempotent, verified like a delete.
+   */
+  releaseTenant?(ctx: ProviderContext): Promise<ActionResult>;
   /** Drivers by resource kind; a kind missing here is refused when the tenant is created. */
   readonly drivers: Readonly<Record<string, ResourceDriver>>;
   /**

@@ -14,7 +14,8 @@ import type { Logger } from "pino";
 
 export type Route =
   | { kind: "target"; port: number; host?: string }
-  | { kind: "static"; root: string }
+  /** `base`: the release directory `root` must resolve inside (a tenant's symlink must not lead out). */
+  | { kind: "static"; root: string; base?: string }
   | { kind: "suspended"; tenant: string }
   | { kind: "unavailable"; tenant: string; reason: string }
   | { kind: "missing" };
@@ -86,7 +87,7 @@ export function createHostProxy(options: HostProxyOptions): HostProxy {
     handleRequest(req, res, label) {
       options.routes.lookup(label).then(
         (route) => {
-          if (route.kind === "static") return serveStatic(req, res, route.root, label);
+          if (route.kind === "static") return serveStatic(req, res, route, label);
           if (route.kind !== "target") return page(res, route, label);
           const upstream = http.request(
             {
@@ -208,7 +209,13 @@ const TYPES: Record<string, string> = {
  * Serves a static site's files: `GET`/`HEAD` only, `index.html` for directories, never
  * outside `root` (the resolved path must stay inside it, symlinks included).
  */
-function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, root: string, label: string): void {
+function serveStatic(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  route: { root: string; base?: string },
+  label: string,
+): void {
+  const { root, base } = route;
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.writeHead(405, { allow: "GET, HEAD", "content-length": 0 });
     res.end();
@@ -224,6 +231,11 @@ function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, root: 
   }
   const resolveFile = async (): Promise<string | null> => {
     const realRoot = await fsp.realpath(root);
+    // The tenant's build wrote the release: its publish directory may be a link to anywhere.
+    if (base !== undefined) {
+      const realBase = await fsp.realpath(base);
+      if (realRoot !== realBase && !realRoot.startsWith(realBase + path.sep)) return null;
+    }
     let file = path.resolve(realRoot, `.${pathname}`);
     let stat = await fsp.stat(file).catch(() => null);
     if (stat?.isDirectory()) {

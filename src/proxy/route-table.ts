@@ -37,7 +37,12 @@ export function databaseRouteTable(db: Queryable, options: { ttlMs?: number } = 
       else if (row.status === "suspended" || row.status === "suspending")
         route = { kind: "suspended", tenant: row.name };
       else if (typeof row.outputs["staticRoot"] === "string") {
-        route = { kind: "static", root: row.outputs["staticRoot"] };
+        const base = row.outputs["staticBase"];
+        route = {
+          kind: "static",
+          root: row.outputs["staticRoot"],
+          ...(typeof base === "string" ? { base } : {}),
+        };
       } else if (typeof row.outputs["port"] === "number" && row.resource_status !== "suspended") {
         route = { kind: "target", port: row.outputs["port"] };
       } else route = { kind: "unavailable", tenant: row.name, reason: `it is ${row.status}` };

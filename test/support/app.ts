@@ -8,6 +8,7 @@ import { loadConfig } from "../../src/config/config.js";
 import type { ProviderRegistry } from "../../src/providers/provider.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
 import { killSupervisedProcesses } from "./stray-processes.js";
+import { removeTenantUsers } from "./tenant-users.js";
 
 export const ADMIN_KEY = "tnt_test_admin_key_0123456789abcdefghij";
 export const ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
@@ -63,6 +64,8 @@ export async function startTestApp(
         .catch(() => ({ rows: [] as { outputs: { database?: string; user?: string } }[] }));
       await app.close();
       await killSupervisedProcesses(dataDir);
+      // Tenants' OS users (as root) that the file's tenants left.
+      await removeTenantUsers({ under: dataDir });
       if (rows.length > 0) {
         const admin = new pg.Client({ connectionString: database.adminUrl });
         await admin.connect();

@@ -6,6 +6,7 @@ import type { TestProject } from "vitest/node";
 import { createDb } from "../../src/store/db.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../src/store/embedded-postgres.js";
 import { migrate } from "../../src/store/migrations.js";
+import { removeTenantUsers } from "./tenant-users.js";
 
 /**
  * One PostgreSQL for the whole run: `DATABASE_URL` when set (CI points it at the
@@ -72,6 +73,8 @@ export default async function setup(project: TestProject) {
     for (const { rolname } of roles.rows)
       await client.query(`drop role if exists "${rolname}"`).catch(() => {});
     await client.end();
+    // Tenant OS users (as root) whose tenant directory a test removed without destroying them.
+    await removeTenantUsers({ orphans: true });
     await embedded?.stop();
     if (embeddedDir) await rm(embeddedDir, { recursive: true, force: true });
   };

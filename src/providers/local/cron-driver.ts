@@ -33,6 +33,7 @@ import {
   workDir,
 } from "./release.js";
 import { localServicePaths, type ServicePaths } from "./service-driver.js";
+import { type RunAs, runAsEnv, runAsSpawn, type TenantUsers } from "./tenant-users.js";
 import { bounded } from "./waits.js";
 
 /**
@@ -79,6 +80,8 @@ export interface CronDriverOptions {
   stopTimeoutMs?: number;
   /** How long a build may take (default 15 minutes). */
   buildTimeoutMs?: number;
+  /** The tenants' OS users (isolation when Tenantry runs as root); absent: runs run as Tenantry. */
+  users?: TenantUsers;
   /**
    * Called after every finished run with the job's fresh outputs (last run, exit code,
    * runs), so they can be recorded without waiting for the next reconcile.
@@ -139,6 +142,8 @@ interface Job {
   command: string;
   /** Resolved at deploy/resume time; memory only. */
   env: Record<string, string>;
+  /** The tenant's OS user its runs run as (null: Tenantry's own). */
+  runAs: RunAs | null;
   cron: Cron | undefined;
   stopped: boolean;
   run: Run | undefined;
@@ -363,9 +368,10 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
       await log.write(`==> ${new Date(started).toISOString()} run started\n`);
       const child = spawn("/bin/sh", ["-c", job.command], {
         cwd: job.cwd,
-        env: { ...baseEnv(), ...job.env },
+        env: { ...baseEnv(), ...job.env, ...runAsEnv(job.runAs) },
         detached: true,
         stdio: ["ignore", log.fd, log.fd],
+        ...runAsSpawn(job.runAs),
       });
       run.pgid = child.pid;
       outcome = await new Promise((resolve) => {
@@ -460,6 +466,7 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
     cwd: string,
     sched: string,
     env: Record<string, string>,
+    runAs: RunAs | null,
   ): Promise<void> {
     const id = jobId(ctx.tenant.id, resource.key);
     await unschedule(id);
@@ -475,6 +482,7 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
       cwd,
       command: commandOf(resource),
       env,
+      runAs,
       cron: undefined,
       stopped: false,
       run: undefined,
@@ -490,6 +498,13 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
     jobs.set(id, job);
   }
 
+  /** The tenant's OS user (null when not isolated); the job's directory becomes passable by it. */
+  async function tenantUser(ctx: ProviderContext, paths: ServicePaths): Promise<RunAs | null> {
+    const who = (await options.users?.ensure(ctx)) ?? null;
+    await options.users?.share(paths.serviceDir, who);
+    return who;
+  }
+
   /** A new release: copy, build once, schedule; old releases are removed. */
   async function deploy(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
     const log = logFor(ctx, resource);
@@ -500,6 +515,7 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
     ctx.throwIfAborted();
     // The directory is the tenant's (or made now, with its marker) before anything in it is used.
     await claimDir(ctx, "cron job directory", paths.serviceDir, recorded(ctx, resource));
+    const who = await tenantUser(ctx, paths);
     const current = await readDeploy(paths.deployFile);
     const release = Math.max(0, current?.release ?? 0, ...(await releaseNumbers(paths.serviceDir))) + 1;
     const releaseDir = path.join(paths.serviceDir, `release-${release}`);
@@ -508,6 +524,8 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
     try {
       await fs.rm(releaseDir, { recursive: true, force: true });
       await copySource(ctx, resource, releaseDir, { label: "cron", repoBase, dataDir });
+      // The tenant's code writes in its release (and nowhere else of Tenantry's).
+      await options.users?.give(releaseDir, who);
       cwd = await workDir("cron", resource, releaseDir);
       env = jobEnv(ctx, resource);
       ctx.throwIfAborted();
@@ -518,6 +536,7 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
         release,
         buildLog: paths.buildLog,
         timeoutMs: buildTimeoutMs,
+        runAs: who,
       });
       ctx.throwIfAborted();
     } catch (err) {
@@ -535,7 +554,7 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
       specHash: specHash(resource.spec),
       deployedAt: new Date().toISOString(),
     } satisfies CronDeployRecord);
-    await schedule(ctx, resource, paths, cwd, sched, env);
+    await schedule(ctx, resource, paths, cwd, sched, env, who);
     for (const n of await releaseNumbers(paths.serviceDir)) {
       if (n !== release)
         await fs.rm(path.join(paths.serviceDir, `release-${n}`), { recursive: true, force: true });
@@ -561,10 +580,13 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
     if (existing && !current.suspended) {
       return { state: "done", providerId: id, outputs: outputs(current.schedule, existing.stats) };
     }
+    const who = await tenantUser(ctx, paths);
+    // A release deployed before tenants had users of their own becomes the tenant's.
+    if (who && (await fs.stat(releaseDir)).uid !== who.uid) await options.users?.give(releaseDir, who);
     const cwd = await workDir("cron", resource, releaseDir);
     const env = jobEnv(ctx, resource);
     await writeJson(paths.deployFile, { ...current, suspended: false } satisfies CronDeployRecord);
-    await schedule(ctx, resource, paths, cwd, current.schedule, env);
+    await schedule(ctx, resource, paths, cwd, current.schedule, env, who);
     logFor(ctx, resource).info({ release: current.release }, "local cron: scheduled");
     const stats = jobs.get(id)?.stats ?? emptyStats();
     return { state: "done", providerId: id, outputs: outputs(current.schedule, stats) };

@@ -26,6 +26,7 @@ import {
   type RespClient,
   type RespValue,
 } from "./resp-client.js";
+import { runAsSpawn, type TenantUsers } from "./tenant-users.js";
 import { bounded, sleep, within } from "./waits.js";
 
 /**
@@ -59,6 +60,8 @@ export interface KeyValueDriverOptions {
   logger?: Logger;
   /** The redis-server binary for private servers; default: `redis-server` found on the PATH. */
   redisServerPath?: string;
+  /** The tenants' OS users (isolation when Tenantry runs as root): private servers run as them. */
+  users?: TenantUsers;
 }
 
 export const KEYVALUE_SETUP_HINT =
@@ -131,7 +134,8 @@ type KeyValueDriver = ResourceDriver & { close(): Promise<void> };
 export function createKeyValueDriver(options: KeyValueDriverOptions): KeyValueDriver {
   if (options.redisUrl) return createSharedDriver(options.redisUrl);
   const serverPath = options.redisServerPath ?? findOnPath("redis-server");
-  if (serverPath) return createPrivateDriver(serverPath, path.resolve(options.dataDir), options.logger);
+  if (serverPath)
+    return createPrivateDriver(serverPath, path.resolve(options.dataDir), options.logger, options.users);
   return createUnconfiguredDriver();
 }
 
@@ -605,6 +609,7 @@ function createPrivateDriver(
   serverPath: string,
   dataDir: string,
   baseLogger: Logger | undefined,
+  users: TenantUsers | undefined,
 ): KeyValueDriver {
   function pathsFor(names: KeyValueNames): ServerPaths {
     const dir = path.join(dataDir, names.dir);
@@ -661,6 +666,7 @@ function createPrivateDriver(
    * is readable by every local user, and the password must not be.
    */
   async function writeConf(
+    ctx: ProviderContext,
     paths: ServerPaths,
     port: number,
     password: string,
@@ -683,6 +689,12 @@ function createPrivateDriver(
     ].join("\n");
     const tmp = `${paths.conf}.${randomBytes(4).toString("hex")}.tmp`;
     await fs.writeFile(tmp, text, { mode: 0o600 });
+    // A server running as the tenant's user reads it through its group; nobody else can.
+    const who = (await users?.ensure(ctx)) ?? null;
+    if (who) {
+      await fs.chown(tmp, 0, who.gid);
+      await fs.chmod(tmp, 0o640);
+    }
     await fs.rename(tmp, paths.conf);
   }
 
@@ -775,13 +787,25 @@ function createPrivateDriver(
     ctx.throwIfAborted();
     await fs.rm(paths.dir, { recursive: true, force: true });
     await claimDir(ctx, "private redis-server directory", paths.dir, true, 0o700);
+    const who = (await users?.ensure(ctx)) ?? null;
+    await users?.share(paths.dir, who);
     const password = newPassword();
     for (let attempt = 1; ; attempt++) {
       ctx.throwIfAborted();
       const port = await findFreePort(HOST);
-      await writeConf(paths, port, password, policy);
+      await writeConf(ctx, paths, port, password, policy);
       await fs.rm(paths.logFile, { force: true });
-      const child = spawn(serverPath, [paths.conf], { cwd: paths.dir, detached: true, stdio: "ignore" });
+      // Redis writes its log itself: the file is the tenant's, the directory Tenantry's.
+      if (who) {
+        await fs.writeFile(paths.logFile, "", { mode: 0o600 });
+        await fs.chown(paths.logFile, who.uid, who.gid);
+      }
+      const child = spawn(serverPath, [paths.conf], {
+        cwd: paths.dir,
+        detached: true,
+        stdio: "ignore",
+        ...runAsSpawn(who),
+      });
       let exited = false;
       child.once("exit", () => {
         exited = true;
@@ -856,7 +880,7 @@ function createPrivateDriver(
       if (owner.state === "ours" && !owner.marked)
         await claimDir(ctx, "private redis-server directory", paths.dir, true);
       const password = newPassword();
-      await writeConf(paths, state.port, password, policy);
+      await writeConf(ctx, paths, state.port, password, policy);
       await configSet(
         ctx,
         state.port,
@@ -941,7 +965,7 @@ function createPrivateDriver(
         // Running as recorded: apply the spec, keep the password.
         if (owner.state === "ours" && !owner.marked)
           await claimDir(ctx, "private redis-server directory", paths.dir, true);
-        await writeConf(paths, state.port, recorded, policy);
+        await writeConf(ctx, paths, state.port, recorded, policy);
         await configSet(ctx, state.port, recorded, { "maxmemory-policy": policy ?? DEFAULT_POLICY }, []);
         return {
           state: "done",

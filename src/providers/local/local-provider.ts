@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
+import { ConfigError } from "../../config/config.js";
 import {
   type HealthEvent,
   type OutputsEvent,
@@ -15,9 +16,15 @@ import { localEnvGroupDriver } from "./envgroup-driver.js";
 import { createKeyValueDriver, KEYVALUE_SETUP_HINT } from "./keyvalue-driver.js";
 import { tailLines } from "./log-files.js";
 import { createPostgresDriver } from "./postgres-driver.js";
-import { createServiceDriver, localServicePaths, serviceProcessIds } from "./service-driver.js";
+import {
+  createServiceDriver,
+  localServicePaths,
+  localTenantDir,
+  serviceProcessIds,
+} from "./service-driver.js";
 import { createStaticSiteDriver } from "./static-site-driver.js";
 import { Supervisor } from "./supervisor.js";
+import { createTenantUsers, type IsolationMode, isolationProblem } from "./tenant-users.js";
 
 export interface LocalProviderOptions {
   /**
@@ -34,7 +41,49 @@ export interface LocalProviderOptions {
   publicPort: number;
   /** Relative `repo` paths in blueprints are resolved against this. @default process.cwd() */
   repoBase?: string;
+  /**
+   * `users`: each tenant's processes run as its own OS user (see `tenant-users.ts`; needs
+   * root: check with {@link resolveIsolation}); `off`: as Tenantry's user. @default "off"
+   */
+  isolation?: IsolationMode;
   logger?: Logger;
+}
+
+/**
+ * The isolation a configured mode gives on this machine: `auto` is `users` when Tenantry
+ * runs as root and can make users, else `off`; `users` that cannot be is an error saying why.
+ * What was decided is logged, and when tenants are not isolated, plainly so.
+ */
+export async function resolveIsolation(
+  configured: "auto" | IsolationMode,
+  dataDir: string,
+  logger?: Logger,
+): Promise<IsolationMode> {
+  if (configured === "off") {
+    logNotIsolated(logger, "TENANTRY_LOCAL_ISOLATION=off");
+    return "off";
+  }
+  const problem = await isolationProblem(dataDir);
+  if (problem === undefined) {
+    logger?.info("local target: each tenant's processes run as its own unprivileged OS user");
+    return "users";
+  }
+  if (configured === "users") {
+    throw new ConfigError(
+      "TENANTRY_LOCAL_ISOLATION",
+      `is "users", but tenants cannot have OS users here: ${problem}`,
+    );
+  }
+  logNotIsolated(logger, problem);
+  return "off";
+}
+
+function logNotIsolated(logger: Logger | undefined, why: string): void {
+  // Said plainly at every start: tenant processes run as Tenantry's own OS user.
+  logger?.warn(
+    { user: userInfo().username, uid: process.getuid?.(), why },
+    "local target: tenant processes run as the same OS user as Tenantry, so local tenants are not isolated from each other or from Tenantry's files (keys included); use it for development and trusted tenants, run Tenantry as root to give each tenant its own OS user, or use a platform target (render) for untrusted ones",
+  );
 }
 
 /** Where `redis-server` is on the PATH, if it is. */
@@ -85,11 +134,12 @@ export async function localLogs(
  * when the tenant is created, with `explain()` saying what to configure.
  */
 export function createLocalProvider(options: LocalProviderOptions): Provider {
-  // Said plainly at every start: tenant processes run as Tenantry's own OS user.
-  options.logger?.warn(
-    { user: userInfo().username, uid: process.getuid?.() },
-    "local target: tenant processes run as the same OS user as Tenantry, so local tenants are not isolated from each other or from Tenantry's files (keys included); use it for development and trusted tenants, and a platform target (render) for untrusted ones",
-  );
+  const users = createTenantUsers({
+    mode: options.isolation ?? "off",
+    dataDir: options.dataDir,
+    tenantDir: (tenant) => localTenantDir(options.dataDir, tenant),
+    logger: options.logger,
+  });
   const postgres = createPostgresDriver({ serverUrl: options.postgresUrl, logger: options.logger });
   const redisServerPath = options.redisUrl ? undefined : findOnPath("redis-server");
   const keyvalue =
@@ -99,6 +149,7 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
           redisServerPath,
           dataDir: options.dataDir,
           logger: options.logger,
+          users,
         })
       : undefined;
   const supervisor = new Supervisor({
@@ -122,6 +173,7 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     publicPort: options.publicPort,
     repoBase: options.repoBase,
     logger: options.logger,
+    users,
   });
   // Schedules live in this process: after a restart they come back when the tenant is
   // reconciled again (see the driver). Each finished run reports its outputs at once.
@@ -130,6 +182,7 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     dataDir: options.dataDir,
     repoBase: options.repoBase,
     logger: options.logger,
+    users,
     onRun: (event) => {
       for (const listener of outputListeners) listener(event);
     },
@@ -144,6 +197,7 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     publicPort: options.publicPort,
     repoBase: options.repoBase,
     logger: options.logger,
+    users,
   });
   const isStatic = (r: RecordedResource) => r.spec["runtime"] === "static";
   const web: ResourceDriver = {
@@ -231,6 +285,8 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
       return cron.startRun(tenant.id, resource.key);
     },
     drivers,
+    // The tenant's OS user goes with its last resource.
+    releaseTenant: (ctx) => users.release(ctx),
     logs: (tenant, resource, logOptions) => localLogs(options.dataDir, tenant, resource, logOptions),
     explain(kind) {
       if (kind === "keyvalue" && !keyvalue) return KEYVALUE_SETUP_HINT;

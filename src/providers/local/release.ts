@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { type ProviderContext, ProviderError, type RecordedResource } from "../provider.js";
 import { openLogForAppend, tailLines } from "./log-files.js";
 import { signalGroup } from "./process-group.js";
+import { type RunAs, runAsEnv, runAsSpawn } from "./tenant-users.js";
 import { within } from "./waits.js";
 
 /**
@@ -195,6 +196,8 @@ export interface BuildOptions {
   buildLog: string;
   /** How long the build may take before its process group is killed. */
   timeoutMs: number;
+  /** The tenant's OS user (when tenants are isolated): the build runs as it. */
+  runAs?: RunAs | null;
 }
 
 /**
@@ -208,7 +211,7 @@ export async function build(
   resource: RecordedResource,
   options: BuildOptions,
 ): Promise<void> {
-  const { label, cwd, env, release, buildLog, timeoutMs } = options;
+  const { label, cwd, env, release, buildLog, timeoutMs, runAs = null } = options;
   const command = str(resource.spec, "buildCommand");
   if (command === undefined) return;
   ctx.throwIfAborted();
@@ -218,9 +221,10 @@ export async function build(
   try {
     const child = spawn("/bin/sh", ["-c", command], {
       cwd,
-      env: { ...baseEnv(), ...env },
+      env: { ...baseEnv(), ...env, ...runAsEnv(runAs) },
       detached: true,
       stdio: ["ignore", log.fd, log.fd],
+      ...runAsSpawn(runAs),
     });
     outcome = await new Promise((resolve) => {
       let reason: string | undefined;

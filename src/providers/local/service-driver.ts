@@ -32,6 +32,7 @@ import {
   workDir,
 } from "./release.js";
 import type { ProcessSpec, Supervisor } from "./supervisor.js";
+import { type RunAs, runAsEnv, type TenantUsers } from "./tenant-users.js";
 import { bounded, sleep } from "./waits.js";
 
 /**
@@ -80,6 +81,8 @@ export interface ServiceDriverOptions {
   healthIntervalMs?: number;
   /** How long a build may take (default 15 minutes). */
   buildTimeoutMs?: number;
+  /** The tenants' OS users (isolation when Tenantry runs as root); absent: processes run as Tenantry. */
+  users?: TenantUsers;
   /**
    * How long the old process keeps serving after an update's new one is healthy, so the
    * proxy can switch routes without failed requests. @default 5000
@@ -151,8 +154,7 @@ export function localServicePaths(
   resource: RecordedResource,
   tenant: { id: string; slug: string },
 ): ServicePaths {
-  const tenantHash = createHash("sha256").update(tenant.id).digest("hex").slice(0, 8);
-  const tenantDir = path.join(path.resolve(dataDir), "tenants", `${fsPart(tenant.slug, 63)}-${tenantHash}`);
+  const tenantDir = localTenantDir(dataDir, tenant);
   const name = serviceName(resource);
   let dirName = fsPart(name, 60);
   if (dirName !== name) {
@@ -167,6 +169,12 @@ export function localServicePaths(
     deployFile: path.join(serviceDir, "deploy.json"),
     name,
   };
+}
+
+/** `<dataDir>/tenants/<slug>-<first 8 hex digits of sha256(tenant id)>`: one tenant's files. */
+export function localTenantDir(dataDir: string, tenant: { id: string; slug: string }): string {
+  const tenantHash = createHash("sha256").update(tenant.id).digest("hex").slice(0, 8);
+  return path.join(path.resolve(dataDir), "tenants", `${fsPart(tenant.slug, 63)}-${tenantHash}`);
 }
 
 /** The two supervisor ids of a service (blue/green slots); the first is the provider id. */
@@ -310,6 +318,16 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     return env;
   }
 
+  /**
+   * The tenant's OS user (null when tenants are not isolated); the tenant directory and the
+   * service's directory become passable by it (never listable or writable).
+   */
+  async function tenantUser(ctx: ProviderContext, paths: ServicePaths): Promise<RunAs | null> {
+    const who = (await options.users?.ensure(ctx)) ?? null;
+    await options.users?.share(paths.serviceDir, who);
+    return who;
+  }
+
   /** Whether the resource's record names this service (made by Tenantry, maybe before markers). */
   function recorded(ctx: ProviderContext, resource: RecordedResource): boolean {
     return resource.providerId === serviceProcessIds(ctx.tenant.id, resource).a;
@@ -403,6 +421,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     slot: "a" | "b",
     port: number,
     env: Record<string, string>,
+    who: RunAs | null,
   ): Promise<string> {
     const command = str(resource.spec, "startCommand");
     if (command === undefined) {
@@ -420,6 +439,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
       env,
       logFile: paths.runtimeLog,
       stopTimeoutMs: stopTimeoutMs(resource.spec),
+      ...(who ? { runAs: { uid: who.uid, gid: who.gid } } : {}),
     };
     try {
       await supervisor.start(spec);
@@ -459,6 +479,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     ctx.throwIfAborted();
     // The directory is the tenant's (or made now, with its marker) before anything in it is used.
     await claimDir(ctx, "service directory", paths.serviceDir, recorded(ctx, resource));
+    const who = await tenantUser(ctx, paths);
     const current = await readDeploy(paths.deployFile);
     if (fresh && current === undefined) {
       // Leftovers of a first deploy that never finished.
@@ -472,8 +493,10 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     try {
       await fs.rm(releaseDir, { recursive: true, force: true });
       await copySource(ctx, resource, releaseDir, sourceOptions);
+      // The tenant's code writes in its release (and nowhere else of Tenantry's).
+      await options.users?.give(releaseDir, who);
       const cwd = await workDir("service", resource, releaseDir);
-      const env = serviceEnv(ctx, resource, port);
+      const env = { ...serviceEnv(ctx, resource, port), ...runAsEnv(who) };
       ctx.throwIfAborted();
       await build(ctx, resource, {
         label: "service",
@@ -482,9 +505,10 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
         release,
         buildLog: paths.buildLog,
         timeoutMs: buildTimeoutMs,
+        runAs: who,
       });
       ctx.throwIfAborted();
-      const processId = await startRelease(ctx, resource, paths, cwd, slot, port, env);
+      const processId = await startRelease(ctx, resource, paths, cwd, slot, port, env, who);
       await writeDeploy(paths.deployFile, {
         version: 1,
         release,
@@ -547,14 +571,17 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     if (status && status.state !== "stopped" && !current.suspended) {
       return { state: "done", providerId: ids.a, outputs: outputs(resource, current.port) };
     }
+    const who = await tenantUser(ctx, paths);
+    // A release deployed before tenants had users of their own becomes the tenant's.
+    if (who && (await fs.stat(releaseDir)).uid !== who.uid) await options.users?.give(releaseDir, who);
     const cwd = await workDir("service", resource, releaseDir);
     // The recorded port when still free (the proxy's routes keep working), else a new one.
     let port = current.port;
     if (reserved.has(port) || !(await isPortFree(port))) port = await allocatePort();
     else reserved.add(port);
     try {
-      const env = serviceEnv(ctx, resource, port);
-      await startRelease(ctx, resource, paths, cwd, current.slot, port, env);
+      const env = { ...serviceEnv(ctx, resource, port), ...runAsEnv(who) };
+      await startRelease(ctx, resource, paths, cwd, current.slot, port, env, who);
       await writeDeploy(paths.deployFile, { ...current, port, suspended: false });
     } finally {
       reserved.delete(port);

@@ -7,6 +7,7 @@ import { ProviderError } from "../provider.js";
 import { claimDir, dirOwnership } from "./owner-files.js";
 import { build, copySource, exists, releaseNumbers, str, workDir } from "./release.js";
 import { localServicePaths } from "./service-driver.js";
+import { runAsEnv, type TenantUsers } from "./tenant-users.js";
 
 /**
  * Static sites (`type: web` with `runtime: static`) on the local target: the source is
@@ -23,6 +24,8 @@ export interface StaticSiteDriverOptions {
   logger?: Logger;
   /** @default 15 minutes */
   buildTimeoutMs?: number;
+  /** The tenants' OS users (isolation when Tenantry runs as root); absent: builds run as Tenantry. */
+  users?: TenantUsers;
 }
 
 const LABEL = "static site";
@@ -31,9 +34,11 @@ export function createStaticSiteDriver(options: StaticSiteDriverOptions): Resour
   const dataDir = path.resolve(options.dataDir);
   const repoBase = path.resolve(options.repoBase ?? process.cwd());
 
-  const outputs = (resource: RecordedResource, root: string) => ({
+  const outputs = (resource: RecordedResource, root: string, base: string) => ({
     url: `http://${resource.externalName}.${options.baseDomain}:${options.publicPort}`,
     staticRoot: root,
+    // The proxy serves only what resolves inside the release (links included).
+    staticBase: base,
   });
 
   /** Whether the resource's record names this site (made by Tenantry, maybe before markers). */
@@ -51,7 +56,12 @@ export function createStaticSiteDriver(options: StaticSiteDriverOptions): Resour
     if (release === undefined) return undefined;
     const releaseDir = path.join(paths.serviceDir, `release-${release}`);
     const publish = str(resource.spec, "staticPublishPath") ?? ".";
-    return { paths, release, root: path.resolve(await workDir(LABEL, resource, releaseDir), publish) };
+    return {
+      paths,
+      release,
+      releaseDir,
+      root: path.resolve(await workDir(LABEL, resource, releaseDir), publish),
+    };
   }
 
   async function deploy(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
@@ -59,16 +69,25 @@ export function createStaticSiteDriver(options: StaticSiteDriverOptions): Resour
     const paths = localServicePaths(dataDir, resource, ctx.tenant);
     // The directory is the tenant's (or made now, with its marker) before anything in it is used.
     await claimDir(ctx, "static site directory", paths.serviceDir, recorded(resource));
+    const who = (await options.users?.ensure(ctx)) ?? null;
+    await options.users?.share(paths.serviceDir, who);
     const previous = (await releaseNumbers(paths.serviceDir)).sort((a, b) => a - b);
     const release = (previous.at(-1) ?? 0) + 1;
     const releaseDir = path.join(paths.serviceDir, `release-${release}`);
     try {
       await copySource(ctx, resource, releaseDir, { label: LABEL, repoBase, dataDir });
+      await options.users?.give(releaseDir, who);
       const cwd = await workDir(LABEL, resource, releaseDir);
       await build(ctx, resource, {
         label: LABEL,
         cwd,
-        env: { TENANT_ID: ctx.tenant.id, TENANT_SLUG: ctx.tenant.slug, TENANT_NAME: ctx.tenant.name },
+        env: {
+          TENANT_ID: ctx.tenant.id,
+          TENANT_SLUG: ctx.tenant.slug,
+          TENANT_NAME: ctx.tenant.name,
+          ...runAsEnv(who),
+        },
+        runAs: who,
         release,
         buildLog: paths.buildLog,
         timeoutMs: options.buildTimeoutMs ?? 15 * 60_000,
@@ -78,6 +97,18 @@ export function createStaticSiteDriver(options: StaticSiteDriverOptions): Resour
         throw new ProviderError(`${LABEL} ${resource.key}: staticPublishPath leaves the repository`, {
           retryable: false,
         });
+      }
+      const realRoot = await fs.realpath(root).catch(() => undefined);
+      const realRelease = await fs.realpath(releaseDir);
+      if (
+        realRoot !== undefined &&
+        realRoot !== realRelease &&
+        !realRoot.startsWith(realRelease + path.sep)
+      ) {
+        throw new ProviderError(
+          `${LABEL} ${resource.key}: staticPublishPath ${str(resource.spec, "staticPublishPath") ?? "."} is a link that leads out of the release`,
+          { retryable: false },
+        );
       }
       if (!(await exists(root))) {
         throw new ProviderError(
@@ -93,7 +124,11 @@ export function createStaticSiteDriver(options: StaticSiteDriverOptions): Resour
         { tenant: ctx.tenant.slug, resource: resource.key, release },
         "static site deployed",
       );
-      return { state: "done", providerId: resource.externalName, outputs: outputs(resource, root) };
+      return {
+        state: "done",
+        providerId: resource.externalName,
+        outputs: outputs(resource, root, releaseDir),
+      };
     } catch (err) {
       await fs.rm(releaseDir, { recursive: true, force: true });
       throw err;
@@ -111,7 +146,11 @@ export function createStaticSiteDriver(options: StaticSiteDriverOptions): Resour
         throw nameTaken("static site directory", paths.serviceDir, undefined, owner.why);
       const now = await current(ctx, resource);
       if (!now || !(await exists(now.root))) return null;
-      return { providerId: resource.externalName, state: "ready", outputs: outputs(resource, now.root) };
+      return {
+        providerId: resource.externalName,
+        state: "ready",
+        outputs: outputs(resource, now.root, now.releaseDir),
+      };
     },
     create: deploy,
     async adopt(ctx, resource, observed) {

@@ -65,6 +65,8 @@ export interface ProcessSpec {
   /** SIGTERM, then SIGKILL after this many ms (default 10 000; the blueprint's maxShutdownDelaySeconds). */
   stopTimeoutMs?: number;
   restart?: RestartPolicy;
+  /** Run as this uid and gid, with no supplementary groups (the tenant's OS user); else as Tenantry. */
+  runAs?: { uid: number; gid: number };
 }
 
 /** Restart timing; every field is optional. */
@@ -466,6 +468,8 @@ export class Supervisor {
         env,
         detached: true, // setsid(): own session and process group, pgid = pid
         stdio: ["ignore", log.fd, log.fd],
+        // libuv drops supplementary groups (setgroups) before setgid/setuid.
+        ...(spec.runAs ? { uid: spec.runAs.uid, gid: spec.runAs.gid } : {}),
       });
     } catch (err) {
       await log.close();

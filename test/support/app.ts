@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -6,6 +7,7 @@ import { type Logger, pino } from "pino";
 import { startTenantry, type Tenantry } from "../../src/app.js";
 import { loadConfig } from "../../src/config/config.js";
 import type { ProviderRegistry } from "../../src/providers/provider.js";
+import { projectRoot } from "./cli-harness.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
 import { killSupervisedProcesses } from "./stray-processes.js";
 import { removeTenantUsers } from "./tenant-users.js";
@@ -18,6 +20,34 @@ export interface TestApp {
   database: TestDatabase;
   dataDir: string;
   close(): Promise<void>;
+}
+
+/**
+ * Whether other OS users can reach the project's `node_modules` (every parent searchable):
+ * tenant apps of the tests load `pg` from there (NODE_PATH), and as root they run as a
+ * tenant user of their own. A clone under `/root` (0700) cannot serve them: the tests' local
+ * tenants then run unisolated, said once.
+ */
+function projectReachableByOthers(): boolean {
+  for (let dir = projectRoot; ; dir = path.dirname(dir)) {
+    try {
+      if ((statSync(dir).mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+    if (dir === path.dirname(dir)) return true;
+  }
+}
+let isolationDefault: string | undefined;
+function testIsolation(): string {
+  if (isolationDefault === undefined) {
+    isolationDefault = process.getuid?.() !== 0 || projectReachableByOthers() ? "auto" : "off";
+    if (isolationDefault === "off")
+      console.warn(
+        `[tests] ${projectRoot} is not reachable by other users: local tenants of the tests run as root (TENANTRY_LOCAL_ISOLATION=off); test/local-os-users.e2e.test.ts still checks isolation`,
+      );
+  }
+  return isolationDefault;
 }
 
 /** Tenantry in-process on this test file's own database. */
@@ -41,6 +71,7 @@ export async function startTestApp(
     TENANTRY_RETRY_BASE_MS: "20",
     TENANTRY_RETRY_MAX_MS: "200",
     TENANTRY_POLL_INTERVAL_MS: "200",
+    TENANTRY_LOCAL_ISOLATION: testIsolation(),
     LOG_LEVEL: "silent",
     ...options.env,
   });

@@ -56,6 +56,16 @@ describe("tenantry CLI against a running server", () => {
     expect(text.stdout).toContain(`installation:  ${rows[0]!.value}`);
   });
 
+  it("lists the targets and what each can do (tenantry targets)", async () => {
+    const { json } = await okJson<{ name: string; kinds: { kind: string; jobs: boolean }[] }[]>(["targets"]);
+    const local = json.find((t) => t.name === "local");
+    expect(local?.kinds.find((k) => k.kind === "cron")?.jobs).toBe(true);
+    const text = await ok(["targets"]);
+    expect(text.stdout).toMatch(/^local {2}\(bootstrap hooks: (yes|no), placement: node\)$/m);
+    expect(text.stdout).toMatch(/^ {2}KIND +SUSPEND +LOGS +JOBS +ACTION TIMEOUT +MAX WAIT$/m);
+    expect(text.stdout).toMatch(/^ {2}cron +yes +yes +yes /m);
+  });
+
   it("creates a tenant from a blueprint file and waits until it is active", async () => {
     const { json, stderr } = await okJson<TenantJson>([
       "tenants",

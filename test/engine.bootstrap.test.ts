@@ -109,14 +109,19 @@ describe("bootstrap hooks", () => {
     expect(op.attempt).toBe(1);
   });
 
-  it("fails clearly on a target that cannot run hooks", async () => {
-    await api.json("POST", "/v1/tenants", {
+  it("refuses a hook at create on a target that cannot run hooks, creating nothing", async () => {
+    const res = await api.call("POST", "/v1/tenants", {
       name: "Unseeded",
       target: "plain",
       blueprint: { source: blueprint },
     });
-    const tenant = await settled("unseeded");
-    expect(tenant.status).toBe("failed");
-    expect(tenant.error_message).toContain("cannot run the blueprint's bootstrap hook");
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({
+      code: "UNSUPPORTED_RESOURCE",
+      refusals: [
+        { resource: null, field: "hooks.bootstrap", message: 'target "plain" cannot run bootstrap hooks' },
+      ],
+    });
+    expect((await api.call("GET", "/v1/tenants/unseeded")).status).toBe(404);
   });
 });

@@ -135,8 +135,15 @@ describe("blueprint versions", () => {
     // standard web 25 + starter ws 7 + standard worker 25 + starter beat 7 + basic-1gb 19 + key value starter 10
     expect(res.body.cost).toMatchObject({ provider: "render", currency: "USD", totalMonthly: 93 });
     expect(res.body.cost.lines).toHaveLength(7);
+    // The local target cannot build from Git URLs: refused, each service named, as a create would be.
     const local = await api.call("POST", "/v1/blueprints/django/render", { tenant: { name: "Acme Corp" } });
-    expect(local.body.cost.totalMonthly).toBe(0);
+    expect(local.status).toBe(422);
+    expect(local.body.code).toBe("UNSUPPORTED_RESOURCE");
+    expect(local.body.refusals).toContainEqual({
+      resource: "service:django-web",
+      field: "repo",
+      message: expect.stringMatching(/remote repository/),
+    });
     expect(
       (await api.call("POST", "/v1/blueprints/django/render", { tenant: { name: "X" }, target: "mars" }))
         .status,

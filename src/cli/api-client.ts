@@ -4,6 +4,22 @@
  * and an unreachable server becomes a {@link ConnectionError}.
  */
 
+/** One target and what it can do (GET /v1/targets). */
+export interface TargetView {
+  name: string;
+  bootstrap: boolean;
+  placement: "node" | "anywhere";
+  kinds: {
+    kind: string;
+    suspend: boolean;
+    logs: boolean;
+    jobs: boolean;
+    action_timeout_ms: number;
+    max_wait_ms: number;
+  }[];
+  missing: { kind: string; why: string | null }[];
+}
+
 export interface FieldError {
   /** JSON pointer to the offending field (`/slug`, `/query/status`, ...). */
   pointer: string;
@@ -472,6 +488,11 @@ export class ApiClient {
       body: { name, source },
     });
     return { blueprint: body, created: status === 201 };
+  }
+
+  /** The targets the server serves, with their capabilities (GET /v1/targets). */
+  async listTargets(): Promise<TargetView[]> {
+    return (await this.request<{ data: TargetView[] }>("GET", "/v1/targets")).data;
   }
 
   /** The latest version of every blueprint (without sources). */

@@ -5,6 +5,7 @@ import { TenantryError } from "../domain/errors.js";
 import { completionEvent, type LifecycleEvent, transition, type WorkKind } from "../domain/lifecycle.js";
 import type { Operation, Resource, ResourceStatus, Tenant } from "../domain/types.js";
 import type { SecretBox } from "../lib/crypto.js";
+import { kindLimits } from "../providers/capabilities.js";
 import { narrowContext, providerContext } from "../providers/context.js";
 import {
   type ActionResult,
@@ -35,10 +36,7 @@ import { getTenantWithResources, updateTenantStatus } from "../store/sql/tenants
 import { AbortedError } from "./failures.js";
 import { dependencyOrder } from "./order.js";
 
-/** A provider call that takes longer fails transiently (a kind or provider may set its own). */
-export const DEFAULT_ACTION_TIMEOUT_MS = 5 * 60_000;
-/** How long a resource may stay pending on the platform (a kind or provider may set its own). */
-export const DEFAULT_MAX_WAIT_MS = 30 * 60_000;
+export { DEFAULT_ACTION_TIMEOUT_MS, DEFAULT_MAX_WAIT_MS } from "../providers/capabilities.js";
 /** A driver's "look again in…" is kept within these bounds. */
 export const MIN_WAIT_MS = 50;
 export const MAX_WAIT_DELAY_MS = 5 * 60_000;
@@ -536,14 +534,9 @@ class Pass {
     this.ctx.throwIfAborted();
   }
 
-  /** This kind's time limits: the driver's, else the provider's, else the engine's defaults. */
+  /** This kind's time limits, as the provider's capabilities declare them. */
   private limits(kind: string): Required<DriverLimits> {
-    const own = this.provider.drivers[kind]?.limits;
-    const shared = this.provider.limits;
-    return {
-      actionTimeoutMs: own?.actionTimeoutMs ?? shared?.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS,
-      maxWaitMs: own?.maxWaitMs ?? shared?.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
-    };
+    return kindLimits(this.provider, kind);
   }
 
   /**

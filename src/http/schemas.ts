@@ -42,6 +42,19 @@ export const Problem = Type.Object(
     ),
     action: Type.Optional(Type.String()),
     generation: Type.Optional(Type.Integer({ description: "The tenant's current generation, on a 412" })),
+    target: Type.Optional(Type.String({ description: "The target that cannot serve the blueprint" })),
+    refusals: Type.Optional(
+      Type.Array(
+        Type.Object({
+          resource: Type.Union([Type.String(), Type.Null()], {
+            description: "The resource's key (`service:web`); null for the blueprint as a whole",
+          }),
+          field: Type.Union([Type.String(), Type.Null()], { description: "The field at fault" }),
+          message: Type.String(),
+        }),
+        { description: "What the target cannot serve, on UNSUPPORTED_RESOURCE" },
+      ),
+    ),
   },
   { $id: "Problem", description: "RFC 9457 problem details" },
 );

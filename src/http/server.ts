@@ -25,6 +25,7 @@ import { redocPage } from "./redoc.js";
 import { blueprintRoutes } from "./routes/blueprints.js";
 import { healthRoutes } from "./routes/health.js";
 import { operationRoutes } from "./routes/operations.js";
+import { targetRoutes } from "./routes/targets.js";
 import { tenantRoutes } from "./routes/tenants.js";
 import { Problem } from "./schemas.js";
 
@@ -178,5 +179,6 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(tenantRoutes, deps);
   await app.register(operationRoutes, deps);
   await app.register(blueprintRoutes, deps);
+  await app.register(targetRoutes, deps);
   return app;
 }

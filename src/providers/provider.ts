@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Capabilities } from "./capabilities.js";
 
 /**
  * The provider interface: one small driver per resource kind, each verb idempotent.
@@ -211,6 +212,12 @@ export interface Provider {
    * as the destroy's last step (`release tenant`); idempotent, verified like a delete.
    */
   releaseTenant?(ctx: ProviderContext): Promise<ActionResult>;
+  /**
+   * What this target can serve (kinds and what each refuses of a spec, bootstrap,
+   * placement; see `capabilities.ts`). A blueprint it cannot fully serve is refused at
+   * create with each thing named. Without it, what the drivers and methods imply.
+   */
+  readonly capabilities?: Capabilities;
   /** Drivers by resource kind; a kind missing here is refused when the tenant is created. */
   readonly drivers: Readonly<Record<string, ResourceDriver>>;
   /**

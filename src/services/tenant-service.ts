@@ -9,6 +9,7 @@ import type { Blueprint, DesiredState, Operation, Principal, Tenant } from "../d
 import type { SecretBox } from "../lib/crypto.js";
 import { randomToken, sha256 } from "../lib/crypto.js";
 import { newId } from "../lib/ids.js";
+import { type Refusal, refusalsFor } from "../providers/capabilities.js";
 import type { DesiredResource, ProviderRegistry } from "../providers/provider.js";
 import type { Queryable } from "../store/db.js";
 import { findBlueprint, getBlueprintById, putBlueprintVersion } from "../store/sql/blueprints.js";
@@ -98,7 +99,7 @@ export class TenantService {
         { params: input.params ?? {}, secretKeys: new Set(Object.keys(input.secrets ?? {})) },
       ),
     );
-    this.checkSupported(target, rendered.resources);
+    await this.checkSupported(target, rendered);
 
     const tenant = await insertTenant(
       q,
@@ -155,23 +156,34 @@ export class TenantService {
     return added ? this.deps.secrets.sealJson(values) : undefined;
   }
 
-  /** Refuses resources the target's provider has no driver for (`UNSUPPORTED_RESOURCE`). */
-  private checkSupported(target: string, resources: DesiredResource[]): void {
+  /**
+   * Refuses a blueprint the target cannot fully serve (`UNSUPPORTED_RESOURCE`, 422): each
+   * kind it lacks, each thing of a resource's spec it refuses, a hook it cannot run, named
+   * with why (see `providers/capabilities.ts`). Nothing has been created when it throws.
+   */
+  async checkSupported(
+    target: string,
+    rendered: { resources: DesiredResource[]; hooks?: { bootstrap?: unknown } },
+  ): Promise<void> {
     const provider = this.deps.providers.get(target);
     if (!provider) throw new TenantryError("UNKNOWN_TARGET", `no provider serves target "${target}"`);
-    const unsupported = resources.filter((r) => !provider.drivers[r.kind]);
-    if (unsupported.length === 0) return;
+    const refusals = await refusalsFor(provider, rendered);
+    if (refusals.length === 0) return;
+    const what = (r: Refusal) =>
+      r.resource ? `${r.resource}${r.field ? ` (${r.field})` : ""}` : (r.field ?? "the blueprint");
     throw new TenantryError(
       "UNSUPPORTED_RESOURCE",
-      `the ${target} provider cannot provide ${unsupported.map((r) => `${r.key} (${r.kind})`).join(", ")}`,
+      `the ${target} target cannot serve ${refusals.map(what).join(", ")}: ${refusals[0]?.message}${refusals.length > 1 ? ` (and ${refusals.length - 1} more)` : ""}`,
       {
-        errors: unsupported.map((r) => {
-          const why = provider.explain?.(r.kind);
-          return {
-            pointer: "/blueprint",
-            message: `${r.key}: kind "${r.kind}" is not supported by target "${target}"${why ? `: ${why}` : ""}`,
-          };
-        }),
+        errors: refusals.map((r) => ({ pointer: "/blueprint", message: `${what(r)}: ${r.message}` })),
+        extra: {
+          target,
+          refusals: refusals.map((r) => ({
+            resource: r.resource ?? null,
+            field: r.field ?? null,
+            message: r.message,
+          })),
+        },
       },
     );
   }
@@ -272,7 +284,7 @@ export class TenantService {
           { params, secretKeys },
         ),
       );
-      this.checkSupported(tenant.target, rendered.resources);
+      await this.checkSupported(tenant.target, rendered);
       await updateTenantSpec(q, tenant.id, {
         name: change.name,
         labels: change.labels,
@@ -389,6 +401,8 @@ export class TenantService {
       compileStored(blueprint),
       await renderContextFor(q, this.deps, tenant, { params }),
     );
+    // A change the target could not serve is refused here too, as the update would be.
+    await this.checkSupported(tenant.target, rendered);
     const recorded = await listResources(q, tenant.id);
     return {
       tenant,

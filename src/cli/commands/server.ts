@@ -3,7 +3,7 @@ import { createLogger, startTenantry, type Tenantry } from "../../app.js";
 import { ConfigError, loadConfig } from "../../config/config.js";
 import { createDb } from "../../store/db.js";
 import { migrate } from "../../store/migrations.js";
-import { printJson, printLines } from "../output.js";
+import { formatDuration, printJson, printLines, table } from "../output.js";
 import { type OutputOptions, run, withConnection, withOutput } from "./tenants.js";
 
 /** Stops cleanly on SIGINT/SIGTERM: in-flight operations are handed back to the queue. */
@@ -73,6 +73,40 @@ export function registerServerCommands(program: Command): void {
       stopOnSignals(app);
       app.logger.info({ worker: app.worker?.id, concurrency: config.workerConcurrency }, "worker running");
     });
+
+  withOutput(
+    withConnection(
+      program
+        .command("targets")
+        .description("the targets the server serves and what each can do (GET /v1/targets)"),
+    ),
+  ).action((options: OutputOptions) =>
+    run(options, async ({ client }) => {
+      const targets = await client.listTargets();
+      if (options.output === "json") printJson(targets);
+      else
+        for (const t of targets) {
+          printLines([
+            `${t.name}  (bootstrap hooks: ${t.bootstrap ? "yes" : "no"}, placement: ${t.placement})`,
+            ...table(
+              ["KIND", "SUSPEND", "LOGS", "JOBS", "ACTION TIMEOUT", "MAX WAIT"],
+              t.kinds.map((k) => [
+                k.kind,
+                k.suspend ? "yes" : "-",
+                k.logs ? "yes" : "-",
+                k.jobs ? "yes" : "-",
+                formatDuration(k.action_timeout_ms),
+                formatDuration(k.max_wait_ms),
+              ]),
+              "  ",
+            ),
+            ...t.missing.map((m) => `  not here: ${m.kind}${m.why ? ` (${m.why})` : ""}`),
+            "",
+          ]);
+        }
+      return true;
+    }),
+  );
 
   withOutput(
     withConnection(

@@ -94,6 +94,9 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
           { params: body.params ?? {}, secretKeys: new Set(body.secrets ?? []) },
         ),
       );
+      // What the target cannot serve is refused as a create would refuse it (a target known
+      // only by its price table has no capabilities to check).
+      if (providers.get(target)) await tenants.checkSupported(target, rendered);
       return {
         blueprint: { name: version.name, version: version.version },
         target,

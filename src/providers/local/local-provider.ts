@@ -11,6 +11,7 @@ import {
   type RecordedResource,
   type ResourceDriver,
 } from "../provider.js";
+import { localCapabilities } from "./capabilities.js";
 import { createCronDriver } from "./cron-driver.js";
 import { localEnvGroupDriver } from "./envgroup-driver.js";
 import { createKeyValueDriver, KEYVALUE_SETUP_HINT } from "./keyvalue-driver.js";
@@ -252,6 +253,10 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
   });
   return {
     name: "local",
+    capabilities: localCapabilities({
+      repoBase: options.repoBase ?? process.cwd(),
+      keyvalue: keyvalue !== undefined,
+    }),
     recoverOnStart: true,
     async needsRecovery(tenant, resources) {
       await adopting.catch(() => {});

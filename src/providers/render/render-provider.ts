@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { type Provider, type ProviderContext, ProviderError, type ResourceDriver } from "../provider.js";
+import { renderCapabilities } from "./capabilities.js";
 import { RenderClient } from "./client.js";
 import { createDatastoreDriver, KEY_VALUE, POSTGRES } from "./datastore-driver.js";
 import { createEnvGroupDriver } from "./env-group-driver.js";
@@ -117,6 +118,7 @@ export function createRenderProvider(options: RenderProviderOptions): Provider {
 
   return {
     name: "render",
+    capabilities: renderCapabilities({ bootstrap: false }),
     drivers: Object.fromEntries(KINDS.map((k) => [k, deferred(k)])),
     // The engine starts a create only with this much lease left.
     requestTimeoutMs: client.timeoutMs,

@@ -9,7 +9,7 @@ import type {
   EnvVarValue,
   ServiceType,
 } from "./model.js";
-import { byPosition, Diagnostics, isObject, type PlainObject } from "./rules/context.js";
+import { applyNormalisations, byPosition, Diagnostics, isObject, type PlainObject } from "./rules/context.js";
 import { toEnvVarSpec } from "./rules/env-vars.js";
 import { checkHooks } from "./rules/hooks.js";
 import { checkParameters } from "./rules/parameters.js";
@@ -111,6 +111,8 @@ export function validateBlueprint(source: string): ValidationResult {
 
   const { errors, warnings } = d.sorted();
   if (errors.length > 0) return { blueprint: null, errors, warnings };
+  // What was read in a canonical form (`Starter` → `starter`, `value: 3.10` → "3.10").
+  applyNormalisations(doc, d.normalised);
   return { blueprint: toBlueprint(doc, resources, parameters, hooks), errors, warnings };
 }
 

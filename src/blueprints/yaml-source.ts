@@ -24,6 +24,11 @@ export interface YamlSource {
    * instead of its value. A pointer that does not exist resolves to its nearest ancestor.
    */
   locate(pointer: string, options?: { key?: boolean }): { line?: number; column?: number };
+  /**
+   * The source text of the plain scalar at `pointer` (`3.10` for a value read as the number
+   * 3.1, `true` for a boolean), or undefined when the pointer is not a scalar.
+   */
+  scalarSource(pointer: string): string | undefined;
 }
 
 export function pointerSegments(pointer: string): string[] {
@@ -117,6 +122,10 @@ export function loadYaml(source: string): YamlSource {
     syntaxErrors,
     syntaxWarnings,
     locate: (pointer, options = {}) => pos(findOffset(doc, pointerSegments(pointer), options.key === true)),
+    scalarSource: (pointer) => {
+      const node = findNode(doc, pointerSegments(pointer));
+      return isScalar(node) && typeof node.source === "string" ? node.source : undefined;
+    },
   };
 }
 
@@ -181,6 +190,19 @@ function findOffset(doc: Document, segments: string[], key: boolean): number | u
     best = start(deref(doc, node)) ?? start(node) ?? best;
   }
   return best;
+}
+
+/** The node exactly at `segments`, or undefined when the path does not exist. */
+function findNode(doc: Document, segments: string[]): unknown {
+  let node: unknown = doc.contents;
+  for (const seg of segments) {
+    node = deref(doc, node);
+    if (isMap(node)) node = findPair(doc, node, seg)?.value;
+    else if (isSeq(node)) node = node.items[Number(seg)];
+    else return undefined;
+    if (node === undefined) return undefined;
+  }
+  return deref(doc, node);
 }
 
 // Each mapping's pairs by key, built on first use: locating every diagnostic of a large

@@ -1,5 +1,5 @@
 import type { Diagnostic } from "../model.js";
-import type { YamlSource } from "../yaml-source.js";
+import { pointerSegments, type YamlSource } from "../yaml-source.js";
 
 /** Collects diagnostics, each located in the YAML source through its JSON pointer. */
 /** Diagnostics of each severity reported with their position; past it, only counted. */
@@ -10,12 +10,31 @@ export class Diagnostics {
   readonly warnings: Diagnostic[] = [];
   /** Errors and warnings past {@link MAX_DIAGNOSTICS}: counted, not located. */
   readonly dropped = { errors: 0, warnings: 0 };
+  /**
+   * Values read in a canonical form (a plan written `Starter` read as `starter`, an env
+   * value written `3.10` read as the string `"3.10"`): JSON pointer → value, applied to the
+   * document once it is checked (`applyNormalisations`). A probe records none.
+   */
+  readonly normalised = new Map<string, unknown>();
 
-  constructor(private readonly source: Pick<YamlSource, "locate">) {}
+  constructor(
+    private readonly source: Pick<YamlSource, "locate"> & Partial<Pick<YamlSource, "scalarSource">>,
+    private readonly isProbe = false,
+  ) {}
 
   /** A scratch collector that locates nothing: to try a shape without reporting. */
   probe(): Diagnostics {
-    return new Diagnostics({ locate: () => ({}) });
+    return new Diagnostics({ locate: () => ({}) }, true);
+  }
+
+  /** The source text of the scalar at `pointer` (see {@link YamlSource.scalarSource}). */
+  sourceText(pointer: string): string | undefined {
+    return this.source.scalarSource?.(pointer);
+  }
+
+  /** Reads the value at `pointer` as `value` from now on (see {@link Diagnostics.normalised}). */
+  normalise(pointer: string, value: unknown): void {
+    if (!this.isProbe) this.normalised.set(pointer, value);
   }
 
   /** An error at `pointer`; `onKey` locates the mapping key rather than its value. */
@@ -56,6 +75,18 @@ export class Diagnostics {
 }
 
 export type PlainObject = Record<string, unknown>;
+
+/** Sets every recorded canonical value in `doc` (the plain data of the checked document). */
+export function applyNormalisations(doc: unknown, normalised: ReadonlyMap<string, unknown>): void {
+  for (const [pointer, value] of normalised) {
+    const segments = pointerSegments(pointer);
+    const last = segments.pop();
+    let node: unknown = doc;
+    for (const seg of segments)
+      node = isObject(node) || Array.isArray(node) ? (node as PlainObject)[seg] : undefined;
+    if (last !== undefined && (isObject(node) || Array.isArray(node))) (node as PlainObject)[last] = value;
+  }
+}
 
 export function isObject(v: unknown): v is PlainObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);

@@ -60,7 +60,7 @@ function checkValue(item: PlainObject, at: string, d: Diagnostics, inGroup: bool
     );
     return;
   }
-  checkShape(item, envValue, at, d);
+  checkShape(withStringValues(item, at, d), envValue, at, d);
   if ("value" in item && item["generateValue"] === true) {
     d.error(
       "conflicting-keys",
@@ -76,6 +76,30 @@ function checkValue(item: PlainObject, at: string, d: Diagnostics, inGroup: bool
   ) {
     d.error("missing-key", at, "an env var needs `value`, `generateValue: true` or `sync: false`");
   }
+}
+
+/**
+ * Unquoted booleans and numbers as env values (`value: true`, `value: 3000`), which Render's
+ * current templates ship and Render deploys: an environment holds strings, so they are read
+ * as the text written in the file (`3.10` stays `"3.10"`, not the number 3.1), with a warning
+ * saying to quote them. The YAML is read as 1.2, so `yes`/`on`/`off` are strings already.
+ */
+function withStringValues(item: PlainObject, at: string, d: Diagnostics): PlainObject {
+  let out = item;
+  for (const key of ["value", "previewValue"] as const) {
+    const v = item[key];
+    if (typeof v !== "boolean" && typeof v !== "number") continue;
+    const pointer = joinPointer(at, key);
+    const text = d.sourceText(pointer) ?? String(v);
+    d.warn(
+      "unquoted-env-value",
+      pointer,
+      `${typeof v === "boolean" ? "a boolean" : "a number"} \`${text}\` is read as the string "${text}": quote it (\`${key}: "${text}"\`)`,
+    );
+    d.normalise(pointer, text);
+    out = { ...out, [key]: text };
+  }
+  return out;
 }
 
 /** The typed form of a checked env var entry. */

@@ -75,8 +75,9 @@ export const DATABASE_PROPERTIES = [
 ] as const;
 export const SERVICE_PROPERTIES = ["host", "port", "hostport", "connectionString"] as const;
 
-const region = str(REGIONS);
-const plan = str(PLANS);
+// Render reads plans and regions in any case (`Starter`, `Basic-1gb`, `Oregon`).
+const region: Shape = { t: "string", enum: REGIONS, foldCase: true };
+const plan: Shape = { t: "string", enum: PLANS, foldCase: true };
 const runtime = str(RUNTIMES);
 const text = str();
 const texts = list(text);
@@ -213,6 +214,8 @@ export const keyValue = obj(
     maxmemoryPolicy: str(MAXMEMORY_POLICIES),
   },
   ["type", "name", "ipAllowList"],
+  // Render's Key Value docs have `persistenceMode`; the published schema does not (yet).
+  { lagging: { persistenceMode: text } },
 );
 
 export const database = obj(

@@ -1,6 +1,7 @@
 import { didYouMean } from "../suggest.js";
 import { joinPointer } from "../yaml-source.js";
 import { type Diagnostics, isObject, type PlainObject } from "./context.js";
+import { cronProblem } from "./cron.js";
 import { checkEnvVars } from "./env-vars.js";
 import {
   cronService,
@@ -192,6 +193,11 @@ function checkService(v: unknown, at: string, d: Diagnostics): void {
     }
   }
   checkShape(v, shape, at, d);
+  const schedule = v["schedule"];
+  if (shape === cronService && typeof schedule === "string") {
+    const problem = cronProblem(schedule);
+    if (problem) d.error("bad-schedule", joinPointer(at, "schedule"), problem);
+  }
   if (shape.t === "object" && "envVars" in shape.props)
     checkEnvVars(v["envVars"], joinPointer(at, "envVars"), d, false);
 }

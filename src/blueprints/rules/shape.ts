@@ -9,7 +9,12 @@ import { type Diagnostics, isObject } from "./context.js";
  * with messages meant for people; rules that need the whole blueprint live in code.
  */
 export type Shape = (
-  | { t: "string"; enum?: readonly string[] }
+  | {
+      t: "string";
+      enum?: readonly string[];
+      /** Render accepts the enum in any case (`Starter`): read as the canonical value, with a warning. */
+      foldCase?: boolean;
+    }
   | { t: "integer"; min?: number; max?: number }
   | { t: "boolean" }
   | { t: "stringOrNumber" }
@@ -22,6 +27,11 @@ export type Shape = (
       open?: boolean;
       /** Deprecated spellings accepted for a key: `{ env: { to: "runtime", code: "deprecated-env" } }`. */
       aliases?: Record<string, { to: string; code: string }>;
+      /**
+       * Keys Render accepts (and documents) that its published JSON Schema does not list yet:
+       * accepted with a `schema-lag` warning, checked against their shape, kept as written.
+       */
+      lagging?: Record<string, Shape>;
     }
   | { t: "any" }
 ) & { deprecated?: string; missingHint?: string };
@@ -34,8 +44,18 @@ export const list = (of: Shape): Shape => ({ t: "list", of });
 export const obj = (
   props: Record<string, Shape>,
   required: readonly string[] = [],
-  extra: { open?: boolean; aliases?: Record<string, { to: string; code: string }> } = {},
+  extra: {
+    open?: boolean;
+    aliases?: Record<string, { to: string; code: string }>;
+    lagging?: Record<string, Shape>;
+  } = {},
 ): Shape => ({ t: "object", props, required, ...extra });
+
+/** The enum value `value` stands for when case and spacing are ignored (`Pro  Plus` → `pro plus`). */
+export function foldedEnumValue(value: string, values: readonly string[]): string | undefined {
+  const folded = value.trim().replace(/\s+/g, " ").toLowerCase();
+  return values.find((v) => v.toLowerCase() === folded);
+}
 
 export function typeName(v: unknown): string {
   if (v === null || v === undefined) return "null";
@@ -61,6 +81,16 @@ export function checkShape(value: unknown, shape: Shape, pointer: string, d: Dia
         d.error("wrong-type", pointer, `must be a string, not ${typeName(value)}`);
       } else if (shape.enum && !shape.enum.includes(value) && findTemplates(value).length === 0) {
         // A templated value (`plan: ${{ params.size }}`) is checked once it is rendered.
+        const canonical = shape.foldCase ? foldedEnumValue(value, shape.enum) : undefined;
+        if (canonical !== undefined) {
+          d.warn(
+            "enum-case",
+            pointer,
+            `\`${value}\` is spelled \`${canonical}\` in Render's schema (Render accepts either): read as \`${canonical}\``,
+          );
+          d.normalise(pointer, canonical);
+          return;
+        }
         d.error(
           "bad-value",
           pointer,
@@ -136,6 +166,17 @@ function checkObject(
         continue;
       }
       d.warn(alias.code, at, `\`${key}\` is deprecated: write \`${alias.to}: ${String(v)}\``, true);
+    }
+    const lag = !prop && shape.lagging && Object.hasOwn(shape.lagging, key) ? shape.lagging[key] : undefined;
+    if (lag) {
+      d.warn(
+        "schema-lag",
+        at,
+        `\`${key}\` is accepted by Render but not yet in its published schema: kept as written`,
+        true,
+      );
+      checkShape(v, lag, at, d);
+      continue;
     }
     if (!prop) {
       // A suggestion costs an edit distance per known key: none for what is only counted.

@@ -1,11 +1,13 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Blueprint } from "../src/blueprints/model.js";
 import { DISCRIMINATOR_LENGTH, resourceName, tenantDiscriminator } from "../src/blueprints/naming.js";
 import { resolveParams } from "../src/blueprints/params.js";
 import { pluginRepoProblem, shellQuote, withPluginClone } from "../src/blueprints/plugins.js";
-import { type EnvBinding, renderBlueprint } from "../src/blueprints/render.js";
+import { type EnvBinding, generatedRefs, renderBlueprint } from "../src/blueprints/render.js";
+import { validateBlueprint } from "../src/blueprints/validate.js";
 
 const tenant = { id: "01a2b3c4-0000-7000-8000-000000000001", slug: "acme-corp", name: "Acme Corp" };
 const ctx = {
@@ -287,5 +289,139 @@ describe("names and quoting (property tests)", () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe("rendering services that reference each other", () => {
+  const fixture = (name: string) => {
+    const r = validateBlueprint(
+      readFileSync(new URL(`./fixtures/blueprints/${name}.render.yaml`, import.meta.url), "utf8"),
+    );
+    expect(r.errors).toEqual([]);
+    return r.blueprint!;
+  };
+  const byKey = (resources: { key: string }[]) =>
+    Object.fromEntries(resources.map((r) => [r.key, r])) as Record<
+      string,
+      { key: string; dependsOn: string[]; spec: Record<string, unknown> }
+    >;
+  const binding = (r: { spec: Record<string, unknown> }, key: string) => env(r).find((b) => b.key === key);
+
+  it("copies what an envVarKey reads and leaves the addresses of two services that point at each other late", () => {
+    const { resources, errors } = renderBlueprint(fixture("web-realtime"), ctx);
+    expect(errors).toEqual([]);
+    const r = byKey(resources);
+    // No order between them: both are created first, then given each other's address.
+    expect(r["service:app"]!.dependsOn).toEqual([]);
+    expect(r["service:realtime"]!.dependsOn).toEqual([]);
+    expect(binding(r["service:app"]!, "REALTIME_HOSTPORT")).toEqual({
+      key: "REALTIME_HOSTPORT",
+      from: "service:realtime",
+      property: "hostport",
+      late: true,
+    });
+    expect(binding(r["service:realtime"]!, "APP_HOST")).toEqual({
+      key: "APP_HOST",
+      from: "service:app",
+      property: "host",
+      late: true,
+    });
+    // The same generated secret (one value, the app's), and the app's literal.
+    expect(binding(r["service:realtime"]!, "SESSION_SECRET")).toEqual({
+      key: "SESSION_SECRET",
+      secret: "generated",
+      ref: "service:app/SESSION_SECRET",
+    });
+    expect(binding(r["service:realtime"]!, "APP_NAME")).toEqual({ key: "APP_NAME", value: "Example" });
+    expect(generatedRefs(resources)).toEqual(["service:app/SESSION_SECRET"]);
+  });
+
+  it("orders what is one-way and reads declared variables without ordering: main, worker and Key Value", () => {
+    const { resources } = renderBlueprint(fixture("queue-pair"), ctx);
+    const r = byKey(resources);
+    expect(resources.map((x) => x.key)).toEqual(["service:queue", "service:main", "service:worker"]);
+    // main reads the worker's QUEUE_NAME (a value) and the worker main's secret: no edge;
+    // the worker reads main's host, one way: main first.
+    expect(r["service:main"]!.dependsOn).toEqual(["service:queue"]);
+    expect(r["service:worker"]!.dependsOn.sort()).toEqual(["service:main", "service:queue"]);
+    expect(binding(r["service:main"]!, "QUEUE_NAME")).toEqual({ key: "QUEUE_NAME", value: "jobs" });
+    expect(binding(r["service:worker"]!, "MAIN_HOST")).toEqual({
+      key: "MAIN_HOST",
+      from: "service:main",
+      property: "host",
+    });
+    expect(binding(r["service:worker"]!, "SECRET_KEY_OVERWRITE")).toMatchObject({
+      ref: "service:main/SECRET_KEY_OVERWRITE",
+    });
+  });
+
+  it("leaves both hosts of two apps pointing at each other late", () => {
+    const r = byKey(renderBlueprint(fixture("two-apps"), ctx).resources);
+    expect(r["service:shop"]!.dependsOn).toEqual([]);
+    expect(binding(r["service:shop"]!, "ADMIN_HOST")).toMatchObject({ from: "service:admin", late: true });
+    expect(binding(r["service:admin"]!, "SHOP_HOST")).toMatchObject({ from: "service:shop", late: true });
+  });
+
+  it("reads a tenant secret, a database property and Render's own variables through envVarKey", () => {
+    const bp = validateBlueprint(
+      [
+        "databases:",
+        "  - name: db",
+        "services:",
+        "  - type: web",
+        "    name: api",
+        "    runtime: node",
+        "    envVars:",
+        "      - key: STRIPE_KEY",
+        "        sync: false",
+        "      - key: DATABASE_URL",
+        "        fromDatabase: { name: db, property: connectionString }",
+        "  - type: worker",
+        "    name: jobs",
+        "    runtime: node",
+        "    envVars:",
+        "      - key: PAYMENTS_KEY",
+        "        fromService: { type: web, name: api, envVarKey: STRIPE_KEY }",
+        "      - key: DB",
+        "        fromService: { type: web, name: api, envVarKey: DATABASE_URL }",
+        "      - key: API_NAME",
+        "        fromService: { type: web, name: api, envVarKey: RENDER_SERVICE_NAME }",
+        "      - key: API_URL",
+        "        fromService: { type: web, name: api, envVarKey: RENDER_EXTERNAL_URL }",
+        "",
+      ].join("\n"),
+    ).blueprint!;
+    const r = byKey(renderBlueprint(bp, { ...ctx, secretKeys: new Set(["STRIPE_KEY"]) }).resources);
+    const jobs = r["service:jobs"]!;
+    expect(binding(jobs, "PAYMENTS_KEY")).toEqual({
+      key: "PAYMENTS_KEY",
+      secret: "tenant",
+      secretKey: "STRIPE_KEY",
+    });
+    expect(binding(jobs, "DB")).toEqual({ key: "DB", from: "database:db", property: "connectionString" });
+    expect(binding(jobs, "API_NAME")).toEqual({ key: "API_NAME", value: "api-acme-corp-qdxokdvs" });
+    expect(binding(jobs, "API_URL")).toEqual({ key: "API_URL", from: "service:api", property: "url" });
+    expect(jobs.dependsOn.sort()).toEqual(["database:db", "service:api"]);
+  });
+
+  it("reads a templated plan in the case Render accepts as its canonical spelling", () => {
+    const bp = validateBlueprint(
+      [
+        "parameters:",
+        "  size: { type: string, default: Standard }",
+        "services:",
+        "  - type: web",
+        "    name: api",
+        "    runtime: node",
+        "    plan: ${{ params.size }}",
+        "",
+      ].join("\n"),
+    ).blueprint!;
+    const out = renderBlueprint(bp, ctx);
+    expect(out.errors).toEqual([]);
+    expect(out.resources[0]!.spec["plan"]).toBe("standard");
+    expect(renderBlueprint(bp, { ...ctx, params: { size: "huge" } }).errors).toMatchObject([
+      { pointer: "/params" },
+    ]);
   });
 });

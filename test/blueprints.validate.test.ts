@@ -37,6 +37,17 @@ function modernise(doc: unknown): { doc: unknown; expectedWarnings: Set<string> 
       } else if (k === "envVars" && x === null) {
         expectedWarnings.add("empty-list");
         out[k] = [];
+      } else if ((k === "value" || k === "previewValue") && typeof x === "boolean") {
+        // Render deploys unquoted booleans as their text; its schema wants a string.
+        expectedWarnings.add("unquoted-env-value");
+        out[k] = String(x);
+      } else if ((k === "plan" || k === "previewPlan") && typeof x === "string" && x !== x.toLowerCase()) {
+        // Render reads plans in any case; its schema lists them in lower case.
+        expectedWarnings.add("enum-case");
+        out[k] = x.toLowerCase();
+      } else if (k === "persistenceMode" && parentKey === "services") {
+        // A Key Value key Render documents that its schema does not list yet.
+        expectedWarnings.add("schema-lag");
       } else {
         out[k] = visit(x, k);
       }
@@ -338,6 +349,25 @@ describe.skipIf(!haveSpecs)("verdict parity with Render's render.yaml schema", (
           "        value: off",
         ]),
     ],
+    ["boolean env var value", () => y([...web, "    envVars:", "      - key: DEBUG", "        value: true"])],
+    ["plan in title case", () => y([...web, "    plan: Starter"])],
+    [
+      "Key Value with persistenceMode",
+      () =>
+        y([
+          "services:",
+          "  - type: keyvalue",
+          "    name: cache",
+          "    plan: Basic-1gb",
+          "    ipAllowList: []",
+          "    persistenceMode: aof",
+        ]),
+    ],
+    [
+      "cron with an invalid schedule",
+      () =>
+        y(["services:", "  - type: cron", "    name: c", "    runtime: node", '    schedule: "61 * * * *"']),
+    ],
     [
       "fromService without key",
       () =>
@@ -352,6 +382,13 @@ describe.skipIf(!haveSpecs)("verdict parity with Render's render.yaml schema", (
     ],
   ];
   it.each(variants)("synthetic variant: %s", (label, make) => {
+    if (label.startsWith("cron with an invalid schedule")) {
+      // Render's schema takes any string; Render refuses it when it syncs the Blueprint.
+      // Tenantry refuses it offline, with its position: the one stricter check here.
+      expect(renderVerdict(make())).toBe(true);
+      expect(codes(validateBlueprint(make()).errors)).toEqual(["bad-schedule"]);
+      return;
+    }
     const ours = expectParity(label, make());
     if (label.includes("redis alias")) expect(codes(ours.warnings)).toContain("deprecated-redis");
   });
@@ -588,7 +625,27 @@ describe("validateBlueprint: references", () => {
     expect(r.errors).toMatchObject([{ code: "duplicate-name", pointer: "/services/1/name", line: 6 }]);
   });
 
-  it("reports a dependency cycle between services, naming it", () => {
+  it("accepts two services whose addresses and variables point at each other", () => {
+    const r = validateBlueprint(
+      y([
+        ...webLines("a"),
+        "    envVars:",
+        "      - key: X",
+        "        fromService: { type: pserv, name: b, envVarKey: Y }",
+        "      - key: B_HOST",
+        "        fromService: { type: pserv, name: b, property: hostport }",
+        "  - type: pserv",
+        "    name: b",
+        "    runtime: node",
+        "    envVars:",
+        "      - key: Y",
+        "        fromService: { type: web, name: a, property: host }",
+      ]),
+    );
+    expect(r.errors).toEqual([]);
+  });
+
+  it("reports variables that read each other with no value anywhere, naming the chain", () => {
     const r = validateBlueprint(
       y([
         ...webLines("a"),
@@ -600,15 +657,16 @@ describe("validateBlueprint: references", () => {
         "    runtime: node",
         "    envVars:",
         "      - key: Y",
-        "        fromService: { type: web, name: a, property: host }",
+        "        fromService: { type: web, name: a, envVarKey: X }",
       ]),
     );
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toMatchObject({
       code: "reference-cycle",
       pointer: "/services/0/envVars/0/fromService",
+      line: 7,
     });
-    expect(r.errors[0]?.message).toContain("a → b → a");
+    expect(r.errors[0]?.message).toContain("a.X → b.Y → a.X");
   });
 
   it("does not count Render's own variables as dependencies (mutual RENDER_EXTERNAL_URL)", () => {
@@ -836,5 +894,171 @@ describe("validateBlueprint: projects and environments", () => {
     expect(bp.envVarGroups).toEqual([
       { name: "cfg", envVars: [{ key: "A", value: "b" }], environment: "shop/prod" },
     ]);
+  });
+});
+
+describe("validateBlueprint: what Render's current templates ship", () => {
+  const fixture = (name: string) =>
+    readFileSync(new URL(`./fixtures/blueprints/${name}.render.yaml`, import.meta.url), "utf8");
+
+  it.each(["web-realtime", "queue-pair", "two-apps"])(
+    "accepts services that reference each other: %s",
+    (name) => {
+      const r = validateBlueprint(fixture(name));
+      expect(r.errors).toEqual([]);
+      expect(r.warnings).toEqual([]);
+    },
+  );
+
+  it("reads unquoted booleans and numbers as the text written, with a warning at each", () => {
+    const r = validateBlueprint(
+      y([
+        ...webLines(),
+        "    envVars:",
+        "      - key: DEBUG",
+        "        value: true",
+        "      - key: PORT_HINT",
+        "        value: 3000",
+        "      - key: PYTHON_VERSION",
+        "        value: 3.10",
+        "      - key: FLAG",
+        "        value: yes",
+        "      - key: PREVIEW",
+        "        value: a",
+        "        previewValue: false",
+        "envVarGroups:",
+        "  - name: g",
+        "    envVars:",
+        "      - key: WORKERS",
+        "        value: 0x10",
+      ]),
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.map((w) => [w.code, w.pointer, w.line, w.column])).toEqual([
+      ["unquoted-env-value", "/services/0/envVars/0/value", 7, 16],
+      ["unquoted-env-value", "/services/0/envVars/1/value", 9, 16],
+      ["unquoted-env-value", "/services/0/envVars/2/value", 11, 16],
+      ["unquoted-env-value", "/services/0/envVars/4/previewValue", 16, 23],
+      ["unquoted-env-value", "/envVarGroups/0/envVars/0/value", 21, 16],
+    ]);
+    expect(r.warnings[0]?.message).toContain('read as the string "true"');
+    // YAML 1.2: `yes` is a string already, nothing to say; numbers keep their spelling.
+    expect(r.blueprint?.services[0]?.envVars).toEqual([
+      { key: "DEBUG", value: "true" },
+      { key: "PORT_HINT", value: "3000" },
+      { key: "PYTHON_VERSION", value: "3.10" },
+      { key: "FLAG", value: "yes" },
+      { key: "PREVIEW", value: "a", previewValue: "false" },
+    ]);
+    expect(r.blueprint?.envVarGroups[0]?.envVars).toEqual([{ key: "WORKERS", value: "0x10" }]);
+  });
+
+  it("accepts plans and regions in the case Render accepts, normalised, with a warning", () => {
+    const r = validateBlueprint(
+      y([
+        ...webLines(),
+        "    plan: Starter",
+        "    region: Frankfurt",
+        "    previews:",
+        "      plan: Pro  Plus",
+        "  - type: keyvalue",
+        "    name: cache",
+        "    plan: Basic-1gb",
+        "    ipAllowList: []",
+        "databases:",
+        "  - name: db",
+        "    plan: Basic-256mb",
+      ]),
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.map((w) => [w.code, w.pointer, w.line])).toEqual([
+      ["enum-case", "/services/0/plan", 5],
+      ["enum-case", "/services/0/region", 6],
+      ["enum-case", "/services/0/previews/plan", 8],
+      ["enum-case", "/services/1/plan", 11],
+      ["enum-case", "/databases/0/plan", 15],
+    ]);
+    expect(r.blueprint?.services[0]).toMatchObject({
+      plan: "starter",
+      region: "frankfurt",
+      previews: { plan: "pro plus" },
+    });
+    expect(r.blueprint?.services[1]?.plan).toBe("basic-1gb");
+    expect(r.blueprint?.databases[0]?.plan).toBe("basic-256mb");
+    // A plan that is no plan in any case is still an error, with a suggestion.
+    const bad = validateBlueprint(y([...webLines(), "    plan: Startr"]));
+    expect(bad.errors).toMatchObject([{ code: "bad-value", pointer: "/services/0/plan", line: 5 }]);
+    expect(bad.errors[0]?.message).toContain("did you mean `starter`");
+  });
+
+  it("accepts keys Render accepts ahead of its schema with a warning, and still refuses unknown ones", () => {
+    const r = validateBlueprint(
+      y([
+        "services:",
+        "  - type: keyvalue",
+        "    name: cache",
+        "    ipAllowList: []",
+        "    persistenceMode: aof",
+      ]),
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toMatchObject([
+      { code: "schema-lag", pointer: "/services/0/persistenceMode", line: 5, column: 5 },
+    ]);
+    expect(r.blueprint?.services[0]?.["persistenceMode"]).toBe("aof");
+    const typo = validateBlueprint(
+      y([
+        "services:",
+        "  - type: keyvalue",
+        "    name: cache",
+        "    ipAllowList: []",
+        "    persistenceMod: aof",
+      ]),
+    );
+    expect(codes(typo.errors)).toEqual(["unknown-key"]);
+    const wrongType = validateBlueprint(
+      y([
+        "services:",
+        "  - type: keyvalue",
+        "    name: cache",
+        "    ipAllowList: []",
+        "    persistenceMode: 1",
+      ]),
+    );
+    expect(wrongType.errors).toMatchObject([{ code: "wrong-type", pointer: "/services/0/persistenceMode" }]);
+  });
+
+  it("refuses a cron schedule that is not a 5-field cron expression, at its line and column", () => {
+    const cron = (schedule: string) =>
+      validateBlueprint(
+        y([
+          "services:",
+          "  - type: cron",
+          "    name: nightly",
+          "    runtime: node",
+          `    schedule: ${schedule}`,
+          "    startCommand: node job.js",
+        ]),
+      );
+    for (const ok of ['"*/15 * * * *"', '"0 3 * * MON-FRI"', '"0 0 1,15 * *"', '"${{ params.when }}"']) {
+      const r = cron(ok);
+      expect(
+        codes(r.errors).filter((c) => c !== "unknown-template-reference"),
+        ok,
+      ).toEqual([]);
+    }
+    for (const [bad, says] of [
+      ['"61 * * * *"', "minute"],
+      ['"0 0 * * * *"', "5-field"],
+      ["every day", "5-field"],
+      ['"0 0 31 2 *"', "never fires"],
+      ['""', "empty"],
+    ] as const) {
+      const r = cron(bad);
+      expect(r.errors, bad).toMatchObject([
+        { code: "bad-schedule", pointer: "/services/0/schedule", line: 5, column: 15 },
+      ]);
+      expect(r.errors[0]?.message).toContain(says);
+    }
   });
 });

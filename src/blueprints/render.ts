@@ -11,6 +11,7 @@ import {
   withPluginClone,
 } from "./plugins.js";
 import { PLANS } from "./rules/render-shapes.js";
+import { foldedEnumValue } from "./rules/shape.js";
 
 /**
  * Rendering: a validated blueprint, resolved for one tenant, as the ordered list of
@@ -25,8 +26,26 @@ import { PLANS } from "./rules/render-shapes.js";
  * | `generateValue: true` | `{ key, secret: "generated", ref }` — generated once per tenant; `ref` names where it was declared (`service:web/KEY`, `group:NAME/KEY`: a group's value is shared by its services) |
  * | `sync: false` | `{ key, secret: "tenant" }` — from the tenant's `secrets`/`params` |
  * | `fromDatabase` | `{ key, from: "database:NAME", property }` |
- * | `fromService` | `{ key, from: "service:NAME", property | envVarKey }` |
+ * | `fromService` + `property` | `{ key, from: "service:NAME", property }`, `late: true` when the two services reach each other (below) |
+ * | `fromService` + `envVarKey` | the other service's binding of that variable, copied (see below) |
  * | `fromGroup` | the group's variables, inlined, each with `group: "group:NAME"` |
+ *
+ * References between services, and the order they impose (docs/blueprints.md, "Services
+ * that reference each other"):
+ *
+ * - `envVarKey` reads a variable the other service *declares*, so its value is known
+ *   without that service: the binding is copied from there (a literal value, the same
+ *   generated secret `ref`, the same tenant secret `secretKey`, the same database
+ *   property…). It orders nothing by itself. `RENDER_SERVICE_NAME`/`RENDER_SERVICE_TYPE`
+ *   follow from the other service's deterministic name and type and become values;
+ *   `RENDER_EXTERNAL_URL` becomes its `url` property.
+ * - `property` (host, port, hostport, connectionString) is known only once the other
+ *   object exists. When that object does not (directly or through others) reference
+ *   this service back, it comes first: `dependsOn`. Within a group of services that reach
+ *   each other, there is no order to follow: the bindings are `late`, nothing waits, the
+ *   services are created without them, and the engine updates a service once the values
+ *   it waited for are known (`lateInputs` in src/providers/env.ts, the reconciler's late
+ *   rounds).
  *
  * Every env var group a service uses is also a resource of its own (`group:NAME`, kind
  * `envgroup`, its variables as `spec.envVars`), which the services using it depend on: a
@@ -37,8 +56,19 @@ import { PLANS } from "./rules/render-shapes.js";
 export type EnvBinding = (
   | { key: string; value: string }
   | { key: string; secret: "generated"; ref: string }
-  | { key: string; secret: "tenant" }
-  | { key: string; from: string; property?: string; envVarKey?: string }
+  /** `secretKey`: the tenant secret's key when it is not `key` (read through another service's variable). */
+  | { key: string; secret: "tenant"; secretKey?: string }
+  | {
+      key: string;
+      from: string;
+      property?: string;
+      envVarKey?: string;
+      /**
+       * Set when the two services reach each other: the value is set once `from` exists
+       * (the variable is left out until then), and nothing waits for it.
+       */
+      late?: true;
+    }
 ) & {
   /** Set when the variable comes from an env var group: that group's key (`group:NAME`). */
   group?: string;
@@ -131,25 +161,25 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
   }
 
   // Enum fields may be templated (`plan: ${{ params.size }}`): check what they became.
-  const plans: readonly string[] = PLANS;
-  const checkPlan = (owner: string, plan: unknown, templated: unknown) => {
-    if (
-      typeof plan === "string" &&
-      typeof templated === "string" &&
-      templated !== plan &&
-      !plans.includes(plan)
-    ) {
+  // Plans in any case, as Render reads them (`Starter`): the canonical spelling is kept.
+  const checkPlan = (owner: string, plan: unknown, templated: unknown): string | undefined => {
+    if (typeof plan !== "string" || typeof templated !== "string" || templated === plan) return undefined;
+    const canonical = foldedEnumValue(plan, PLANS);
+    if (canonical === undefined) {
       errors.push({
         pointer: "/params",
         message: `${owner}: plan "${plan}" (from ${templated}) is not a plan`,
       });
     }
+    return canonical;
   };
   bp.databases.forEach((db, i) => {
-    checkPlan(`database ${db.name}`, db.plan, blueprint.databases[i]?.plan);
+    const canonical = checkPlan(`database ${db.name}`, db.plan, blueprint.databases[i]?.plan);
+    if (canonical !== undefined) db.plan = canonical;
   });
   bp.services.forEach((svc, i) => {
-    checkPlan(`service ${svc.name}`, svc.plan, blueprint.services[i]?.plan);
+    const canonical = checkPlan(`service ${svc.name}`, svc.plan, blueprint.services[i]?.plan);
+    if (canonical !== undefined) svc.plan = canonical;
   });
 
   const groups = new Map(bp.envVarGroups.map((g) => [g.name, g]));
@@ -161,8 +191,18 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
   for (const group of bp.envVarGroups.filter((g) => usedGroups.has(g.name))) {
     resources.push(renderGroup(group, named));
   }
+  const names = new Map(
+    bp.services.map((svc) => [
+      svc.name,
+      { externalName: resourceName(svc.name, ctx.tenant.slug, named.discriminator), type: svc.type },
+    ]),
+  );
+  const env = serviceBindings(
+    new Map(bp.services.map((svc) => [svc.name, serviceEnv(svc, groups, ctx, errors)])),
+    names,
+  );
   for (const svc of bp.services) {
-    const bindings = serviceEnv(svc, groups, ctx, errors);
+    const bindings = env.get(svc.name) ?? [];
     const spec: Record<string, unknown> = { ...svc, envVars: bindings };
     delete spec["name"];
     delete spec["environment"];
@@ -173,10 +213,13 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
     resources.push({
       key: serviceKey(svc.name),
       kind: svc.type,
-      externalName: resourceName(svc.name, ctx.tenant.slug, named.discriminator),
+      externalName: names.get(svc.name)?.externalName ?? svc.name,
       dependsOn: [
         ...new Set(
-          bindings.flatMap((b) => [...("from" in b ? [b.from] : []), ...(b.group ? [b.group] : [])]),
+          bindings.flatMap((b) => [
+            ...("from" in b && !b.late ? [b.from] : []),
+            ...(b.group ? [b.group] : []),
+          ]),
         ),
       ],
       spec,
@@ -261,6 +304,127 @@ function serviceEnv(
   add({ key: "TENANT_SLUG", value: ctx.tenant.slug });
   add({ key: "TENANT_NAME", value: ctx.tenant.name });
   return [...out.values()];
+}
+
+/**
+ * The services' bindings with references between services settled (see the table at the
+ * top): `envVarKey` replaced by the binding it reads, and `property` references within a
+ * group of services that reach each other marked `late`.
+ */
+function serviceBindings(
+  own: Map<string, EnvBinding[]>,
+  services: Map<string, { externalName: string; type: string }>,
+): Map<string, EnvBinding[]> {
+  const out = new Map<string, EnvBinding[]>();
+  for (const [name, bindings] of own) {
+    out.set(
+      name,
+      bindings.map((b) => readThrough(b, own, services, 0)),
+    );
+  }
+  // Services that reach each other through `property` references: the strongly connected
+  // components of that graph.
+  const edges = new Map<string, string[]>();
+  for (const [name, bindings] of out) {
+    edges.set(
+      name,
+      bindings
+        .flatMap((b) => ("from" in b && b.property !== undefined ? [serviceName(b.from)] : []))
+        .filter((to): to is string => to !== undefined && own.has(to)),
+    );
+  }
+  const component = stronglyConnected(edges);
+  for (const [name, bindings] of out) {
+    out.set(
+      name,
+      bindings.map((b) => {
+        if (!("from" in b) || b.property === undefined) return b;
+        const to = serviceName(b.from);
+        // Within one component (a service reading its own address is one by itself).
+        const mutual = to !== undefined && component.get(to) === component.get(name);
+        return mutual ? { ...b, late: true } : b;
+      }),
+    );
+  }
+  return out;
+}
+
+/** `service:NAME` → `NAME`; undefined for other keys. */
+function serviceName(key: string): string | undefined {
+  return key.startsWith("service:") ? key.slice("service:".length) : undefined;
+}
+
+/** How deep `envVarKey` chains are followed (validation refuses cycles). */
+const MAX_CHAIN = 16;
+
+/** The binding an `envVarKey` reference reads, copied under the reader's key (other bindings as they are). */
+function readThrough(
+  b: EnvBinding,
+  own: Map<string, EnvBinding[]>,
+  services: Map<string, { externalName: string; type: string }>,
+  depth: number,
+): EnvBinding {
+  if (!("from" in b) || b.envVarKey === undefined || depth > MAX_CHAIN) return b;
+  const name = serviceName(b.from);
+  if (name === undefined) return b;
+  const group = b.group ? { group: b.group } : {};
+  const theirs = own.get(name)?.find((x) => x.key === b.envVarKey);
+  if (!theirs) {
+    // Render's own variables of that service (not declared in the blueprint).
+    const target = services.get(name);
+    if (target && b.envVarKey === "RENDER_SERVICE_NAME")
+      return { key: b.key, value: target.externalName, ...group };
+    if (target && b.envVarKey === "RENDER_SERVICE_TYPE") return { key: b.key, value: target.type, ...group };
+    if (b.envVarKey === "RENDER_EXTERNAL_URL") return { key: b.key, from: b.from, property: "url", ...group };
+    return b;
+  }
+  // Copied as the reader's own variable: a group's variable read this way is not the group's.
+  const { group: _theirGroup, ...copy } = theirs;
+  if ("value" in copy) return { key: b.key, value: copy.value, ...group };
+  if ("secret" in copy) {
+    return copy.secret === "generated"
+      ? { key: b.key, secret: "generated", ref: copy.ref, ...group }
+      : { key: b.key, secret: "tenant", secretKey: copy.secretKey ?? copy.key, ...group };
+  }
+  return readThrough({ ...copy, key: b.key, ...group }, own, services, depth + 1);
+}
+
+/** Tarjan's algorithm: each node's component id (nodes of one component reach each other). */
+function stronglyConnected(edges: Map<string, string[]>): Map<string, number> {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const component = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  let next = 0;
+  let components = 0;
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next);
+    next++;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v) ?? 0, low.get(w) ?? 0));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v) ?? 0, index.get(w) ?? 0));
+      }
+    }
+    if (low.get(v) === index.get(v)) {
+      for (;;) {
+        const w = stack.pop();
+        if (w === undefined) break;
+        onStack.delete(w);
+        component.set(w, components);
+        if (w === v) break;
+      }
+      components++;
+    }
+  };
+  for (const v of edges.keys()) if (!index.has(v)) visit(v);
+  return component;
 }
 
 /** Dependencies first; ties keep the blueprint's order (databases, then services). */

@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import { planChanges } from "../blueprints/plan.js";
+import type { EnvBinding } from "../blueprints/render.js";
 import { TenantryError } from "../domain/errors.js";
 import { completionEvent, type LifecycleEvent, transition, type WorkKind } from "../domain/lifecycle.js";
 import type { Operation, Resource, ResourceStatus, Tenant } from "../domain/types.js";
 import type { SecretBox } from "../lib/crypto.js";
 import { kindLimits } from "../providers/capabilities.js";
 import { narrowContext, providerContext } from "../providers/context.js";
+import { lateInputs } from "../providers/env.js";
 import {
   type ActionResult,
   type BootstrapHook,
@@ -294,7 +296,7 @@ async function converge(
       }
       waits.add(want.key, await notNow(want.key, () => pass.ensure(want, recorded.get(want.key), kind)));
     }
-    const pending = waits.outcome();
+    const pending = waits.outcome() ?? (await settleLateBindings(pass, desired, recorded, kind));
     if (pending) return pending;
     // Resources the blueprint no longer has go away, dependents first.
     const wanted = new Set(desired.map((d) => d.key));
@@ -306,6 +308,39 @@ async function converge(
   }
 
   return null;
+}
+
+/**
+ * Late bindings (services that reference each other: src/blueprints/render.ts): once every
+ * resource exists, a resource whose late inputs became known (or changed) since it was last
+ * applied is updated with them; again while updates change what others read, at most once
+ * per such resource and one more. Values that keep changing with every update (two local
+ * services reading each other's port, which each deploy moves) fail the operation.
+ */
+async function settleLateBindings(
+  pass: Pass,
+  desired: DesiredResource[],
+  recorded: Map<string, Resource>,
+  kind: WorkKind,
+): Promise<PassOutcome | null> {
+  const late = dependencyOrder(desired).filter((d) => pass.hasLateInputs(d));
+  for (let round = 0; round <= late.length; round++) {
+    const stale = late.filter((want) => {
+      const row = recorded.get(want.key);
+      return row?.status === "ready" && row.specHash !== pass.hashOf(want);
+    });
+    if (stale.length === 0) return null;
+    const waits = new Waits();
+    for (const want of stale) {
+      waits.add(want.key, await notNow(want.key, () => pass.ensure(want, recorded.get(want.key), kind)));
+    }
+    const pending = waits.outcome();
+    if (pending) return pending;
+  }
+  throw new ProviderError(
+    `the values services read from each other do not settle: ${late.map((d) => d.key).join(", ")} change what the others read with every update (on the local target, a service's port moves with each deploy: reference its host, or an env var, rather than its port, in one direction)`,
+    { retryable: false, code: "LATE_BINDING_UNSETTLED" },
+  );
 }
 
 /**
@@ -516,6 +551,19 @@ class Pass {
     return driver;
   }
 
+  /**
+   * The hash of what applying `want` means now: its spec and, for a service with late
+   * bindings, what those resolve to at this moment (see `lateInputs`).
+   */
+  hashOf(want: DesiredResource): string {
+    const late = lateInputs(this.ctx, envBindings(want));
+    return late === undefined ? specHash(want.spec) : specHash({ spec: want.spec, late });
+  }
+
+  hasLateInputs(want: DesiredResource): boolean {
+    return envBindings(want).some((b) => "from" in b && b.late === true);
+  }
+
   private view(row: Resource, want?: DesiredResource): RecordedResource {
     return {
       key: row.key,
@@ -601,7 +649,7 @@ class Pass {
   ): Promise<PassOutcome | null> {
     this.checkAbort();
     const driver = this.driver(want.kind);
-    const hash = specHash(want.spec);
+    const hash = this.hashOf(want);
     const fresh = { spec: want.spec, specHash: hash, dependsOn: want.dependsOn };
 
     if (!existing) {
@@ -864,6 +912,11 @@ class Pass {
       data,
     });
   }
+}
+
+function envBindings(want: DesiredResource): EnvBinding[] {
+  const list = want.spec["envVars"];
+  return Array.isArray(list) ? (list as EnvBinding[]) : [];
 }
 
 function assertNeverStatus(status: never): never {

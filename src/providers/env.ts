@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { EnvBinding } from "../blueprints/render.js";
 import { type ProviderContext, ProviderError } from "./provider.js";
 
@@ -9,21 +10,43 @@ import { type ProviderContext, ProviderError } from "./provider.js";
  */
 export function resolveEnv(ctx: ProviderContext, bindings: readonly EnvBinding[]): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const b of bindings) env[b.key] = resolveBinding(ctx, b, 0);
+  for (const b of bindings) {
+    const value = resolveBinding(ctx, b, 0);
+    // A late binding (services that reference each other) whose source is not there yet:
+    // left out now, set by the update the engine makes once it is known (`lateInputs`).
+    if (value !== undefined) env[b.key] = value;
+  }
   return env;
+}
+
+/**
+ * What the late bindings of a rendered resource currently resolve to, as one string
+ * (`KEY=<sha256 of the value>` or `KEY=?` while unknown), or undefined when it has none.
+ * The engine adds it to the resource's spec hash: when a value it waited for becomes
+ * known (or changes), the hash changes and the resource is updated with it.
+ */
+export function lateInputs(ctx: ProviderContext, bindings: readonly EnvBinding[]): string | undefined {
+  const late = bindings.filter((b) => "from" in b && b.late === true);
+  if (late.length === 0) return undefined;
+  return late
+    .map((b) => {
+      const value = resolveBinding(ctx, b, 0);
+      return `${b.key}=${value === undefined ? "?" : createHash("sha256").update(value).digest("hex")}`;
+    })
+    .join("\n");
 }
 
 // A service may read another's variable, which may read a third's; cycles are refused at
 // validation, so a deep chain means something is wrong.
 const MAX_DEPTH = 8;
 
-function resolveBinding(ctx: ProviderContext, b: EnvBinding, depth: number): string {
+function resolveBinding(ctx: ProviderContext, b: EnvBinding, depth: number): string | undefined {
   if ("value" in b) return b.value;
   if ("secret" in b) {
     const value =
       b.secret === "generated"
         ? ctx.secret({ secret: "generated", ref: b.ref })
-        : ctx.secret({ secret: "tenant", key: b.key });
+        : ctx.secret({ secret: "tenant", key: b.secretKey ?? b.key });
     if (value === undefined) {
       throw new ProviderError(
         `${b.key}: the tenant has no value for this ${b.secret === "generated" ? "generated" : "write-only"} secret`,
@@ -36,6 +59,7 @@ function resolveBinding(ctx: ProviderContext, b: EnvBinding, depth: number): str
     return value;
   }
   const source = ctx.resource(b.from);
+  if (!source && b.late) return undefined;
   if (!source) {
     // The engine creates dependencies first; it may still be on its way.
     throw new ProviderError(`${b.key}: ${b.from} does not exist yet`, {
@@ -59,6 +83,7 @@ function resolveBinding(ctx: ProviderContext, b: EnvBinding, depth: number): str
   }
   const property = b.property ?? "connectionString";
   const value = source.secretOutputs[property] ?? source.outputs[property];
+  if ((value === undefined || value === null) && b.late) return undefined;
   if (value === undefined || value === null) {
     throw new ProviderError(`${b.key}: ${b.from} has no ${property} output`, { retryable: false });
   }

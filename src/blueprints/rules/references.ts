@@ -51,6 +51,9 @@ export function checkReferences(res: Resources, d: Diagnostics): void {
     }
   }
 
+  // Variables that read another service's variable (`envVarKey`) form chains, which must
+  // end in a value; references to a service's address (`property`) may go both ways
+  // (two services pointing at each other): rendering sets those once both exist.
   const edges = new Map<string, { to: string; pointer: string }[]>();
   for (const [name, info] of services) {
     for (const { value: item, pointer } of envItems(info.entry)) {
@@ -73,13 +76,22 @@ export function checkReferences(res: Resources, d: Diagnostics): void {
       const ref = item["fromService"];
       if (isObject(ref)) {
         const to = checkServiceRef(ref, joinPointer(pointer, "fromService"), services, d);
-        if (to && to !== name)
-          edges.set(name, [...(edges.get(name) ?? []), { to, pointer: joinPointer(pointer, "fromService") }]);
+        const key = item["key"];
+        if (to && typeof ref["envVarKey"] === "string" && typeof key === "string") {
+          const from = variable(name, key);
+          edges.set(from, [
+            ...(edges.get(from) ?? []),
+            { to: variable(to, ref["envVarKey"]), pointer: joinPointer(pointer, "fromService") },
+          ]);
+        }
       }
     }
   }
   reportCycles(edges, d);
 }
+
+/** A variable of a service, as cycles name it: `api.JWT_SECRET`. */
+const variable = (service: string, key: string) => `${service}.${key}`;
 
 /** Checks one `fromService`; returns the target's name when the reference orders deployments. */
 function checkServiceRef(
@@ -196,7 +208,10 @@ function uniqueNames(entries: Entry[], kind: string, d: Diagnostics): Map<string
   return byName;
 }
 
-/** Reports each dependency cycle between services once, at the reference that starts it. */
+/**
+ * Reports each cycle of variables reading each other (`a.X` ← `b.Y` ← `a.X`: none has a
+ * value) once, at the reference that starts it.
+ */
 function reportCycles(edges: Map<string, { to: string; pointer: string }[]>, d: Diagnostics): void {
   const state = new Map<string, "open" | "done">();
   const stack: { name: string; pointer: string }[] = [];
@@ -216,7 +231,7 @@ function reportCycles(edges: Map<string, { to: string; pointer: string }[]>, d: 
         d.error(
           "reference-cycle",
           startAt,
-          `dependency cycle between services: ${[...names, edge.to].join(" → ")}`,
+          `these variables read each other and none has a value: ${[...names, edge.to].join(" → ")}`,
         );
       } else if (s === undefined) {
         stack.push({ name, pointer: edge.pointer });

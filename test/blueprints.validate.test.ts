@@ -1062,3 +1062,31 @@ describe("validateBlueprint: what Render's current templates ship", () => {
     }
   });
 });
+
+describe("validateBlueprint: static site routes and headers", () => {
+  it("refuses offline what Render would refuse: sources and paths that are not paths, bad destinations and header names", () => {
+    const r = validateBlueprint(
+      y([
+        "services:",
+        "  - type: web",
+        "    name: site",
+        "    runtime: static",
+        "    routes:",
+        "      - { type: rewrite, source: '*', destination: /index.html }",
+        "      - { type: redirect, source: /old, destination: 'ftp://x' }",
+        "      - { type: redirect, source: /ok/*, destination: 'https://example.com/*' }",
+        "    headers:",
+        "      - { path: assets, name: Cache-Control, value: max-age=60 }",
+        "      - { path: /*, name: 'X Frame', value: DENY }",
+        '      - { path: /*, name: X-Ok, value: "a\\nb" }',
+      ]),
+    );
+    expect(r.errors.map((e) => [e.code, e.pointer, e.line])).toEqual([
+      ["bad-route", "/services/0/routes/0/source", 6],
+      ["bad-route", "/services/0/routes/1/destination", 7],
+      ["bad-header", "/services/0/headers/0/path", 10],
+      ["bad-header", "/services/0/headers/1/name", 11],
+      ["bad-header", "/services/0/headers/2/value", 12],
+    ]);
+  });
+});

@@ -12,10 +12,26 @@ import type { Logger } from "pino";
  * page — answered at once, never a hang.
  */
 
+/** A static site's redirect or rewrite rule (render.yaml `routes`). */
+export interface StaticRule {
+  type: "redirect" | "rewrite" | string;
+  source: string;
+  destination: string;
+}
+/** A static site's response header rule (render.yaml `headers`). */
+export interface StaticHeader {
+  path: string;
+  name: string;
+  value: string;
+}
+
 export type Route =
   | { kind: "target"; port: number; host?: string }
-  /** `base`: the release directory `root` must resolve inside (a tenant's symlink must not lead out). */
-  | { kind: "static"; root: string; base?: string }
+  /**
+   * `base`: the release directory `root` must resolve inside (a tenant's symlink must not
+   * lead out). `routes` and `headers`: the site's rules, applied as Render applies them.
+   */
+  | { kind: "static"; root: string; base?: string; routes?: StaticRule[]; headers?: StaticHeader[] }
   | { kind: "suspended"; tenant: string }
   | { kind: "unavailable"; tenant: string; reason: string }
   | { kind: "missing" };
@@ -206,13 +222,83 @@ const TYPES: Record<string, string> = {
 };
 
 /**
+ * A path pattern of a static site's rule, as Render reads it: `*` matches any string from
+ * its position on (slashes included), `:name` one path segment; the rest matches itself.
+ * A trailing slash makes no difference (`/docs/` is `/docs`).
+ */
+function compilePattern(pattern: string): RegExp {
+  let re = "";
+  for (const part of trimSlash(pattern).split(/(\*|:[A-Za-z_][A-Za-z0-9_]*)/)) {
+    if (part === "*") re += "(?<_wildcard>.*)";
+    else if (part.startsWith(":") && part.length > 1) re += `(?<${part.slice(1)}>[^/]+)`;
+    else re += part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+const trimSlash = (p: string) => (p.length > 1 && p.endsWith("/") ? p.slice(0, -1) : p);
+
+const patterns = new Map<string, RegExp | null>();
+function matchPattern(pattern: string, pathname: string): Record<string, string> | undefined {
+  let re = patterns.get(pattern);
+  if (re === undefined) {
+    try {
+      re = compilePattern(pattern);
+    } catch {
+      re = null; // a placeholder named twice: the rule never matches
+    }
+    if (patterns.size > 10_000) patterns.clear();
+    patterns.set(pattern, re);
+  }
+  const m = re?.exec(trimSlash(pathname));
+  return m ? { ...m.groups } : undefined;
+}
+
+/**
+ * The first rule (in the site's order) whose `source` matches `pathname`, with its
+ * destination filled in: `*` by what the source's wildcard matched, `:name` by the segment
+ * the placeholder matched.
+ */
+export function matchStaticRule(
+  rules: readonly StaticRule[],
+  pathname: string,
+): { rule: StaticRule; destination: string } | undefined {
+  for (const rule of rules) {
+    const groups = matchPattern(rule.source, pathname);
+    if (!groups) continue;
+    const destination = rule.destination
+      .replace(/\*/g, () => groups["_wildcard"] ?? "")
+      .replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (whole, name: string) =>
+        // `https://…` keeps its colon; only placeholders the source has are filled in.
+        name in groups && name !== "_wildcard" ? (groups[name] ?? "") : whole,
+      );
+    return { rule, destination };
+  }
+  return undefined;
+}
+
+/**
+ * The headers of every rule whose `path` matches `pathname`, in the site's order: when two
+ * rules set the same header, the later one wins.
+ */
+export function staticHeadersFor(rules: readonly StaticHeader[], pathname: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of rules) if (matchPattern(h.path, pathname)) out[h.name.toLowerCase()] = h.value;
+  return out;
+}
+
+/**
  * Serves a static site's files: `GET`/`HEAD` only, `index.html` for directories, never
- * outside `root` (the resolved path must stay inside it, symlinks included).
+ * outside `root` (the resolved path must stay inside it, symlinks included). As on Render:
+ * a file that exists is served as it is; otherwise the first redirect or rewrite rule
+ * whose source matches applies (a redirect answers 301 with the destination, a rewrite
+ * serves the destination's file under the requested path); otherwise 404. The header rules
+ * matching the requested path are added to what is served.
  */
 function serveStatic(
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  route: { root: string; base?: string },
+  route: Extract<Route, { kind: "static" }>,
   label: string,
 ): void {
   const { root, base } = route;
@@ -222,21 +308,24 @@ function serveStatic(
     return;
   }
   let pathname: string;
+  let search: string;
   try {
-    pathname = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    const url = new URL(req.url ?? "/", "http://x");
+    pathname = decodeURIComponent(url.pathname);
+    search = url.search;
   } catch {
     res.writeHead(400, { "content-length": 0 });
     res.end();
     return;
   }
-  const resolveFile = async (): Promise<string | null> => {
+  const resolveFile = async (wanted: string): Promise<string | null> => {
     const realRoot = await fsp.realpath(root);
     // The tenant's build wrote the release: its publish directory may be a link to anywhere.
     if (base !== undefined) {
       const realBase = await fsp.realpath(base);
       if (realRoot !== realBase && !realRoot.startsWith(realBase + path.sep)) return null;
     }
-    let file = path.resolve(realRoot, `.${pathname}`);
+    let file = path.resolve(realRoot, `.${wanted}`);
     let stat = await fsp.stat(file).catch(() => null);
     if (stat?.isDirectory()) {
       file = path.join(file, "index.html");
@@ -246,26 +335,52 @@ function serveStatic(
     const real = await fsp.realpath(file);
     return real === realRoot || real.startsWith(realRoot + path.sep) ? real : null;
   };
-  resolveFile().then(
-    (file) => {
-      if (!file) {
-        page(res, { kind: "missing" }, `${label}${pathname}`);
-        return;
-      }
-      res.writeHead(200, {
-        "content-type": TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
-        "cache-control": "no-cache",
-      });
-      if (req.method === "HEAD") {
-        res.end();
-        return;
-      }
-      const stream = fs.createReadStream(file);
-      stream.on("error", () => res.destroy());
-      stream.pipe(res);
-    },
-    () => page(res, { kind: "missing" }, label),
-  );
+  const extra = staticHeadersFor(route.headers ?? [], pathname);
+  const send = (file: string) => {
+    res.writeHead(200, {
+      "content-type": TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
+      "cache-control": "no-cache",
+      ...extra,
+    });
+    if (req.method === "HEAD") {
+      res.end();
+      return;
+    }
+    const stream = fs.createReadStream(file);
+    stream.on("error", () => res.destroy());
+    stream.pipe(res);
+  };
+  const serve = async () => {
+    const file = await resolveFile(pathname);
+    if (file) return send(file);
+    const matched = matchStaticRule(route.routes ?? [], pathname);
+    if (!matched) return page(res, { kind: "missing" }, `${label}${pathname}`);
+    const { rule, destination } = matched;
+    if (rule.type === "redirect") {
+      // The query string goes along unless the destination sets its own.
+      const location = destination.includes("?") ? destination : `${destination}${search}`;
+      res.writeHead(301, { location, "content-length": 0, "cache-control": "no-cache", ...extra });
+      res.end();
+      return;
+    }
+    if (/^[a-z][a-z0-9+.-]*:/i.test(destination)) {
+      // Render proxies a rewrite to another site; the local target does not fetch other sites.
+      return page(
+        res,
+        {
+          kind: "unavailable",
+          tenant: label,
+          reason: `a rewrite to ${destination} is served on Render only`,
+        },
+        label,
+        502,
+      );
+    }
+    const target = await resolveFile(destination.split(/[?#]/)[0] ?? "/");
+    if (!target) return page(res, { kind: "missing" }, `${label}${pathname}`);
+    send(target);
+  };
+  serve().catch(() => page(res, { kind: "missing" }, label));
 }
 
 function escapeHtml(s: string): string {

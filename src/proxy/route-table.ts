@@ -1,5 +1,16 @@
 import type { Queryable } from "../store/db.js";
-import type { Route, RouteTable } from "./host-proxy.js";
+import type { Route, RouteTable, StaticHeader, StaticRule } from "./host-proxy.js";
+
+/** The entries of a recorded list whose `fields` are all strings (a static site's routes or headers). */
+function staticList<T extends object>(value: unknown, fields: readonly (keyof T & string)[]): T[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (e): e is T =>
+      typeof e === "object" &&
+      e !== null &&
+      fields.every((f) => typeof (e as Record<string, unknown>)[f] === "string"),
+  );
+}
 
 /**
  * Routes from the database: a host label is the platform name of a `web` resource of the
@@ -38,10 +49,14 @@ export function databaseRouteTable(db: Queryable, options: { ttlMs?: number } = 
         route = { kind: "suspended", tenant: row.name };
       else if (typeof row.outputs["staticRoot"] === "string") {
         const base = row.outputs["staticBase"];
+        const routes = staticList<StaticRule>(row.outputs["staticRoutes"], ["type", "source", "destination"]);
+        const headers = staticList<StaticHeader>(row.outputs["staticHeaders"], ["path", "name", "value"]);
         route = {
           kind: "static",
           root: row.outputs["staticRoot"],
           ...(typeof base === "string" ? { base } : {}),
+          ...(routes.length > 0 ? { routes: routes } : {}),
+          ...(headers.length > 0 ? { headers: headers } : {}),
         };
       } else if (typeof row.outputs["port"] === "number" && row.resource_status !== "suspended") {
         route = { kind: "target", port: row.outputs["port"] };

@@ -1,4 +1,5 @@
 import { didYouMean } from "../suggest.js";
+import { findTemplates } from "../templates.js";
 import { joinPointer } from "../yaml-source.js";
 import { type Diagnostics, isObject, type PlainObject } from "./context.js";
 import { cronProblem } from "./cron.js";
@@ -198,6 +199,66 @@ function checkService(v: unknown, at: string, d: Diagnostics): void {
     const problem = cronProblem(schedule);
     if (problem) d.error("bad-schedule", joinPointer(at, "schedule"), problem);
   }
+  if (shape === staticSite) checkStaticRules(v, at, d);
   if (shape.t === "object" && "envVars" in shape.props)
     checkEnvVars(v["envVars"], joinPointer(at, "envVars"), d, false);
+}
+
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * A static site's `routes` and `headers`, as Render would refuse them when it syncs the
+ * Blueprint: a source or header path that is not a path, a destination that is neither a
+ * path nor an http(s) URL, a header name that is not a token or a value with a line break.
+ * Templated values are checked once rendered.
+ */
+function checkStaticRules(v: PlainObject, at: string, d: Diagnostics): void {
+  const templated = (s: unknown) => typeof s === "string" && findTemplates(s).length > 0;
+  const routes = Array.isArray(v["routes"]) ? v["routes"] : [];
+  routes.forEach((r, i) => {
+    if (!isObject(r)) return;
+    const { source, destination } = r;
+    if (typeof source === "string" && !templated(source) && !source.startsWith("/")) {
+      d.error(
+        "bad-route",
+        joinPointer(at, "routes", i, "source"),
+        `\`${source}\` is not a path: a source starts with \`/\``,
+      );
+    }
+    if (
+      typeof destination === "string" &&
+      !templated(destination) &&
+      !destination.startsWith("/") &&
+      !/^https?:\/\/[^/\s]+/.test(destination)
+    ) {
+      d.error(
+        "bad-route",
+        joinPointer(at, "routes", i, "destination"),
+        `\`${destination}\` is neither a path (\`/…\`) nor an http(s) URL`,
+      );
+    }
+  });
+  const headers = Array.isArray(v["headers"]) ? v["headers"] : [];
+  headers.forEach((h, i) => {
+    if (!isObject(h)) return;
+    const { path, name, value } = h;
+    if (typeof path === "string" && !templated(path) && !path.startsWith("/")) {
+      d.error(
+        "bad-header",
+        joinPointer(at, "headers", i, "path"),
+        `\`${path}\` is not a path: it starts with \`/\``,
+      );
+    }
+    if (typeof name === "string" && !templated(name) && !HEADER_NAME.test(name)) {
+      d.error("bad-header", joinPointer(at, "headers", i, "name"), `\`${name}\` is not an HTTP header name`);
+    }
+    if (typeof value === "string" && /[\r\n]/.test(value)) {
+      d.error(
+        "bad-header",
+        joinPointer(at, "headers", i, "value"),
+        "a header value cannot contain a line break",
+      );
+    }
+  });
 }

@@ -12,8 +12,9 @@ import { runAsEnv, type TenantUsers } from "./tenant-users.js";
 /**
  * Static sites (`type: web` with `runtime: static`) on the local target: the source is
  * copied and built once per deploy, and Tenantry's host proxy serves `staticPublishPath`
- * of the current release. No process runs. Outputs: `url` and `staticRoot` (what the
- * proxy serves). The site's directory holds the tenant's marker file (`owner-files.ts`):
+ * of the current release. No process runs. Outputs: `url`, `staticRoot` (what the
+ * proxy serves) and the blueprint's `routes` (redirects and rewrites) and `headers` as
+ * `staticRoutes`/`staticHeaders`, which the proxy applies as Render does (host-proxy.ts). The site's directory holds the tenant's marker file (`owner-files.ts`):
  * one that is not the tenant's is `NAME_TAKEN`, never deployed to, and left by `delete`.
  */
 export interface StaticSiteDriverOptions {
@@ -30,16 +31,41 @@ export interface StaticSiteDriverOptions {
 
 const LABEL = "static site";
 
+/** The blueprint's `routes` and `headers` of a static site, as plain strings (checked at validation). */
+function staticRules(spec: Record<string, unknown>): {
+  routes: { type: string; source: string; destination: string }[];
+  headers: { path: string; name: string; value: string }[];
+} {
+  const list = (v: unknown) => (Array.isArray(v) ? (v as Record<string, unknown>[]) : []);
+  return {
+    routes: list(spec["routes"]).map((r) => ({
+      type: String(r["type"]),
+      source: String(r["source"]),
+      destination: String(r["destination"]),
+    })),
+    headers: list(spec["headers"]).map((h) => ({
+      path: String(h["path"]),
+      name: String(h["name"]),
+      value: String(h["value"]),
+    })),
+  };
+}
+
 export function createStaticSiteDriver(options: StaticSiteDriverOptions): ResourceDriver {
   const dataDir = path.resolve(options.dataDir);
   const repoBase = path.resolve(options.repoBase ?? process.cwd());
 
-  const outputs = (resource: RecordedResource, root: string, base: string) => ({
-    url: `http://${resource.externalName}.${options.baseDomain}:${options.publicPort}`,
-    staticRoot: root,
-    // The proxy serves only what resolves inside the release (links included).
-    staticBase: base,
-  });
+  const outputs = (resource: RecordedResource, root: string, base: string) => {
+    const { routes, headers } = staticRules(resource.spec);
+    return {
+      url: `http://${resource.externalName}.${options.baseDomain}:${options.publicPort}`,
+      staticRoot: root,
+      // The proxy serves only what resolves inside the release (links included).
+      staticBase: base,
+      ...(routes.length > 0 ? { staticRoutes: routes } : {}),
+      ...(headers.length > 0 ? { staticHeaders: headers } : {}),
+    };
+  };
 
   /** Whether the resource's record names this site (made by Tenantry, maybe before markers). */
   const recorded = (resource: RecordedResource) => resource.providerId === resource.externalName;

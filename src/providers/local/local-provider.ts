@@ -11,6 +11,7 @@ import {
   type RecordedResource,
   type ResourceDriver,
 } from "../provider.js";
+import { BOOTSTRAP_LOG, createLocalBootstrap } from "./bootstrap.js";
 import { localCapabilities } from "./capabilities.js";
 import { createCronDriver } from "./cron-driver.js";
 import { localEnvGroupDriver } from "./envgroup-driver.js";
@@ -96,9 +97,10 @@ function findOnPath(binary: string): string | undefined {
 }
 
 /**
- * A local service's or cron job's log: `build.log` then `runtime.log` (web, pserv, worker)
- * or `cron.log` (cron), each prefixed by its source. The files carry no timestamps, so the
- * lines are not interleaved by time: the last `tail` lines overall, build lines first.
+ * A local service's or cron job's log: `build.log`, `bootstrap.log` (the bootstrap hook, when
+ * it ran in this service), then `runtime.log` (web, pserv, worker) or `cron.log` (cron), each
+ * prefixed by its source. The files carry no timestamps, so the lines are not interleaved by
+ * time: the last `tail` lines overall, build lines first.
  * Other kinds have no logs (`null`).
  */
 export async function localLogs(
@@ -112,11 +114,13 @@ export async function localLogs(
   if (resource.kind === "web" || resource.kind === "pserv" || resource.kind === "worker") {
     sources = [
       ["build", paths.buildLog],
+      ["bootstrap", path.join(paths.serviceDir, BOOTSTRAP_LOG)],
       ["run", paths.runtimeLog],
     ];
   } else if (resource.kind === "cron") {
     sources = [
       ["build", paths.buildLog],
+      ["bootstrap", path.join(paths.serviceDir, BOOTSTRAP_LOG)],
       ["cron", path.join(paths.serviceDir, "cron.log")],
     ];
   } else {
@@ -217,6 +221,14 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     heal: (ctx, r) => (isStatic(r) ? Promise.resolve({ state: "done" as const }) : services.resume!(ctx, r)),
   };
   const runningCron: ResourceDriver = { ...cron, heal: (ctx, r) => cron.resume!(ctx, r) };
+  // hooks.bootstrap: run in a service's release with its env, followed over passes (bootstrap.ts).
+  const bootstrap = createLocalBootstrap({
+    dataDir: options.dataDir,
+    baseDomain: options.baseDomain,
+    publicPort: options.publicPort,
+    users,
+    logger: options.logger,
+  });
   const drivers: Record<string, ResourceDriver> = {
     envgroup: localEnvGroupDriver,
     postgres,
@@ -290,6 +302,7 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
       return cron.startRun(tenant.id, resource.key);
     },
     drivers,
+    runBootstrap: (ctx, hook, resources) => bootstrap.run(ctx, hook, resources),
     // The tenant's OS user goes with its last resource.
     releaseTenant: (ctx) => users.release(ctx),
     logs: (tenant, resource, logOptions) => localLogs(options.dataDir, tenant, resource, logOptions),
@@ -299,6 +312,8 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     },
     async close() {
       await Promise.all([postgres.close(), keyvalue?.close(), services.close(), cron.close()]);
+      // A running bootstrap hook goes on; the next pass follows it.
+      bootstrap.close();
       // The processes keep running; the next start adopts them.
       supervisor.detach();
     },

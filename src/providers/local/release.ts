@@ -1,4 +1,4 @@
-import { execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, type StdioOptions, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -182,6 +182,47 @@ export async function workDir(
   return dir;
 }
 
+/** How {@link spawnInGroup} runs a command. */
+export interface GroupSpawnOptions {
+  cwd: string;
+  /** Added to {@link baseEnv}, then the tenant's HOME, TMPDIR, USER and LOGNAME (`runAsEnv`). */
+  env: Record<string, string>;
+  /** The tenant's OS user (when tenants are isolated): the command runs as it. */
+  runAs?: RunAs | null;
+  stdio: StdioOptions;
+}
+
+/**
+ * Starts `/bin/sh -c <script> [args…]` in its own session and process group (pgid = pid), as
+ * the tenant's user when given, with {@link baseEnv} and `env` only: how builds and bootstrap
+ * hooks run. Kill the whole group with {@link killGroup}.
+ */
+export function spawnInGroup(script: string, args: string[], options: GroupSpawnOptions): ChildProcess {
+  const runAs = options.runAs ?? null;
+  return spawn("/bin/sh", ["-c", script, ...args], {
+    cwd: options.cwd,
+    env: { ...baseEnv(), ...options.env, ...runAsEnv(runAs) },
+    detached: true,
+    stdio: options.stdio,
+    ...runAsSpawn(runAs),
+  });
+}
+
+/** SIGKILLs the process group led by `pid` (our own child's); nothing when it is gone. */
+export function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    signalGroup(pid, "SIGKILL");
+  } catch {
+    // gone
+  }
+}
+
+/** `exited with code 3`, `was killed by SIGKILL`. */
+export function exitDescription(code: number | null, signal: string | null): string {
+  return code !== null ? `exited with code ${code}` : `was killed by ${signal ?? "a signal"}`;
+}
+
 /** What {@link build} needs. */
 export interface BuildOptions {
   /** The driver's word for what it runs (`service`, `cron`), used in error messages. */
@@ -219,24 +260,12 @@ export async function build(
   await log.write(`==> ${new Date().toISOString()} release-${release}: ${command}\n`);
   let outcome: { code: number | null; signal: string | null; reason?: string };
   try {
-    const child = spawn("/bin/sh", ["-c", command], {
-      cwd,
-      env: { ...baseEnv(), ...env, ...runAsEnv(runAs) },
-      detached: true,
-      stdio: ["ignore", log.fd, log.fd],
-      ...runAsSpawn(runAs),
-    });
+    const child = spawnInGroup(command, [], { cwd, env, runAs, stdio: ["ignore", log.fd, log.fd] });
     outcome = await new Promise((resolve) => {
       let reason: string | undefined;
       const kill = (why: string) => {
         reason = why;
-        if (child.pid !== undefined) {
-          try {
-            signalGroup(child.pid, "SIGKILL");
-          } catch {
-            // gone
-          }
-        }
+        killGroup(child.pid);
       };
       const timer = setTimeout(() => kill(`timed out after ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
       const onAbort = () => kill("aborted");
@@ -250,13 +279,7 @@ export async function build(
         clearTimeout(timer);
         ctx.signal.removeEventListener("abort", onAbort);
         // Leftovers of the group (a background job of the build) must not outlive it.
-        if (child.pid !== undefined) {
-          try {
-            signalGroup(child.pid, "SIGKILL");
-          } catch {
-            // gone
-          }
-        }
+        killGroup(child.pid);
         resolve({ code, signal, reason });
       });
     });
@@ -266,9 +289,7 @@ export async function build(
   if (outcome.code === 0 && outcome.reason === undefined) return;
   if (outcome.reason === "aborted") ctx.throwIfAborted();
   const tail = (await tailLines(buildLog, TAIL_LINES)).join("\n");
-  const how =
-    outcome.reason ??
-    (outcome.code !== null ? `exited with code ${outcome.code}` : `was killed by ${outcome.signal}`);
+  const how = outcome.reason ?? exitDescription(outcome.code, outcome.signal);
   throw new ProviderError(
     `${label} ${resource.key}: the build command ${how}; fix the buildCommand or the code (${buildLog}), last lines:\n${tail}`,
     { retryable: false, code: "BUILD_FAILED" },

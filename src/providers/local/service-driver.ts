@@ -224,6 +224,30 @@ async function writeDeploy(file: string, record: DeployRecord): Promise<void> {
   await fs.rename(tmp, file);
 }
 
+/**
+ * The environment of a service's process (without the tenant user's HOME etc., see
+ * `runAsEnv`): `RENDER_SERVICE_NAME`, `RENDER_SERVICE_TYPE`, `RENDER_EXTERNAL_URL` (web), the
+ * resolved `envVars`, and `PORT`. The bootstrap hook of a service runs with it too.
+ */
+export function localServiceEnv(
+  ctx: ProviderContext,
+  resource: RecordedResource,
+  port: number,
+  site: { baseDomain: string; publicPort: number },
+): Record<string, string> {
+  const bindings = (resource.spec["envVars"] as EnvBinding[] | undefined) ?? [];
+  const env: Record<string, string> = {
+    RENDER_SERVICE_NAME: resource.externalName,
+    RENDER_SERVICE_TYPE: resource.kind,
+  };
+  if (resource.kind === "web") {
+    env["RENDER_EXTERNAL_URL"] = `http://${resource.externalName}.${site.baseDomain}:${site.publicPort}`;
+  }
+  Object.assign(env, resolveEnv(ctx, bindings));
+  env["PORT"] = String(port);
+  return env;
+}
+
 /** Creates the driver for kinds `web`, `pserv` and `worker` (see {@link ServiceDriverOptions}). */
 export function createServiceDriver(options: ServiceDriverOptions): ServiceDriver {
   const dataDir = path.resolve(options.dataDir);
@@ -304,18 +328,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     resource: RecordedResource,
     port: number,
   ): Record<string, string> {
-    const bindings = (resource.spec["envVars"] as EnvBinding[] | undefined) ?? [];
-    const env: Record<string, string> = {
-      RENDER_SERVICE_NAME: resource.externalName,
-      RENDER_SERVICE_TYPE: resource.kind,
-    };
-    if (resource.kind === "web") {
-      env["RENDER_EXTERNAL_URL"] =
-        `http://${resource.externalName}.${options.baseDomain}:${options.publicPort}`;
-    }
-    Object.assign(env, resolveEnv(ctx, bindings));
-    env["PORT"] = String(port);
-    return env;
+    return localServiceEnv(ctx, resource, port, options);
   }
 
   /**

@@ -126,11 +126,11 @@ describe("fake Render API: access, failures and rate limits", () => {
 
   it("answers 501 naming a route it does not implement", async () => {
     // 501 is the fake's own answer, not one of the spec's: plain fetch, unvalidated.
-    const res = await fetch(`${fake.url}/services/srv-x/jobs`, {
+    const res = await fetch(`${fake.url}/services/srv-x/events`, {
       headers: { Authorization: `Bearer ${fake.apiKey}` },
     });
     expect(res.status).toBe(501);
-    expect(((await res.json()) as { message: string }).message).toContain("GET /services/srv-x/jobs");
+    expect(((await res.json()) as { message: string }).message).toContain("GET /services/srv-x/events");
   });
 
   it("limits POST /services (epoch reset) and recovers after the scaled window", async () => {
@@ -480,6 +480,73 @@ describe.skipIf(!spec)("fake Render API against Render's OpenAPI document", () =
       (r) => r.body.status === "live",
     );
     expect(fake.state.deploys(fine.body.service.id)[0]?.status).toBe("live");
+  });
+
+  it("one-off jobs: pending → running → succeeded or failed by their command, listed, canceled", async () => {
+    const res = await api("POST", "/services", { body: webService(fake, "jobs-base") });
+    const id = res.body.service.id;
+    // Not before the service has a successful build.
+    expect((await api("POST", `/services/${id}/jobs`, { body: { startCommand: "echo hi" } })).status).toBe(
+      400,
+    );
+    await until(
+      () => api("GET", `/services/${id}/deploys/${res.body.deployId}`),
+      (r) => r.body.status === "live",
+    );
+    const ok = await api("POST", `/services/${id}/jobs`, { body: { startCommand: "echo hi" } });
+    expect(ok.status).toBe(201);
+    expect(ok.body).toEqual({
+      id: expect.stringMatching(/^job-[0-9a-v]{20}$/),
+      serviceId: id,
+      startCommand: "echo hi",
+      planId: "plan-srv-002",
+      status: "pending",
+      createdAt: expect.any(String),
+    });
+    const running = await until(
+      () => api("GET", `/services/${id}/jobs/${ok.body.id}`),
+      (r) => r.body.status !== "pending",
+    );
+    expect(running.body.status).toBe("running");
+    expect(running.body.startedAt).toEqual(expect.any(String));
+    const done = await until(
+      () => api("GET", `/services/${id}/jobs/${ok.body.id}`),
+      (r) => r.body.status === "succeeded",
+    );
+    expect(done.body.finishedAt).toEqual(expect.any(String));
+    const bad = await api("POST", `/services/${id}/jobs`, {
+      body: { startCommand: "node seed.js || exit 1", planId: "plan-srv-006" },
+    });
+    expect(bad.body.planId).toBe("plan-srv-006");
+    expect(
+      (
+        await until(
+          () => api("GET", `/services/${id}/jobs/${bad.body.id}`),
+          (r) => r.body.status === "failed",
+        )
+      ).body.status,
+    ).toBe("failed");
+    const slow = await api("POST", `/services/${id}/jobs`, { body: { startCommand: "sleep 60" } });
+    const canceled = await api("POST", `/services/${id}/jobs/${slow.body.id}/cancel`);
+    expect(canceled.body).toMatchObject({ status: "canceled", finishedAt: expect.any(String) });
+    expect((await api("POST", `/services/${id}/jobs/${slow.body.id}/cancel`)).status).toBe(400);
+    // Newest first, filtered by status and time.
+    const all = await api("GET", `/services/${id}/jobs`);
+    expect(all.body.map((j: any) => j.job.id)).toEqual([slow.body.id, bad.body.id, ok.body.id]);
+    expect(all.body[0].cursor).toBe(slow.body.id);
+    const failed = await api("GET", `/services/${id}/jobs`, { query: { status: ["failed", "canceled"] } });
+    expect(failed.body.map((j: any) => j.job.id)).toEqual([slow.body.id, bad.body.id]);
+    const after = await api("GET", `/services/${id}/jobs`, {
+      query: { createdAfter: ok.body.createdAt, limit: "1" },
+    });
+    expect(after.body.map((j: any) => j.job.id)).toEqual([slow.body.id]);
+    expect(
+      (await api("GET", `/services/${id}/jobs`, { query: { cursor: slow.body.id } })).body.map(
+        (j: any) => j.job.id,
+      ),
+    ).toEqual([bad.body.id, ok.body.id]);
+    expect(fake.state.jobs(id).map((j) => j.status)).toEqual(["canceled", "failed", "succeeded"]);
+    expect((await api("GET", `/services/${id}/jobs/job-00000000000000000000`)).status).toBe(404);
   });
 
   it("postgres: creating → available, connection info, update, suspension, deletion", async () => {

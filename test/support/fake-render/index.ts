@@ -11,6 +11,8 @@ export type {
   FakeRenderOptions,
   FakeRenderState,
   FakeRenderTimings,
+  Job,
+  JobStatus,
   KeyValue,
   Owner,
   Postgres,

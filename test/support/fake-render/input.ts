@@ -19,7 +19,7 @@ export function stringParam(query: Query, name: string): string | undefined {
 /** `createdBefore`/`createdAfter`-style filters on an ISO timestamp. */
 export function inTimeRange(
   query: Query,
-  field: "created" | "updated" | "finished",
+  field: "created" | "updated" | "started" | "finished",
   value: string | undefined,
 ) {
   const before = stringParam(query, `${field}Before`);

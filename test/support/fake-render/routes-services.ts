@@ -168,6 +168,7 @@ function createService({ store, body, now }: Context) {
     envVars: envVarsFromInput(store, input["envVars"]),
     secretFiles: secretFilesFromInput(input["secretFiles"]),
     deploys: [],
+    jobs: [],
     customDomains: [],
     ...staticRulesFromInput(input["serviceDetails"]),
   };

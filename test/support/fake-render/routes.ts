@@ -3,6 +3,7 @@ import { customDomainRoutes } from "./routes-custom-domains.js";
 import { deployRoutes } from "./routes-deploys.js";
 import { envGroupRoutes } from "./routes-env-groups.js";
 import { envVarRoutes } from "./routes-env-vars.js";
+import { jobRoutes } from "./routes-jobs.js";
 import { keyValueRoutes } from "./routes-key-value.js";
 import { ownerRoutes } from "./routes-owners.js";
 import { postgresRoutes } from "./routes-postgres.js";
@@ -14,6 +15,7 @@ export const ROUTES: readonly Route[] = [
   ...ownerRoutes,
   ...serviceRoutes,
   ...deployRoutes,
+  ...jobRoutes,
   ...envVarRoutes,
   ...customDomainRoutes,
   ...staticRuleRoutes,

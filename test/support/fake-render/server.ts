@@ -36,6 +36,8 @@ export async function startFakeRender(options: FakeRenderOptions = {}): Promise<
       keyValueCreateMs: options.timings?.keyValueCreateMs ?? 200,
       buildMs: options.timings?.buildMs ?? 200,
       deployMs: options.timings?.deployMs ?? 200,
+      jobStartMs: options.timings?.jobStartMs ?? 100,
+      jobRunMs: options.timings?.jobRunMs ?? 200,
     },
   );
   const router = new Router(ROUTES);
@@ -163,6 +165,8 @@ export async function startFakeRender(options: FakeRenderOptions = {}): Promise<
       envGroups: () => [...current().envGroups.values()].map((g) => envGroupView(store, g)),
       deploys: (serviceId) =>
         [...(serviceRecord(serviceId)?.deploys ?? [])].reverse().map((d) => structuredClone(d.deploy)),
+      jobs: (serviceId) =>
+        [...(serviceRecord(serviceId)?.jobs ?? [])].reverse().map((j) => structuredClone(j.job)),
       envVars: (serviceId) => (serviceRecord(serviceId)?.envVars ?? []).map(plainEnvVar),
       customDomains: (serviceId) => {
         const rec = serviceRecord(serviceId);

@@ -5,6 +5,7 @@ import type {
   Deploy,
   DeployFailure,
   EnvVar,
+  Job,
   KeyValue,
   Owner,
   Postgres,
@@ -19,6 +20,8 @@ export interface Timings {
   keyValueCreateMs: number;
   buildMs: number;
   deployMs: number;
+  jobStartMs: number;
+  jobRunMs: number;
 }
 
 export interface Ordered {
@@ -33,6 +36,8 @@ export interface ServiceRecord extends Ordered {
   envVars: EnvVarRecord[];
   secretFiles: SecretFile[];
   deploys: DeployRecord[];
+  /** One-off jobs run on the service. */
+  jobs: JobRecord[];
   customDomains: (CustomDomain & Ordered)[];
   /** A static site's response headers and redirect/rewrite rules. */
   headers: { id: string; path: string; name: string; value: string }[];
@@ -41,6 +46,10 @@ export interface ServiceRecord extends Ordered {
 
 export interface DeployRecord extends Ordered {
   deploy: Deploy;
+}
+
+export interface JobRecord extends Ordered {
+  job: Job;
 }
 
 export interface PostgresRecord extends Ordered {

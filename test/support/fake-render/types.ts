@@ -23,6 +23,7 @@ export type DeployStatus =
   | "pre_deploy_in_progress"
   | "pre_deploy_failed";
 export type DeployFailure = "build_failed" | "update_failed" | "pre_deploy_failed" | "canceled";
+export type JobStatus = "pending" | "running" | "succeeded" | "failed" | "canceled";
 export type Suspended = "suspended" | "not_suspended";
 export type DatabaseStatus = "creating" | "available" | "suspended" | "unavailable";
 
@@ -96,6 +97,18 @@ export interface Deploy {
   finishedAt?: string;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A one-off job (`jobWithCursor.job`): the base service's build and env, running `startCommand`. */
+export interface Job {
+  id: string;
+  serviceId: string;
+  startCommand: string;
+  planId: string;
+  status: JobStatus;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
 }
 
 export interface Postgres {
@@ -198,6 +211,10 @@ export interface FakeRenderTimings {
   keyValueCreateMs?: number;
   buildMs?: number;
   deployMs?: number;
+  /** A one-off job waits this long in `pending` before it runs. */
+  jobStartMs?: number;
+  /** How long a job runs when its command has no `sleep N`. */
+  jobRunMs?: number;
 }
 
 export interface FakeRenderOptions {
@@ -212,7 +229,7 @@ export interface FakeRenderOptions {
   noRateLimits?: boolean;
   /** How Ratelimit-Reset is sent: "epoch" (UTC epoch seconds, Render's docs) or "delta" (seconds from now). default "epoch" */
   resetStyle?: "epoch" | "delta";
-  /** Durations of the asynchronous progressions, ms. defaults: postgres 300, keyValue 200, build 200, deploy(update) 200 */
+  /** Durations of the asynchronous progressions, ms. defaults: postgres 300, keyValue 200, build 200, deploy(update) 200, job start 100, job run 200 */
   timings?: FakeRenderTimings;
   /** Validate every request against the spec (when the spec is present); an invalid request gets 400 like Render and is recorded in `violations`. default true */
   validate?: boolean;
@@ -227,6 +244,8 @@ export interface FakeRenderState {
   envGroups(): EnvGroup[];
   /** Newest first, like `GET /services/{id}/deploys`. */
   deploys(serviceId: string): Deploy[];
+  /** One-off jobs, newest first, like `GET /services/{id}/jobs`. */
+  jobs(serviceId: string): Job[];
   envVars(serviceId: string): EnvVar[];
   customDomains(serviceId: string): CustomDomain[];
   /** A static site's headers and redirect/rewrite rules. */

@@ -143,8 +143,8 @@ describe("GET /v1/targets", () => {
     expect(res.status).toBe(200);
     const local = res.body.data.find((d: { name: string }) => d.name === "local");
     const render = res.body.data.find((d: { name: string }) => d.name === "render");
-    expect(local).toMatchObject({ placement: "node" });
-    expect(render).toMatchObject({ placement: "anywhere", bootstrap: false });
+    expect(local).toMatchObject({ placement: "node", bootstrap: true });
+    expect(render).toMatchObject({ placement: "anywhere", bootstrap: true });
     const cron = local.kinds.find((k: { kind: string }) => k.kind === "cron");
     expect(cron).toMatchObject({ suspend: true, logs: true, jobs: true });
     expect(cron.action_timeout_ms).toBeGreaterThan(15 * 60_000);

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { type Provider, type ProviderContext, ProviderError, type ResourceDriver } from "../provider.js";
+import { createRenderBootstrap } from "./bootstrap.js";
 import { renderCapabilities } from "./capabilities.js";
 import { RenderClient } from "./client.js";
 import { createDatastoreDriver, KEY_VALUE, POSTGRES } from "./datastore-driver.js";
@@ -99,6 +100,9 @@ export function createRenderProvider(options: RenderProviderOptions): Provider {
     return drivers;
   }
 
+  // hooks.bootstrap as a one-off job on the chosen service, followed over passes (bootstrap.ts).
+  const bootstrap = createRenderBootstrap({ client, pollMs: options.pollMs });
+
   /** A driver whose verbs wait for the workspace to be known. */
   function deferred(kind: Kind): ResourceDriver {
     return {
@@ -118,8 +122,9 @@ export function createRenderProvider(options: RenderProviderOptions): Provider {
 
   return {
     name: "render",
-    capabilities: renderCapabilities({ bootstrap: false }),
+    capabilities: renderCapabilities({ bootstrap: true }),
     drivers: Object.fromEntries(KINDS.map((k) => [k, deferred(k)])),
+    runBootstrap: bootstrap,
     // The engine starts a create only with this much lease left.
     requestTimeoutMs: client.timeoutMs,
   };

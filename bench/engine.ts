@@ -18,7 +18,7 @@ import pg from "pg";
 import { pino } from "pino";
 import { startTenantry } from "../src/app.js";
 import { loadConfig } from "../src/config/config.js";
-import { type Provider, ProviderRegistry, type ResourceDriver } from "../src/providers/provider.js";
+import { ABSENT, type Provider, ProviderRegistry, type ResourceDriver } from "../src/providers/provider.js";
 
 const N = Number(process.env.BENCH_TENANTS ?? 1000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
@@ -29,13 +29,11 @@ const KEY = "tnt_bench_admin_key_0123456789abcdefghij";
 /** Provider whose every action completes at once; records when a tenant's first action ran. */
 function instantProvider(firstAction: Map<string, number>): Provider {
   const driver: ResourceDriver = {
-    observe: async () => null,
-    create: async (ctx, r) => {
+    observe: async () => ABSENT,
+    apply: async (ctx, r) => {
       if (!firstAction.has(ctx.tenant.id)) firstAction.set(ctx.tenant.id, performance.now());
       return { state: "done", providerId: r.externalName, outputs: { name: r.externalName } };
     },
-    adopt: async (_ctx, r) => ({ state: "done", providerId: r.externalName }),
-    update: async () => ({ state: "done" }),
     delete: async () => ({ state: "done" }),
   };
   return { name: "instant", drivers: { postgres: driver } };

@@ -4,6 +4,7 @@ import pg from "pg";
 import { type Logger, pino } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { Config } from "./config/config.js";
+import { typedResource } from "./domain/resources.js";
 import { createEngineMetrics } from "./engine/metrics.js";
 import { engineStatementTimeoutMs, Worker } from "./engine/worker.js";
 import { buildServer } from "./http/server.js";
@@ -251,7 +252,7 @@ async function recoverTenants(
       // Only tenants with something to bring back get a heal operation.
       const resources = (await listResources(db, id))
         .filter((r) => r.status === "ready")
-        .map((r) => ({ ...r, secretOutputs: {} }));
+        .map((r) => typedResource({ ...r, secretOutputs: {} }));
       reason = await provider.needsRecovery({ id }, resources);
     }
     if (reason === null) {

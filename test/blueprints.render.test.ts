@@ -3,11 +3,11 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Blueprint } from "../src/blueprints/model.js";
-import { DISCRIMINATOR_LENGTH, resourceName, tenantDiscriminator } from "../src/blueprints/naming.js";
 import { resolveParams } from "../src/blueprints/params.js";
 import { pluginRepoProblem, shellQuote, withPluginClone } from "../src/blueprints/plugins.js";
 import { type EnvBinding, generatedRefs, renderBlueprint } from "../src/blueprints/render.js";
 import { validateBlueprint } from "../src/blueprints/validate.js";
+import { DISCRIMINATOR_LENGTH, resourceName, tenantDiscriminator } from "../src/domain/naming.js";
 
 const tenant = { id: "01a2b3c4-0000-7000-8000-000000000001", slug: "acme-corp", name: "Acme Corp" };
 const ctx = {

@@ -26,12 +26,12 @@ const tenant = {
   name: "Acme",
   organizationId: "org",
 };
-const web: RecordedResource = {
+const web: RecordedResource<"web"> = {
   key: "service:web",
   kind: "web",
   externalName: "web-acme-abcdefgh",
   dependsOn: [],
-  spec: { runtime: "node", envVars: [{ key: "GREETING", value: "hi" }] },
+  spec: { type: "web", runtime: "node", envVars: [{ key: "GREETING", value: "hi" }] },
   providerId: `${tenant.id}/service:web`,
   outputs: {},
   secretOutputs: {},
@@ -157,7 +157,11 @@ describe("the local bootstrap runner", () => {
 
   it("refuses a service that cannot run it, and picks the first web service by default", async () => {
     const r = runner();
-    const site = { ...web, key: "service:site", spec: { runtime: "static" } };
+    const site: RecordedResource<"web"> = {
+      ...web,
+      key: "service:site",
+      spec: { type: "web", runtime: "static", envVars: [] },
+    };
     await expect(r.run(ctxFor("op-1"), { command: "true", service: "site" }, [site, web])).rejects.toThrow(
       /site cannot run commands \(a static site\)/,
     );

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { EnvBinding } from "../src/blueprints/render.js";
+import type { EnvBinding, ServiceSpec } from "../src/domain/resources.js";
 import { AbortedError } from "../src/engine/aborted.js";
 import { providerContext } from "../src/providers/context.js";
 import {
@@ -16,7 +16,14 @@ import { OWNER_FILE } from "../src/providers/local/owner-files.js";
 import { isProcessAlive } from "../src/providers/local/process-group.js";
 import { localServicePaths } from "../src/providers/local/service-driver.js";
 import { ownerMarker, ownerMarkerText } from "../src/providers/ownership.js";
-import { type ProviderContext, ProviderError, type RecordedResource } from "../src/providers/provider.js";
+import {
+  ABSENT,
+  type Observation,
+  type Observed,
+  type ProviderContext,
+  ProviderError,
+  type RecordedResource,
+} from "../src/providers/provider.js";
 
 const logger = pino({ level: "silent" });
 
@@ -57,7 +64,13 @@ function ctxFor(t: ProviderContext["tenant"], secrets: Record<string, string> = 
   });
 }
 
-function cronJob(spec: Record<string, unknown>, outFile: string): RecordedResource {
+/** What observe found; fails the test when it found nothing. */
+function found(observation: Observation): Observed {
+  if (observation.state === "absent") throw new Error("expected observe to find the job");
+  return observation;
+}
+
+function cronJob(spec: Partial<ServiceSpec>, outFile: string): RecordedResource<"cron"> {
   const envVars: EnvBinding[] = [
     { key: "OUT_FILE", value: outFile },
     { key: "GREETING", secret: "tenant" },
@@ -121,7 +134,10 @@ async function waitFor(fn: () => Promise<boolean>, ms = 8_000): Promise<boolean>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function stats(t: ProviderContext["tenant"], res: RecordedResource): Promise<Record<string, unknown>> {
+async function stats(
+  t: ProviderContext["tenant"],
+  res: RecordedResource<"cron">,
+): Promise<Record<string, unknown>> {
   const dir = localServicePaths(dataDir, res, t).serviceDir;
   return JSON.parse(await fs.readFile(path.join(dir, "cron.json"), "utf8")) as Record<string, unknown>;
 }
@@ -150,8 +166,8 @@ describe("local cron driver", () => {
     const ctx = ctxFor(t, { GREETING: "bonjour-secret" });
     const out = outFile();
     const res = cronJob({}, out);
-    expect(await d.observe(ctx, res)).toBeNull();
-    const created = await d.create(ctx, res);
+    expect(await d.observe(ctx, res)).toEqual(ABSENT);
+    const created = await d.apply(ctx, res);
     expect(created).toMatchObject({ state: "done", providerId: `${t.id}/service:job` });
     expect(await waitFor(async () => (await lines(out)).length >= 2)).toBe(true);
     for (const l of await lines(out)) expect(l).toBe("hello bonjour-secret");
@@ -159,14 +175,14 @@ describe("local cron driver", () => {
     await waitFor(
       async () => ((await stats(t, res).catch(() => ({}))) as { runs?: number }).runs !== undefined,
     );
-    const observed = await d.observe(ctx, res);
+    const observed = found(await d.observe(ctx, res));
     expect(observed).toMatchObject({
       providerId: `${t.id}/service:job`,
       state: "ready",
       outputs: { schedule: "* * * * * *", lastExitCode: 0 },
     });
-    expect(observed?.outputs?.["runs"]).toBeGreaterThanOrEqual(1);
-    expect(typeof observed?.outputs?.["lastRunAt"]).toBe("string");
+    expect(observed.outputs?.["runs"]).toBeGreaterThanOrEqual(1);
+    expect(typeof observed.outputs?.["lastRunAt"]).toBe("string");
 
     const paths = localServicePaths(dataDir, res, t);
     const s = await stats(t, res);
@@ -184,7 +200,7 @@ describe("local cron driver", () => {
     const ctx = ctxFor(t, { GREETING: "hi" });
     const out = outFile();
     const res = cronJob({ schedule: "0 0 1 1 *" }, out);
-    await d.create(ctx, res);
+    await d.apply(ctx, res);
     await d.runNow(t.id, res.key);
     expect(await lines(out)).toEqual(["hello hi"]);
     const s = await stats(t, res);
@@ -208,7 +224,7 @@ describe("local cron driver", () => {
       { schedule: "0 0 1 1 *", startCommand: "for i in $(seq 1 50); do echo line-$i; done" },
       outFile(),
     );
-    await d.create(ctx, res);
+    await d.apply(ctx, res);
     await d.runNow(t.id, res.key);
     const tail = (await stats(t, res))["logTail"] as string[];
     expect(tail).toHaveLength(20);
@@ -224,7 +240,7 @@ describe("local cron driver", () => {
       { schedule: "0 0 1 1 *", startCommand: "node job.js; echo failing >&2; exit 3" },
       outFile(),
     );
-    await d.create(ctx, res);
+    await d.apply(ctx, res);
     await d.runNow(t.id, res.key);
     const s = await stats(t, res);
     expect(s).toMatchObject({ lastExitCode: 3, runs: 1 });
@@ -238,7 +254,7 @@ describe("local cron driver", () => {
     const ctx = ctxFor(t, { GREETING: "slow" });
     const out = outFile();
     const res = cronJob({ startCommand: "node slow.js" }, out);
-    await d.create(ctx, res);
+    await d.apply(ctx, res);
     expect(
       await waitFor(async () => {
         const s = await stats(t, res).catch(() => undefined);
@@ -258,13 +274,13 @@ describe("local cron driver", () => {
     const t = tenant();
     const out = outFile();
     const res = cronJob({ buildCommand: "echo building" }, out);
-    await d.create(ctx(t, "first"), res);
+    await d.apply(ctx(t, "first"), res);
     const paths = localServicePaths(dataDir, res, t);
     const buildLog = await fs.readFile(paths.buildLog, "utf8");
     expect(buildLog).toContain("building");
     expect(await waitFor(async () => (await lines(out)).length >= 1)).toBe(true);
 
-    await d.suspend?.(ctx(t, "first"), res);
+    await d.setRunning(ctx(t, "first"), res, false);
     expect(await d.observe(ctx(t, "first"), res)).toMatchObject({ state: "suspended" });
     await expect(d.runNow(t.id, res.key)).rejects.toThrow(/not scheduled/);
     const count = (await lines(out)).length;
@@ -272,7 +288,7 @@ describe("local cron driver", () => {
     expect((await lines(out)).length).toBe(count);
 
     // resume: the env is resolved again from the resume's context; no build.
-    await d.resume?.(ctx(t, "second"), res);
+    await d.setRunning(ctx(t, "second"), res, true);
     expect(await waitFor(async () => (await lines(out)).includes("hello second"))).toBe(true);
     expect(await fs.readFile(paths.buildLog, "utf8")).toBe(buildLog);
     expect(await d.observe(ctx(t, "second"), res)).toMatchObject({ state: "ready" });
@@ -290,7 +306,7 @@ describe("local cron driver", () => {
     const out = outFile();
     const res = cronJob({ schedule: "0 0 1 1 *", startCommand: "node slow.js" }, out);
     expect(() => d.startRun(t.id, res.key)).toThrow(/not scheduled/);
-    await d.create(ctx, res);
+    await d.apply(ctx, res);
     const started = Date.now();
     expect(d.startRun(t.id, res.key)).toEqual({ started: true, runs: 0 });
     expect(Date.now() - started).toBeLessThan(1_000); // the run takes 2 s
@@ -305,7 +321,7 @@ describe("local cron driver", () => {
     expect(await exists(`${out}.overlap`)).toBe(false);
     expect(d.startRun(t.id, res.key)).toEqual({ started: true, runs: 1 });
     expect(await waitFor(async () => reported.length === 2, 10_000)).toBe(true);
-    await d.suspend?.(ctx, res);
+    await d.setRunning(ctx, res, false);
     expect(() => d.startRun(t.id, res.key)).toThrow(/not scheduled/);
   });
 
@@ -315,12 +331,12 @@ describe("local cron driver", () => {
     const ctx = ctxFor(t, { GREETING: "x" });
     const out = outFile();
     const res = cronJob({ schedule: "0 0 1 1 *", startCommand: "node slow.js" }, out);
-    await d.create(ctx, res);
+    await d.apply(ctx, res);
     const running = d.runNow(t.id, res.key);
     expect(await waitFor(async () => exists(`${out}.lock`))).toBe(true);
     const pid = Number(await fs.readFile(`${out}.lock`, "utf8"));
     const started = Date.now();
-    await d.suspend?.(ctx, res);
+    await d.setRunning(ctx, res, false);
     await running;
     expect(Date.now() - started).toBeLessThan(1_900);
     expect(await isProcessAlive(pid)).toBe(false);
@@ -335,13 +351,13 @@ describe("local cron driver", () => {
     const ctx = ctxFor(t, { GREETING: "x" });
     const out = outFile();
     const res = cronJob({}, out);
-    await d.create(ctx, res);
+    await d.apply(ctx, res);
     expect(await waitFor(async () => (await lines(out)).length >= 1)).toBe(true);
     const paths = localServicePaths(dataDir, res, t);
     expect(await d.delete(ctx, res)).toMatchObject({ state: "done" });
     expect(await exists(paths.serviceDir)).toBe(false);
     expect(await exists(paths.tenantDir)).toBe(false);
-    expect(await d.observe(ctx, res)).toBeNull();
+    expect(await d.observe(ctx, res)).toEqual(ABSENT);
     await expect(d.runNow(t.id, res.key)).rejects.toThrow(/not scheduled/);
     const count = (await lines(out)).length;
     await sleep(1_500);
@@ -355,11 +371,11 @@ describe("local cron driver", () => {
     const t = tenant();
     const ctx = ctxFor(t, { GREETING: "x" });
     for (const schedule of ["not a cron", "61 * * * *", "* * *", ""]) {
-      const err = await d.create(ctx, cronJob({ schedule }, outFile())).catch((e: unknown) => e);
+      const err = await d.apply(ctx, cronJob({ schedule }, outFile())).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ProviderError);
       expect((err as ProviderError).retryable).toBe(false);
     }
-    const err = await d.create(ctx, cronJob({ schedule: "bad" }, outFile())).catch((e: unknown) => e);
+    const err = await d.apply(ctx, cronJob({ schedule: "bad" }, outFile())).catch((e: unknown) => e);
     expect((err as ProviderError).code).toBe("INVALID_SCHEDULE");
     expect(await exists(localServicePaths(dataDir, cronJob({}, "x"), t).serviceDir)).toBe(false);
 
@@ -367,11 +383,11 @@ describe("local cron driver", () => {
     const strict = createCronDriver({ dataDir, logger, repoBase: root });
     try {
       const e = await strict
-        .create(ctx, cronJob({ schedule: "* * * * * *" }, outFile()))
+        .apply(ctx, cronJob({ schedule: "* * * * * *" }, outFile()))
         .catch((x: unknown) => x);
       expect(e).toBeInstanceOf(ProviderError);
       expect((e as ProviderError).retryable).toBe(false);
-      const ok = await strict.create(ctx, cronJob({ schedule: "*/5 * * * *" }, outFile()));
+      const ok = await strict.apply(ctx, cronJob({ schedule: "*/5 * * * *" }, outFile()));
       expect(ok).toMatchObject({ state: "done" });
     } finally {
       await strict.close();
@@ -384,14 +400,14 @@ describe("local cron driver", () => {
     const ctx = ctxFor(t, { GREETING: "x" });
     const out = outFile();
     const res = cronJob({ schedule: "0 0 1 1 *", startCommand: "node slow.js" }, out);
-    await d.create(ctx, res);
+    await d.apply(ctx, res);
     const running = d.runNow(t.id, res.key);
     expect(await waitFor(async () => exists(`${out}.lock`))).toBe(true);
     const pid = Number(await fs.readFile(`${out}.lock`, "utf8"));
     await d.close();
     await running;
     expect(await isProcessAlive(pid)).toBe(false);
-    await expect(d.create(ctx, res)).rejects.toThrow(/closed/);
+    await expect(d.apply(ctx, res)).rejects.toThrow(/closed/);
   });
 });
 
@@ -408,7 +424,11 @@ describe("ownership and aborts of cron job directories", () => {
     await fs.mkdir(paths.serviceDir, { recursive: true });
     await fs.writeFile(path.join(paths.serviceDir, OWNER_FILE), markerOf(tenant()));
     await fs.writeFile(path.join(paths.serviceDir, "theirs.txt"), "keep me");
-    for (const call of [() => d.observe(ctx, res), () => d.create(ctx, res), () => d.suspend!(ctx, res)]) {
+    for (const call of [
+      () => d.observe(ctx, res),
+      () => d.apply(ctx, res),
+      () => d.setRunning(ctx, res, false),
+    ]) {
       const err = await call().then(
         () => undefined,
         (e: unknown) => e,
@@ -423,7 +443,7 @@ describe("ownership and aborts of cron job directories", () => {
     expect(await fs.readFile(path.join(paths.serviceDir, "theirs.txt"), "utf8")).toBe("keep me");
 
     await fs.rm(paths.serviceDir, { recursive: true });
-    expect(await d.create(ctx, res)).toMatchObject({ state: "done" });
+    expect(await d.apply(ctx, res)).toMatchObject({ state: "done" });
     expect((await fs.readFile(path.join(paths.serviceDir, OWNER_FILE), "utf8")).trim()).toBe(markerOf(t));
     expect(await d.delete(ctx, res)).toMatchObject({ state: "done" });
     expect(await exists(paths.serviceDir)).toBe(false);
@@ -437,12 +457,10 @@ describe("ownership and aborts of cron job directories", () => {
     const res = cronJob({ schedule: "0 0 1 1 *", buildCommand: "sleep 20" }, outFile());
     const ctxWith = (signal: AbortSignal) =>
       providerContext({ tenant: t, installationId: "test-installation", logger, signal, secret: () => "x" });
-    expect(await d.create(ctxWith(aborted.signal), res).catch((e: unknown) => e)).toBeInstanceOf(
-      AbortedError,
-    );
+    expect(await d.apply(ctxWith(aborted.signal), res).catch((e: unknown) => e)).toBeInstanceOf(AbortedError);
 
     const controller = new AbortController();
-    const call = d.create(ctxWith(controller.signal), res).catch((e: unknown) => e);
+    const call = d.apply(ctxWith(controller.signal), res).catch((e: unknown) => e);
     await sleep(500);
     const started = Date.now();
     controller.abort(new Error("shutting down"));

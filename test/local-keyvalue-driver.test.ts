@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { KeyValueSpec } from "../src/domain/resources.js";
 import { AbortedError } from "../src/engine/aborted.js";
 import { providerContext } from "../src/providers/context.js";
 import {
@@ -24,8 +25,11 @@ import {
 } from "../src/providers/local/resp-client.js";
 import { ownerMarker, ownerMarkerText } from "../src/providers/ownership.js";
 import {
+  ABSENT,
   type ActionResult,
   type DesiredResource,
+  type Observation,
+  type Observed,
   type ProviderContext,
   ProviderError,
   type RecordedResource,
@@ -104,17 +108,30 @@ async function expectAborted(p: Promise<unknown>): Promise<void> {
   expect(err).not.toBeInstanceOf(ProviderError);
 }
 
-function resource(name = "cache", spec: Record<string, unknown> = {}): RecordedResource {
+function resource(name = "cache", spec: Partial<KeyValueSpec> = {}): RecordedResource<"keyvalue"> {
   return {
     key: `service:${name}`,
     kind: "keyvalue",
     externalName: `${name}-x`,
     dependsOn: [],
-    spec: { type: "keyvalue", plan: "starter", maxmemoryPolicy: "allkeys-lru", ipAllowList: [], ...spec },
+    spec: {
+      type: "keyvalue",
+      plan: "starter",
+      maxmemoryPolicy: "allkeys-lru",
+      ipAllowList: [],
+      envVars: [],
+      ...spec,
+    },
     providerId: null,
     outputs: {},
     secretOutputs: {},
   };
+}
+
+/** What observe found; fails the test when it found nothing. */
+function found(observation: Observation): Observed {
+  if (observation.state === "absent") throw new Error("expected observe to find it");
+  return observation;
 }
 
 function done(result: ActionResult): Done {
@@ -123,7 +140,7 @@ function done(result: ActionResult): Done {
 }
 
 /** The shared-Redis names for cleanup. */
-function track(t: Tenant, res: RecordedResource = resource()) {
+function track(t: Tenant, res: RecordedResource<"keyvalue"> = resource()) {
   const names = localKeyValueNames(res, t);
   usersToDrop.push(names.user);
   prefixesToClear.push(names.keyPrefix);
@@ -220,12 +237,16 @@ afterAll(async () => {
 
 describe("localKeyValueNames", () => {
   const t = { id: "6f1c2a9e-0000-4000-8000-000000000001", slug: "acme" };
-  const res = (key: string, spec: Record<string, unknown> = {}): DesiredResource => ({
+  // `name`: not part of a rendered spec, but honoured when a spec carries one.
+  const res = (
+    key: string,
+    spec: Partial<KeyValueSpec> & { name?: string } = {},
+  ): DesiredResource<"keyvalue"> => ({
     key,
     kind: "keyvalue",
     externalName: "x",
     dependsOn: [],
-    spec,
+    spec: { type: "keyvalue", envVars: [], ...spec },
   });
 
   it("is deterministic: user t_<slug>_<name>_<hash>, prefix <user>:", () => {
@@ -308,9 +329,9 @@ describe("neither a Redis URL nor redis-server", () => {
     const observed = { state: "ready", providerId: "x" } as const;
     for (const call of [
       driver.observe(ctxFor(t), res),
-      driver.create(ctxFor(t), res),
-      driver.adopt(ctxFor(t), res, observed),
-      driver.update(ctxFor(t), res),
+      driver.apply(ctxFor(t), res),
+      driver.apply(ctxFor(t), res, observed),
+      driver.apply(ctxFor(t), { ...res, providerId: "x" }),
       driver.delete(ctxFor(t), res),
     ]) {
       const err = await providerError(call);
@@ -334,7 +355,7 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
   it("create makes an ACL user confined to its prefix, with a working connection string", async () => {
     const t = tenant();
     const names = track(t);
-    const result = done(await driver.create(ctxFor(t), resource()));
+    const result = done(await driver.apply(ctxFor(t), resource()));
     const endpoint = parseRedisUrl(REDIS_URL);
     expect(result.providerId).toBe(names.user);
     expect(result.outputs).toEqual({
@@ -401,8 +422,8 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const na = track(a);
     const nb = track(b);
     expect(nb.user).not.toBe(na.user);
-    const ra = done(await driver.create(ctxFor(a), resource()));
-    const rb = done(await driver.create(ctxFor(b), resource()));
+    const ra = done(await driver.apply(ctxFor(a), resource()));
+    const rb = done(await driver.apply(ctxFor(b), resource()));
     const ca = await connectUrl(ra.secretOutputs!["connectionString"]!);
     const cb = await connectUrl(rb.secretOutputs!["connectionString"]!);
     await ca.command("SET", `${na.keyPrefix}secret`, "a-only");
@@ -425,15 +446,15 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const t = tenant(`adopt-${sfx}`);
     const res = resource();
     const names = track(t, res);
-    expect(await driver.observe(ctxFor(t), res)).toBeNull();
+    expect(await driver.observe(ctxFor(t), res)).toEqual(ABSENT);
 
-    const first = done(await driver.create(ctxFor(t), res));
-    const observed = await driver.observe(ctxFor(t), res);
+    const first = done(await driver.apply(ctxFor(t), res));
+    const observed = found(await driver.observe(ctxFor(t), res));
     expect(observed).toEqual({ state: "ready", providerId: names.user, outputs: first.outputs });
-    expect(observed?.secretOutputs).toBeUndefined();
+    expect(observed.secretOutputs).toBeUndefined();
 
-    const adopted = done(await driver.adopt(ctxFor(t), res, observed!));
-    const second = done(await driver.create(ctxFor(t), res));
+    const adopted = done(await driver.apply(ctxFor(t), res, observed));
+    const second = done(await driver.apply(ctxFor(t), res));
     const passwords = [first, adopted, second].map((r) => r.secretOutputs!["password"]!);
     expect(new Set(passwords).size).toBe(3);
     expect((await aclUsers()).filter((u) => u.startsWith(`t_adopt_${sfx}_`))).toEqual([names.user]);
@@ -450,10 +471,10 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const t = tenant(`update-${sfx}`);
     const res = resource();
     const names = track(t, res);
-    const created = done(await driver.create(ctxFor(t), res));
+    const created = done(await driver.apply(ctxFor(t), res));
     await admin!.command("ACL", "SETUSER", names.user, "allkeys", "+@all");
     const updated = done(
-      await driver.update(ctxFor(t), {
+      await driver.apply(ctxFor(t), {
         ...res,
         providerId: names.user,
         secretOutputs: created.secretOutputs!,
@@ -476,8 +497,8 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const names = track(t, res);
     const other = tenant(`keep-${sfx}`);
     const otherNames = track(other, res);
-    const created = done(await driver.create(ctxFor(t), res));
-    const kept = done(await driver.create(ctxFor(other), res));
+    const created = done(await driver.apply(ctxFor(t), res));
+    const kept = done(await driver.apply(ctxFor(other), res));
     const client = await connectUrl(created.secretOutputs!["connectionString"]!);
     // More keys than one SCAN batch, in several types.
     await Promise.all(
@@ -495,7 +516,7 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const list = (await admin!.command("ACL", "LIST")) as string[];
     expect(list.some((l) => l.startsWith(`user ${names.user} `))).toBe(false);
     expect(await keysUnder(names.keyPrefix)).toEqual([]);
-    expect(await driver.observe(ctxFor(t), recorded)).toBeNull();
+    expect(await driver.observe(ctxFor(t), recorded)).toEqual(ABSENT);
     expect(await driver.delete(ctxFor(t), recorded)).toEqual({ state: "done", providerId: names.user });
     // The deleted user's connection was closed; the other tenant is untouched.
     await expect(client.command("PING")).rejects.toThrow();
@@ -509,7 +530,7 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const controller = new AbortController();
     controller.abort(new Error("lease lost"));
     const ctx = ctxFor(t, controller.signal);
-    await expectAborted(driver.create(ctx, resource()));
+    await expectAborted(driver.apply(ctx, resource()));
     await expectAborted(driver.observe(ctx, resource()));
     await expectAborted(driver.delete(ctx, resource()));
     expect(await admin!.command("ACL", "GETUSER", names.user)).toBeNull();
@@ -534,12 +555,13 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const before = await admin!.command("ACL", "GETUSER", names.user);
 
     await expectNameTaken(driver.observe(ctxFor(t), res), names.user);
-    await expectNameTaken(driver.create(ctxFor(t), res), names.user);
+    await expectNameTaken(driver.apply(ctxFor(t), res), names.user);
     await expectNameTaken(
-      driver.adopt(ctxFor(t), res, { state: "ready", providerId: names.user }),
+      driver.apply(ctxFor(t), res, { state: "ready", providerId: names.user }),
       names.user,
     );
-    await expectNameTaken(driver.update(ctxFor(t), res), names.user);
+    // An update of a record that names another user does not make this one the tenant's.
+    await expectNameTaken(driver.apply(ctxFor(t), { ...res, providerId: "another_user" }), names.user);
     expect(await admin!.command("ACL", "GETUSER", names.user)).toEqual(before);
 
     const deleted = done(await driver.delete(ctxFor(t), res));
@@ -553,14 +575,14 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const t = tenant(`marked-${sfx}`);
     const res = resource();
     const names = track(t, res);
-    done(await driver.create(ctxFor(t), res));
+    done(await driver.apply(ctxFor(t), res));
     expect(await admin!.command("HGET", OWNER_MARKERS_KEY, names.user)).toBe(markerOf(t));
 
     const someoneElse = markerOf(tenant(`marked-${sfx}`));
     await admin!.command("HSET", OWNER_MARKERS_KEY, names.user, someoneElse);
     const recorded = { ...res, providerId: names.user };
     await expectNameTaken(driver.observe(ctxFor(t), recorded), names.user);
-    await expectNameTaken(driver.update(ctxFor(t), recorded), names.user);
+    await expectNameTaken(driver.apply(ctxFor(t), recorded), names.user);
     expect(done(await driver.delete(ctxFor(t), recorded)).detail).toContain(names.user);
     expect(await admin!.command("ACL", "GETUSER", names.user)).not.toBeNull();
     expect(await admin!.command("HGET", OWNER_MARKERS_KEY, names.user)).toBe(someoneElse);
@@ -570,31 +592,33 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const t = tenant(`legacy-${sfx}`);
     const res = resource();
     const names = track(t, res);
-    const created = done(await driver.create(ctxFor(t), res));
+    const created = done(await driver.apply(ctxFor(t), res));
     await admin!.command("HDEL", OWNER_MARKERS_KEY, names.user);
 
     await expectNameTaken(driver.observe(ctxFor(t), res), names.user);
     const recorded = { ...res, providerId: names.user, secretOutputs: created.secretOutputs! };
-    expect((await driver.observe(ctxFor(t), recorded))?.state).toBe("ready");
-    done(await driver.update(ctxFor(t), recorded));
+    expect((await driver.observe(ctxFor(t), recorded)).state).toBe("ready");
+    done(await driver.apply(ctxFor(t), recorded));
     expect(await admin!.command("HGET", OWNER_MARKERS_KEY, names.user)).toBe(markerOf(t));
-    expect((await driver.observe(ctxFor(t), res))?.state).toBe("ready");
+    expect((await driver.observe(ctxFor(t), res)).state).toBe("ready");
   });
 
-  it("a user whose rules were changed by hand observes as incomplete, and create restores them", async () => {
+  it("a user whose rules were changed by hand observes as diverged, and apply restores them", async () => {
     const t = tenant(`changed-${sfx}`);
     const res = resource();
     const names = track(t, res);
-    done(await driver.create(ctxFor(t), res));
+    done(await driver.apply(ctxFor(t), res));
     await admin!.command("ACL", "SETUSER", names.user, "off");
-    const observed = await driver.observe(ctxFor(t), res);
-    expect(observed?.state).toBe("incomplete");
-    expect(observed?.detail).toMatch(/off/);
+    const observed = found(await driver.observe(ctxFor(t), res));
+    expect(observed.state).toBe("diverged");
+    expect(observed.detail).toMatch(/off/);
     await admin!.command("ACL", "SETUSER", names.user, "on", "allkeys");
-    expect((await driver.observe(ctxFor(t), res))?.state).toBe("incomplete");
+    const changed = found(await driver.observe(ctxFor(t), res));
+    expect(changed.state).toBe("diverged");
 
-    const again = done(await driver.create(ctxFor(t), res));
-    expect((await driver.observe(ctxFor(t), res))?.state).toBe("ready");
+    // The engine applies with what it found.
+    const again = done(await driver.apply(ctxFor(t), res, changed));
+    expect((await driver.observe(ctxFor(t), res)).state).toBe("ready");
     const client = await connectUrl(again.secretOutputs!["connectionString"]!);
     expect((await replyError(client.command("GET", "elsewhere"))).code).toBe("NOPERM");
   });
@@ -623,7 +647,7 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     closers.push(weak);
     const t = tenant(`weak-${sfx}`);
     const names = track(t);
-    const err = await providerError(weak.create(ctxFor(t), resource()));
+    const err = await providerError(weak.apply(ctxFor(t), resource()));
     expect(err.retryable).toBe(false);
     expect(err.message).toMatch(/NOPERM/);
     expect(err.message).toMatch(/TENANTRY_LOCAL_REDIS_URL may not run this/);
@@ -667,9 +691,9 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     const t = tenant(`priv-${sfx}`);
     const res = resource();
     const names = localKeyValueNames(res, t);
-    expect(await driver.observe(ctxFor(t), res)).toBeNull();
+    expect(await driver.observe(ctxFor(t), res)).toEqual(ABSENT);
 
-    const created = done(await driver.create(ctxFor(t), res));
+    const created = done(await driver.apply(ctxFor(t), res));
     const pid = await pidOf(names);
     const port = created.outputs!["port"] as number;
     expect(created.providerId).toBe(names.dir);
@@ -700,7 +724,7 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     });
 
     // Adopt keeps the server and its data, with a new password.
-    const adopted = done(await restarted.adopt(ctxFor(t), res, { state: "ready", providerId: names.dir }));
+    const adopted = done(await restarted.apply(ctxFor(t), res, { state: "ready", providerId: names.dir }));
     expect(adopted.outputs).toEqual(created.outputs);
     expect(await pidOf(names)).toBe(pid);
     expect(adopted.secretOutputs!["password"]).not.toBe(password);
@@ -717,7 +741,7 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     expect(() => process.kill(pid, 0)).toThrow();
     expect(existsSync(dir)).toBe(false);
     expect(existsSync(path.join(dataDir, "tenants", t.slug))).toBe(false);
-    expect(await driver.observe(ctxFor(t), recorded)).toBeNull();
+    expect(await driver.observe(ctxFor(t), recorded)).toEqual(ABSENT);
     expect(await driver.delete(ctxFor(t), recorded)).toEqual({ state: "done", providerId: names.dir });
     const logs = logLines.join("\n");
     expect(logs).not.toContain(password);
@@ -728,8 +752,8 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     const a = tenant(`twin-${sfx}`);
     const b = tenant(`twin-${sfx}`);
     const res = resource();
-    const ra = done(await driver.create(ctxFor(a), res));
-    const rb = done(await driver.create(ctxFor(b), res));
+    const ra = done(await driver.apply(ctxFor(a), res));
+    const rb = done(await driver.apply(ctxFor(b), res));
     const na = localKeyValueNames(res, a);
     const nb = localKeyValueNames(res, b);
     const pa = await pidOf(na);
@@ -748,8 +772,8 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     // The machine rebooted (or someone killed it): observe reports nothing, create starts it again.
     process.kill(pa, "SIGKILL");
     expect(await waitPidGone(pa)).toBe(true);
-    expect(await driver.observe(ctxFor(a), res)).toBeNull();
-    const again = done(await driver.create(ctxFor(a), res));
+    expect(await driver.observe(ctxFor(a), res)).toEqual(ABSENT);
+    const again = done(await driver.apply(ctxFor(a), res));
     const pa2 = await pidOf(na);
     expect(pa2).not.toBe(pa);
     const client = await connectUrl(again.secretOutputs!["connectionString"]!);
@@ -769,7 +793,7 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     const t = tenant(`policy-${sfx}`);
     const res = resource("cache", { maxmemoryPolicy: "allkeys-lru" });
     const names = localKeyValueNames(res, t);
-    const created = done(await driver.create(ctxFor(t), res));
+    const created = done(await driver.apply(ctxFor(t), res));
     const pid = await pidOf(names);
     const client = await connectUrl(created.secretOutputs!["connectionString"]!);
     expect(await client.command("CONFIG", "GET", "maxmemory-policy")).toEqual([
@@ -779,7 +803,7 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
 
     const changed = { ...res, spec: { ...res.spec, maxmemoryPolicy: "volatile-ttl" } };
     const recorded = { ...changed, providerId: names.dir, secretOutputs: created.secretOutputs! };
-    const updated = done(await driver.update(ctxFor(t), recorded));
+    const updated = done(await driver.apply(ctxFor(t), recorded));
     expect(updated.secretOutputs).toEqual(created.secretOutputs);
     expect(await client.command("CONFIG", "GET", "maxmemory-policy")).toEqual([
       "maxmemory-policy",
@@ -791,7 +815,7 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     expect(await pidOf(names)).toBe(pid);
 
     const bad = { ...recorded, spec: { ...res.spec, maxmemoryPolicy: "sometimes" } };
-    expect((await providerError(driver.update(ctxFor(t), bad))).retryable).toBe(false);
+    expect((await providerError(driver.apply(ctxFor(t), bad))).retryable).toBe(false);
 
     expect((await driver.delete(ctxFor(t), recorded)).state).toBe("done");
     expect(await waitPidGone(pid)).toBe(true);
@@ -810,7 +834,7 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
       await fs.writeFile(path.join(dir, OWNER_FILE), markerOf(t));
       await fs.writeFile(path.join(dir, "redis.pid"), `${pid}\n`);
       await fs.writeFile(path.join(dir, "redis.conf"), "port 1\nrequirepass x\n");
-      expect(await driver.observe(ctxFor(t), res)).toBeNull();
+      expect(await driver.observe(ctxFor(t), res)).toEqual(ABSENT);
       expect((await driver.delete(ctxFor(t), res)).state).toBe("done");
       expect(pidAlive(pid)).toBe(true);
       expect(existsSync(dir)).toBe(false);
@@ -835,8 +859,9 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
         await fs.writeFile(path.join(dir, "redis.pid"), `${pid}\n`);
         await fs.writeFile(path.join(dir, "redis.conf"), "port 1\nrequirepass x\n");
         await expectNameTaken(driver.observe(ctxFor(t), res), dir);
-        await expectNameTaken(driver.create(ctxFor(t), res), dir);
-        await expectNameTaken(driver.update(ctxFor(t), res), dir);
+        await expectNameTaken(driver.apply(ctxFor(t), res), dir);
+        // An update of a record that names another directory does not make this one the tenant's.
+        await expectNameTaken(driver.apply(ctxFor(t), { ...res, providerId: "another-dir" }), dir);
         expect(done(await driver.delete(ctxFor(t), res)).detail).toContain(dir);
         expect(existsSync(path.join(dir, "redis.conf"))).toBe(true);
         expect(pidAlive(pid)).toBe(true);
@@ -847,22 +872,22 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     }
   });
 
-  it("a server that no longer accepts its recorded password is incomplete, and create restarts it", async () => {
+  it("a server that no longer accepts its recorded password is diverged, and apply restarts it", async () => {
     const t = tenant(`wrongpw-${sfx}`);
     const res = resource();
     const names = localKeyValueNames(res, t);
-    done(await driver.create(ctxFor(t), res));
+    done(await driver.apply(ctxFor(t), res));
     const pid = await pidOf(names);
     const conf = path.join(dataDir, names.dir, "redis.conf");
     const text = await fs.readFile(conf, "utf8");
     await fs.writeFile(conf, text.replace(/^requirepass .*$/m, "requirepass not-the-password"));
-    const observed = await driver.observe(ctxFor(t), res);
-    expect(observed?.state).toBe("incomplete");
-    const again = done(await driver.create(ctxFor(t), res));
+    const observed = found(await driver.observe(ctxFor(t), res));
+    expect(observed.state).toBe("diverged");
+    const again = done(await driver.apply(ctxFor(t), res, observed));
     const restarted = await pidOf(names);
     const client = await connectUrl(again.secretOutputs!["connectionString"]!);
     expect(await client.command("PING")).toBe("PONG");
-    expect((await driver.observe(ctxFor(t), res))?.state).toBe("ready");
+    expect((await driver.observe(ctxFor(t), res)).state).toBe("ready");
     expect(await waitPidGone(pid)).toBe(true);
     expect((await driver.delete(ctxFor(t), res)).state).toBe("done");
     expect(await waitPidGone(restarted)).toBe(true);
@@ -872,7 +897,7 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     const controller = new AbortController();
     controller.abort(new Error("shutting down"));
     const t = tenant(`privabort-${sfx}`);
-    await expectAborted(driver.create(ctxFor(t, controller.signal), resource()));
+    await expectAborted(driver.apply(ctxFor(t, controller.signal), resource()));
     await expectAborted(driver.delete(ctxFor(t, controller.signal), resource()));
     expect(existsSync(path.join(dataDir, localKeyValueNames(resource(), t).dir))).toBe(false);
   });
@@ -883,7 +908,7 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
       logger,
       redisServerPath: path.join(dataDir, "no-such-redis"),
     });
-    const err = await providerError(broken.create(ctxFor(tenant(`broken-${sfx}`)), resource()));
+    const err = await providerError(broken.apply(ctxFor(tenant(`broken-${sfx}`)), resource()));
     expect(err.retryable).toBe(false);
     expect(err.message).toContain(KEYVALUE_SETUP_HINT);
   });

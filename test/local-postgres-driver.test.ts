@@ -5,13 +5,17 @@ import path from "node:path";
 import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { PostgresSpec } from "../src/domain/resources.js";
 import { AbortedError } from "../src/engine/aborted.js";
 import { providerContext } from "../src/providers/context.js";
 import { createLocalProvider } from "../src/providers/local/local-provider.js";
 import { createPostgresDriver, localDatabaseNames } from "../src/providers/local/postgres-driver.js";
 import { ownerMarker, ownerMarkerText } from "../src/providers/ownership.js";
 import {
+  ABSENT,
   type DesiredResource,
+  type Observation,
+  type Observed,
   type ProviderContext,
   ProviderError,
   type RecordedResource,
@@ -60,7 +64,13 @@ async function comments(names: Names): Promise<{ role: string | null; database: 
   return rows[0] ?? { role: null, database: null };
 }
 
-function resource(spec: Record<string, unknown> = {}, name = base): RecordedResource {
+/** What observe found; fails the test when it found nothing. */
+function found(observation: Observation): Observed {
+  if (observation.state === "absent") throw new Error("expected observe to find the database");
+  return observation;
+}
+
+function resource(spec: Partial<PostgresSpec> = {}, name = base): RecordedResource<"postgres"> {
   return {
     key: `database:${name}`,
     kind: "postgres",
@@ -74,7 +84,7 @@ function resource(spec: Record<string, unknown> = {}, name = base): RecordedReso
 }
 
 /** The names the driver will use, remembered for cleanup. */
-function track(res: RecordedResource, t: Tenant): Names {
+function track(res: RecordedResource<"postgres">, t: Tenant): Names {
   const names = localDatabaseNames(res, t);
   tracked.push(names);
   return names;
@@ -161,8 +171,8 @@ afterAll(async () => {
 
 describe("localDatabaseNames", () => {
   const t = { id: "6f1c2a9e-0000-4000-8000-000000000001", slug: "acme" };
-  const res = (spec: Record<string, unknown>): DesiredResource => ({
-    key: `database:${String(spec["name"])}`,
+  const res = (spec: PostgresSpec): DesiredResource<"postgres"> => ({
+    key: `database:${String(spec.name)}`,
     kind: "postgres",
     externalName: "x",
     dependsOn: [],
@@ -218,7 +228,9 @@ describe("localDatabaseNames", () => {
   });
 
   it("refuses a resource without a name", () => {
-    expect(() => localDatabaseNames(res({}), t)).toThrow(ProviderError);
+    expect(() => localDatabaseNames(res({ name: "" }), t)).toThrow(ProviderError);
+    // A spec stored without one (not a valid render, but data can be wrong).
+    expect(() => localDatabaseNames(res({} as PostgresSpec), t)).toThrow(ProviderError);
   });
 });
 
@@ -227,7 +239,7 @@ describe("local postgres driver", () => {
     const t = tenant(`create-${sfx}`);
     const res = resource();
     const names = track(res, t);
-    const result = await driver.create(ctxFor(t), res);
+    const result = await driver.apply(ctxFor(t), res);
     if (result.state !== "done") throw new Error("expected done");
     expect(result.providerId).toBe(names.database);
 
@@ -284,8 +296,8 @@ describe("local postgres driver", () => {
     const nb = track(res, b);
     expect(nb.database).not.toBe(na.database);
     expect(nb.user).not.toBe(na.user);
-    const ra = await driver.create(ctxFor(a), res);
-    const rb = await driver.create(ctxFor(b), res);
+    const ra = await driver.apply(ctxFor(a), res);
+    const rb = await driver.apply(ctxFor(b), res);
     if (ra.state !== "done" || rb.state !== "done") throw new Error("expected done");
 
     // B can use its own database...
@@ -298,27 +310,27 @@ describe("local postgres driver", () => {
     expect(String(err)).toMatch(/permission denied for database/);
   });
 
-  it("observe finds a created database, returns null for a missing one, and never leaks a password", async () => {
+  it("observe finds a created database, returns absent for a missing one, and never leaks a password", async () => {
     const t = tenant(`observe-${sfx}`);
     const res = resource();
     const names = track(res, t);
-    expect(await driver.observe(ctxFor(t), res)).toBeNull();
-    const created = await driver.create(ctxFor(t), res);
+    expect(await driver.observe(ctxFor(t), res)).toEqual(ABSENT);
+    const created = await driver.apply(ctxFor(t), res);
     if (created.state !== "done") throw new Error("expected done");
-    const observed = await driver.observe(ctxFor(t), { ...res, providerId: names.database });
+    const observed = found(await driver.observe(ctxFor(t), { ...res, providerId: names.database }));
     expect(observed).toEqual({
       state: "ready",
       providerId: names.database,
       outputs: created.outputs,
     });
-    expect(observed?.secretOutputs).toBeUndefined();
+    expect(observed.secretOutputs).toBeUndefined();
     expect(JSON.stringify(observed)).not.toContain(created.secretOutputs!["password"]!);
 
     const never = tenant(`never-${sfx}`);
-    expect(await driver.observe(ctxFor(never), resource())).toBeNull();
+    expect(await driver.observe(ctxFor(never), resource())).toEqual(ABSENT);
   });
 
-  it("a half-created database (role only) observes as incomplete, and create completes it", async () => {
+  it("a half-created database (role only) observes as diverged, and apply completes it", async () => {
     const t = tenant(`half-${sfx}`);
     const res = resource();
     const names = track(res, t);
@@ -328,16 +340,17 @@ describe("local postgres driver", () => {
       `comment on role ${pg.escapeIdentifier(names.user)} is ${pg.escapeLiteral(markerOf(t))}`,
     );
 
-    const observed = await driver.observe(ctxFor(t), res);
-    expect(observed?.state).toBe("incomplete");
-    expect(observed?.providerId).toBe(names.database);
-    expect(observed?.detail).toMatch(/does not exist/);
+    const observed = found(await driver.observe(ctxFor(t), res));
+    expect(observed.state).toBe("diverged");
+    expect(observed.providerId).toBe(names.database);
+    expect(observed.detail).toMatch(/does not exist/);
 
-    const created = await driver.create(ctxFor(t), res);
+    // The engine applies with what it found.
+    const created = await driver.apply(ctxFor(t), res, observed);
     if (created.state !== "done") throw new Error("expected done");
     expect(created.providerId).toBe(names.database);
     expect(await passwordMatches(names.user, created.secretOutputs!["password"]!)).toBe(true);
-    expect((await driver.observe(ctxFor(t), res))?.state).toBe("ready");
+    expect((await driver.observe(ctxFor(t), res)).state).toBe("ready");
     expect(await comments(names)).toEqual({ role: markerOf(t), database: markerOf(t) });
 
     const prefix = `${base}_half_${sfx}_`;
@@ -357,9 +370,9 @@ describe("local postgres driver", () => {
       `comment on database ${pg.escapeIdentifier(names.database)} is ${pg.escapeLiteral(markerOf(t))}`,
     );
 
-    const observed = await driver.observe(ctxFor(t), res);
-    expect(observed?.state).toBe("incomplete");
-    const created = await driver.create(ctxFor(t), res);
+    const observed = found(await driver.observe(ctxFor(t), res));
+    expect(observed.state).toBe("diverged");
+    const created = await driver.apply(ctxFor(t), res, observed);
     expect(created.state).toBe("done");
     const db = await admin.query(
       "select pg_get_userbyid(datdba) as owner from pg_database where datname = $1",
@@ -367,14 +380,14 @@ describe("local postgres driver", () => {
     );
     expect(db.rows).toEqual([{ owner: names.user }]);
     expect(await roleCount(names.user)).toBe(1);
-    expect((await driver.observe(ctxFor(t), res))?.state).toBe("ready");
+    expect((await driver.observe(ctxFor(t), res)).state).toBe("ready");
   });
 
   it("create marks the role and the database with the tenant's ownership marker", async () => {
     const t = tenant(`marked-${sfx}`);
     const res = resource();
     const names = track(res, t);
-    const created = await driver.create(ctxFor(t), res);
+    const created = await driver.apply(ctxFor(t), res);
     expect(created.state).toBe("done");
     expect(markerOf(t)).toBe(`tenantry:${INSTALLATION}/${t.organizationId}/${t.id}`);
     expect(await comments(names)).toEqual({ role: markerOf(t), database: markerOf(t) });
@@ -401,11 +414,15 @@ describe("local postgres driver", () => {
     // The resource is `creating` with no provider id: only its name ties it to the tenant.
     await expectNameTaken(driver.observe(ctxFor(t), res), names.database);
     await expectNameTaken(
-      driver.adopt(ctxFor(t), res, { state: "ready", providerId: names.database }),
+      driver.apply(ctxFor(t), res, { state: "ready", providerId: names.database }),
       names.database,
     );
-    await expectNameTaken(driver.create(ctxFor(t), res), names.database);
-    await expectNameTaken(driver.update(ctxFor(t), res), names.database);
+    await expectNameTaken(driver.apply(ctxFor(t), res), names.database);
+    // An update of a record that names another database does not make this one the tenant's.
+    await expectNameTaken(
+      driver.apply(ctxFor(t), { ...res, providerId: "another_database" }),
+      names.database,
+    );
     expect(await owner()).toEqual(before);
     expect(await comments(names)).toEqual({ role: null, database: null });
     expect(await roleCount(names.user)).toBe(0);
@@ -429,8 +446,12 @@ describe("local postgres driver", () => {
     );
     const recorded = { ...res, providerId: names.database };
     await expectNameTaken(driver.observe(ctxFor(t), recorded), names.user);
-    await expectNameTaken(driver.create(ctxFor(t), recorded), names.user);
-    await expectNameTaken(driver.update(ctxFor(t), recorded), names.user);
+    // Neither taken over (adopted or completed) nor updated.
+    await expectNameTaken(
+      driver.apply(ctxFor(t), recorded, { state: "diverged", providerId: names.database }),
+      names.user,
+    );
+    await expectNameTaken(driver.apply(ctxFor(t), recorded), names.user);
     expect((await driver.delete(ctxFor(t), recorded)).state).toBe("done");
     expect(await roleCount(names.user)).toBe(1);
     expect(await comments(names)).toEqual({ role: someoneElse, database: null });
@@ -440,7 +461,7 @@ describe("local postgres driver", () => {
     const t = tenant(`legacy-${sfx}`);
     const res = resource();
     const names = track(res, t);
-    const created = await driver.create(ctxFor(t), res);
+    const created = await driver.apply(ctxFor(t), res);
     if (created.state !== "done") throw new Error("expected done");
     // As an older Tenantry left them: no comments.
     await admin.query(`comment on role ${pg.escapeIdentifier(names.user)} is null`);
@@ -450,10 +471,10 @@ describe("local postgres driver", () => {
     await expectNameTaken(driver.observe(ctxFor(t), res), names.database);
     // The record says the tenant created them: update re-asserts and marks them.
     const recorded = { ...res, providerId: names.database, secretOutputs: created.secretOutputs! };
-    expect((await driver.observe(ctxFor(t), recorded))?.state).toBe("ready");
-    expect((await driver.update(ctxFor(t), recorded)).state).toBe("done");
+    expect((await driver.observe(ctxFor(t), recorded)).state).toBe("ready");
+    expect((await driver.apply(ctxFor(t), recorded)).state).toBe("done");
     expect(await comments(names)).toEqual({ role: markerOf(t), database: markerOf(t) });
-    expect((await driver.observe(ctxFor(t), res))?.state).toBe("ready");
+    expect((await driver.observe(ctxFor(t), res)).state).toBe("ready");
     expect((await driver.delete(ctxFor(t), recorded)).state).toBe("done");
     expect(await dbCount(names.database)).toBe(0);
     expect(await roleCount(names.user)).toBe(0);
@@ -463,8 +484,8 @@ describe("local postgres driver", () => {
     const t = tenant(`retry-${sfx}`);
     const res = resource();
     const names = track(res, t);
-    const first = await driver.create(ctxFor(t), res);
-    const second = await driver.create(ctxFor(t), res);
+    const first = await driver.apply(ctxFor(t), res);
+    const second = await driver.apply(ctxFor(t), res);
     if (first.state !== "done" || second.state !== "done") throw new Error("expected done");
     expect(second.providerId).toBe(first.providerId);
     expect(second.secretOutputs!["password"]).not.toBe(first.secretOutputs!["password"]);
@@ -484,12 +505,12 @@ describe("local postgres driver", () => {
     const t = tenant(`update-${sfx}`);
     const res = resource();
     const names = track(res, t);
-    const created = await driver.create(ctxFor(t), res);
+    const created = await driver.apply(ctxFor(t), res);
     if (created.state !== "done") throw new Error("expected done");
     await admin.query(`grant connect on database ${pg.escapeIdentifier(names.database)} to public`);
 
     const recorded = { ...res, providerId: names.database, secretOutputs: created.secretOutputs! };
-    const updated = await driver.update(ctxFor(t), recorded);
+    const updated = await driver.apply(ctxFor(t), recorded);
     expect(updated).toEqual({
       state: "done",
       providerId: names.database,
@@ -507,7 +528,7 @@ describe("local postgres driver", () => {
     const t = tenant(`delete-${sfx}`);
     const res = resource();
     const names = track(res, t);
-    const created = await driver.create(ctxFor(t), res);
+    const created = await driver.apply(ctxFor(t), res);
     if (created.state !== "done") throw new Error("expected done");
     const client = await connect(created.secretOutputs!["connectionString"]!);
     await client.query("select 1");
@@ -516,7 +537,7 @@ describe("local postgres driver", () => {
       expect(await driver.delete(ctxFor(t), recorded)).toEqual({ state: "done", providerId: names.database });
       expect(await dbCount(names.database)).toBe(0);
       expect(await roleCount(names.user)).toBe(0);
-      expect(await driver.observe(ctxFor(t), recorded)).toBeNull();
+      expect(await driver.observe(ctxFor(t), recorded)).toEqual(ABSENT);
       expect((await driver.delete(ctxFor(t), recorded)).state).toBe("done");
       await expect(client.query("select 1")).rejects.toThrow();
     } finally {
@@ -531,9 +552,9 @@ describe("local postgres driver", () => {
     const controller = new AbortController();
     controller.abort(new Error("lease lost"));
     for (const call of [
-      () => driver.create(ctxFor(t, controller.signal), res),
+      () => driver.apply(ctxFor(t, controller.signal), res),
       () => driver.observe(ctxFor(t, controller.signal), res),
-      () => driver.update(ctxFor(t, controller.signal), res),
+      () => driver.apply(ctxFor(t, controller.signal), { ...res, providerId: names.database }),
       () => driver.delete(ctxFor(t, controller.signal), res),
     ]) {
       const err = await rejection(call());
@@ -569,7 +590,7 @@ describe("local postgres driver", () => {
         `alter database ${pg.escapeIdentifier(scratch)} rename to ${pg.escapeIdentifier(names.database)}`,
       );
       const controller = new AbortController();
-      const call = rejection(driver.create(ctxFor(t, controller.signal), res));
+      const call = rejection(driver.apply(ctxFor(t, controller.signal), res));
       // Wait until the driver's CREATE DATABASE really waits for the lock.
       for (let i = 0; i < 100 && (await blocked()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect(await blocked()).toBe(1);
@@ -589,11 +610,12 @@ describe("local postgres driver", () => {
       await blocker.end();
       await admin.query(`drop database if exists ${pg.escapeIdentifier(scratch)}`);
     }
-    // What the aborted create left (its role) is incomplete; the next create completes it.
+    // What the aborted create left (its role) is diverged; the next apply completes it.
     expect(await dbCount(names.database)).toBe(0);
-    expect((await driver.observe(ctxFor(t), res))?.state).toBe("incomplete");
-    expect((await driver.create(ctxFor(t), res)).state).toBe("done");
-    expect((await driver.observe(ctxFor(t), res))?.state).toBe("ready");
+    const observed = found(await driver.observe(ctxFor(t), res));
+    expect(observed.state).toBe("diverged");
+    expect((await driver.apply(ctxFor(t), res, observed)).state).toBe("done");
+    expect((await driver.observe(ctxFor(t), res)).state).toBe("ready");
   });
 
   it("works with a non-superuser server user that has CREATEDB and CREATEROLE", async () => {
@@ -609,12 +631,12 @@ describe("local postgres driver", () => {
     const t = tenant(`limited-${sfx}`);
     const res = resource();
     const names = track(res, t);
-    const created = await limited.create(ctxFor(t), res);
+    const created = await limited.apply(ctxFor(t), res);
     if (created.state !== "done") throw new Error("expected done");
     const client = await connect(created.secretOutputs!["connectionString"]!);
     await client.query("create table t (id int)");
     await client.end();
-    expect((await limited.observe(ctxFor(t), res))?.state).toBe("ready");
+    expect((await limited.observe(ctxFor(t), res)).state).toBe("ready");
     expect((await limited.delete(ctxFor(t), res)).state).toBe("done");
     expect(await dbCount(names.database)).toBe(0);
     expect(await roleCount(names.user)).toBe(0);
@@ -633,7 +655,7 @@ describe("local postgres driver", () => {
     const t = tenant(`weak-${sfx}`);
     const res = resource();
     const names = track(res, t);
-    const err = await weak.create(ctxFor(t), res).catch((e: unknown) => e);
+    const err = await weak.apply(ctxFor(t), res).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect((err as ProviderError).retryable).toBe(false);
     expect((err as ProviderError).message).toMatch(/CREATEDB and CREATEROLE/);
@@ -666,7 +688,7 @@ describe("local provider", () => {
     try {
       expect(provider.name).toBe("local");
       // Key Value needs TENANTRY_LOCAL_REDIS_URL or redis-server on the PATH.
-      expect(Object.keys(provider.drivers)).toContain("postgres");
+      expect(Object.keys(provider.drivers ?? {})).toContain("postgres");
       const withRedis = createLocalProvider({
         postgresUrl: testDb.adminUrl,
         logger,
@@ -675,7 +697,7 @@ describe("local provider", () => {
         publicPort: 8080,
         redisUrl: "redis://127.0.0.1:6379",
       });
-      expect(Object.keys(withRedis.drivers).sort()).toEqual([
+      expect(Object.keys(withRedis.drivers ?? {}).sort()).toEqual([
         "cron",
         "envgroup",
         "keyvalue",
@@ -686,7 +708,7 @@ describe("local provider", () => {
       ]);
       await withRedis.close?.();
       const t = tenant(`provider-${sfx}`);
-      expect(await provider.drivers["postgres"]!.observe(ctxFor(t), resource())).toBeNull();
+      expect(await provider.drivers?.postgres?.observe(ctxFor(t), resource())).toEqual(ABSENT);
     } finally {
       await provider.close?.();
     }

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { EnvBinding } from "../src/blueprints/render.js";
+import type { EnvBinding, ServiceSpec } from "../src/domain/resources.js";
 import { AbortedError } from "../src/engine/aborted.js";
 import { providerContext } from "../src/providers/context.js";
 import { OWNER_FILE } from "../src/providers/local/owner-files.js";
@@ -19,7 +19,12 @@ import {
 import { createStaticSiteDriver } from "../src/providers/local/static-site-driver.js";
 import { Supervisor } from "../src/providers/local/supervisor.js";
 import { ownerMarker, ownerMarkerText } from "../src/providers/ownership.js";
-import { type ProviderContext, ProviderError, type RecordedResource } from "../src/providers/provider.js";
+import {
+  ABSENT,
+  type ProviderContext,
+  ProviderError,
+  type RecordedResource,
+} from "../src/providers/provider.js";
 import { expectNameTaken, rejection } from "./support/ownership.js";
 
 const logger = pino({ level: "silent" });
@@ -64,10 +69,10 @@ function markerOf(t: ProviderContext["tenant"]): string {
 
 function service(
   kind: "web" | "worker" | "pserv",
-  spec: Record<string, unknown>,
+  spec: Partial<ServiceSpec>,
   envVars: EnvBinding[] = [],
   name = kind,
-): RecordedResource {
+): RecordedResource<"web" | "worker" | "pserv"> {
   return {
     key: `service:${name}`,
     kind,
@@ -105,7 +110,7 @@ async function waitFor(fn: () => Promise<boolean>, ms = 5_000): Promise<boolean>
   return fn();
 }
 
-function pidOf(t: ProviderContext["tenant"], res: RecordedResource, slot: "a" | "b" = "a"): number {
+function pidOf(t: ProviderContext["tenant"], res: { key: string }, slot: "a" | "b" = "a"): number {
   const pid = supervisor.status(serviceProcessIds(t.id, res)[slot])?.pid;
   if (typeof pid !== "number") throw new Error("no pid");
   return pid;
@@ -158,8 +163,8 @@ describe("local service driver", () => {
         { key: "GREETING", secret: "tenant" },
       ],
     );
-    expect(await driver.observe(ctx, res)).toBeNull();
-    const result = await driver.create(ctx, res);
+    expect(await driver.observe(ctx, res)).toEqual(ABSENT);
+    const result = await driver.apply(ctx, res);
     expect(result.state).toBe("done");
     if (result.state !== "done") return;
     const port = result.outputs?.["port"] as number;
@@ -193,20 +198,20 @@ describe("local service driver", () => {
       buildCommand: "echo step-one; echo 'something went wrong here' >&2; exit 3",
       startCommand: "node server.js",
     });
-    const err = await driver.create(ctx, res).catch((e: unknown) => e);
+    const err = await driver.apply(ctx, res).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect((err as ProviderError).retryable).toBe(false);
     expect((err as ProviderError).message).toContain("exited with code 3");
     expect((err as ProviderError).message).toContain("something went wrong here");
     expect(supervisor.list().every((s) => s.state === "stopped")).toBe(true);
-    expect(await driver.observe(ctx, res)).toBeNull();
+    expect(await driver.observe(ctx, res)).toEqual(ABSENT);
   });
 
   it("refuses a remote repository", async () => {
     setup();
     const ctx = ctxFor(tenant());
     const res = service("worker", { repo: "https://github.com/acme/app", startCommand: "node worker.js" });
-    const err = await driver.create(ctx, res).catch((e: unknown) => e);
+    const err = await driver.apply(ctx, res).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect((err as ProviderError).retryable).toBe(false);
     expect((err as ProviderError).message).toMatch(/local directories/);
@@ -222,7 +227,7 @@ describe("local service driver", () => {
       healthCheckPath: "/health",
     });
     const started = Date.now();
-    const err = await driver.create(ctx, res).catch((e: unknown) => e);
+    const err = await driver.apply(ctx, res).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(8_000);
     expect(err).toBeInstanceOf(ProviderError);
     expect((err as ProviderError).retryable).toBe(false);
@@ -241,7 +246,7 @@ describe("local service driver", () => {
     const res = service("worker", { buildCommand: "echo built", startCommand: "node worker.js" }, [
       { key: "OUT_FILE", value: out },
     ]);
-    const result = await driver.create(ctx, res);
+    const result = await driver.apply(ctx, res);
     expect(result).toMatchObject({ state: "done", providerId: `${t.id}/service:worker` });
     if (result.state === "done") expect(result.outputs?.["url"]).toBeUndefined();
     expect(await waitFor(async () => (await size(out)) >= 3)).toBe(true);
@@ -253,14 +258,14 @@ describe("local service driver", () => {
     expect(buildLogSize).toBeGreaterThan(0);
 
     const pid = pidOf(t, res);
-    expect(await driver.suspend?.(ctx, res)).toMatchObject({ state: "done" });
+    expect(await driver.setRunning(ctx, res, false)).toMatchObject({ state: "done" });
     expect(await isGroupAlive(pid)).toBe(false);
     expect(await driver.observe(ctx, res)).toMatchObject({ state: "suspended" });
     const stopped = await size(out);
     await new Promise((r) => setTimeout(r, 300));
     expect(await size(out)).toBe(stopped);
 
-    expect(await driver.resume?.(ctx, res)).toMatchObject({ state: "done" });
+    expect(await driver.setRunning(ctx, res, true)).toMatchObject({ state: "done" });
     expect(await waitFor(async () => (await size(out)) > stopped)).toBe(true);
     expect(await size(paths.buildLog)).toBe(buildLogSize);
     expect(await driver.observe(ctx, res)).toMatchObject({ state: "ready" });
@@ -270,7 +275,7 @@ describe("local service driver", () => {
     expect(await isGroupAlive(pid2)).toBe(false);
     expect(await exists(paths.serviceDir)).toBe(false);
     expect(await exists(paths.tenantDir)).toBe(false);
-    expect(await driver.observe(ctx, res)).toBeNull();
+    expect(await driver.observe(ctx, res)).toEqual(ABSENT);
     expect(await driver.delete(ctx, res)).toMatchObject({ state: "done" });
   });
 
@@ -283,7 +288,7 @@ describe("local service driver", () => {
       { key: "TENANT_NAME", value: "Acme" },
       { key: "GREETING", value: "hello-one" },
     ]);
-    const created = await driver.create(ctx, res);
+    const created = await driver.apply(ctx, res);
     if (created.state !== "done") throw new Error("not done");
     const oldPort = created.outputs?.["port"] as number;
     const oldPid = pidOf(t, res, "a");
@@ -293,7 +298,9 @@ describe("local service driver", () => {
       { key: "TENANT_NAME", value: "Acme" },
       { key: "GREETING", value: "hello-two" },
     ]);
-    const updated = await driver.update(ctx, changed);
+    // An update: the recorded service gets the changed spec.
+    const recordedId = serviceProcessIds(t.id, res).a;
+    const updated = await driver.apply(ctx, { ...changed, providerId: recordedId });
     if (updated.state !== "done") throw new Error("not done");
     const newPort = updated.outputs?.["port"] as number;
     expect(newPort).not.toBe(oldPort);
@@ -318,7 +325,9 @@ describe("local service driver", () => {
 
     // A failed update keeps the running release serving.
     const broken = service("web", { ...spec, buildCommand: "exit 1" });
-    await expect(driver.update(ctx, broken)).rejects.toThrow(/build command exited with code 1/);
+    await expect(driver.apply(ctx, { ...broken, providerId: recordedId })).rejects.toThrow(
+      /build command exited with code 1/,
+    );
     expect(await get(newPort)).toBe("hello Acme hello-two");
 
     const newPid = pidOf(t, res, "b");
@@ -349,7 +358,7 @@ describe("local service driver", () => {
         { key: "GREETING", value: "cloned" },
       ],
     );
-    const result = await driver.create(ctx, res);
+    const result = await driver.apply(ctx, res);
     if (result.state !== "done") throw new Error("not done");
     expect(await get(result.outputs?.["port"] as number)).toBe("hello Git cloned");
     const paths = localServicePaths(dataDir, res, t);
@@ -371,8 +380,8 @@ describe("ownership and aborts of local service directories", () => {
     for (const marker of [undefined, markerOf(tenant())]) {
       if (marker) await fs.writeFile(path.join(paths.serviceDir, OWNER_FILE), marker);
       await expectNameTaken(driver.observe(ctx, res), paths.serviceDir);
-      await expectNameTaken(driver.create(ctx, res), paths.serviceDir);
-      await expectNameTaken(driver.adopt(ctx, res, { state: "ready", providerId: "x" }), paths.serviceDir);
+      await expectNameTaken(driver.apply(ctx, res), paths.serviceDir);
+      await expectNameTaken(driver.apply(ctx, res, { state: "ready", providerId: "x" }), paths.serviceDir);
       const deleted = await driver.delete(ctx, res);
       expect(deleted).toMatchObject({ state: "done" });
       if (deleted.state === "done") expect(deleted.detail).toContain(paths.serviceDir);
@@ -382,7 +391,7 @@ describe("ownership and aborts of local service directories", () => {
 
     // Once it is gone, create makes the tenant's own, with its marker first.
     await fs.rm(paths.serviceDir, { recursive: true });
-    expect(await driver.create(ctx, res)).toMatchObject({ state: "done" });
+    expect(await driver.apply(ctx, res)).toMatchObject({ state: "done" });
     expect((await fs.readFile(path.join(paths.serviceDir, OWNER_FILE), "utf8")).trim()).toBe(markerOf(t));
     expect(await driver.observe(ctx, res)).toMatchObject({ state: "ready" });
     expect(await driver.delete(ctx, res)).toEqual({
@@ -398,13 +407,13 @@ describe("ownership and aborts of local service directories", () => {
     const ctx = ctxFor(t);
     const res = service("worker", { startCommand: "sleep 30" });
     const paths = localServicePaths(dataDir, res, t);
-    expect(await driver.create(ctx, res)).toMatchObject({ state: "done" });
+    expect(await driver.apply(ctx, res)).toMatchObject({ state: "done" });
     await fs.rm(path.join(paths.serviceDir, OWNER_FILE));
     await expectNameTaken(driver.observe(ctx, res), paths.serviceDir);
     const recorded = { ...res, providerId: serviceProcessIds(t.id, res).a };
     expect(await driver.observe(ctx, recorded)).toMatchObject({ state: "ready" });
-    expect(await driver.suspend?.(ctx, recorded)).toMatchObject({ state: "done" });
-    expect(await driver.resume?.(ctx, recorded)).toMatchObject({ state: "done" });
+    expect(await driver.setRunning(ctx, recorded, false)).toMatchObject({ state: "done" });
+    expect(await driver.setRunning(ctx, recorded, true)).toMatchObject({ state: "done" });
     expect((await fs.readFile(path.join(paths.serviceDir, OWNER_FILE), "utf8")).trim()).toBe(markerOf(t));
     expect(await driver.delete(ctx, recorded)).toMatchObject({ state: "done" });
     expect(await exists(paths.serviceDir)).toBe(false);
@@ -417,7 +426,7 @@ describe("ownership and aborts of local service directories", () => {
     aborted.abort(new Error("lease lost"));
     const res = service("web", { startCommand: "sleep 30", healthCheckPath: "/health" });
     const before = await rejection(
-      driver.create(
+      driver.apply(
         providerContext({ tenant: t, installationId: "test-installation", logger, signal: aborted.signal }),
         res,
       ),
@@ -433,7 +442,7 @@ describe("ownership and aborts of local service directories", () => {
       logger,
       signal: controller.signal,
     });
-    const call = rejection(driver.create(ctx, res));
+    const call = rejection(driver.apply(ctx, res));
     expect(
       await waitFor(async () => supervisor.status(serviceProcessIds(t.id, res).a)?.state === "running"),
     ).toBe(true);
@@ -457,12 +466,12 @@ describe("ownership and aborts of local service directories", () => {
     });
     const t = tenant();
     const ctx = ctxFor(t);
-    const res: RecordedResource = {
+    const res: RecordedResource<"web"> = {
       key: "service:site",
       kind: "web",
       externalName: "site-acme",
       dependsOn: [],
-      spec: { type: "web", runtime: "static", repo: "app", staticPublishPath: "." },
+      spec: { type: "web", runtime: "static", repo: "app", staticPublishPath: ".", envVars: [] },
       providerId: null,
       outputs: {},
       secretOutputs: {},
@@ -471,12 +480,12 @@ describe("ownership and aborts of local service directories", () => {
     await fs.mkdir(path.join(paths.serviceDir, "release-1"), { recursive: true });
     await fs.writeFile(path.join(paths.serviceDir, OWNER_FILE), markerOf(tenant()));
     await expectNameTaken(sites.observe(ctx, res), paths.serviceDir);
-    await expectNameTaken(sites.create(ctx, res), paths.serviceDir);
+    await expectNameTaken(sites.apply(ctx, res), paths.serviceDir);
     expect(await sites.delete(ctx, res)).toMatchObject({ state: "done" });
     expect(await exists(path.join(paths.serviceDir, "release-1"))).toBe(true);
 
     await fs.rm(paths.serviceDir, { recursive: true });
-    expect(await sites.create(ctx, res)).toMatchObject({ state: "done" });
+    expect(await sites.apply(ctx, res)).toMatchObject({ state: "done" });
     expect((await fs.readFile(path.join(paths.serviceDir, OWNER_FILE), "utf8")).trim()).toBe(markerOf(t));
     expect(await sites.observe(ctx, res)).toMatchObject({ state: "ready" });
     expect(await sites.delete(ctx, res)).toMatchObject({ state: "done" });

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resourceName, tenantDiscriminator } from "../src/blueprints/naming.js";
+import { resourceName, tenantDiscriminator } from "../src/domain/naming.js";
 import { type ApiClient, apiClient } from "./support/api.js";
 import { ADMIN_KEY, ENCRYPTION_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
 import { projectRoot } from "./support/cli-harness.js";

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resourceName, tenantDiscriminator } from "../src/blueprints/naming.js";
+import { resourceName, tenantDiscriminator } from "../src/domain/naming.js";
 import { ProviderRegistry } from "../src/providers/provider.js";
 import { createRenderProvider } from "../src/providers/render/render-provider.js";
 import { type ApiClient, apiClient } from "./support/api.js";

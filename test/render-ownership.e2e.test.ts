@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resourceName, tenantDiscriminator } from "../src/blueprints/naming.js";
+import { resourceName, tenantDiscriminator } from "../src/domain/naming.js";
 import { sha256 } from "../src/lib/crypto.js";
 import { ownerMarker, ownerMarkerText } from "../src/providers/ownership.js";
 import { ProviderRegistry } from "../src/providers/provider.js";

@@ -3,7 +3,7 @@
  * (./prices/<provider>.json). An estimate, not a bill: see the table's `notes` and the
  * estimate's `warnings`.
  */
-import type { DesiredResource } from "../providers/provider.js";
+import type { DesiredResource } from "../domain/resources.js";
 import { loadPriceTable, type PriceTable } from "./prices.js";
 
 export interface CostLine {
@@ -74,7 +74,8 @@ function priceOf(prices: Readonly<Record<string, number>>, plan: string): number
 }
 
 function isStaticSite(r: DesiredResource): boolean {
-  return r.kind === "web" && (r.spec.runtime === "static" || r.spec.env === "static");
+  // Validation reads the deprecated `env:` spelling into `runtime`.
+  return r.kind === "web" && r.spec.runtime === "static";
 }
 
 interface Priced {
@@ -89,13 +90,14 @@ function priceResource(r: DesiredResource, table: PriceTable, warnings: string[]
   if (isStaticSite(r)) return { plan: null, monthly: 0, detail: "static site (no charge)" };
   if (r.kind === "envgroup") return { plan: null, monthly: 0, detail: "env var group (no charge)" };
 
+  const specPlan = "plan" in r.spec && typeof r.spec.plan === "string" ? r.spec.plan : undefined;
   const defaultPlan = DEFAULT_PLANS[r.kind];
   if (defaultPlan === undefined) {
     warnings.push(`${label}: no price for resources of kind "${r.kind}"; counted as 0`);
-    return { plan: typeof r.spec.plan === "string" ? r.spec.plan : null, monthly: 0, detail: "not priced" };
+    return { plan: specPlan ?? null, monthly: 0, detail: "not priced" };
   }
-  const given = typeof r.spec.plan === "string" && r.spec.plan.trim() !== "";
-  const plan = given ? (r.spec.plan as string) : defaultPlan;
+  const given = specPlan !== undefined && specPlan.trim() !== "";
+  const plan = given ? specPlan : defaultPlan;
   const planLabel = given ? plan : `${plan} (default plan)`;
   const prices = SERVICE_KINDS.has(r.kind)
     ? table.services
@@ -181,7 +183,7 @@ export function estimateCost(resources: DesiredResource[], provider: string): Co
         key: r.key,
         kind: r.kind,
         name: r.externalName,
-        plan: typeof r.spec.plan === "string" ? r.spec.plan : null,
+        plan: "plan" in r.spec && typeof r.spec.plan === "string" ? r.spec.plan : null,
         monthly: 0,
         detail: "no price table",
       })),

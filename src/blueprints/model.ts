@@ -5,6 +5,8 @@
  * Field names follow render.yaml so a reader can map one to the other.
  */
 
+import type { ServiceSettings as DomainServiceSettings } from "../domain/resources.js";
+
 export type ServiceType = "web" | "pserv" | "worker" | "cron" | "keyvalue";
 
 export interface EnvVarValue {
@@ -49,48 +51,8 @@ export type EnvVarSpec =
   | EnvVarFromService
   | EnvVarFromGroup;
 
-/** Keys of render.yaml a service may carry that Tenantry passes through unchanged. */
-export interface ServiceSettings {
-  region?: string;
-  plan?: string;
-  /** Normalised: the deprecated `env:` spelling is read into `runtime`. */
-  runtime?: string;
-  repo?: string;
-  branch?: string;
-  rootDir?: string;
-  image?: { url: string; creds?: { fromRegistryCreds: { name: string } } };
-  buildCommand?: string;
-  startCommand?: string;
-  preDeployCommand?: string;
-  dockerCommand?: string;
-  dockerfilePath?: string;
-  dockerContext?: string;
-  healthCheckPath?: string;
-  numInstances?: number;
-  scaling?: {
-    minInstances: number;
-    maxInstances: number;
-    targetMemoryPercent?: number;
-    targetCPUPercent?: number;
-  };
-  disk?: { name: string; mountPath: string; sizeGB?: number };
-  domains?: string[];
-  autoDeploy?: boolean;
-  autoDeployTrigger?: string;
-  buildFilter?: { paths?: string[]; ignoredPaths?: string[] };
-  maxShutdownDelaySeconds?: number;
-  /** cron */
-  schedule?: string;
-  /** static sites */
-  staticPublishPath?: string;
-  headers?: { path: string; name: string; value: string }[];
-  routes?: { type: "redirect" | "rewrite"; source: string; destination: string }[];
-  pullRequestPreviewsEnabled?: boolean;
-  previews?: Record<string, unknown>;
-  /** keyvalue */
-  ipAllowList?: { source: string; description?: string }[];
-  maxmemoryPolicy?: string;
-  /** Any other render.yaml key, kept as written. */
+/** Keys of render.yaml a service may carry: the typed settings, and any other key kept as written. */
+export interface ServiceSettings extends DomainServiceSettings {
   [key: string]: unknown;
 }
 

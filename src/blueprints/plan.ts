@@ -4,9 +4,10 @@
  * src/engine/reconciler.ts). Like the engine, only `spec` is compared; secret values never
  * appear in a plan.
  */
+
+import type { DesiredResource } from "../domain/resources.js";
 import type { Resource } from "../domain/types.js";
 import { dependencyOrder } from "../engine/order.js";
-import type { DesiredResource } from "../providers/provider.js";
 
 export type PlanActionKind = "create" | "update" | "replace" | "delete" | "no-op";
 
@@ -262,8 +263,8 @@ function redactBelow(value: unknown, path: string, secrets: readonly string[]): 
  * password, secret, token or key, fields named like a password, secret or token, and URLs
  * that carry a password.
  */
-export function redactSpec<T extends Record<string, unknown>>(spec: T): T {
-  return redactBelow(spec, "", secretPaths(spec)) as T;
+export function redactSpec<T extends object>(spec: T): T {
+  return redactBelow(spec, "", secretPaths(spec as Record<string, unknown>)) as T;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -309,11 +310,14 @@ function diff(from: unknown, to: unknown, path: string, out: { path: string; fro
 }
 
 /** The field changes from `from` to `to`, redacted, each marked if it forces a replace. */
+/** Field by field, over the specs as JSON (what is stored, and what rendering made). */
 function fieldChanges(
   kind: string,
-  from: Record<string, unknown>,
-  to: Record<string, unknown>,
+  fromSpec: object,
+  toSpec: object,
 ): { changes: FieldChange[]; fired: ReplaceRule[] } {
+  const from = fromSpec as Record<string, unknown>;
+  const to = toSpec as Record<string, unknown>;
   const raw: { path: string; from: unknown; to: unknown }[] = [];
   diff(from, to, "", raw);
   if (raw.length === 0) return { changes: [], fired: [] };

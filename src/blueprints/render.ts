@@ -1,7 +1,13 @@
 import type { FieldError } from "../domain/errors.js";
-import type { DesiredResource } from "../providers/provider.js";
+import { resourceName, tenantDiscriminator } from "../domain/naming.js";
+import {
+  type DesiredResource,
+  type EnvBinding,
+  type EnvGroupSpec,
+  envBindingsOf,
+  type PostgresSpec,
+} from "../domain/resources.js";
 import type { Blueprint, BlueprintDatabase, BlueprintService, EnvVarSpec } from "./model.js";
-import { resourceName, tenantDiscriminator } from "./naming.js";
 import { type ParamValue, resolveParams } from "./params.js";
 import {
   CUSTOM_PLUGINS_PATH,
@@ -53,26 +59,7 @@ import { foldedEnumValue } from "./rules/shape.js";
  * inlined copies out of the services; others (local) use the inlined copies.
  */
 
-export type EnvBinding = (
-  | { key: string; value: string }
-  | { key: string; secret: "generated"; ref: string }
-  /** `secretKey`: the tenant secret's key when it is not `key` (read through another service's variable). */
-  | { key: string; secret: "tenant"; secretKey?: string }
-  | {
-      key: string;
-      from: string;
-      property?: string;
-      envVarKey?: string;
-      /**
-       * Set when the two services reach each other: the value is set once `from` exists
-       * (the variable is left out until then), and nothing waits for it.
-       */
-      late?: true;
-    }
-) & {
-  /** Set when the variable comes from an env var group: that group's key (`group:NAME`). */
-  group?: string;
-};
+export type { EnvBinding };
 
 export interface RenderContext {
   tenant: { id: string; slug: string; name: string };
@@ -203,11 +190,10 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
   );
   for (const svc of bp.services) {
     const bindings = env.get(svc.name) ?? [];
-    const spec: Record<string, unknown> = { ...svc, envVars: bindings };
-    delete spec["name"];
-    delete spec["environment"];
+    const { name: _name, environment: _environment, ...settings } = svc;
+    const spec = { ...settings, envVars: bindings };
     if (plugin !== undefined && svc.type !== "keyvalue" && svc.runtime !== "static") {
-      spec["buildCommand"] = withPluginClone(svc.buildCommand, plugin);
+      spec.buildCommand = withPluginClone(svc.buildCommand, plugin);
       bindings.push({ key: "CUSTOM_PLUGINS_PATH", value: CUSTOM_PLUGINS_PATH });
     }
     resources.push({
@@ -222,21 +208,21 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
           ]),
         ),
       ],
+      // The validated service's settings are its kind's spec (src/domain/resources.ts).
       spec,
-    });
+    } as DesiredResource);
   }
   return { resources: dependencyOrdered(resources), hooks: bp.hooks, params, errors };
 }
 
 function renderDatabase(db: BlueprintDatabase, ctx: Named): DesiredResource {
-  const spec: Record<string, unknown> = { ...db };
-  delete spec["environment"];
+  const { environment: _environment, ...spec } = db;
   return {
     key: databaseKey(db.name),
     kind: "postgres",
     externalName: resourceName(db.name, ctx.tenant.slug, ctx.discriminator),
     dependsOn: [],
-    spec,
+    spec: spec as PostgresSpec,
   };
 }
 
@@ -256,7 +242,7 @@ function renderGroup(group: Blueprint["envVarGroups"][number], ctx: Named): Desi
     kind: "envgroup",
     externalName: resourceName(group.name, ctx.tenant.slug, ctx.discriminator),
     dependsOn: [],
-    spec: { envVars },
+    spec: { envVars } satisfies EnvGroupSpec,
   };
 }
 
@@ -449,7 +435,7 @@ function dependencyOrdered(resources: DesiredResource[]): DesiredResource[] {
 export function generatedRefs(resources: readonly DesiredResource[]): string[] {
   const refs = new Set<string>();
   for (const r of resources) {
-    for (const b of (r.spec["envVars"] as EnvBinding[] | undefined) ?? []) {
+    for (const b of envBindingsOf(r)) {
       if ("secret" in b && b.secret === "generated") refs.add(b.ref);
     }
   }

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import { planChanges } from "../blueprints/plan.js";
-import type { EnvBinding } from "../blueprints/render.js";
 import { TenantryError } from "../domain/errors.js";
 import { completionEvent, type LifecycleEvent, transition, type WorkKind } from "../domain/lifecycle.js";
+import { type DesiredResource, envBindingsOf, isResourceKind, typedResource } from "../domain/resources.js";
 import type { Operation, Resource, ResourceStatus, Tenant } from "../domain/types.js";
 import type { SecretBox } from "../lib/crypto.js";
 import { kindLimits } from "../providers/capabilities.js";
@@ -12,7 +12,6 @@ import { lateInputs } from "../providers/env.js";
 import {
   type ActionResult,
   type BootstrapHook,
-  type DesiredResource,
   type DriverLimits,
   type Provider,
   type ProviderContext,
@@ -82,7 +81,7 @@ export function fenced<T>(db: Db, lease: Lease, fn: (q: Queryable) => Promise<T>
   });
 }
 
-export function specHash(spec: Record<string, unknown>): string {
+export function specHash(spec: object): string {
   return createHash("sha256").update(stableJson(spec)).digest("hex").slice(0, 16);
 }
 
@@ -199,7 +198,7 @@ export async function reconcilePass(
     resource(key) {
       const row = recorded.get(key);
       if (!row || row.status === "deleted") return undefined;
-      return {
+      return typedResource({
         key: row.key,
         kind: row.kind,
         externalName: row.externalName,
@@ -207,8 +206,10 @@ export async function reconcilePass(
         spec: row.spec,
         providerId: row.providerId,
         outputs: row.outputs,
-        secretOutputs: row.secretOutputsEnc ? deps.secrets.openJson(row.secretOutputsEnc) : {},
-      };
+        secretOutputs: row.secretOutputsEnc
+          ? deps.secrets.openJson<Record<string, string>>(row.secretOutputsEnc)
+          : {},
+      });
     },
   });
   const pass = new Pass(deps, provider, op, lease, ctx, tenant, started, recorded, leaseWindowMs);
@@ -541,7 +542,9 @@ class Pass {
   }
 
   private driver(kind: string): ResourceDriver {
-    const driver = this.provider.drivers[kind];
+    const driver = isResourceKind(kind)
+      ? (this.provider.drivers?.[kind] as ResourceDriver | undefined)
+      : undefined;
     if (!driver) {
       throw new TenantryError(
         "UNSUPPORTED_RESOURCE",
@@ -556,26 +559,27 @@ class Pass {
    * bindings, what those resolve to at this moment (see `lateInputs`).
    */
   hashOf(want: DesiredResource): string {
-    const late = lateInputs(this.ctx, envBindings(want));
+    const late = lateInputs(this.ctx, envBindingsOf(want));
     return late === undefined ? specHash(want.spec) : specHash({ spec: want.spec, late });
   }
 
   hasLateInputs(want: DesiredResource): boolean {
-    return envBindings(want).some((b) => "from" in b && b.late === true);
+    return envBindingsOf(want).some((b) => "from" in b && b.late === true);
   }
 
   private view(row: Resource, want?: DesiredResource): RecordedResource {
-    return {
+    const recorded = {
       key: row.key,
-      kind: row.kind,
       externalName: row.externalName,
       dependsOn: want?.dependsOn ?? row.dependsOn,
-      spec: want?.spec ?? row.spec,
       providerId: row.providerId,
       createRequestedAt: row.createRequestedAt,
       outputs: row.outputs,
-      secretOutputs: row.secretOutputsEnc ? this.deps.secrets.openJson(row.secretOutputsEnc) : {},
+      secretOutputs: row.secretOutputsEnc
+        ? this.deps.secrets.openJson<Record<string, string>>(row.secretOutputsEnc)
+        : {},
     };
+    return want ? { ...want, ...recorded } : typedResource({ ...recorded, kind: row.kind, spec: row.spec });
   }
 
   private checkAbort(): void {
@@ -668,19 +672,21 @@ class Pass {
           }),
         "create",
         "ready",
-        (row, c) => driver.create(c, this.view(row, want)),
+        (row, c) => driver.apply(c, this.view(row, want)),
       );
     }
     const row = existing;
     // The platform name was fixed when the resource was first recorded.
     const target: DesiredResource = { ...want, externalName: row.externalName };
     const view = (r: Resource) => this.view(r, target);
+    // What `apply` gets to create anew: no object of a previous create is known.
+    const created = (r: Resource) => ({ ...view(r), providerId: null });
 
     switch (row.status) {
       case "pending":
       case "deleted":
         return this.act(this.mark(row, "creating", fresh), "create", "ready", (r, c) =>
-          driver.create(c, view(r)),
+          driver.apply(c, created(r)),
         );
       case "deleting": {
         // Deleting while the goal is presence: a replace was cut off. Finish the delete
@@ -691,7 +697,7 @@ class Pass {
           this.mark({ ...row, status: "deleted" }, "creating", fresh),
           "create",
           "ready",
-          (r, c) => driver.create(c, view(r)),
+          (r, c) => driver.apply(c, created(r)),
         );
       }
       case "creating": {
@@ -701,13 +707,20 @@ class Pass {
           driver.observe(c, view(row)),
         );
         this.checkAbort();
-        if (!observed || observed.state === "incomplete") {
-          // Not there, or there but partial (a local database's role without the
-          // database): nothing finishes it by itself, so create again; drivers complete
-          // a partial object.
-          return this.act(this.mark(row, "creating"), "create", "ready", (r, c) => driver.create(c, view(r)));
+        if (observed.state === "absent") {
+          // Not there (not even under a recorded id): create it.
+          return this.act(this.mark(row, "creating"), "create", "ready", (r, c) =>
+            driver.apply(c, created(r)),
+          );
         }
-        if (observed.state === "pending") {
+        if (observed.state === "diverged") {
+          // There but partial (a local database's role without the database): nothing
+          // finishes it by itself, so apply again with what was found; drivers complete it.
+          return this.act(this.mark(row, "creating"), "create", "ready", (r, c) =>
+            driver.apply(c, view(r), observed),
+          );
+        }
+        if (observed.state === "converging") {
           return this.act(this.mark(row, "creating"), "create", "ready", async () => ({
             state: "pending",
             retryAfterMs: observed.retryAfterMs ?? 1000,
@@ -722,7 +735,7 @@ class Pass {
             this.mark(row, "creating"),
             "adopt",
             "ready",
-            (r, c) => driver.adopt(c, view(r), observed),
+            (r, c) => driver.apply(c, view(r), observed),
             { type: "resource.adopted", message: `${row.key}: adopted existing ${row.externalName}` },
           );
         }
@@ -735,10 +748,10 @@ class Pass {
       }
       case "ready":
         if (row.specHash === hash && kind === "heal") {
-          // Make sure it runs as deployed; kinds without `heal` are left as they are.
-          const heal = driver.heal?.bind(driver);
-          if (!heal) return null;
-          return this.act(this.mark(row, "ready"), "heal", "ready", (r, c) => heal(c, view(r)));
+          // Make sure it runs as deployed; kinds without `setRunning` are left as they are.
+          const setRunning = driver.setRunning?.bind(driver);
+          if (!setRunning) return null;
+          return this.act(this.mark(row, "ready"), "heal", "ready", (r, c) => setRunning(c, view(r), true));
         }
         if (row.specHash === hash) return null;
         if (planChanges([target], [row]).actions[0]?.action === "replace") {
@@ -756,21 +769,23 @@ class Pass {
             this.mark({ ...row, status: "deleted" }, "creating", fresh),
             "create",
             "ready",
-            (r, c) => driver.create(c, view(r)),
+            (r, c) => driver.apply(c, created(r)),
           );
         }
         return this.act(this.mark(row, "updating", fresh), "update", "ready", (r, c) =>
-          driver.update(c, view(r)),
+          driver.apply(c, view(r)),
         );
       case "updating":
-        return this.act(this.mark(row, "updating"), "update", "ready", (r, c) => driver.update(c, view(r)));
+        return this.act(this.mark(row, "updating"), "update", "ready", (r, c) => driver.apply(c, view(r)));
       case "suspending":
       case "suspended":
       case "resuming": {
-        const resume = driver.resume?.bind(driver);
-        if (!resume)
+        const setRunning = driver.setRunning?.bind(driver);
+        if (!setRunning)
           return this.act(this.mark(row, "resuming"), "resume", "ready", async () => ({ state: "done" }));
-        return this.act(this.mark(row, "resuming"), "resume", "ready", (r, c) => resume(c, view(r)));
+        return this.act(this.mark(row, "resuming"), "resume", "ready", (r, c) =>
+          setRunning(c, view(r), true),
+        );
       }
       default:
         return assertNeverStatus(row.status);
@@ -780,9 +795,11 @@ class Pass {
   async suspend(row: Resource): Promise<PassOutcome | null> {
     this.checkAbort();
     const driver = this.driver(row.kind);
-    const suspend = driver.suspend?.bind(driver);
-    if (!suspend || row.status === "suspended" || row.status === "pending") return null;
-    return this.act(this.mark(row, "suspending"), "suspend", "suspended", (r, c) => suspend(c, this.view(r)));
+    const setRunning = driver.setRunning?.bind(driver);
+    if (!setRunning || row.status === "suspended" || row.status === "pending") return null;
+    return this.act(this.mark(row, "suspending"), "suspend", "suspended", (r, c) =>
+      setRunning(c, this.view(r), false),
+    );
   }
 
   async remove(row: Resource): Promise<PassOutcome | null> {
@@ -912,11 +929,6 @@ class Pass {
       data,
     });
   }
-}
-
-function envBindings(want: DesiredResource): EnvBinding[] {
-  const list = want.spec["envVars"];
-  return Array.isArray(list) ? (list as EnvBinding[]) : [];
 }
 
 function assertNeverStatus(status: never): never {

@@ -1,4 +1,4 @@
-import type { DesiredResource, DriverLimits, Provider } from "./provider.js";
+import type { DesiredResource, DriverLimits, Provider, ResourceDriver, ResourceDrivers } from "./provider.js";
 
 /**
  * What a target can serve, declared by its provider, so that a blueprint it cannot fully
@@ -62,8 +62,14 @@ export interface TargetCapabilities {
   missing: { kind: string; why: string | null }[];
 }
 
-/** Every kind a blueprint can render to. */
+/** Every kind a blueprint can render to (stack outputs come from stacks, not from render.yaml). */
 export const RESOURCE_KINDS = ["envgroup", "postgres", "keyvalue", "web", "pserv", "worker", "cron"] as const;
+
+/** The kinds a provider has something for: its drivers', or its stack's. */
+export function servedKinds(provider: Provider): string[] {
+  if (provider.stack) return [...provider.stack.kinds];
+  return Object.keys(provider.drivers ?? {});
+}
 
 /** A provider call that takes longer fails transiently (a kind or provider may set its own). */
 export const DEFAULT_ACTION_TIMEOUT_MS = 5 * 60_000;
@@ -72,7 +78,9 @@ export const DEFAULT_MAX_WAIT_MS = 30 * 60_000;
 
 /** A kind's time limits: the driver's, else the provider's, else the engine's defaults. */
 export function kindLimits(provider: Provider, kind: string): Required<DriverLimits> {
-  const own = provider.drivers[kind]?.limits;
+  const own = provider.stack
+    ? provider.stack.limits
+    : (provider.drivers?.[kind as keyof ResourceDrivers] as ResourceDriver | undefined)?.limits;
   const shared = provider.limits;
   return {
     actionTimeoutMs: own?.actionTimeoutMs ?? shared?.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS,
@@ -88,10 +96,14 @@ export function kindLimits(provider: Provider, kind: string): Required<DriverLim
 export function capabilitiesOf(provider: Provider): Capabilities {
   const declared = provider.capabilities;
   const kinds: Record<string, KindSupport> = {};
-  for (const [kind, driver] of Object.entries(provider.drivers)) {
+  for (const kind of servedKinds(provider)) {
+    const driver = provider.drivers?.[kind as keyof ResourceDrivers] as ResourceDriver | undefined;
+    const suspend = provider.stack
+      ? provider.stack.setRunning !== undefined
+      : driver?.setRunning !== undefined;
     kinds[kind] = declared
       ? (declared.kinds[kind] ?? {})
-      : { suspend: driver.suspend !== undefined, logs: provider.logs !== undefined, jobs: false };
+      : { suspend, logs: provider.logs !== undefined, jobs: false };
   }
   if (declared) for (const kind of Object.keys(kinds)) if (!(kind in declared.kinds)) delete kinds[kind];
   return {

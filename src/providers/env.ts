@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { EnvBinding } from "../blueprints/render.js";
+import { type EnvBinding, envBindingsOf } from "../domain/resources.js";
 import { type ProviderContext, ProviderError } from "./provider.js";
 
 /**
@@ -73,9 +73,7 @@ function resolveBinding(ctx: ProviderContext, b: EnvBinding, depth: number): str
         retryable: false,
       });
     }
-    const theirs = ((source.spec["envVars"] as EnvBinding[] | undefined) ?? []).find(
-      (x) => x.key === b.envVarKey,
-    );
+    const theirs = envBindingsOf(source).find((x) => x.key === b.envVarKey);
     if (!theirs) {
       throw new ProviderError(`${b.key}: ${b.from} has no variable ${b.envVarKey}`, { retryable: false });
     }

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { RecordedResource, ResourceKind } from "../domain/resources.js";
 import type { Capabilities } from "./capabilities.js";
 
 /**
@@ -7,36 +8,7 @@ import type { Capabilities } from "./capabilities.js";
  * its platform. See src/engine/README.md for how the engine calls these.
  */
 
-/** A resource the blueprint wants, resolved for one tenant. */
-export interface DesiredResource {
-  /** Stable key within the tenant, e.g. `database:main`. */
-  key: string;
-  /** Resource kind, e.g. `postgres`, `web`, `worker`. */
-  kind: string;
-  /** Deterministic platform name; a retry after a crash finds the object by it. */
-  externalName: string;
-  /** Keys of resources that must be ready first. */
-  dependsOn: string[];
-  /** Kind-specific settings from the blueprint. */
-  spec: Record<string, unknown>;
-}
-
-/** A resource as recorded by the engine: what the driver last reported. */
-export interface RecordedResource extends DesiredResource {
-  /**
-   * The platform's id, recorded after a create. An object is deleted only by this id; a
-   * 404 by it means gone. Null: no create is known to have succeeded.
-   */
-  providerId: string | null;
-  /**
-   * When the engine first asked the platform for this object (set while `creating`). An
-   * object that only its name ties to the tenant (no ownership marker on the platform)
-   * and that was made before this moment is not the tenant's: never adopt it.
-   */
-  createRequestedAt?: Date | null;
-  outputs: Record<string, unknown>;
-  secretOutputs: Record<string, string>;
-}
+export type { DesiredResource, RecordedResource, ResourceKind } from "../domain/resources.js";
 
 export interface ProviderContext {
   tenant: { id: string; slug: string; name: string; organizationId: string };
@@ -81,19 +53,25 @@ export interface Observed {
   providerId: string;
   /**
    * - `ready`, `suspended`: exists as asked.
-   * - `pending`: the platform is still working on it (a database starting, a deploy):
+   * - `converging`: the platform is still working on it (a database starting, a deploy):
    *   the engine waits, at most the kind's maximum wait.
-   * - `incomplete`: it exists but is partial or wrong (the role of a local database
-   *   exists, the database does not): nothing will finish it by itself, so the engine
-   *   calls `create` again, which must complete it.
+   * - `diverged`: it exists but is partial or wrong (the role of a local database exists,
+   *   the database does not): nothing will finish it by itself, so the engine calls
+   *   `apply` with this observation, which must complete it.
    */
-  state: "ready" | "pending" | "suspended" | "incomplete";
-  /** With `pending`: when to look again. @default 1000 */
+  state: "ready" | "suspended" | "converging" | "diverged";
+  /** With `converging`: when to look again. @default 1000 */
   retryAfterMs?: number;
   outputs?: Record<string, unknown>;
   secretOutputs?: Record<string, string>;
   detail?: string;
 }
+
+/** What `observe` found: nothing under the resource's id or name, or an object. */
+export type Observation = { state: "absent" } | Observed;
+
+/** `observe`'s answer when the object does not exist. */
+export const ABSENT: Observation = Object.freeze({ state: "absent" as const });
 
 /**
  * The result of an action. `pending` asks the engine to come back after
@@ -124,34 +102,89 @@ export interface DriverLimits {
   maxWaitMs?: number;
 }
 
-export interface ResourceDriver {
+/**
+ * The driver of one resource kind: four verbs, each idempotent. The engine decides what
+ * to call from its record (see src/engine/README.md, "The driver contract").
+ */
+export interface ResourceDriver<K extends ResourceKind = ResourceKind> {
   /** Optional: this kind's time limits (a build may take longer than a DNS record). */
   readonly limits?: DriverLimits;
   /**
-   * Finds the object by provider id when known, else by its deterministic name.
-   * `null` means it does not exist. Used to adopt after a create whose outcome is unknown.
+   * Finds the object by provider id when known, else by its deterministic name, within
+   * the ownership rules (an object that is not provably the tenant's is `absent`).
    */
-  observe(ctx: ProviderContext, resource: RecordedResource): Promise<Observed | null>;
-  /** Creates the object. Called only after `observe` found nothing. */
-  create(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult>;
+  observe(ctx: ProviderContext, resource: RecordedResource<K>): Promise<Observation>;
   /**
-   * Takes over an object that `observe` found but whose creation was never recorded,
-   * converging it on the spec (for example resetting a password it cannot read back).
+   * Makes the object exist and match the spec: create, adopt and update in one verb.
+   * - no `observed` and no `resource.providerId`: nothing exists yet; create it;
+   * - `observed` (the engine looked, after a create whose outcome is unknown): the object
+   *   found by name; take it over and converge it (for example reset a password that
+   *   cannot be read back), or complete a `diverged` one;
+   * - `resource.providerId` set, no `observed`: the recorded object; apply the spec to it.
    */
-  adopt(ctx: ProviderContext, resource: RecordedResource, observed: Observed): Promise<ActionResult>;
-  /** Applies a changed spec to an existing object. */
-  update(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult>;
-  /** Optional: stop serving while keeping data. Kinds without it stay as they are. */
-  suspend?(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult>;
-  resume?(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult>;
-  /**
-   * Optional: makes sure the object runs as last deployed, without rebuilding (after
-   * Tenantry itself restarted, or when a health problem was reported). Kinds without it
-   * are left as they are by a `heal` operation.
-   */
-  heal?(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult>;
+  apply(ctx: ProviderContext, resource: RecordedResource<K>, observed?: Observed): Promise<ActionResult>;
   /** Deletes the object; `done` only once it is verified gone. Deleting a missing object is `done`. */
-  delete(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult>;
+  delete(ctx: ProviderContext, resource: RecordedResource<K>): Promise<ActionResult>;
+  /**
+   * Optional: `false` stops serving while keeping data (suspend); `true` makes sure it runs
+   * as last applied, without rebuilding (resume, and heal after Tenantry restarted or a
+   * health problem). Kinds without it stay as they are.
+   */
+  setRunning?(ctx: ProviderContext, resource: RecordedResource<K>, running: boolean): Promise<ActionResult>;
+}
+
+/** Drivers by kind, each typed for its kind's spec. */
+export type ResourceDrivers = { readonly [K in ResourceKind]?: ResourceDriver<K> };
+
+/** One resource's part of a stack's plan. */
+export interface StackChange {
+  key: string;
+  action: "create" | "update" | "replace" | "delete" | "none";
+  /** Platform addresses behind it (a Terraform resource address), for the plan shown to users. */
+  addresses?: string[];
+}
+
+/** A stack's plan: what an apply of the tenant's desired resources would change. */
+export interface StackPlan {
+  changes: StackChange[];
+  /** Opaque to the engine: given back to `apply` (a saved plan's path, a digest). */
+  ref?: string;
+  /** A summary for the step's detail, e.g. "2 to add, 1 to change, 0 to destroy". */
+  summary?: string;
+}
+
+/** What a stack's apply or destroy reports, per resource key. */
+export type StackResult =
+  | {
+      state: "done";
+      /** For `apply`: every desired resource; for `destroy`: nothing. */
+      resources: Record<
+        string,
+        { providerId?: string; outputs?: Record<string, unknown>; secretOutputs?: Record<string, string> }
+      >;
+      detail?: string;
+    }
+  | { state: "pending"; retryAfterMs: number; detail?: string };
+
+/**
+ * For targets that plan and apply a tenant's resources as one unit (a Terraform stack):
+ * instead of one driver per kind, one driver for the whole set. The engine does the same
+ * bookkeeping as for resource drivers: steps (`plan stack`, `apply stack`, `destroy stack`),
+ * attempts, bounded waits, outputs and sealed secret outputs per resource, events.
+ * Every verb is idempotent: after a crash the engine plans again and applies the rest.
+ */
+export interface StackDriver {
+  readonly limits?: DriverLimits;
+  /** The kinds the stack can hold. */
+  readonly kinds: readonly ResourceKind[];
+  /** What applying `desired` would change, against what the stack holds now. */
+  plan(ctx: ProviderContext, desired: RecordedResource[]): Promise<StackPlan>;
+  /** Applies a plan made by `plan` (`pending` while it runs, followed over passes). */
+  apply(ctx: ProviderContext, desired: RecordedResource[], plan: StackPlan): Promise<StackResult>;
+  /** Destroys everything the stack holds; `done` only once verified gone. */
+  destroy(ctx: ProviderContext, recorded: RecordedResource[]): Promise<StackResult>;
+  /** Optional: suspend (`false`) and resume or heal (`true`) the whole stack. */
+  setRunning?(ctx: ProviderContext, recorded: RecordedResource[], running: boolean): Promise<StackResult>;
 }
 
 /** A blueprint's `hooks.bootstrap`: a one-off command run before the tenant is `active`. */
@@ -218,8 +251,13 @@ export interface Provider {
    * create with each thing named. Without it, what the drivers and methods imply.
    */
   readonly capabilities?: Capabilities;
-  /** Drivers by resource kind; a kind missing here is refused when the tenant is created. */
-  readonly drivers: Readonly<Record<string, ResourceDriver>>;
+  /**
+   * Drivers by resource kind; a kind missing here is refused when the tenant is created.
+   * A target that applies a tenant's resources as one unit gives `stack` instead.
+   */
+  readonly drivers?: ResourceDrivers;
+  /** One driver for all of a tenant's resources (see {@link StackDriver}); instead of `drivers`. */
+  readonly stack?: StackDriver;
   /**
    * Whether this provider's objects live on the machine of the Tenantry process (the
    * local target): then every started Tenantry process heals its active tenants, so

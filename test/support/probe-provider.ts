@@ -1,14 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import pg from "pg";
-import type {
-  ActionResult,
-  DriverLimits,
-  Observed,
-  Provider,
-  ProviderContext,
-  RecordedResource,
-  ResourceDriver,
+import {
+  ABSENT,
+  type ActionResult,
+  type DriverLimits,
+  type Observation,
+  type Provider,
+  type ProviderContext,
+  type RecordedResource,
+  type ResourceDriver,
 } from "../../src/providers/provider.js";
 import type { Queryable } from "../../src/store/db.js";
 
@@ -330,10 +331,7 @@ export function createProbeProvider(options: ProbeOptions): ProbeProvider {
     }
   }
 
-  async function perform(
-    call: ProbeCall,
-    resource: RecordedResource,
-  ): Promise<ActionResult | Observed | null> {
+  async function perform(call: ProbeCall, resource: RecordedResource): Promise<ActionResult | Observation> {
     switch (call.action) {
       case "observe": {
         const { rows } = await pool.query<{ provider_id: string }>(
@@ -343,7 +341,7 @@ export function createProbeProvider(options: ProbeOptions): ProbeProvider {
         const row = rows[0];
         return row
           ? { providerId: row.provider_id, state: "ready", outputs: { externalName: resource.externalName } }
-          : null;
+          : ABSENT;
       }
       case "create":
         return create(call);
@@ -377,7 +375,7 @@ export function createProbeProvider(options: ProbeOptions): ProbeProvider {
     action: ProbeAction,
     ctx: ProviderContext,
     resource: RecordedResource,
-  ): Promise<ActionResult | Observed | null> {
+  ): Promise<ActionResult | Observation> {
     if (closed) throw new Error("probe provider is closed");
     await ready();
     const call: ProbeCall = {
@@ -429,10 +427,10 @@ export function createProbeProvider(options: ProbeOptions): ProbeProvider {
   }
 
   const driver: ResourceDriver = {
-    observe: (ctx, r) => run("observe", ctx, r) as Promise<Observed | null>,
-    create: (ctx, r) => run("create", ctx, r) as Promise<ActionResult>,
-    adopt: (ctx, r) => run("adopt", ctx, r) as Promise<ActionResult>,
-    update: (ctx, r) => run("update", ctx, r) as Promise<ActionResult>,
+    observe: (ctx, r) => run("observe", ctx, r) as Promise<Observation>,
+    // The probe books apply as what it meant: a create, an adoption or an update.
+    apply: (ctx, r, observed) =>
+      run(observed ? "adopt" : r.providerId === null ? "create" : "update", ctx, r) as Promise<ActionResult>,
     delete: (ctx, r) => run("delete", ctx, r) as Promise<ActionResult>,
   };
 

@@ -1,3 +1,4 @@
+import { MAXMEMORY_POLICIES } from "../../domain/resources.js";
 import { bool, int, list, obj, type Shape, str } from "./shape.js";
 
 /**
@@ -37,16 +38,7 @@ export const PLANS = [
   ...ACCELERATED.map((s) => `accelerated-${s}`),
 ] as const;
 
-export const MAXMEMORY_POLICIES = [
-  "allkeys-lru",
-  "volatile-lru",
-  "allkeys-lfu",
-  "volatile-lfu",
-  "allkeys-random",
-  "volatile-random",
-  "volatile-ttl",
-  "noeviction",
-] as const;
+export { MAXMEMORY_POLICIES };
 
 export const POSTGRES_VERSIONS = ["10", "11", "12", "13", "14", "15", "16", "17", "18"] as const;
 

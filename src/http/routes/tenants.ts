@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { TenantryError } from "../../domain/errors.js";
 import { TENANT_STATUSES, type TenantStatus } from "../../domain/lifecycle.js";
+import { typedResource } from "../../domain/resources.js";
 import type { Resource } from "../../domain/types.js";
 import { isUuid } from "../../lib/ids.js";
 import { ProviderError, type RecordedResource } from "../../providers/provider.js";
@@ -108,17 +109,18 @@ async function resourceOr404(
   return resource;
 }
 
-const recorded = (r: Resource): RecordedResource => ({
-  key: r.key,
-  kind: r.kind,
-  externalName: r.externalName,
-  dependsOn: r.dependsOn,
-  spec: r.spec,
-  providerId: r.providerId,
-  outputs: r.outputs,
-  // Logs need no secrets: they are not decrypted here.
-  secretOutputs: {},
-});
+const recorded = (r: Resource): RecordedResource =>
+  typedResource({
+    key: r.key,
+    kind: r.kind,
+    externalName: r.externalName,
+    dependsOn: r.dependsOn,
+    spec: r.spec,
+    providerId: r.providerId,
+    outputs: r.outputs,
+    // Logs need no secrets: they are not decrypted here.
+    secretOutputs: {},
+  });
 
 /** The source prefix of a followed log file, as `Provider.logs` writes it (`runtime.log` → `run`). */
 function sourceOf(file: string): string {

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
+import { isService, type ServiceKind } from "../../domain/resources.js";
 import {
   bootstrapFailed,
   bootstrapPollMs,
@@ -228,7 +229,7 @@ export function createLocalBootstrap(options: LocalBootstrapOptions): LocalBoots
   /** The service's current release, its environment and the tenant's user: where the hook runs. */
   async function target(
     ctx: ProviderContext,
-    service: RecordedResource,
+    service: RecordedResource<ServiceKind>,
     paths: Paths,
   ): Promise<{ cwd: string; env: Record<string, string>; who: RunAs | null; release: number }> {
     const raw = await readIfExists(paths.service.deployFile);
@@ -270,7 +271,7 @@ export function createLocalBootstrap(options: LocalBootstrapOptions): LocalBoots
   async function start(
     ctx: ProviderContext,
     hook: BootstrapHook,
-    service: RecordedResource,
+    service: RecordedResource<ServiceKind>,
     paths: Paths,
   ): Promise<RunRecord> {
     ctx.throwIfAborted();
@@ -414,6 +415,13 @@ export function createLocalBootstrap(options: LocalBootstrapOptions): LocalBoots
     async run(ctx, hook, resources) {
       ctx.throwIfAborted();
       const service = bootstrapService(hook, resources);
+      // bootstrapService names a service that runs code (never a database or a group).
+      if (!isService(service)) {
+        throw new ProviderError(`bootstrap hook: ${service.key} is not a service`, {
+          retryable: false,
+          code: "BOOTSTRAP_FAILED",
+        });
+      }
       const paths = pathsOf(ctx, service);
       return serialized(locks, ctx.tenant.id, async () => {
         const record = await readRecord(paths.record);

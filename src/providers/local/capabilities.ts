@@ -1,7 +1,8 @@
 import path from "node:path";
+import { isService } from "../../domain/resources.js";
 import type { Capabilities, KindSupport, Refusal } from "../capabilities.js";
-import { type DesiredResource, ProviderError } from "../provider.js";
-import { sourceOf, str } from "./release.js";
+import { ProviderError } from "../provider.js";
+import { type CodeResource, nonBlank, sourceOf } from "./release.js";
 
 /**
  * What the local target serves: databases, Key Value (when Redis or redis-server is there),
@@ -13,10 +14,10 @@ import { sourceOf, str } from "./release.js";
 export function localCapabilities(options: { repoBase: string; keyvalue: boolean }): Capabilities {
   const repoBase = path.resolve(options.repoBase);
 
-  async function code(resource: DesiredResource, label: string, needsStart: boolean): Promise<Refusal[]> {
+  async function code(resource: CodeResource, label: string, needsStart: boolean): Promise<Refusal[]> {
     const spec = resource.spec;
-    const runtime = str(spec, "runtime");
-    if (runtime === "image" || spec["image"] !== undefined) {
+    const runtime = nonBlank(spec.runtime);
+    if (runtime === "image" || spec.image !== undefined) {
       return [
         {
           field: "image",
@@ -36,28 +37,26 @@ export function localCapabilities(options: { repoBase: string; keyvalue: boolean
     }
     const out: Refusal[] = [];
     try {
-      await sourceOf(
-        { ...resource, providerId: null, outputs: {}, secretOutputs: {} },
-        {
-          label,
-          repoBase,
-          remoteHint: "use a path such as ./apps/my-app, or deploy this blueprint to the render target",
-        },
-      );
+      await sourceOf(resource, {
+        label,
+        repoBase,
+        remoteHint: "use a path such as ./apps/my-app, or deploy this blueprint to the render target",
+      });
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;
       out.push({ field: "repo", message: err.message.replace(`${label} ${resource.key}: `, "") });
     }
-    if (needsStart && str(spec, "startCommand") === undefined) {
+    if (needsStart && nonBlank(spec.startCommand) === undefined) {
       out.push({ field: "startCommand", message: "the local target needs a startCommand to run it" });
     }
     return out;
   }
 
+  // Only services are given to these (the kinds below); anything else has no code to refuse.
   const service: KindSupport = {
     suspend: true,
     logs: true,
-    refuse: (r) => code(r, "service", r.spec["runtime"] !== "static"),
+    refuse: (r) => (isService(r) ? code(r, "service", r.spec.runtime !== "static") : []),
   };
   return {
     kinds: {
@@ -67,7 +66,12 @@ export function localCapabilities(options: { repoBase: string; keyvalue: boolean
       web: service,
       pserv: service,
       worker: service,
-      cron: { suspend: true, logs: true, jobs: true, refuse: (r) => code(r, "cron", true) },
+      cron: {
+        suspend: true,
+        logs: true,
+        jobs: true,
+        refuse: (r) => (isService(r) ? code(r, "cron", true) : []),
+      },
     },
     bootstrap: true,
     placement: "node",

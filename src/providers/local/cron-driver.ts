@@ -4,11 +4,12 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { Cron } from "croner";
 import type { Logger } from "pino";
-import type { EnvBinding } from "../../blueprints/render.js";
 import { resolveEnv } from "../env.js";
 import { nameTaken } from "../ownership.js";
 import {
+  ABSENT,
   type ActionResult,
+  type Observation,
   type Observed,
   type ProviderContext,
   ProviderError,
@@ -24,12 +25,12 @@ import {
   copySource,
   errMessage,
   exists,
+  nonBlank,
   readIfExists,
   releaseNumbers,
   resourceLogger,
   serialized,
   specHash,
-  str,
   workDir,
 } from "./release.js";
 import { localServicePaths, type ServicePaths } from "./service-driver.js";
@@ -46,20 +47,21 @@ import { bounded } from "./waits.js";
  * appended) and `cron.json` (`{ lastRunAt, lastExitCode, lastSignal, lastDurationMs, runs,
  * skipped, logTail }`, written after each run and each skipped tick; never env values).
  *
- * A deploy (`create`, `update`, `adopt` when the spec changed) copies `spec.repo` into a new
- * release directory, runs `buildCommand` there once, then schedules `startCommand` with croner.
+ * A deploy (`apply`; of a job found by `observe`, only when the spec changed) copies
+ * `spec.repo` into a new release directory, runs `buildCommand` there once, then schedules `startCommand` with croner.
  * Each run is `/bin/sh -c <startCommand>` in its own process group, cwd the release (or its
  * `rootDir`), env = PATH/HOME/LANG + `RENDER_SERVICE_NAME`/`RENDER_SERVICE_TYPE` + the
- * resolved `envVars`. The resolved env is held in memory only (never written to disk); `resume`
- * resolves it again from its context. Runs never overlap: a tick that fires while the previous
+ * resolved `envVars`. The resolved env is held in memory only (never written to disk);
+ * `setRunning(true)` resolves it again from its context. Runs never overlap: a tick that fires while the previous
  * run is still going is skipped and counted in `skipped`.
  *
- * `suspend` unschedules and stops a running run (SIGTERM to the group, SIGKILL after
- * `stopTimeoutMs`, default 10 s); `resume` schedules again without copying or building;
+ * `setRunning(false)` (suspend) unschedules and stops a running run (SIGTERM to the group,
+ * SIGKILL after `stopTimeoutMs`, default 10 s); `setRunning(true)` (resume, heal) schedules
+ * again without copying or building;
  * `delete` unschedules, stops the run and removes the service directory.
  *
  * Schedules live in this process only. After a Tenantry restart a deployed cron job is NOT
- * scheduled until `create`/`update`/`adopt`/`resume` is called for it again (`observe` still
+ * scheduled until `apply` or `setRunning(true)` is called for it again (`observe` still
  * reports it `ready`, with a detail saying it is not scheduled; the engine is to re-establish
  * schedules on start-up). A run that was going when Tenantry stopped is not adopted.
  *
@@ -89,7 +91,10 @@ export interface CronDriverOptions {
   onRun?: (event: { tenantId: string; resourceKey: string; outputs: Record<string, unknown> }) => void;
 }
 
-export type CronDriver = ResourceDriver & {
+type CronResource = RecordedResource<"cron">;
+
+export type CronDriver = ResourceDriver<"cron"> & {
+  setRunning(ctx: ProviderContext, resource: CronResource, running: boolean): Promise<ActionResult>;
   close(): Promise<void>;
   /** Runs the job of `<tenantId>/<key>` now and waits for the run (skipped when a run is going). */
   runNow(tenantId: string, key: string): Promise<void>;
@@ -108,7 +113,7 @@ interface CronDeployRecord {
   release: number;
   schedule: string;
   suspended: boolean;
-  /** sha256 of the spec (bindings, not their values): `adopt` redeploys when it changed. */
+  /** sha256 of the spec (bindings, not their values): `apply` of a found job redeploys when it changed. */
   specHash: string;
   deployedAt: string;
 }
@@ -246,7 +251,7 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
     return serialized(locks, id, fn);
   }
 
-  function logFor(ctx: ProviderContext, resource: RecordedResource): Logger {
+  function logFor(ctx: ProviderContext, resource: CronResource): Logger {
     return resourceLogger(options.logger ?? ctx.logger, "local-cron", ctx, resource);
   }
 
@@ -255,12 +260,12 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
   }
 
   /** Whether the resource's record names this job (made by Tenantry, maybe before markers). */
-  function recorded(ctx: ProviderContext, resource: RecordedResource): boolean {
+  function recorded(ctx: ProviderContext, resource: CronResource): boolean {
     return resource.providerId === jobId(ctx.tenant.id, resource.key);
   }
 
   /** Throws `NAME_TAKEN` when the job's directory exists and is not the tenant's. */
-  async function assertOurs(ctx: ProviderContext, resource: RecordedResource, paths: ServicePaths) {
+  async function assertOurs(ctx: ProviderContext, resource: CronResource, paths: ServicePaths) {
     const owner = await dirOwnership(ctx, paths.serviceDir, recorded(ctx, resource));
     if (owner.state === "foreign")
       throw nameTaken("cron job directory", paths.serviceDir, undefined, owner.why);
@@ -272,7 +277,7 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
     return bounded(ctx, `cron driver: stop ${id}`, unschedule(id));
   }
 
-  function checkKind(resource: RecordedResource): void {
+  function checkKind(resource: CronResource): void {
     if (resource.kind !== "cron") {
       throw new ProviderError(`cron driver: kind ${resource.kind} is not run by this driver (cron is)`, {
         retryable: false,
@@ -282,8 +287,8 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
   }
 
   /** The schedule, checked: a malformed one is a permanent error. */
-  function scheduleOf(resource: RecordedResource): string {
-    const schedule = str(resource.spec, "schedule")?.trim();
+  function scheduleOf(resource: CronResource): string {
+    const schedule = nonBlank(resource.spec.schedule)?.trim();
     if (schedule === undefined) {
       throw new ProviderError(`cron ${resource.key}: no schedule`, {
         retryable: false,
@@ -310,8 +315,8 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
     return schedule;
   }
 
-  function commandOf(resource: RecordedResource): string {
-    const command = str(resource.spec, "startCommand");
+  function commandOf(resource: CronResource): string {
+    const command = nonBlank(resource.spec.startCommand);
     if (command === undefined) {
       throw new ProviderError(`cron ${resource.key}: no startCommand; say what the job runs`, {
         retryable: false,
@@ -320,12 +325,11 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
     return command;
   }
 
-  function jobEnv(ctx: ProviderContext, resource: RecordedResource): Record<string, string> {
-    const bindings = (resource.spec["envVars"] as EnvBinding[] | undefined) ?? [];
+  function jobEnv(ctx: ProviderContext, resource: CronResource): Record<string, string> {
     return {
       RENDER_SERVICE_NAME: resource.externalName,
       RENDER_SERVICE_TYPE: "cron",
-      ...resolveEnv(ctx, bindings),
+      ...resolveEnv(ctx, resource.spec.envVars),
     };
   }
 
@@ -461,7 +465,7 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
 
   async function schedule(
     ctx: ProviderContext,
-    resource: RecordedResource,
+    resource: CronResource,
     paths: ServicePaths,
     cwd: string,
     sched: string,
@@ -506,7 +510,7 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
   }
 
   /** A new release: copy, build once, schedule; old releases are removed. */
-  async function deploy(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
+  async function deploy(ctx: ProviderContext, resource: CronResource): Promise<ActionResult> {
     const log = logFor(ctx, resource);
     const sched = scheduleOf(resource);
     commandOf(resource);
@@ -565,7 +569,7 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
   }
 
   /** Schedules the current release again (no copy, no build; env resolved anew); deploys when there is none. */
-  async function start(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
+  async function start(ctx: ProviderContext, resource: CronResource): Promise<ActionResult> {
     const paths = localServicePaths(dataDir, resource, ctx.tenant);
     const id = jobId(ctx.tenant.id, resource.key);
     ctx.throwIfAborted();
@@ -592,19 +596,36 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
     return { state: "done", providerId: id, outputs: outputs(current.schedule, stats) };
   }
 
+  /** Unschedules the job and stops its run, keeping its release (suspend). */
+  async function stop(ctx: ProviderContext, resource: CronResource): Promise<ActionResult> {
+    const id = jobId(ctx.tenant.id, resource.key);
+    const paths = localServicePaths(dataDir, resource, ctx.tenant);
+    ctx.throwIfAborted();
+    await assertOurs(ctx, resource, paths);
+    const current = await readDeploy(paths.deployFile);
+    if (current) {
+      await writeJson(paths.deployFile, { ...current, suspended: true } satisfies CronDeployRecord);
+    }
+    await unscheduleIn(ctx, id);
+    logFor(ctx, resource).info("local cron: suspended");
+    if (!current) return { state: "done", providerId: id };
+    const stats = await readStats(path.join(paths.serviceDir, "cron.json"));
+    return { state: "done", providerId: id, outputs: outputs(current.schedule, stats) };
+  }
+
   return {
     // A deploy builds (up to the build timeout) and stops the old run: more than the
     // engine's 5-minute default may be needed.
     limits: { actionTimeoutMs: buildTimeoutMs + stopTimeoutMs + 2 * 60_000 },
 
-    async observe(ctx, resource): Promise<Observed | null> {
+    async observe(ctx, resource): Promise<Observation> {
       checkKind(resource);
       ctx.throwIfAborted();
       const paths = localServicePaths(dataDir, resource, ctx.tenant);
       const id = jobId(ctx.tenant.id, resource.key);
-      if ((await assertOurs(ctx, resource, paths)).state === "absent") return null;
+      if ((await assertOurs(ctx, resource, paths)).state === "absent") return ABSENT;
       const current = await readDeploy(paths.deployFile);
-      if (!current) return null;
+      if (!current) return ABSENT;
       const stats = await readStats(path.join(paths.serviceDir, "cron.json"));
       const out = outputs(current.schedule, stats);
       if (current.suspended) return { providerId: id, state: "suspended", outputs: out };
@@ -619,49 +640,26 @@ export function createCronDriver(options: CronDriverOptions): CronDriver {
       return { providerId: id, state: "ready", outputs: out };
     },
 
-    async create(ctx, resource) {
-      checkKind(resource);
-      return withLock(jobId(ctx.tenant.id, resource.key), () => deploy(ctx, resource));
-    },
-
-    async adopt(ctx, resource) {
+    async apply(ctx, resource, observed?: Observed) {
       checkKind(resource);
       return withLock(jobId(ctx.tenant.id, resource.key), async () => {
-        const paths = localServicePaths(dataDir, resource, ctx.tenant);
-        await assertOurs(ctx, resource, paths);
-        const current = await readDeploy(paths.deployFile);
-        if (current && current.specHash === specHash(resource.spec)) return start(ctx, resource);
+        if (observed) {
+          // Found by observe: its release is scheduled again if it was deployed for this spec.
+          const paths = localServicePaths(dataDir, resource, ctx.tenant);
+          await assertOurs(ctx, resource, paths);
+          const current = await readDeploy(paths.deployFile);
+          if (current && current.specHash === specHash(resource.spec)) return start(ctx, resource);
+        }
+        // Create and update are the same: a new release, scheduled in place of the old one.
         return deploy(ctx, resource);
       });
     },
 
-    async update(ctx, resource) {
+    async setRunning(ctx, resource, running) {
       checkKind(resource);
-      return withLock(jobId(ctx.tenant.id, resource.key), () => deploy(ctx, resource));
-    },
-
-    async suspend(ctx, resource) {
-      checkKind(resource);
-      const id = jobId(ctx.tenant.id, resource.key);
-      return withLock(id, async () => {
-        const paths = localServicePaths(dataDir, resource, ctx.tenant);
-        ctx.throwIfAborted();
-        await assertOurs(ctx, resource, paths);
-        const current = await readDeploy(paths.deployFile);
-        if (current) {
-          await writeJson(paths.deployFile, { ...current, suspended: true } satisfies CronDeployRecord);
-        }
-        await unscheduleIn(ctx, id);
-        logFor(ctx, resource).info("local cron: suspended");
-        if (!current) return { state: "done", providerId: id };
-        const stats = await readStats(path.join(paths.serviceDir, "cron.json"));
-        return { state: "done", providerId: id, outputs: outputs(current.schedule, stats) };
-      });
-    },
-
-    async resume(ctx, resource) {
-      checkKind(resource);
-      return withLock(jobId(ctx.tenant.id, resource.key), () => start(ctx, resource));
+      return withLock(jobId(ctx.tenant.id, resource.key), () =>
+        running ? start(ctx, resource) : stop(ctx, resource),
+      );
     },
 
     async delete(ctx, resource) {

@@ -4,12 +4,14 @@ import { accessSync, constants as fsConstants } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
-import { MAXMEMORY_POLICIES } from "../../blueprints/rules/render-shapes.js";
+import { MAXMEMORY_POLICIES } from "../../domain/resources.js";
 import { AbortedError } from "../../engine/aborted.js";
 import { findFreePort } from "../../store/free-port.js";
 import { isOwnerMarkerText, nameTaken, ownerMarker, ownerMarkerText } from "../ownership.js";
 import {
+  ABSENT,
   type ActionResult,
+  type Observation,
   type Observed,
   type ProviderContext,
   ProviderError,
@@ -47,9 +49,9 @@ import { bounded, sleep, within } from "./waits.js";
  *   not the tenant's is never used, its pid never signalled, nothing in it removed.
  * - **Neither**: every verb fails with a non-retryable error saying what to configure.
  *
- * Spec fields: `maxmemoryPolicy` is applied to a private server (config file and CONFIG SET
- * on adopt/update); on a shared Redis it is a server-wide setting and is left alone. `plan`
- * sets no memory limit locally, and `ipAllowList` does not apply: private servers listen on
+ * Spec fields: `maxmemoryPolicy` is applied to a private server (config file, and CONFIG SET
+ * when it is already running); on a shared Redis it is a server-wide setting and is left alone.
+ * `plan` sets no memory limit locally, and `ipAllowList` does not apply: private servers listen on
  * 127.0.0.1 only, and a shared Redis is reachable as its operator configured it.
  */
 export interface KeyValueDriverOptions {
@@ -128,7 +130,8 @@ export function tenantAclRules(keyPrefix: string, passwordSha256: string, db = 0
   ];
 }
 
-type KeyValueDriver = ResourceDriver & { close(): Promise<void> };
+type KeyValueDriver = ResourceDriver<"keyvalue"> & { close(): Promise<void> };
+type KeyValueResource = RecordedResource<"keyvalue">;
 
 /** Creates the `keyvalue` driver in the mode the options allow (see {@link KeyValueDriverOptions}). */
 export function createKeyValueDriver(options: KeyValueDriverOptions): KeyValueDriver {
@@ -219,9 +222,7 @@ function createUnconfiguredDriver(): KeyValueDriver {
   };
   return {
     observe: async () => refuse(),
-    create: async () => refuse(),
-    adopt: async () => refuse(),
-    update: async () => refuse(),
+    apply: async () => refuse(),
     delete: async () => refuse(),
     close: async () => {},
   };
@@ -323,7 +324,7 @@ function createSharedDriver(redisUrl: string): KeyValueDriver {
     versionChecked = true;
   }
 
-  function namesFor(ctx: ProviderContext, resource: RecordedResource): KeyValueNames {
+  function namesFor(ctx: ProviderContext, resource: KeyValueResource): KeyValueNames {
     return localKeyValueNames(resource, ctx.tenant);
   }
 
@@ -339,7 +340,7 @@ function createSharedDriver(redisUrl: string): KeyValueDriver {
   async function inspect(
     ctx: ProviderContext,
     names: KeyValueNames,
-    resource: RecordedResource,
+    resource: KeyValueResource,
   ): Promise<{ user: AclUser | null; owner: Owner }> {
     const reply = await cmd(ctx, `look up ACL user ${names.user}`, "ACL", "GETUSER", names.user);
     const user = reply === null ? null : parseAclUser(reply);
@@ -424,8 +425,8 @@ function createSharedDriver(redisUrl: string): KeyValueDriver {
     );
   }
 
-  /** Makes the user exist with the rules and a fresh password; the core of create and adopt. */
-  async function converge(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
+  /** Makes the user exist with the rules and a fresh password: create, and adopt or complete what was found. */
+  async function converge(ctx: ProviderContext, resource: KeyValueResource): Promise<ActionResult> {
     const names = namesFor(ctx, resource);
     const log = logFor(ctx, names);
     await checkVersion(ctx);
@@ -471,47 +472,49 @@ function createSharedDriver(redisUrl: string): KeyValueDriver {
     } while (cursor !== "0");
   }
 
+  /** Re-asserts the recorded user's rules, keeping its password (recreates it when missing). */
+  async function update(ctx: ProviderContext, resource: KeyValueResource): Promise<ActionResult> {
+    const names = namesFor(ctx, resource);
+    const password = resource.secretOutputs["password"];
+    const { user, owner } = await inspect(ctx, names, resource);
+    assertNotForeign(names, owner);
+    if (!password || !user) {
+      // Missing user (or no recorded password): recreate it with a new password.
+      logFor(ctx, names).warn(
+        { recordedPassword: !!password },
+        "local keyvalue: ACL user missing or password unknown on update; recreating",
+      );
+      return converge(ctx, resource);
+    }
+    // Re-assert the rules, keeping the recorded password.
+    await checkVersion(ctx);
+    await mark(ctx, names, owner);
+    await setUser(ctx, names, password);
+    return {
+      state: "done",
+      providerId: names.user,
+      outputs: publicOutputs(names),
+      secretOutputs: resource.secretOutputs,
+    };
+  }
+
   return {
-    async observe(ctx, resource): Promise<Observed | null> {
+    async observe(ctx, resource): Promise<Observation> {
       const names = namesFor(ctx, resource);
       const { user, owner } = await inspect(ctx, names, resource);
       assertNotForeign(names, owner);
-      if (!user) return null;
+      if (!user) return ABSENT;
       const base = { providerId: names.user, outputs: publicOutputs(names) };
       const problem = aclProblem(names, user);
-      // Nothing finishes a changed user by itself: create sets its rules again.
-      if (problem) return { ...base, state: "incomplete", detail: problem };
+      // Nothing finishes a changed user by itself: apply sets its rules again.
+      if (problem) return { ...base, state: "diverged", detail: problem };
       return { ...base, state: "ready" };
     },
 
-    create: (ctx, resource) => converge(ctx, resource),
-
-    adopt: (ctx, resource) => converge(ctx, resource),
-
-    async update(ctx, resource): Promise<ActionResult> {
-      const names = namesFor(ctx, resource);
-      const password = resource.secretOutputs["password"];
-      const { user, owner } = await inspect(ctx, names, resource);
-      assertNotForeign(names, owner);
-      if (!password || !user) {
-        // Missing user (or no recorded password): recreate it with a new password.
-        logFor(ctx, names).warn(
-          { recordedPassword: !!password },
-          "local keyvalue: ACL user missing or password unknown on update; recreating",
-        );
-        return converge(ctx, resource);
-      }
-      // Re-assert the rules, keeping the recorded password.
-      await checkVersion(ctx);
-      await mark(ctx, names, owner);
-      await setUser(ctx, names, password);
-      return {
-        state: "done",
-        providerId: names.user,
-        outputs: publicOutputs(names),
-        secretOutputs: resource.secretOutputs,
-      };
-    },
+    // Create and adopt are one (a found user gets the rules and a new password: the old one
+    // cannot be read back); an update of the recorded user keeps its password.
+    apply: (ctx, resource, observed?: Observed) =>
+      observed || resource.providerId === null ? converge(ctx, resource) : update(ctx, resource),
 
     async delete(ctx, resource): Promise<ActionResult> {
       const names = namesFor(ctx, resource);
@@ -593,10 +596,10 @@ interface ServerPaths {
 }
 
 /** `spec.maxmemoryPolicy` (render.yaml), checked; undefined: Redis' default. */
-function maxmemoryPolicy(resource: RecordedResource): string | undefined {
-  const value = resource.spec["maxmemoryPolicy"];
-  if (value === undefined || value === null || value === "") return undefined;
-  if (typeof value !== "string" || !(MAXMEMORY_POLICIES as readonly string[]).includes(value)) {
+function maxmemoryPolicy(resource: KeyValueResource): string | undefined {
+  const value = resource.spec.maxmemoryPolicy;
+  if (!value) return undefined;
+  if (!(MAXMEMORY_POLICIES as readonly string[]).includes(value)) {
     throw new ProviderError(
       `keyvalue resource ${resource.key}: maxmemoryPolicy must be one of ${MAXMEMORY_POLICIES.join(", ")}`,
       { retryable: false },
@@ -848,7 +851,7 @@ function createPrivateDriver(
     ctx: ProviderContext,
     paths: ServerPaths,
     names: KeyValueNames,
-    resource: RecordedResource,
+    resource: KeyValueResource,
   ) {
     return assertDirNotForeign(
       ctx,
@@ -858,8 +861,8 @@ function createPrivateDriver(
     );
   }
 
-  /** Makes the server run with a fresh password; the core of create and adopt. */
-  async function converge(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
+  /** Makes the server run with a fresh password: create, and adopt or restart what was found. */
+  async function converge(ctx: ProviderContext, resource: KeyValueResource): Promise<ActionResult> {
     const names = localKeyValueNames(resource, ctx.tenant);
     const log = logFor(ctx, names);
     const paths = pathsFor(names);
@@ -907,16 +910,49 @@ function createPrivateDriver(
     };
   }
 
+  /** Applies the spec to the recorded server, keeping its password (converges one not running as recorded). */
+  async function update(ctx: ProviderContext, resource: KeyValueResource): Promise<ActionResult> {
+    const names = localKeyValueNames(resource, ctx.tenant);
+    const paths = pathsFor(names);
+    const policy = maxmemoryPolicy(resource);
+    ctx.throwIfAborted();
+    const owner = await assertOurs(ctx, paths, names, resource);
+    const state = await readState(paths);
+    const recorded = resource.secretOutputs["password"];
+    if (
+      recorded !== undefined &&
+      state.password === recorded &&
+      state.port !== undefined &&
+      state.pid !== undefined &&
+      (await isRedisProcess(state.pid)) &&
+      (await ping(ctx, state.port, recorded)) === "ok"
+    ) {
+      // Running as recorded: apply the spec, keep the password.
+      if (owner.state === "ours" && !owner.marked)
+        await claimDir(ctx, "private redis-server directory", paths.dir, true);
+      await writeConf(ctx, paths, state.port, recorded, policy);
+      await configSet(ctx, state.port, recorded, { "maxmemory-policy": policy ?? DEFAULT_POLICY }, []);
+      return {
+        state: "done",
+        providerId: names.dir,
+        outputs: outputs(state.port),
+        secretOutputs: resource.secretOutputs,
+      };
+    }
+    logFor(ctx, names).warn("local keyvalue: redis-server not running as recorded on update; converging");
+    return converge(ctx, resource);
+  }
+
   return {
-    async observe(ctx, resource): Promise<Observed | null> {
+    async observe(ctx, resource): Promise<Observation> {
       const names = localKeyValueNames(resource, ctx.tenant);
       const paths = pathsFor(names);
       ctx.throwIfAborted();
-      if ((await assertOurs(ctx, paths, names, resource)).state === "absent") return null;
+      if ((await assertOurs(ctx, paths, names, resource)).state === "absent") return ABSENT;
       const state = await readState(paths);
       if (state.pid === undefined || state.port === undefined || !(await isRedisProcess(state.pid))) {
         // Never started, or gone (a reboot): nothing to adopt; create starts it again.
-        return null;
+        return ABSENT;
       }
       const health =
         state.password === undefined ? "wrong-password" : await ping(ctx, state.port, state.password);
@@ -926,15 +962,15 @@ function createPrivateDriver(
         // Just started (a create cut off while it loads): it answers soon.
         return {
           ...base,
-          state: "pending",
+          state: "converging",
           retryAfterMs: 500,
           detail: `redis-server (pid ${state.pid}) is starting on port ${state.port}`,
         };
       }
-      // Nothing will fix it by itself: create restarts it.
+      // Nothing will fix it by itself: apply restarts it.
       return {
         ...base,
-        state: "incomplete",
+        state: "diverged",
         detail:
           health === "down"
             ? `redis-server (pid ${state.pid}) is not answering on port ${state.port}`
@@ -942,41 +978,10 @@ function createPrivateDriver(
       };
     },
 
-    create: (ctx, resource) => converge(ctx, resource),
-
-    adopt: (ctx, resource) => converge(ctx, resource),
-
-    async update(ctx, resource): Promise<ActionResult> {
-      const names = localKeyValueNames(resource, ctx.tenant);
-      const paths = pathsFor(names);
-      const policy = maxmemoryPolicy(resource);
-      ctx.throwIfAborted();
-      const owner = await assertOurs(ctx, paths, names, resource);
-      const state = await readState(paths);
-      const recorded = resource.secretOutputs["password"];
-      if (
-        recorded !== undefined &&
-        state.password === recorded &&
-        state.port !== undefined &&
-        state.pid !== undefined &&
-        (await isRedisProcess(state.pid)) &&
-        (await ping(ctx, state.port, recorded)) === "ok"
-      ) {
-        // Running as recorded: apply the spec, keep the password.
-        if (owner.state === "ours" && !owner.marked)
-          await claimDir(ctx, "private redis-server directory", paths.dir, true);
-        await writeConf(ctx, paths, state.port, recorded, policy);
-        await configSet(ctx, state.port, recorded, { "maxmemory-policy": policy ?? DEFAULT_POLICY }, []);
-        return {
-          state: "done",
-          providerId: names.dir,
-          outputs: outputs(state.port),
-          secretOutputs: resource.secretOutputs,
-        };
-      }
-      logFor(ctx, names).warn("local keyvalue: redis-server not running as recorded on update; converging");
-      return converge(ctx, resource);
-    },
+    // Create and adopt are one (a found server gets a new password: its config file may not
+    // be what the record holds); an update of the recorded server keeps its password.
+    apply: (ctx, resource, observed?: Observed) =>
+      observed || resource.providerId === null ? converge(ctx, resource) : update(ctx, resource),
 
     async delete(ctx, resource): Promise<ActionResult> {
       const names = localKeyValueNames(resource, ctx.tenant);

@@ -3,6 +3,7 @@ import { userInfo } from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
 import { ConfigError } from "../../config/config.js";
+import { isStaticSite } from "../../domain/resources.js";
 import {
   type HealthEvent,
   type OutputsEvent,
@@ -10,6 +11,7 @@ import {
   ProviderError,
   type RecordedResource,
   type ResourceDriver,
+  type ResourceDrivers,
 } from "../provider.js";
 import { BOOTSTRAP_LOG, createLocalBootstrap } from "./bootstrap.js";
 import { localCapabilities } from "./capabilities.js";
@@ -192,9 +194,6 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
       for (const listener of outputListeners) listener(event);
     },
   });
-  // Healing a service or cron job is resuming it: start the current release (or schedule)
-  // if it is not running, without rebuilding.
-  const runningServices: ResourceDriver = { ...services, heal: (ctx, r) => services.resume!(ctx, r) };
   // A web service with `runtime: static` is a static site: built, then served by the proxy.
   const staticSites = createStaticSiteDriver({
     dataDir: options.dataDir,
@@ -204,23 +203,19 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     logger: options.logger,
     users,
   });
-  const isStatic = (r: RecordedResource) => r.spec["runtime"] === "static";
-  const web: ResourceDriver = {
+  const webDriver = (r: RecordedResource<"web">): ResourceDriver<"web"> =>
+    isStaticSite(r) ? staticSites : services;
+  const web: ResourceDriver<"web"> = {
     // The longer of the two (a service's deploy also waits for its health check).
     limits: services.limits,
-    observe: (ctx, r) => (isStatic(r) ? staticSites : runningServices).observe(ctx, r),
-    create: (ctx, r) => (isStatic(r) ? staticSites : runningServices).create(ctx, r),
-    adopt: (ctx, r, o) => (isStatic(r) ? staticSites : runningServices).adopt(ctx, r, o),
-    update: (ctx, r) => (isStatic(r) ? staticSites : runningServices).update(ctx, r),
-    delete: (ctx, r) => (isStatic(r) ? staticSites : runningServices).delete(ctx, r),
-    // A static site has no process: suspending it is the proxy's 503, resuming is nothing.
-    suspend: (ctx, r) =>
-      isStatic(r) ? Promise.resolve({ state: "done" as const }) : services.suspend!(ctx, r),
-    resume: (ctx, r) =>
-      isStatic(r) ? Promise.resolve({ state: "done" as const }) : services.resume!(ctx, r),
-    heal: (ctx, r) => (isStatic(r) ? Promise.resolve({ state: "done" as const }) : services.resume!(ctx, r)),
+    observe: (ctx, r) => webDriver(r).observe(ctx, r),
+    apply: (ctx, r, o) => webDriver(r).apply(ctx, r, o),
+    delete: (ctx, r) => webDriver(r).delete(ctx, r),
+    // A static site has no process: suspending it is the proxy's 503, resuming or healing it
+    // is nothing. A service stops, or runs its current release again without rebuilding.
+    setRunning: (ctx, r, running) =>
+      isStaticSite(r) ? Promise.resolve({ state: "done" as const }) : services.setRunning(ctx, r, running),
   };
-  const runningCron: ResourceDriver = { ...cron, heal: (ctx, r) => cron.resume!(ctx, r) };
   // hooks.bootstrap: run in a service's release with its env, followed over passes (bootstrap.ts).
   const bootstrap = createLocalBootstrap({
     dataDir: options.dataDir,
@@ -229,15 +224,17 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     users,
     logger: options.logger,
   });
-  const drivers: Record<string, ResourceDriver> = {
+  // Healing a service or cron job is `setRunning(true)`: its current release (or schedule)
+  // starts if it is not running, without rebuilding.
+  const drivers: ResourceDrivers = {
     envgroup: localEnvGroupDriver,
     postgres,
     web,
-    pserv: runningServices,
-    worker: runningServices,
-    cron: runningCron,
+    pserv: services,
+    worker: services,
+    cron,
+    ...(keyvalue ? { keyvalue } : {}),
   };
-  if (keyvalue) drivers["keyvalue"] = keyvalue;
   // Crash loops of supervised processes are health events for their tenants.
   const healthListeners: ((event: HealthEvent) => void)[] = [];
   const looping = new Set<string>();
@@ -275,7 +272,7 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
       for (const r of resources) {
         // Schedules live in the Tenantry process: after a start there are none yet.
         if (r.kind === "cron") return `${r.key}: its schedule runs in the Tenantry process`;
-        if (r.kind === "worker" || r.kind === "pserv" || (r.kind === "web" && !isStatic(r))) {
+        if (r.kind === "worker" || r.kind === "pserv" || (r.kind === "web" && !isStaticSite(r))) {
           const { a, b } = serviceProcessIds(tenant.id, r);
           const running = [a, b].some((id) => {
             const s = supervisor.status(id);

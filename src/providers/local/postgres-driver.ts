@@ -4,8 +4,10 @@ import type { Logger } from "pino";
 import { AbortedError } from "../../engine/aborted.js";
 import { isOwnerMarkerText, nameTaken, ownerMarker, ownerMarkerText } from "../ownership.js";
 import {
+  ABSENT,
   type ActionResult,
   type DesiredResource,
+  type Observation,
   type Observed,
   type ProviderContext,
   ProviderError,
@@ -35,31 +37,24 @@ const HASH_CHARS = 8;
  * Deterministic and pure: a retry after a crash finds the objects by these names.
  */
 export function localDatabaseNames(
-  resource: DesiredResource,
+  resource: DesiredResource<"postgres">,
   tenant: { id: string; slug: string },
 ): { database: string; user: string } {
   const spec = resource.spec;
-  const name = spec["name"];
-  if (typeof name !== "string" || name === "") {
+  const name = spec.name;
+  if (!name) {
     throw new ProviderError(`postgres resource ${resource.key} has no name in its spec`, {
       retryable: false,
     });
   }
-  const databaseBase = optionalString(spec["databaseName"], "databaseName", resource.key) ?? name;
-  const userBase = optionalString(spec["user"], "user", resource.key) ?? name;
+  // An empty databaseName or user is as if there were none.
+  const databaseBase = spec.databaseName || name;
+  const userBase = spec.user || name;
   const hash = createHash("sha256").update(`${tenant.id}\0${name}`).digest("hex").slice(0, HASH_CHARS);
   return {
     database: identifier(databaseBase, tenant.slug, hash),
     user: identifier(userBase, tenant.slug, hash),
   };
-}
-
-function optionalString(value: unknown, field: string, key: string): string | undefined {
-  if (value === undefined || value === null || value === "") return undefined;
-  if (typeof value !== "string") {
-    throw new ProviderError(`postgres resource ${key}: spec.${field} must be a string`, { retryable: false });
-  }
-  return value;
 }
 
 function identifier(base: string, slug: string, hash: string): string {
@@ -205,7 +200,7 @@ export interface PostgresDriverOptions {
  */
 export function createPostgresDriver(
   options: PostgresDriverOptions,
-): ResourceDriver & { close(): Promise<void> } {
+): ResourceDriver<"postgres"> & { close(): Promise<void> } {
   const server = parseServerUrl(options.serverUrl);
   const baseLogger = options.logger;
   let pool: pg.Pool | undefined;
@@ -311,7 +306,7 @@ export function createPostgresDriver(
     return ctx.logger.child({ driver: "local-postgres", database: names.database, role: names.user });
   }
 
-  function namesFor(ctx: ProviderContext, resource: RecordedResource): Names {
+  function namesFor(ctx: ProviderContext, resource: RecordedResource<"postgres">): Names {
     const names = localDatabaseNames(resource, ctx.tenant);
     if (resource.providerId && resource.providerId !== names.database) {
       ctx.logger.warn(
@@ -373,7 +368,7 @@ export function createPostgresDriver(
     ctx: ProviderContext,
     names: Names,
     found: Found,
-    resource: RecordedResource,
+    resource: RecordedResource<"postgres">,
   ): { role?: Owner; database?: Owner } {
     const marker = ownerMarker(ctx);
     const recorded = resource.providerId === names.database;
@@ -409,7 +404,12 @@ export function createPostgresDriver(
   }
 
   /** {@link judge}, throwing `NAME_TAKEN` for an object that is not the tenant's. */
-  function assertOurs(ctx: ProviderContext, names: Names, found: Found, resource: RecordedResource) {
+  function assertOurs(
+    ctx: ProviderContext,
+    names: Names,
+    found: Found,
+    resource: RecordedResource<"postgres">,
+  ) {
     const owners = judge(ctx, names, found, resource);
     if (owners.database && !owners.database.ours) {
       throw nameTaken("PostgreSQL database", names.database, undefined, owners.database.why);
@@ -441,8 +441,11 @@ export function createPostgresDriver(
     };
   }
 
-  /** Makes the role and database exist with a fresh password; the core of create and adopt. */
-  async function converge(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
+  /** Makes the role and database exist with a fresh password: create, and adopt or complete what was found. */
+  async function converge(
+    ctx: ProviderContext,
+    resource: RecordedResource<"postgres">,
+  ): Promise<ActionResult> {
     const names = namesFor(ctx, resource);
     const log = logFor(ctx, names);
     const marker = ownerMarkerText(ownerMarker(ctx));
@@ -538,54 +541,59 @@ export function createPostgresDriver(
     await exec(ctx, `grant connect on ${names.database}`, `grant connect on database ${db} to ${role}`);
   }
 
+  /** Applies the spec to the recorded role and database, keeping the password (converges what is missing). */
+  async function update(ctx: ProviderContext, resource: RecordedResource<"postgres">): Promise<ActionResult> {
+    const names = namesFor(ctx, resource);
+    const found = await lookup(ctx, names);
+    if (found.busy) return stillCreating(names);
+    assertOurs(ctx, names, found, resource);
+    if (incompleteness(names, found)) {
+      // Someone dropped or changed part of it: converge (this sets a new password).
+      logFor(ctx, names).warn(
+        { role: !!found.role, database: !!found.database },
+        "local postgres: role or database missing or changed on update; converging",
+      );
+      return converge(ctx, resource);
+    }
+    const marker = ownerMarkerText(ownerMarker(ctx));
+    await exec(ctx, `mark role ${names.user}`, `comment on role ${q(names.user)} is ${lit(marker)}`);
+    await assertPrivileges(ctx, names, marker);
+    return {
+      state: "done",
+      providerId: names.database,
+      outputs: publicOutputs(names),
+      secretOutputs: resource.secretOutputs,
+    };
+  }
+
   return {
-    async observe(ctx, resource): Promise<Observed | null> {
+    async observe(ctx, resource): Promise<Observation> {
       const names = namesFor(ctx, resource);
       const found = await lookup(ctx, names);
       const base = { providerId: names.database, outputs: publicOutputs(names) };
-      if (found.busy) return { ...base, ...stillCreating(names) };
-      if (!found.role && !found.database) return null;
+      if (found.busy) {
+        const { detail, retryAfterMs } = stillCreating(names);
+        return { ...base, state: "converging", retryAfterMs, detail };
+      }
+      if (!found.role && !found.database) return ABSENT;
       const owners = assertOurs(ctx, names, found, resource);
       const missing = incompleteness(names, found);
-      if (missing) return { ...base, state: "incomplete", detail: missing };
+      if (missing) return { ...base, state: "diverged", detail: missing };
       // Ours only because the database's owner is the tenant's role: its marker is missing.
       if (owners.database?.ours && !owners.database.marked && resource.providerId !== names.database) {
         return {
           ...base,
-          state: "incomplete",
+          state: "diverged",
           detail: `database ${names.database} has no ownership marker yet`,
         };
       }
       return { ...base, state: "ready" };
     },
 
-    create: (ctx, resource) => converge(ctx, resource),
-
-    adopt: (ctx, resource) => converge(ctx, resource),
-
-    async update(ctx, resource): Promise<ActionResult> {
-      const names = namesFor(ctx, resource);
-      const found = await lookup(ctx, names);
-      if (found.busy) return stillCreating(names);
-      assertOurs(ctx, names, found, resource);
-      if (incompleteness(names, found)) {
-        // Someone dropped or changed part of it: converge (this sets a new password).
-        logFor(ctx, names).warn(
-          { role: !!found.role, database: !!found.database },
-          "local postgres: role or database missing or changed on update; converging",
-        );
-        return converge(ctx, resource);
-      }
-      const marker = ownerMarkerText(ownerMarker(ctx));
-      await exec(ctx, `mark role ${names.user}`, `comment on role ${q(names.user)} is ${lit(marker)}`);
-      await assertPrivileges(ctx, names, marker);
-      return {
-        state: "done",
-        providerId: names.database,
-        outputs: publicOutputs(names),
-        secretOutputs: resource.secretOutputs,
-      };
-    },
+    // Create and adopt are one: make the role and database exist with a fresh password (the
+    // old one cannot be read back). Only an update of the recorded database keeps it.
+    apply: (ctx, resource, observed?: Observed) =>
+      observed || resource.providerId === null ? converge(ctx, resource) : update(ctx, resource),
 
     async delete(ctx, resource): Promise<ActionResult> {
       const names = namesFor(ctx, resource);

@@ -33,7 +33,7 @@ export interface KeyValueNames {
  * Deterministic and pure: a retry after a crash finds the objects by these names.
  */
 export function localKeyValueNames(
-  resource: DesiredResource,
+  resource: DesiredResource<"keyvalue">,
   tenant: { id: string; slug: string },
 ): KeyValueNames {
   const name = resourceName(resource);
@@ -55,8 +55,10 @@ export function localKeyValueNames(
   };
 }
 
-function resourceName(resource: DesiredResource): string {
-  const specName = resource.spec["name"];
+function resourceName(resource: DesiredResource<"keyvalue">): string {
+  // Rendering leaves `name` out of a service's spec; a spec that carries one anyway (a
+  // resource made by hand, or recorded by an older version) keeps its name.
+  const specName = "name" in resource.spec ? resource.spec.name : undefined;
   if (typeof specName === "string" && specName !== "") return specName;
   // Rendered services carry their name in the key (`service:<name>`), not in the spec.
   const colon = resource.key.indexOf(":");

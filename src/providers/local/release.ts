@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Logger } from "pino";
+import type { DesiredResource, ServiceKind } from "../../domain/resources.js";
 import { type ProviderContext, ProviderError, type RecordedResource } from "../provider.js";
 import { openLogForAppend, tailLines } from "./log-files.js";
 import { signalGroup } from "./process-group.js";
@@ -23,10 +24,12 @@ const execFileAsync = promisify(execFile);
 
 const TAIL_LINES = 20;
 
-/** `spec[field]` when it is a string that is not blank, else undefined. */
-export function str(spec: Record<string, unknown>, field: string): string | undefined {
-  const v = spec[field];
-  return typeof v === "string" && v.trim() !== "" ? v : undefined;
+/** A resource whose code the local target copies, builds and runs: a service or cron job (static sites included). */
+export type CodeResource = DesiredResource<ServiceKind>;
+
+/** `value` when it is not blank, else undefined (a blueprint may leave a field empty). */
+export function nonBlank(value: string | undefined): string | undefined {
+  return value !== undefined && value.trim() !== "" ? value : undefined;
 }
 
 /** The message of an error, or the thrown value as a string. */
@@ -74,11 +77,11 @@ const CLONE_TIMEOUT_MS = 5 * 60_000;
  * (`REMOTE_REPO`), as is anything that is not a directory.
  */
 export async function sourceOf(
-  resource: RecordedResource,
+  resource: CodeResource,
   options: SourceOptions,
 ): Promise<{ dir: string; git: boolean }> {
   const { label, repoBase } = options;
-  const repo = str(resource.spec, "repo");
+  const repo = nonBlank(resource.spec.repo);
   if (repo === undefined) {
     throw new ProviderError(
       `${label} ${resource.key}: no repo; the local target runs a local directory or git repository given as repo`,
@@ -121,7 +124,7 @@ export async function sourceOf(
  */
 export async function copySource(
   ctx: ProviderContext,
-  resource: RecordedResource,
+  resource: CodeResource,
   releaseDir: string,
   options: SourceOptions & { dataDir: string },
 ): Promise<void> {
@@ -129,7 +132,7 @@ export async function copySource(
   const source = await sourceOf(resource, options);
   if (source.git) {
     const args = ["clone", "--depth", "1", "--quiet"];
-    const branch = str(resource.spec, "branch");
+    const branch = nonBlank(resource.spec.branch);
     if (branch !== undefined) args.push("--branch", branch);
     args.push(`file://${source.dir}`, releaseDir);
     try {
@@ -161,12 +164,8 @@ export async function copySource(
  * The working directory inside a release: `spec.rootDir` resolved against `releaseDir` (which
  * it must not leave, and which must exist), or `releaseDir` itself when there is none.
  */
-export async function workDir(
-  label: string,
-  resource: RecordedResource,
-  releaseDir: string,
-): Promise<string> {
-  const rootDir = str(resource.spec, "rootDir");
+export async function workDir(label: string, resource: CodeResource, releaseDir: string): Promise<string> {
+  const rootDir = nonBlank(resource.spec.rootDir);
   if (rootDir === undefined) return releaseDir;
   const dir = path.resolve(releaseDir, rootDir);
   if (dir !== releaseDir && !dir.startsWith(releaseDir + path.sep)) {
@@ -249,11 +248,11 @@ export interface BuildOptions {
  */
 export async function build(
   ctx: ProviderContext,
-  resource: RecordedResource,
+  resource: CodeResource,
   options: BuildOptions,
 ): Promise<void> {
   const { label, cwd, env, release, buildLog, timeoutMs, runAs = null } = options;
-  const command = str(resource.spec, "buildCommand");
+  const command = nonBlank(resource.spec.buildCommand);
   if (command === undefined) return;
   ctx.throwIfAborted();
   const log = await openLogForAppend(buildLog);
@@ -310,8 +309,8 @@ export async function releaseNumbers(serviceDir: string): Promise<number[]> {
     .map(Number);
 }
 
-/** sha256 of a spec (bindings, not their values), 16 hex digits: `adopt` redeploys when it changed. */
-export function specHash(spec: Record<string, unknown>): string {
+/** sha256 of a spec (bindings, not their values), 16 hex digits: `apply` of a found object redeploys when it changed. */
+export function specHash(spec: object): string {
   return createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
 }
 

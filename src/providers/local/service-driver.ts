@@ -2,13 +2,15 @@ import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
-import type { EnvBinding } from "../../blueprints/render.js";
+import type { ServiceKind } from "../../domain/resources.js";
 import { AbortedError } from "../../engine/aborted.js";
 import { isPortFree } from "../../store/free-port.js";
 import { resolveEnv } from "../env.js";
 import { nameTaken } from "../ownership.js";
 import {
+  ABSENT,
   type ActionResult,
+  type Observation,
   type Observed,
   type ProviderContext,
   ProviderError,
@@ -23,12 +25,12 @@ import {
   copySource,
   errMessage,
   exists,
+  nonBlank,
   readIfExists,
   releaseNumbers,
   resourceLogger,
   serialized,
   specHash,
-  str,
   workDir,
 } from "./release.js";
 import type { ProcessSpec, Supervisor } from "./supervisor.js";
@@ -44,8 +46,8 @@ import { bounded, sleep } from "./waits.js";
  * `build.log` (every build, appended), `runtime.log` (the process's output) and `deploy.json`
  * (the current release, its slot, port and whether it is suspended; never secrets).
  *
- * A deploy (`create`, `update`, and `adopt` when the spec changed) copies `spec.repo` into a
- * new release directory, runs `buildCommand` there once, starts `startCommand` under the
+ * A deploy (`apply`; of a service found by `observe`, only when the spec changed) copies
+ * `spec.repo` into a new release directory, runs `buildCommand` there once, starts `startCommand` under the
  * supervisor on a free port and, for `web`, waits until `GET <healthCheckPath>` answers 2xx.
  * It is blue/green: the new process runs in the other of two supervisor slots
  * (`<tenantId>/<key>` and `<tenantId>/<key>#b`) and the old one is stopped only once the new one
@@ -54,9 +56,9 @@ import { bounded, sleep } from "./waits.js";
  *
  * `observe`: a `deploy.json` means the service exists → `ready` (or `suspended`), even when its
  * process is not running (e.g. after a Tenantry restart before the supervisor adopted it):
- * reporting `null` would make the engine deploy a duplicate. `resume`/`update`/`adopt` start the
- * process again; the detail says so. No `deploy.json` (nothing, or a first deploy that never
- * finished) → `null`, and `create` clears the leftovers.
+ * reporting `absent` would make the engine deploy a duplicate. `setRunning(true)` (resume,
+ * heal) and `apply` start the process again; the detail says so. No `deploy.json` (nothing, or
+ * a first deploy that never finished) → `absent`, and the create clears the leftovers.
  *
  * Ownership: the service directory holds the tenant's marker file (`owner-files.ts`); one that
  * is not the tenant's is `NAME_TAKEN` and never deployed to, and `delete` leaves it. The
@@ -90,7 +92,14 @@ export interface ServiceDriverOptions {
   retireDelayMs?: number;
 }
 
-export type ServiceDriver = ResourceDriver & { close(): Promise<void> };
+/** The kinds this driver runs as processes (a `web` static site is the static site driver's). */
+export type ProcessKind = "web" | "pserv" | "worker";
+type ServiceResource = RecordedResource<ProcessKind>;
+
+export type ServiceDriver = ResourceDriver<ProcessKind> & {
+  setRunning(ctx: ProviderContext, resource: ServiceResource, running: boolean): Promise<ActionResult>;
+  close(): Promise<void>;
+};
 
 export interface ServicePaths {
   /** `<dataDir>/tenants/<slug>-<hash>` */
@@ -112,7 +121,7 @@ interface DeployRecord {
   processId: string;
   port: number;
   suspended: boolean;
-  /** sha256 of the spec (bindings, not their values): `adopt` redeploys when it changed. */
+  /** sha256 of the spec (bindings, not their values): `apply` of a found service redeploys when it changed. */
   specHash: string;
   deployedAt: string;
 }
@@ -135,7 +144,7 @@ function fsPart(s: string, max: number): string {
   );
 }
 
-function serviceName(resource: RecordedResource): string {
+function serviceName(resource: { key: string }): string {
   const colon = resource.key.indexOf(":");
   const fromKey = colon >= 0 ? resource.key.slice(colon + 1) : resource.key;
   if (fromKey === "") {
@@ -151,7 +160,7 @@ function serviceName(resource: RecordedResource): string {
  */
 export function localServicePaths(
   dataDir: string,
-  resource: RecordedResource,
+  resource: { key: string },
   tenant: { id: string; slug: string },
 ): ServicePaths {
   const tenantDir = localTenantDir(dataDir, tenant);
@@ -178,13 +187,13 @@ export function localTenantDir(dataDir: string, tenant: { id: string; slug: stri
 }
 
 /** The two supervisor ids of a service (blue/green slots); the first is the provider id. */
-export function serviceProcessIds(tenantId: string, resource: RecordedResource): { a: string; b: string } {
+export function serviceProcessIds(tenantId: string, resource: { key: string }): { a: string; b: string } {
   const a = `${tenantId}/${resource.key}`;
   return { a, b: `${a}#b` };
 }
 
-function stopTimeoutMs(spec: Record<string, unknown>): number {
-  const raw = spec["maxShutdownDelaySeconds"];
+function stopTimeoutMs(resource: ServiceResource): number {
+  const raw = resource.spec.maxShutdownDelaySeconds;
   const seconds = typeof raw === "number" && Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_STOP_SECONDS;
   return Math.round(Math.min(Math.max(seconds, 1), MAX_STOP_SECONDS) * 1000);
 }
@@ -231,11 +240,11 @@ async function writeDeploy(file: string, record: DeployRecord): Promise<void> {
  */
 export function localServiceEnv(
   ctx: ProviderContext,
-  resource: RecordedResource,
+  resource: RecordedResource<ServiceKind>,
   port: number,
   site: { baseDomain: string; publicPort: number },
 ): Record<string, string> {
-  const bindings = (resource.spec["envVars"] as EnvBinding[] | undefined) ?? [];
+  const bindings = resource.spec.envVars;
   const env: Record<string, string> = {
     RENDER_SERVICE_NAME: resource.externalName,
     RENDER_SERVICE_TYPE: resource.kind,
@@ -279,11 +288,11 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     return serialized(locks, id, fn);
   }
 
-  function logFor(ctx: ProviderContext, resource: RecordedResource): Logger {
+  function logFor(ctx: ProviderContext, resource: ServiceResource): Logger {
     return resourceLogger(options.logger ?? ctx.logger, "local-service", ctx, resource);
   }
 
-  function checkKind(resource: RecordedResource): void {
+  function checkKind(resource: ServiceResource): void {
     if (!SERVICE_KINDS.has(resource.kind)) {
       throw new ProviderError(
         `service driver: kind ${resource.kind} is not run by this driver (web, pserv and worker are)`,
@@ -311,7 +320,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     );
   }
 
-  function outputs(resource: RecordedResource, port: number): Record<string, unknown> {
+  function outputs(resource: ServiceResource, port: number): Record<string, unknown> {
     const out: Record<string, unknown> = {
       host: "127.0.0.1",
       port,
@@ -323,11 +332,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     return out;
   }
 
-  function serviceEnv(
-    ctx: ProviderContext,
-    resource: RecordedResource,
-    port: number,
-  ): Record<string, string> {
+  function serviceEnv(ctx: ProviderContext, resource: ServiceResource, port: number): Record<string, string> {
     return localServiceEnv(ctx, resource, port, options);
   }
 
@@ -342,12 +347,12 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
   }
 
   /** Whether the resource's record names this service (made by Tenantry, maybe before markers). */
-  function recorded(ctx: ProviderContext, resource: RecordedResource): boolean {
+  function recorded(ctx: ProviderContext, resource: ServiceResource): boolean {
     return resource.providerId === serviceProcessIds(ctx.tenant.id, resource).a;
   }
 
   /** Throws `NAME_TAKEN` when the service directory exists and is not the tenant's. */
-  async function assertOurs(ctx: ProviderContext, resource: RecordedResource, paths: ServicePaths) {
+  async function assertOurs(ctx: ProviderContext, resource: ServiceResource, paths: ServicePaths) {
     const owner = await dirOwnership(ctx, paths.serviceDir, recorded(ctx, resource));
     if (owner.state === "foreign")
       throw nameTaken("service directory", paths.serviceDir, undefined, owner.why);
@@ -357,11 +362,11 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
   /** Polls the web service's health check until 2xx; undefined when healthy, else the reason. */
   async function waitHealthy(
     ctx: ProviderContext,
-    resource: RecordedResource,
+    resource: ServiceResource,
     processId: string,
     port: number,
   ): Promise<string | undefined> {
-    let checkPath = str(resource.spec, "healthCheckPath") ?? "/";
+    let checkPath = nonBlank(resource.spec.healthCheckPath) ?? "/";
     if (!checkPath.startsWith("/")) checkPath = `/${checkPath}`;
     const url = `http://127.0.0.1:${port}${checkPath}`;
     const deadline = Date.now() + healthTimeoutMs;
@@ -428,7 +433,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
    */
   async function startRelease(
     ctx: ProviderContext,
-    resource: RecordedResource,
+    resource: ServiceResource,
     paths: ServicePaths,
     cwd: string,
     slot: "a" | "b",
@@ -436,7 +441,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     env: Record<string, string>,
     who: RunAs | null,
   ): Promise<string> {
-    const command = str(resource.spec, "startCommand");
+    const command = nonBlank(resource.spec.startCommand);
     if (command === undefined) {
       throw new ProviderError(`service ${resource.key}: no startCommand; say how to start the service`, {
         retryable: false,
@@ -451,7 +456,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
       cwd,
       env,
       logFile: paths.runtimeLog,
-      stopTimeoutMs: stopTimeoutMs(resource.spec),
+      stopTimeoutMs: stopTimeoutMs(resource),
       ...(who ? { runAs: { uid: who.uid, gid: who.gid } } : {}),
     };
     try {
@@ -483,7 +488,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
   /** A new release: copy, build, start in the other slot, wait healthy, then retire the old one. */
   async function deploy(
     ctx: ProviderContext,
-    resource: RecordedResource,
+    resource: ServiceResource,
     fresh: boolean,
   ): Promise<ActionResult> {
     const log = logFor(ctx, resource);
@@ -569,7 +574,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
   }
 
   /** Starts the current release again (no copy, no build); deploys when there is none. */
-  async function start(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
+  async function start(ctx: ProviderContext, resource: ServiceResource): Promise<ActionResult> {
     const paths = localServicePaths(dataDir, resource, ctx.tenant);
     const ids = serviceProcessIds(ctx.tenant.id, resource);
     ctx.throwIfAborted();
@@ -603,19 +608,37 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
     return { state: "done", providerId: ids.a, outputs: outputs(resource, port) };
   }
 
+  /** Stops the service's processes, keeping its release (suspend). */
+  async function stop(ctx: ProviderContext, resource: ServiceResource): Promise<ActionResult> {
+    const paths = localServicePaths(dataDir, resource, ctx.tenant);
+    const ids = serviceProcessIds(ctx.tenant.id, resource);
+    ctx.throwIfAborted();
+    await assertOurs(ctx, resource, paths);
+    const current = await readDeploy(paths.deployFile);
+    if (current) await writeDeploy(paths.deployFile, { ...current, suspended: true });
+    await stopProcess(ctx, ids.a);
+    await stopProcess(ctx, ids.b);
+    logFor(ctx, resource).info("local service: suspended");
+    return {
+      state: "done",
+      providerId: ids.a,
+      ...(current ? { outputs: outputs(resource, current.port) } : {}),
+    };
+  }
+
   return {
     // A deploy copies, builds (up to the build timeout), starts and waits for health: the
     // engine's 5-minute default would cut a long build short.
     limits: { actionTimeoutMs: buildTimeoutMs + healthTimeoutMs + ACTION_MARGIN_MS },
 
-    async observe(ctx, resource): Promise<Observed | null> {
+    async observe(ctx, resource): Promise<Observation> {
       checkKind(resource);
       ctx.throwIfAborted();
       const paths = localServicePaths(dataDir, resource, ctx.tenant);
       const providerId = serviceProcessIds(ctx.tenant.id, resource).a;
-      if ((await assertOurs(ctx, resource, paths)).state === "absent") return null;
+      if ((await assertOurs(ctx, resource, paths)).state === "absent") return ABSENT;
       const current = await readDeploy(paths.deployFile);
-      if (!current) return null;
+      if (!current) return ABSENT;
       const out = outputs(resource, current.port);
       if (current.suspended) return { providerId, state: "suspended", outputs: out };
       const status = supervisor.status(current.processId);
@@ -635,50 +658,29 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
       };
     },
 
-    create(ctx, resource) {
-      checkKind(resource);
-      return withLock(`${ctx.tenant.id}/${resource.key}`, () => deploy(ctx, resource, true));
-    },
-
-    adopt(ctx, resource) {
+    apply(ctx, resource, observed?: Observed) {
       checkKind(resource);
       return withLock(`${ctx.tenant.id}/${resource.key}`, async () => {
-        const paths = localServicePaths(dataDir, resource, ctx.tenant);
-        await assertOurs(ctx, resource, paths);
-        const current = await readDeploy(paths.deployFile);
-        if (current && current.specHash === specHash(resource.spec)) return start(ctx, resource);
-        return deploy(ctx, resource, true);
+        if (observed) {
+          // Found by observe after a create whose outcome is unknown: the release it runs is
+          // kept (started when not running) if it was deployed for this spec, else replaced.
+          const paths = localServicePaths(dataDir, resource, ctx.tenant);
+          await assertOurs(ctx, resource, paths);
+          const current = await readDeploy(paths.deployFile);
+          if (current && current.specHash === specHash(resource.spec)) return start(ctx, resource);
+          return deploy(ctx, resource, true);
+        }
+        // A create (nothing recorded) first stops what a first deploy that never finished left
+        // running; an update deploys next to the recorded release.
+        return deploy(ctx, resource, resource.providerId === null);
       });
     },
 
-    update(ctx, resource) {
+    setRunning(ctx, resource, running) {
       checkKind(resource);
-      return withLock(`${ctx.tenant.id}/${resource.key}`, () => deploy(ctx, resource, false));
-    },
-
-    suspend(ctx, resource) {
-      checkKind(resource);
-      return withLock(`${ctx.tenant.id}/${resource.key}`, async () => {
-        const paths = localServicePaths(dataDir, resource, ctx.tenant);
-        const ids = serviceProcessIds(ctx.tenant.id, resource);
-        ctx.throwIfAborted();
-        await assertOurs(ctx, resource, paths);
-        const current = await readDeploy(paths.deployFile);
-        if (current) await writeDeploy(paths.deployFile, { ...current, suspended: true });
-        await stopProcess(ctx, ids.a);
-        await stopProcess(ctx, ids.b);
-        logFor(ctx, resource).info("local service: suspended");
-        return {
-          state: "done",
-          providerId: ids.a,
-          ...(current ? { outputs: outputs(resource, current.port) } : {}),
-        };
-      });
-    },
-
-    resume(ctx, resource) {
-      checkKind(resource);
-      return withLock(`${ctx.tenant.id}/${resource.key}`, () => start(ctx, resource));
+      return withLock(`${ctx.tenant.id}/${resource.key}`, () =>
+        running ? start(ctx, resource) : stop(ctx, resource),
+      );
     },
 
     delete(ctx, resource) {

@@ -1,11 +1,19 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
+import type { ServiceSpec } from "../../domain/resources.js";
 import { nameTaken } from "../ownership.js";
-import type { ActionResult, ProviderContext, RecordedResource, ResourceDriver } from "../provider.js";
-import { ProviderError } from "../provider.js";
+import {
+  ABSENT,
+  type ActionResult,
+  type Observation,
+  type ProviderContext,
+  ProviderError,
+  type RecordedResource,
+  type ResourceDriver,
+} from "../provider.js";
 import { claimDir, dirOwnership } from "./owner-files.js";
-import { build, copySource, exists, releaseNumbers, str, workDir } from "./release.js";
+import { build, copySource, exists, nonBlank, releaseNumbers, workDir } from "./release.js";
 import { localServicePaths } from "./service-driver.js";
 import { runAsEnv, type TenantUsers } from "./tenant-users.js";
 
@@ -31,31 +39,27 @@ export interface StaticSiteDriverOptions {
 
 const LABEL = "static site";
 
-/** The blueprint's `routes` and `headers` of a static site, as plain strings (checked at validation). */
-function staticRules(spec: Record<string, unknown>): {
+type StaticSite = RecordedResource<"web">;
+
+/** The blueprint's `routes` and `headers` of a static site (checked at validation), without other fields. */
+function staticRules(spec: ServiceSpec): {
   routes: { type: string; source: string; destination: string }[];
   headers: { path: string; name: string; value: string }[];
 } {
-  const list = (v: unknown) => (Array.isArray(v) ? (v as Record<string, unknown>[]) : []);
   return {
-    routes: list(spec["routes"]).map((r) => ({
-      type: String(r["type"]),
-      source: String(r["source"]),
-      destination: String(r["destination"]),
-    })),
-    headers: list(spec["headers"]).map((h) => ({
-      path: String(h["path"]),
-      name: String(h["name"]),
-      value: String(h["value"]),
-    })),
+    routes: (spec.routes ?? []).map((r) => ({ type: r.type, source: r.source, destination: r.destination })),
+    headers: (spec.headers ?? []).map((h) => ({ path: h.path, name: h.name, value: h.value })),
   };
 }
 
-export function createStaticSiteDriver(options: StaticSiteDriverOptions): ResourceDriver {
+/** `staticPublishPath`, or the working directory itself. */
+const publishPath = (resource: StaticSite) => nonBlank(resource.spec.staticPublishPath) ?? ".";
+
+export function createStaticSiteDriver(options: StaticSiteDriverOptions): ResourceDriver<"web"> {
   const dataDir = path.resolve(options.dataDir);
   const repoBase = path.resolve(options.repoBase ?? process.cwd());
 
-  const outputs = (resource: RecordedResource, root: string, base: string) => {
+  const outputs = (resource: StaticSite, root: string, base: string) => {
     const { routes, headers } = staticRules(resource.spec);
     return {
       url: `http://${resource.externalName}.${options.baseDomain}:${options.publicPort}`,
@@ -68,29 +72,28 @@ export function createStaticSiteDriver(options: StaticSiteDriverOptions): Resour
   };
 
   /** Whether the resource's record names this site (made by Tenantry, maybe before markers). */
-  const recorded = (resource: RecordedResource) => resource.providerId === resource.externalName;
+  const recorded = (resource: StaticSite) => resource.providerId === resource.externalName;
 
-  async function ownership(ctx: ProviderContext, resource: RecordedResource) {
+  async function ownership(ctx: ProviderContext, resource: StaticSite) {
     const paths = localServicePaths(dataDir, resource, ctx.tenant);
     return { paths, owner: await dirOwnership(ctx, paths.serviceDir, recorded(resource)) };
   }
 
-  async function current(ctx: ProviderContext, resource: RecordedResource) {
+  async function current(ctx: ProviderContext, resource: StaticSite) {
     const paths = localServicePaths(dataDir, resource, ctx.tenant);
     const releases = (await releaseNumbers(paths.serviceDir)).sort((a, b) => a - b);
     const release = releases.at(-1);
     if (release === undefined) return undefined;
     const releaseDir = path.join(paths.serviceDir, `release-${release}`);
-    const publish = str(resource.spec, "staticPublishPath") ?? ".";
     return {
       paths,
       release,
       releaseDir,
-      root: path.resolve(await workDir(LABEL, resource, releaseDir), publish),
+      root: path.resolve(await workDir(LABEL, resource, releaseDir), publishPath(resource)),
     };
   }
 
-  async function deploy(ctx: ProviderContext, resource: RecordedResource): Promise<ActionResult> {
+  async function deploy(ctx: ProviderContext, resource: StaticSite): Promise<ActionResult> {
     ctx.throwIfAborted();
     const paths = localServicePaths(dataDir, resource, ctx.tenant);
     // The directory is the tenant's (or made now, with its marker) before anything in it is used.
@@ -118,7 +121,7 @@ export function createStaticSiteDriver(options: StaticSiteDriverOptions): Resour
         buildLog: paths.buildLog,
         timeoutMs: options.buildTimeoutMs ?? 15 * 60_000,
       });
-      const root = path.resolve(cwd, str(resource.spec, "staticPublishPath") ?? ".");
+      const root = path.resolve(cwd, publishPath(resource));
       if (root !== cwd && !root.startsWith(cwd + path.sep)) {
         throw new ProviderError(`${LABEL} ${resource.key}: staticPublishPath leaves the repository`, {
           retryable: false,
@@ -132,13 +135,13 @@ export function createStaticSiteDriver(options: StaticSiteDriverOptions): Resour
         !realRoot.startsWith(realRelease + path.sep)
       ) {
         throw new ProviderError(
-          `${LABEL} ${resource.key}: staticPublishPath ${str(resource.spec, "staticPublishPath") ?? "."} is a link that leads out of the release`,
+          `${LABEL} ${resource.key}: staticPublishPath ${publishPath(resource)} is a link that leads out of the release`,
           { retryable: false },
         );
       }
       if (!(await exists(root))) {
         throw new ProviderError(
-          `${LABEL} ${resource.key}: staticPublishPath ${str(resource.spec, "staticPublishPath") ?? "."} does not exist after the build`,
+          `${LABEL} ${resource.key}: staticPublishPath ${publishPath(resource)} does not exist after the build`,
           { retryable: false },
         );
       }
@@ -165,21 +168,22 @@ export function createStaticSiteDriver(options: StaticSiteDriverOptions): Resour
     // A deploy copies and builds (up to the build timeout): more than the engine's default.
     limits: { actionTimeoutMs: (options.buildTimeoutMs ?? 15 * 60_000) + 2 * 60_000 },
 
-    async observe(ctx, resource) {
+    async observe(ctx, resource): Promise<Observation> {
       ctx.throwIfAborted();
       const { paths, owner } = await ownership(ctx, resource);
       if (owner.state === "foreign")
         throw nameTaken("static site directory", paths.serviceDir, undefined, owner.why);
       const now = await current(ctx, resource);
-      if (!now || !(await exists(now.root))) return null;
+      if (!now || !(await exists(now.root))) return ABSENT;
       return {
         providerId: resource.externalName,
         state: "ready",
         outputs: outputs(resource, now.root, now.releaseDir),
       };
     },
-    create: deploy,
-    async adopt(ctx, resource, observed) {
+    // Create and update build a new release; a site found by observe is taken as it is.
+    async apply(ctx, resource, observed) {
+      if (!observed) return deploy(ctx, resource);
       const { paths, owner } = await ownership(ctx, resource);
       if (owner.state === "foreign")
         throw nameTaken("static site directory", paths.serviceDir, undefined, owner.why);
@@ -187,7 +191,6 @@ export function createStaticSiteDriver(options: StaticSiteDriverOptions): Resour
       await claimDir(ctx, "static site directory", paths.serviceDir, true);
       return { state: "done", providerId: observed.providerId, outputs: observed.outputs };
     },
-    update: deploy,
     async delete(ctx, resource) {
       ctx.throwIfAborted();
       const { paths, owner } = await ownership(ctx, resource);

@@ -4,7 +4,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { Logger } from "pino";
-import { tenantDiscriminator } from "../../blueprints/naming.js";
+import { tenantDiscriminator } from "../../domain/naming.js";
 import { nameTaken, ownerMarker, ownerMarkerText } from "../ownership.js";
 import { type ActionResult, type ProviderContext, ProviderError } from "../provider.js";
 import { killAndWait, waitUntil } from "./process-group.js";

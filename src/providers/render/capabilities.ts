@@ -1,3 +1,4 @@
+import { isService } from "../../domain/resources.js";
 import type { Capabilities, KindSupport } from "../capabilities.js";
 import { ProviderError } from "../provider.js";
 import { serviceBody } from "./mapping.js";
@@ -12,6 +13,7 @@ export function renderCapabilities(options: { bootstrap: boolean }): Capabilitie
   const service: KindSupport = {
     suspend: true,
     refuse(resource) {
+      if (!isService(resource)) return [];
       try {
         serviceBody(resource.kind, resource.externalName, "owner", resource.spec, {});
         return [];

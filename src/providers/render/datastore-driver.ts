@@ -1,11 +1,13 @@
-import type {
-  ActionResult,
-  Observed,
-  ProviderContext,
-  RecordedResource,
-  ResourceDriver,
+import type { ResourceSpecs } from "../../domain/resources.js";
+import {
+  ABSENT,
+  type ActionResult,
+  type Observed,
+  type ProviderContext,
+  ProviderError,
+  type RecordedResource,
+  type ResourceDriver,
 } from "../provider.js";
-import { ProviderError } from "../provider.js";
 import type { RenderClient } from "./client.js";
 import { type Collection, deleteAndConfirm, findObject, required } from "./lookup.js";
 import { keyValueBody, postgresBody } from "./mapping.js";
@@ -33,13 +35,13 @@ interface Datastore {
   suspended?: string;
 }
 
-interface Kind {
+interface Kind<K extends "postgres" | "keyvalue"> {
   /** Collection path. */
   path: "/postgres" | "/key-value";
   /** The key of list items. */
   itemKey: "postgres" | "keyValue";
   label: string;
-  body(name: string, ownerId: string, spec: Record<string, unknown>): Record<string, unknown>;
+  body(name: string, ownerId: string, spec: ResourceSpecs[K]): Record<string, unknown>;
   /** What PATCH may change in place. */
   patch(body: Record<string, unknown>): Record<string, unknown>;
   /** Outputs and secret outputs from the object and its connection info. */
@@ -94,7 +96,7 @@ function datastoreOutputs(
   };
 }
 
-export const POSTGRES: Kind = {
+export const POSTGRES: Kind<"postgres"> = {
   path: "/postgres",
   itemKey: "postgres",
   label: "database",
@@ -109,7 +111,7 @@ export const POSTGRES: Kind = {
   },
 };
 
-export const KEY_VALUE: Kind = {
+export const KEY_VALUE: Kind<"keyvalue"> = {
   path: "/key-value",
   itemKey: "keyValue",
   label: "Key Value",
@@ -128,7 +130,10 @@ export interface DatastoreDriverOptions {
   pollMs?: number;
 }
 
-export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOptions): ResourceDriver {
+export function createDatastoreDriver<K extends "postgres" | "keyvalue">(
+  kind: Kind<K>,
+  options: DatastoreDriverOptions,
+): ResourceDriver<K> {
   const { client, ownerId } = options;
   const pollMs = options.pollMs ?? 3000;
   const item = (id: string) => `${kind.path}/${encodeURIComponent(id)}`;
@@ -140,7 +145,10 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
     ownerId,
     label: kind.label,
   };
-  const find = (ctx: ProviderContext, r: RecordedResource) => findObject(collection, ctx, r);
+  // TypeScript does not correlate `r.kind` with K's spec inside a generic: the engine only
+  // hands this driver resources of its kind.
+  const specOf = (r: RecordedResource<K>) => r.spec as ResourceSpecs[K];
+  const find = (ctx: ProviderContext, r: RecordedResource<K>) => findObject(collection, ctx, r);
 
   async function describe(ctx: ProviderContext, object: Datastore): Promise<Observed> {
     const status = object.status ?? "unknown";
@@ -156,7 +164,7 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
     if (status !== "available") {
       return {
         providerId: object.id,
-        state: "pending",
+        state: "converging",
         retryAfterMs: pollMs,
         outputs: { id: object.id, status },
         detail: `${kind.label} is ${status}`,
@@ -169,7 +177,7 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
 
   /** Done when ready, else a wait (Render creates and changes datastores asynchronously). */
   function settle(observed: Observed): ActionResult {
-    if (observed.state === "pending") {
+    if (observed.state === "converging") {
       return {
         state: "pending",
         retryAfterMs: pollMs,
@@ -186,19 +194,31 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
     };
   }
 
-  async function current(ctx: ProviderContext, r: RecordedResource): Promise<Datastore> {
+  async function current(ctx: ProviderContext, r: RecordedResource<K>): Promise<Datastore> {
     return required(await find(ctx, r), kind.label, r);
   }
 
   return {
     async observe(ctx, r) {
       const object = await find(ctx, r);
-      return object ? describe(ctx, object) : null;
+      return object ? describe(ctx, object) : ABSENT;
     },
 
-    async create(ctx, r) {
+    async apply(ctx, r, observed) {
+      // Adopting and updating are the same: converge what can change in place, then wait
+      // for it to be available.
+      const id = observed?.providerId ?? r.providerId;
+      if (id !== null) {
+        const object = await current(ctx, { ...r, providerId: id });
+        await client.request("PATCH", item(object.id), {
+          body: kind.patch(kind.body(r.externalName, ownerId, specOf(r))),
+          ctx,
+        });
+        ctx.throwIfAborted();
+        return settle(await describe(ctx, await current(ctx, { ...r, providerId: object.id })));
+      }
       const created = await client.request<Datastore>("POST", kind.path, {
-        body: kind.body(r.externalName, ownerId, r.spec),
+        body: kind.body(r.externalName, ownerId, specOf(r)),
         ctx,
       });
       return {
@@ -209,37 +229,14 @@ export function createDatastoreDriver(kind: Kind, options: DatastoreDriverOption
       };
     },
 
-    async adopt(ctx, r, observed) {
-      // Converge what can change in place; the engine then waits for it to be available.
-      await client.request("PATCH", item(observed.providerId), {
-        body: kind.patch(kind.body(r.externalName, ownerId, r.spec)),
-        ctx,
-      });
-      ctx.throwIfAborted();
-      return settle(await describe(ctx, await current(ctx, { ...r, providerId: observed.providerId })));
-    },
-
-    async update(ctx, r) {
+    async setRunning(ctx, r, running) {
       const object = await current(ctx, r);
-      await client.request("PATCH", item(object.id), {
-        body: kind.patch(kind.body(r.externalName, ownerId, r.spec)),
-        ctx,
-      });
-      ctx.throwIfAborted();
-      return settle(await describe(ctx, await current(ctx, { ...r, providerId: object.id })));
-    },
-
-    async suspend(ctx, r) {
-      const object = await current(ctx, r);
-      if (object.status !== "suspended" && object.suspended !== "suspended") {
-        await client.request("POST", `${item(object.id)}/suspend`, { ctx, idempotent: true });
+      const suspended = object.status === "suspended" || object.suspended === "suspended";
+      if (!running) {
+        if (!suspended) await client.request("POST", `${item(object.id)}/suspend`, { ctx, idempotent: true });
+        return { state: "done", providerId: object.id };
       }
-      return { state: "done", providerId: object.id };
-    },
-
-    async resume(ctx, r) {
-      const object = await current(ctx, r);
-      if (object.status === "suspended" || object.suspended === "suspended") {
+      if (suspended) {
         await client.request("POST", `${item(object.id)}/resume`, { ctx, idempotent: true });
         return {
           state: "pending",

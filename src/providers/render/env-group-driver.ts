@@ -1,7 +1,12 @@
-import type { EnvBinding } from "../../blueprints/render.js";
 import { resolveEnv } from "../env.js";
 import { ownerMarker, ownerMarkerText } from "../ownership.js";
-import type { ActionResult, ProviderContext, RecordedResource, ResourceDriver } from "../provider.js";
+import {
+  ABSENT,
+  type ActionResult,
+  type ProviderContext,
+  type RecordedResource,
+  type ResourceDriver,
+} from "../provider.js";
 import type { RenderClient } from "./client.js";
 import { type Collection, deleteAndConfirm, findObject, OWNER_ENV_KEY, required } from "./lookup.js";
 
@@ -29,7 +34,7 @@ export interface EnvGroupDriverOptions {
   ownerId: string;
 }
 
-export function createEnvGroupDriver(options: EnvGroupDriverOptions): ResourceDriver {
+export function createEnvGroupDriver(options: EnvGroupDriverOptions): ResourceDriver<"envgroup"> {
   const { client, ownerId } = options;
   const item = (id: string) => `/env-groups/${encodeURIComponent(id)}`;
 
@@ -43,11 +48,11 @@ export function createEnvGroupDriver(options: EnvGroupDriverOptions): ResourceDr
       (await client.get<EnvGroup>(item(group.id), { ctx })).envVars?.find((v) => v.key === OWNER_ENV_KEY)
         ?.value,
   };
-  const find = (ctx: ProviderContext, r: RecordedResource) => findObject(collection, ctx, r);
+  const find = (ctx: ProviderContext, r: RecordedResource<"envgroup">) => findObject(collection, ctx, r);
 
   /** The blueprint's variables, and the ownership marker (which no blueprint variable overrides). */
-  const values = (ctx: ProviderContext, r: RecordedResource): Record<string, string> => ({
-    ...resolveEnv(ctx, (r.spec["envVars"] as EnvBinding[] | undefined) ?? []),
+  const values = (ctx: ProviderContext, r: RecordedResource<"envgroup">): Record<string, string> => ({
+    ...resolveEnv(ctx, r.spec.envVars),
     [OWNER_ENV_KEY]: ownerMarkerText(ownerMarker(ctx)),
   });
 
@@ -81,7 +86,7 @@ export function createEnvGroupDriver(options: EnvGroupDriverOptions): ResourceDr
     return done(group, Object.keys(want));
   }
 
-  async function current(ctx: ProviderContext, r: RecordedResource): Promise<EnvGroup> {
+  async function current(ctx: ProviderContext, r: RecordedResource<"envgroup">): Promise<EnvGroup> {
     return required(await find(ctx, r), "env group", r);
   }
 
@@ -90,10 +95,13 @@ export function createEnvGroupDriver(options: EnvGroupDriverOptions): ResourceDr
       const group = await find(ctx, r);
       return group
         ? { providerId: group.id, state: "ready", outputs: { id: group.id, name: group.name } }
-        : null;
+        : ABSENT;
     },
 
-    async create(ctx, r) {
+    async apply(ctx, r, observed) {
+      const id = observed?.providerId ?? r.providerId;
+      // Found or recorded: make its variables exactly the blueprint's.
+      if (id !== null) return converge(ctx, await current(ctx, { ...r, providerId: id }), values(ctx, r));
       const want = values(ctx, r);
       const group = await client.request<EnvGroup>("POST", "/env-groups", {
         body: {
@@ -104,14 +112,6 @@ export function createEnvGroupDriver(options: EnvGroupDriverOptions): ResourceDr
         ctx,
       });
       return done(group, Object.keys(want));
-    },
-
-    async adopt(ctx, r, observed) {
-      return converge(ctx, await current(ctx, { ...r, providerId: observed.providerId }), values(ctx, r));
-    },
-
-    async update(ctx, r) {
-      return converge(ctx, await current(ctx, r), values(ctx, r));
     },
 
     delete: (ctx, r) => deleteAndConfirm(collection, ctx, r, { pollMs: 2000 }),

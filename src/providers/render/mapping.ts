@@ -1,3 +1,4 @@
+import type { IpAllowEntry, KeyValueSpec, PostgresSpec, ServiceSpec } from "../../domain/resources.js";
 import { ProviderError } from "../provider.js";
 
 /**
@@ -12,8 +13,6 @@ import { ProviderError } from "../provider.js";
  * and environment variables, which the API takes as literal values only.
  */
 
-type Spec = Record<string, unknown>;
-
 export type RenderServiceType =
   | "web_service"
   | "private_service"
@@ -25,10 +24,9 @@ export const DEFAULT_REGION = "oregon";
 /** Render's default for new databases when the blueprint does not say. */
 export const DEFAULT_POSTGRES_VERSION = "17";
 
-const str = (spec: Spec, key: string): string | undefined =>
-  typeof spec[key] === "string" && spec[key] !== "" ? (spec[key] as string) : undefined;
-const num = (spec: Spec, key: string): number | undefined =>
-  typeof spec[key] === "number" ? (spec[key] as number) : undefined;
+/** A string setting, unset when empty. */
+const text = (value: string | undefined): string | undefined =>
+  value !== undefined && value !== "" ? value : undefined;
 
 function invalid(message: string): ProviderError {
   return new ProviderError(message, { retryable: false, code: "RENDER_UNSUPPORTED" });
@@ -44,8 +42,8 @@ export function apiPlan(plan: string): string {
 
 const SERVICE_PLANS = new Set(["starter", "standard", "pro", "pro_plus", "pro_max", "pro_ultra"]);
 
-function servicePlan(spec: Spec, owner: string): string | undefined {
-  const plan = str(spec, "plan");
+function servicePlan(spec: ServiceSpec, owner: string): string | undefined {
+  const plan = text(spec.plan);
   if (plan === undefined) return undefined;
   const api = apiPlan(plan);
   if (!SERVICE_PLANS.has(api)) {
@@ -56,8 +54,8 @@ function servicePlan(spec: Spec, owner: string): string | undefined {
   return api;
 }
 
-export function serviceType(kind: string, spec: Spec): RenderServiceType {
-  if (kind === "web" && spec["runtime"] === "static") return "static_site";
+export function serviceType(kind: string, spec: ServiceSpec): RenderServiceType {
+  if (kind === "web" && spec.runtime === "static") return "static_site";
   switch (kind) {
     case "web":
       return "web_service";
@@ -73,12 +71,12 @@ export function serviceType(kind: string, spec: Spec): RenderServiceType {
 }
 
 /** Blueprint `ipAllowList: [{source, description}]` → API `[{cidrBlock, description}]`. */
-function ipAllowList(spec: Spec): { cidrBlock: string; description: string }[] | undefined {
-  const list = spec["ipAllowList"];
-  if (!Array.isArray(list)) return undefined;
-  return list.map((entry: Record<string, unknown>) => ({
-    cidrBlock: String(entry["source"] ?? entry["cidrBlock"] ?? ""),
-    description: String(entry["description"] ?? ""),
+function ipAllowList(spec: {
+  ipAllowList?: IpAllowEntry[];
+}): { cidrBlock: string; description: string }[] | undefined {
+  return spec.ipAllowList?.map((entry) => ({
+    cidrBlock: entry.source,
+    description: entry.description ?? "",
   }));
 }
 
@@ -86,60 +84,60 @@ function defined<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-export function postgresBody(name: string, ownerId: string, spec: Spec): Record<string, unknown> {
-  const ha = spec["highAvailability"] as { enabled?: unknown } | undefined;
+export function postgresBody(name: string, ownerId: string, spec: PostgresSpec): Record<string, unknown> {
+  const ha = spec.highAvailability;
   return defined({
     name,
     ownerId,
-    plan: apiPlan(str(spec, "plan") ?? "basic-256mb"),
-    version: String(spec["postgresMajorVersion"] ?? DEFAULT_POSTGRES_VERSION),
-    region: str(spec, "region") ?? DEFAULT_REGION,
-    databaseName: str(spec, "databaseName"),
-    databaseUser: str(spec, "user"),
-    diskSizeGB: num(spec, "diskSizeGB"),
+    plan: apiPlan(text(spec.plan) ?? "basic-256mb"),
+    version: String(spec.postgresMajorVersion ?? DEFAULT_POSTGRES_VERSION),
+    region: text(spec.region) ?? DEFAULT_REGION,
+    databaseName: text(spec.databaseName),
+    databaseUser: text(spec.user),
+    diskSizeGB: spec.diskSizeGB,
     enableHighAvailability: typeof ha?.enabled === "boolean" ? ha.enabled : undefined,
     ipAllowList: ipAllowList(spec),
   });
 }
 
-export function keyValueBody(name: string, ownerId: string, spec: Spec): Record<string, unknown> {
-  const policy = str(spec, "maxmemoryPolicy");
+export function keyValueBody(name: string, ownerId: string, spec: KeyValueSpec): Record<string, unknown> {
+  const policy = text(spec.maxmemoryPolicy);
   return defined({
     name,
     ownerId,
-    plan: apiPlan(str(spec, "plan") ?? "starter"),
-    region: str(spec, "region") ?? DEFAULT_REGION,
+    plan: apiPlan(text(spec.plan) ?? "starter"),
+    region: text(spec.region) ?? DEFAULT_REGION,
     maxmemoryPolicy: policy?.replace(/-/g, "_"),
     ipAllowList: ipAllowList(spec),
   });
 }
 
 /** `envSpecificDetails` for native runtimes (build and start commands) or Docker. */
-function envSpecificDetails(spec: Spec, owner: string): Record<string, unknown> | undefined {
-  const runtime = str(spec, "runtime");
+function envSpecificDetails(spec: ServiceSpec, owner: string): Record<string, unknown> | undefined {
+  const runtime = text(spec.runtime);
   if (runtime === "docker") {
     return defined({
-      dockerCommand: str(spec, "dockerCommand"),
-      dockerContext: str(spec, "dockerContext"),
-      dockerfilePath: str(spec, "dockerfilePath"),
+      dockerCommand: text(spec.dockerCommand),
+      dockerContext: text(spec.dockerContext),
+      dockerfilePath: text(spec.dockerfilePath),
     });
   }
   if (runtime === "image") return undefined;
-  const startCommand = str(spec, "startCommand");
-  if (startCommand === undefined && spec["type"] !== "cron") {
+  const startCommand = text(spec.startCommand);
+  if (startCommand === undefined && spec.type !== "cron") {
     throw invalid(`${owner}: a ${runtime ?? "native"} service needs a startCommand on Render`);
   }
-  return { buildCommand: str(spec, "buildCommand") ?? "", startCommand: startCommand ?? "" };
+  return { buildCommand: text(spec.buildCommand) ?? "", startCommand: startCommand ?? "" };
 }
 
-function disk(spec: Spec): Record<string, unknown> | undefined {
-  const d = spec["disk"] as Record<string, unknown> | undefined;
-  if (!d || typeof d["name"] !== "string" || typeof d["mountPath"] !== "string") return undefined;
-  return defined({ name: d["name"], mountPath: d["mountPath"], sizeGB: num(d, "sizeGB") });
+function disk(spec: ServiceSpec): Record<string, unknown> | undefined {
+  const d = spec.disk;
+  if (!d) return undefined;
+  return defined({ name: d.name, mountPath: d.mountPath, sizeGB: d.sizeGB });
 }
 
-function runtimeOf(spec: Spec, owner: string): string {
-  const runtime = str(spec, "runtime") ?? (spec["image"] ? "image" : undefined);
+function runtimeOf(spec: ServiceSpec, owner: string): string {
+  const runtime = text(spec.runtime) ?? (spec.image ? "image" : undefined);
   if (runtime === undefined)
     throw invalid(`${owner}: say the service's runtime (node, python, docker, image…)`);
   return runtime;
@@ -148,7 +146,7 @@ function runtimeOf(spec: Spec, owner: string): string {
 /** `serviceDetails` of POST /services for a service of this type. */
 export function serviceDetails(
   type: RenderServiceType,
-  spec: Spec,
+  spec: ServiceSpec,
   owner: string,
   mode: "create" | "update",
 ): Record<string, unknown> {
@@ -156,8 +154,8 @@ export function serviceDetails(
   if (type === "static_site") {
     const { headers, routes } = staticRules(spec);
     return defined({
-      buildCommand: str(spec, "buildCommand"),
-      publishPath: str(spec, "staticPublishPath"),
+      buildCommand: text(spec.buildCommand),
+      publishPath: text(spec.staticPublishPath),
       ...(create ? { headers, routes } : {}),
     });
   }
@@ -168,24 +166,24 @@ export function serviceDetails(
     envSpecificDetails: envSpecificDetails(spec, owner),
   });
   if (type === "cron_job") {
-    const schedule = str(spec, "schedule");
+    const schedule = text(spec.schedule);
     if (schedule === undefined) throw invalid(`${owner}: a cron job needs a schedule`);
     return defined({
       ...common,
       schedule,
-      ...(create ? { region: str(spec, "region") ?? DEFAULT_REGION } : {}),
+      ...(create ? { region: text(spec.region) ?? DEFAULT_REGION } : {}),
     });
   }
   const web = type === "web_service";
   return defined({
     ...common,
-    ...(web ? { healthCheckPath: str(spec, "healthCheckPath") } : {}),
-    preDeployCommand: str(spec, "preDeployCommand"),
-    maxShutdownDelaySeconds: num(spec, "maxShutdownDelaySeconds"),
+    ...(web ? { healthCheckPath: text(spec.healthCheckPath) } : {}),
+    preDeployCommand: text(spec.preDeployCommand),
+    maxShutdownDelaySeconds: spec.maxShutdownDelaySeconds,
     ...(create
       ? {
-          region: str(spec, "region") ?? DEFAULT_REGION,
-          numInstances: num(spec, "numInstances"),
+          region: text(spec.region) ?? DEFAULT_REGION,
+          numInstances: spec.numInstances,
           disk: disk(spec),
         }
       : {}),
@@ -193,17 +191,17 @@ export function serviceDetails(
 }
 
 /** Where the service's code comes from: a repository or a prebuilt image. */
-function source(spec: Spec, ownerId: string, owner: string): Record<string, unknown> {
-  const image = spec["image"] as { url?: unknown; creds?: unknown } | undefined;
-  if (image && typeof image.url === "string") return { image: { ownerId, imagePath: image.url } };
-  const repo = str(spec, "repo");
+function source(spec: ServiceSpec, ownerId: string, owner: string): Record<string, unknown> {
+  const image = spec.image;
+  if (image?.url) return { image: { ownerId, imagePath: image.url } };
+  const repo = text(spec.repo);
   if (repo === undefined) {
     throw invalid(`${owner}: a service on Render needs a repo (a Git URL Render can reach) or an image`);
   }
   if (!/^https?:\/\//.test(repo) && !/^git@/.test(repo)) {
     throw invalid(`${owner}: repo "${repo}" is not a Git URL Render can reach (https://… or git@…)`);
   }
-  return defined({ repo, branch: str(spec, "branch"), rootDir: str(spec, "rootDir") });
+  return defined({ repo, branch: text(spec.branch), rootDir: text(spec.rootDir) });
 }
 
 /** The body of POST /services. `envVars` are literal values (resolved by the driver). */
@@ -211,7 +209,7 @@ export function serviceBody(
   kind: string,
   name: string,
   ownerId: string,
-  spec: Spec,
+  spec: ServiceSpec,
   envVars: Record<string, string>,
 ): Record<string, unknown> {
   const type = serviceType(kind, spec);
@@ -221,7 +219,7 @@ export function serviceBody(
     name,
     ownerId,
     ...source(spec, ownerId, owner),
-    autoDeploy: spec["autoDeploy"] === false ? "no" : "yes",
+    autoDeploy: spec.autoDeploy === false ? "no" : "yes",
     envVars: Object.entries(envVars).map(([key, value]) => ({ key, value })),
     serviceDetails: serviceDetails(type, spec, owner, "create"),
   });
@@ -232,41 +230,29 @@ export function servicePatchBody(
   kind: string,
   name: string,
   ownerId: string,
-  spec: Spec,
+  spec: ServiceSpec,
 ): Record<string, unknown> {
   const type = serviceType(kind, spec);
   const owner = `service ${name}`;
   const src = source(spec, ownerId, owner);
   return defined({
     ...src,
-    autoDeploy: spec["autoDeploy"] === false ? "no" : "yes",
+    autoDeploy: spec.autoDeploy === false ? "no" : "yes",
     serviceDetails: serviceDetails(type, spec, owner, "update"),
   });
 }
 
 /** A static site's `headers` and `routes` (redirect/rewrite rules), as the API takes them. */
-export function staticRules(spec: Spec): {
+export function staticRules(spec: ServiceSpec): {
   headers?: { path: string; name: string; value: string }[];
   routes?: { type: string; source: string; destination: string }[];
 } {
-  const headers = Array.isArray(spec["headers"])
-    ? (spec["headers"] as Record<string, unknown>[]).map((h) => ({
-        path: String(h["path"]),
-        name: String(h["name"]),
-        value: String(h["value"]),
-      }))
-    : undefined;
-  const routes = Array.isArray(spec["routes"])
-    ? (spec["routes"] as Record<string, unknown>[]).map((r) => ({
-        type: String(r["type"]),
-        source: String(r["source"]),
-        destination: String(r["destination"]),
-      }))
-    : undefined;
+  const headers = spec.headers?.map((h) => ({ path: h.path, name: h.name, value: h.value }));
+  const routes = spec.routes?.map((r) => ({ type: r.type, source: r.source, destination: r.destination }));
   return { headers, routes };
 }
 
 /** Custom domains of a web service or static site (`domains:`). */
-export function customDomains(spec: Spec): string[] {
-  return Array.isArray(spec["domains"]) ? (spec["domains"] as unknown[]).map(String) : [];
+export function customDomains(spec: ServiceSpec): string[] {
+  return spec.domains ?? [];
 }

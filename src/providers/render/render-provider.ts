@@ -1,5 +1,11 @@
 import type { Logger } from "pino";
-import { type Provider, type ProviderContext, ProviderError, type ResourceDriver } from "../provider.js";
+import {
+  type Provider,
+  type ProviderContext,
+  ProviderError,
+  type RecordedResource,
+  type ResourceDriver,
+} from "../provider.js";
 import { createRenderBootstrap } from "./bootstrap.js";
 import { renderCapabilities } from "./capabilities.js";
 import { RenderClient } from "./client.js";
@@ -37,8 +43,8 @@ interface Owner {
   name?: string;
 }
 
-const KINDS = ["envgroup", "postgres", "keyvalue", "web", "pserv", "worker", "cron"] as const;
-type Kind = (typeof KINDS)[number];
+type Kind = "envgroup" | "postgres" | "keyvalue" | "web" | "pserv" | "worker" | "cron";
+type Drivers = { [K in Kind]: ResourceDriver<K> };
 
 export function createRenderProvider(options: RenderProviderOptions): Provider {
   const logger = options.logger?.child({ provider: "render" });
@@ -74,8 +80,8 @@ export function createRenderProvider(options: RenderProviderOptions): Provider {
     return owner;
   }
 
-  let drivers: Promise<Record<Kind, ResourceDriver>> | undefined;
-  function ready(ctx: ProviderContext): Promise<Record<Kind, ResourceDriver>> {
+  let drivers: Promise<Drivers> | undefined;
+  function ready(ctx: ProviderContext): Promise<Drivers> {
     drivers ??= ownerId(ctx).then((id) => {
       const services = createServiceDriver({
         client,
@@ -104,26 +110,36 @@ export function createRenderProvider(options: RenderProviderOptions): Provider {
   const bootstrap = createRenderBootstrap({ client, pollMs: options.pollMs });
 
   /** A driver whose verbs wait for the workspace to be known. */
-  function deferred(kind: Kind): ResourceDriver {
+  function deferred<K extends Kind>(kind: K): ResourceDriver<K> {
+    const get = async (ctx: ProviderContext): Promise<ResourceDriver<K>> => (await ready(ctx))[kind];
     return {
-      observe: async (ctx, r) => (await ready(ctx))[kind].observe(ctx, r),
-      create: async (ctx, r) => (await ready(ctx))[kind].create(ctx, r),
-      adopt: async (ctx, r, o) => (await ready(ctx))[kind].adopt(ctx, r, o),
-      update: async (ctx, r) => (await ready(ctx))[kind].update(ctx, r),
+      observe: async (ctx, r) => (await get(ctx)).observe(ctx, r),
+      apply: async (ctx, r, observed) => (await get(ctx)).apply(ctx, r, observed),
+      delete: async (ctx, r) => (await get(ctx)).delete(ctx, r),
       ...(kind === "envgroup"
         ? {}
         : {
-            suspend: async (ctx, r) => (await ready(ctx))[kind].suspend!(ctx, r),
-            resume: async (ctx, r) => (await ready(ctx))[kind].resume!(ctx, r),
+            setRunning: async (ctx: ProviderContext, r: RecordedResource<K>, running: boolean) => {
+              const driver = await get(ctx);
+              if (!driver.setRunning) throw new Error(`render ${kind} driver cannot suspend or resume`);
+              return driver.setRunning(ctx, r, running);
+            },
           }),
-      delete: async (ctx, r) => (await ready(ctx))[kind].delete(ctx, r),
     };
   }
 
   return {
     name: "render",
     capabilities: renderCapabilities({ bootstrap: true }),
-    drivers: Object.fromEntries(KINDS.map((k) => [k, deferred(k)])),
+    drivers: {
+      envgroup: deferred("envgroup"),
+      postgres: deferred("postgres"),
+      keyvalue: deferred("keyvalue"),
+      web: deferred("web"),
+      pserv: deferred("pserv"),
+      worker: deferred("worker"),
+      cron: deferred("cron"),
+    },
     runBootstrap: bootstrap,
     // The engine starts a create only with this much lease left.
     requestTimeoutMs: client.timeoutMs,

@@ -1,8 +1,9 @@
 import { createHmac } from "node:crypto";
-import type { EnvBinding } from "../../blueprints/render.js";
+import type { ServiceKind } from "../../domain/resources.js";
 import { resolveEnv } from "../env.js";
 import { ownerMarker, ownerMarkerText } from "../ownership.js";
 import {
+  ABSENT,
   type ActionResult,
   type Observed,
   type ProviderContext,
@@ -74,7 +75,7 @@ export interface ServiceDriverOptions {
 const str = (o: Record<string, unknown>, k: string) =>
   typeof o[k] === "string" ? (o[k] as string) : undefined;
 
-export function createServiceDriver(options: ServiceDriverOptions): ResourceDriver {
+export function createServiceDriver(options: ServiceDriverOptions): ResourceDriver<ServiceKind> {
   const { client, ownerId } = options;
   const pollMs = options.pollMs ?? 5000;
   const item = (id: string) => `/services/${encodeURIComponent(id)}`;
@@ -94,16 +95,16 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
         )
       )?.value,
   };
-  const find = (ctx: ProviderContext, r: RecordedResource) => findObject(collection, ctx, r);
+  const find = (ctx: ProviderContext, r: RecordedResource<ServiceKind>) => findObject(collection, ctx, r);
 
-  const bindings = (r: RecordedResource) => (r.spec["envVars"] as EnvBinding[] | undefined) ?? [];
+  const bindings = (r: RecordedResource<ServiceKind>) => r.spec.envVars;
 
   /**
    * The service's own variables (the ones from env groups come through the linked groups),
    * and the ownership marker, which no blueprint variable overrides. Every write of the
    * service's env vars sends this whole set, so the marker is never dropped.
    */
-  function env(ctx: ProviderContext, r: RecordedResource): Record<string, string> {
+  function env(ctx: ProviderContext, r: RecordedResource<ServiceKind>): Record<string, string> {
     return {
       ...resolveEnv(
         ctx,
@@ -114,7 +115,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
   }
 
   /** Render ids of the env groups the service uses (created first: they are dependencies). */
-  function groupIds(ctx: ProviderContext, r: RecordedResource): string[] {
+  function groupIds(ctx: ProviderContext, r: RecordedResource<ServiceKind>): string[] {
     const keys = [...new Set(bindings(r).flatMap((b) => (b.group ? [b.group] : [])))];
     return keys.map((key) => {
       const id = ctx.resource(key)?.providerId;
@@ -143,7 +144,11 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
   }
 
   /** What a deploy deploys: the spec and the env values, as a keyed fingerprint (the values never leave memory). */
-  function deployHash(r: RecordedResource, values: Record<string, string>, groups: string[]): string {
+  function deployHash(
+    r: RecordedResource<ServiceKind>,
+    values: Record<string, string>,
+    groups: string[],
+  ): string {
     return createHmac("sha256", options.hashKey)
       .update(JSON.stringify([r.spec, Object.entries(values).sort(), groups]))
       .digest("hex")
@@ -174,7 +179,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
   async function deployOf(
     ctx: ProviderContext,
     service: Service,
-    r: RecordedResource,
+    r: RecordedResource<ServiceKind>,
   ): Promise<Deploy | undefined> {
     const newest = await client.get<{ deploy?: Deploy }[]>(`${item(service.id)}/deploys`, {
       query: { limit: 1 },
@@ -202,7 +207,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     if (status && IN_PROGRESS.has(status)) {
       return {
         providerId: service.id,
-        state: "pending",
+        state: "converging",
         retryAfterMs: pollMs,
         outputs,
         detail: `deploy ${status}`,
@@ -212,7 +217,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
   }
 
   function settle(observed: Observed, extra: Record<string, unknown> = {}): ActionResult {
-    if (observed.state === "pending") {
+    if (observed.state === "converging") {
       return {
         state: "pending",
         retryAfterMs: pollMs,
@@ -224,12 +229,16 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     return { state: "done", providerId: observed.providerId, outputs: { ...observed.outputs, ...extra } };
   }
 
-  async function current(ctx: ProviderContext, r: RecordedResource): Promise<Service> {
+  async function current(ctx: ProviderContext, r: RecordedResource<ServiceKind>): Promise<Service> {
     return required(await find(ctx, r), "service", r);
   }
 
   /** Adds the blueprint's custom domains that are missing, removes the ones it dropped. */
-  async function syncDomains(ctx: ProviderContext, service: Service, r: RecordedResource): Promise<void> {
+  async function syncDomains(
+    ctx: ProviderContext,
+    service: Service,
+    r: RecordedResource<ServiceKind>,
+  ): Promise<void> {
     const type = serviceType(r.kind, r.spec);
     if (type !== "web_service" && type !== "static_site") return;
     const want = customDomains(r.spec);
@@ -259,7 +268,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
   async function syncStaticRules(
     ctx: ProviderContext,
     serviceId: string,
-    r: RecordedResource,
+    r: RecordedResource<ServiceKind>,
   ): Promise<void> {
     const { headers = [], routes = [] } = staticRules(r.spec);
     await client.request("PUT", `${item(serviceId)}/headers`, { body: headers, ctx });
@@ -272,7 +281,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
    */
   async function converge(
     ctx: ProviderContext,
-    r: RecordedResource,
+    r: RecordedResource<ServiceKind>,
     service: Service,
   ): Promise<ActionResult> {
     const values = env(ctx, r);
@@ -310,7 +319,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     await syncDomains(ctx, service, r);
     if (serviceType(r.kind, r.spec) === "static_site") await syncStaticRules(ctx, service.id, r);
     // Instance counts are not part of PATCH: Render scales through its own endpoint.
-    const instances = r.spec["numInstances"];
+    const instances = r.spec.numInstances;
     if (typeof instances === "number" && (updated ?? service).serviceDetails?.numInstances !== instances) {
       await client.request("POST", `${item(service.id)}/scale`, {
         body: { numInstances: instances },
@@ -330,7 +339,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
   return {
     async observe(ctx, r) {
       const service = await find(ctx, r);
-      if (!service) return null;
+      if (!service) return ABSENT;
       const observed = describe(service, await deployOf(ctx, service, r));
       // What Tenantry recorded about its own deploys and links stays with the outputs.
       const kept = Object.fromEntries(
@@ -339,7 +348,14 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
       return { ...observed, outputs: { ...kept, ...observed.outputs } };
     },
 
-    async create(ctx, r) {
+    async apply(ctx, r, observed) {
+      if (observed) {
+        // Found by name but never recorded (a crash after the create): make it match the
+        // spec and env, deploying only if they differ from what its deploy was for.
+        const service = await current(ctx, { ...r, providerId: observed.providerId });
+        return converge(ctx, { ...r, outputs: { ...r.outputs, ...observed.outputs } }, service);
+      }
+      if (r.providerId !== null) return converge(ctx, r, await current(ctx, r));
       const values = env(ctx, r);
       const groups = groupIds(ctx, r);
       const created = await client.request<{ service: Service; deployId?: string }>("POST", "/services", {
@@ -375,31 +391,16 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
       };
     },
 
-    async adopt(ctx, r, observed) {
-      // Found by name but never recorded (a crash after the create): make it match the
-      // spec and env, deploying only if they differ from what its deploy was for.
-      const service = await current(ctx, { ...r, providerId: observed.providerId });
-      return converge(ctx, { ...r, outputs: { ...r.outputs, ...observed.outputs } }, service);
-    },
-
-    async update(ctx, r) {
-      return converge(ctx, r, await current(ctx, r));
-    },
-
-    async suspend(ctx, r) {
+    async setRunning(ctx, r, running) {
       const service = await current(ctx, r);
-      if (service.suspended !== "suspended") {
-        await client.request("POST", `${item(service.id)}/suspend`, { ctx, idempotent: true });
+      const suspended = service.suspended === "suspended";
+      if (!running) {
+        if (!suspended)
+          await client.request("POST", `${item(service.id)}/suspend`, { ctx, idempotent: true });
+        return { state: "done", providerId: service.id };
       }
-      return { state: "done", providerId: service.id };
-    },
-
-    async resume(ctx, r) {
-      const service = await current(ctx, r);
-      if (service.suspended === "suspended") {
-        await client.request("POST", `${item(service.id)}/resume`, { ctx, idempotent: true });
-      }
-      const resumed = await current(ctx, { ...r, providerId: service.id });
+      if (suspended) await client.request("POST", `${item(service.id)}/resume`, { ctx, idempotent: true });
+      const resumed = suspended ? await current(ctx, { ...r, providerId: service.id }) : service;
       if (resumed.suspended === "suspended") {
         return { state: "pending", retryAfterMs: pollMs, providerId: service.id, detail: "resuming" };
       }

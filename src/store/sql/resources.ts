@@ -16,7 +16,7 @@ export interface NewResource {
   kind: string;
   provider: string;
   externalName: string;
-  spec: Record<string, unknown>;
+  spec: object;
   specHash: string;
   dependsOn: string[];
   status?: ResourceStatus;
@@ -51,7 +51,7 @@ export interface ResourceChange {
   providerId?: string | null;
   outputs?: Record<string, unknown>;
   secretOutputsEnc?: string | null;
-  spec?: Record<string, unknown>;
+  spec?: object;
   specHash?: string;
   dependsOn?: string[];
 }

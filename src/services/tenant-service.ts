@@ -13,7 +13,7 @@ import { type Refusal, refusalsFor } from "../providers/capabilities.js";
 import type { DesiredResource, ProviderRegistry } from "../providers/provider.js";
 import type { Queryable } from "../store/db.js";
 import { findBlueprint, getBlueprintById, putBlueprintVersion } from "../store/sql/blueprints.js";
-import { getOperationById, insertOperation } from "../store/sql/operations.js";
+import { finishOperation, getOperationById, insertOperation } from "../store/sql/operations.js";
 import { listResources } from "../store/sql/resources.js";
 import {
   findTenant,
@@ -450,13 +450,12 @@ export class TenantService {
     if (type === "destroy" && tenant.status === "queued") {
       // Not started yet: cancel the queued create. If a worker claimed it a moment ago,
       // provisioning has begun and the delete has to wait for it.
-      const canceled = await q.query(
-        `update operations set status = 'canceled', finished_at = now(), updated_at = now(),
-           error_code = 'CANCELED', error_message = 'canceled by a delete request'
-         where tenant_id = $1 and status = 'queued'`,
-        [tenant.id],
+      const canceled = await finishOperation(
+        q,
+        { queuedOf: tenant.id },
+        { status: "canceled", errorCode: "CANCELED", errorMessage: "canceled by a delete request" },
       );
-      if (canceled.rowCount === 0)
+      if (!canceled)
         throw refused("provisioning", type, "provisioning has started; delete it when it finishes");
     }
     const desiredState: DesiredState =

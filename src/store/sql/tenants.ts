@@ -173,8 +173,6 @@ export interface TenantStatusChange {
   observedGeneration?: number;
   /** An event recorded with the change, in the same statement. */
   event?: { operationId: string | null; type: string; message: string; data: Record<string, unknown> };
-  /** The operation that this change completes: marked succeeded in the same statement. */
-  succeededOperationId?: string;
   /**
    * Compare-and-set: change only a tenant whose status is still this one; otherwise
    * nothing is written and {@link TenantStatusChangedError} is thrown.
@@ -209,19 +207,10 @@ export async function updateTenantStatus(q: Queryable, id: string, c: TenantStat
             where c->>'type' <> 'access_error')
            else conditions end,
          updated_at = now()
-       where id = $1 and ($15::text is null or status = $15) returning *),
+       where id = $1 and ($14::text is null or status = $14) returning *),
      e as (
        insert into events (organization_id, tenant_id, operation_id, type, message, data)
-       select u.organization_id, u.id, $10, $11, $12, $13 from u where $11::text is not null),
-     done as (
-       update operations set status = 'succeeded', finished_at = now(), updated_at = now(), lease_owner = null,
-         lease_expires_at = null, error_code = null, error_message = null
-       where id = $14::uuid and exists (select 1 from u) returning id),
-     -- Steps still open belong to passes that died before closing them.
-     closed as (
-       update operation_steps set status = 'interrupted', finished_at = now(),
-         error_message = coalesce(error_message, 'interrupted: the worker running it stopped')
-       where operation_id = (select id from done) and status in ('running', 'waiting'))
+       select u.organization_id, u.id, $10, $11, $12, $13 from u where $11::text is not null)
      select ${TENANT_COLUMNS.replaceAll("t.", "u.")} from u join blueprints b on b.id = u.blueprint_id`,
     [
       id,
@@ -237,7 +226,6 @@ export async function updateTenantStatus(q: Queryable, id: string, c: TenantStat
       c.event?.type ?? null,
       c.event?.message ?? null,
       c.event?.data ?? {},
-      c.succeededOperationId ?? null,
       c.from ?? null,
     ],
   );

@@ -20,6 +20,7 @@ import {
   getTenantSealed,
   insertTenant,
   liveSlugsLike,
+  lockTenant,
   updateTenantSpec,
   updateTenantStatus,
 } from "../store/sql/tenants.js";
@@ -331,11 +332,7 @@ export class TenantService {
    * alone (their own operation will converge them). Returns whether it started one.
    */
   async recover(q: Queryable, tenantId: string, reason: string): Promise<boolean> {
-    const { rows } = await q.query<{ organization_id: string }>(
-      "select organization_id from tenants where id = $1 and status in ('active', 'degraded') for update",
-      [tenantId],
-    );
-    const orgId = rows[0]?.organization_id;
+    const orgId = (await lockTenant(q, tenantId, { statuses: ["active", "degraded"] }))?.organizationId;
     if (!orgId) return false;
     let tenant = await findTenant(q, orgId, tenantId);
     if (!tenant) return false;

@@ -110,6 +110,42 @@ export async function getTenantWithResources(
   return { tenant: toTenant(row), resources, secretsEnc: row.secrets_enc, generatedEnc: row.generated_enc };
 }
 
+/**
+ * Locks a tenant's row to the end of the transaction and returns its organization and
+ * status; null when there is no such tenant (or, with `statuses`, it is in none of them:
+ * then it is not locked).
+ */
+export async function lockTenant(
+  q: Queryable,
+  id: string,
+  options: { statuses?: readonly TenantStatus[] } = {},
+): Promise<{ organizationId: string; status: TenantStatus } | null> {
+  const { rows } = await q.query<{ organization_id: string; status: TenantStatus }>(
+    options.statuses
+      ? "select organization_id, status from tenants where id = $1 and status = any($2::text[]) for update"
+      : "select organization_id, status from tenants where id = $1 for update",
+    options.statuses ? [id, options.statuses] : [id],
+  );
+  const row = rows[0];
+  return row ? { organizationId: row.organization_id, status: row.status } : null;
+}
+
+/**
+ * The active and degraded tenants of `targets` that this node works on (its own and
+ * those bound to no node), to bring back after a restart.
+ */
+export async function listTenantsToRecover(
+  q: Queryable,
+  filter: { targets: readonly string[]; nodeId: string },
+): Promise<{ id: string; target: string }[]> {
+  const { rows } = await q.query<{ id: string; target: string }>(
+    `select id, target from tenants where target = any($1::text[]) and status in ('active', 'degraded')
+       and (node_id is null or node_id = $2) order by id`,
+    [filter.targets, filter.nodeId],
+  );
+  return rows;
+}
+
 /** The tenant's sealed secrets: write-only ones and generated ones. */
 export async function getTenantSealed(
   q: Queryable,

@@ -19,8 +19,10 @@ import {
   findTenant,
   getTenantSealed,
   insertTenant,
+  listTenants,
   liveSlugsLike,
   lockTenant,
+  type TenantFilter,
   updateTenantSpec,
   updateTenantStatus,
 } from "../store/sql/tenants.js";
@@ -414,6 +416,11 @@ export class TenantService {
     const tenant = await findTenant(q, principal.organizationId, idOrSlug, { forUpdate });
     if (!tenant) throw new TenantryError("TENANT_NOT_FOUND", `no tenant "${idOrSlug}"`);
     return tenant;
+  }
+
+  /** The organization's tenants matching `filter`, ordered by id (creation). */
+  list(q: Queryable, principal: Principal, filter: TenantFilter): Promise<Tenant[]> {
+    return listTenants(q, principal.organizationId, filter);
   }
 
   /**

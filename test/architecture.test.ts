@@ -4,9 +4,10 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 /**
- * Architecture rules: which parts of `src/` may use which, and where SQL lives. Each rule
- * covers some files and says what is wrong in one; a failing rule names every offending
- * file (with the line). To add a rule, add an entry to RULES.
+ * Architecture rules: which parts of `src/` may use which, where SQL lives, and what ends
+ * operations. Each rule covers some files and says what is wrong in one; a failing rule
+ * names every offending file (with the line). To add a rule, add an entry to RULES
+ * (`noImports(...)` for a part that must not import another).
  */
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -87,20 +88,35 @@ function sqlIn(file: SourceFile): string[] {
 }
 
 /**
- * Files that break a rule for now, each with why; `RULES` skips them. Keep it short and
- * say when an entry goes.
+ * An operation ended by hand: SQL that sets an operation's status to a final one written
+ * out (`update operations set status = 'failed'`). `finishOperation` in
+ * src/store/sql/operations.ts, the one place that finishes operations, takes it as a parameter.
  */
-const NOT_YET: Record<string, string> = {
-  // Its route lookup moves into src/store in another change; remove this entry then.
-  "src/proxy/route-table.ts": "SQL of the host proxy's route table",
+const FINISHED_BY_HAND =
+  /update\s+operations\s+set\b(?:(?!\bupdate\b)[^`"])*?\bstatus\s*=\s*'(succeeded|failed|canceled)'/gi;
+
+function operationsFinishedIn(file: SourceFile): string[] {
+  return [...file.text.matchAll(FINISHED_BY_HAND)].map(
+    (m) => `${file.path}:${lineOf(file.text, m.index)}: sets status '${m[1]}'; call finishOperation`,
+  );
+}
+
+/** Files that still send SQL outside src/store, each with when that ends. Keep it short. */
+const SQL_NOT_YET_MOVED: Record<string, string> = {
+  "src/proxy/route-table.ts": "its route lookup moves into src/store in another change: remove it then",
 };
 
 const RULES: Rule[] = [
   noImports("the HTTP layer reaches the store only through services", ["src/http"], ["src/store"]),
   {
     name: "SQL to Tenantry's database lives in src/store",
-    covers: (file) => !under("src/store", "src/providers")(file) && !(file in NOT_YET),
+    covers: (file) => !under("src/store", "src/providers")(file) && !(file in SQL_NOT_YET_MOVED),
     check: sqlIn,
+  },
+  {
+    name: "operations are finished only by finishOperation",
+    covers: under("src"),
+    check: operationsFinishedIn,
   },
 ];
 
@@ -119,6 +135,16 @@ describe("architecture", () => {
     expect(sample("await db.query<{ id: string }>(\n  `insert into t values ($1)`, [1])")).toHaveLength(1);
     expect(sample("await client.query(`listen ${CHANNEL}`)")).toHaveLength(1);
     expect(sample(`await q.query(sql, args); const s = "select a target";`)).toEqual([]);
+  });
+
+  it("sees an operation finished by hand", () => {
+    const sample = (text: string) => operationsFinishedIn({ path: "x.ts", text });
+    expect(sample("`update operations set status = 'canceled', finished_at = now()`")).toHaveLength(1);
+    expect(sample("`update operations set error_code = 'X', status = 'failed'`")).toHaveLength(1);
+    expect(sample("`update operations set finished_at = now(), status = $2`")).toEqual([]);
+    expect(
+      sample("`update operations set run_at = now() … update operation_steps set status = 'failed'`"),
+    ).toEqual([]);
   });
 
   for (const rule of RULES) {

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
-import pg from "pg";
 import { type Logger, pino } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { Config } from "./config/config.js";
@@ -17,9 +16,11 @@ import { applyHealthEvent } from "./services/health-events.js";
 import { TenantService } from "./services/tenant-service.js";
 import { createDb, type Db } from "./store/db.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./store/embedded-postgres.js";
+import { ensureDatabase } from "./store/ensure-database.js";
 import { migrate } from "./store/migrations.js";
 import { ensureInstallationId } from "./store/sql/installation.js";
 import { listResources, mergeResourceOutputs } from "./store/sql/resources.js";
+import { listTenantsToRecover } from "./store/sql/tenants.js";
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -79,17 +80,7 @@ async function openDatabase(
 ): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
   if (config.databaseUrl) return { url: config.databaseUrl };
   const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
-  const admin = new pg.Client({ connectionString: embedded.url });
-  await admin.connect();
-  try {
-    const { rowCount } = await admin.query("select 1 from pg_database where datname = 'tenantry'");
-    if (rowCount === 0) await admin.query("create database tenantry");
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(embedded.url);
-  url.pathname = "/tenantry";
-  return { url: url.toString(), embedded };
+  return { url: await ensureDatabase(embedded.url, "tenantry"), embedded };
 }
 
 /** Starts Tenantry: database, migrations, first-start bootstrap, providers, API and workers. */
@@ -238,11 +229,7 @@ async function recoverTenants(
 ) {
   const targets = providers.names().filter((n) => providers.get(n)?.recoverOnStart);
   if (targets.length === 0) return;
-  const { rows } = await db.query<{ id: string; target: string }>(
-    `select id, target from tenants where target = any($1::text[]) and status in ('active', 'degraded')
-       and (node_id is null or node_id = $2) order by id`,
-    [targets, nodeId],
-  );
+  const rows = await listTenantsToRecover(db, { targets, nodeId });
   let started = 0;
   let fine = 0;
   for (const { id, target } of rows) {

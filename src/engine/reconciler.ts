@@ -25,7 +25,14 @@ import { installationIdFor, type RenderSettings, renderContextFor } from "../ser
 import type { Db, Queryable } from "../store/db.js";
 import { getBlueprintById } from "../store/sql/blueprints.js";
 import { appendEvent } from "../store/sql/events.js";
-import { endStep, type Lease, LeaseLostError, lockLeaseSql, startStep } from "../store/sql/operations.js";
+import {
+  endStep,
+  finishOperation,
+  type Lease,
+  LeaseLostError,
+  lockLeaseSql,
+  startStep,
+} from "../store/sql/operations.js";
 import {
   insertResource,
   markWaiting,
@@ -104,7 +111,6 @@ async function changeTenantStatus(
     errorMessage?: string | null;
     observedGeneration?: number;
     failedOperationId?: string | null;
-    succeededOperationId?: string;
   } = {},
 ): Promise<Tenant> {
   const next = transition(tenant.status, event);
@@ -253,8 +259,8 @@ export async function reconcilePass(
       observedGeneration: op.generation,
       errorMessage: null,
       failedOperationId: null,
-      succeededOperationId: op.id,
     });
+    await finishOperation(q, op.id, { status: "succeeded" });
   });
   log.info({ status: transitionTarget(final, kind) }, "operation succeeded");
   return { kind: "done" };

@@ -10,11 +10,11 @@ import {
   finishOperation,
   type Lease,
   lastOpenStep,
+  listenForWork,
   lockWorker,
   releaseLease,
   renewLease,
   requeueOperation,
-  WORK_CHANNEL,
 } from "../store/sql/operations.js";
 import { getTenantById, setTenantCondition, updateTenantStatus } from "../store/sql/tenants.js";
 import { abortReason } from "./aborted.js";
@@ -172,7 +172,7 @@ export class Worker {
         // gone yet): wait for it to go.
         throw new Error("the worker's lock is still held by an earlier session");
       }
-      await client.query(`listen ${WORK_CHANNEL}`);
+      await listenForWork(client);
       if (!this.#running) {
         await client.end().catch(() => {});
         return;

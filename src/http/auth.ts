@@ -1,9 +1,8 @@
 import type { FastifyRequest } from "fastify";
 import { TenantryError } from "../domain/errors.js";
 import type { Principal, Role } from "../domain/types.js";
-import { sha256 } from "../lib/crypto.js";
-import type { Queryable } from "../store/db.js";
-import { findPrincipalByKeyHash } from "../store/sql/auth.js";
+import { principalForApiKey } from "../services/auth-service.js";
+import type { Queryable } from "../services/database.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -24,7 +23,7 @@ export async function authenticate(db: Queryable, request: FastifyRequest, neede
   if (!match?.[1]) {
     throw new TenantryError("UNAUTHENTICATED", "send an API key as `Authorization: Bearer <key>`");
   }
-  const principal = await findPrincipalByKeyHash(db, sha256(match[1]));
+  const principal = await principalForApiKey(db, match[1]);
   if (!principal) throw new TenantryError("UNAUTHENTICATED", "the API key is not valid or was revoked");
   if (RANK[principal.role] < RANK[needed]) {
     throw new TenantryError("FORBIDDEN", `this needs the ${needed} role; the key has ${principal.role}`);

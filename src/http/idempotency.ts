@@ -1,12 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { TenantryError } from "../domain/errors.js";
-import { sha256 } from "../lib/crypto.js";
-import type { Db, Queryable } from "../store/db.js";
-import {
-  findIdempotentResponse,
-  lockIdempotencyKey,
-  saveIdempotentResponse,
-} from "../store/sql/idempotency.js";
+import type { Db, Queryable } from "../services/database.js";
+import { runIdempotent } from "../services/idempotent-requests.js";
 import { principalOf } from "./auth.js";
 
 /**
@@ -23,42 +18,25 @@ export async function idempotent<T>(
 ): Promise<T> {
   const status = (result: T) => (typeof statusOf === "number" ? statusOf : statusOf(result));
   const key = request.headers["idempotency-key"];
-  if (key === undefined) {
-    const result = await db.tx(handler);
-    reply.status(status(result));
-    return result;
-  }
-  if (typeof key !== "string" || key.length === 0 || key.length > 255) {
+  if (key !== undefined && (typeof key !== "string" || key.length === 0 || key.length > 255)) {
     throw new TenantryError("VALIDATION_FAILED", "Idempotency-Key must be 1 to 255 characters", {
       errors: [{ pointer: "/header/idempotency-key", message: "1 to 255 characters" }],
     });
   }
-  const orgId = principalOf(request).organizationId;
-  const requestHash = sha256(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`);
-  return db.tx(async (q) => {
-    await lockIdempotencyKey(q, orgId, key);
-    const stored = await findIdempotentResponse(q, orgId, key);
-    if (stored) {
-      if (stored.requestHash !== requestHash) {
-        throw new TenantryError(
-          "IDEMPOTENCY_KEY_REUSED",
-          `Idempotency-Key "${key}" was already used for a different request (${stored.method} ${stored.path})`,
-        );
-      }
-      reply.status(stored.statusCode).header("idempotent-replayed", "true");
-      return stored.response as T;
-    }
-    const result = await handler(q);
-    // Store the JSON as it will be sent, so a replay is byte-for-byte the same document.
-    const response = JSON.parse(JSON.stringify(result));
-    await saveIdempotentResponse(q, orgId, key, {
-      requestHash,
+  const answer = await runIdempotent(
+    db,
+    {
       method: request.method,
       path: request.url,
-      statusCode: status(result),
-      response,
-    });
-    reply.status(status(result));
-    return response as T;
-  });
+      body: request.body,
+      ...(key === undefined
+        ? {}
+        : { idempotency: { organizationId: principalOf(request).organizationId, key } }),
+    },
+    status,
+    handler,
+  );
+  reply.status(answer.statusCode);
+  if (answer.replayed) reply.header("idempotent-replayed", "true");
+  return answer.response;
 }

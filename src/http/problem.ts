@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ErrorCodes, type FieldError, TenantryError } from "../domain/errors.js";
-import { isDatabaseUnavailable } from "../store/connection-errors.js";
+import { isDatabaseUnavailable } from "../services/database.js";
 
 /** Seconds a client is told to wait (`Retry-After`) when the database is unavailable. */
 export const DATABASE_RETRY_AFTER_SECONDS = 2;

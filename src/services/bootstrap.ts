@@ -4,7 +4,13 @@ import type { Logger } from "pino";
 import { ConfigError, parseEncryptionKey } from "../config/config.js";
 import { randomToken, SecretBox, sha256 } from "../lib/crypto.js";
 import type { Db } from "../store/db.js";
-import { countOrganizations, insertApiKey, insertOrganization } from "../store/sql/auth.js";
+import {
+  countOrganizations,
+  insertApiKey,
+  insertOrganization,
+  lockOrganizationBootstrap,
+} from "../store/sql/auth.js";
+import { insertSettingIfAbsent, lockSetting } from "../store/sql/settings.js";
 
 /** Where the generated admin key is written on first start. */
 export const adminKeyPath = (dataDir: string) => path.join(dataDir, "admin-api-key");
@@ -54,15 +60,9 @@ export async function ensureEncryptionKey(
   }
   const box = new SecretBox(key);
   await db.tx(async (q) => {
-    const { rows } = await q.query<{ value: string }>(
-      "select value from settings where key = 'encryption_key_check' for update",
-    );
-    const check = rows[0]?.value;
+    const check = await lockSetting(q, "encryption_key_check");
     if (!check) {
-      await q.query(
-        "insert into settings (key, value) values ('encryption_key_check', $1) on conflict do nothing",
-        [box.seal("tenantry")],
-      );
+      await insertSettingIfAbsent(q, "encryption_key_check", box.seal("tenantry"));
       return;
     }
     try {
@@ -88,7 +88,7 @@ export async function bootstrapOrganization(
   logger: Logger,
 ): Promise<void> {
   const created = await db.tx(async (q) => {
-    await q.query("select pg_advisory_xact_lock(7283910552)");
+    await lockOrganizationBootstrap(q);
     if ((await countOrganizations(q)) > 0) return null;
     const orgId = await insertOrganization(q, { slug: "default", name: "Default organization" });
     const key = config.adminApiKey ?? generateApiKey();

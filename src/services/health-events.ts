@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { transition } from "../domain/lifecycle.js";
 import type { HealthEvent } from "../providers/provider.js";
 import type { Db } from "../store/db.js";
-import { updateTenantStatus } from "../store/sql/tenants.js";
+import { lockTenant, updateTenantStatus } from "../store/sql/tenants.js";
 
 export type { HealthEvent };
 
@@ -25,11 +25,7 @@ export async function applyHealthEvent(
   else unhealthy.set(event.tenantId, set);
 
   await db.tx(async (q) => {
-    const { rows } = await q.query<{ status: string }>(
-      "select status from tenants where id = $1 for update",
-      [event.tenantId],
-    );
-    const status = rows[0]?.status;
+    const status = (await lockTenant(q, event.tenantId))?.status;
     if (status === undefined) return;
     if (!event.healthy && status === "active") {
       const next = transition("active", { type: "degraded" });

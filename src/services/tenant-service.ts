@@ -13,13 +13,16 @@ import { type Refusal, refusalsFor } from "../providers/capabilities.js";
 import type { DesiredResource, ProviderRegistry } from "../providers/provider.js";
 import type { Queryable } from "../store/db.js";
 import { findBlueprint, getBlueprintById, putBlueprintVersion } from "../store/sql/blueprints.js";
-import { getOperationById, insertOperation } from "../store/sql/operations.js";
+import { finishOperation, getOperationById, insertOperation } from "../store/sql/operations.js";
 import { listResources } from "../store/sql/resources.js";
 import {
   findTenant,
   getTenantSealed,
   insertTenant,
+  listTenants,
   liveSlugsLike,
+  lockTenant,
+  type TenantFilter,
   updateTenantSpec,
   updateTenantStatus,
 } from "../store/sql/tenants.js";
@@ -331,11 +334,7 @@ export class TenantService {
    * alone (their own operation will converge them). Returns whether it started one.
    */
   async recover(q: Queryable, tenantId: string, reason: string): Promise<boolean> {
-    const { rows } = await q.query<{ organization_id: string }>(
-      "select organization_id from tenants where id = $1 and status in ('active', 'degraded') for update",
-      [tenantId],
-    );
-    const orgId = rows[0]?.organization_id;
+    const orgId = (await lockTenant(q, tenantId, { statuses: ["active", "degraded"] }))?.organizationId;
     if (!orgId) return false;
     let tenant = await findTenant(q, orgId, tenantId);
     if (!tenant) return false;
@@ -419,6 +418,11 @@ export class TenantService {
     return tenant;
   }
 
+  /** The organization's tenants matching `filter`, ordered by id (creation). */
+  list(q: Queryable, principal: Principal, filter: TenantFilter): Promise<Tenant[]> {
+    return listTenants(q, principal.organizationId, filter);
+  }
+
   /**
    * Asks for a lifecycle change (suspend, resume, destroy, retry). A change the
    * lifecycle refuses is a 409 and changes nothing.
@@ -450,13 +454,12 @@ export class TenantService {
     if (type === "destroy" && tenant.status === "queued") {
       // Not started yet: cancel the queued create. If a worker claimed it a moment ago,
       // provisioning has begun and the delete has to wait for it.
-      const canceled = await q.query(
-        `update operations set status = 'canceled', finished_at = now(), updated_at = now(),
-           error_code = 'CANCELED', error_message = 'canceled by a delete request'
-         where tenant_id = $1 and status = 'queued'`,
-        [tenant.id],
+      const canceled = await finishOperation(
+        q,
+        { queuedOf: tenant.id },
+        { status: "canceled", errorCode: "CANCELED", errorMessage: "canceled by a delete request" },
       );
-      if (canceled.rowCount === 0)
+      if (!canceled)
         throw refused("provisioning", type, "provisioning has started; delete it when it finishes");
     }
     const desiredState: DesiredState =

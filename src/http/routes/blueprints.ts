@@ -8,8 +8,8 @@ import { TenantryError } from "../../domain/errors.js";
 import { isValidSlug, slugify } from "../../domain/slug.js";
 import { newId } from "../../lib/ids.js";
 import { compileBlueprint, compileStored, renderOrThrow } from "../../services/blueprint-compiler.js";
+import { getBlueprint, latestBlueprints, pushBlueprintVersion } from "../../services/blueprint-service.js";
 import { renderContextFor } from "../../services/render-context.js";
-import { findBlueprint, listBlueprints, putBlueprintVersion } from "../../store/sql/blueprints.js";
 import { principalOf } from "../auth.js";
 import {
   BlueprintBody,
@@ -64,13 +64,7 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
     async (request) => {
       const orgId = principalOf(request).organizationId;
       const body = request.body;
-      const version = await findBlueprint(db, orgId, request.params.name, body.version);
-      if (!version) {
-        throw new TenantryError(
-          "BLUEPRINT_NOT_FOUND",
-          `no blueprint ${request.params.name}${body.version ? `@${body.version}` : ""}`,
-        );
-      }
+      const version = await getBlueprint(db, orgId, request.params.name, body.version);
       const target = body.target ?? "local";
       // A target with a price table can be costed before its provider is configured.
       if (!providers.get(target) && !loadPriceTable(target)) {
@@ -135,8 +129,11 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
     },
     async (request, reply) => {
       compileBlueprint(request.body.source, "/source");
-      const { blueprint, created } = await db.tx((q) =>
-        putBlueprintVersion(q, principalOf(request).organizationId, request.body.name, request.body.source),
+      const { blueprint, created } = await pushBlueprintVersion(
+        db,
+        principalOf(request).organizationId,
+        request.body.name,
+        request.body.source,
       );
       reply.status(created ? 201 : 200);
       return blueprintView(blueprint);
@@ -154,7 +151,7 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
       },
     },
     async (request) => ({
-      data: (await listBlueprints(db, principalOf(request).organizationId)).map((b) => blueprintView(b)),
+      data: (await latestBlueprints(db, principalOf(request).organizationId)).map((b) => blueprintView(b)),
     }),
   );
 
@@ -170,8 +167,7 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
       },
     },
     async (request) => {
-      const b = await findBlueprint(db, principalOf(request).organizationId, request.params.name);
-      if (!b) throw new TenantryError("BLUEPRINT_NOT_FOUND", `no blueprint ${request.params.name}`);
+      const b = await getBlueprint(db, principalOf(request).organizationId, request.params.name);
       return blueprintView(b, true);
     },
   );
@@ -192,8 +188,7 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
     },
     async (request) => {
       const { name, version } = request.params;
-      const b = await findBlueprint(db, principalOf(request).organizationId, name, version);
-      if (!b) throw new TenantryError("BLUEPRINT_NOT_FOUND", `no blueprint ${name}@${version}`);
+      const b = await getBlueprint(db, principalOf(request).organizationId, name, version);
       return { ...blueprintView(b, true), parsed: compileStored(b) };
     },
   );

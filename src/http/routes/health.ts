@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { migrationsCurrent } from "../../store/migrations.js";
+import { databaseReady } from "../../services/readiness.js";
 import type { HttpDeps } from "../server.js";
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, deps) => {
@@ -48,7 +48,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     },
     async (_request, reply) => {
       try {
-        if (!(await migrationsCurrent(deps.db))) {
+        if (!(await databaseReady(deps.db))) {
           return reply
             .status(503)
             .send({ status: "not_ready" as const, reason: "migrations are not current" });

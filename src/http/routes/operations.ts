@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { TenantryError } from "../../domain/errors.js";
-import { isUuid } from "../../lib/ids.js";
-import { getOperation, listSteps } from "../../store/sql/operations.js";
+import { getOperationWithSteps } from "../../services/operation-service.js";
 import { principalOf } from "../auth.js";
 import { OperationView } from "../schemas.js";
 import type { HttpDeps } from "../server.js";
@@ -21,10 +19,8 @@ export const operationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, 
       },
     },
     async (request) => {
-      const { id } = request.params;
-      const op = isUuid(id) ? await getOperation(db, principalOf(request).organizationId, id) : null;
-      if (!op) throw new TenantryError("OPERATION_NOT_FOUND", `no operation ${id}`);
-      return operationView(op, await listSteps(db, [op.id]));
+      const { operation, steps } = await getOperationWithSteps(db, principalOf(request), request.params.id);
+      return operationView(operation, steps);
     },
   );
 };

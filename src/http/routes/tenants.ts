@@ -8,11 +8,9 @@ import { typedResource } from "../../domain/resources.js";
 import type { Resource } from "../../domain/types.js";
 import { isUuid } from "../../lib/ids.js";
 import { ProviderError, type RecordedResource } from "../../providers/provider.js";
-import type { Queryable } from "../../store/db.js";
-import { appendEvent, listEvents } from "../../store/sql/events.js";
-import { listSteps, listTenantOperations } from "../../store/sql/operations.js";
-import { listResources } from "../../store/sql/resources.js";
-import { listTenants } from "../../store/sql/tenants.js";
+import type { Queryable } from "../../services/database.js";
+import { openOperation, pageOfOperations } from "../../services/operation-service.js";
+import { recordTenantEvent, tenantEvents, tenantResources } from "../../services/tenant-records.js";
 import { principalOf } from "../auth.js";
 import { idempotent } from "../idempotency.js";
 import {
@@ -103,7 +101,7 @@ async function resourceOr404(
   tenant: { id: string; slug: string },
   name: string,
 ): Promise<Resource> {
-  const resource = findResource(await listResources(db, tenant.id), name);
+  const resource = findResource(await tenantResources(db, tenant.id), name);
   if (!resource)
     throw new TenantryError("RESOURCE_NOT_FOUND", `tenant "${tenant.slug}" has no resource "${name}"`);
   return resource;
@@ -239,7 +237,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     async (request) => {
       const query = request.query;
       const limit = query.limit ?? 50;
-      const rows = await listTenants(db, principalOf(request).organizationId, {
+      const rows = await tenants.list(db, principalOf(request), {
         statuses: parseStatuses(query.status),
         labels: parseLabels(query.label),
         q: query.q,
@@ -268,7 +266,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     },
     async (request) => {
       const tenant = await tenants.get(db, principalOf(request), request.params.id);
-      return tenantView(tenant, await listResources(db, tenant.id));
+      return tenantView(tenant, await tenantResources(db, tenant.id));
     },
   );
 
@@ -287,14 +285,11 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     },
     async (request) => {
       const tenant = await tenants.get(db, principalOf(request), request.params.id);
-      const [resources, ops] = await Promise.all([
-        listResources(db, tenant.id),
-        listTenantOperations(db, tenant.id, { limit: 1 }),
+      const [resources, open] = await Promise.all([
+        tenantResources(db, tenant.id),
+        openOperation(db, tenant.id),
       ]);
-      const latest = ops[0];
-      const open = latest && (latest.status === "queued" || latest.status === "running") ? latest : null;
-      const steps = open ? await listSteps(db, [open.id]) : [];
-      return statusView(tenant, resources, open, steps.at(-1) ?? null);
+      return statusView(tenant, resources, open?.operation ?? null, open?.step ?? null);
     },
   );
 
@@ -444,7 +439,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     async (request) => {
       const tenant = await tenants.get(db, principalOf(request), request.params.id);
       const limit = request.query.limit ?? 200;
-      const events = await listEvents(db, tenant.id, { after: request.query.after, limit });
+      const events = await tenantEvents(db, tenant.id, { after: request.query.after, limit });
       const last = events.at(-1);
       return {
         data: events.map(eventView),
@@ -593,7 +588,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
         throw err;
       }
       request.log.info({ tenantId: tenant.id, resource: resource.key, started }, "cron job run requested");
-      await appendEvent(db, {
+      await recordTenantEvent(db, {
         organizationId: tenant.organizationId,
         tenantId: tenant.id,
         type: "resource.run_requested",
@@ -621,19 +616,14 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     async (request) => {
       const tenant = await tenants.get(db, principalOf(request), request.params.id);
       const limit = request.query.limit ?? 100;
-      const ops = await listTenantOperations(db, tenant.id, {
+      const page = await pageOfOperations(db, tenant.id, {
         before: decodeCursor(request.query.cursor),
-        limit: limit + 1,
+        limit,
       });
-      const page = ops.slice(0, limit);
-      const steps = await listSteps(
-        db,
-        page.map((o) => o.id),
-      );
-      const last = page.at(-1);
+      const last = page.operations.at(-1);
       return {
-        data: page.map((o) => operationView(o, steps)),
-        next_cursor: ops.length > limit && last ? encodeCursor(last.id) : null,
+        data: page.operations.map((o) => operationView(o, page.steps)),
+        next_cursor: page.more && last ? encodeCursor(last.id) : null,
       };
     },
   );

@@ -7,6 +7,14 @@ export async function countOrganizations(q: Queryable): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
+/**
+ * Serialises the first-start bootstrap between processes starting at once (a transaction
+ * lock: held to the end of the caller's transaction).
+ */
+export async function lockOrganizationBootstrap(q: Queryable): Promise<void> {
+  await q.query("select pg_advisory_xact_lock(7283910552)");
+}
+
 export async function insertOrganization(q: Queryable, org: { slug: string; name: string }): Promise<string> {
   const id = newId();
   await q.query("insert into organizations (id, slug, name) values ($1, $2, $3)", [id, org.slug, org.name]);

@@ -211,27 +211,49 @@ export async function requeueOperation(
   );
 }
 
+/** How an operation ended; canceled and failed ones say why. */
+export type OperationOutcome =
+  | { status: "succeeded" }
+  | { status: "failed" | "canceled"; errorCode: string; errorMessage: string };
+
+/**
+ * The one place an operation ends (succeeded, failed or canceled): its lease cleared, and
+ * steps still open closed as interrupted (they belong to passes that died before closing
+ * them). `which` is the operation's id, or `{ queuedOf: tenantId }` for the tenant's
+ * operation while it is still queued (a cancel: nothing once a worker has claimed it).
+ * Returns whether an operation was finished.
+ */
 export async function finishOperation(
   q: Queryable,
-  operationId: string,
-  outcome: { status: "succeeded" } | { status: "failed"; errorCode: string; errorMessage: string },
-): Promise<void> {
-  // Steps still open belong to passes that died before closing them.
-  await q.query(
+  which: string | { queuedOf: string },
+  outcome: OperationOutcome,
+): Promise<boolean> {
+  // By id (the engine), or the tenant's queued one (a cancel, which loses to a claim).
+  const [where, key] =
+    typeof which === "string" ? ["id = $1", which] : ["tenant_id = $1 and status = 'queued'", which.queuedOf];
+  const { rows } = await q.query(
     `with op as (
        update operations set status = $2, finished_at = now(), updated_at = now(), lease_owner = null,
          lease_expires_at = null, error_code = $3, error_message = $4
-       where id = $1 returning id)
-     update operation_steps set status = 'interrupted', finished_at = now(),
-       error_message = coalesce(error_message, 'interrupted: the worker running it stopped')
-     where operation_id = (select id from op) and status in ('running', 'waiting')`,
+       where ${where} returning id),
+     closed as (
+       update operation_steps set status = 'interrupted', finished_at = now(),
+         error_message = coalesce(error_message, 'interrupted: the worker running it stopped')
+       where operation_id in (select id from op) and status in ('running', 'waiting'))
+     select id from op`,
     [
-      operationId,
+      key,
       outcome.status,
-      outcome.status === "failed" ? outcome.errorCode : null,
-      outcome.status === "failed" ? outcome.errorMessage : null,
+      outcome.status === "succeeded" ? null : outcome.errorCode,
+      outcome.status === "succeeded" ? null : outcome.errorMessage,
     ],
   );
+  return rows.length > 0;
+}
+
+/** Wakes idle workers when work is queued: `LISTEN` on the worker's own session. */
+export async function listenForWork(q: Queryable): Promise<void> {
+  await q.query(`listen ${WORK_CHANNEL}`);
 }
 
 /** On a clean shutdown: hand the operation back at once instead of waiting for the lease to expire. */

@@ -110,6 +110,42 @@ export async function getTenantWithResources(
   return { tenant: toTenant(row), resources, secretsEnc: row.secrets_enc, generatedEnc: row.generated_enc };
 }
 
+/**
+ * Locks a tenant's row to the end of the transaction and returns its organization and
+ * status; null when there is no such tenant (or, with `statuses`, it is in none of them:
+ * then it is not locked).
+ */
+export async function lockTenant(
+  q: Queryable,
+  id: string,
+  options: { statuses?: readonly TenantStatus[] } = {},
+): Promise<{ organizationId: string; status: TenantStatus } | null> {
+  const { rows } = await q.query<{ organization_id: string; status: TenantStatus }>(
+    options.statuses
+      ? "select organization_id, status from tenants where id = $1 and status = any($2::text[]) for update"
+      : "select organization_id, status from tenants where id = $1 for update",
+    options.statuses ? [id, options.statuses] : [id],
+  );
+  const row = rows[0];
+  return row ? { organizationId: row.organization_id, status: row.status } : null;
+}
+
+/**
+ * The active and degraded tenants of `targets` that this node works on (its own and
+ * those bound to no node), to bring back after a restart.
+ */
+export async function listTenantsToRecover(
+  q: Queryable,
+  filter: { targets: readonly string[]; nodeId: string },
+): Promise<{ id: string; target: string }[]> {
+  const { rows } = await q.query<{ id: string; target: string }>(
+    `select id, target from tenants where target = any($1::text[]) and status in ('active', 'degraded')
+       and (node_id is null or node_id = $2) order by id`,
+    [filter.targets, filter.nodeId],
+  );
+  return rows;
+}
+
 /** The tenant's sealed secrets: write-only ones and generated ones. */
 export async function getTenantSealed(
   q: Queryable,
@@ -173,8 +209,6 @@ export interface TenantStatusChange {
   observedGeneration?: number;
   /** An event recorded with the change, in the same statement. */
   event?: { operationId: string | null; type: string; message: string; data: Record<string, unknown> };
-  /** The operation that this change completes: marked succeeded in the same statement. */
-  succeededOperationId?: string;
   /**
    * Compare-and-set: change only a tenant whose status is still this one; otherwise
    * nothing is written and {@link TenantStatusChangedError} is thrown.
@@ -209,19 +243,10 @@ export async function updateTenantStatus(q: Queryable, id: string, c: TenantStat
             where c->>'type' <> 'access_error')
            else conditions end,
          updated_at = now()
-       where id = $1 and ($15::text is null or status = $15) returning *),
+       where id = $1 and ($14::text is null or status = $14) returning *),
      e as (
        insert into events (organization_id, tenant_id, operation_id, type, message, data)
-       select u.organization_id, u.id, $10, $11, $12, $13 from u where $11::text is not null),
-     done as (
-       update operations set status = 'succeeded', finished_at = now(), updated_at = now(), lease_owner = null,
-         lease_expires_at = null, error_code = null, error_message = null
-       where id = $14::uuid and exists (select 1 from u) returning id),
-     -- Steps still open belong to passes that died before closing them.
-     closed as (
-       update operation_steps set status = 'interrupted', finished_at = now(),
-         error_message = coalesce(error_message, 'interrupted: the worker running it stopped')
-       where operation_id = (select id from done) and status in ('running', 'waiting'))
+       select u.organization_id, u.id, $10, $11, $12, $13 from u where $11::text is not null)
      select ${TENANT_COLUMNS.replaceAll("t.", "u.")} from u join blueprints b on b.id = u.blueprint_id`,
     [
       id,
@@ -237,7 +262,6 @@ export async function updateTenantStatus(q: Queryable, id: string, c: TenantStat
       c.event?.type ?? null,
       c.event?.message ?? null,
       c.event?.data ?? {},
-      c.succeededOperationId ?? null,
       c.from ?? null,
     ],
   );

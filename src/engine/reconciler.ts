@@ -3,6 +3,12 @@ import type { Logger } from "pino";
 import { planChanges } from "../blueprints/plan.js";
 import type { EnvBinding } from "../blueprints/render.js";
 import { TenantryError } from "../domain/errors.js";
+import type {
+  ResourceKeyEventType,
+  TenantEventMap,
+  TenantEventOf,
+  TenantEventType,
+} from "../domain/events.js";
 import { completionEvent, type LifecycleEvent, transition, type WorkKind } from "../domain/lifecycle.js";
 import type { Operation, Resource, ResourceStatus, Tenant } from "../domain/types.js";
 import type { SecretBox } from "../lib/crypto.js";
@@ -814,9 +820,9 @@ class Pass {
   private async act(
     prepare: (q: Queryable) => Promise<Resource>,
     action: string,
-    doneStatus: ResourceStatus,
+    doneStatus: "ready" | "suspended" | "deleted",
     call: (row: Resource, ctx: ProviderContext) => Promise<ActionResult>,
-    event?: { type: string; message: string },
+    event?: { type: ResourceKeyEventType; message: string },
   ): Promise<PassOutcome | null> {
     const { row, stepId } = await this.write(async (q) => {
       const r = await prepare(q);
@@ -891,7 +897,7 @@ class Pass {
     return null;
   }
 
-  private eventFor(type: string, message: string, resource: string) {
+  private eventFor(type: ResourceKeyEventType, message: string, resource: string) {
     return {
       organizationId: this.tenant.organizationId,
       tenantId: this.tenant.id,
@@ -902,14 +908,17 @@ class Pass {
     };
   }
 
-  private appendEvent(q: Queryable, type: string, message: string, data: Record<string, unknown>) {
+  private appendEvent<T extends TenantEventType>(
+    q: Queryable,
+    type: T,
+    message: string,
+    data: TenantEventMap[T],
+  ) {
     return appendEvent(q, {
       organizationId: this.tenant.organizationId,
       tenantId: this.tenant.id,
       operationId: this.op.id,
-      type,
-      message,
-      data,
+      ...({ type, message, data } as TenantEventOf<T>),
     });
   }
 }

@@ -65,3 +65,16 @@ export interface ResourceActionData {
 export type TenantEventOf<T extends TenantEventType = TenantEventType> = {
   [K in T]: { type: K; message: string; data: TenantEventMap[K] };
 }[T];
+
+/** Every event type, for checks at run time (the compiler keeps it in step with the map). */
+export const TENANT_EVENT_TYPES = Object.keys({
+  "tenant.created": true,
+  "tenant.status_changed": true,
+  "operation.retry_scheduled": true,
+  "resource.adopted": true,
+  "resource.replacing": true,
+  "resource.ready": true,
+  "resource.suspended": true,
+  "resource.deleted": true,
+  "resource.run_requested": true,
+} satisfies Record<TenantEventType, true>) as TenantEventType[];

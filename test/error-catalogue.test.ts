@@ -209,7 +209,9 @@ function uses(): Use[] {
       // codes the worker fails operations with itself.
       if (file.startsWith("src/engine/")) {
         for (const { index, args } of calls(text, /#markFailed\(/g)) {
-          for (const m of args.matchAll(new RegExp(`"(${UPPER})"`, "g"))) add(m[1]!, index, "operation");
+          for (const m of args.matchAll(new RegExp(`"(${UPPER})"`, "g"))) {
+            add(m[1]!, index + "#markFailed(".length + m.index, "operation");
+          }
         }
         for (const m of text.matchAll(new RegExp(`new TenantryError\\(\\s*"(${UPPER})"`, "g"))) {
           add(m[1]!, m.index, "operation");

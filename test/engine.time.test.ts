@@ -497,7 +497,7 @@ describe("writes outside the fence", () => {
           .rows[0].id,
         type: "resource.ready",
         message: "ready",
-        data: {},
+        data: { resource: row.key, action: "update", providerId: row.providerId },
       },
     });
     const [after] = await listResources(testDb.db, tenant.id);

@@ -1,18 +1,25 @@
-import { TenantryError } from "../domain/errors.js";
+import { type ErrorCode, TenantryError } from "../domain/errors.js";
+import type { OperationErrorCode } from "../domain/operation-errors.js";
 import { ProviderError } from "../providers/provider.js";
 import { isDatabaseUnavailable } from "../store/connection-errors.js";
 import { LeaseLostError } from "../store/sql/operations.js";
 import { TenantStatusChangedError } from "../store/sql/tenants.js";
 import { AbortedError } from "./aborted.js";
 
+/**
+ * The code a failure is recorded with: one of the operation error catalogue, or the
+ * problem code of a {@link TenantryError} raised while the engine worked.
+ */
+export type FailureCode = OperationErrorCode | ErrorCode;
+
 /** How the engine treats an error thrown while reconciling. */
 export type Failure =
   | { kind: "lease_lost" }
   | { kind: "aborted"; message: string }
-  | { kind: "permanent"; code: string; message: string }
-  | { kind: "transient"; code: string; message: string }
+  | { kind: "permanent"; code: FailureCode; message: string }
+  | { kind: "transient"; code: FailureCode; message: string }
   /** Not now (a platform's rate limit): come back after `delayMs`, spending no attempt. */
-  | { kind: "wait"; code: string; message: string; delayMs: number };
+  | { kind: "wait"; code: FailureCode; message: string; delayMs: number };
 
 export { AbortedError };
 

@@ -2,6 +2,12 @@ import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import { planChanges } from "../blueprints/plan.js";
 import { TenantryError } from "../domain/errors.js";
+import type {
+  ResourceKeyEventType,
+  TenantEventMap,
+  TenantEventOf,
+  TenantEventType,
+} from "../domain/events.js";
 import { completionEvent, type LifecycleEvent, transition, type WorkKind } from "../domain/lifecycle.js";
 import { type DesiredResource, envBindingsOf, isResourceKind, typedResource } from "../domain/resources.js";
 import type { Operation, Resource, ResourceStatus, Tenant } from "../domain/types.js";
@@ -837,9 +843,9 @@ class Pass {
   private async act(
     prepare: (q: Queryable) => Promise<Resource>,
     action: string,
-    doneStatus: ResourceStatus,
+    doneStatus: "ready" | "suspended" | "deleted",
     call: (row: Resource, ctx: ProviderContext) => Promise<ActionResult>,
-    event?: { type: string; message: string },
+    event?: { type: ResourceKeyEventType; message: string },
   ): Promise<PassOutcome | null> {
     const { row, stepId } = await this.write(async (q) => {
       const r = await prepare(q);
@@ -914,7 +920,7 @@ class Pass {
     return null;
   }
 
-  private eventFor(type: string, message: string, resource: string) {
+  private eventFor(type: ResourceKeyEventType, message: string, resource: string) {
     return {
       organizationId: this.tenant.organizationId,
       tenantId: this.tenant.id,
@@ -925,14 +931,17 @@ class Pass {
     };
   }
 
-  private appendEvent(q: Queryable, type: string, message: string, data: Record<string, unknown>) {
+  private appendEvent<T extends TenantEventType>(
+    q: Queryable,
+    type: T,
+    message: string,
+    data: TenantEventMap[T],
+  ) {
     return appendEvent(q, {
       organizationId: this.tenant.organizationId,
       tenantId: this.tenant.id,
       operationId: this.op.id,
-      type,
-      message,
-      data,
+      ...({ type, message, data } as TenantEventOf<T>),
     });
   }
 }

@@ -19,7 +19,7 @@ import {
 import { getTenantById, setTenantCondition, updateTenantStatus } from "../store/sql/tenants.js";
 import { abortReason } from "./aborted.js";
 import { backoffDelay, type RetryPolicy } from "./backoff.js";
-import { AbortedError, classify } from "./failures.js";
+import { AbortedError, classify, type FailureCode } from "./failures.js";
 import type { EngineMetrics } from "./metrics.js";
 import { fenced, type ReconcilerDeps, reconcilePass } from "./reconciler.js";
 
@@ -459,7 +459,7 @@ export class Worker {
     }
   }
 
-  async #markFailed(op: Operation, lease: Lease, code: string, message: string): Promise<void> {
+  async #markFailed(op: Operation, lease: Lease, code: FailureCode, message: string): Promise<void> {
     await fenced(this.#deps.db, lease, async (q) => {
       const tenant = await getTenantById(q, op.tenantId);
       if (tenant) {

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { isRetryableCode, type OperationErrorCode } from "../domain/operation-errors.js";
 import type { RecordedResource, ResourceKind } from "../domain/resources.js";
 import type { Capabilities } from "./capabilities.js";
 
@@ -298,26 +299,34 @@ export interface Provider {
 }
 
 /**
+ * How a {@link ProviderError} is made: a code from the catalogue (src/domain/operation-errors.ts),
+ * whose `retryable` is the default, or only `retryable` (`PROVIDER_TRANSIENT` or
+ * `PROVIDER_PERMANENT`).
+ */
+export type ProviderErrorOptions = { cause?: unknown; retryAfterMs?: number } & (
+  | { code: OperationErrorCode; retryable?: boolean }
+  | { code?: undefined; retryable: boolean }
+);
+
+/**
  * A failure reported by a driver. `retryable: false` fails the operation at once
  * (bad input, bad credentials); anything else thrown by a driver is treated as transient.
  */
 export class ProviderError extends Error {
   readonly retryable: boolean;
-  readonly code: string;
+  readonly code: OperationErrorCode;
   /**
    * Set on a retryable error that only means "not now" (a platform's rate limit): the
    * engine comes back after this long without spending one of the tenant's attempts.
    */
   readonly retryAfterMs: number | undefined;
-  constructor(
-    message: string,
-    options: { retryable: boolean; code?: string; cause?: unknown; retryAfterMs?: number },
-  ) {
+  constructor(message: string, options: ProviderErrorOptions) {
     super(message, { cause: options.cause });
     this.name = "ProviderError";
-    this.retryable = options.retryable;
-    this.code = options.code ?? (options.retryable ? "PROVIDER_TRANSIENT" : "PROVIDER_PERMANENT");
-    this.retryAfterMs = options.retryable ? options.retryAfterMs : undefined;
+    const retryable = options.retryable ?? isRetryableCode(options.code);
+    this.retryable = retryable;
+    this.code = options.code ?? (retryable ? "PROVIDER_TRANSIENT" : "PROVIDER_PERMANENT");
+    this.retryAfterMs = retryable ? options.retryAfterMs : undefined;
   }
 }
 

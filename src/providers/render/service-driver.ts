@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import type { OperationErrorCode } from "../../domain/operation-errors.js";
 import type { ServiceKind } from "../../domain/resources.js";
 import { resolveEnv } from "../env.js";
 import { ownerMarker, ownerMarkerText } from "../ownership.js";
@@ -55,7 +56,13 @@ const IN_PROGRESS = new Set([
   "update_in_progress",
   "pre_deploy_in_progress",
 ]);
-const FAILED = new Set(["build_failed", "update_failed", "pre_deploy_failed", "canceled"]);
+/** Deploy statuses that fail the operation, with the code each is recorded with. */
+const FAILED = new Map<string, OperationErrorCode>([
+  ["build_failed", "RENDER_DEPLOY_BUILD_FAILED"],
+  ["update_failed", "RENDER_DEPLOY_UPDATE_FAILED"],
+  ["pre_deploy_failed", "RENDER_DEPLOY_PRE_DEPLOY_FAILED"],
+  ["canceled", "RENDER_DEPLOY_CANCELED"],
+]);
 
 /** Render's default `PORT` for web and private services. */
 const RENDER_PORT = 10000;
@@ -198,10 +205,11 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     const outputs = outputsOf(service, deploy);
     if (service.suspended === "suspended") return { providerId: service.id, state: "suspended", outputs };
     const status = deploy?.status;
-    if (status && FAILED.has(status)) {
+    const failed = status ? FAILED.get(status) : undefined;
+    if (failed) {
       throw new ProviderError(`${service.name}: deploy ${deploy?.id} ended ${status} on Render`, {
         retryable: false,
-        code: `RENDER_DEPLOY_${status.toUpperCase()}`,
+        code: failed,
       });
     }
     if (status && IN_PROGRESS.has(status)) {

@@ -1,21 +1,20 @@
+import type { TenantEventOf, TenantEventType } from "../../domain/events.js";
 import type { TenantEvent } from "../../domain/types.js";
 import type { Queryable } from "../db.js";
 import { toEvent } from "./rows.js";
 
-export interface NewEvent {
+/** An event to record: a type of {@link TenantEventMap} with its payload. */
+export type NewEvent<T extends TenantEventType = TenantEventType> = {
   organizationId: string;
   tenantId: string;
   operationId?: string | null;
-  type: string;
-  message: string;
-  data?: Record<string, unknown>;
-}
+} & TenantEventOf<T>;
 
-export async function appendEvent(q: Queryable, e: NewEvent): Promise<void> {
+export async function appendEvent<T extends TenantEventType>(q: Queryable, e: NewEvent<T>): Promise<void> {
   await q.query(
     `insert into events (organization_id, tenant_id, operation_id, type, message, data)
      values ($1, $2, $3, $4, $5, $6)`,
-    [e.organizationId, e.tenantId, e.operationId ?? null, e.type, e.message, e.data ?? {}],
+    [e.organizationId, e.tenantId, e.operationId ?? null, e.type, e.message, e.data],
   );
 }
 

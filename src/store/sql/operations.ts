@@ -1,4 +1,5 @@
 import { escapeLiteral } from "pg";
+import type { TenantEventOf } from "../../domain/events.js";
 import type { OperationKind, WorkKind } from "../../domain/lifecycle.js";
 import type { Operation, OperationStep } from "../../domain/types.js";
 import { newId } from "../../lib/ids.js";
@@ -60,7 +61,7 @@ export interface NewOperation {
   maxAttempts: number;
   requestedBy?: string | null;
   /** An event for the tenant's timeline, recorded in the same statement. */
-  event?: { type: string; message: string; data: Record<string, unknown> };
+  event?: TenantEventOf;
 }
 
 export async function insertOperation(q: Queryable, op: NewOperation): Promise<Operation> {

@@ -1,3 +1,4 @@
+import type { TenantEventOf } from "../../domain/events.js";
 import type { Resource, ResourceStatus } from "../../domain/types.js";
 import { newId } from "../../lib/ids.js";
 import type { Queryable } from "../db.js";
@@ -113,14 +114,7 @@ export async function recordActionResult(
     change: ResourceChange;
     stepId: string;
     detail: string | null;
-    event: {
-      organizationId: string;
-      tenantId: string;
-      operationId: string;
-      type: string;
-      message: string;
-      data: Record<string, unknown>;
-    };
+    event: { organizationId: string; tenantId: string; operationId: string } & TenantEventOf;
   },
 ): Promise<void> {
   const c = r.change;

@@ -1,3 +1,4 @@
+import type { TenantEventOf } from "../../domain/events.js";
 import type { TenantStatus } from "../../domain/lifecycle.js";
 import type { DesiredState, Resource, Tenant, TenantCondition } from "../../domain/types.js";
 import { isUuid } from "../../lib/ids.js";
@@ -208,7 +209,7 @@ export interface TenantStatusChange {
   bumpGeneration?: boolean;
   observedGeneration?: number;
   /** An event recorded with the change, in the same statement. */
-  event?: { operationId: string | null; type: string; message: string; data: Record<string, unknown> };
+  event?: { operationId: string | null } & TenantEventOf;
   /**
    * Compare-and-set: change only a tenant whose status is still this one; otherwise
    * nothing is written and {@link TenantStatusChangedError} is thrown.

@@ -1,5 +1,5 @@
 import { TenantryError } from "../domain/errors.js";
-import { ProviderError } from "../providers/provider.js";
+import { type ProviderCondition, ProviderError } from "../providers/provider.js";
 import { isDatabaseUnavailable } from "../store/connection-errors.js";
 import { LeaseLostError } from "../store/sql/operations.js";
 import { TenantStatusChangedError } from "../store/sql/tenants.js";
@@ -9,7 +9,8 @@ import { AbortedError } from "./aborted.js";
 export type Failure =
   | { kind: "lease_lost" }
   | { kind: "aborted"; message: string }
-  | { kind: "permanent"; code: string; message: string }
+  /** `condition`: what the failure puts on the tenant beyond `failed` (a provider's {@link ProviderCondition}). */
+  | { kind: "permanent"; code: string; message: string; condition?: ProviderCondition }
   | { kind: "transient"; code: string; message: string }
   /** Not now (a platform's rate limit): come back after `delayMs`, spending no attempt. */
   | { kind: "wait"; code: string; message: string; delayMs: number };
@@ -36,7 +37,12 @@ export function classify(err: unknown): Failure {
     }
     return err.retryable
       ? { kind: "transient", code: err.code, message: err.message }
-      : { kind: "permanent", code: err.code, message: err.message };
+      : {
+          kind: "permanent",
+          code: err.code,
+          message: err.message,
+          ...(err.condition ? { condition: err.condition } : {}),
+        };
   }
   if (err instanceof TenantryError) return { kind: "permanent", code: err.code, message: err.message };
   const code = (err as { code?: unknown })?.code;

@@ -271,15 +271,50 @@ export class ProviderError extends Error {
    * engine comes back after this long without spending one of the tenant's attempts.
    */
   readonly retryAfterMs: number | undefined;
+  /**
+   * Set when the failure is a condition someone has to act on beyond retrying (see
+   * {@link ProviderCondition}): the engine records it on the tenant when the operation fails.
+   */
+  readonly condition: ProviderCondition | undefined;
   constructor(
     message: string,
-    options: { retryable: boolean; code?: string; cause?: unknown; retryAfterMs?: number },
+    options: {
+      retryable: boolean;
+      code?: string;
+      cause?: unknown;
+      retryAfterMs?: number;
+      condition?: ProviderCondition;
+    },
   ) {
     super(message, { cause: options.cause });
     this.name = "ProviderError";
     this.retryable = options.retryable;
     this.code = options.code ?? (options.retryable ? "PROVIDER_TRANSIENT" : "PROVIDER_PERMANENT");
     this.retryAfterMs = options.retryable ? options.retryAfterMs : undefined;
+    this.condition = options.condition;
+  }
+}
+
+/**
+ * Provider-neutral conditions a failure can put on a tenant. `access_error`: the platform
+ * refused Tenantry's credentials (revoked, or lacking a permission).
+ */
+export type ProviderCondition = "access_error";
+
+/**
+ * The platform refused Tenantry's credentials (an HTTP 401/403, an expired token): a
+ * permanent failure with the `access_error` condition, whatever the platform. The code
+ * defaults to `ACCESS_ERROR`.
+ */
+export class AccessError extends ProviderError {
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, {
+      retryable: false,
+      code: options.code ?? "ACCESS_ERROR",
+      cause: options.cause,
+      condition: "access_error",
+    });
+    this.name = "AccessError";
   }
 }
 

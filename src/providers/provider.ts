@@ -162,6 +162,16 @@ export interface BootstrapHook {
   timeoutSeconds?: number;
 }
 
+/** What {@link Provider.logs} is asked for. */
+export interface LogOptions {
+  /** How many of the last lines to start with (0: none). */
+  tail: number;
+  /** Go on with new lines as they are written, until `signal` aborts. */
+  follow?: boolean;
+  /** Ends the iterable (the client went away, the server closes). */
+  signal?: AbortSignal;
+}
+
 /** A provider's word that one of a tenant's resources became unhealthy, or healthy again. */
 export interface HealthEvent {
   tenantId: string;
@@ -242,17 +252,18 @@ export interface Provider {
    */
   readonly requestTimeoutMs?: number;
   /**
-   * Optional: the last `tail` lines of a resource's output (build, then runtime or cron
-   * runs), oldest first within each source, each prefixed by its source: `[build] …`,
-   * `[run] …`, `[cron] …`. `files` names what was read (for callers that watch for growth).
-   * `null` when resources of this kind have no logs. Lines may hold secrets the tenant's
-   * code printed: return them to the caller, never log them.
+   * Optional: a resource's output (build, then runtime or cron runs) as lines, each
+   * prefixed by its source: `[build] …`, `[run] …`, `[cron] …`. First the last `tail`
+   * lines, oldest first within each source; then, with `follow`, each new line as it is
+   * written. The iterable ends after the tail when not following, and as soon as `signal`
+   * aborts. `null` when resources of this kind have no logs. Lines may hold secrets the
+   * tenant's code printed: return them to the caller, never log them.
    */
   logs?(
     tenant: { id: string; slug: string },
     resource: RecordedResource,
-    options: { tail: number },
-  ): Promise<{ lines: string[]; files: string[] } | null>;
+    options: LogOptions,
+  ): AsyncIterable<string> | null;
   /** Why a kind it has no driver for is missing, and what to configure (shown to the user). */
   explain?(kind: string): string | undefined;
   /** Releases connections and timers. */

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Route } from "../proxy/host-proxy.js";
 import type { Capabilities } from "./capabilities.js";
 
 /**
@@ -162,6 +163,20 @@ export interface BootstrapHook {
   timeoutSeconds?: number;
 }
 
+/** A provider's resource as the store records it, with its tenant, for {@link Provider.hostRoute}. */
+export interface HostedResource {
+  outputs: Record<string, unknown>;
+  /** The resource's status (`ready`, `suspended`…). */
+  status: string;
+  tenant: { name: string; status: string };
+}
+
+/** What the store holds of one provider's resources, for {@link Provider.hostRoute}. */
+export interface HostedResources {
+  /** The live resource with this kind and platform name (the oldest, when names are shared). */
+  find(kind: string, externalName: string): Promise<HostedResource | undefined>;
+}
+
 /** What {@link Provider.logs} is asked for. */
 export interface LogOptions {
   /** How many of the last lines to start with (0: none). */
@@ -264,6 +279,13 @@ export interface Provider {
     resource: RecordedResource,
     options: LogOptions,
   ): AsyncIterable<string> | null;
+  /**
+   * Optional, for providers that serve hosts on this machine (the local target): where the
+   * host proxy sends a tenant host label (`web-acme-qdxokdvs` of
+   * `web-acme-qdxokdvs.<BASE_DOMAIN>`), from what `records` holds of this provider's
+   * resources. `missing` when the label is none of its tenants'.
+   */
+  hostRoute?(label: string, records: HostedResources): Promise<Route>;
   /** Why a kind it has no driver for is missing, and what to configure (shown to the user). */
   explain?(kind: string): string | undefined;
   /** Releases connections and timers. */

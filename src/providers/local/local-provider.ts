@@ -16,6 +16,7 @@ import { BOOTSTRAP_LOG, createLocalBootstrap } from "./bootstrap.js";
 import { localCapabilities } from "./capabilities.js";
 import { createCronDriver } from "./cron-driver.js";
 import { localEnvGroupDriver } from "./envgroup-driver.js";
+import { localHostRoute } from "./host-routes.js";
 import { createKeyValueDriver, KEYVALUE_SETUP_HINT } from "./keyvalue-driver.js";
 import { type LogSource, logLines } from "./log-files.js";
 import { createPostgresDriver } from "./postgres-driver.js";
@@ -306,6 +307,8 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     // The tenant's OS user goes with its last resource.
     releaseTenant: (ctx) => users.release(ctx),
     logs: (tenant, resource, logOptions) => localLogs(options.dataDir, tenant, resource, logOptions),
+    // The host proxy's routes: the local web services and static sites (host-routes.ts).
+    hostRoute: (label, records) => localHostRoute(records, label),
     explain(kind) {
       if (kind === "keyvalue" && !keyvalue) return KEYVALUE_SETUP_HINT;
       return undefined;

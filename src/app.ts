@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import type { Config } from "./config/config.js";
+import { type Config, checkTargets } from "./config/config.js";
 import { typedResource } from "./domain/resources.js";
 import { createEngineMetrics } from "./engine/metrics.js";
 import { engineStatementTimeoutMs, Worker } from "./engine/worker.js";
@@ -97,6 +97,17 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
     const installationId = await ensureInstallationId(db);
 
     const providers = options.providers ?? (await defaultProviders(config, url, logger));
+    if (options.providers && !providers.get(config.defaultTarget)) {
+      // Providers given by the embedder (tests, benchmarks): tenants name their target.
+      logger.debug({ defaultTarget: config.defaultTarget }, "no provider serves the default target");
+    } else {
+      try {
+        checkTargets(config, providers.names());
+      } catch (err) {
+        await providers.close();
+        throw err;
+      }
+    }
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
     const tenants = new TenantService({
@@ -105,6 +116,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
       maxAttempts: config.retryMaxAttempts,
       pluginHosts: config.pluginRepoHosts,
       nodeId: config.nodeId,
+      defaultTarget: config.defaultTarget,
     });
 
     const http =

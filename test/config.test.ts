@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../src/config/config.js";
+import { ConfigError, ConfigErrors, checkTargets, loadConfig } from "../src/config/config.js";
+import { parseLocalConfig } from "../src/providers/local/config.js";
+import { parseRenderConfig } from "../src/providers/render/config.js";
 
 describe("configuration", () => {
   it("has the documented defaults", () => {
@@ -96,6 +98,8 @@ describe("configuration", () => {
     ["TENANTRY_ENCRYPTION_KEY", "dG9vc2hvcnQ=", /32 bytes/],
     ["TENANTRY_LOCAL_POSTGRES_URL", "http://x", /postgres/],
     ["TENANTRY_PLUGIN_REPO_HOSTS", "github.com, not a host", /host names/],
+    ["TENANTRY_DEFAULT_TARGET", "Not A Target", /target name/],
+    ["RENDER_OWNER_ID", "acme", /workspace id/],
   ];
   for (const [name, value, message] of bad) {
     it(`stops on a bad ${name} (${value}) naming the variable`, () => {
@@ -115,6 +119,50 @@ describe("configuration", () => {
   it("refuses a retry cap below the base", () => {
     expect(() => loadConfig({ TENANTRY_RETRY_BASE_MS: "500", TENANTRY_RETRY_MAX_MS: "100" })).toThrow(
       /TENANTRY_RETRY_MAX_MS/,
+    );
+  });
+
+  it("reports every bad value at once, the providers' sections included", () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: "eighty", TENANTRY_LOCAL_ISOLATION: "maybe", RENDER_API_URL: "ftp://x" });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigErrors);
+    expect((error as ConfigErrors).errors.map((e) => e.variable)).toEqual([
+      "PORT",
+      "TENANTRY_LOCAL_ISOLATION",
+      "RENDER_API_URL",
+    ]);
+    expect((error as Error).message).toMatch(
+      /^PORT: expected a whole number.*\nTENANTRY_LOCAL_ISOLATION: .*\nRENDER_API_URL: /s,
+    );
+  });
+
+  it("lets each provider parse its own section", () => {
+    expect(parseLocalConfig({ TENANTRY_LOCAL_REDIS_URL: "redis://r:6379" })).toEqual({
+      localPostgresUrl: undefined,
+      localRedisUrl: "redis://r:6379",
+      localIsolation: "auto",
+    });
+    expect(parseRenderConfig({ RENDER_API_KEY: " rnd_x " })).toEqual({
+      renderApiKey: "rnd_x",
+      renderOwnerId: undefined,
+      renderApiUrl: "https://api.render.com/v1",
+    });
+    expect(() => parseRenderConfig({ RENDER_OWNER_ID: "x", RENDER_API_URL: "ftp://y" })).toThrow(
+      ConfigErrors,
+    );
+  });
+
+  it("defaults the target to local, checked against the registered providers at start-up", () => {
+    expect(loadConfig({}).defaultTarget).toBe("local");
+    const config = loadConfig({ TENANTRY_DEFAULT_TARGET: "render" });
+    expect(config.defaultTarget).toBe("render");
+    expect(() => checkTargets(config, ["local", "render"])).not.toThrow();
+    expect(() => checkTargets(config, ["local"])).toThrow(
+      /^TENANTRY_DEFAULT_TARGET: no provider serves target "render" here \(registered: local\)/,
     );
   });
 });

@@ -1,12 +1,20 @@
 import { hostname } from "node:os";
 import path from "node:path";
+import { type LocalConfig, parseLocalConfig } from "../providers/local/config.js";
+import { parseRenderConfig, type RenderConfig } from "../providers/render/config.js";
+import { ConfigError, ConfigReader, type Env, int, oneOf, str, url } from "./env.js";
+
+export { ConfigError, ConfigErrors } from "./env.js";
 
 /**
  * Tenantry's configuration, read from the environment once at start-up, validated,
- * and frozen. A bad value stops start-up with a message naming the variable.
+ * and frozen. Bad values stop start-up with a message naming each variable (all of them
+ * at once). The core's variables are read here; each provider reads its own section
+ * (`TENANTRY_LOCAL_*` in `providers/local/config.ts`, `RENDER_*` in
+ * `providers/render/config.ts`), composed into this one object.
  * Every variable is documented in docs/configuration.md.
  */
-export interface Config {
+export interface Config extends LocalConfig, RenderConfig {
   /** `PORT`: HTTP port. @default 8080 */
   port: number;
   /** `HOST`: interface to bind. @default "0.0.0.0" */
@@ -42,38 +50,14 @@ export interface Config {
   adminApiKey: string | undefined;
   /** `TENANTRY_ENCRYPTION_KEY`: 32 bytes, base64 or hex, for secrets at rest; unset → generated into `<dataDir>/encryption-key`. */
   encryptionKey: Buffer | undefined;
-  /** `TENANTRY_LOCAL_POSTGRES_URL`: the server on which the local provider creates tenant databases; unset → Tenantry's own. */
-  localPostgresUrl: string | undefined;
-  /** `TENANTRY_LOCAL_REDIS_URL`: Redis 6+ on which the local provider makes an ACL user per tenant Key Value; unset → a private redis-server per tenant when one is on the PATH. */
-  localRedisUrl: string | undefined;
-  /**
-   * `TENANTRY_LOCAL_ISOLATION`: whose OS user local tenants' processes run as. `users`: one
-   * unprivileged user per tenant (needs root; refuses to start when it cannot); `off`:
-   * Tenantry's own user; `auto`: `users` when Tenantry runs as root and can, else `off`
-   * (said at start). @default "auto"
-   */
-  localIsolation: "auto" | "users" | "off";
   /** `TENANTRY_PLUGIN_REPO_HOSTS`: comma-separated hosts a tenant's `custom_plugin_repo` may point at. @default "github.com,gitlab.com,bitbucket.org" */
   pluginRepoHosts: string[];
-  /** `RENDER_API_KEY`: enables the `render` target. Never logged. */
-  renderApiKey: string | undefined;
-  /** `RENDER_OWNER_ID`: the Render workspace; unset → the only one the key reaches. */
-  renderOwnerId: string | undefined;
-  /** `RENDER_API_URL`: Render's API base URL (a proxy, or the fake). @default "https://api.render.com/v1" */
-  renderApiUrl: string;
+  /**
+   * `TENANTRY_DEFAULT_TARGET`: the target of tenants (and of `plan`/`render`) that name
+   * none. Checked at start-up against the registered providers. @default "local"
+   */
+  defaultTarget: string;
 }
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = "ConfigError";
-  }
-}
-
-type Env = Record<string, string | undefined>;
 
 /** The node id when `TENANTRY_NODE_ID` is unset: the host name. */
 export function defaultNodeId(): string {
@@ -86,46 +70,6 @@ function nodeId(env: Env): string {
     throw new ConfigError(
       "TENANTRY_NODE_ID",
       `expected letters, digits, ".", "_" or "-" (at most 100), got "${raw}"`,
-    );
-  }
-  return raw;
-}
-
-function str(env: Env, name: string): string | undefined {
-  const v = env[name];
-  return v === undefined || v.trim() === "" ? undefined : v.trim();
-}
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = str(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `expected a number from ${min} to ${max}, got ${n}`);
-  return n;
-}
-
-function url(env: Env, name: string, protocols: string[]): string | undefined {
-  const raw = str(env, name);
-  if (raw === undefined) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(name, `expected a URL such as ${protocols[0]}//user@host:port`);
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `expected a ${protocols.join(" or ")} URL, got ${parsed.protocol}`);
-  }
-  return raw;
-}
-
-function renderOwner(env: Env): string | undefined {
-  const raw = str(env, "RENDER_OWNER_ID");
-  if (raw !== undefined && !/^(tea|usr)-[a-z0-9]+$/.test(raw)) {
-    throw new ConfigError(
-      "RENDER_OWNER_ID",
-      `expected a workspace id such as tea-abc123 or usr-abc123, got "${raw}"`,
     );
   }
   return raw;
@@ -151,7 +95,6 @@ function hosts(env: Env, name: string, fallback: string[]): string[] {
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-const ISOLATION_MODES = ["auto", "users", "off"] as const;
 
 export function parseEncryptionKey(raw: string, variable = "TENANTRY_ENCRYPTION_KEY"): Buffer {
   const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, "hex") : Buffer.from(raw, "base64");
@@ -164,19 +107,7 @@ export function parseEncryptionKey(raw: string, variable = "TENANTRY_ENCRYPTION_
   return key;
 }
 
-/** Reads and validates the configuration. Throws {@link ConfigError} naming the bad variable. */
-export function loadConfig(env: Env = process.env): Readonly<Config> {
-  const logLevel = str(env, "LOG_LEVEL") ?? "info";
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new ConfigError("LOG_LEVEL", `expected one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
-  }
-  const localIsolation = str(env, "TENANTRY_LOCAL_ISOLATION") ?? "auto";
-  if (!(ISOLATION_MODES as readonly string[]).includes(localIsolation)) {
-    throw new ConfigError(
-      "TENANTRY_LOCAL_ISOLATION",
-      `expected one of ${ISOLATION_MODES.join(", ")}, got "${localIsolation}"`,
-    );
-  }
+function baseDomainOf(env: Env): string {
   const baseDomain = str(env, "BASE_DOMAIN") ?? "localhost";
   if (
     !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(
@@ -185,6 +116,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   ) {
     throw new ConfigError("BASE_DOMAIN", `expected a domain name such as example.com, got "${baseDomain}"`);
   }
+  return baseDomain.toLowerCase();
+}
+
+function originsOf(env: Env): string[] {
   const origins = (str(env, "ALLOWED_ORIGINS") ?? "")
     .split(",")
     .map((o) => o.trim())
@@ -201,43 +136,94 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       );
     }
   }
+  return origins;
+}
+
+function adminKeyOf(env: Env): string | undefined {
   const adminApiKey = str(env, "TENANTRY_ADMIN_API_KEY");
   if (adminApiKey !== undefined && adminApiKey.length < 24) {
     throw new ConfigError("TENANTRY_ADMIN_API_KEY", "expected at least 24 characters");
   }
-  const rawKey = str(env, "TENANTRY_ENCRYPTION_KEY");
-  const retryBaseMs = int(env, "TENANTRY_RETRY_BASE_MS", 1000, 1, 3_600_000);
-  const retryMaxMs = int(env, "TENANTRY_RETRY_MAX_MS", 60_000, 1, 86_400_000);
-  if (retryMaxMs < retryBaseMs) {
-    throw new ConfigError(
-      "TENANTRY_RETRY_MAX_MS",
-      `must not be below TENANTRY_RETRY_BASE_MS (${retryBaseMs})`,
-    );
+  return adminApiKey;
+}
+
+/** The target of tenants that name none, when `TENANTRY_DEFAULT_TARGET` is unset. */
+export const DEFAULT_TARGET = "local";
+
+function targetOf(env: Env): string {
+  const raw = str(env, "TENANTRY_DEFAULT_TARGET") ?? DEFAULT_TARGET;
+  if (!/^[a-z][a-z0-9-]{0,62}$/.test(raw)) {
+    throw new ConfigError("TENANTRY_DEFAULT_TARGET", `expected a target name such as local, got "${raw}"`);
   }
+  return raw;
+}
+
+/**
+ * Reads and validates the configuration: the core's variables and each provider's
+ * section. Throws {@link ConfigError} naming the bad variable; with several bad ones,
+ * `ConfigErrors` naming every one.
+ */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const r = new ConfigReader(env);
+  const rawKey = str(env, "TENANTRY_ENCRYPTION_KEY");
+  const retryBaseMs = r.read((e) => int(e, "TENANTRY_RETRY_BASE_MS", 1000, 1, 3_600_000), 1000);
+  const retryMaxMs = r.read((e) => {
+    const max = int(e, "TENANTRY_RETRY_MAX_MS", 60_000, 1, 86_400_000);
+    if (max < retryBaseMs) {
+      throw new ConfigError(
+        "TENANTRY_RETRY_MAX_MS",
+        `must not be below TENANTRY_RETRY_BASE_MS (${retryBaseMs})`,
+      );
+    }
+    return max;
+  }, 60_000);
   const config: Config = {
-    port: int(env, "PORT", 8080, 0, 65535),
+    port: r.read((e) => int(e, "PORT", 8080, 0, 65535), 8080),
     host: str(env, "HOST") ?? "0.0.0.0",
-    databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
+    databaseUrl: r.read((e) => url(e, "DATABASE_URL", ["postgres:", "postgresql:"]), undefined),
     dataDir: path.resolve(str(env, "TENANTRY_DATA_DIR") ?? "./.tenantry"),
-    baseDomain: baseDomain.toLowerCase(),
-    allowedOrigins: origins,
-    logLevel: logLevel as Config["logLevel"],
-    workerConcurrency: int(env, "TENANTRY_WORKER_CONCURRENCY", 8, 0, 1000),
-    nodeId: nodeId(env),
-    leaseSeconds: int(env, "TENANTRY_LEASE_SECONDS", 15, 1, 3600),
-    pollIntervalMs: int(env, "TENANTRY_POLL_INTERVAL_MS", 1000, 10, 600_000),
+    baseDomain: r.read(baseDomainOf, "localhost"),
+    allowedOrigins: r.read(originsOf, []),
+    logLevel: r.read((e) => oneOf(e, "LOG_LEVEL", LOG_LEVELS, "info"), "info"),
+    workerConcurrency: r.read((e) => int(e, "TENANTRY_WORKER_CONCURRENCY", 8, 0, 1000), 8),
+    nodeId: r.read(nodeId, defaultNodeId()),
+    leaseSeconds: r.read((e) => int(e, "TENANTRY_LEASE_SECONDS", 15, 1, 3600), 15),
+    pollIntervalMs: r.read((e) => int(e, "TENANTRY_POLL_INTERVAL_MS", 1000, 10, 600_000), 1000),
     retryBaseMs,
     retryMaxMs,
-    retryMaxAttempts: int(env, "TENANTRY_RETRY_MAX_ATTEMPTS", 5, 1, 100),
-    adminApiKey,
-    encryptionKey: rawKey === undefined ? undefined : parseEncryptionKey(rawKey),
-    localPostgresUrl: url(env, "TENANTRY_LOCAL_POSTGRES_URL", ["postgres:", "postgresql:"]),
-    localRedisUrl: url(env, "TENANTRY_LOCAL_REDIS_URL", ["redis:", "rediss:"]),
-    localIsolation: localIsolation as Config["localIsolation"],
-    pluginRepoHosts: hosts(env, "TENANTRY_PLUGIN_REPO_HOSTS", ["github.com", "gitlab.com", "bitbucket.org"]),
-    renderApiKey: str(env, "RENDER_API_KEY"),
-    renderOwnerId: renderOwner(env),
-    renderApiUrl: url(env, "RENDER_API_URL", ["https:", "http:"]) ?? "https://api.render.com/v1",
+    retryMaxAttempts: r.read((e) => int(e, "TENANTRY_RETRY_MAX_ATTEMPTS", 5, 1, 100), 5),
+    adminApiKey: r.read(adminKeyOf, undefined),
+    encryptionKey: rawKey === undefined ? undefined : r.read(() => parseEncryptionKey(rawKey), undefined),
+    pluginRepoHosts: r.read(
+      (e) => hosts(e, "TENANTRY_PLUGIN_REPO_HOSTS", ["github.com", "gitlab.com", "bitbucket.org"]),
+      [],
+    ),
+    defaultTarget: r.read(targetOf, DEFAULT_TARGET),
+    // Each provider's own section.
+    ...r.read(parseLocalConfig, {
+      localPostgresUrl: undefined,
+      localRedisUrl: undefined,
+      localIsolation: "auto",
+    }),
+    ...r.read(parseRenderConfig, {
+      renderApiKey: undefined,
+      renderOwnerId: undefined,
+      renderApiUrl: "https://api.render.com/v1",
+    }),
   };
+  r.done();
   return Object.freeze(config);
+}
+
+/**
+ * The start-up check of what the configuration names against the registered providers:
+ * `TENANTRY_DEFAULT_TARGET` must be one of them.
+ */
+export function checkTargets(config: Pick<Config, "defaultTarget">, targets: string[]): void {
+  if (!targets.includes(config.defaultTarget)) {
+    throw new ConfigError(
+      "TENANTRY_DEFAULT_TARGET",
+      `no provider serves target "${config.defaultTarget}" here (registered: ${targets.join(", ") || "none"})`,
+    );
+  }
 }

@@ -233,6 +233,13 @@ export const OperationErrorFamilies = {
   Omit<OperationErrorInfo, "retryable"> & { pattern: RegExp; retryable: (code: string) => boolean }
 >;
 
+/**
+ * Platforms whose HTTP client (src/providers/kit) names codes after them:
+ * `<PREFIX>_UNREACHABLE`, `<PREFIX>_<status>`. A new platform adds its prefix here and
+ * its codes to the catalogue.
+ */
+export type PlatformCodePrefix = "RENDER";
+
 /** `RENDER_<status>`: Render's HTTP status as a code. */
 export type RenderStatusCode = `RENDER_${number}`;
 

@@ -1,6 +1,6 @@
 import { type ErrorCode, TenantryError } from "../domain/errors.js";
 import type { OperationErrorCode } from "../domain/operation-errors.js";
-import { ProviderError } from "../providers/provider.js";
+import { type ProviderCondition, ProviderError } from "../providers/provider.js";
 import { isDatabaseUnavailable } from "../store/connection-errors.js";
 import { LeaseLostError } from "../store/sql/operations.js";
 import { TenantStatusChangedError } from "../store/sql/tenants.js";
@@ -16,7 +16,8 @@ export type FailureCode = OperationErrorCode | ErrorCode;
 export type Failure =
   | { kind: "lease_lost" }
   | { kind: "aborted"; message: string }
-  | { kind: "permanent"; code: FailureCode; message: string }
+  /** `condition`: what the failure puts on the tenant beyond `failed` (a provider's {@link ProviderCondition}). */
+  | { kind: "permanent"; code: FailureCode; message: string; condition?: ProviderCondition }
   | { kind: "transient"; code: FailureCode; message: string }
   /** Not now (a platform's rate limit): come back after `delayMs`, spending no attempt. */
   | { kind: "wait"; code: FailureCode; message: string; delayMs: number };
@@ -43,7 +44,12 @@ export function classify(err: unknown): Failure {
     }
     return err.retryable
       ? { kind: "transient", code: err.code, message: err.message }
-      : { kind: "permanent", code: err.code, message: err.message };
+      : {
+          kind: "permanent",
+          code: err.code,
+          message: err.message,
+          ...(err.condition ? { condition: err.condition } : {}),
+        };
   }
   if (err instanceof TenantryError) return { kind: "permanent", code: err.code, message: err.message };
   const code = (err as { code?: unknown })?.code;

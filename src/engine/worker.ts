@@ -3,6 +3,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 import { transition } from "../domain/lifecycle.js";
 import type { Operation } from "../domain/types.js";
+import type { ProviderCondition } from "../providers/provider.js";
 import { createDb, type Db } from "../store/db.js";
 import { appendEvent } from "../store/sql/events.js";
 import {
@@ -444,7 +445,7 @@ export class Worker {
           break;
         }
         case "permanent":
-          await this.#markFailed(op, lease, failure.code, failure.message);
+          await this.#markFailed(op, lease, failure.code, failure.message, failure.condition);
           break;
       }
       this.#opts.metrics?.finished(op, "failed", (performance.now() - started) / 1000);
@@ -459,7 +460,13 @@ export class Worker {
     }
   }
 
-  async #markFailed(op: Operation, lease: Lease, code: FailureCode, message: string): Promise<void> {
+  async #markFailed(
+    op: Operation,
+    lease: Lease,
+    code: FailureCode,
+    message: string,
+    condition?: ProviderCondition,
+  ): Promise<void> {
     await fenced(this.#deps.db, lease, async (q) => {
       const tenant = await getTenantById(q, op.tenantId);
       if (tenant) {
@@ -481,8 +488,9 @@ export class Worker {
           data: { from: tenant.status, to: "failed", code, error: message },
         });
       }
-      if (code === "ACCESS_ERROR") {
-        // The platform refused Tenantry's credentials: a condition someone has to act on.
+      if (condition === "access_error") {
+        // The platform refused Tenantry's credentials (the provider's AccessError): a
+        // condition someone has to act on.
         await setTenantCondition(q, op.tenantId, { type: "access_error", message });
       }
       await finishOperation(q, op.id, { status: "failed", errorCode: code, errorMessage: message });

@@ -16,7 +16,7 @@ import type { Config } from "../config/config.js";
 import { TenantryError } from "../domain/errors.js";
 import type { ProviderRegistry } from "../providers/provider.js";
 import { createHostProxy, type RouteTable } from "../proxy/host-proxy.js";
-import { databaseRouteTable } from "../proxy/route-table.js";
+import { providerRouteTable } from "../proxy/route-table.js";
 import type { Db } from "../services/database.js";
 import type { TenantService } from "../services/tenant-service.js";
 import { authenticate } from "./auth.js";
@@ -36,7 +36,7 @@ export interface HttpDeps {
   logger: Logger;
   metrics: Registry;
   config: Pick<Config, "allowedOrigins" | "baseDomain">;
-  /** Routes tenant hosts (`<service>-<slug>-<discriminator>.<BASE_DOMAIN>`) to local services; default: from the database. */
+  /** Routes tenant hosts (`<service>-<slug>-<discriminator>.<BASE_DOMAIN>`) to local services; default: the providers' `hostRoute`. */
   routes?: RouteTable;
   version: string;
   /** This installation's id (`settings.installation_id`), shown by `GET /health`. */
@@ -65,7 +65,7 @@ function nulPointer(value: unknown, pointer: string, depth = 0): string | undefi
 export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   const proxy = createHostProxy({
     baseDomain: deps.config.baseDomain,
-    routes: deps.routes ?? databaseRouteTable(deps.db),
+    routes: deps.routes ?? providerRouteTable(deps.providers, deps.db),
     logger: deps.logger,
   });
   const app = Fastify({

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { AbortedError, abortReason } from "../engine/aborted.js";
+import { throwIfAborted } from "./kit/abort.js";
 import type { ProviderContext } from "./provider.js";
 
 /**
@@ -28,7 +28,7 @@ export function providerContext(base: {
     deadline,
     timeLeft: () => Math.max(0, Math.min(deadline, limit ? limit() : deadline) - Date.now()),
     throwIfAborted() {
-      if (signal.aborted) throw new AbortedError(abortReason(signal));
+      throwIfAborted(signal);
     },
     logger: base.logger,
     secret: base.secret ?? (() => undefined),
@@ -45,7 +45,7 @@ export function narrowContext(ctx: ProviderContext, signal: AbortSignal, deadlin
     deadline: Math.min(deadline, ctx.deadline),
     timeLeft: () => Math.min(Math.max(0, deadline - Date.now()), outer.timeLeft()),
     throwIfAborted() {
-      if (signal.aborted) throw new AbortedError(abortReason(signal));
+      throwIfAborted(signal);
     },
   };
 }

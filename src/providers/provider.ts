@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { isRetryableCode, type OperationErrorCode } from "../domain/operation-errors.js";
 import type { RecordedResource, ResourceKind } from "../domain/resources.js";
+import type { Route } from "../proxy/host-proxy.js";
 import type { Capabilities } from "./capabilities.js";
 
 /**
@@ -196,6 +197,30 @@ export interface BootstrapHook {
   timeoutSeconds?: number;
 }
 
+/** A provider's resource as the store records it, with its tenant, for {@link Provider.hostRoute}. */
+export interface HostedResource {
+  outputs: Record<string, unknown>;
+  /** The resource's status (`ready`, `suspended`…). */
+  status: string;
+  tenant: { name: string; status: string };
+}
+
+/** What the store holds of one provider's resources, for {@link Provider.hostRoute}. */
+export interface HostedResources {
+  /** The live resource with this kind and platform name (the oldest, when names are shared). */
+  find(kind: string, externalName: string): Promise<HostedResource | undefined>;
+}
+
+/** What {@link Provider.logs} is asked for. */
+export interface LogOptions {
+  /** How many of the last lines to start with (0: none). */
+  tail: number;
+  /** Go on with new lines as they are written, until `signal` aborts. */
+  follow?: boolean;
+  /** Ends the iterable (the client went away, the server closes). */
+  signal?: AbortSignal;
+}
+
 /** A provider's word that one of a tenant's resources became unhealthy, or healthy again. */
 export interface HealthEvent {
   tenantId: string;
@@ -281,17 +306,25 @@ export interface Provider {
    */
   readonly requestTimeoutMs?: number;
   /**
-   * Optional: the last `tail` lines of a resource's output (build, then runtime or cron
-   * runs), oldest first within each source, each prefixed by its source: `[build] …`,
-   * `[run] …`, `[cron] …`. `files` names what was read (for callers that watch for growth).
-   * `null` when resources of this kind have no logs. Lines may hold secrets the tenant's
-   * code printed: return them to the caller, never log them.
+   * Optional: a resource's output (build, then runtime or cron runs) as lines, each
+   * prefixed by its source: `[build] …`, `[run] …`, `[cron] …`. First the last `tail`
+   * lines, oldest first within each source; then, with `follow`, each new line as it is
+   * written. The iterable ends after the tail when not following, and as soon as `signal`
+   * aborts. `null` when resources of this kind have no logs. Lines may hold secrets the
+   * tenant's code printed: return them to the caller, never log them.
    */
   logs?(
     tenant: { id: string; slug: string },
     resource: RecordedResource,
-    options: { tail: number },
-  ): Promise<{ lines: string[]; files: string[] } | null>;
+    options: LogOptions,
+  ): AsyncIterable<string> | null;
+  /**
+   * Optional, for providers that serve hosts on this machine (the local target): where the
+   * host proxy sends a tenant host label (`web-acme-qdxokdvs` of
+   * `web-acme-qdxokdvs.<BASE_DOMAIN>`), from what `records` holds of this provider's
+   * resources. `missing` when the label is none of its tenants'.
+   */
+  hostRoute?(label: string, records: HostedResources): Promise<Route>;
   /** Why a kind it has no driver for is missing, and what to configure (shown to the user). */
   explain?(kind: string): string | undefined;
   /** Releases connections and timers. */
@@ -303,10 +336,11 @@ export interface Provider {
  * whose `retryable` is the default, or only `retryable` (`PROVIDER_TRANSIENT` or
  * `PROVIDER_PERMANENT`).
  */
-export type ProviderErrorOptions = { cause?: unknown; retryAfterMs?: number } & (
-  | { code: OperationErrorCode; retryable?: boolean }
-  | { code?: undefined; retryable: boolean }
-);
+export type ProviderErrorOptions = {
+  cause?: unknown;
+  retryAfterMs?: number;
+  condition?: ProviderCondition;
+} & ({ code: OperationErrorCode; retryable?: boolean } | { code?: undefined; retryable: boolean });
 
 /**
  * A failure reported by a driver. `retryable: false` fails the operation at once
@@ -320,6 +354,11 @@ export class ProviderError extends Error {
    * engine comes back after this long without spending one of the tenant's attempts.
    */
   readonly retryAfterMs: number | undefined;
+  /**
+   * Set when the failure is a condition someone has to act on beyond retrying (see
+   * {@link ProviderCondition}): the engine records it on the tenant when the operation fails.
+   */
+  readonly condition: ProviderCondition | undefined;
   constructor(message: string, options: ProviderErrorOptions) {
     super(message, { cause: options.cause });
     this.name = "ProviderError";
@@ -327,6 +366,30 @@ export class ProviderError extends Error {
     this.retryable = retryable;
     this.code = options.code ?? (retryable ? "PROVIDER_TRANSIENT" : "PROVIDER_PERMANENT");
     this.retryAfterMs = retryable ? options.retryAfterMs : undefined;
+    this.condition = options.condition;
+  }
+}
+
+/**
+ * Provider-neutral conditions a failure can put on a tenant. `access_error`: the platform
+ * refused Tenantry's credentials (revoked, or lacking a permission).
+ */
+export type ProviderCondition = "access_error";
+
+/**
+ * The platform refused Tenantry's credentials (an HTTP 401/403, an expired token): a
+ * permanent failure with the `access_error` condition, whatever the platform. The code
+ * defaults to `ACCESS_ERROR`.
+ */
+export class AccessError extends ProviderError {
+  constructor(message: string, options: { code?: OperationErrorCode; cause?: unknown } = {}) {
+    super(message, {
+      retryable: false,
+      code: options.code ?? "ACCESS_ERROR",
+      cause: options.cause,
+      condition: "access_error",
+    });
+    this.name = "AccessError";
   }
 }
 

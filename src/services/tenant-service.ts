@@ -1,7 +1,7 @@
 import { type CostEstimate, estimateCost } from "../blueprints/cost.js";
 import { type Plan, planChanges } from "../blueprints/plan.js";
 import { generatedRefs } from "../blueprints/render.js";
-import { defaultNodeId } from "../config/config.js";
+import { DEFAULT_TARGET, defaultNodeId } from "../config/config.js";
 import { type FieldError, TenantryError } from "../domain/errors.js";
 import { type LifecycleEvent, type TenantStatus, transition, type WorkKind } from "../domain/lifecycle.js";
 import { isValidSlug, slugify, suggestSlug } from "../domain/slug.js";
@@ -48,6 +48,8 @@ export interface TenantServiceDeps {
   maxAttempts: number;
   /** Hosts a tenant's `custom_plugin_repo` may point at. */
   pluginHosts?: readonly string[];
+  /** The target of tenants that name none (`TENANTRY_DEFAULT_TARGET`). @default the configuration's default, `local` */
+  defaultTarget?: string;
   /**
    * This process's node (`TENANTRY_NODE_ID`): a tenant of a node-bound target (local) is
    * worked on only by workers of the node that created it. @default the host name
@@ -61,6 +63,11 @@ const REF = /^([a-zA-Z0-9][a-zA-Z0-9._-]{0,99})(?:@(\d{1,9}))?$/;
 export class TenantService {
   constructor(private readonly deps: TenantServiceDeps) {}
 
+  /** The target of tenants (and of plans and renders) that name none: the configuration decides it. */
+  get defaultTarget(): string {
+    return this.deps.defaultTarget ?? DEFAULT_TARGET;
+  }
+
   /** What tenants render with; the engine's passes use the same (see render-context.ts). */
   get renderSettings(): RenderSettings {
     return this.deps;
@@ -72,7 +79,7 @@ export class TenantService {
     input: CreateTenantInput,
   ): Promise<{ tenant: Tenant; operation: Operation }> {
     const orgId = principal.organizationId;
-    const target = input.target ?? "local";
+    const target = input.target ?? this.defaultTarget;
     const errors: FieldError[] = [];
     const provider = this.deps.providers.get(target);
     if (!provider) {

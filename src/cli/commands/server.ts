@@ -40,13 +40,26 @@ export function configOrExit() {
   }
 }
 
+/** Starts Tenantry; a configuration it finds wrong at start-up (a target, isolation) exits 2 like a bad variable. */
+async function startOrExit(options: Parameters<typeof startTenantry>[0]) {
+  try {
+    return await startTenantry(options);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`tenantry: invalid configuration: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
 export function registerServerCommands(program: Command): void {
   program
     .command("serve")
     .description("run the API and in-process workers (TENANTRY_WORKER_CONCURRENCY=0: API only)")
     .action(async () => {
       const config = configOrExit();
-      const app = await startTenantry({ config });
+      const app = await startOrExit({ config });
       stopOnSignals(app);
       const url = await app.listen();
       app.logger.info(
@@ -69,7 +82,7 @@ export function registerServerCommands(program: Command): void {
         console.error("tenantry: TENANTRY_WORKER_CONCURRENCY is 0; a worker process needs at least 1");
         process.exit(2);
       }
-      const app = await startTenantry({ config, api: false });
+      const app = await startOrExit({ config, api: false });
       stopOnSignals(app);
       app.logger.info({ worker: app.worker?.id, concurrency: config.workerConcurrency }, "worker running");
     });

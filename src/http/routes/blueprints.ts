@@ -65,7 +65,7 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
       const orgId = principalOf(request).organizationId;
       const body = request.body;
       const version = await getBlueprint(db, orgId, request.params.name, body.version);
-      const target = body.target ?? "local";
+      const target = body.target ?? tenants.defaultTarget;
       // A target with a price table can be costed before its provider is configured.
       if (!providers.get(target) && !loadPriceTable(target)) {
         const known = [...new Set([...providers.names(), ...pricedProviders()])].sort();

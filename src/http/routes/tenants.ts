@@ -1,5 +1,3 @@
-import { open, stat } from "node:fs/promises";
-import path from "node:path";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { TenantryError } from "../../domain/errors.js";
@@ -120,74 +118,7 @@ const recorded = (r: Resource): RecordedResource =>
     secretOutputs: {},
   });
 
-/** The source prefix of a followed log file, as `Provider.logs` writes it (`runtime.log` → `run`). */
-function sourceOf(file: string): string {
-  const base = path.basename(file).replace(/\.log$/, "");
-  return base === "runtime" ? "run" : base;
-}
-
-const FOLLOW_POLL_MS = 500;
 const KEEPALIVE_MS = 15_000;
-/** At most this much new output is read per file and poll; the rest waits for the next poll. */
-const FOLLOW_MAX_READ = 1024 * 1024;
-
-/**
- * Follows log files by size: remembers each file's size and, every poll, reads the bytes
- * appended since, up to the last newline (a partial last line waits for its newline). A
- * file that shrank (recreated) is read again from its start.
- */
-class LogFollower {
-  readonly #offsets = new Map<string, number>();
-  constructor(readonly files: string[]) {}
-
-  /** Marks the current end of every file as read. */
-  async start(): Promise<void> {
-    for (const file of this.files) this.#offsets.set(file, await sizeOf(file));
-  }
-
-  /** The complete lines appended since the last call, prefixed by their source. */
-  async poll(): Promise<string[]> {
-    const out: string[] = [];
-    for (const file of this.files) {
-      const size = await sizeOf(file);
-      let offset = this.#offsets.get(file) ?? 0;
-      if (size < offset) offset = 0;
-      if (size === offset) continue;
-      const fh = await open(file, "r").catch(() => undefined);
-      if (!fh) continue;
-      try {
-        const len = Math.min(size - offset, FOLLOW_MAX_READ);
-        const buf = Buffer.alloc(len);
-        const { bytesRead } = await fh.read(buf, 0, len, offset);
-        const chunk = buf.subarray(0, bytesRead);
-        const end = chunk.lastIndexOf(0x0a);
-        if (end < 0) {
-          // One line longer than a read: pass it on rather than waiting forever.
-          if (bytesRead === FOLLOW_MAX_READ) {
-            out.push(`[${sourceOf(file)}] ${chunk.toString("utf8")}`);
-            this.#offsets.set(file, offset + bytesRead);
-          } else this.#offsets.set(file, offset);
-          continue;
-        }
-        for (const line of chunk.subarray(0, end).toString("utf8").split("\n")) {
-          out.push(`[${sourceOf(file)}] ${line}`);
-        }
-        this.#offsets.set(file, offset + end + 1);
-      } finally {
-        await fh.close();
-      }
-    }
-    return out;
-  }
-}
-
-async function sizeOf(file: string): Promise<number> {
-  try {
-    return (await stat(file)).size;
-  } catch {
-    return 0;
-  }
-}
 
 /** One SSE event per line; a line never contains `\n`, but a stray `\r` would split the field. */
 const sseEvent = (line: string) => `data: ${line.replace(/\r/g, "")}\n\n`;
@@ -476,18 +407,15 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
         );
       const follow = /\btext\/event-stream\b/i.test(request.headers.accept ?? "");
       if (!follow) {
-        const logs = await provider?.logs?.(target, view, { tail });
+        const logs = provider?.logs?.(target, view, { tail });
         if (!logs) throw unsupported();
-        return { resource: resource.key, lines: logs.lines };
+        const lines: string[] = [];
+        for await (const line of logs) lines.push(line);
+        return { resource: resource.key, lines };
       }
-      if (!provider?.logs) throw unsupported();
-      // The files' sizes are taken before the tail is read: a line written in between is
-      // sent twice rather than lost.
-      const probe = await provider.logs(target, view, { tail: 1 });
-      if (!probe) throw unsupported();
-      const watcher = new LogFollower(probe.files);
-      await watcher.start();
-      const logs = await provider.logs(target, view, { tail });
+      // The provider follows (the tail, then new lines) until this signal aborts.
+      const following = new AbortController();
+      const logs = provider?.logs?.(target, view, { tail, follow: true, signal: following.signal });
       if (!logs) throw unsupported();
 
       reply.hijack();
@@ -498,32 +426,15 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
         connection: "keep-alive",
         "x-accel-buffering": "no",
       });
-      res.write(logs.lines.map(sseEvent).join("") || ": no lines yet\n\n");
+      res.write(": following\n\n");
 
       let closed = false;
-      let polling = false;
-      const poll = setInterval(() => {
-        if (closed || polling) return;
-        polling = true;
-        watcher
-          .poll()
-          .then((lines) => {
-            if (!closed && lines.length > 0) res.write(lines.map(sseEvent).join(""));
-          })
-          .catch((err: unknown) => {
-            // The error only: never the lines, which may hold the tenant's secrets.
-            request.log.warn({ err: (err as Error).message, resource: resource.key }, "log follow failed");
-          })
-          .finally(() => {
-            polling = false;
-          });
-      }, FOLLOW_POLL_MS);
       const keepalive = setInterval(() => {
         if (!closed) res.write(": keepalive\n\n");
       }, KEEPALIVE_MS);
       const stop = () => {
         closed = true;
-        clearInterval(poll);
+        following.abort();
         clearInterval(keepalive);
         streams.delete(end);
       };
@@ -535,6 +446,19 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
       // The response's `close`: the client went away (the request's fires once it is read).
       res.on("close", stop);
       res.on("error", stop);
+      (async () => {
+        for await (const line of logs) {
+          if (closed) break;
+          res.write(sseEvent(line));
+        }
+      })()
+        .catch((err: unknown) => {
+          // The error only: never the lines, which may hold the tenant's secrets.
+          request.log.warn({ err: (err as Error).message, resource: resource.key }, "log follow failed");
+        })
+        .finally(() => {
+          if (!closed) end();
+        });
     },
   );
 

@@ -2,10 +2,11 @@ import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
-import { ConfigError } from "../../config/config.js";
+import { ConfigError } from "../../config/env.js";
 import { isStaticSite } from "../../domain/resources.js";
 import {
   type HealthEvent,
+  type LogOptions,
   type OutputsEvent,
   type Provider,
   ProviderError,
@@ -17,8 +18,9 @@ import { BOOTSTRAP_LOG, createLocalBootstrap } from "./bootstrap.js";
 import { localCapabilities } from "./capabilities.js";
 import { createCronDriver } from "./cron-driver.js";
 import { localEnvGroupDriver } from "./envgroup-driver.js";
+import { localHostRoute } from "./host-routes.js";
 import { createKeyValueDriver, KEYVALUE_SETUP_HINT } from "./keyvalue-driver.js";
-import { tailLines } from "./log-files.js";
+import { type LogSource, logLines } from "./log-files.js";
 import { createPostgresDriver } from "./postgres-driver.js";
 import {
   createServiceDriver,
@@ -102,36 +104,35 @@ function findOnPath(binary: string): string | undefined {
  * A local service's or cron job's log: `build.log`, `bootstrap.log` (the bootstrap hook, when
  * it ran in this service), then `runtime.log` (web, pserv, worker) or `cron.log` (cron), each
  * prefixed by its source. The files carry no timestamps, so the lines are not interleaved by
- * time: the last `tail` lines overall, build lines first.
+ * time: the last `tail` lines overall, build lines first; with `follow`, then new lines of
+ * any of them as they are written (polled, see `logLines`).
  * Other kinds have no logs (`null`).
  */
-export async function localLogs(
+export function localLogs(
   dataDir: string,
   tenant: { id: string; slug: string },
   resource: RecordedResource,
-  options: { tail: number },
-): Promise<{ lines: string[]; files: string[] } | null> {
+  options: LogOptions,
+): AsyncIterable<string> | null {
   const paths = localServicePaths(dataDir, resource, tenant);
-  let sources: [prefix: string, file: string][];
+  const bootstrap = { prefix: "bootstrap", file: path.join(paths.serviceDir, BOOTSTRAP_LOG) };
+  let sources: LogSource[];
   if (resource.kind === "web" || resource.kind === "pserv" || resource.kind === "worker") {
     sources = [
-      ["build", paths.buildLog],
-      ["bootstrap", path.join(paths.serviceDir, BOOTSTRAP_LOG)],
-      ["run", paths.runtimeLog],
+      { prefix: "build", file: paths.buildLog },
+      bootstrap,
+      { prefix: "run", file: paths.runtimeLog },
     ];
   } else if (resource.kind === "cron") {
     sources = [
-      ["build", paths.buildLog],
-      ["bootstrap", path.join(paths.serviceDir, BOOTSTRAP_LOG)],
-      ["cron", path.join(paths.serviceDir, "cron.log")],
+      { prefix: "build", file: paths.buildLog },
+      bootstrap,
+      { prefix: "cron", file: path.join(paths.serviceDir, "cron.log") },
     ];
   } else {
     return null;
   }
-  const tail = Math.max(0, Math.floor(options.tail));
-  const read = await Promise.all(sources.map(([, file]) => tailLines(file, tail)));
-  const lines = sources.flatMap(([prefix], i) => (read[i] ?? []).map((line) => `[${prefix}] ${line}`));
-  return { lines: tail === 0 ? [] : lines.slice(-tail), files: sources.map(([, file]) => file) };
+  return logLines(sources, options);
 }
 
 /**
@@ -303,6 +304,8 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     // The tenant's OS user goes with its last resource.
     releaseTenant: (ctx) => users.release(ctx),
     logs: (tenant, resource, logOptions) => localLogs(options.dataDir, tenant, resource, logOptions),
+    // The host proxy's routes: the local web services and static sites (host-routes.ts).
+    hostRoute: (label, records) => localHostRoute(records, label),
     explain(kind) {
       if (kind === "keyvalue" && !keyvalue) return KEYVALUE_SETUP_HINT;
       return undefined;

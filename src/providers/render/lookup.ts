@@ -1,4 +1,13 @@
-import { isOwnerMarkerText, nameTaken, ownerMarker } from "../ownership.js";
+import {
+  createdAfterRule,
+  findOwned,
+  deleteAndConfirm as kitDeleteAndConfirm,
+  findByName as kitFindByName,
+  markerRule,
+  type Named,
+  type NameMatches,
+  type OwnedCollection,
+} from "../kit/index.js";
 import {
   type ActionResult,
   type ProviderContext,
@@ -8,9 +17,10 @@ import {
 import type { RenderClient } from "./client.js";
 
 /**
- * Finding a tenant's object on Render, and only the tenant's. An object is the tenant's
- * when Tenantry recorded its id, or when it is **provably** the tenant's: it has the
- * tenant's unique name and
+ * Finding a tenant's object on Render, and only the tenant's, with the kit's ownership
+ * rules (`providers/kit/owned-objects.ts`). An object is the tenant's when Tenantry
+ * recorded its id, or when it is **provably** the tenant's: it has the tenant's unique
+ * name and
  *
  * - carries the tenant's ownership marker (the `TENANTRY_OWNER` env var of services and
  *   env groups), or, for kinds Render gives no free-form field (Postgres, Key Value),
@@ -21,11 +31,7 @@ import type { RenderClient } from "./client.js";
  * recorded (a create whose outcome is unknown). A recorded id that answers 404 means the
  * object is gone: its name is never looked up then. See docs/render.md ("Ownership").
  */
-export interface Named {
-  id: string;
-  name: string;
-  createdAt?: string;
-}
+export type { Named, NameMatches } from "../kit/index.js";
 
 /** The env var that carries the ownership marker, on the kinds that have env vars. */
 export const OWNER_ENV_KEY = "TENANTRY_OWNER";
@@ -57,102 +63,60 @@ export interface Collection<T extends Named> {
 
 const itemPath = (c: Pick<Collection<Named>, "path">, id: string) => `${c.path}/${encodeURIComponent(id)}`;
 
+/** The kit's view of a Render collection: get, list by name in the workspace, delete, and its ownership rule. */
+function owned<T extends Named>(c: Collection<T>): OwnedCollection<T> {
+  return {
+    label: c.label,
+    platform: "render",
+    get: (ctx, id) => c.client.find<T>(itemPath(c, id), { ctx }),
+    list: (ctx, name) => c.client.list<T>(c.path, c.itemKey, { name: [name], ownerId: [c.ownerId] }, ctx),
+    remove: (ctx, id) => c.client.request("DELETE", itemPath(c, id), { ctx }),
+    owned: c.marker ? markerRule(OWNER_ENV_KEY, c.marker) : createdAfterRule("Render", CLOCK_SKEW_MS),
+  };
+}
+
 /** The object with this id, `undefined` when Render answers 404 (gone). */
 export function findById<T extends Named>(
   c: Collection<T>,
   ctx: ProviderContext,
   id: string,
 ): Promise<T | undefined> {
-  return c.client.find<T>(itemPath(c, id), { ctx });
+  return owned(c).get(ctx, id);
 }
 
 /**
  * Why `object`, which has `r`'s name, is not provably the tenant's; `undefined` when it is.
  * Reasons never quote another tenant's marker.
  */
-export async function notOurs<T extends Named>(
+export function notOurs<T extends Named>(
   c: Collection<T>,
   ctx: ProviderContext,
   r: RecordedResource,
   object: T,
 ): Promise<string | undefined> {
-  if (c.marker) {
-    const text = await c.marker(ctx, object);
-    if (isOwnerMarkerText(text, ownerMarker(ctx))) return undefined;
-    if (text === undefined) return `it has no ${OWNER_ENV_KEY} ownership marker`;
-    return text.trim().startsWith("tenantry:")
-      ? `its ${OWNER_ENV_KEY} marker is another tenant's`
-      : `its ${OWNER_ENV_KEY} is not a Tenantry ownership marker`;
-  }
-  const requested = r.createRequestedAt ? new Date(r.createRequestedAt).getTime() : Number.NaN;
-  if (!Number.isFinite(requested)) return "Tenantry has no record of when it asked Render for it";
-  const created = Date.parse(object.createdAt ?? "");
-  if (!Number.isFinite(created)) return "Render reports no creation time for it";
-  if (created < requested - CLOCK_SKEW_MS) {
-    return `it was created at ${new Date(created).toISOString()}, before this tenant asked for it at ${new Date(requested).toISOString()}`;
-  }
-  return undefined;
+  return owned(c).owned(ctx, r, object);
 }
 
-/** The objects with `r`'s name: the tenant's (oldest first), and the others with why. */
-export interface NameMatches<T> {
-  ours: T[];
-  others: { object: T; why: string }[];
-}
-
-export async function findByName<T extends Named>(
+export function findByName<T extends Named>(
   c: Collection<T>,
   ctx: ProviderContext,
   r: RecordedResource,
 ): Promise<NameMatches<T>> {
-  const found = (
-    await c.client.list<T>(c.path, c.itemKey, { name: [r.externalName], ownerId: [c.ownerId] }, ctx)
-  ).filter((o) => o.name === r.externalName);
-  const ours: T[] = [];
-  const others: { object: T; why: string }[] = [];
-  for (const object of found) {
-    ctx.throwIfAborted();
-    const why = await notOurs(c, ctx, r, object);
-    if (why === undefined) ours.push(object);
-    else others.push({ object, why });
-  }
-  ours.sort((a, b) => (a.createdAt ?? "").localeCompare(b.createdAt ?? ""));
-  return { ours, others };
+  return kitFindByName(owned(c), ctx, r);
 }
 
 /**
  * The tenant's object for `r`, or `undefined` when it does not exist: by its recorded id
  * (a 404 means gone, deleted outside Tenantry), else by its name, only if provably the
  * tenant's (several: the oldest). When only objects that are not provably the tenant's
- * have the name, the action fails for good (`NAME_TAKEN`): they are never adopted,
- * changed or deleted.
+ * have the name, the action fails for good (`NAME_TAKEN`).
  */
-export async function findObject<T extends Named>(
+export function findObject<T extends Named>(
   c: Collection<T>,
   ctx: ProviderContext,
   r: RecordedResource,
 ): Promise<T | undefined> {
-  if (r.providerId) return findById(c, ctx, r.providerId);
-  const { ours, others } = await findByName(c, ctx, r);
-  const oldest = ours[0];
-  for (const { object, why } of others) {
-    ctx.logger.warn(
-      { resource: r.key, name: r.externalName, id: object.id, why },
-      `render: ${c.label} ${object.name} (${object.id}) has this tenant's name but is not its own; left alone`,
-    );
-  }
-  if (oldest) {
-    if (ours.length > 1) {
-      ctx.logger.warn(
-        { resource: r.key, name: r.externalName, ids: ours.map((o) => o.id) },
-        "render: several of this tenant's objects share this name; using the oldest",
-      );
-    }
-    return oldest;
-  }
-  const first = others[0];
-  if (first) throw nameTaken(c.label, r.externalName, first.object.id, first.why);
-  return undefined;
+  return findOwned(owned(c), ctx, r);
 }
 
 /**
@@ -171,57 +135,16 @@ export function required<T>(found: T | undefined, label: string, r: RecordedReso
   return found;
 }
 
-/** DELETE by id; a 404 means it is already gone. */
-async function deleteById<T extends Named>(
-  c: Collection<T>,
-  ctx: ProviderContext,
-  id: string,
-): Promise<void> {
-  try {
-    await c.client.request("DELETE", itemPath(c, id), { ctx });
-  } catch (err) {
-    if (!(err instanceof ProviderError && err.code === "RENDER_404")) throw err;
-  }
-}
-
 /**
- * Deletes the tenant's object for `r` and confirms it gone (a 404 by its id); a wait
- * while Render is still deleting it. Only by the recorded id: a 404 by it is done, and the
- * name is never looked up then. Without a recorded id (a create whose outcome is unknown)
- * the provably-ours objects with the name are deleted; others with the name are left
- * alone, saying so in the log.
+ * Deletes the tenant's object for `r` and confirms it gone (a 404 by its id), by the
+ * kit's `deleteAndConfirm`: only by the recorded id when there is one; otherwise the
+ * provably-ours objects with the name, leaving others alone (said in the log).
  */
-export async function deleteAndConfirm<T extends Named>(
+export function deleteAndConfirm<T extends Named>(
   c: Collection<T>,
   ctx: ProviderContext,
   r: RecordedResource,
   options: { pollMs: number },
 ): Promise<ActionResult> {
-  const pending = (id: string): ActionResult => ({
-    state: "pending",
-    retryAfterMs: options.pollMs,
-    providerId: id,
-    detail: `${c.label} is being deleted`,
-  });
-  if (r.providerId) {
-    await deleteById(c, ctx, r.providerId);
-    ctx.throwIfAborted();
-    return (await findById(c, ctx, r.providerId)) ? pending(r.providerId) : { state: "done" };
-  }
-  const { ours, others } = await findByName(c, ctx, r);
-  for (const { object, why } of others) {
-    ctx.logger.warn(
-      { resource: r.key, name: r.externalName, id: object.id, why },
-      `render: not deleting ${c.label} ${object.name} (${object.id}): it has this tenant's name but is not its own`,
-    );
-  }
-  for (const object of ours) {
-    ctx.throwIfAborted();
-    await deleteById(c, ctx, object.id);
-  }
-  for (const object of ours) {
-    ctx.throwIfAborted();
-    if (await findById(c, ctx, object.id)) return pending(object.id);
-  }
-  return { state: "done" };
+  return kitDeleteAndConfirm(owned(c), ctx, r, options);
 }

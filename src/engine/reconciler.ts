@@ -49,6 +49,7 @@ import {
 import { getTenantWithResources, updateTenantStatus } from "../store/sql/tenants.js";
 import { AbortedError } from "./failures.js";
 import { dependencyOrder } from "./order.js";
+import { convergeStack } from "./stack-pass.js";
 
 export { DEFAULT_ACTION_TIMEOUT_MS, DEFAULT_MAX_WAIT_MS } from "../providers/capabilities.js";
 /** A driver's "look again in…" is kept within these bounds. */
@@ -61,7 +62,7 @@ export function clampWait(ms: number | undefined): number {
   return Math.min(MAX_WAIT_DELAY_MS, Math.max(MIN_WAIT_MS, ms));
 }
 
-function formatMs(ms: number): string {
+export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 120_000) return `${Math.round(ms / 100) / 10} s`;
   return `${Math.round(ms / 6000) / 10} min`;
@@ -226,7 +227,9 @@ export async function reconcilePass(
   });
   const pass = new Pass(deps, provider, op, lease, ctx, tenant, started, recorded, leaseWindowMs);
   try {
-    const wait = await converge(pass, op.effectiveKind, desired, recorded);
+    const wait = provider.stack
+      ? await convergeStack(pass, provider.stack, op.effectiveKind, desired)
+      : await converge(pass, op.effectiveKind, desired, recorded);
     if (wait) {
       await pass.flush();
       return wait;
@@ -432,17 +435,17 @@ function reverse(recorded: Map<string, Resource>): Resource[] {
 }
 
 /** The actions of one pass, sharing its tenant, operation, lease and provider context. */
-class Pass {
+export class Pass {
   constructor(
-    private readonly deps: ReconcilerDeps,
-    private readonly provider: Provider,
-    private readonly op: Operation,
+    readonly deps: ReconcilerDeps,
+    readonly provider: Provider,
+    readonly op: Operation,
     private readonly lease: Lease,
     private readonly ctx: ProviderContext,
-    private readonly tenant: Tenant,
+    readonly tenant: Tenant,
     started: ((q: Queryable) => Promise<void>) | null,
     /** The pass's view of the recorded resources, kept current so drivers see dependencies' outputs. */
-    private readonly recorded: Map<string, Resource>,
+    readonly recorded: Map<string, Resource>,
     private readonly leaseWindowMs: number,
   ) {
     if (started) this.pending.push(started);
@@ -468,7 +471,7 @@ class Pass {
   }
 
   /** Calls the provider for an open step; a failure is recorded on the step, then rethrown. */
-  private async callInStep(stepId: string, call: () => Promise<ActionResult>): Promise<ActionResult> {
+  async callInStep<T>(stepId: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {
@@ -579,7 +582,7 @@ class Pass {
     return envBindingsOf(want).some((b) => "from" in b && b.late === true);
   }
 
-  private view(row: Resource, want?: DesiredResource): RecordedResource {
+  view(row: Resource, want?: DesiredResource): RecordedResource {
     const recorded = {
       key: row.key,
       externalName: row.externalName,
@@ -599,7 +602,7 @@ class Pass {
   }
 
   /** This kind's time limits, as the provider's capabilities declare them. */
-  private limits(kind: string): Required<DriverLimits> {
+  limits(kind: string): Required<DriverLimits> {
     return kindLimits(this.provider, kind);
   }
 

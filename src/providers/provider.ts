@@ -181,8 +181,13 @@ export interface StackDriver {
   readonly kinds: readonly ResourceKind[];
   /** What applying `desired` would change, against what the stack holds now. */
   plan(ctx: ProviderContext, desired: RecordedResource[]): Promise<StackPlan>;
-  /** Applies a plan made by `plan` (`pending` while it runs, followed over passes). */
-  apply(ctx: ProviderContext, desired: RecordedResource[], plan: StackPlan): Promise<StackResult>;
+  /**
+   * Applies `plan`, made by `plan` in this pass (`pending` while the apply runs). Without a
+   * plan, an earlier pass started an apply (the resources are still marked in flight):
+   * follow that run to its end, or, when no run is known (a crash before it started),
+   * plan and apply now. Must never run two applies of one tenant at once.
+   */
+  apply(ctx: ProviderContext, desired: RecordedResource[], plan?: StackPlan): Promise<StackResult>;
   /** Destroys everything the stack holds; `done` only once verified gone. */
   destroy(ctx: ProviderContext, recorded: RecordedResource[]): Promise<StackResult>;
   /** Optional: suspend (`false`) and resume or heal (`true`) the whole stack. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProviderRegistry } from "../src/providers/provider.js";
+import { TenantService } from "../src/services/tenant-service.js";
 import { type ApiClient, apiClient } from "./support/api.js";
 import { eventually, startTestApp, type TestApp } from "./support/app.js";
 import { createStackProvider, StackCloud } from "./support/stack-provider.js";
@@ -188,6 +189,38 @@ describe("a stack target through the engine", () => {
       ["apply stack", "failed"],
       ["apply stack", "succeeded"],
     ]);
+  });
+
+  it("a heal plans against the stack and applies the drift it finds", async () => {
+    const created = await api.json("POST", "/v1/tenants", {
+      name: "Drifted",
+      target: "stack",
+      blueprint: { source: blueprint("v1") },
+    });
+    const tenantId: string = created.tenant.id;
+    expect((await settledAs("drifted", ["active"])).status).toBe("active");
+    // Someone deleted the worker by hand.
+    cloud.objects(tenantId).delete("service:jobs");
+    const plansBefore = cloud.plans;
+    const service = new TenantService({ providers: t.app.providers, secrets: t.app.secrets, maxAttempts: 5 });
+    expect(await t.app.db.tx((q) => service.recover(q, tenantId, "drift check"))).toBe(true);
+    await eventually(async () => {
+      const op = await steps("drifted");
+      return op.kind === "heal" && op.status === "succeeded" ? op : undefined;
+    });
+    expect(cloud.plans).toBe(plansBefore + 1);
+    expect(cloud.objects(tenantId).has("service:jobs")).toBe(true);
+    const heal = await steps("drifted");
+    expect(heal.steps.map((s) => [s.name, s.detail])).toEqual([
+      ["plan stack", "1 to create, 0 to update, 0 to replace, 0 to delete"],
+      ["apply stack", "3 resources"],
+    ]);
+    expect((await api.json("GET", "/v1/tenants/drifted")).status).toBe("active");
+    const jobs = (await rows(tenantId)).find((r) => r.key === "service:jobs");
+    expect(jobs).toMatchObject({
+      status: "ready",
+      provider_id: cloud.objects(tenantId).get("service:jobs")?.providerId,
+    });
   });
 
   it("refuses at create what the stack cannot hold, creating nothing", async () => {

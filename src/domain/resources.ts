@@ -220,8 +220,8 @@ export function isService(resource: DesiredResource): resource is DesiredResourc
   );
 }
 
-/** A static site: a `web` resource whose runtime is `static`. */
-export function isStaticSite(resource: DesiredResource): resource is DesiredResource<"web"> {
+/** A static site: a `web` resource whose runtime is `static` (a check, not a narrowing: the spec is a service's). */
+export function isStaticSite(resource: DesiredResource): boolean {
   return resource.kind === "web" && resource.spec.runtime === "static";
 }
 

@@ -1,3 +1,4 @@
+import { isStaticSite } from "../domain/resources.js";
 import {
   type BootstrapHook,
   type ProviderContext,
@@ -31,8 +32,6 @@ export function bootstrapTimeoutMs(hook: BootstrapHook): number {
 /** Kinds a hook can run in (those that have code and an environment). */
 const RUNNABLE = new Set(["web", "pserv", "worker", "cron"]);
 
-const isStatic = (r: RecordedResource) => r.kind === "web" && r.spec["runtime"] === "static";
-
 /**
  * The service the hook runs in: `hook.service` (resource `service:<name>`), else the first web
  * service that is not a static site, in the order the engine created them (the blueprint's
@@ -51,15 +50,15 @@ export function bootstrapService(
         code: "BOOTSTRAP_FAILED",
       });
     }
-    if (!RUNNABLE.has(found.kind) || isStatic(found)) {
+    if (!RUNNABLE.has(found.kind) || isStaticSite(found)) {
       throw new ProviderError(
-        `hooks.bootstrap.service: ${hook.service} cannot run commands (a ${isStatic(found) ? "static site" : found.kind}); name a web, pserv, worker or cron service`,
+        `hooks.bootstrap.service: ${hook.service} cannot run commands (a ${isStaticSite(found) ? "static site" : found.kind}); name a web, pserv, worker or cron service`,
         { retryable: false, code: "BOOTSTRAP_FAILED" },
       );
     }
     return found;
   }
-  const web = resources.find((r) => r.kind === "web" && !isStatic(r));
+  const web = resources.find((r) => r.kind === "web" && !isStaticSite(r));
   if (!web) {
     throw new ProviderError(
       "hooks.bootstrap runs in the first web service by default, and the blueprint has none that runs code: name one with hooks.bootstrap.service",

@@ -81,7 +81,7 @@ services:
       const active = await api.waitForTenant("acme", "active", WAIT);
       const web = active.resources.find((r: any) => r.key === "service:web");
       expect(web).toMatchObject({ kind: "web", status: "ready" });
-      // The platform name: <service>-<slug>-<discriminator> (see src/blueprints/naming.ts).
+      // The platform name: <service>-<slug>-<discriminator> (see src/domain/naming.ts).
       expect(web.name).toMatch(/^web-acme-[a-z0-9]+$/);
       host = `${web.name}.tenants.test`;
       const status = await api.json("GET", "/v1/tenants/acme/status");

@@ -4,7 +4,7 @@ import type { Queryable } from "../db.js";
 /**
  * The installation id: generated once, at the first start on an empty database, and kept
  * in `settings`. It goes into every platform name the installation makes (see
- * `src/blueprints/naming.ts`), so two Tenantry installations sharing one platform
+ * `src/domain/naming.ts`), so two Tenantry installations sharing one platform
  * account never produce the same name. A database restored from a backup keeps it.
  */
 export async function ensureInstallationId(q: Queryable): Promise<string> {

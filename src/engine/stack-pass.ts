@@ -1,7 +1,13 @@
 import type { WorkKind } from "../domain/lifecycle.js";
 import type { DesiredResource, RecordedResource } from "../domain/resources.js";
 import type { Resource, ResourceStatus } from "../domain/types.js";
-import { ProviderError, type StackDriver, type StackPlan, type StackResult } from "../providers/provider.js";
+import {
+  type ProviderContext,
+  ProviderError,
+  type StackDriver,
+  type StackPlan,
+  type StackResult,
+} from "../providers/provider.js";
 import type { Queryable } from "../store/db.js";
 import { appendEvent } from "../store/sql/events.js";
 import { endStep, startStep } from "../store/sql/operations.js";
@@ -35,7 +41,7 @@ export async function convergeStack(
   if (kind === "destroy") {
     const rows = live();
     if (rows.length === 0) return pass.releaseTenant();
-    const wait = await run(pass, stack, "destroy stack", "delete", rows, "deleting", (ctx) =>
+    const wait = await run(pass, "destroy stack", "delete", rows, "deleting", (ctx) =>
       stack.destroy(
         ctx,
         rows.map((r) => pass.view(r)),
@@ -47,7 +53,7 @@ export async function convergeStack(
     const rows = live().filter((r) => r.status !== "suspended" && r.status !== "pending");
     const setRunning = stack.setRunning?.bind(stack);
     if (!setRunning || rows.length === 0) return null;
-    return run(pass, stack, "suspend stack", "suspend", rows, "suspending", (ctx) =>
+    return run(pass, "suspend stack", "suspend", rows, "suspending", (ctx) =>
       setRunning(
         ctx,
         live().map((r) => pass.view(r)),
@@ -61,7 +67,7 @@ export async function convergeStack(
   if (paused.length > 0) {
     const setRunning = stack.setRunning?.bind(stack);
     const wait = setRunning
-      ? await run(pass, stack, "resume stack", "resume", paused, "resuming", (ctx) =>
+      ? await run(pass, "resume stack", "resume", paused, "resuming", (ctx) =>
           setRunning(
             ctx,
             live().map((r) => pass.view(r)),
@@ -137,9 +143,7 @@ async function applyStack(
   const rows = [...pass.recorded.values()].filter((r) => IN_FLIGHT.has(r.status));
   if (rows.length === 0) return null;
   const chosen = plan;
-  return run(pass, stack, "apply stack", "apply", rows, undefined, (ctx) =>
-    stack.apply(ctx, views(), chosen),
-  );
+  return run(pass, "apply stack", "apply", rows, undefined, (ctx) => stack.apply(ctx, views(), chosen));
 }
 
 async function planStep(pass: Pass, stack: StackDriver, desired: RecordedResource[]): Promise<StackPlan> {
@@ -165,14 +169,11 @@ async function planStep(pass: Pass, stack: StackDriver, desired: RecordedResourc
  */
 async function run(
   pass: Pass,
-  stack: StackDriver,
   name: string,
   action: "apply" | "delete" | "suspend" | "resume",
   rows: Resource[],
   marking: ResourceStatus | undefined,
-  call: Parameters<Pass["timed"]>[3] extends (ctx: infer C) => Promise<unknown>
-    ? (ctx: C) => Promise<StackResult>
-    : never,
+  call: (ctx: ProviderContext) => Promise<StackResult>,
 ): Promise<PassOutcome | null> {
   const stepId = await pass.write(async (q) => {
     if (marking) {

@@ -188,7 +188,11 @@ export interface StackDriver {
    * plan and apply now. Must never run two applies of one tenant at once.
    */
   apply(ctx: ProviderContext, desired: RecordedResource[], plan?: StackPlan): Promise<StackResult>;
-  /** Destroys everything the stack holds; `done` only once verified gone. */
+  /**
+   * Destroys everything the stack holds; `done` only once verified gone. An apply of an
+   * earlier operation (one that failed while its apply ran on) may still be running: wait
+   * for it, or stop it, before destroying.
+   */
   destroy(ctx: ProviderContext, recorded: RecordedResource[]): Promise<StackResult>;
   /** Optional: suspend (`false`) and resume or heal (`true`) the whole stack. */
   setRunning?(ctx: ProviderContext, recorded: RecordedResource[], running: boolean): Promise<StackResult>;

@@ -9,6 +9,7 @@ import {
   OperationErrorFamilies,
   OperationErrors,
   operationError,
+  PLATFORM_CODE_PREFIXES,
 } from "../src/domain/operation-errors.js";
 import { ProviderError } from "../src/providers/provider.js";
 import type { NewEvent } from "../src/store/sql/events.js";
@@ -202,8 +203,18 @@ function uses(): Use[] {
       // `code: \`RENDER_${status}\``: a family's prefix, then one substitution.
       for (const m of text.matchAll(/[{,\s]code:\s*`([^`]*)`/g)) {
         const template = m[1]!.replace(/\$\{[^}]*\}/g, "<…>");
-        const family = familyNames.find((f) => f.replace(/<[^>]*>$/, "<…>") === template);
-        add(family ?? template, m.index, "operation");
+        // `${prefix}_…` (the kit's HTTP client): the code of each platform prefix.
+        const expanded = template.startsWith("<…>_")
+          ? PLATFORM_CODE_PREFIXES.map((p) => `${p}${template.slice("<…>".length)}`)
+          : [template];
+        for (const one of expanded) {
+          const family = familyNames.find((f) => f.replace(/<[^>]*>$/, "<…>") === one);
+          add(family ?? one, m.index, "operation");
+        }
+      }
+      // `errorCode: "X"`: a code an operation is finished with.
+      for (const m of text.matchAll(new RegExp(`[{,\\s]errorCode:\\s*"(${UPPER})"`, "g"))) {
+        add(m[1]!, m.index, "operation");
       }
       // `new TenantryError("X", …)` in the engine: recorded on the operation; and the
       // codes the worker fails operations with itself.

@@ -11,7 +11,7 @@
  */
 
 /** Where a code comes from. `providers`: shared provider code, so every target. */
-export type OperationErrorSource = "engine" | "services" | "providers" | "local" | "render";
+export type OperationErrorSource = "engine" | "services" | "providers" | "local" | "render" | "kubernetes";
 
 export interface OperationErrorInfo {
   /**
@@ -217,6 +217,21 @@ export const OperationErrors = {
     meaning: "RENDER_OWNER_ID is unset and the API key reaches several workspaces",
     from: ["render"],
   },
+  KUBERNETES_UNREACHABLE: {
+    retryable: true,
+    meaning: "the Kubernetes API server did not answer in time, or the connection failed",
+    from: ["kubernetes"],
+  },
+  KUBERNETES_ROLLOUT_FAILED: {
+    retryable: false,
+    meaning: "a Deployment or StatefulSet did not roll out (ProgressDeadlineExceeded, pods crash-looping)",
+    from: ["kubernetes"],
+  },
+  KUBERNETES_JOB_FAILED: {
+    retryable: false,
+    meaning: "a service's preDeployCommand Job failed (its pod's last log lines in the message)",
+    from: ["kubernetes"],
+  },
 } as const satisfies Record<string, OperationErrorInfo>;
 
 /** Codes made from a platform's answer: one entry stands for many codes. */
@@ -228,6 +243,14 @@ export const OperationErrorFamilies = {
     meaning: "Render answered with this HTTP status (RENDER_404, RENDER_422, RENDER_503…)",
     from: ["render"],
   },
+  "KUBERNETES_<status>": {
+    pattern: /^KUBERNETES_[0-9]{3}$/,
+    /** 409 (a conflict, applied again), 429 (waited out) and 5xx are retried; 400, 404, 422… are not. */
+    retryable: (code: string) => /^KUBERNETES_(409|429|5[0-9]{2})$/.test(code),
+    meaning:
+      "the Kubernetes API answered with this HTTP status (KUBERNETES_422: an invalid object, with the server's causes)",
+    from: ["kubernetes"],
+  },
 } as const satisfies Record<
   string,
   Omit<OperationErrorInfo, "retryable"> & { pattern: RegExp; retryable: (code: string) => boolean }
@@ -238,13 +261,17 @@ export const OperationErrorFamilies = {
  * `<PREFIX>_UNREACHABLE`, `<PREFIX>_<status>`. A new platform adds its prefix here and
  * its codes to the catalogue.
  */
-export type PlatformCodePrefix = "RENDER";
+export const PLATFORM_CODE_PREFIXES = ["RENDER", "KUBERNETES"] as const;
+export type PlatformCodePrefix = (typeof PLATFORM_CODE_PREFIXES)[number];
 
 /** `RENDER_<status>`: Render's HTTP status as a code. */
 export type RenderStatusCode = `RENDER_${number}`;
 
+/** `KUBERNETES_<status>`: the Kubernetes API's HTTP status as a code. */
+export type KubernetesStatusCode = `KUBERNETES_${number}`;
+
 /** Every code an operation can fail with. */
-export type OperationErrorCode = keyof typeof OperationErrors | RenderStatusCode;
+export type OperationErrorCode = keyof typeof OperationErrors | RenderStatusCode | KubernetesStatusCode;
 
 /** The catalogue's entry for a code (a family's, for a code made from a status), or undefined. */
 export function operationError(code: string): OperationErrorInfo | undefined {

@@ -8,6 +8,7 @@ import { createEngineMetrics } from "./engine/metrics.js";
 import { engineStatementTimeoutMs, Worker } from "./engine/worker.js";
 import { buildServer } from "./http/server.js";
 import type { SecretBox } from "./lib/crypto.js";
+import { createKubernetesProvider } from "./providers/kubernetes/kubernetes-provider.js";
 import { createLocalProvider, resolveIsolation } from "./providers/local/local-provider.js";
 import { ProviderRegistry } from "./providers/provider.js";
 import { createRenderProvider } from "./providers/render/render-provider.js";
@@ -292,6 +293,9 @@ async function defaultProviders(
         logger,
       }),
     );
+  }
+  if (config.kubernetesBaseDomain) {
+    registry.register(createKubernetesProvider({ config, logger: logger.child({ provider: "kubernetes" }) }));
   }
   return registry;
 }

@@ -1,5 +1,10 @@
 import { hostname } from "node:os";
 import path from "node:path";
+import {
+  KUBERNETES_DEFAULTS,
+  type KubernetesConfig,
+  parseKubernetesConfig,
+} from "../providers/kubernetes/config.js";
 import { type LocalConfig, parseLocalConfig } from "../providers/local/config.js";
 import { parseRenderConfig, type RenderConfig } from "../providers/render/config.js";
 import { ConfigError, ConfigReader, type Env, int, oneOf, str, url } from "./env.js";
@@ -14,7 +19,7 @@ export { ConfigError, ConfigErrors } from "./env.js";
  * `providers/render/config.ts`), composed into this one object.
  * Every variable is documented in docs/configuration.md.
  */
-export interface Config extends LocalConfig, RenderConfig {
+export interface Config extends LocalConfig, RenderConfig, KubernetesConfig {
   /** `PORT`: HTTP port. @default 8080 */
   port: number;
   /** `HOST`: interface to bind. @default "0.0.0.0" */
@@ -210,6 +215,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       renderOwnerId: undefined,
       renderApiUrl: "https://api.render.com/v1",
     }),
+    ...r.read(parseKubernetesConfig, KUBERNETES_DEFAULTS),
   };
   r.done();
   return Object.freeze(config);

@@ -11,6 +11,7 @@ import { randomToken, sha256 } from "../lib/crypto.js";
 import { newId } from "../lib/ids.js";
 import { type Refusal, refusalsFor } from "../providers/capabilities.js";
 import type { DesiredResource, ProviderRegistry } from "../providers/provider.js";
+import { unknownTargetMessage } from "../providers/targets.js";
 import type { Queryable } from "../store/db.js";
 import { findBlueprint, getBlueprintById, putBlueprintVersion } from "../store/sql/blueprints.js";
 import { finishOperation, getOperationById, insertOperation } from "../store/sql/operations.js";
@@ -83,7 +84,7 @@ export class TenantService {
     const errors: FieldError[] = [];
     const provider = this.deps.providers.get(target);
     if (!provider) {
-      throw new TenantryError("UNKNOWN_TARGET", `no provider serves target "${target}"`, {
+      throw new TenantryError("UNKNOWN_TARGET", unknownTargetMessage(target, this.deps.providers.names()), {
         errors: [
           { pointer: "/target", message: `expected one of: ${this.deps.providers.names().join(", ")}` },
         ],
@@ -176,7 +177,9 @@ export class TenantService {
     rendered: { resources: DesiredResource[]; hooks?: { bootstrap?: unknown } },
   ): Promise<void> {
     const provider = this.deps.providers.get(target);
-    if (!provider) throw new TenantryError("UNKNOWN_TARGET", `no provider serves target "${target}"`);
+    if (!provider) {
+      throw new TenantryError("UNKNOWN_TARGET", unknownTargetMessage(target, this.deps.providers.names()));
+    }
     const refusals = await refusalsFor(provider, rendered);
     if (refusals.length === 0) return;
     const what = (r: Refusal) =>

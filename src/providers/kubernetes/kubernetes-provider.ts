@@ -1,0 +1,263 @@
+import { createHash } from "node:crypto";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { isService, isStaticSite, type ServiceKind } from "../../domain/resources.js";
+import {
+  bootstrapFailed,
+  bootstrapPollMs,
+  bootstrapService,
+  bootstrapTimeoutMs,
+  formatDuration,
+  operationIdOf,
+} from "../bootstrap.js";
+import type { Capabilities, KindSupport, Refusal } from "../capabilities.js";
+import { createKeyValueDriver } from "../local/keyvalue-driver.js";
+import { createPostgresDriver } from "../local/postgres-driver.js";
+import type {
+  ActionResult,
+  Provider,
+  ProviderContext,
+  RecordedResource,
+  ResourceDrivers,
+} from "../provider.js";
+import type { KubernetesConfig } from "./config.js";
+import { KubeClient } from "./kube-client.js";
+import { dnsLabel, isOwnedBy, jobManifest, type KubeObject, tenantSelector } from "./manifests.js";
+import { isKnownPlan } from "./plans.js";
+import { createKubeServiceDriver, splitEnv } from "./service-driver.js";
+import { KubeTarget } from "./target.js";
+
+/**
+ * The `kubernetes` target: each tenant in a namespace of its own (or a shared one, by
+ * labels) on any conformant cluster, its services as Deployments/StatefulSets/CronJobs
+ * from images, `site_url` on `TENANTRY_KUBERNETES_BASE_DOMAIN`, databases and Key Value on
+ * external servers, `hooks.bootstrap` as a Job. See docs/kubernetes.md.
+ */
+export interface KubernetesProviderOptions {
+  config: KubernetesConfig;
+  /** A loaded kubeconfig (tests); default: from the configuration. */
+  kubeconfig?: KubeConfig;
+  logger?: Logger;
+}
+
+/** Loads credentials as the configuration says: in-cluster, a kubeconfig file, or the default locations. */
+export function loadKubeconfig(config: KubernetesConfig): KubeConfig {
+  const kc = new KubeConfig();
+  const inPod = process.env["KUBERNETES_SERVICE_HOST"] !== undefined;
+  if (
+    config.kubernetesInCluster === "true" ||
+    (config.kubernetesInCluster === "auto" && inPod && !config.kubernetesKubeconfig)
+  ) {
+    kc.loadFromCluster();
+  } else if (config.kubernetesKubeconfig) {
+    const files = config.kubernetesKubeconfig.split(":").filter((f) => f !== "");
+    if (files.length === 1 && files[0]) kc.loadFromFile(files[0]);
+    else kc.loadFromDefault();
+  } else {
+    kc.loadFromDefault();
+  }
+  if (config.kubernetesContext) kc.setCurrentContext(config.kubernetesContext);
+  return kc;
+}
+
+const IMAGE_HINT =
+  "the kubernetes target runs images: build and push one (docker build …; docker push …) and use runtime: image with image.url";
+
+function serviceRefusals(
+  resource: Parameters<NonNullable<KindSupport["refuse"]>>[0],
+): Omit<Refusal, "resource">[] {
+  if (!isService(resource)) return [];
+  const out: Omit<Refusal, "resource">[] = [];
+  const spec = resource.spec;
+  if (isStaticSite(resource)) {
+    out.push({
+      field: "runtime",
+      message: `static sites are not built on a cluster: ${IMAGE_HINT} (a web server image serving the files)`,
+    });
+    return out;
+  }
+  if (spec.runtime !== "image" || !spec.image?.url) {
+    out.push({
+      field: "runtime",
+      message: `runtime ${spec.runtime ?? "(none)"} builds from source, which a cluster cannot do: ${IMAGE_HINT}`,
+    });
+  }
+  if (spec.plan !== undefined && !isKnownPlan(spec.plan)) {
+    out.push({
+      field: "plan",
+      message: `plan "${spec.plan}" has no size on the kubernetes target (see docs/kubernetes.md, "Plans")`,
+    });
+  }
+  return out;
+}
+
+export function createKubernetesProvider(options: KubernetesProviderOptions): Provider {
+  const { config } = options;
+  const baseDomain = config.kubernetesBaseDomain;
+  if (!baseDomain) throw new Error("the kubernetes target needs TENANTRY_KUBERNETES_BASE_DOMAIN");
+  const client = new KubeClient(options.kubeconfig ?? loadKubeconfig(config));
+  const target = new KubeTarget(client, { ...config, kubernetesBaseDomain: baseDomain });
+  const services = createKubeServiceDriver(target);
+  const postgres = config.kubernetesPostgresUrl
+    ? createPostgresDriver({
+        serverUrl: config.kubernetesPostgresUrl,
+        ...(options.logger ? { logger: options.logger } : {}),
+      })
+    : undefined;
+  const keyvalue = config.kubernetesRedisUrl
+    ? createKeyValueDriver({ redisUrl: config.kubernetesRedisUrl, dataDir: "/nonexistent" })
+    : undefined;
+
+  const drivers: ResourceDrivers = {
+    web: services,
+    pserv: services,
+    worker: services,
+    cron: services,
+    // A group's variables are inlined into the services that use it (their ConfigMap/Secret).
+    envgroup: {
+      observe: async (_ctx, r) => ({ providerId: `group/${r.externalName}`, state: "ready" }),
+      apply: async (_ctx, r) => ({
+        state: "done",
+        providerId: `group/${r.externalName}`,
+        outputs: { keys: r.spec.envVars.map((b) => b.key) },
+      }),
+      delete: async () => ({ state: "done" }),
+    },
+    ...(postgres ? { postgres } : {}),
+    ...(keyvalue ? { keyvalue } : {}),
+  };
+  const service: KindSupport = { suspend: true, logs: false, jobs: false, refuse: serviceRefusals };
+  const capabilities: Capabilities = {
+    kinds: {
+      web: service,
+      pserv: service,
+      worker: service,
+      cron: service,
+      envgroup: {},
+      ...(postgres ? { postgres: {} } : {}),
+      ...(keyvalue ? { keyvalue: {} } : {}),
+    },
+    bootstrap: true,
+    placement: "anywhere",
+  };
+
+  async function runBootstrap(
+    ctx: ProviderContext,
+    hook: { command: string; service?: string; timeoutSeconds?: number },
+    resources: RecordedResource[],
+  ): Promise<ActionResult> {
+    const chosen = bootstrapService(hook, resources);
+    if (!isService(chosen)) throw bootstrapFailed(`hooks.bootstrap: ${chosen.key} cannot run commands`);
+    const resource = chosen as RecordedResource<ServiceKind>;
+    const m = target.manifestContext(ctx);
+    // One Job per operation (a retry runs the hook again), found again by its name.
+    const run = createHash("sha256")
+      .update(`${operationIdOf(ctx) ?? "run"}\0${hook.command}`)
+      .digest("hex")
+      .slice(0, 8);
+    const name = dnsLabel(`bootstrap-${ctx.tenant.slug}-${run}`);
+    const timeoutMs = bootstrapTimeoutMs(hook);
+    const ref = { apiVersion: "batch/v1", kind: "Job", metadata: { name, namespace: m.namespace } };
+    type Job = KubeObject & {
+      status?: {
+        startTime?: string;
+        conditions?: { type: string; status: string; reason?: string; message?: string }[];
+      };
+    };
+    let job = await client.read<Job>(ctx, ref);
+    if (job && !isOwnedBy(job, m.marker))
+      throw bootstrapFailed(`Job ${m.namespace}/${name} exists but is not this tenant's`);
+    if (!job) {
+      // The service's ConfigMap and Secret hold its env; make sure they are current.
+      splitEnv(ctx, resource.spec.envVars);
+      job = await client.apply<Job>(
+        ctx,
+        jobManifest(name, resource, hook.command, m, {
+          activeDeadlineSeconds: Math.ceil(timeoutMs / 1000),
+          ttlSecondsAfterFinished: 3600,
+        }) as Job,
+      );
+      return { state: "pending", retryAfterMs: 1000, detail: `bootstrap Job ${name} started` };
+    }
+    const conditions = job.status?.conditions ?? [];
+    const started = job.status?.startTime ? Date.parse(job.status.startTime) : Date.now();
+    const elapsed = Date.now() - started;
+    if (conditions.some((c) => c.type === "Complete" && c.status === "True")) {
+      return { state: "done", detail: `bootstrap Job ${name} completed in ${formatDuration(elapsed)}` };
+    }
+    const failed = conditions.find((c) => c.type === "Failed" && c.status === "True");
+    if (failed) {
+      const logs = await lastLogLines(ctx, m.namespace, name);
+      throw bootstrapFailed(
+        `hooks.bootstrap failed (Job ${name}: ${failed.reason ?? "Failed"}${failed.message ? `, ${failed.message}` : ""})${logs ? `:\n${logs}` : ""}`,
+      );
+    }
+    return {
+      state: "pending",
+      retryAfterMs: bootstrapPollMs(elapsed, 500, 10_000),
+      detail: `bootstrap Job ${name} running for ${formatDuration(elapsed)}`,
+    };
+  }
+
+  /** The last lines of a Job's pod's log. */
+  async function lastLogLines(ctx: ProviderContext, namespace: string, job: string): Promise<string> {
+    const pods = await client.list<KubeObject>(ctx, "v1", "Pod", namespace, `job-name=${job}`);
+    const pod = pods.at(-1);
+    if (!pod) return "";
+    return (await client.podLog(ctx, namespace, pod.metadata.name, 20)).trimEnd();
+  }
+
+  /**
+   * After every resource is gone: the tenant's namespace is deleted and awaited (per-tenant
+   * mode); in a shared namespace, nothing of the tenant's may be left.
+   */
+  async function releaseTenant(ctx: ProviderContext): Promise<ActionResult> {
+    const m = target.manifestContext(ctx);
+    if (config.kubernetesNamespaces === "shared") {
+      const left = await client.list<KubeObject>(
+        ctx,
+        "batch/v1",
+        "Job",
+        m.namespace,
+        tenantSelector(m.marker),
+      );
+      for (const job of left) {
+        await client.delete(
+          ctx,
+          { apiVersion: "batch/v1", kind: "Job", metadata: job.metadata },
+          "Background",
+        );
+      }
+      return left.length === 0
+        ? { state: "done" }
+        : { state: "pending", retryAfterMs: 1000, detail: "deleting Jobs" };
+    }
+    const ref = { apiVersion: "v1", kind: "Namespace", metadata: { name: m.namespace } };
+    const ns = await client.read<KubeObject>(ctx, ref);
+    if (!ns) return { state: "done", detail: `namespace ${m.namespace} deleted` };
+    if (!isOwnedBy(ns, m.marker))
+      return { state: "done", detail: `namespace ${m.namespace} is not the tenant's: left alone` };
+    if (!ns.metadata["deletionTimestamp"]) await client.delete(ctx, ref, "Foreground");
+    return { state: "pending", retryAfterMs: 1000, detail: `namespace ${m.namespace} terminating` };
+  }
+
+  return {
+    name: "kubernetes",
+    capabilities,
+    drivers,
+    runBootstrap,
+    releaseTenant,
+    requestTimeoutMs: 30_000,
+    explain(kind) {
+      if (kind === "postgres")
+        return "set TENANTRY_KUBERNETES_POSTGRES_URL to the PostgreSQL server tenant databases go on";
+      if (kind === "keyvalue")
+        return "set TENANTRY_KUBERNETES_REDIS_URL to a Redis 7+ whose user may run ACL commands";
+      return undefined;
+    },
+    async close() {
+      await postgres?.close();
+      await keyvalue?.close();
+    },
+  };
+}

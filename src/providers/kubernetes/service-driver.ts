@@ -1,0 +1,295 @@
+import type { EnvBinding, RecordedResource, ServiceKind } from "../../domain/resources.js";
+import { resolveEnv } from "../env.js";
+import { nameTaken } from "../ownership.js";
+import {
+  ABSENT,
+  type ActionResult,
+  type Observation,
+  type Observed,
+  type ProviderContext,
+  ProviderError,
+  type ResourceDriver,
+} from "../provider.js";
+import {
+  ANNOTATION_KEY,
+  CONTAINER_PORT,
+  dnsLabel,
+  isOwnedBy,
+  type KubeObject,
+  LABEL_RESOURCE,
+  type ResolvedEnv,
+  type ServiceManifests,
+  serviceDns,
+  serviceManifests,
+  siteHost,
+  siteUrl,
+  tenantSelector,
+} from "./manifests.js";
+import type { KubeTarget } from "./target.js";
+
+/**
+ * A web service, private service, worker or cron job as Kubernetes objects (manifests.ts):
+ * applied with server-side apply in order (ConfigMap and Secret, the workload, Service and
+ * Ingresses), then followed until rolled out. Suspending scales the workload to 0 (a
+ * CronJob: `suspend: true`) and keeps everything else; deleting removes every object of
+ * the resource (found by its label) and is done once none is left.
+ */
+
+/** The annotation of a suspended workload: what resume restores. */
+const SUSPENDED = "tenantry.dev/suspended";
+
+interface Workload extends KubeObject {
+  metadata: KubeObject["metadata"] & { generation?: number; annotations?: Record<string, string> };
+  spec?: { replicas?: number; suspend?: boolean };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
+}
+
+/** The kinds of objects a service may have, for deleting them by label. */
+const OBJECT_KINDS: readonly { apiVersion: string; kind: string }[] = [
+  { apiVersion: "networking.k8s.io/v1", kind: "Ingress" },
+  { apiVersion: "v1", kind: "Service" },
+  { apiVersion: "apps/v1", kind: "Deployment" },
+  { apiVersion: "apps/v1", kind: "StatefulSet" },
+  { apiVersion: "batch/v1", kind: "CronJob" },
+  { apiVersion: "batch/v1", kind: "Job" },
+  { apiVersion: "v1", kind: "ConfigMap" },
+  { apiVersion: "v1", kind: "Secret" },
+];
+
+/** Plain values go to the ConfigMap; secrets, and values read from databases and other services, to the Secret. */
+export function splitEnv(ctx: ProviderContext, bindings: readonly EnvBinding[]): ResolvedEnv {
+  const resolved = resolveEnv(ctx, bindings);
+  const out: ResolvedEnv = { values: {}, secrets: {} };
+  for (const b of bindings) {
+    const value = resolved[b.key];
+    if (value === undefined) continue;
+    if ("value" in b) out.values[b.key] = value;
+    else out.secrets[b.key] = value;
+  }
+  return out;
+}
+
+export function createKubeServiceDriver(target: KubeTarget): ResourceDriver<ServiceKind> {
+  const { client } = target;
+
+  /**
+   * The objects of the resource. The tenant's site (`<slug>.<base domain>`) belongs to the
+   * first web service applied (the engine applies them in blueprint order): a web service
+   * whose site host another of the tenant's services holds gets `<service>-<slug>.<base>`.
+   */
+  async function manifests(
+    ctx: ProviderContext,
+    r: RecordedResource<ServiceKind>,
+    suspended: boolean,
+  ): Promise<ServiceManifests> {
+    const m = target.manifestContext(ctx);
+    const serviceName = r.key.startsWith("service:") ? r.key.slice("service:".length) : r.key;
+    let primaryWeb = false;
+    if (r.kind === "web") {
+      const site = siteHost(m, serviceName, true);
+      const ingresses = await client.list<KubeObject>(
+        ctx,
+        "networking.k8s.io/v1",
+        "Ingress",
+        m.namespace,
+        tenantSelector(m.marker),
+      );
+      const holder = ingresses.find((i) =>
+        ((i["spec"] as { rules?: { host?: string }[] } | undefined)?.rules ?? []).some(
+          (rule) => rule.host === site,
+        ),
+      );
+      primaryWeb = !holder || holder.metadata.annotations?.[ANNOTATION_KEY] === r.key;
+    }
+    const out = serviceManifests(r, splitEnv(ctx, r.spec.envVars), m, { primaryWeb, serviceName });
+    if (suspended) {
+      const spec = out.workload["spec"] as Record<string, unknown>;
+      if (out.workload.kind === "CronJob") spec["suspend"] = true;
+      else spec["replicas"] = 0;
+      out.workload.metadata.annotations = { ...out.workload.metadata.annotations, [SUSPENDED]: "true" };
+    }
+    return out;
+  }
+
+  function outputsOf(ctx: ProviderContext, r: RecordedResource<ServiceKind>, built: ServiceManifests) {
+    const namespace = target.namespaceOf(ctx);
+    const name = built.workload.metadata.name;
+    const serves = r.kind === "web" || r.kind === "pserv";
+    const port = r.kind === "web" ? 80 : CONTAINER_PORT;
+    return {
+      namespace,
+      workload: `${built.workload.kind}/${name}`,
+      ...(serves
+        ? { host: serviceDns(name, namespace), port, hostport: `${serviceDns(name, namespace)}:${port}` }
+        : {}),
+      ...(built.hosts[0]
+        ? { url: siteUrl(target.manifestContext(ctx), built.hosts[0]), hosts: built.hosts }
+        : {}),
+    };
+  }
+
+  async function workloadOf(
+    ctx: ProviderContext,
+    r: RecordedResource<ServiceKind>,
+  ): Promise<Workload | undefined> {
+    const namespace = target.namespaceOf(ctx);
+    const name = dnsLabel(r.externalName);
+    for (const kind of r.kind === "cron" ? ["CronJob"] : r.spec.disk ? ["StatefulSet"] : ["Deployment"]) {
+      const apiVersion = kind === "CronJob" ? "batch/v1" : "apps/v1";
+      const found = await client.read<Workload>(ctx, { apiVersion, kind, metadata: { name, namespace } });
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** Where the workload's rollout stands. */
+  function rollout(ctx: ProviderContext, r: RecordedResource<ServiceKind>, w: Workload): Observed {
+    const base = { providerId: `${w.kind}/${w.metadata.name}` };
+    if (w.metadata.annotations?.[SUSPENDED] === "true") {
+      return { ...base, state: "suspended" };
+    }
+    if (w.kind === "CronJob") return { ...base, state: "ready" };
+    const status = w.status ?? {};
+    const want = w.spec?.replicas ?? 1;
+    const stuck = status.conditions?.find(
+      (c) => c.type === "Progressing" && c.status === "False" && c.reason === "ProgressDeadlineExceeded",
+    );
+    if (stuck) {
+      throw new ProviderError(
+        `${r.key}: ${w.kind} ${w.metadata.name} did not roll out: ${stuck.message ?? stuck.reason}`,
+        { code: "KUBERNETES_ROLLOUT_FAILED" },
+      );
+    }
+    const current = (status.observedGeneration ?? 0) >= (w.metadata.generation ?? 0);
+    const done =
+      current &&
+      (status.updatedReplicas ?? 0) >= want &&
+      (status.availableReplicas ?? status.readyReplicas ?? 0) >= want &&
+      (status.replicas ?? 0) <= want;
+    if (done) return { ...base, state: "ready" };
+    return {
+      ...base,
+      state: "converging",
+      retryAfterMs: 1000,
+      detail: `rolling out: ${status.updatedReplicas ?? 0}/${want} updated, ${status.availableReplicas ?? 0} available`,
+    };
+  }
+
+  async function applyAll(
+    ctx: ProviderContext,
+    r: RecordedResource<ServiceKind>,
+    suspended: boolean,
+  ): Promise<ActionResult> {
+    if ((await target.ensureNamespace(ctx)) === "terminating") {
+      return { state: "pending", retryAfterMs: 1000, detail: "the tenant's namespace is still terminating" };
+    }
+    const built = await manifests(ctx, r, suspended);
+    for (const object of [...built.config, built.workload, ...built.network]) {
+      ctx.throwIfAborted();
+      await client.apply(ctx, object);
+    }
+    // Ingresses of custom domains the blueprint dropped.
+    const keep = new Set(built.network.map((o) => `${o.kind}/${o.metadata.name}`));
+    for (const stale of await ownObjects(ctx, r, "networking.k8s.io/v1", "Ingress")) {
+      if (!keep.has(`Ingress/${stale.metadata.name}`)) {
+        await client.delete(ctx, {
+          apiVersion: "networking.k8s.io/v1",
+          kind: "Ingress",
+          metadata: stale.metadata,
+        });
+      }
+    }
+    const outputs = outputsOf(ctx, r, built);
+    const workload = await workloadOf(ctx, r);
+    if (!workload)
+      return { state: "pending", retryAfterMs: 500, outputs, detail: "waiting for the workload" };
+    const seen = rollout(ctx, r, workload);
+    if (seen.state === "converging") {
+      return {
+        state: "pending",
+        retryAfterMs: seen.retryAfterMs ?? 1000,
+        providerId: seen.providerId,
+        outputs,
+        detail: seen.detail ?? "rolling out",
+      };
+    }
+    return { state: "done", providerId: seen.providerId, outputs };
+  }
+
+  /** The resource's objects of one kind (by its label), only the tenant's. */
+  async function ownObjects(
+    ctx: ProviderContext,
+    r: RecordedResource<ServiceKind>,
+    apiVersion: string,
+    kind: string,
+  ): Promise<KubeObject[]> {
+    const m = target.manifestContext(ctx);
+    const found = await client.list<KubeObject>(
+      ctx,
+      apiVersion,
+      kind,
+      m.namespace,
+      `${LABEL_RESOURCE}=${dnsLabel(r.externalName)}`,
+    );
+    return found.filter((o) => isOwnedBy(o, m.marker) && o.metadata.annotations?.[ANNOTATION_KEY] === r.key);
+  }
+
+  return {
+    limits: { actionTimeoutMs: 120_000, maxWaitMs: 20 * 60_000 },
+
+    async observe(ctx, r): Promise<Observation> {
+      const w = await workloadOf(ctx, r);
+      if (!w) return ABSENT;
+      const m = target.manifestContext(ctx);
+      if (!isOwnedBy(w, m.marker) || w.metadata.annotations?.[ANNOTATION_KEY] !== r.key) {
+        throw nameTaken(
+          w.kind,
+          `${m.namespace}/${w.metadata.name}`,
+          undefined,
+          "it does not carry this tenant's labels",
+        );
+      }
+      const seen = rollout(ctx, r, w);
+      return {
+        ...seen,
+        outputs: { ...r.outputs, ...outputsOf(ctx, r, await manifests(ctx, r, seen.state === "suspended")) },
+      };
+    },
+
+    // Create, adopt and update are one server-side apply of the whole set.
+    apply: (ctx, r) => applyAll(ctx, r, false),
+
+    async setRunning(ctx, r, running) {
+      const result = await applyAll(ctx, r, !running);
+      // Scaled to 0 (or a suspended CronJob): done as soon as it is applied.
+      if (!running && result.state === "pending")
+        return {
+          state: "done",
+          ...(result.providerId ? { providerId: result.providerId } : {}),
+          ...(result.outputs ? { outputs: result.outputs } : {}),
+        };
+      return result;
+    },
+
+    async delete(ctx, r) {
+      let left = 0;
+      for (const { apiVersion, kind } of OBJECT_KINDS) {
+        for (const object of await ownObjects(ctx, r, apiVersion, kind)) {
+          left++;
+          if (!object.metadata["deletionTimestamp"]) {
+            await client.delete(ctx, { apiVersion, kind, metadata: object.metadata }, "Foreground");
+          }
+        }
+      }
+      if (left === 0) return { state: "done" };
+      return { state: "pending", retryAfterMs: 1000, detail: `deleting ${left} objects` };
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { resourceName, tenantDiscriminator } from "../../domain/naming.js";
+import { nameTaken, ownerMarker } from "../ownership.js";
+import type { ProviderContext } from "../provider.js";
+import type { KubernetesConfig } from "./config.js";
+import type { KubeClient } from "./kube-client.js";
+import { isOwnedBy, type ManifestContext, namespaceManifest } from "./manifests.js";
+
+/**
+ * What every driver of the kubernetes target shares: the client, the configuration, and
+ * where a tenant's objects live (its own namespace, or the shared one).
+ */
+export class KubeTarget {
+  constructor(
+    readonly client: KubeClient,
+    readonly config: KubernetesConfig & { kubernetesBaseDomain: string },
+  ) {}
+
+  /** Per-tenant: `t-<slug>-<discriminator>` (unique to the tenant); shared: the configured one. */
+  namespaceOf(ctx: Pick<ProviderContext, "tenant" | "installationId">): string {
+    if (this.config.kubernetesNamespaces === "shared" && this.config.kubernetesNamespace) {
+      return this.config.kubernetesNamespace;
+    }
+    return resourceName("t", ctx.tenant.slug, tenantDiscriminator(ctx.installationId, ctx.tenant.id));
+  }
+
+  manifestContext(ctx: Pick<ProviderContext, "tenant" | "installationId">): ManifestContext {
+    const c = this.config;
+    return {
+      namespace: this.namespaceOf(ctx),
+      slug: ctx.tenant.slug,
+      marker: ownerMarker(ctx),
+      baseDomain: c.kubernetesBaseDomain,
+      ...(c.kubernetesIngressClass ? { ingressClass: c.kubernetesIngressClass } : {}),
+      ...(c.kubernetesTlsSecret
+        ? { tls: { secretName: c.kubernetesTlsSecret } }
+        : c.kubernetesClusterIssuer
+          ? { tls: { clusterIssuer: c.kubernetesClusterIssuer } }
+          : {}),
+      ...(c.kubernetesStorageClass ? { storageClass: c.kubernetesStorageClass } : {}),
+      imagePullSecrets: c.kubernetesImagePullSecrets,
+      labels: c.kubernetesLabels,
+      annotations: c.kubernetesAnnotations,
+    };
+  }
+
+  /**
+   * Makes sure the tenant's namespace exists and is its own (per-tenant mode): a namespace of
+   * that name without the tenant's labels is never used (`NAME_TAKEN`); one that is going
+   * away (a destroy not finished) is waited for.
+   */
+  async ensureNamespace(ctx: ProviderContext): Promise<"ready" | "terminating"> {
+    if (this.config.kubernetesNamespaces === "shared") return "ready";
+    const name = this.namespaceOf(ctx);
+    const m = this.manifestContext(ctx);
+    const existing = await this.client.read<{
+      apiVersion: string;
+      kind: string;
+      metadata: { name: string; labels?: Record<string, string> };
+      status?: { phase?: string };
+    }>(ctx, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    if (existing && !isOwnedBy(existing, m.marker)) {
+      throw nameTaken("namespace", name, undefined, "it does not carry this tenant's labels");
+    }
+    if (existing?.status?.phase === "Terminating") return "terminating";
+    if (!existing) await this.client.apply(ctx, namespaceManifest(name, m));
+    return "ready";
+  }
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { KUBERNETES_DEFAULTS, parseKubernetesConfig } from "../src/providers/kubernetes/config.js";
+import { unknownTargetMessage } from "../src/providers/targets.js";
+
+describe("the kubernetes target's configuration", () => {
+  it("is absent without a base domain, and says what to configure", () => {
+    expect(parseKubernetesConfig({})).toEqual(KUBERNETES_DEFAULTS);
+    expect(unknownTargetMessage("kubernetes", ["local"])).toMatch(
+      /^target "kubernetes" is not configured: set TENANTRY_KUBERNETES_BASE_DOMAIN and give Tenantry a kubeconfig/,
+    );
+    expect(unknownTargetMessage("mars", ["local", "render"])).toBe(
+      'no provider serves target "mars" (configured: local, render)',
+    );
+  });
+
+  it("reads every setting", () => {
+    const config = parseKubernetesConfig({
+      TENANTRY_KUBERNETES_BASE_DOMAIN: "Apps.Example.com",
+      TENANTRY_KUBERNETES_CONTEXT: "kind-kind",
+      TENANTRY_KUBERNETES_NAMESPACES: "shared",
+      TENANTRY_KUBERNETES_NAMESPACE: "tenants",
+      TENANTRY_KUBERNETES_INGRESS_CLASS: "nginx",
+      TENANTRY_KUBERNETES_CLUSTER_ISSUER: "letsencrypt",
+      TENANTRY_KUBERNETES_IMAGE_PULL_SECRETS: "regcred, other",
+      TENANTRY_KUBERNETES_LABELS: "team=platform,cost-center=42",
+      TENANTRY_KUBERNETES_ANNOTATIONS: "example.com/owner=ops team",
+      TENANTRY_KUBERNETES_POSTGRES_URL: "postgres://admin@db.internal:5432/postgres",
+    });
+    expect(config).toMatchObject({
+      kubernetesBaseDomain: "apps.example.com",
+      kubernetesContext: "kind-kind",
+      kubernetesNamespaces: "shared",
+      kubernetesNamespace: "tenants",
+      kubernetesIngressClass: "nginx",
+      kubernetesClusterIssuer: "letsencrypt",
+      kubernetesImagePullSecrets: ["regcred", "other"],
+      kubernetesLabels: { team: "platform", "cost-center": "42" },
+      kubernetesAnnotations: { "example.com/owner": "ops team" },
+      kubernetesPostgresUrl: "postgres://admin@db.internal:5432/postgres",
+    });
+  });
+
+  it("reports every bad value at once", () => {
+    expect(() =>
+      parseKubernetesConfig({
+        TENANTRY_KUBERNETES_BASE_DOMAIN: "not a domain",
+        TENANTRY_KUBERNETES_NAMESPACES: "shared",
+        TENANTRY_KUBERNETES_LABELS: "tenantry.dev/tenant=x",
+        TENANTRY_KUBERNETES_TLS_SECRET: "wildcard",
+        TENANTRY_KUBERNETES_CLUSTER_ISSUER: "letsencrypt",
+        TENANTRY_KUBERNETES_KUBECONFIG: "/nonexistent/kubeconfig",
+      }),
+    ).toThrow(
+      /TENANTRY_KUBERNETES_BASE_DOMAIN: expected a domain[\s\S]*TENANTRY_KUBERNETES_LABELS: tenantry.dev\/tenant is Tenantry's own[\s\S]*TENANTRY_KUBERNETES_NAMESPACE: required with TENANTRY_KUBERNETES_NAMESPACES=shared[\s\S]*TENANTRY_KUBERNETES_TLS_SECRET: set either/,
+    );
+    expect(() =>
+      parseKubernetesConfig({
+        TENANTRY_KUBERNETES_BASE_DOMAIN: "apps.example.com",
+        TENANTRY_KUBERNETES_KUBECONFIG: "/nonexistent/kubeconfig",
+      }),
+    ).toThrow(/TENANTRY_KUBERNETES_KUBECONFIG: \/nonexistent\/kubeconfig does not exist/);
+  });
+});

@@ -2,15 +2,35 @@ import { describe, expect, it } from "vitest";
 import { estimateCost } from "../src/blueprints/cost.js";
 import { type PlanAction, planChanges, type RecordedForPlan, redactSpec } from "../src/blueprints/plan.js";
 import { loadPriceTable, validatePriceTable } from "../src/blueprints/prices.js";
-import type { DesiredResource } from "../src/providers/provider.js";
+import type {
+  DesiredResource,
+  ResourceKind,
+  ResourceSpecs,
+  ServiceKind,
+  ServiceSettings,
+} from "../src/domain/resources.js";
 
-function res(
+function res<K extends ResourceKind>(
   key: string,
-  kind: string,
-  spec: Record<string, unknown>,
+  kind: K,
+  spec: ResourceSpecs[K],
   dependsOn: string[] = [],
-): DesiredResource {
-  return { key, kind, externalName: `acme-${key.split(":")[1]}`, dependsOn, spec };
+): DesiredResource<K> {
+  return { key, kind, externalName: `acme-${key.split(":")[1]}`, dependsOn, spec } as DesiredResource<K>;
+}
+
+/**
+ * A resource whose spec is given as JSON, unchecked: a patch by field name (as the plan
+ * compares specs), or env vars in render.yaml's own spelling (`generateValue`,
+ * `sync: false`) rather than rendered bindings, which the plan must redact all the same.
+ */
+function untyped(r: DesiredResource, spec: Record<string, unknown>): DesiredResource {
+  return { ...r, spec } as DesiredResource;
+}
+
+/** A spec's field by name. */
+function field(spec: object, name: string): unknown {
+  return (spec as Record<string, unknown>)[name];
 }
 
 function recorded(r: DesiredResource, status: RecordedForPlan["status"] = "ready"): RecordedForPlan {
@@ -18,7 +38,7 @@ function recorded(r: DesiredResource, status: RecordedForPlan["status"] = "ready
     key: r.key,
     kind: r.kind,
     externalName: r.externalName,
-    spec: structuredClone(r.spec),
+    spec: { ...structuredClone(r.spec) },
     dependsOn: r.dependsOn,
     status,
   };
@@ -30,7 +50,7 @@ function only(actions: PlanAction[]): PlanAction {
 }
 
 /** One resource of each kind, keyed by a label. */
-const KINDS: Record<string, DesiredResource> = {
+const BY_KIND = {
   postgres: res("database:main", "postgres", {
     name: "main",
     plan: "basic-1gb",
@@ -40,34 +60,31 @@ const KINDS: Record<string, DesiredResource> = {
   }),
   web: res("service:web", "web", {
     type: "web",
-    name: "web",
     runtime: "python",
     plan: "standard",
     envVars: [],
   }),
   static: res("service:site", "web", {
     type: "web",
-    name: "site",
     runtime: "static",
     staticPublishPath: "dist",
     envVars: [],
   }),
-  pserv: res("service:api", "pserv", { type: "pserv", name: "api", runtime: "docker", envVars: [] }),
-  worker: res("service:jobs", "worker", { type: "worker", name: "jobs", runtime: "python", envVars: [] }),
+  pserv: res("service:api", "pserv", { type: "pserv", runtime: "docker", envVars: [] }),
+  worker: res("service:jobs", "worker", { type: "worker", runtime: "python", envVars: [] }),
   cron: res("service:nightly", "cron", {
     type: "cron",
-    name: "nightly",
     runtime: "python",
     schedule: "0 3 * * *",
     envVars: [],
   }),
   keyvalue: res("service:cache", "keyvalue", {
     type: "keyvalue",
-    name: "cache",
     plan: "starter",
     envVars: [],
   }),
 };
+const KINDS: Record<string, DesiredResource> = BY_KIND;
 
 /** A change each kind can make in place. */
 const IN_PLACE: Record<string, [string, unknown]> = {
@@ -88,7 +105,8 @@ describe("planChanges", () => {
       for (const rec of [[], [recorded(r, "deleted")]]) {
         const a = only(planChanges([r], rec).actions);
         expect(a).toMatchObject({ action: "create", key: r.key, kind: r.kind, name: r.externalName });
-        expect(a.changes.map((c) => c.path)).toContain("/name");
+        // Every field the spec sets, each from nothing.
+        expect(a.changes.map((c) => c.path)).toEqual(Object.keys(r.spec).map((k) => `/${k}`));
         expect(a.changes.every((c) => c.from === undefined && !c.forcesReplace)).toBe(true);
       }
     });
@@ -100,12 +118,12 @@ describe("planChanges", () => {
     });
 
     it("plans an in-place update with the changed field", () => {
-      const [field, value] = IN_PLACE[label]!;
-      const want = { ...r, spec: { ...r.spec, [field.slice(1)]: value } };
+      const [path, value] = IN_PLACE[label]!;
+      const want = untyped(r, { ...r.spec, [path.slice(1)]: value });
       const a = only(planChanges([want], [recorded(r)]).actions);
       expect(a.action).toBe("update");
       expect(a.changes).toEqual([
-        { path: field, from: r.spec[field.slice(1)], to: value, forcesReplace: false },
+        { path, from: field(r.spec, path.slice(1)), to: value, forcesReplace: false },
       ]);
     });
 
@@ -118,7 +136,7 @@ describe("planChanges", () => {
   it("ignores key order, deeply", () => {
     const want = res("service:web", "web", {
       type: "web",
-      name: "web",
+      runtime: "python",
       disk: { name: "data", mountPath: "/data", sizeGB: 5 },
       envVars: [{ key: "A", value: "1" }],
     });
@@ -126,7 +144,7 @@ describe("planChanges", () => {
     rec.spec = {
       envVars: [{ value: "1", key: "A" }],
       disk: { sizeGB: 5, mountPath: "/data", name: "data" },
-      name: "web",
+      runtime: "python",
       type: "web",
     };
     expect(only(planChanges([want], [rec]).actions).action).toBe("no-op");
@@ -135,7 +153,6 @@ describe("planChanges", () => {
   it("uses JSON-pointer paths into nested objects and arrays", () => {
     const before = res("service:web", "web", {
       type: "web",
-      name: "web",
       disk: { name: "data", mountPath: "/data", sizeGB: 5 },
       envVars: [
         { key: "A", value: "1" },
@@ -143,7 +160,7 @@ describe("planChanges", () => {
       ],
     });
     const after = structuredClone(before);
-    (after.spec.disk as Record<string, unknown>).mountPath = "/var/data";
+    after.spec.disk!.mountPath = "/var/data";
     after.spec.envVars = [
       { key: "A", value: "1" },
       { key: "B", value: "3" },
@@ -159,11 +176,9 @@ describe("planChanges", () => {
   });
 
   describe("replace rules", () => {
-    const db = KINDS.postgres!;
-    const withSpec = (r: DesiredResource, patch: Record<string, unknown>) => ({
-      ...r,
-      spec: { ...r.spec, ...patch },
-    });
+    const db = BY_KIND.postgres;
+    const withSpec = (r: DesiredResource, patch: Record<string, unknown>) =>
+      untyped(r, { ...r.spec, ...patch });
 
     it("replaces a database whose databaseName or user changes", () => {
       for (const patch of [{ databaseName: "other" }, { user: "admin" }]) {
@@ -177,7 +192,7 @@ describe("planChanges", () => {
     });
 
     it("replaces on a region change, for databases, services and key value", () => {
-      for (const r of [db, KINDS.web!, KINDS.worker!, KINDS.keyvalue!]) {
+      for (const r of [db, BY_KIND.web, BY_KIND.worker, BY_KIND.keyvalue]) {
         const from = withSpec(r, { region: "oregon" });
         const a = only(planChanges([withSpec(r, { region: "frankfurt" })], [recorded(from)]).actions);
         expect(a.action).toBe("replace");
@@ -202,7 +217,7 @@ describe("planChanges", () => {
     });
 
     it("replaces a service that becomes a static site, and updates other runtime changes", () => {
-      const web = KINDS.web!;
+      const web = BY_KIND.web;
       const toStatic = only(planChanges([withSpec(web, { runtime: "static" })], [recorded(web)]).actions);
       expect(toStatic.action).toBe("replace");
       const toNode = only(planChanges([withSpec(web, { runtime: "node" })], [recorded(web)]).actions);
@@ -210,7 +225,7 @@ describe("planChanges", () => {
     });
 
     it("replaces a disk that shrinks but not one that grows", () => {
-      const web = withSpec(KINDS.web!, { disk: { name: "d", mountPath: "/d", sizeGB: 20 } });
+      const web = withSpec(BY_KIND.web, { disk: { name: "d", mountPath: "/d", sizeGB: 20 } });
       const grow = withSpec(web, { disk: { name: "d", mountPath: "/d", sizeGB: 30 } });
       const shrink = withSpec(web, { disk: { name: "d", mountPath: "/d", sizeGB: 10 } });
       expect(only(planChanges([grow], [recorded(web)]).actions).action).toBe("update");
@@ -218,8 +233,8 @@ describe("planChanges", () => {
     });
 
     it("replaces a resource whose kind changes", () => {
-      const worker = KINDS.worker!;
-      const asPserv = { ...worker, kind: "pserv", spec: { ...worker.spec, type: "pserv" } };
+      const worker = BY_KIND.worker;
+      const asPserv = res(worker.key, "pserv", { ...worker.spec, type: "pserv" });
       const a = only(planChanges([asPserv], [recorded(worker)]).actions);
       expect(a.action).toBe("replace");
       expect(a.reason).toMatch(/kind changes from worker to pserv/);
@@ -247,9 +262,9 @@ describe("planChanges", () => {
       "p4ss-url",
       "hdr-secret",
     ];
-    const before = res("service:web", "web", {
+    const web = BY_KIND.web;
+    const before = untyped(web, {
       type: "web",
-      name: "web",
       envVars: [
         { key: "DJANGO_SECRET_KEY", value: "hunter2-old" },
         { key: "STRIPE_API_KEY", value: "sk_live_abc" },
@@ -257,9 +272,8 @@ describe("planChanges", () => {
         { key: "SESSION", generateValue: true },
       ],
     });
-    const after = res("service:web", "web", {
+    const after = untyped(web, {
       type: "web",
-      name: "web",
       envVars: [
         { key: "DJANGO_SECRET_KEY", value: "hunter2-new" },
         { key: "PLAIN", value: "sk_live_def" },
@@ -323,9 +337,9 @@ describe("planChanges", () => {
 
   describe("ordering and summary", () => {
     const db = res("database:main", "postgres", { name: "main", plan: "basic-1gb" });
-    const cache = res("service:cache", "keyvalue", { type: "keyvalue", name: "cache" });
-    const web = res("service:web", "web", { type: "web", name: "web" }, ["database:main", "service:cache"]);
-    const worker = res("service:worker", "worker", { type: "worker", name: "worker" }, ["database:main"]);
+    const cache = res("service:cache", "keyvalue", { type: "keyvalue", envVars: [] });
+    const web = res("service:web", "web", { type: "web", envVars: [] }, ["database:main", "service:cache"]);
+    const worker = res("service:worker", "worker", { type: "worker", envVars: [] }, ["database:main"]);
 
     it("creates dependencies before their dependents", () => {
       const plan = planChanges([web, worker, db, cache], []);
@@ -338,7 +352,7 @@ describe("planChanges", () => {
 
     it("puts deletes last, dependents first", () => {
       const oldDb = res("database:old", "postgres", { name: "old" });
-      const oldApi = res("service:oldapi", "pserv", { type: "pserv", name: "oldapi" }, ["database:old"]);
+      const oldApi = res("service:oldapi", "pserv", { type: "pserv", envVars: [] }, ["database:old"]);
       const webV2 = { ...web, spec: { ...web.spec, plan: "pro" } };
       const plan = planChanges(
         [webV2, db, cache],
@@ -373,8 +387,10 @@ describe("planChanges", () => {
 describe("estimateCost", () => {
   const render = loadPriceTable("render")!;
 
-  const svc = (name: string, kind: string, spec: Record<string, unknown> = {}): DesiredResource =>
-    res(`service:${name}`, kind, { type: kind, name, envVars: [], ...spec });
+  const svc = (name: string, kind: ServiceKind | "keyvalue", spec: ServiceSettings = {}): DesiredResource =>
+    kind === "keyvalue"
+      ? res(`service:${name}`, kind, { type: kind, envVars: [], ...spec })
+      : res(`service:${name}`, kind, { type: kind, envVars: [], ...spec });
 
   it("prices the four-service Django layout from the table", () => {
     const resources = [

@@ -8,6 +8,14 @@ import { pluginRepoProblem, shellQuote, withPluginClone } from "../src/blueprint
 import { type EnvBinding, generatedRefs, renderBlueprint } from "../src/blueprints/render.js";
 import { validateBlueprint } from "../src/blueprints/validate.js";
 import { DISCRIMINATOR_LENGTH, resourceName, tenantDiscriminator } from "../src/domain/naming.js";
+import {
+  type DesiredResource,
+  envBindingsOf,
+  isKind,
+  isService,
+  type KeyValueSpec,
+  type ServiceSpec,
+} from "../src/domain/resources.js";
 
 const tenant = { id: "01a2b3c4-0000-7000-8000-000000000001", slug: "acme-corp", name: "Acme Corp" };
 const ctx = {
@@ -22,7 +30,13 @@ function blueprint(partial: Partial<Blueprint>): Blueprint {
   return { services: [], databases: [], envVarGroups: [], parameters: [], hooks: {}, ...partial };
 }
 
-const env = (resource: { spec: Record<string, unknown> }) => resource.spec["envVars"] as EnvBinding[];
+const env = (resource: DesiredResource): EnvBinding[] => envBindingsOf(resource);
+
+/** The spec of a rendered service or key value (both carry render.yaml's service settings). */
+function settings(resource: DesiredResource): ServiceSpec | KeyValueSpec {
+  if (isService(resource) || isKind(resource, "keyvalue")) return resource.spec;
+  throw new Error(`${resource.key} is a ${resource.kind}, not a service`);
+}
 
 describe("rendering a blueprint for a tenant", () => {
   const bp = blueprint({
@@ -65,7 +79,7 @@ describe("rendering a blueprint for a tenant", () => {
       "service:cache",
     ]);
     // The group is a resource of its own, with the variables the service also has inlined.
-    expect(resources[1]!.spec["envVars"]).toEqual([{ key: "LOG_LEVEL", value: "info" }]);
+    expect(env(resources[1]!)).toEqual([{ key: "LOG_LEVEL", value: "info" }]);
   });
 
   it("turns env vars into bindings, adds TENANT_* and inlines groups, with no secret values", () => {
@@ -86,8 +100,8 @@ describe("rendering a blueprint for a tenant", () => {
   it("shell-quotes template values inside commands, so a tenant name cannot inject one", () => {
     const evil = { ...ctx, tenant: { ...tenant, name: "Acme'; rm -rf / #" } };
     const web = renderBlueprint(bp, evil).resources.find((r) => r.key === "service:backboneos-backend")!;
-    expect(web.spec["startCommand"]).toBe(`gunicorn app:app --name 'Acme'\\''; rm -rf / #'`);
-    const out = execFileSync("sh", ["-c", `printf '%s\\n' ${String(web.spec["startCommand"]).slice(16)}`], {
+    expect(settings(web).startCommand).toBe(`gunicorn app:app --name 'Acme'\\''; rm -rf / #'`);
+    const out = execFileSync("sh", ["-c", `printf '%s\\n' ${String(settings(web).startCommand).slice(16)}`], {
       encoding: "utf8",
     });
     expect(out).toBe("--name\nAcme'; rm -rf / #\n");
@@ -128,7 +142,7 @@ describe("rendering a blueprint for a tenant", () => {
     const r = renderBlueprint(withParams, { ...ctx, params: { workers: 3 } });
     expect(r.errors).toEqual([]);
     expect(r.params).toEqual({ plan: "starter", workers: 3 });
-    expect(r.resources[0]!.spec["plan"]).toBe("starter");
+    expect(settings(r.resources[0]!).plan).toBe("starter");
     expect(env(r.resources[0]!)[0]).toEqual({ key: "N", value: "3" });
   });
 
@@ -139,12 +153,12 @@ describe("rendering a blueprint for a tenant", () => {
     });
     expect(r.errors).toEqual([]);
     const web = r.resources.find((x) => x.key === "service:backboneos-backend")!;
-    expect(web.spec["buildCommand"]).toBe(
+    expect(settings(web).buildCommand).toBe(
       "rm -rf custom_plugins && git clone --depth 1 -- 'https://github.com/acme/plugins.git' custom_plugins && (\npip install -r requirements.txt\n)",
     );
     expect(env(web)).toContainEqual({ key: "CUSTOM_PLUGINS_PATH", value: "custom_plugins" });
     const cache = r.resources.find((x) => x.key === "service:cache")!;
-    expect(cache.spec["buildCommand"]).toBeUndefined();
+    expect(settings(cache).buildCommand).toBeUndefined();
   });
 
   it("refuses a plugin repository that is not an allowed https URL", () => {
@@ -300,12 +314,9 @@ describe("rendering services that reference each other", () => {
     expect(r.errors).toEqual([]);
     return r.blueprint!;
   };
-  const byKey = (resources: { key: string }[]) =>
-    Object.fromEntries(resources.map((r) => [r.key, r])) as Record<
-      string,
-      { key: string; dependsOn: string[]; spec: Record<string, unknown> }
-    >;
-  const binding = (r: { spec: Record<string, unknown> }, key: string) => env(r).find((b) => b.key === key);
+  const byKey = (resources: DesiredResource[]): Record<string, DesiredResource> =>
+    Object.fromEntries(resources.map((r) => [r.key, r]));
+  const binding = (r: DesiredResource, key: string) => env(r).find((b) => b.key === key);
 
   it("copies what an envVarKey reads and leaves the addresses of two services that point at each other late", () => {
     const { resources, errors } = renderBlueprint(fixture("web-realtime"), ctx);
@@ -419,7 +430,7 @@ describe("rendering services that reference each other", () => {
     ).blueprint!;
     const out = renderBlueprint(bp, ctx);
     expect(out.errors).toEqual([]);
-    expect(out.resources[0]!.spec["plan"]).toBe("standard");
+    expect(settings(out.resources[0]!).plan).toBe("standard");
     expect(renderBlueprint(bp, { ...ctx, params: { size: "huge" } }).errors).toMatchObject([
       { pointer: "/params" },
     ]);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  ABSENT,
   type BootstrapHook,
   type Provider,
   ProviderError,
@@ -18,13 +19,13 @@ let failNext = 0;
 const seenDependencies: Record<string, unknown>[] = [];
 
 const driver: ResourceDriver = {
-  observe: async () => null,
-  create: async (ctx, r) => {
+  observe: async () => ABSENT,
+  apply: async (ctx, r, observed) => {
+    if (observed) return { state: "done", providerId: r.externalName };
+    if (r.providerId !== null) return { state: "done" };
     if (r.kind === "web") seenDependencies.push({ ...ctx.resource("database:main")?.outputs });
     return { state: "done", providerId: r.externalName, outputs: { name: r.externalName } };
   },
-  adopt: async (_ctx, r) => ({ state: "done", providerId: r.externalName }),
-  update: async () => ({ state: "done" }),
   delete: async () => ({ state: "done" }),
 };
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  ABSENT,
   type ActionResult,
   type Provider,
   ProviderRegistry,
@@ -15,15 +16,15 @@ import { startTestApp, type TestApp } from "./support/app.js";
  * tenant whose plugin repository the API had accepted failed in its first pass.
  */
 
-const created: RecordedResource[] = [];
-const driver: ResourceDriver = {
-  observe: async () => null,
-  async create(_ctx, r): Promise<ActionResult> {
+const created: RecordedResource<"web">[] = [];
+const driver: ResourceDriver<"web"> = {
+  observe: async () => ABSENT,
+  async apply(_ctx, r, observed): Promise<ActionResult> {
+    if (observed) return { state: "done", providerId: observed.providerId };
+    if (r.providerId !== null) return { state: "done" };
     created.push(r);
     return { state: "done", providerId: `id-${r.key}` };
   },
-  adopt: async (_ctx, _r, o) => ({ state: "done", providerId: o.providerId }),
-  update: async () => ({ state: "done" }),
   delete: async () => ({ state: "done" }),
 };
 const provider: Provider = { name: "memory", drivers: { web: driver } };
@@ -74,9 +75,7 @@ describe("the render context", () => {
     expect(res.status, res.raw).toBe(201);
     const tenant = await api.waitForTenant("plugged", "active");
     expect(created).toHaveLength(1);
-    expect(String(created[0]!.spec["buildCommand"])).toContain(
-      "https://plugins.example.test/acme/plugins.git",
-    );
+    expect(String(created[0]!.spec.buildCommand)).toContain("https://plugins.example.test/acme/plugins.git");
     // The name the worker recorded is the one the API's plan for this tenant shows.
     const planned = await api.call("POST", "/v1/tenants/plugged/plan", {});
     expect(planned.status, planned.raw).toBe(200);

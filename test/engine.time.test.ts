@@ -6,8 +6,10 @@ import { clampWait, MAX_WAIT_DELAY_MS, MIN_WAIT_MS } from "../src/engine/reconci
 import { Worker, type WorkerOptions } from "../src/engine/worker.js";
 import type { SecretBox } from "../src/lib/crypto.js";
 import {
+  ABSENT,
   type ActionResult,
   type DriverLimits,
+  type Observation,
   type Observed,
   type Provider,
   ProviderError,
@@ -149,25 +151,29 @@ function memoryProvider(
   name: string,
   behaviour: {
     create?: () => Promise<ActionResult>;
-    observe?: () => Promise<Observed | null>;
+    observe?: () => Promise<Observation>;
     limits?: DriverLimits;
   },
-): Provider & { calls: string[] } {
+): Provider & { calls: string[]; observedByApply: Observed[] } {
   const calls: string[] = [];
+  const observedByApply: Observed[] = [];
   const driver: ResourceDriver = {
     async observe() {
       calls.push("observe");
-      return behaviour.observe ? behaviour.observe() : null;
+      return behaviour.observe ? behaviour.observe() : ABSENT;
     },
-    async create() {
-      calls.push("create");
-      return behaviour.create ? behaviour.create() : { state: "done", providerId: "mem-1" };
-    },
-    async adopt(_ctx, _r, observed) {
-      calls.push("adopt");
-      return { state: "done", providerId: observed.providerId };
-    },
-    async update() {
+    // apply is booked as what it means: an adoption (given what was observed), a create
+    // (nothing known yet) or an update (of the recorded object).
+    async apply(_ctx, r, observed) {
+      if (observed) {
+        calls.push("adopt");
+        observedByApply.push(observed);
+        return { state: "done", providerId: observed.providerId };
+      }
+      if (r.providerId === null) {
+        calls.push("create");
+        return behaviour.create ? behaviour.create() : { state: "done", providerId: "mem-1" };
+      }
       calls.push("update");
       return { state: "done" };
     },
@@ -180,6 +186,7 @@ function memoryProvider(
     name,
     drivers: { postgres: driver },
     calls,
+    observedByApply,
     ...(behaviour.limits ? { limits: behaviour.limits } : {}),
   };
 }
@@ -300,7 +307,12 @@ describe("action timeouts and bounded waits", () => {
     const mem = memoryProvider("mem-wait", {
       limits: { maxWaitMs: 600 },
       create: async () => ({ state: "pending", retryAfterMs: 100, detail: "the database is starting" }),
-      observe: async () => ({ providerId: "mem-1", state: "pending", retryAfterMs: 100, detail: "starting" }),
+      observe: async () => ({
+        providerId: "mem-1",
+        state: "converging",
+        retryAfterMs: 100,
+        detail: "starting",
+      }),
     });
     const { providers, tenants } = services(mem);
     await startWorker(providers);
@@ -342,12 +354,12 @@ describe("action timeouts and bounded waits", () => {
     expect(requeued.run_at.getTime() - Date.now()).toBeLessThanOrEqual(MAX_WAIT_DELAY_MS + 1000);
   });
 
-  it("repairs an object that exists but is incomplete instead of waiting for it forever", async () => {
+  it("repairs an object that exists but has diverged instead of waiting for it forever", async () => {
     let observed = 0;
     const mem = memoryProvider("mem-partial", {
       observe: async () => {
         observed++;
-        return { providerId: "mem-1", state: "incomplete", detail: "the role exists, the database does not" };
+        return { providerId: "mem-1", state: "diverged", detail: "the role exists, the database does not" };
       },
     });
     const { providers, tenants } = services(mem);
@@ -361,7 +373,12 @@ describe("action timeouts and bounded waits", () => {
     await startWorker(providers);
     await waitForStatus(tenant.id, "active");
     expect(observed).toBe(1);
-    expect(mem.calls).toEqual(["observe", "create"]);
+    // One apply, given the diverged object it must complete (before the contract's
+    // `apply`, a create called again).
+    expect(mem.calls).toEqual(["observe", "adopt"]);
+    expect(mem.observedByApply).toEqual([
+      { providerId: "mem-1", state: "diverged", detail: "the role exists, the database does not" },
+    ]);
   });
 });
 

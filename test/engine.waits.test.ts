@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  ABSENT,
   type Provider,
   ProviderError,
   ProviderRegistry,
@@ -23,10 +24,12 @@ function waity(): Provider {
   const driver: ResourceDriver = {
     async observe(_ctx, r) {
       calls.push(`observe ${r.key}`);
-      if (!seen.has(r.key)) return null;
+      if (!seen.has(r.key)) return ABSENT;
       return { providerId: r.externalName, state: "ready", outputs: { name: r.externalName } };
     },
-    async create(_ctx, r) {
+    async apply(_ctx, r, observed) {
+      // Taking over what was found, or updating the recorded object: nothing to do.
+      if (observed || r.providerId !== null) return { state: "done", providerId: r.externalName };
       calls.push(`create ${r.key}`);
       if (r.key === "database:slow" && limited) {
         throw new ProviderError("rate limit: next slot in 60 s", {
@@ -42,8 +45,6 @@ function waity(): Provider {
       seen.add(r.key);
       return { state: "done", providerId: r.externalName };
     },
-    adopt: async (_ctx, r) => ({ state: "done", providerId: r.externalName }),
-    update: async (_ctx, r) => ({ state: "done", providerId: r.externalName }),
     delete: async () => ({ state: "done" }),
   };
   return { name: "waity", drivers: { postgres: driver } };

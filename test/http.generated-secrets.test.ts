@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EnvBinding } from "../src/blueprints/render.js";
-import { type Provider, ProviderRegistry, type ResourceDriver } from "../src/providers/provider.js";
+import { envBindingsOf } from "../src/domain/resources.js";
+import { ABSENT, type Provider, ProviderRegistry, type ResourceDriver } from "../src/providers/provider.js";
 import { type ApiClient, apiClient } from "./support/api.js";
 import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
 
@@ -14,8 +14,9 @@ const seen: Seen[] = [];
 
 /** A provider that records the secret values the engine hands it. */
 function recorder(): Provider {
-  const apply: ResourceDriver["create"] = async (ctx, r) => {
-    for (const b of (r.spec["envVars"] as EnvBinding[] | undefined) ?? []) {
+  // Creates, adoptions and updates alike: every apply is given the secrets.
+  const apply: ResourceDriver["apply"] = async (ctx, r) => {
+    for (const b of envBindingsOf(r)) {
       if (!("secret" in b)) continue;
       const value =
         b.secret === "generated"
@@ -26,10 +27,8 @@ function recorder(): Provider {
     return { state: "done", providerId: r.externalName };
   };
   const driver: ResourceDriver = {
-    observe: async () => null,
-    create: apply,
-    adopt: apply,
-    update: apply,
+    observe: async () => ABSENT,
+    apply,
     delete: async () => ({ state: "done" }),
   };
   return { name: "recorder", drivers: { envgroup: driver, web: driver, worker: driver } };

@@ -13,7 +13,7 @@ import { type ProviderContext, ProviderError, type RecordedResource } from "../s
  */
 
 function ctx(
-  resources: Record<string, Partial<RecordedResource>>,
+  resources: Record<string, Partial<RecordedResource<"web">>>,
   secrets: Record<string, string> = {},
 ): ProviderContext {
   return providerContext({
@@ -29,7 +29,7 @@ function ctx(
             kind: "web",
             externalName: key,
             dependsOn: [],
-            spec: {},
+            spec: { type: "web", envVars: [] },
             providerId: null,
             outputs: {},
             secretOutputs: {},

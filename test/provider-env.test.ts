@@ -6,7 +6,7 @@ import { resolveEnv } from "../src/providers/env.js";
 import { type ProviderContext, ProviderError, type RecordedResource } from "../src/providers/provider.js";
 
 function ctx(
-  resources: Record<string, Partial<RecordedResource>>,
+  resources: Record<string, Partial<RecordedResource<"web">>>,
   secrets: Record<string, string> = {},
 ): ProviderContext {
   return providerContext({
@@ -19,10 +19,10 @@ function ctx(
       return r
         ? {
             key,
-            kind: "x",
+            kind: "web",
             externalName: key,
             dependsOn: [],
-            spec: {},
+            spec: { type: "web", envVars: [] },
             providerId: null,
             outputs: {},
             secretOutputs: {},
@@ -38,9 +38,10 @@ describe("resolving env bindings", () => {
     outputs: { host: "127.0.0.1", port: 5432, database: "main_acme", user: "main_acme" },
     secretOutputs: { password: "pw", connectionString: "postgres://main_acme:pw@127.0.0.1:5432/main_acme" },
   };
-  const api: Partial<RecordedResource> = {
+  const api: Partial<RecordedResource<"web">> = {
     outputs: { host: "api-acme", port: 10001, hostport: "api-acme:10001" },
     spec: {
+      type: "web",
       envVars: [
         { key: "API_TOKEN", secret: "generated", ref: "service:api/API_TOKEN" },
         { key: "MODE", value: "fast" },

@@ -349,12 +349,13 @@ describe("find by name within ownership rules, and delete-and-confirm", () => {
           : createdAfterRule("Acme", 60_000),
     };
   };
-  const resource = (name: string, extra: Partial<RecordedResource> = {}): RecordedResource => ({
+  // The kit is kind-agnostic: any kind does (a service here).
+  const resource = (name: string, extra: Partial<RecordedResource<"web">> = {}): RecordedResource => ({
     key: `thing:${name}`,
-    kind: "thing",
+    kind: "web",
     externalName: name,
     dependsOn: [],
-    spec: {},
+    spec: { type: "web", envVars: [] },
     providerId: null,
     outputs: {},
     secretOutputs: {},

@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortedError } from "../src/engine/aborted.js";
 import { providerContext } from "../src/providers/context.js";
 import { ownerMarker, ownerMarkerText } from "../src/providers/ownership.js";
-import type { ProviderContext, RecordedResource } from "../src/providers/provider.js";
+import {
+  ABSENT,
+  type Observation,
+  type ProviderContext,
+  type RecordedResource,
+  type ResourceDriver,
+} from "../src/providers/provider.js";
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   MIN_TIME_TO_START_CREATE_MS,
@@ -52,14 +58,26 @@ const ctx: ProviderContext = providerContext({
   logger,
 });
 
+/** A resource never created (no provider id), with the least spec of its kind. */
 function resource(
   key: string,
-  kind: string,
+  kind: "postgres" | "keyvalue" | "envgroup" | "worker",
   externalName: string,
-  spec: Record<string, unknown>,
 ): RecordedResource {
-  return { key, kind, externalName, dependsOn: [], spec, providerId: null, outputs: {}, secretOutputs: {} };
+  const base = { key, externalName, dependsOn: [], providerId: null, outputs: {}, secretOutputs: {} };
+  switch (kind) {
+    case "postgres":
+      return { ...base, kind, spec: { name: externalName } };
+    case "keyvalue":
+      return { ...base, kind, spec: { type: kind, envVars: [] } };
+    case "envgroup":
+      return { ...base, kind, spec: { envVars: [] } };
+    case "worker":
+      return { ...base, kind, spec: { type: kind, envVars: [] } };
+  }
 }
+
+const providerIdOf = (o: Observation) => (o.state === "absent" ? undefined : o.providerId);
 
 beforeAll(async () => {
   fake = await startFakeRender({
@@ -285,7 +303,8 @@ describe("name lookups adopt what a crashed worker created", () => {
   it.each([
     [
       "postgres",
-      () => createDatastoreDriver(POSTGRES, { client: client(), ownerId: fake.ownerId, pollMs: 10 }),
+      (): ResourceDriver =>
+        createDatastoreDriver(POSTGRES, { client: client(), ownerId: fake.ownerId, pollMs: 10 }),
       "/postgres",
       {
         name: "adopt-db-initech",
@@ -296,7 +315,8 @@ describe("name lookups adopt what a crashed worker created", () => {
     ],
     [
       "keyvalue",
-      () => createDatastoreDriver(KEY_VALUE, { client: client(), ownerId: fake.ownerId, pollMs: 10 }),
+      (): ResourceDriver =>
+        createDatastoreDriver(KEY_VALUE, { client: client(), ownerId: fake.ownerId, pollMs: 10 }),
       "/key-value",
       {
         name: "adopt-kv-initech",
@@ -306,7 +326,7 @@ describe("name lookups adopt what a crashed worker created", () => {
     ],
     [
       "envgroup",
-      () => createEnvGroupDriver({ client: client(), ownerId: fake.ownerId }),
+      (): ResourceDriver => createEnvGroupDriver({ client: client(), ownerId: fake.ownerId }),
       "/env-groups",
       {
         name: "adopt-group-initech",
@@ -316,7 +336,8 @@ describe("name lookups adopt what a crashed worker created", () => {
     ],
     [
       "worker",
-      () => createServiceDriver({ client: client(), ownerId: fake.ownerId, pollMs: 10, hashKey: "test" }),
+      (): ResourceDriver =>
+        createServiceDriver({ client: client(), ownerId: fake.ownerId, pollMs: 10, hashKey: "test" }),
       "/services",
       {
         type: "background_worker",
@@ -339,11 +360,11 @@ describe("name lookups adopt what a crashed worker created", () => {
       });
       const id = created.id ?? created.service?.id;
       const driver = make();
-      const unknown = { ...resource(`x:${kind}`, kind, body.name, {}), createRequestedAt: requestedAt };
+      const unknown = { ...resource(`x:${kind}`, kind, body.name), createRequestedAt: requestedAt };
       const found = await driver.observe(ctx, unknown);
-      expect(found?.providerId).toBe(id);
+      expect(providerIdOf(found)).toBe(id);
       // Another tenant's similarly named object is not taken.
-      expect(await driver.observe(ctx, { ...unknown, externalName: `${body.name}-other` })).toBeNull();
+      expect(await driver.observe(ctx, { ...unknown, externalName: `${body.name}-other` })).toEqual(ABSENT);
     },
   );
 });

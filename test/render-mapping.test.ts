@@ -1,6 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { renderBlueprint } from "../src/blueprints/render.js";
+import {
+  type DesiredResource,
+  isKind,
+  isService,
+  type ResourceKind,
+  type ServiceKind,
+} from "../src/domain/resources.js";
 import { resetTimeOf } from "../src/providers/render/client.js";
 import {
   apiPlan,
@@ -34,11 +41,21 @@ const rendered = renderBlueprint(django, {
   installationId: "test-installation",
   params: {},
 });
-const byKey = (key: string) => {
+const find = (key: string) => {
   const r = rendered.resources.find((x) => x.key === key);
   if (!r) throw new Error(`no ${key}`);
   return r;
 };
+function byKey<K extends ResourceKind>(key: string, kind: K): DesiredResource<K> {
+  const r = find(key);
+  if (!isKind(r, kind)) throw new Error(`${key} is a ${r.kind}, not a ${kind}`);
+  return r;
+}
+function service(key: string): DesiredResource<ServiceKind> {
+  const r = find(key);
+  if (!isService(r)) throw new Error(`${key} is a ${r.kind}, not a service`);
+  return r;
+}
 
 function expectValid(method: string, path: string, body: unknown) {
   if (!spec) return;
@@ -59,7 +76,7 @@ describe("blueprint → Render API bodies", () => {
   });
 
   it("maps a database with plan, version, names and region", () => {
-    const db = byKey("database:django-db");
+    const db = byKey("database:django-db", "postgres");
     const body = postgresBody(db.externalName, OWNER, { ...db.spec, postgresMajorVersion: "16" });
     expect(body).toEqual({
       name: "django-db-acme-rfpmm4jn",
@@ -72,6 +89,7 @@ describe("blueprint → Render API bodies", () => {
     });
     expectValid("POST", "/postgres", body);
     const ha = postgresBody("x", OWNER, {
+      name: "x",
       plan: "pro-4gb",
       highAvailability: { enabled: true },
       ipAllowList: [{ source: "10.0.0.0/8", description: "vpn" }],
@@ -87,7 +105,7 @@ describe("blueprint → Render API bodies", () => {
   });
 
   it("maps a Key Value with its eviction policy spelled the API's way", () => {
-    const kv = byKey("service:django-redis");
+    const kv = byKey("service:django-redis", "keyvalue");
     const body = keyValueBody(kv.externalName, OWNER, { ...kv.spec, maxmemoryPolicy: "allkeys-lru" });
     expect(body).toEqual({
       name: "django-redis-acme-rfpmm4jn",
@@ -102,7 +120,7 @@ describe("blueprint → Render API bodies", () => {
 
   it("maps the four Django services with literal env vars", () => {
     const types = ["django-web", "django-ws", "celery-worker", "celery-beat"].map((n) => {
-      const svc = byKey(`service:${n}`);
+      const svc = service(`service:${n}`);
       const body = serviceBody(svc.kind, svc.externalName, OWNER, svc.spec, { DATABASE_URL: "postgres://x" });
       expectValid("POST", "/services", body);
       return body;
@@ -132,25 +150,27 @@ describe("blueprint → Render API bodies", () => {
         },
       },
     });
-    const patch = servicePatchBody("web", "django-web-acme", OWNER, byKey("service:django-web").spec);
+    const patch = servicePatchBody("web", "django-web-acme", OWNER, service("service:django-web").spec);
     expect(patch).not.toHaveProperty("type");
     expect(patch).not.toHaveProperty("envVars");
     expectValid("PATCH", "/services/srv-abc123", patch);
   });
 
   it("maps cron jobs, private services, static sites and images", () => {
-    expect(serviceType("pserv", {})).toBe("private_service");
-    expect(serviceType("web", { runtime: "static" })).toBe("static_site");
+    expect(serviceType("pserv", { type: "pserv", envVars: [] })).toBe("private_service");
+    expect(serviceType("web", { type: "web", runtime: "static", envVars: [] })).toBe("static_site");
     const cron = serviceBody(
       "cron",
       "tick-acme",
       OWNER,
       {
+        type: "cron",
         runtime: "node",
         schedule: "*/5 * * * *",
         repo: "https://github.com/a/b",
         startCommand: "node tick.js",
         plan: "starter",
+        envVars: [],
       },
       {},
     );
@@ -165,12 +185,14 @@ describe("blueprint → Render API bodies", () => {
       "site-acme",
       OWNER,
       {
+        type: "web",
         runtime: "static",
         repo: "https://github.com/a/b",
         buildCommand: "npm run build",
         staticPublishPath: "dist",
         headers: [{ path: "/*", name: "X-Frame-Options", value: "DENY" }],
         routes: [{ type: "rewrite", source: "/*", destination: "/index.html" }],
+        envVars: [],
       },
       {},
     );
@@ -184,8 +206,10 @@ describe("blueprint → Render API bodies", () => {
       "img-acme",
       OWNER,
       {
+        type: "worker",
         runtime: "image",
         image: { url: "docker.io/library/busybox:1" },
+        envVars: [],
       },
       {},
     );
@@ -195,18 +219,19 @@ describe("blueprint → Render API bodies", () => {
   });
 
   it("refuses what Render's API cannot take, saying why", () => {
-    expect(() => serviceBody("web", "w", OWNER, { runtime: "node", startCommand: "x" }, {})).toThrow(
+    const web = { type: "web" as const, envVars: [] };
+    expect(() => serviceBody("web", "w", OWNER, { ...web, runtime: "node", startCommand: "x" }, {})).toThrow(
       /needs a repo/,
     );
     expect(() =>
-      serviceBody("web", "w", OWNER, { runtime: "node", repo: "./local/dir", startCommand: "x" }, {}),
+      serviceBody("web", "w", OWNER, { ...web, runtime: "node", repo: "./local/dir", startCommand: "x" }, {}),
     ).toThrow(/not a Git URL/);
     expect(() =>
       serviceBody(
         "web",
         "w",
         OWNER,
-        { runtime: "node", repo: "https://g/x", startCommand: "x", plan: "free" },
+        { ...web, runtime: "node", repo: "https://g/x", startCommand: "x", plan: "free" },
         {},
       ),
     ).toThrow(/plan "free"/);

@@ -2,7 +2,13 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { providerContext } from "../src/providers/context.js";
 import { ownerMarker, ownerMarkerText } from "../src/providers/ownership.js";
-import type { ProviderContext, RecordedResource, ResourceDriver } from "../src/providers/provider.js";
+import {
+  ABSENT,
+  type Observation,
+  type ProviderContext,
+  type RecordedResource,
+  type ResourceDriver,
+} from "../src/providers/provider.js";
 import { RenderClient } from "../src/providers/render/client.js";
 import { createDatastoreDriver, KEY_VALUE, POSTGRES } from "../src/providers/render/datastore-driver.js";
 import { createEnvGroupDriver } from "../src/providers/render/env-group-driver.js";
@@ -52,20 +58,38 @@ const other = contextOf("00000000-0000-4000-8000-0000000000b2");
 const markerOf = (c: ProviderContext) => ownerMarkerText(ownerMarker(c));
 
 let n = 0;
-/** A resource whose create's outcome is unknown (`creating`, no id), requested `requestedAt`. */
-function unknown(kind: string, name: string, requestedAt: Date | null = new Date()): RecordedResource {
-  return {
+/**
+ * A resource whose create's outcome is unknown (`creating`, no id), requested `requestedAt`,
+ * with the least spec of its kind.
+ */
+function unknown(kind: "worker", name: string, requestedAt?: Date | null): RecordedResource<"worker">;
+function unknown(kind: "envgroup", name: string, requestedAt?: Date | null): RecordedResource<"envgroup">;
+function unknown(kind: "postgres", name: string, requestedAt?: Date | null): RecordedResource<"postgres">;
+function unknown(
+  kind: "worker" | "envgroup" | "postgres",
+  name: string,
+  requestedAt: Date | null = new Date(),
+): RecordedResource {
+  const base = {
     key: `x:${kind}-${++n}`,
-    kind,
     externalName: name,
     dependsOn: [],
-    spec: {},
     providerId: null,
     createRequestedAt: requestedAt,
     outputs: {},
     secretOutputs: {},
   };
+  switch (kind) {
+    case "worker":
+      return { ...base, kind, spec: { type: kind, envVars: [] } };
+    case "envgroup":
+      return { ...base, kind, spec: { envVars: [] } };
+    case "postgres":
+      return { ...base, kind, spec: { name } };
+  }
 }
+
+const providerIdOf = (o: Observation) => (o.state === "absent" ? undefined : o.providerId);
 
 /** Creates an object on the fake by hand (as someone in Render's dashboard would), returns its id. */
 async function byHand(path: string, body: Record<string, unknown>): Promise<string> {
@@ -145,7 +169,7 @@ describe("adopting by name after a create whose outcome is unknown", () => {
       // The message does not quote the other tenant's marker.
       expect((err2 as Error).message).not.toContain(markerOf(other));
       // The owner does find it.
-      expect((await driver().observe(other, unknown("worker", theirs)))?.providerId).toBe(theirId);
+      expect(providerIdOf(await driver().observe(other, unknown("worker", theirs)))).toBe(theirId);
       expect([...writesTo(bare, from), ...writesTo(theirId, from)]).toEqual([]);
     },
   );
@@ -155,7 +179,7 @@ describe("adopting by name after a create whose outcome is unknown", () => {
     const stranger = await worker(name);
     const ours = await worker(name, [{ key: "TENANTRY_OWNER", value: markerOf(ctx) }]);
     const found = await services.observe(ctx, unknown("worker", name));
-    expect(found?.providerId).toBe(ours);
+    expect(providerIdOf(found)).toBe(ours);
     expect(logText).toContain(`service ${name} (${stranger}) has this tenant's name but is not its own`);
   });
 
@@ -164,7 +188,7 @@ describe("adopting by name after a create whose outcome is unknown", () => {
     const first = await envGroup(name, [{ key: "TENANTRY_OWNER", value: markerOf(ctx) }]);
     await new Promise((r) => setTimeout(r, 5));
     await envGroup(name, [{ key: "TENANTRY_OWNER", value: markerOf(ctx) }]);
-    expect((await groups.observe(ctx, unknown("envgroup", name)))?.providerId).toBe(first);
+    expect(providerIdOf(await groups.observe(ctx, unknown("envgroup", name)))).toBe(first);
   });
 
   it.each([
@@ -178,7 +202,7 @@ describe("adopting by name after a create whose outcome is unknown", () => {
       const id = await make(name);
       // Made within the clock-skew allowance before the request, or after it: the tenant's.
       const soon = new Date(Date.now() + CLOCK_SKEW_MS - 10_000);
-      expect((await driver().observe(ctx, unknown("postgres", name, soon)))?.providerId).toBe(id);
+      expect(providerIdOf(await driver().observe(ctx, unknown("postgres", name, soon)))).toBe(id);
       // Made well before the engine asked: someone else's.
       const later = new Date(Date.now() + CLOCK_SKEW_MS + 60_000);
       const err = await driver()
@@ -204,7 +228,7 @@ describe("a recorded id is the only way to the object", () => {
     await worker(name, [{ key: "TENANTRY_OWNER", value: markerOf(ctx) }]);
     const from = fake.requests.length;
     const r = { ...unknown("worker", name), providerId: "srv-doesnotexist000000" };
-    expect(await services.observe(ctx, r)).toBeNull();
+    expect(await services.observe(ctx, r)).toEqual(ABSENT);
     expect(fake.requests.slice(from).map((x) => `${x.method} ${x.path}`)).toEqual([
       "GET /services/srv-doesnotexist000000",
     ]);
@@ -215,7 +239,8 @@ describe("a recorded id is the only way to the object", () => {
     await database(name);
     const from = fake.requests.length;
     const r = { ...unknown("postgres", name), providerId: "dpg-doesnotexist00000-a" };
-    const err = await postgres.update(ctx, r).catch((e: unknown) => e);
+    // An apply with a recorded id and nothing observed: an update of the recorded object.
+    const err = await postgres.apply(ctx, r).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "RENDER_NOT_FOUND", retryable: true });
     expect((err as Error).message).toContain("dpg-doesnotexist00000-a");
     expect(fake.requests.slice(from).map((x) => `${x.method} ${x.path}`)).toEqual([
@@ -273,7 +298,7 @@ describe("a recorded id is the only way to the object", () => {
 });
 
 describe("the ownership marker", () => {
-  const image = { runtime: "image", image: { url: "docker.io/library/busybox:1" } };
+  const image = { type: "worker" as const, runtime: "image", image: { url: "docker.io/library/busybox:1" } };
 
   it("is set by every create and kept by every env-var update, whatever the blueprint says", async () => {
     const name = "marked-shared-jjjjjjjj";
@@ -285,19 +310,20 @@ describe("the ownership marker", () => {
       ],
     };
     const r = { ...unknown("worker", name), spec };
-    const created = await services.create(ctx, r);
+    // apply without a provider id or an observation creates; with the id, it updates.
+    const created = await services.apply(ctx, r);
     const id = created.providerId!;
     const env = () => Object.fromEntries(fake.state.envVars(id).map((v) => [v.key, v.value]));
     expect(env()).toEqual({ TENANTRY_OWNER: markerOf(ctx), MODE: "a" });
     const spec2 = { ...image, envVars: [{ key: "MODE", value: "b" }] };
-    await services.update(ctx, { ...r, providerId: id, spec: spec2, outputs: created.outputs ?? {} });
+    await services.apply(ctx, { ...r, providerId: id, spec: spec2, outputs: created.outputs ?? {} });
     expect(env()).toEqual({ TENANTRY_OWNER: markerOf(ctx), MODE: "b" });
 
     const g = {
       ...unknown("envgroup", "marked-group-shared-jjjjjjjj"),
       spec: { envVars: [{ key: "X", value: "1" }] },
     };
-    const group = await groups.create(ctx, g);
+    const group = await groups.apply(ctx, g);
     const vars = () =>
       Object.fromEntries(
         fake.state
@@ -308,7 +334,7 @@ describe("the ownership marker", () => {
     expect(vars()).toEqual({ X: "1", TENANTRY_OWNER: markerOf(ctx) });
     // The outputs list the blueprint's keys only.
     expect(group.state === "done" && group.outputs?.["keys"]).toEqual(["X"]);
-    await groups.update(ctx, {
+    await groups.apply(ctx, {
       ...g,
       providerId: group.providerId!,
       spec: { envVars: [{ key: "Y", value: "2" }] },

@@ -64,36 +64,28 @@ const client = () =>
     logger,
   });
 
-function resource(
-  key: string,
-  kind: string,
-  spec: Record<string, unknown>,
-  providerId: string | null = null,
-): RecordedResource {
+/** What every recorded resource has besides its kind and spec. */
+function recorded(key: string, providerId: string | null = null) {
   return {
     key,
-    kind,
     externalName: `${key.split(":")[1]}-acme`,
     dependsOn: [],
-    spec,
     providerId,
     outputs: {},
     secretOutputs: {},
   };
 }
 
-const group = resource(
-  "group:settings",
-  "envgroup",
-  { envVars: [{ key: "MODE", value: "production" }] },
-  "evg-prism1",
-);
-const db = resource(
-  "database:db",
-  "postgres",
-  { plan: "basic-1gb", databaseName: "app", user: "app" },
-  "dpg-prism1",
-);
+const group: RecordedResource<"envgroup"> = {
+  ...recorded("group:settings", "evg-prism1"),
+  kind: "envgroup",
+  spec: { envVars: [{ key: "MODE", value: "production" }] },
+};
+const db: RecordedResource<"postgres"> = {
+  ...recorded("database:db", "dpg-prism1"),
+  kind: "postgres",
+  spec: { name: "db", plan: "basic-1gb", databaseName: "app", user: "app" },
+};
 const ctx: ProviderContext = providerContext({
   tenant: { id: "00000000-0000-4000-8000-00000000000a", slug: "acme", name: "Acme", organizationId: "o" },
   installationId: "test-installation",
@@ -120,13 +112,21 @@ async function attempt(what: string, call: () => Promise<unknown>): Promise<void
 
 async function everyVerb(driver: ResourceDriver, r: RecordedResource): Promise<void> {
   const withId = { ...r, providerId: r.providerId ?? "srv-prism1" };
-  await attempt("observe by name", () => driver.observe(ctx, { ...r, providerId: null }));
+  const unrecorded = { ...r, providerId: null };
+  await attempt("observe by name", () => driver.observe(ctx, unrecorded));
   await attempt("observe by id", () => driver.observe(ctx, withId));
-  await attempt("create", () => driver.create(ctx, r));
-  await attempt("adopt", () => driver.adopt(ctx, withId, { providerId: withId.providerId, state: "ready" }));
-  await attempt("update", () => driver.update(ctx, withId));
-  if (driver.suspend) await attempt("suspend", () => driver.suspend!(ctx, withId));
-  if (driver.resume) await attempt("resume", () => driver.resume!(ctx, withId));
+  // apply: with neither a provider id nor an observation, a create; with the object
+  // observed by name, an adoption; with the recorded id, an update.
+  await attempt("create", () => driver.apply(ctx, unrecorded));
+  await attempt("adopt", () =>
+    driver.apply(ctx, unrecorded, { providerId: withId.providerId, state: "ready" }),
+  );
+  await attempt("update", () => driver.apply(ctx, withId));
+  const setRunning = driver.setRunning?.bind(driver);
+  if (setRunning) {
+    await attempt("suspend", () => setRunning(ctx, withId, false));
+    await attempt("resume", () => setRunning(ctx, withId, true));
+  }
   await attempt("delete", () => driver.delete(ctx, withId));
 }
 
@@ -181,20 +181,24 @@ describe.skipIf(!spec)(
       const c = client();
       await everyVerb(createEnvGroupDriver({ client: c, ownerId: OWNER }), group);
       await everyVerb(createDatastoreDriver(POSTGRES, { client: c, ownerId: OWNER, pollMs: 1 }), db);
-      await everyVerb(
-        createDatastoreDriver(KEY_VALUE, { client: c, ownerId: OWNER, pollMs: 1 }),
-        resource(
-          "service:cache",
-          "keyvalue",
-          { plan: "starter", maxmemoryPolicy: "allkeys-lru", ipAllowList: [] },
-          "red-prism1",
-        ),
-      );
+      await everyVerb(createDatastoreDriver(KEY_VALUE, { client: c, ownerId: OWNER, pollMs: 1 }), {
+        ...recorded("service:cache", "red-prism1"),
+        kind: "keyvalue",
+        spec: {
+          type: "keyvalue",
+          plan: "starter",
+          maxmemoryPolicy: "allkeys-lru",
+          ipAllowList: [],
+          envVars: [],
+        },
+      });
       const services = createServiceDriver({ client: c, ownerId: OWNER, pollMs: 1, hashKey: "prism-check" });
       const repo = { repo: "https://github.com/acme-saas/app", branch: "main" };
-      await everyVerb(
-        services,
-        resource("service:web", "web", {
+      await everyVerb(services, {
+        ...recorded("service:web"),
+        kind: "web",
+        spec: {
+          type: "web",
           ...repo,
           runtime: "python",
           plan: "standard",
@@ -208,53 +212,68 @@ describe.skipIf(!spec)(
             { key: "DATABASE_URL", from: "database:db", property: "connectionString" },
             { key: "SECRET", secret: "generated", ref: "service:web/SECRET" },
           ],
-        }),
-      );
-      await everyVerb(
-        services,
-        resource("service:jobs", "worker", {
+        },
+      });
+      await everyVerb(services, {
+        ...recorded("service:jobs"),
+        kind: "worker",
+        spec: {
+          type: "worker",
           ...repo,
           runtime: "node",
           startCommand: "node worker.js",
           numInstances: 2,
-        }),
-      );
-      await everyVerb(
-        services,
-        resource("service:api", "pserv", {
+          envVars: [],
+        },
+      });
+      await everyVerb(services, {
+        ...recorded("service:api"),
+        kind: "pserv",
+        spec: {
+          type: "pserv",
           runtime: "docker",
           ...repo,
           dockerfilePath: "./Dockerfile",
           disk: { name: "data", mountPath: "/data", sizeGB: 5 },
-        }),
-      );
-      await everyVerb(
-        services,
-        resource("service:tick", "cron", {
+          envVars: [],
+        },
+      });
+      await everyVerb(services, {
+        ...recorded("service:tick"),
+        kind: "cron",
+        spec: {
+          type: "cron",
           ...repo,
           runtime: "node",
           schedule: "*/5 * * * *",
           startCommand: "node tick.js",
-        }),
-      );
-      await everyVerb(
-        services,
-        resource("service:site", "web", {
+          envVars: [],
+        },
+      });
+      await everyVerb(services, {
+        ...recorded("service:site"),
+        kind: "web",
+        spec: {
+          type: "web",
           ...repo,
           runtime: "static",
           buildCommand: "npm run build",
           staticPublishPath: "dist",
           headers: [{ path: "/*", name: "X-Frame-Options", value: "DENY" }],
           routes: [{ type: "rewrite", source: "/*", destination: "/index.html" }],
-        }),
-      );
-      await everyVerb(
-        services,
-        resource("service:img", "worker", {
+          envVars: [],
+        },
+      });
+      await everyVerb(services, {
+        ...recorded("service:img"),
+        kind: "worker",
+        spec: {
+          type: "worker",
           runtime: "image",
           image: { url: "docker.io/library/busybox:1" },
-        }),
-      );
+          envVars: [],
+        },
+      });
 
       // The checks ran: Prism saw the provider's whole vocabulary…
       const routes = new Set(

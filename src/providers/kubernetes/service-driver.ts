@@ -110,9 +110,9 @@ export function createKubeServiceDriver(target: KubeTarget): ResourceDriver<Serv
     }
     const out = serviceManifests(r, splitEnv(ctx, r.spec.envVars), m, { primaryWeb, serviceName });
     if (suspended) {
-      const spec = out.workload["spec"] as Record<string, unknown>;
-      if (out.workload.kind === "CronJob") spec["suspend"] = true;
-      else spec["replicas"] = 0;
+      const workloadSpec = out.workload["spec"] as Record<string, unknown>;
+      if (out.workload.kind === "CronJob") workloadSpec["suspend"] = true;
+      else workloadSpec["replicas"] = 0;
       out.workload.metadata.annotations = { ...out.workload.metadata.annotations, [SUSPENDED]: "true" };
     }
     return out;

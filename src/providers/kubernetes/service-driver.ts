@@ -150,7 +150,7 @@ export function createKubeServiceDriver(target: KubeTarget): ResourceDriver<Serv
   }
 
   /** Where the workload's rollout stands. */
-  function rollout(ctx: ProviderContext, r: RecordedResource<ServiceKind>, w: Workload): Observed {
+  function rollout(r: RecordedResource<ServiceKind>, w: Workload): Observed {
     const base = { providerId: `${w.kind}/${w.metadata.name}` };
     if (w.metadata.annotations?.[SUSPENDED] === "true") {
       return { ...base, state: "suspended" };
@@ -210,7 +210,7 @@ export function createKubeServiceDriver(target: KubeTarget): ResourceDriver<Serv
     const workload = await workloadOf(ctx, r);
     if (!workload)
       return { state: "pending", retryAfterMs: 500, outputs, detail: "waiting for the workload" };
-    const seen = rollout(ctx, r, workload);
+    const seen = rollout(r, workload);
     if (seen.state === "converging") {
       return {
         state: "pending",
@@ -256,7 +256,7 @@ export function createKubeServiceDriver(target: KubeTarget): ResourceDriver<Serv
           "it does not carry this tenant's labels",
         );
       }
-      const seen = rollout(ctx, r, w);
+      const seen = rollout(r, w);
       return {
         ...seen,
         outputs: { ...r.outputs, ...outputsOf(ctx, r, await manifests(ctx, r, seen.state === "suspended")) },

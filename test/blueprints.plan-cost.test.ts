@@ -285,6 +285,27 @@ describe("planChanges", () => {
       headers: [{ path: "/*", name: "X-Auth-Token", value: "hdr-secret" }],
     });
 
+    it("hides a value that replaces a rendered secret binding (generated or the tenant's)", () => {
+      const bound = untyped(web, {
+        type: "web",
+        envVars: [
+          { key: "SESSION", secret: "generated", ref: "service:web/SESSION" },
+          { key: "TOKEN", secret: "tenant" },
+        ],
+      });
+      const literal = untyped(web, {
+        type: "web",
+        envVars: [
+          { key: "SESSION", value: "was-generated-1" },
+          { key: "TOKEN", value: "was-written-2" },
+        ],
+      });
+      const json = JSON.stringify(planChanges([literal], [recorded(bound)]));
+      expect(json).toContain("(secret)");
+      expect(json).not.toContain("was-generated-1");
+      expect(json).not.toContain("was-written-2");
+    });
+
     it("never shows a secret value, only that it changed", () => {
       const plan = planChanges([after], [recorded(before)]);
       const json = JSON.stringify(plan);

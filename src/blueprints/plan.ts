@@ -216,9 +216,11 @@ export function secretPaths(spec: unknown): string[] {
       typeof value.key === "string" ? value.key : typeof value.name === "string" ? value.name : null;
     const generated = value.generateValue !== undefined && value.generateValue !== false;
     const unsynced = value.sync === false;
+    // A rendered binding of a generated or a tenant's secret (`{key, secret, ref}`).
+    const bound = value.secret === "generated" || value.secret === "tenant";
     // Its value is secret even where absent, so that a value given later under the same
     // variable is hidden when compared with this entry.
-    if (generated || unsynced) out.push(`${path}/value`);
+    if (generated || unsynced || bound) out.push(`${path}/value`);
     for (const [k, v] of Object.entries(value)) {
       const p = `${path}/${pointerToken(k)}`;
       if (k === "key" || k === "name") {

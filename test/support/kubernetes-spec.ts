@@ -323,7 +323,12 @@ function classify(errors: ErrorObject[]): SchemaError[] {
       }
       default: {
         const field = fieldPath(e.instancePath);
-        err = { kind: "invalid", field, pointer: pointerOf(e.instancePath), message: e.message ?? "is invalid" };
+        err = {
+          kind: "invalid",
+          field,
+          pointer: pointerOf(e.instancePath),
+          message: e.message ?? "is invalid",
+        };
       }
     }
     const key = `${err.kind} ${err.field}`;

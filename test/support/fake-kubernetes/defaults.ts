@@ -14,7 +14,10 @@ function podSpec(spec: Json | undefined, restartPolicy: string | undefined): voi
   spec["schedulerName"] ??= "default-scheduler";
   spec["securityContext"] ??= {};
   spec["terminationGracePeriodSeconds"] ??= 30;
-  for (const c of [...((spec["containers"] ?? []) as Json[]), ...((spec["initContainers"] ?? []) as Json[])]) {
+  for (const c of [
+    ...((spec["containers"] ?? []) as Json[]),
+    ...((spec["initContainers"] ?? []) as Json[]),
+  ]) {
     c["terminationMessagePath"] ??= "/dev/termination-log";
     c["terminationMessagePolicy"] ??= "File";
     const image = String(c["image"] ?? "");
@@ -70,7 +73,8 @@ export function applyDefaults(kind: string, obj: KObject, old?: KObject): void {
       for (const p of (spec["ports"] ?? []) as Json[]) {
         p["protocol"] ??= "TCP";
         p["targetPort"] ??= p["port"];
-        if (spec["type"] === "NodePort" || spec["type"] === "LoadBalancer") p["nodePort"] ??= randomInt(30000, 32768);
+        if (spec["type"] === "NodePort" || spec["type"] === "LoadBalancer")
+          p["nodePort"] ??= randomInt(30000, 32768);
       }
       obj["status"] ??= { loadBalancer: {} };
       break;
@@ -170,4 +174,12 @@ function jobSpec(spec: Json, obj: KObject, old: KObject | undefined): void {
 }
 
 /** Kinds whose `metadata.generation` counts changes to their spec. */
-export const GENERATION_KINDS = new Set(["Deployment", "StatefulSet", "ReplicaSet", "Job", "CronJob", "Ingress", "Pod"]);
+export const GENERATION_KINDS = new Set([
+  "Deployment",
+  "StatefulSet",
+  "ReplicaSet",
+  "Job",
+  "CronJob",
+  "Ingress",
+  "Pod",
+]);

@@ -24,7 +24,9 @@ function listType(schema: SchemaNode | undefined, items: unknown[]): ListType {
   if (declared === "map" || declared === "set" || declared === "atomic") return declared;
   if (schema) return "atomic";
   // No schema (the spec folder is absent): lists of named objects merge by name.
-  return items.length > 0 && items.every((i) => isObject(i) && typeof i["name"] === "string") ? "map" : "atomic";
+  return items.length > 0 && items.every((i) => isObject(i) && typeof i["name"] === "string")
+    ? "map"
+    : "atomic";
 }
 
 function mapKeys(schema: SchemaNode | undefined): string[] {

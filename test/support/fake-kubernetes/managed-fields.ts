@@ -13,7 +13,7 @@ import {
   toFieldsV1,
   valueAt,
 } from "./fields.js";
-import { timestamp, type KObject } from "./store.js";
+import { type KObject, timestamp } from "./store.js";
 
 /**
  * `metadata.managedFields`: which manager owns which fields, and server-side apply on top
@@ -68,7 +68,9 @@ export interface Conflict {
 export class ApplyConflict extends Error {
   readonly conflicts: Conflict[];
   constructor(conflicts: Conflict[]) {
-    const lines = conflicts.map((c) => `conflict with "${c.manager}" using ${c.apiVersion}: ${displayPath(c.path)}`);
+    const lines = conflicts.map(
+      (c) => `conflict with "${c.manager}" using ${c.apiVersion}: ${displayPath(c.path)}`,
+    );
     super(
       conflicts.length === 1
         ? `Apply failed with 1 conflict: ${lines[0]}`
@@ -123,7 +125,9 @@ export function apply(input: ApplyInput): KObject {
   const { live, config, manager, schema } = input;
   const applied = owned(fieldSet(config, schema), input.hasStatus);
   const list = owners(live);
-  let mine = list.find((o) => o.entry.manager === manager && o.entry.operation === "Apply" && !o.entry.subresource);
+  let mine = list.find(
+    (o) => o.entry.manager === manager && o.entry.operation === "Apply" && !o.entry.subresource,
+  );
   const previous = mine ? new Set(mine.set) : new Set<string>();
 
   if (live) {
@@ -158,7 +162,14 @@ export function apply(input: ApplyInput): KObject {
 
   if (!mine) {
     mine = {
-      entry: { manager, operation: "Apply", apiVersion: input.apiVersion, time: "", fieldsType: "FieldsV1", fieldsV1: {} },
+      entry: {
+        manager,
+        operation: "Apply",
+        apiVersion: input.apiVersion,
+        time: "",
+        fieldsType: "FieldsV1",
+        fieldsV1: {},
+      },
       set: new Set(),
     };
     list.push(mine);
@@ -190,7 +201,10 @@ export function recordUpdate(input: UpdateInput): void {
   const changed = new Set<string>();
   for (const p of all) {
     const before = old ? valueAt(old, p, schema) : { found: false };
-    if (before.found && (isItemPath(p) || isDeepStrictEqual(before.value, valueAt(updated, p, schema).value))) {
+    if (
+      before.found &&
+      (isItemPath(p) || isDeepStrictEqual(before.value, valueAt(updated, p, schema).value))
+    ) {
       continue;
     }
     changed.add(p);
@@ -198,7 +212,10 @@ export function recordUpdate(input: UpdateInput): void {
   for (const o of list) for (const p of changed) if (o.entry.manager !== manager) o.set.delete(p);
   if (changed.size > 0) {
     let mine = list.find(
-      (o) => o.entry.manager === manager && o.entry.operation === "Update" && o.entry.subresource === input.subresource,
+      (o) =>
+        o.entry.manager === manager &&
+        o.entry.operation === "Update" &&
+        o.entry.subresource === input.subresource,
     );
     if (!mine) {
       mine = {
@@ -226,7 +243,8 @@ export function recordUpdate(input: UpdateInput): void {
 /** The fields a manager owns, for tests: `.spec.replicas`-style paths. */
 export function ownedBy(obj: KObject, manager: string): string[] {
   const out: string[] = [];
-  for (const o of owners(obj)) if (o.entry.manager === manager) for (const p of o.set) out.push(displayPath(p));
+  for (const o of owners(obj))
+    if (o.entry.manager === manager) for (const p of o.set) out.push(displayPath(p));
   return out.sort();
 }
 

@@ -23,7 +23,9 @@ export interface ResourceType {
 const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 const READ_VERBS = ["delete", "deletecollection", "get", "list", "watch"];
 
-function type(t: Omit<ResourceType, "verbs" | "categories" | "shortNames"> & Partial<ResourceType>): ResourceType {
+function type(
+  t: Omit<ResourceType, "verbs" | "categories" | "shortNames"> & Partial<ResourceType>,
+): ResourceType {
   return {
     verbs: t.readOnly ? READ_VERBS : ALL_VERBS,
     categories: [],

@@ -13,27 +13,41 @@ export type Requirement =
 
 export type Labels = Record<string, string>;
 
+const FORMS: { re: RegExp; make: (m: RegExpExecArray) => Requirement }[] = [
+  { re: /^!\s*([A-Za-z0-9./_-]+)\s*(,|$)/, make: (m) => ({ key: m[1]!, op: "!" }) },
+  {
+    re: /^([A-Za-z0-9./_-]+)\s+(in|notin)\s*\(([^)]*)\)\s*(,|$)/,
+    make: (m) => ({
+      key: m[1]!,
+      op: m[2] as "in" | "notin",
+      values: m[3]!
+        .split(",")
+        .map((v) => v.trim())
+        .filter((v) => v !== ""),
+    }),
+  },
+  {
+    re: /^([A-Za-z0-9./_-]+)\s*(==|=|!=)\s*([A-Za-z0-9._-]*)\s*(,|$)/,
+    make: (m) => ({ key: m[1]!, op: m[2] === "!=" ? "!=" : "=", value: m[3]! }),
+  },
+  { re: /^([A-Za-z0-9./_-]+)\s*(,|$)/, make: (m) => ({ key: m[1]!, op: "exists" }) },
+];
+
 export function parseLabelSelector(text: string): Requirement[] {
   const out: Requirement[] = [];
   let rest = text.trim();
   while (rest !== "") {
-    let m: RegExpExecArray | null;
-    if ((m = /^!\s*([A-Za-z0-9./_-]+)\s*(,|$)/.exec(rest))) {
-      out.push({ key: m[1]!, op: "!" });
-    } else if ((m = /^([A-Za-z0-9./_-]+)\s+(in|notin)\s*\(([^)]*)\)\s*(,|$)/.exec(rest))) {
-      const values = m[3]!
-        .split(",")
-        .map((v) => v.trim())
-        .filter((v) => v !== "");
-      out.push({ key: m[1]!, op: m[2] as "in" | "notin", values });
-    } else if ((m = /^([A-Za-z0-9./_-]+)\s*(==|=|!=)\s*([A-Za-z0-9._-]*)\s*(,|$)/.exec(rest))) {
-      out.push({ key: m[1]!, op: m[2] === "!=" ? "!=" : "=", value: m[3]! });
-    } else if ((m = /^([A-Za-z0-9./_-]+)\s*(,|$)/.exec(rest))) {
-      out.push({ key: m[1]!, op: "exists" });
-    } else {
-      throw badRequest(`unable to parse requirement: found '${rest}', expected a label selector`);
+    let matched: RegExpExecArray | undefined;
+    for (const form of FORMS) {
+      const m = form.re.exec(rest);
+      if (m) {
+        out.push(form.make(m));
+        matched = m;
+        break;
+      }
     }
-    rest = rest.slice(m[0].length).trim();
+    if (!matched) throw badRequest(`unable to parse requirement: found '${rest}', expected a label selector`);
+    rest = rest.slice(matched[0].length).trim();
   }
   return out;
 }
@@ -56,6 +70,7 @@ export function matchesRequirements(labels: Labels | undefined, reqs: Requiremen
       case "!":
         return !has;
     }
+    return false;
   });
 }
 
@@ -92,6 +107,7 @@ export function selectorString(sel: LabelSelector | undefined): string {
         case "!":
           return `!${r.key}`;
       }
+      return "";
     })
     .join(",");
 }
@@ -104,7 +120,15 @@ export interface FieldRequirement {
 
 /** Fields each kind can be selected by, beyond `metadata.name` and `metadata.namespace`. */
 const FIELDS: Record<string, string[]> = {
-  Pod: ["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "status.phase", "status.podIP", "status.nominatedNodeName"],
+  Pod: [
+    "spec.nodeName",
+    "spec.restartPolicy",
+    "spec.schedulerName",
+    "spec.serviceAccountName",
+    "status.phase",
+    "status.podIP",
+    "status.nominatedNodeName",
+  ],
   Event: [
     "involvedObject.kind",
     "involvedObject.namespace",

@@ -123,15 +123,27 @@ export function badRequest(message: string): StatusError {
   return new StatusError(400, "BadRequest", message);
 }
 
-export function methodNotAllowed(message = "the server does not allow this method on the requested resource"): StatusError {
+export function methodNotAllowed(
+  message = "the server does not allow this method on the requested resource",
+): StatusError {
   return new StatusError(405, "MethodNotAllowed", message, {});
 }
 
 export function unsupportedMediaType(type: string): StatusError {
-  return new StatusError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (not ${type})`);
+  return new StatusError(
+    415,
+    "UnsupportedMediaType",
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (not ${type})`,
+  );
 }
 
-export function forbidden(user: string, verb: string, t: ResourceType, namespace: string | undefined, name?: string): StatusError {
+export function forbidden(
+  user: string,
+  verb: string,
+  t: ResourceType,
+  namespace: string | undefined,
+  name?: string,
+): StatusError {
   const where = namespace ? ` in the namespace "${namespace}"` : " at the cluster scope";
   return new StatusError(
     403,

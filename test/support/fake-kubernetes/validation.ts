@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { matchesRequirements, selectorRequirements, type LabelSelector } from "./selectors.js";
+import { type LabelSelector, matchesRequirements, selectorRequirements } from "./selectors.js";
 import type { StatusCause } from "./status.js";
 import type { KObject } from "./store.js";
 
@@ -46,7 +46,8 @@ function dns1035Error(value: string): string | undefined {
 
 function qualifiedKeyError(key: string): string | undefined {
   const parts = key.split("/");
-  if (parts.length > 2) return "a qualified name must consist of alphanumeric characters, '-', '_' or '.', with an optional DNS subdomain prefix and '/'";
+  if (parts.length > 2)
+    return "a qualified name must consist of alphanumeric characters, '-', '_' or '.', with an optional DNS subdomain prefix and '/'";
   const name = parts.pop()!;
   const prefix = parts[0];
   if (prefix !== undefined && subdomainError(prefix)) return `prefix part ${subdomainError(prefix)}`;
@@ -94,7 +95,11 @@ function checkMeta(kind: string, meta: Json, out: StatusCause[], prefix = "metad
       out.push(required(`${prefix}.name`, "name or generateName is required"));
     } else {
       const err =
-        kind === "Namespace" ? labelError(name) : kind === "Service" ? dns1035Error(name) : subdomainError(name);
+        kind === "Namespace"
+          ? labelError(name)
+          : kind === "Service"
+            ? dns1035Error(name)
+            : subdomainError(name);
       if (err) out.push(invalid(`${prefix}.name`, name, err));
     }
   }
@@ -117,13 +122,21 @@ function checkMeta(kind: string, meta: Json, out: StatusCause[], prefix = "metad
   }
 }
 
-function checkPodSpec(spec: Json | undefined, at: string, out: StatusCause[], restartPolicies?: string[]): void {
+function checkPodSpec(
+  spec: Json | undefined,
+  at: string,
+  out: StatusCause[],
+  restartPolicies?: string[],
+): void {
   const containers = (spec?.["containers"] ?? []) as Json[];
   if (containers.length === 0) out.push(required(`${at}.containers`));
   const names = new Set<string>();
   const all = [
     ...containers.map((c, i) => ({ c, field: `${at}.containers[${i}]` })),
-    ...((spec?.["initContainers"] ?? []) as Json[]).map((c, i) => ({ c, field: `${at}.initContainers[${i}]` })),
+    ...((spec?.["initContainers"] ?? []) as Json[]).map((c, i) => ({
+      c,
+      field: `${at}.initContainers[${i}]`,
+    })),
   ];
   for (const { c, field } of all) {
     const name = c["name"];
@@ -149,18 +162,28 @@ function checkPodSpec(spec: Json | undefined, at: string, out: StatusCause[], re
     for (const [j, p] of ((c["ports"] ?? []) as Json[]).entries()) {
       const port = p["containerPort"];
       if (typeof port === "number" && (port < 1 || port > 65535)) {
-        out.push(invalid(`${field}.ports[${j}].containerPort`, port, "must be between 1 and 65535, inclusive"));
+        out.push(
+          invalid(`${field}.ports[${j}].containerPort`, port, "must be between 1 and 65535, inclusive"),
+        );
       }
     }
   }
   if (restartPolicies) {
     const rp = spec?.["restartPolicy"];
-    if (rp === undefined) out.push(required(`${at}.restartPolicy`, `valid values: ${restartPolicies.map((r) => `"${r}"`).join(", ")}`));
+    if (rp === undefined)
+      out.push(
+        required(`${at}.restartPolicy`, `valid values: ${restartPolicies.map((r) => `"${r}"`).join(", ")}`),
+      );
     else if (!restartPolicies.includes(rp)) out.push(unsupported(`${at}.restartPolicy`, rp, restartPolicies));
   }
 }
 
-function checkTemplate(template: Json | undefined, at: string, out: StatusCause[], restartPolicies?: string[]): void {
+function checkTemplate(
+  template: Json | undefined,
+  at: string,
+  out: StatusCause[],
+  restartPolicies?: string[],
+): void {
   if (template?.["metadata"]) checkMeta("", template["metadata"], out, `${at}.metadata`);
   checkPodSpec(template?.["spec"], `${at}.spec`, out, restartPolicies);
 }
@@ -172,14 +195,18 @@ function checkSelector(spec: Json, out: StatusCause[]): void {
     return;
   }
   const reqs = selectorRequirements(selector);
-  if (reqs.length === 0) out.push(invalid("spec.selector", selector, "empty selector is invalid for deployment"));
+  if (reqs.length === 0)
+    out.push(invalid("spec.selector", selector, "empty selector is invalid for deployment"));
   const labels = spec["template"]?.["metadata"]?.["labels"] as Record<string, string> | undefined;
   if (!matchesRequirements(labels, reqs)) {
-    out.push(invalid("spec.template.metadata.labels", labels ?? {}, "`selector` does not match template `labels`"));
+    out.push(
+      invalid("spec.template.metadata.labels", labels ?? {}, "`selector` does not match template `labels`"),
+    );
   }
 }
 
-const CRON_FIELD = /^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
+const CRON_FIELD =
+  /^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
 
 export function validSchedule(schedule: string): boolean {
   const s = schedule.replace(/^(CRON_)?TZ=\S+\s+/, "").trim();
@@ -207,8 +234,16 @@ export function semanticErrors(kind: string, obj: KObject, old?: KObject): Statu
         out.push(immutable("spec.selector", spec["selector"]));
       }
       if (kind === "StatefulSet" && old) {
-        const mutable = ["replicas", "ordinals", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds"];
-        const strip = (s: Json) => Object.fromEntries(Object.entries(s).filter(([k]) => !mutable.includes(k)));
+        const mutable = [
+          "replicas",
+          "ordinals",
+          "template",
+          "updateStrategy",
+          "persistentVolumeClaimRetentionPolicy",
+          "minReadySeconds",
+        ];
+        const strip = (s: Json) =>
+          Object.fromEntries(Object.entries(s).filter(([k]) => !mutable.includes(k)));
         if (!isDeepStrictEqual(strip(spec), strip(oldSpec))) {
           out.push(
             forbidden(
@@ -268,15 +303,23 @@ export function semanticErrors(kind: string, obj: KObject, old?: KObject): Statu
       for (const field of ["data", "stringData", "binaryData"]) {
         for (const k of Object.keys((obj[field] ?? {}) as Json)) {
           if (!/^[-._a-zA-Z0-9]+$/.test(k) || k.length > 253) {
-            out.push(invalid(`${field}[${k}]`, k, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"));
+            out.push(
+              invalid(
+                `${field}[${k}]`,
+                k,
+                "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+              ),
+            );
           }
         }
       }
       if (old?.["immutable"] === true) {
         for (const field of ["data", "binaryData"]) {
-          if (!isDeepStrictEqual(obj[field], old[field])) out.push(forbidden(field, "field is immutable when `immutable` is set"));
+          if (!isDeepStrictEqual(obj[field], old[field]))
+            out.push(forbidden(field, "field is immutable when `immutable` is set"));
         }
-        if (obj["immutable"] !== true) out.push(forbidden("immutable", "field is immutable when `immutable` is set"));
+        if (obj["immutable"] !== true)
+          out.push(forbidden("immutable", "field is immutable when `immutable` is set"));
       }
       if (kind === "Secret" && old && obj["type"] !== old["type"]) out.push(immutable("type", obj["type"]));
       break;
@@ -285,14 +328,20 @@ export function semanticErrors(kind: string, obj: KObject, old?: KObject): Statu
       if (!Array.isArray(spec["accessModes"]) || spec["accessModes"].length === 0) {
         out.push(required("spec.accessModes", "at least 1 access mode is required"));
       }
-      if (spec["resources"]?.["requests"]?.["storage"] === undefined) out.push(required("spec.resources[storage]"));
+      if (spec["resources"]?.["requests"]?.["storage"] === undefined)
+        out.push(required("spec.resources[storage]"));
       if (old) {
         const strip = (s: Json) => {
           const { resources: _r, volumeAttributesClassName: _v, volumeName: _n, ...rest } = s;
           return rest;
         };
         if (!isDeepStrictEqual(strip(spec), strip(oldSpec))) {
-          out.push(forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"));
+          out.push(
+            forbidden(
+              "spec",
+              "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims",
+            ),
+          );
         }
       }
       break;
@@ -308,7 +357,9 @@ export function semanticErrors(kind: string, obj: KObject, old?: KObject): Statu
           const at = `spec.rules[${i}].http.paths[${j}]`;
           if (p["pathType"] === undefined) out.push(required(`${at}.pathType`, "pathType must be specified"));
           else if (!["Exact", "Prefix", "ImplementationSpecific"].includes(p["pathType"])) {
-            out.push(unsupported(`${at}.pathType`, p["pathType"], ["Exact", "ImplementationSpecific", "Prefix"]));
+            out.push(
+              unsupported(`${at}.pathType`, p["pathType"], ["Exact", "ImplementationSpecific", "Prefix"]),
+            );
           }
         }
       }

@@ -38,10 +38,15 @@ export function commandOf(container: Json | undefined): string {
 /** What `echo` prints in a shell command: `echo "a" && echo b >&2; exit 1` → "a\nb\n". */
 export function echoOutput(command: string): string {
   const lines: string[] = [];
-  for (const segment of command.split(/&&|\|\||;|\n/)) {
+  for (const raw of command.split(/&&|\|\||;|\n/)) {
+    // `sh -c "…"`, `/bin/bash -lc …`: the script's own commands count.
+    const segment = raw.replace(/^\s*(\S*\/)?(ba|da|a|z)?sh\s+(-\w+\s+)*/, "").replace(/^\s*["']/, "").replace(/^\s*[({]\s*/, "");
     const m = /^\s*echo\s+(?:-[ne]+\s+)?(.*)$/s.exec(segment);
     if (!m) continue;
-    let text = m[1]!.replace(/\s*\d?>>?\s*&?\s*\S+\s*$/, "").trim();
+    let text = m[1]!
+      .replace(/["']\s*$/, (q) => (/^["']/.test(m[1]!) ? q : ""))
+      .replace(/\s*\d?>>?\s*&?\s*\S+\s*$/, "")
+      .trim();
     const quoted = /^(["'])(.*)\1$/s.exec(text);
     if (quoted) text = quoted[2]!;
     lines.push(text);

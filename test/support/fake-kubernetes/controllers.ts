@@ -34,7 +34,7 @@ export class Controllers {
   #start = (pod: KObject, forJob = false) => {
     const b = behaviourOf(pod, this.failures, forJob, this.#cluster.timings, this.logRules);
     this.#logs.set(pod.metadata.uid!, b.log);
-    startPod(this.#cluster, pod, b, this.failures);
+    startPod(this.#cluster, pod, b);
   };
 
   #changed(t: ResourceType, obj: KObject): void {

@@ -142,7 +142,7 @@ export function applyDefaults(kind: string, obj: KObject, old?: KObject): void {
         jt["completionMode"] ??= "NonIndexed";
         jt["suspend"] ??= false;
         jt["podReplacementPolicy"] ??= "TerminatingOrFailed";
-        template(jt["template"], undefined);
+        template(jt["template"], "Always");
       }
       break;
     }
@@ -156,7 +156,8 @@ function jobSpec(spec: Json, obj: KObject, old: KObject | undefined): void {
   spec["completionMode"] ??= "NonIndexed";
   spec["suspend"] ??= false;
   spec["podReplacementPolicy"] ??= "TerminatingOrFailed";
-  template(spec["template"], undefined);
+  // Pod templates default to Always here too, which Job validation then refuses.
+  template(spec["template"], "Always");
   if (spec["manualSelector"] === true) return;
   // The uid is known once stored: the handler passes a preassigned one.
   const uid = obj.metadata.uid ?? old?.metadata.uid;

@@ -40,7 +40,10 @@ export function echoOutput(command: string): string {
   const lines: string[] = [];
   for (const raw of command.split(/&&|\|\||;|\n/)) {
     // `sh -c "…"`, `/bin/bash -lc …`: the script's own commands count.
-    const segment = raw.replace(/^\s*(\S*\/)?(ba|da|a|z)?sh\s+(-\w+\s+)*/, "").replace(/^\s*["']/, "").replace(/^\s*[({]\s*/, "");
+    const segment = raw
+      .replace(/^\s*(\S*\/)?(ba|da|a|z)?sh\s+(-\w+\s+)*/, "")
+      .replace(/^\s*["']/, "")
+      .replace(/^\s*[({]\s*/, "");
     const m = /^\s*echo\s+(?:-[ne]+\s+)?(.*)$/s.exec(segment);
     if (!m) continue;
     let text = m[1]!
@@ -243,7 +246,7 @@ export function podPhase(pod: KObject): string {
 }
 
 /** Starts a pod's lifecycle: schedules its transitions on the cluster's timeline. */
-export function startPod(cluster: Cluster, pod: KObject, b: PodBehaviour, failures: Failures): void {
+export function startPod(cluster: Cluster, pod: KObject, b: PodBehaviour): void {
   const t = cluster.type("pods");
   const now = cluster.now();
   const uid = pod.metadata.uid!;
@@ -261,8 +264,7 @@ export function startPod(cluster: Cluster, pod: KObject, b: PodBehaviour, failur
     "default-scheduler",
   );
   const start = now + cluster.timings.podStartMs;
-  const image = String(((pod["spec"] as Json)["containers"]?.[0] ?? {})["image"] ?? "");
-  void failures;
+  const image = String((pod["spec"] as Json)["containers"]?.[0]?.["image"] ?? "");
   cluster.timeline.schedule(start, (at) => {
     const p = live();
     if (!p) return;

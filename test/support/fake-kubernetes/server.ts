@@ -152,7 +152,8 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
       }
       const target = route(p);
       if (!target) throw pathNotFound();
-      if (raw !== "" && contentType && /protobuf|cbor/.test(contentType)) throw unsupportedMediaType(contentType);
+      if (raw !== "" && contentType && /protobuf|cbor/.test(contentType))
+        throw unsupportedMediaType(contentType);
       const verb = verbOf(method, target, query["watch"] === "true" || query["watch"] === "1");
       if (denied) throw forbidden(user, verb, target.resource, target.namespace, target.name);
       await operate(method, verb, target, query, raw, contentType, req, res, send, warnings);

@@ -226,8 +226,10 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
   }
 
   function verbOf(method: string, target: Target, watch: boolean): string {
-    if (method === "GET")
-      return target.name === undefined ? (watch || target.watch ? "watch" : "list") : "get";
+    if (method === "GET") {
+      if (target.watch) return "watch";
+      return target.name === undefined ? (watch ? "watch" : "list") : "get";
+    }
     if (method === "POST") return "create";
     if (method === "PUT") return "update";
     if (method === "PATCH") return "patch";
@@ -266,9 +268,11 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
       wantsTable(accept) ? toTable(rt.kind, [o], {}, query["includeObject"] ?? "Metadata", Date.now()) : o;
     if (rt.namespaced && namespace === undefined && name !== undefined) throw pathNotFound();
 
-    if (method === "GET" && name === undefined) {
+    if (method === "GET" && (name === undefined || (target.watch && sub === undefined))) {
       const labels = parseLabelSelector(query["labelSelector"] ?? "");
       const fields = parseFieldSelector(rt.kind, query["fieldSelector"] ?? "");
+      // The legacy `/watch/…/{name}` path watches one object.
+      if (name !== undefined) fields.push({ field: "metadata.name", op: "=", value: name });
       if (verb === "watch") {
         if (options.watch === false)
           throw methodNotAllowed("watch is not supported by this fake Kubernetes API");

@@ -1028,6 +1028,40 @@ describe.skipIf(!specs)("fake Kubernetes API", () => {
       expect((conflict as k8s.ApiException<string>).code).toBe(409);
     });
 
+    it("@kubernetes/client-node over plain HTTP (tls: false), with its Watch", async () => {
+      const plain = await startFakeKubernetes({ tls: false, timings: FAST });
+      try {
+        expect(plain.httpsUrl).toBeUndefined();
+        const kc = new k8s.KubeConfig();
+        kc.loadFromFile(plain.kubeconfigPath);
+        expect(kc.getCurrentCluster()?.server).toBe(plain.url);
+        const core = kc.makeApiClient(k8s.CoreV1Api);
+        await core.createNamespacedConfigMap({
+          namespace: "default",
+          body: { metadata: { name: "w" }, data: { a: "1" } },
+        });
+        const seen: string[] = [];
+        const watching = await new k8s.Watch(kc).watch(
+          "/api/v1/namespaces/default/configmaps",
+          {},
+          (type, obj) => seen.push(`${type} ${obj.metadata.name} ${obj.data?.a}`),
+          () => {},
+        );
+        await core.patchNamespacedConfigMap(
+          { namespace: "default", name: "w", body: { data: { a: "2" } } },
+          k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+        );
+        await until(
+          () => seen.length,
+          (n) => n >= 2,
+        );
+        expect(seen).toEqual(["ADDED w 1", "MODIFIED w 2"]);
+        watching.abort();
+      } finally {
+        await plain.close();
+      }
+    });
+
     it.skipIf(!KUBECTL)("kubectl lists and describes what the client created", async () => {
       await until(
         () => k.state.get("ingress", "client", "site"),

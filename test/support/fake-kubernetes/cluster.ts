@@ -5,7 +5,7 @@ import { stripNulls } from "../kubernetes-spec.js";
 import { applyDefaults, GENERATION_KINDS } from "./defaults.js";
 import { isObject, merge, mergePatch } from "./fields.js";
 import { ApplyConflict, apply, recordUpdate } from "./managed-fields.js";
-import { apiVersionOf, RESOURCE_TYPES, type ResourceType, typeByName } from "./resources.js";
+import { apiVersionOf, type ResourceType, typeByName } from "./resources.js";
 import {
   alreadyExists,
   badRequest,
@@ -716,8 +716,6 @@ export class Cluster {
     this.timeline.close();
   }
 }
-
-export const ALL_TYPES = RESOURCE_TYPES;
 
 function defaultPropagation(t: ResourceType): "Background" | "Foreground" | "Orphan" {
   // batch/v1 Jobs keep their pods unless told otherwise, for compatibility.

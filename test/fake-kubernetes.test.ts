@@ -478,6 +478,42 @@ describe.skipIf(!specs)("fake Kubernetes API", () => {
       expect(noop.body.metadata.resourceVersion).toBe(res.body.metadata.resourceVersion);
     });
 
+    it("merges lists by their keys: another manager's container stays; an Update takes fields without conflict", async () => {
+      const p = "/apis/apps/v1/namespaces/default/deployments/mesh";
+      await apply(p, deployment("mesh", { replicas: 1 }), "tenantry");
+      const sidecar = {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "mesh" },
+        spec: { template: { spec: { containers: [{ name: "proxy", image: "envoy:1.31" }] } } },
+      };
+      const both = await apply(p, sidecar, "mesh-injector");
+      expect(both.status, both.text).toBe(200);
+      expect(both.body.spec.template.spec.containers.map((c: any) => c.name)).toEqual(["web", "proxy"]);
+      const again = await apply(p, deployment("mesh", { replicas: 1, image: "nginx:1.28" }), "tenantry");
+      expect(again.body.spec.template.spec.containers.map((c: any) => [c.name, c.image])).toEqual([
+        ["web", "nginx:1.28"],
+        ["proxy", "envoy:1.31"],
+      ]);
+      // kubectl scale is an Update: it takes .spec.replicas, and tenantry's next apply conflicts with it.
+      const scaled = await call("PATCH", `${p}/scale`, {
+        body: { spec: { replicas: 4 } },
+        contentType: "application/merge-patch+json",
+        query: { fieldManager: "kubectl" },
+      });
+      expect(scaled.body).toMatchObject({ kind: "Scale", spec: { replicas: 4 } });
+      const back = await apply(p, deployment("mesh", { replicas: 1, image: "nginx:1.28" }), "tenantry");
+      expect(back.status).toBe(409);
+      expect(back.body.message).toContain('conflict with "kubectl"');
+      expect(
+        (
+          await apply(p, deployment("mesh", { replicas: 1, image: "nginx:1.28" }), "tenantry", {
+            force: "true",
+          })
+        ).body.spec.replicas,
+      ).toBe(1);
+    });
+
     it("needs a fieldManager, apiVersion and kind; takes YAML; honours dryRun", async () => {
       const p = "/api/v1/namespaces/default/configmaps/yaml";
       const noManager = await call("PATCH", p, { body: "{}", contentType: "application/apply-patch+yaml" });
@@ -735,6 +771,19 @@ describe.skipIf(!specs)("fake Kubernetes API", () => {
       expect(log.text).toContain("crashed");
     });
 
+    it("an image that cannot be pulled: ErrImagePull, then ImagePullBackOff", async () => {
+      await apply(
+        "/apis/apps/v1/namespaces/crash/deployments/nopull",
+        deployment("nopull", { replicas: 1, image: "example/app:nonexistent" }),
+        "t",
+      );
+      const pod = await until(
+        () => k.state.list("pods", "crash").find((p) => p.metadata.name.startsWith("nopull-")),
+        (p) => (p?.["status"] as any)?.containerStatuses?.[0]?.state?.waiting?.reason === "ImagePullBackOff",
+      );
+      expect((pod!["status"] as any).phase).toBe("Pending");
+    });
+
     it("a StatefulSet gets ordered pods and its claims, Bound", async () => {
       await namespace("sts");
       const body = {
@@ -788,6 +837,7 @@ describe.skipIf(!specs)("fake Kubernetes API", () => {
         (j) => j.status?.conditions?.some((c: any) => c.type === "Complete"),
       );
       expect(done.status).toMatchObject({ succeeded: 1, ready: 0 });
+      expect(done.metadata.labels).toMatchObject({ "job-name": "ok", "batch.kubernetes.io/job-name": "ok" });
       expect(done.status.completionTime).toBeDefined();
       expect(done.status.conditions.map((c: any) => c.type)).toEqual(["SuccessCriteriaMet", "Complete"]);
       const pods = await call("GET", "/api/v1/namespaces/jobs/pods", {

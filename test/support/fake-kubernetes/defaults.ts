@@ -172,6 +172,9 @@ function jobSpec(spec: Json, obj: KObject, old: KObject | undefined): void {
     "job-name": obj.metadata.name,
   };
   if (spec["template"]) spec["template"]["metadata"] = tplMeta;
+  // A Job without labels of its own gets its template's.
+  if (!obj.metadata.labels || Object.keys(obj.metadata.labels).length === 0)
+    obj.metadata.labels = { ...tplMeta["labels"] };
 }
 
 /** Kinds whose `metadata.generation` counts changes to their spec. */

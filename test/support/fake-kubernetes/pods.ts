@@ -216,6 +216,7 @@ export function podStatus(
     ...(reason && { reason }),
   });
   const notReadyReason = finished ? "PodCompleted" : "ContainersNotReady";
+  const ip = String((pod["status"] as Json | undefined)?.["podIP"] ?? `10.244.0.${(podIp++ % 250) + 2}`);
   return {
     phase,
     conditions: [
@@ -227,7 +228,8 @@ export function podStatus(
     ],
     hostIP: "10.0.0.10",
     hostIPs: [{ ip: "10.0.0.10" }],
-    podIP: (pod["status"] as Json | undefined)?.["podIP"] ?? `10.244.0.${(podIp++ % 250) + 2}`,
+    podIP: ip,
+    podIPs: [{ ip }],
     startTime: start,
     containerStatuses,
     qosClass: (pod["status"] as Json | undefined)?.["qosClass"] ?? "BestEffort",

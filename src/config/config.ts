@@ -203,6 +203,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     ...r.read(parseLocalConfig, {
       localPostgresUrl: undefined,
       localRedisUrl: undefined,
+      localMysqlUrl: undefined,
       localIsolation: "auto",
     }),
     ...r.read(parseRenderConfig, {

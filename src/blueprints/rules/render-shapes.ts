@@ -221,7 +221,15 @@ export const DATABASE_ENGINES = ["postgres", "mysql", "mariadb"] as const;
  * of Render's database shape is PostgreSQL's (versions, replicas, high availability, disk
  * and storage settings, Render's IP allow list) and is refused on one.
  */
-export const MYSQL_DATABASE_KEYS = ["name", "engine", "databaseName", "user", "plan", "previewPlan", "region"];
+export const MYSQL_DATABASE_KEYS = [
+  "name",
+  "engine",
+  "databaseName",
+  "user",
+  "plan",
+  "previewPlan",
+  "region",
+];
 
 export const database = obj(
   {

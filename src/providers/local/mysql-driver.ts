@@ -335,6 +335,9 @@ export function createMysqlDriver(
     try {
       return await withConnection(ctx, action, fn);
     } catch (err) {
+      // The registry was dropped behind the driver's back: made again on the next call.
+      const code = errorCode(err);
+      if (code === "ER_NO_SUCH_TABLE" || code === "ER_BAD_DB_ERROR") prepared = undefined;
       rethrow(err, action);
     }
   }
@@ -624,7 +627,10 @@ export function createMysqlDriver(
         if (!owners.user.ours) left.push(`user ${names.user} (${owners.user.why})`);
         // The user first: no new session can start; then its sessions end (a dropped user's
         // sessions live on), so nothing holds the database's locks when it is dropped.
-        if (owners.user.ours) {
+        // Sessions are found by user name only (the process list has no account host): only
+        // while the name is provably ours (the user exists as ours, or its marker is there
+        // after a delete cut off between its DROP USER and the end of its sessions).
+        if (owners.user.ours && (found.user || owners.user.marked)) {
           if (found.user) await run(`drop user if exists ${account(names.user)}`);
           await killSessions(run, names.user, log);
         }

@@ -278,6 +278,7 @@ async function defaultProviders(
       isolation,
       postgresUrl: config.localPostgresUrl ?? databaseUrl,
       redisUrl: config.localRedisUrl,
+      mysqlUrl: config.localMysqlUrl,
       dataDir: config.dataDir,
       baseDomain: config.baseDomain,
       publicPort: config.port,

@@ -137,6 +137,48 @@ services:
   });
 });
 
+describe("MySQL/MariaDB databases", () => {
+  it("are refused on render with the reason, before calling it", async () => {
+    const before = (await t.app.db.query("select count(*)::int as n from operations")).rows[0].n;
+    const res = await api.call("POST", "/v1/tenants", {
+      name: "Frappeless",
+      target: "render",
+      blueprint: { source: "databases:\n  - name: site-db\n    engine: mariadb\n" },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe("UNSUPPORTED_RESOURCE");
+    expect(res.body.refusals).toEqual([
+      {
+        resource: "database:site-db",
+        field: "engine",
+        message:
+          'kind "mysql" is not supported by target "render": Render has no MySQL or MariaDB; use a postgres database or another target (local)',
+      },
+    ]);
+    expect(await nothingCreated("frappeless")).toBe(before);
+  });
+
+  it("are refused on local without TENANTRY_LOCAL_MYSQL_URL, saying what to set", async () => {
+    const bare = await startTestApp({ env: { TENANTRY_LOCAL_MYSQL_URL: "" } });
+    try {
+      const res = await apiClient(bare).call("POST", "/v1/tenants", {
+        name: "Nomysql",
+        blueprint: { source: "databases:\n  - name: site-db\n    engine: mysql\n" },
+      });
+      expect(res.status).toBe(422);
+      expect(res.body.refusals).toEqual([
+        {
+          resource: "database:site-db",
+          field: "engine",
+          message: expect.stringMatching(/not supported by target "local": set TENANTRY_LOCAL_MYSQL_URL/),
+        },
+      ]);
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
 describe("GET /v1/targets", () => {
   it("lists each target's kinds with suspend, logs, jobs and time limits, and what it lacks", async () => {
     const res = await api.call("GET", "/v1/targets");
@@ -155,7 +197,10 @@ describe("GET /v1/targets", () => {
       jobs: false,
       max_wait_ms: expect.any(Number),
     });
-    expect(render.missing).toEqual([]);
+    // Render has no MySQL or MariaDB (`engine:` is Tenantry's extension).
+    expect(render.missing).toEqual([
+      { kind: "mysql", why: expect.stringMatching(/^Render has no MySQL or MariaDB/) },
+    ]);
     expect(res.body.data.map((d: { name: string }) => d.name)).toEqual(["local", "render"]);
   });
 });

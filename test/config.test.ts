@@ -97,6 +97,7 @@ describe("configuration", () => {
     ["TENANTRY_ADMIN_API_KEY", "short", /24 characters/],
     ["TENANTRY_ENCRYPTION_KEY", "dG9vc2hvcnQ=", /32 bytes/],
     ["TENANTRY_LOCAL_POSTGRES_URL", "http://x", /postgres/],
+    ["TENANTRY_LOCAL_MYSQL_URL", "postgres://x@y", /mysql: or mariadb:/],
     ["TENANTRY_PLUGIN_REPO_HOSTS", "github.com, not a host", /host names/],
     ["TENANTRY_DEFAULT_TARGET", "Not A Target", /target name/],
     ["RENDER_OWNER_ID", "acme", /workspace id/],
@@ -144,6 +145,7 @@ describe("configuration", () => {
     expect(parseLocalConfig({ TENANTRY_LOCAL_REDIS_URL: "redis://r:6379" })).toEqual({
       localPostgresUrl: undefined,
       localRedisUrl: "redis://r:6379",
+      localMysqlUrl: undefined,
       localIsolation: "auto",
     });
     expect(parseRenderConfig({ RENDER_API_KEY: " rnd_x " })).toEqual({

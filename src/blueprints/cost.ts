@@ -90,6 +90,15 @@ function priceResource(r: DesiredResource, table: PriceTable, warnings: string[]
   if (isStaticSite(r)) return { plan: null, monthly: 0, detail: "static site (no charge)" };
   if (r.kind === "envgroup") return { plan: null, monthly: 0, detail: "env var group (no charge)" };
 
+  if (r.kind === "mysql") {
+    // A MySQL/MariaDB database (Tenantry's `engine:` extension): no price table has one.
+    if (table.provider !== "local") {
+      warnings.push(`${label}: no ${table.provider} price for a MySQL/MariaDB database; counted as 0`);
+      return { plan: r.spec.plan ?? null, monthly: 0, detail: "MySQL/MariaDB database: not priced" };
+    }
+    return { plan: null, monthly: 0, detail: `${r.spec.engine} database (no charge)` };
+  }
+
   const specPlan = "plan" in r.spec && typeof r.spec.plan === "string" ? r.spec.plan : undefined;
   const defaultPlan = DEFAULT_PLANS[r.kind];
   if (defaultPlan === undefined) {

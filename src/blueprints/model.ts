@@ -66,6 +66,8 @@ export interface BlueprintService extends ServiceSettings {
 
 export interface BlueprintDatabase {
   name: string;
+  /** Tenantry extension: `postgres` when absent; `mysql` and `mariadb` render to kind `mysql`. */
+  engine?: "postgres" | "mysql" | "mariadb";
   databaseName?: string;
   user?: string;
   plan?: string;

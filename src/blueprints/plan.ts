@@ -107,6 +107,12 @@ export const REPLACE_RULES: Readonly<Record<string, readonly ReplaceRule[]>> = {
     // Database storage can grow but never shrink.
     { path: "/diskSizeGB", test: "decreased", why: "database storage can grow but not shrink" },
   ],
+  mysql: [
+    // The database and its user are named once, when they are created.
+    { path: "/databaseName", test: "changed", why: "the database name is fixed when it is created" },
+    { path: "/user", test: "changed", why: "the database user is fixed when it is created" },
+    // `engine` (mysql ↔ mariadb) changes nothing in place: the server is the target's.
+  ],
   web: SERVICE_RULES,
   pserv: SERVICE_RULES,
   worker: SERVICE_RULES,

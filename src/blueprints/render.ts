@@ -5,6 +5,7 @@ import {
   type EnvBinding,
   type EnvGroupSpec,
   envBindingsOf,
+  type MysqlSpec,
   type PostgresSpec,
 } from "../domain/resources.js";
 import type { Blueprint, BlueprintDatabase, BlueprintService, EnvVarSpec } from "./model.js";
@@ -215,15 +216,25 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
   return { resources: dependencyOrdered(resources), hooks: bp.hooks, params, errors };
 }
 
+/**
+ * A database: kind `postgres`, or `mysql` for `engine: mysql` / `engine: mariadb` (a
+ * Tenantry extension; validation refused PostgreSQL's keys on those). Either is keyed
+ * `database:<name>`, so `fromDatabase` reads both alike.
+ */
 function renderDatabase(db: BlueprintDatabase, ctx: Named): DesiredResource {
-  const { environment: _environment, ...spec } = db;
-  return {
-    key: databaseKey(db.name),
-    kind: "postgres",
-    externalName: resourceName(db.name, ctx.tenant.slug, ctx.discriminator),
-    dependsOn: [],
-    spec: spec as PostgresSpec,
-  };
+  const { environment: _environment, engine, ...rest } = db;
+  const key = databaseKey(db.name);
+  const externalName = resourceName(db.name, ctx.tenant.slug, ctx.discriminator);
+  if (engine === "mysql" || engine === "mariadb") {
+    const spec: MysqlSpec = { name: db.name, engine };
+    for (const field of ["databaseName", "user", "plan", "region"] as const) {
+      const value = rest[field];
+      if (typeof value === "string") spec[field] = value;
+    }
+    return { key, kind: "mysql", externalName, dependsOn: [], spec };
+  }
+  // `engine: postgres` is the default written out: the same spec as without it.
+  return { key, kind: "postgres", externalName, dependsOn: [], spec: rest as PostgresSpec };
 }
 
 /** Missing `sync: false` values are reported once, for the services that use the group. */

@@ -208,6 +208,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     ...r.read(parseLocalConfig, {
       localPostgresUrl: undefined,
       localRedisUrl: undefined,
+      localMysqlUrl: undefined,
       localIsolation: "auto",
     }),
     ...r.read(parseRenderConfig, {

@@ -123,6 +123,24 @@ export interface PostgresSpec {
   readReplicas?: { name: string }[];
 }
 
+/** The engines of a `mysql` resource (`databases[].engine`, a Tenantry extension). */
+export const MYSQL_ENGINES = ["mysql", "mariadb"] as const;
+export type MysqlEngine = (typeof MYSQL_ENGINES)[number];
+
+/**
+ * A MySQL or MariaDB database (`databases:` with `engine: mysql` or `engine: mariadb`, a
+ * Tenantry extension of render.yaml): a database and a user on a MySQL/MariaDB server.
+ * Only the keys that mean something for it; Postgres-only keys are refused at validation.
+ */
+export interface MysqlSpec {
+  name: string;
+  engine: MysqlEngine;
+  databaseName?: string;
+  user?: string;
+  plan?: string;
+  region?: string;
+}
+
 export interface EnvGroupSpec {
   envVars: EnvBinding[];
 }
@@ -140,6 +158,7 @@ export interface StackOutputSpec {
 /** The spec of each resource kind. */
 export interface ResourceSpecs {
   postgres: PostgresSpec;
+  mysql: MysqlSpec;
   keyvalue: KeyValueSpec;
   web: ServiceSpec;
   pserv: ServiceSpec;
@@ -153,6 +172,7 @@ export type ResourceKind = keyof ResourceSpecs;
 
 export const RESOURCE_KINDS: readonly ResourceKind[] = [
   "postgres",
+  "mysql",
   "keyvalue",
   "web",
   "pserv",

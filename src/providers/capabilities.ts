@@ -63,7 +63,19 @@ export interface TargetCapabilities {
 }
 
 /** Every kind a blueprint can render to (stack outputs come from stacks, not from render.yaml). */
-export const RESOURCE_KINDS = ["envgroup", "postgres", "keyvalue", "web", "pserv", "worker", "cron"] as const;
+export const RESOURCE_KINDS = [
+  "envgroup",
+  "postgres",
+  "mysql",
+  "keyvalue",
+  "web",
+  "pserv",
+  "worker",
+  "cron",
+] as const;
+
+/** The blueprint field that decides a kind, when it is not `type` (a database's `engine`). */
+const KIND_FIELDS: Readonly<Record<string, string>> = { mysql: "engine" };
 
 /** The kinds a provider has something for: its drivers', or its stack's. */
 export function servedKinds(provider: Provider): string[] {
@@ -157,7 +169,7 @@ export async function refusalsFor(
       const why = provider.explain?.(resource.kind);
       out.push({
         resource: resource.key,
-        field: "type",
+        field: KIND_FIELDS[resource.kind] ?? "type",
         message: `kind "${resource.kind}" is not supported by target "${provider.name}"${why ? `: ${why}` : ""}`,
       });
       continue;

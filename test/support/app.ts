@@ -9,6 +9,7 @@ import { loadConfig } from "../../src/config/config.js";
 import type { ProviderRegistry } from "../../src/providers/provider.js";
 import { projectRoot } from "./cli-harness.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
+import { dropMysqlObjects, TEST_MYSQL_URL } from "./mysql.js";
 import { killSupervisedProcesses } from "./stray-processes.js";
 import { removeTenantUsers } from "./tenant-users.js";
 
@@ -67,6 +68,8 @@ export async function startTestApp(
     TENANTRY_ADMIN_API_KEY: ADMIN_KEY,
     TENANTRY_ENCRYPTION_KEY: ENCRYPTION_KEY,
     TENANTRY_LOCAL_POSTGRES_URL: database.adminUrl,
+    // The machine's MariaDB (or TENANTRY_TEST_MYSQL_URL): tests that use it skip when it is down.
+    TENANTRY_LOCAL_MYSQL_URL: TEST_MYSQL_URL,
     TENANTRY_LEASE_SECONDS: "2",
     TENANTRY_RETRY_BASE_MS: "20",
     TENANTRY_RETRY_MAX_MS: "200",
@@ -93,7 +96,15 @@ export async function startTestApp(
           "select outputs from resources where provider = 'local' and kind = 'postgres' and status <> 'deleted'",
         )
         .catch(() => ({ rows: [] as { outputs: { database?: string; user?: string } }[] }));
+      // The same for MySQL/MariaDB databases, on the MySQL server.
+      const mysqlLeft = await app.db
+        .query<{ outputs: { database?: string; user?: string } }>(
+          "select outputs from resources where provider = 'local' and kind = 'mysql' and status <> 'deleted'",
+        )
+        .catch(() => ({ rows: [] as { outputs: { database?: string; user?: string } }[] }));
       await app.close();
+      if (mysqlLeft.rows.length > 0)
+        await dropMysqlObjects(mysqlLeft.rows.map((r) => r.outputs)).catch(() => {});
       await killSupervisedProcesses(dataDir);
       // Tenants' OS users (as root) that the file's tenants left.
       await removeTenantUsers({ under: dataDir });

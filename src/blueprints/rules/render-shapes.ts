@@ -210,9 +210,32 @@ export const keyValue = obj(
   { lagging: { persistenceMode: text } },
 );
 
+/**
+ * `databases[].engine`, a Tenantry extension: `postgres` (render.yaml's only kind, the
+ * default) or a MySQL/MariaDB database (kind `mysql`), which Render does not have.
+ */
+export const DATABASE_ENGINES = ["postgres", "mysql", "mariadb"] as const;
+
+/**
+ * The keys of a `databases:` entry that a MySQL or MariaDB database takes; every other key
+ * of Render's database shape is PostgreSQL's (versions, replicas, high availability, disk
+ * and storage settings, Render's IP allow list) and is refused on one.
+ */
+export const MYSQL_DATABASE_KEYS = [
+  "name",
+  "engine",
+  "databaseName",
+  "user",
+  "plan",
+  "previewPlan",
+  "region",
+];
+
 export const database = obj(
   {
     name: text,
+    // Tenantry's extension (see DATABASE_ENGINES): not in Render's schema.
+    engine: str(DATABASE_ENGINES),
     databaseName: text,
     user: text,
     region,

@@ -6,10 +6,12 @@ import { cronProblem } from "./cron.js";
 import { checkEnvVars } from "./env-vars.js";
 import {
   cronService,
+  DATABASE_ENGINES,
   database,
   environment,
   envVarGroup,
   keyValue,
+  MYSQL_DATABASE_KEYS,
   project,
   SERVICE_TYPES,
   serverService,
@@ -96,13 +98,49 @@ function collectList(
   list.forEach((v, i) => {
     const at = joinPointer(base, key, i);
     if (key === "services") checkService(v, at, d);
-    else if (key === "databases") checkShape(v, database, at, d);
+    else if (key === "databases") checkDatabase(v, at, d);
     else {
       checkShape(v, envVarGroup, at, d);
       if (isObject(v)) checkEnvVars(v["envVars"], joinPointer(at, "envVars"), d, true);
     }
     if (isObject(v)) out[key].push({ pointer: at, value: v, ...(env ? { environment: env } : {}) });
   });
+}
+
+/**
+ * A `databases:` entry: Render's database shape, plus Tenantry's `engine`. A MySQL or
+ * MariaDB database refuses PostgreSQL's keys, each at its line and column; the engine
+ * must be written as such (it decides what the database is, so no template).
+ */
+function checkDatabase(v: unknown, at: string, d: Diagnostics): void {
+  checkShape(v, database, at, d);
+  if (!isObject(v)) return;
+  const engine = v["engine"];
+  if (typeof engine !== "string") return;
+  const engineAt = joinPointer(at, "engine");
+  if (findTemplates(engine).length > 0) {
+    d.error(
+      "templated-engine",
+      engineAt,
+      `\`engine\` is written as one of ${DATABASE_ENGINES.join(", ")}, not as a template: it decides what kind of database this is`,
+    );
+    return;
+  }
+  if (engine !== "mysql" && engine !== "mariadb") return;
+  for (const key of Object.keys(v)) {
+    if (MYSQL_DATABASE_KEYS.includes(key) || !(database.t === "object" && key in database.props)) continue;
+    d.error(
+      "not-for-engine",
+      joinPointer(at, key),
+      `\`${key}\` is a PostgreSQL setting: a database with \`engine: ${engine}\` takes only ${MYSQL_DATABASE_KEYS.map((k) => `\`${k}\``).join(", ")}`,
+      true,
+    );
+  }
+  d.warn(
+    "engine-targets",
+    engineAt,
+    `\`engine: ${engine}\` is a Tenantry extension, not Render's: served by the local target (a database on TENANTRY_LOCAL_MYSQL_URL) and refused by the render target, which has no MySQL or MariaDB`,
+  );
 }
 
 /** Effective runtime of a service: `runtime`, or the deprecated `env`. */

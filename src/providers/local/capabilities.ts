@@ -5,13 +5,19 @@ import { ProviderError } from "../provider.js";
 import { type CodeResource, nonBlank, sourceOf } from "./release.js";
 
 /**
- * What the local target serves: databases, Key Value (when Redis or redis-server is there),
+ * What the local target serves: databases (MySQL/MariaDB ones when TENANTRY_LOCAL_MYSQL_URL
+ * is set), Key Value (when Redis or redis-server is there),
  * env groups, and services, cron jobs and static sites built from a local directory or git
  * repository on this machine. Refused at create, each with why: images and Dockerfiles (no
  * container runtime here), remote repositories, a `repo` that is not a directory here, a
  * service or job without a `startCommand`.
  */
-export function localCapabilities(options: { repoBase: string; keyvalue: boolean }): Capabilities {
+export function localCapabilities(options: {
+  repoBase: string;
+  keyvalue: boolean;
+  /** A MySQL/MariaDB server is configured (TENANTRY_LOCAL_MYSQL_URL). */
+  mysql?: boolean;
+}): Capabilities {
   const repoBase = path.resolve(options.repoBase);
 
   async function code(resource: CodeResource, label: string, needsStart: boolean): Promise<Refusal[]> {
@@ -62,6 +68,7 @@ export function localCapabilities(options: { repoBase: string; keyvalue: boolean
     kinds: {
       envgroup: {},
       postgres: {},
+      ...(options.mysql ? { mysql: {} } : {}),
       ...(options.keyvalue ? { keyvalue: {} } : {}),
       web: service,
       pserv: service,

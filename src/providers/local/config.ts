@@ -11,6 +11,12 @@ export interface LocalConfig {
   /** `TENANTRY_LOCAL_REDIS_URL`: Redis 6+ on which the local provider makes an ACL user per tenant Key Value; unset → a private redis-server per tenant when one is on the PATH. */
   localRedisUrl: string | undefined;
   /**
+   * `TENANTRY_LOCAL_MYSQL_URL`: a MySQL 8 or MariaDB 10.5+ server on which the local provider
+   * creates a database and a user per `engine: mysql`/`mariadb` database; unset → such
+   * databases are refused at create on the local target.
+   */
+  localMysqlUrl: string | undefined;
+  /**
    * `TENANTRY_LOCAL_ISOLATION`: whose OS user local tenants' processes run as. `users`: one
    * unprivileged user per tenant (needs root; refuses to start when it cannot); `off`:
    * Tenantry's own user; `auto`: `users` when Tenantry runs as root and can, else `off`
@@ -30,6 +36,7 @@ export function parseLocalConfig(env: Env): LocalConfig {
       undefined,
     ),
     localRedisUrl: r.read((e) => url(e, "TENANTRY_LOCAL_REDIS_URL", ["redis:", "rediss:"]), undefined),
+    localMysqlUrl: r.read((e) => url(e, "TENANTRY_LOCAL_MYSQL_URL", ["mysql:", "mariadb:"]), undefined),
     localIsolation: r.read((e) => oneOf(e, "TENANTRY_LOCAL_ISOLATION", ISOLATION_MODES, "auto"), "auto"),
   };
   r.done();

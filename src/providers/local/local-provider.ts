@@ -21,6 +21,7 @@ import { localEnvGroupDriver } from "./envgroup-driver.js";
 import { localHostRoute } from "./host-routes.js";
 import { createKeyValueDriver, KEYVALUE_SETUP_HINT } from "./keyvalue-driver.js";
 import { type LogSource, logLines } from "./log-files.js";
+import { createMysqlDriver, MYSQL_SETUP_HINT } from "./mysql-driver.js";
 import { createPostgresDriver } from "./postgres-driver.js";
 import {
   createServiceDriver,
@@ -40,6 +41,12 @@ export interface LocalProviderOptions {
   postgresUrl: string;
   /** Redis 7+ for tenants' Key Value instances (TENANTRY_LOCAL_REDIS_URL); unset → private redis-servers. */
   redisUrl?: string;
+  /**
+   * MySQL 8 or MariaDB 10.5+ for tenants' `engine: mysql`/`mariadb` databases
+   * (TENANTRY_LOCAL_MYSQL_URL; its user needs ALL PRIVILEGES ON *.* WITH GRANT OPTION).
+   * Unset → kind `mysql` is not served here (refused at create, `explain` says what to set).
+   */
+  mysqlUrl?: string;
   /** Tenantry's data directory: tenant files live under `<dataDir>/tenants/<slug>/`. */
   dataDir: string;
   /** The proxy's domain and Tenantry's port, for services' URLs (`http://web-acme.localhost:8080`). */
@@ -149,6 +156,9 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     logger: options.logger,
   });
   const postgres = createPostgresDriver({ serverUrl: options.postgresUrl, logger: options.logger });
+  const mysql = options.mysqlUrl
+    ? createMysqlDriver({ serverUrl: options.mysqlUrl, logger: options.logger })
+    : undefined;
   const redisServerPath = options.redisUrl ? undefined : findOnPath("redis-server");
   const keyvalue =
     options.redisUrl || redisServerPath
@@ -235,6 +245,7 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     worker: services,
     cron,
     ...(keyvalue ? { keyvalue } : {}),
+    ...(mysql ? { mysql } : {}),
   };
   // Crash loops of supervised processes are health events for their tenants.
   const healthListeners: ((event: HealthEvent) => void)[] = [];
@@ -266,6 +277,7 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     capabilities: localCapabilities({
       repoBase: options.repoBase ?? process.cwd(),
       keyvalue: keyvalue !== undefined,
+      mysql: mysql !== undefined,
     }),
     recoverOnStart: true,
     async needsRecovery(tenant, resources) {
@@ -308,10 +320,17 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     hostRoute: (label, records) => localHostRoute(records, label),
     explain(kind) {
       if (kind === "keyvalue" && !keyvalue) return KEYVALUE_SETUP_HINT;
+      if (kind === "mysql" && !mysql) return MYSQL_SETUP_HINT;
       return undefined;
     },
     async close() {
-      await Promise.all([postgres.close(), keyvalue?.close(), services.close(), cron.close()]);
+      await Promise.all([
+        postgres.close(),
+        mysql?.close(),
+        keyvalue?.close(),
+        services.close(),
+        cron.close(),
+      ]);
       // A running bootstrap hook goes on; the next pass follows it.
       bootstrap.close();
       // The processes keep running; the next start adopts them.

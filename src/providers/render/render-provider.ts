@@ -46,6 +46,10 @@ interface Owner {
 type Kind = "envgroup" | "postgres" | "keyvalue" | "web" | "pserv" | "worker" | "cron";
 type Drivers = { [K in Kind]: ResourceDriver<K> };
 
+/** Why the render target refuses MySQL/MariaDB databases (`engine: mysql`/`mariadb`). */
+export const RENDER_NO_MYSQL =
+  "Render has no MySQL or MariaDB; use a postgres database or another target (local)";
+
 export function createRenderProvider(options: RenderProviderOptions): Provider {
   const logger = options.logger?.child({ provider: "render" });
   const client = new RenderClient({
@@ -141,6 +145,10 @@ export function createRenderProvider(options: RenderProviderOptions): Provider {
       cron: deferred("cron"),
     },
     runBootstrap: bootstrap,
+    explain(kind) {
+      if (kind === "mysql") return RENDER_NO_MYSQL;
+      return undefined;
+    },
     // The engine starts a create only with this much lease left.
     requestTimeoutMs: client.timeoutMs,
   };

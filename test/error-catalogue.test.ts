@@ -142,6 +142,7 @@ const FOREIGN: { match: (code: string) => boolean; why: string }[] = [
   { match: (c) => /^E[A-Z]+$/.test(c), why: "Node.js system error codes (ENOENT, ECONNRESET…)" },
   { match: (c) => c === "WRONGPASS" || c === "NOAUTH", why: "Redis error replies" },
   { match: (c) => c.startsWith("FST_ERR_"), why: "Fastify's error codes" },
+  { match: (c) => c.startsWith("ER_"), why: "MySQL/MariaDB server error codes (mysql2's err.code)" },
 ];
 const foreign = (code: string) => FOREIGN.some((f) => f.match(code));
 

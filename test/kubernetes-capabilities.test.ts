@@ -88,6 +88,6 @@ services:
       "web",
       "worker",
     ]);
-    expect(k8s.missing.map((m: { kind: string }) => m.kind)).toEqual(["postgres", "keyvalue"]);
+    expect(k8s.missing.map((m: { kind: string }) => m.kind)).toEqual(["postgres", "mysql", "keyvalue"]);
   });
 });

@@ -12,6 +12,7 @@ import {
 } from "../bootstrap.js";
 import type { Capabilities, KindSupport, Refusal } from "../capabilities.js";
 import { createKeyValueDriver } from "../local/keyvalue-driver.js";
+import { createMysqlDriver } from "../local/mysql-driver.js";
 import { createPostgresDriver } from "../local/postgres-driver.js";
 import type {
   ActionResult,
@@ -104,6 +105,9 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
         ...(options.logger ? { logger: options.logger } : {}),
       })
     : undefined;
+  const mysql = config.kubernetesMysqlUrl
+    ? createMysqlDriver({ serverUrl: config.kubernetesMysqlUrl, ...(options.logger ? { logger: options.logger } : {}) })
+    : undefined;
   const keyvalue = config.kubernetesRedisUrl
     ? createKeyValueDriver({ redisUrl: config.kubernetesRedisUrl, dataDir: "/nonexistent" })
     : undefined;
@@ -124,6 +128,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
       delete: async () => ({ state: "done" }),
     },
     ...(postgres ? { postgres } : {}),
+    ...(mysql ? { mysql } : {}),
     ...(keyvalue ? { keyvalue } : {}),
   };
   const service: KindSupport = { suspend: true, logs: false, jobs: false, refuse: serviceRefusals };
@@ -135,6 +140,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
       cron: service,
       envgroup: {},
       ...(postgres ? { postgres: {} } : {}),
+      ...(mysql ? { mysql: {} } : {}),
       ...(keyvalue ? { keyvalue: {} } : {}),
     },
     bootstrap: true,
@@ -251,6 +257,8 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
     explain(kind) {
       if (kind === "postgres")
         return "set TENANTRY_KUBERNETES_POSTGRES_URL to the PostgreSQL server tenant databases go on";
+      if (kind === "mysql")
+        return "set TENANTRY_KUBERNETES_MYSQL_URL to the MySQL/MariaDB server tenant databases go on";
       if (kind === "keyvalue")
         return "set TENANTRY_KUBERNETES_REDIS_URL to a Redis 7+ whose user may run ACL commands";
       return undefined;
@@ -258,6 +266,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
     async close() {
       await postgres?.close();
       await keyvalue?.close();
+      await mysql?.close();
     },
   };
 }

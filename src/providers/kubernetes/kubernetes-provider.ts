@@ -106,7 +106,10 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
       })
     : undefined;
   const mysql = config.kubernetesMysqlUrl
-    ? createMysqlDriver({ serverUrl: config.kubernetesMysqlUrl, ...(options.logger ? { logger: options.logger } : {}) })
+    ? createMysqlDriver({
+        serverUrl: config.kubernetesMysqlUrl,
+        ...(options.logger ? { logger: options.logger } : {}),
+      })
     : undefined;
   const keyvalue = config.kubernetesRedisUrl
     ? createKeyValueDriver({ redisUrl: config.kubernetesRedisUrl, dataDir: "/nonexistent" })

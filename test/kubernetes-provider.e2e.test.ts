@@ -141,6 +141,45 @@ run("the kubernetes target on the fake API server", () => {
     expect(fake.violations).toEqual([]);
   });
 
+  it("runs a preDeployCommand Job before the rollout, and fails the tenant with its log when it fails", async () => {
+    const blueprint = (command: string) => `
+services:
+  - type: web
+    name: app
+    runtime: image
+    image:
+      url: ghcr.io/acme/app:1.0.0
+    preDeployCommand: ${command}
+`;
+    await api.json("POST", "/v1/tenants", {
+      name: "Migrated",
+      target: "kubernetes",
+      blueprint: { source: blueprint("./manage.py migrate") },
+    });
+    expect((await settled("migrated", ["active"])).status).toBe("active");
+    const ns = fake.state.namespaces().find((n) => n.startsWith("t-migrated-")) as string;
+    const jobs = fake.state.list("job", ns);
+    expect(jobs.map((j) => j.metadata.name)).toEqual([expect.stringMatching(/-predeploy-[0-9a-f]{8}$/)]);
+    expect((jobs[0] as any).spec.template.spec.containers[0].command).toEqual([
+      "/bin/sh",
+      "-c",
+      "./manage.py migrate",
+    ]);
+
+    await api.json("POST", "/v1/tenants", {
+      name: "Unmigrated",
+      target: "kubernetes",
+      blueprint: { source: blueprint('echo "relation already exists"; exit 1') },
+    });
+    const failed = await settled("unmigrated", ["active"]);
+    expect(failed.status).toBe("failed");
+    expect(failed.error_message).toContain("preDeployCommand failed");
+    expect(failed.error_message).toContain("relation already exists");
+    // The rollout never started.
+    const ns2 = fake.state.namespaces().find((n) => n.startsWith("t-unmigrated-")) as string;
+    expect(fake.state.list("deployment", ns2)).toEqual([]);
+  });
+
   it("fails the tenant with the bootstrap Job's last log lines", async () => {
     const failing = frappe.replace(
       /command: >-[\s\S]*?timeoutSeconds/,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { EnvBinding, RecordedResource, ServiceKind } from "../../domain/resources.js";
 import { resolveEnv } from "../env.js";
 import { nameTaken } from "../ownership.js";
@@ -15,6 +16,7 @@ import {
   CONTAINER_PORT,
   dnsLabel,
   isOwnedBy,
+  jobManifest,
   type KubeObject,
   LABEL_RESOURCE,
   type ResolvedEnv,
@@ -191,7 +193,13 @@ export function createKubeServiceDriver(target: KubeTarget): ResourceDriver<Serv
       return { state: "pending", retryAfterMs: 1000, detail: "the tenant's namespace is still terminating" };
     }
     const built = await manifests(ctx, r, suspended);
-    for (const object of [...built.config, built.workload, ...built.network]) {
+    for (const object of built.config) await client.apply(ctx, object);
+    // preDeployCommand: a Job with the new image and env, before the rollout (not for a suspend).
+    if (r.spec.preDeployCommand && !suspended && r.kind !== "cron") {
+      const waiting = await preDeploy(ctx, r, built, r.spec.preDeployCommand);
+      if (waiting) return waiting;
+    }
+    for (const object of [built.workload, ...built.network]) {
       ctx.throwIfAborted();
       await client.apply(ctx, object);
     }
@@ -221,6 +229,51 @@ export function createKubeServiceDriver(target: KubeTarget): ResourceDriver<Serv
       };
     }
     return { state: "done", providerId: seen.providerId, outputs };
+  }
+
+  /**
+   * Runs the service's `preDeployCommand` once per version of what it deploys (the Job is
+   * named by a hash of the workload and the env), and waits for it: `pending` while it runs,
+   * `KUBERNETES_JOB_FAILED` with its pod's last log lines when it fails, null once done.
+   */
+  async function preDeploy(
+    ctx: ProviderContext,
+    r: RecordedResource<ServiceKind>,
+    built: ServiceManifests,
+    command: string,
+  ): Promise<ActionResult | null> {
+    const m = target.manifestContext(ctx);
+    const version = createHash("sha256")
+      .update(JSON.stringify([built.workload["spec"], built.config, command]))
+      .digest("hex")
+      .slice(0, 8);
+    const name = dnsLabel(`${dnsLabel(r.externalName, 45)}-predeploy-${version}`);
+    const ref = { apiVersion: "batch/v1", kind: "Job", metadata: { name, namespace: m.namespace } };
+    type Job = KubeObject & { status?: { conditions?: { type: string; status: string; reason?: string }[] } };
+    const job = await client.read<Job>(ctx, ref);
+    if (job && !isOwnedBy(job, m.marker)) {
+      throw nameTaken("Job", `${m.namespace}/${name}`, undefined, "it does not carry this tenant's labels");
+    }
+    if (!job) {
+      await client.apply(
+        ctx,
+        jobManifest(name, r, command, m, { activeDeadlineSeconds: 1800, ttlSecondsAfterFinished: 86_400 }),
+      );
+      return { state: "pending", retryAfterMs: 1000, detail: `preDeployCommand Job ${name} started` };
+    }
+    const conditions = job.status?.conditions ?? [];
+    if (conditions.some((c) => c.type === "Complete" && c.status === "True")) return null;
+    const failed = conditions.find((c) => c.type === "Failed" && c.status === "True");
+    if (failed) {
+      const pods = await client.list<KubeObject>(ctx, "v1", "Pod", m.namespace, `job-name=${name}`);
+      const pod = pods.at(-1);
+      const logs = pod ? (await client.podLog(ctx, m.namespace, pod.metadata.name, 20)).trimEnd() : "";
+      throw new ProviderError(
+        `${r.key}: preDeployCommand failed (Job ${name}: ${failed.reason ?? "Failed"})${logs ? `:\n${logs}` : ""}`,
+        { code: "KUBERNETES_JOB_FAILED" },
+      );
+    }
+    return { state: "pending", retryAfterMs: 1000, detail: `preDeployCommand Job ${name} running` };
   }
 
   /** The resource's objects of one kind (by its label), only the tenant's. */

@@ -180,6 +180,54 @@ services:
     expect(fake.state.list("deployment", ns2)).toEqual([]);
   });
 
+  it("waits out throttling, fails a rollout that cannot finish with its reason, and marks lost access", async () => {
+    const app = (image: string) => `
+services:
+  - type: web
+    name: app
+    runtime: image
+    image:
+      url: ${image}
+`;
+    // Throttled requests are waited out (429 with Retry-After), spending no attempt.
+    fake.throttle(3, 1, { method: "PATCH" });
+    await api.json("POST", "/v1/tenants", {
+      name: "Rolled",
+      target: "kubernetes",
+      blueprint: { source: app("ghcr.io/acme/app:1") },
+    });
+    const active = await settled("rolled", ["active"]);
+    expect(active.status).toBe("active");
+    expect(fake.requests.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(3);
+
+    // An image whose pods crash-loop: ProgressDeadlineExceeded → failed with the reason.
+    await api.json("PATCH", "/v1/tenants/rolled", {
+      blueprint: { source: app("ghcr.io/acme/app:crashloop") },
+    });
+    const failed = await settled("rolled", ["active"]);
+    expect(failed.status).toBe("failed");
+    expect(failed.error_message).toMatch(/did not roll out/);
+
+    // Revoked credentials: the tenant's access_error condition, without retrying for nothing.
+    fake.setAccess("unauthorized");
+    try {
+      await api.json("POST", "/v1/tenants/rolled/retry");
+      const denied = await eventually(
+        async () => {
+          const r = await api.json("GET", "/v1/tenants/rolled");
+          return r.status === "failed" &&
+            r.conditions?.some((c: { type: string }) => c.type === "access_error")
+            ? r
+            : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(denied.conditions[0].type).toBe("access_error");
+    } finally {
+      fake.setAccess("ok");
+    }
+  }, 60_000);
+
   it("fails the tenant with the bootstrap Job's last log lines", async () => {
     const failing = frappe.replace(
       /command: >-[\s\S]*?timeoutSeconds/,

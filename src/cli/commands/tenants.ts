@@ -660,7 +660,10 @@ export function registerTenantCommands(program: Command): void {
             "a stored blueprint NAME[@VERSION], or a path to a blueprint YAML file",
           )
           .option("--slug <slug>", "DNS label, unique per organization (default: derived from the name)")
-          .option("--target <target>", "provider to create the resources with (default: local)")
+          .option(
+            "--target <target>",
+            "provider to create the resources with (default: the server's TENANTRY_DEFAULT_TARGET)",
+          )
           .option(
             "--param <key=value>",
             "blueprint parameter (repeatable; numbers and true/false are parsed)",

@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startTenantry, type Tenantry } from "../../src/app.js";
 import { loadConfig } from "../../src/config/config.js";
+import { createKubernetesProvider } from "../../src/providers/kubernetes/kubernetes-provider.js";
 import { ProviderRegistry } from "../../src/providers/provider.js";
 import { createProbeProvider } from "./probe-provider.js";
 
@@ -18,7 +19,8 @@ import { createProbeProvider } from "./probe-provider.js";
  * - PROBE_HANG_KEY: the create of this resource key hangs forever before creating;
  * - PROBE_HANG_AFTER_KEY: the create of this resource key creates the object, then hangs;
  * - PROBE_WORKER_NAME: the name recorded in probe.probe_calls.worker;
- * - PROBE_POOL_SIZE: connections of the probe's pool (default 3).
+ * - PROBE_POOL_SIZE: connections of the probe's pool (default 3);
+ * - TENANTRY_TEST_WORKER_PROVIDER=kubernetes: also the kubernetes target (TENANTRY_KUBERNETES_*).
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -35,11 +37,13 @@ async function main(): Promise<void> {
     poolSize: Number(env.PROBE_POOL_SIZE || 3),
   });
   await probe.ready();
-  const app: Tenantry = await startTenantry({
-    config: loadConfig(env),
-    api: false,
-    providers: new ProviderRegistry().register(probe),
-  });
+  const config = loadConfig(env);
+  // TENANTRY_TEST_WORKER_PROVIDER=kubernetes: the kubernetes target as configured by the
+  // TENANTRY_KUBERNETES_* variables (a fake API server's kubeconfig), beside the probe.
+  const providers = new ProviderRegistry().register(probe);
+  if (env.TENANTRY_TEST_WORKER_PROVIDER === "kubernetes")
+    providers.register(createKubernetesProvider({ config }));
+  const app: Tenantry = await startTenantry({ config, api: false, providers });
   process.stdout.write(`READY ${app.worker?.id ?? "none"}\n`);
   const shutdown = () => {
     app.close().then(

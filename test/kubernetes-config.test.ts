@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { KUBERNETES_DEFAULTS, parseKubernetesConfig } from "../src/providers/kubernetes/config.js";
+import { isKnownPlan, resourcesForPlan } from "../src/providers/kubernetes/plans.js";
 import { unknownTargetMessage } from "../src/providers/targets.js";
 
 describe("the kubernetes target's configuration", () => {
@@ -38,6 +39,27 @@ describe("the kubernetes target's configuration", () => {
       kubernetesAnnotations: { "example.com/owner": "ops team" },
       kubernetesPostgresUrl: "postgres://admin@db.internal:5432/postgres",
     });
+  });
+
+  it("takes plan sizes over the table, and refuses bad ones", () => {
+    const config = parseKubernetesConfig({
+      TENANTRY_KUBERNETES_PLANS:
+        '{"Starter": {"cpu": 0.25, "memoryMi": 256}, "gpu-large": {"cpu": 8, "memoryMi": 65536}}',
+    });
+    expect(config.kubernetesPlans).toEqual({
+      starter: { cpu: 0.25, memoryMi: 256 },
+      "gpu large": { cpu: 8, memoryMi: 65536 },
+    });
+    expect(resourcesForPlan("starter", config.kubernetesPlans)).toEqual({
+      requests: { cpu: "63m", memory: "256Mi" },
+      limits: { cpu: "250m", memory: "256Mi" },
+    });
+    expect(isKnownPlan("gpu_large", config.kubernetesPlans)).toBe(true);
+    expect(isKnownPlan("gpu_large")).toBe(false);
+    expect(() => parseKubernetesConfig({ TENANTRY_KUBERNETES_PLANS: '{"pro": {"cpu": 0}}' })).toThrow(
+      /TENANTRY_KUBERNETES_PLANS: plan "pro": expected/,
+    );
+    expect(() => parseKubernetesConfig({ TENANTRY_KUBERNETES_PLANS: "starter=1" })).toThrow(/expected JSON/);
   });
 
   it("reports every bad value at once", () => {

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { ConfigError, ConfigReader, type Env, oneOf, str, url } from "../../config/env.js";
+import { planKey } from "./plans.js";
 
 /**
  * The `kubernetes` target's section of the configuration (`TENANTRY_KUBERNETES_*`), parsed
@@ -49,6 +50,45 @@ export interface KubernetesConfig {
   kubernetesMysqlUrl: string | undefined;
   /** `TENANTRY_KUBERNETES_REDIS_URL`: the external Redis for Key Value instances (an ACL user each). */
   kubernetesRedisUrl: string | undefined;
+  /**
+   * `TENANTRY_KUBERNETES_PLANS`: sizes that replace or add to the plan table, as JSON:
+   * `{"starter": {"cpu": 0.25, "memoryMi": 256}, "gpu": {"cpu": 8, "memoryMi": 65536}}`.
+   */
+  kubernetesPlans: Record<string, { cpu: number; memoryMi: number }>;
+}
+
+function plans(env: Env, name: string): Record<string, { cpu: number; memoryMi: number }> {
+  const raw = str(env, name);
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(name, 'expected JSON such as {"starter": {"cpu": 0.5, "memoryMi": 1024}}');
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ConfigError(name, "expected a JSON object of plan names to sizes");
+  }
+  const out: Record<string, { cpu: number; memoryMi: number }> = {};
+  for (const [plan, size] of Object.entries(parsed as Record<string, unknown>)) {
+    const s = size as { cpu?: unknown; memoryMi?: unknown } | null;
+    const cpu = s?.cpu;
+    const memoryMi = s?.memoryMi;
+    if (
+      typeof cpu !== "number" ||
+      !(cpu > 0) ||
+      typeof memoryMi !== "number" ||
+      !Number.isInteger(memoryMi) ||
+      memoryMi <= 0
+    ) {
+      throw new ConfigError(
+        name,
+        `plan "${plan}": expected {"cpu": <cores > 0>, "memoryMi": <whole MiB > 0>}`,
+      );
+    }
+    out[planKey(plan)] = { cpu, memoryMi };
+  }
+  return out;
 }
 
 /** A DNS subdomain of at least two labels, such as `apps.example.com`. */
@@ -152,6 +192,7 @@ export function parseKubernetesConfig(env: Env): KubernetesConfig {
       (e) => url(e, "TENANTRY_KUBERNETES_REDIS_URL", ["redis:", "rediss:"]),
       undefined,
     ),
+    kubernetesPlans: r.read((e) => plans(e, "TENANTRY_KUBERNETES_PLANS"), {}),
   };
   if (config.kubernetesNamespaces === "shared" && config.kubernetesNamespace === undefined) {
     r.errors.push(
@@ -199,4 +240,5 @@ export const KUBERNETES_DEFAULTS: KubernetesConfig = {
   kubernetesPostgresUrl: undefined,
   kubernetesMysqlUrl: undefined,
   kubernetesRedisUrl: undefined,
+  kubernetesPlans: {},
 };

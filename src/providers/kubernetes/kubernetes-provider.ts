@@ -24,7 +24,7 @@ import type {
 import type { KubernetesConfig } from "./config.js";
 import { KubeClient } from "./kube-client.js";
 import { dnsLabel, isOwnedBy, jobManifest, type KubeObject, tenantSelector } from "./manifests.js";
-import { isKnownPlan } from "./plans.js";
+import { isKnownPlan, type PlanSizes } from "./plans.js";
 import { createKubeServiceDriver, splitEnv } from "./service-driver.js";
 import { KubeTarget } from "./target.js";
 
@@ -66,6 +66,7 @@ const IMAGE_HINT =
 
 function serviceRefusals(
   resource: Parameters<NonNullable<KindSupport["refuse"]>>[0],
+  plans: PlanSizes,
 ): Omit<Refusal, "resource">[] {
   if (!isService(resource)) return [];
   const out: Omit<Refusal, "resource">[] = [];
@@ -83,7 +84,7 @@ function serviceRefusals(
       message: `runtime ${spec.runtime ?? "(none)"} builds from source, which a cluster cannot do: ${IMAGE_HINT}`,
     });
   }
-  if (spec.plan !== undefined && !isKnownPlan(spec.plan)) {
+  if (spec.plan !== undefined && !isKnownPlan(spec.plan, plans)) {
     out.push({
       field: "plan",
       message: `plan "${spec.plan}" has no size on the kubernetes target (see docs/kubernetes.md, "Plans")`,
@@ -134,7 +135,12 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
     ...(mysql ? { mysql } : {}),
     ...(keyvalue ? { keyvalue } : {}),
   };
-  const service: KindSupport = { suspend: true, logs: false, jobs: false, refuse: serviceRefusals };
+  const service: KindSupport = {
+    suspend: true,
+    logs: false,
+    jobs: false,
+    refuse: (r) => serviceRefusals(r, config.kubernetesPlans),
+  };
   const capabilities: Capabilities = {
     kinds: {
       web: service,

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { DesiredResource, ServiceKind, ServiceSpec } from "../../domain/resources.js";
 import type { OwnerMarker } from "../ownership.js";
 import { ProviderError } from "../provider.js";
-import { resourcesForPlan } from "./plans.js";
+import { type PlanSizes, resourcesForPlan } from "./plans.js";
 
 /**
  * Blueprint services → Kubernetes objects, as server-side apply bodies. Pure: the driver
@@ -53,6 +53,8 @@ export interface ManifestContext {
   imagePullSecrets: readonly string[];
   labels: Readonly<Record<string, string>>;
   annotations: Readonly<Record<string, string>>;
+  /** Sizes over the plan table (TENANTRY_KUBERNETES_PLANS). */
+  plans?: PlanSizes;
 }
 
 /** The port every container listens on (`PORT`), as on Render. */
@@ -189,7 +191,7 @@ export function serviceManifests(
     name: "main",
     image,
     envFrom: [{ configMapRef: { name: envName } }, { secretRef: { name: envName } }],
-    resources: resourcesForPlan(spec.plan),
+    resources: resourcesForPlan(spec.plan, ctx.plans),
     ...(spec.dockerCommand ? { command: ["/bin/sh", "-c", spec.dockerCommand] } : {}),
   };
   const serves = resource.kind === "web" || resource.kind === "pserv";
@@ -403,7 +405,7 @@ export function jobManifest(
               image: imageOf(resource),
               command: ["/bin/sh", "-c", command],
               envFrom: [{ configMapRef: { name: envName } }, { secretRef: { name: envName } }],
-              resources: resourcesForPlan(resource.spec.plan),
+              resources: resourcesForPlan(resource.spec.plan, ctx.plans),
             },
           ],
         },

@@ -27,25 +27,31 @@ export const DEFAULT_PLAN = "starter";
 
 const millicores = (cpu: number) => `${Math.max(1, Math.round(cpu * 1000))}m`;
 
-/** The plan's requests and limits; an unknown plan was refused at create (capabilities). */
-export function resourcesForPlan(plan: string | undefined): PlanResources {
-  const key = (plan ?? DEFAULT_PLAN)
+export type PlanSizes = Readonly<Record<string, { cpu: number; memoryMi: number }>>;
+
+/** `Pro Plus`, `pro_plus`, `pro-plus` → `pro plus`. */
+export function planKey(plan: string): string {
+  return plan
     .trim()
     .toLowerCase()
     .replace(/[\s_-]+/g, " ");
-  const size = PLAN_SIZES[key] ?? PLAN_SIZES[DEFAULT_PLAN] ?? { cpu: 0.5, memoryMi: 512 };
+}
+
+/**
+ * The plan's requests and limits, from `overrides` (TENANTRY_KUBERNETES_PLANS) over the
+ * table; an unknown plan was refused at create (capabilities).
+ */
+export function resourcesForPlan(plan: string | undefined, overrides: PlanSizes = {}): PlanResources {
+  const key = planKey(plan ?? DEFAULT_PLAN);
+  const size = overrides[key] ?? PLAN_SIZES[key] ?? PLAN_SIZES[DEFAULT_PLAN] ?? { cpu: 0.5, memoryMi: 512 };
   return {
     requests: { cpu: millicores(size.cpu / 4), memory: `${size.memoryMi}Mi` },
     limits: { cpu: millicores(size.cpu), memory: `${size.memoryMi}Mi` },
   };
 }
 
-/** Whether a service plan is in the table. */
-export function isKnownPlan(plan: string): boolean {
-  return (
-    plan
-      .trim()
-      .toLowerCase()
-      .replace(/[\s_-]+/g, " ") in PLAN_SIZES
-  );
+/** Whether a service plan is in the table (or the overrides). */
+export function isKnownPlan(plan: string, overrides: PlanSizes = {}): boolean {
+  const key = planKey(plan);
+  return key in PLAN_SIZES || key in overrides;
 }

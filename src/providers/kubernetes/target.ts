@@ -40,6 +40,7 @@ export class KubeTarget {
       imagePullSecrets: c.kubernetesImagePullSecrets,
       labels: c.kubernetesLabels,
       annotations: c.kubernetesAnnotations,
+      plans: c.kubernetesPlans,
     };
   }
 

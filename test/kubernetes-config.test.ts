@@ -26,6 +26,7 @@ describe("the kubernetes target's configuration", () => {
       TENANTRY_KUBERNETES_LABELS: "team=platform,cost-center=42",
       TENANTRY_KUBERNETES_ANNOTATIONS: "example.com/owner=ops team",
       TENANTRY_KUBERNETES_POSTGRES_URL: "postgres://admin@db.internal:5432/postgres",
+      TENANTRY_KUBERNETES_DATASTORES: "in-cluster",
     });
     expect(config).toMatchObject({
       kubernetesBaseDomain: "apps.example.com",
@@ -38,7 +39,11 @@ describe("the kubernetes target's configuration", () => {
       kubernetesLabels: { team: "platform", "cost-center": "42" },
       kubernetesAnnotations: { "example.com/owner": "ops team" },
       kubernetesPostgresUrl: "postgres://admin@db.internal:5432/postgres",
+      kubernetesDatastores: "in-cluster",
     });
+    expect(() => parseKubernetesConfig({ TENANTRY_KUBERNETES_DATASTORES: "inside" })).toThrow(
+      /TENANTRY_KUBERNETES_DATASTORES/,
+    );
   });
 
   it("takes plan sizes over the table, and refuses bad ones", () => {

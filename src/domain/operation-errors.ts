@@ -232,6 +232,16 @@ export const OperationErrors = {
     meaning: "a service's preDeployCommand Job failed (its pod's last log lines in the message)",
     from: ["kubernetes"],
   },
+  KUBERNETES_NAMESPACE_MISSING: {
+    retryable: false,
+    meaning: "the shared namespace (TENANTRY_KUBERNETES_NAMESPACE) does not exist",
+    from: ["kubernetes"],
+  },
+  KUBERNETES_DATASTORE_SECRET_LOST: {
+    retryable: false,
+    meaning: "an in-cluster data store's credentials Secret was deleted while its data remains",
+    from: ["kubernetes"],
+  },
 } as const satisfies Record<string, OperationErrorInfo>;
 
 /** Codes made from a platform's answer: one entry stands for many codes. */

@@ -51,6 +51,12 @@ export interface KubernetesConfig {
   /** `TENANTRY_KUBERNETES_REDIS_URL`: the external Redis for Key Value instances (an ACL user each). */
   kubernetesRedisUrl: string | undefined;
   /**
+   * `TENANTRY_KUBERNETES_DATASTORES`: `external` (databases and Key Value only on the servers
+   * above) or `in-cluster` (for development: a kind without an external server runs as a
+   * StatefulSet in the tenant's namespace). @default "external"
+   */
+  kubernetesDatastores: "external" | "in-cluster";
+  /**
    * `TENANTRY_KUBERNETES_PLANS`: sizes that replace or add to the plan table, as JSON:
    * `{"starter": {"cpu": 0.25, "memoryMi": 256}, "gpu": {"cpu": 8, "memoryMi": 65536}}`.
    */
@@ -192,6 +198,10 @@ export function parseKubernetesConfig(env: Env): KubernetesConfig {
       (e) => url(e, "TENANTRY_KUBERNETES_REDIS_URL", ["redis:", "rediss:"]),
       undefined,
     ),
+    kubernetesDatastores: r.read(
+      (e) => oneOf(e, "TENANTRY_KUBERNETES_DATASTORES", ["external", "in-cluster"] as const, "external"),
+      "external",
+    ),
     kubernetesPlans: r.read((e) => plans(e, "TENANTRY_KUBERNETES_PLANS"), {}),
   };
   if (config.kubernetesNamespaces === "shared" && config.kubernetesNamespace === undefined) {
@@ -240,5 +250,6 @@ export const KUBERNETES_DEFAULTS: KubernetesConfig = {
   kubernetesPostgresUrl: undefined,
   kubernetesMysqlUrl: undefined,
   kubernetesRedisUrl: undefined,
+  kubernetesDatastores: "external",
   kubernetesPlans: {},
 };

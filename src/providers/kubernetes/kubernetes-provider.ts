@@ -22,6 +22,7 @@ import type {
   ResourceDrivers,
 } from "../provider.js";
 import type { KubernetesConfig } from "./config.js";
+import { createKubeDatastoreDriver } from "./datastore-driver.js";
 import { KubeClient } from "./kube-client.js";
 import { dnsLabel, isOwnedBy, jobManifest, type KubeObject, tenantSelector } from "./manifests.js";
 import { isKnownPlan, type PlanSizes } from "./plans.js";
@@ -115,6 +116,15 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
   const keyvalue = config.kubernetesRedisUrl
     ? createKeyValueDriver({ redisUrl: config.kubernetesRedisUrl, dataDir: "/nonexistent" })
     : undefined;
+  // Development: what has no external server runs in the tenant's namespace.
+  const inCluster = config.kubernetesDatastores === "in-cluster";
+  const datastores = {
+    postgres: postgres ?? (inCluster ? createKubeDatastoreDriver<"postgres">(target) : undefined),
+    mysql: mysql ?? (inCluster ? createKubeDatastoreDriver<"mysql">(target) : undefined),
+    keyvalue: keyvalue ?? (inCluster ? createKubeDatastoreDriver<"keyvalue">(target) : undefined),
+  };
+  /** In-cluster stores scale to 0 on suspend; databases on external servers stay as they are. */
+  const datastoreSupport = (external: unknown): KindSupport => (external ? {} : { suspend: true });
 
   const drivers: ResourceDrivers = {
     web: services,
@@ -131,9 +141,9 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
       }),
       delete: async () => ({ state: "done" }),
     },
-    ...(postgres ? { postgres } : {}),
-    ...(mysql ? { mysql } : {}),
-    ...(keyvalue ? { keyvalue } : {}),
+    ...(datastores.postgres ? { postgres: datastores.postgres } : {}),
+    ...(datastores.mysql ? { mysql: datastores.mysql } : {}),
+    ...(datastores.keyvalue ? { keyvalue: datastores.keyvalue } : {}),
   };
   const service: KindSupport = {
     suspend: true,
@@ -148,9 +158,9 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
       worker: service,
       cron: service,
       envgroup: {},
-      ...(postgres ? { postgres: {} } : {}),
-      ...(mysql ? { mysql: {} } : {}),
-      ...(keyvalue ? { keyvalue: {} } : {}),
+      ...(datastores.postgres ? { postgres: datastoreSupport(postgres) } : {}),
+      ...(datastores.mysql ? { mysql: datastoreSupport(mysql) } : {}),
+      ...(datastores.keyvalue ? { keyvalue: datastoreSupport(keyvalue) } : {}),
     },
     bootstrap: true,
     placement: "anywhere",
@@ -264,12 +274,13 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
     releaseTenant,
     requestTimeoutMs: 30_000,
     explain(kind) {
+      const dev = "(or, for development, TENANTRY_KUBERNETES_DATASTORES=in-cluster)";
       if (kind === "postgres")
-        return "set TENANTRY_KUBERNETES_POSTGRES_URL to the PostgreSQL server tenant databases go on";
+        return `set TENANTRY_KUBERNETES_POSTGRES_URL to the PostgreSQL server tenant databases go on ${dev}`;
       if (kind === "mysql")
-        return "set TENANTRY_KUBERNETES_MYSQL_URL to the MySQL/MariaDB server tenant databases go on";
+        return `set TENANTRY_KUBERNETES_MYSQL_URL to the MySQL/MariaDB server tenant databases go on ${dev}`;
       if (kind === "keyvalue")
-        return "set TENANTRY_KUBERNETES_REDIS_URL to a Redis 7+ whose user may run ACL commands";
+        return `set TENANTRY_KUBERNETES_REDIS_URL to a Redis 7+ whose user may run ACL commands ${dev}`;
       return undefined;
     },
     async close() {

@@ -269,7 +269,11 @@ export function serviceManifests(
           template: { ...template, spec: { ...podSpec, restartPolicy: RESTART } },
           volumeClaimTemplates: [
             {
-              metadata: { name: "disk", labels: { ...ownerLabels(ctx.marker), ...selector } },
+              metadata: {
+                name: "disk",
+                labels: { ...ctx.labels, ...ownerLabels(ctx.marker), ...selector },
+                annotations: { [ANNOTATION_KEY]: resource.key },
+              },
               spec: {
                 accessModes: ["ReadWriteOnce"],
                 ...(ctx.storageClass ? { storageClassName: ctx.storageClass } : {}),

@@ -6,7 +6,6 @@ import {
   ABSENT,
   type ActionResult,
   type Observation,
-  type Observed,
   type ProviderContext,
   ProviderError,
   type ResourceDriver,
@@ -27,6 +26,7 @@ import {
   siteUrl,
   tenantSelector,
 } from "./manifests.js";
+import { rolloutState, SUSPENDED, type Workload } from "./rollout.js";
 import type { KubeTarget } from "./target.js";
 
 /**
@@ -36,22 +36,6 @@ import type { KubeTarget } from "./target.js";
  * CronJob: `suspend: true`) and keeps everything else; deleting removes every object of
  * the resource (found by its label) and is done once none is left.
  */
-
-/** The annotation of a suspended workload: what resume restores. */
-const SUSPENDED = "tenantry.dev/suspended";
-
-interface Workload extends KubeObject {
-  metadata: KubeObject["metadata"] & { generation?: number; annotations?: Record<string, string> };
-  spec?: { replicas?: number; suspend?: boolean };
-  status?: {
-    observedGeneration?: number;
-    replicas?: number;
-    updatedReplicas?: number;
-    readyReplicas?: number;
-    availableReplicas?: number;
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
-  };
-}
 
 /** The kinds of objects a service may have, for deleting them by label. */
 const OBJECT_KINDS: readonly { apiVersion: string; kind: string }[] = [
@@ -63,6 +47,8 @@ const OBJECT_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: "batch/v1", kind: "Job" },
   { apiVersion: "v1", kind: "ConfigMap" },
   { apiVersion: "v1", kind: "Secret" },
+  // A StatefulSet's claims outlive it (the disk's data): deleted with the resource.
+  { apiVersion: "v1", kind: "PersistentVolumeClaim" },
 ];
 
 /** Plain values go to the ConfigMap; secrets, and values read from databases and other services, to the Secret. */
@@ -151,39 +137,6 @@ export function createKubeServiceDriver(target: KubeTarget): ResourceDriver<Serv
     return undefined;
   }
 
-  /** Where the workload's rollout stands. */
-  function rollout(r: RecordedResource<ServiceKind>, w: Workload): Observed {
-    const base = { providerId: `${w.kind}/${w.metadata.name}` };
-    if (w.metadata.annotations?.[SUSPENDED] === "true") {
-      return { ...base, state: "suspended" };
-    }
-    if (w.kind === "CronJob") return { ...base, state: "ready" };
-    const status = w.status ?? {};
-    const want = w.spec?.replicas ?? 1;
-    const stuck = status.conditions?.find(
-      (c) => c.type === "Progressing" && c.status === "False" && c.reason === "ProgressDeadlineExceeded",
-    );
-    if (stuck) {
-      throw new ProviderError(
-        `${r.key}: ${w.kind} ${w.metadata.name} did not roll out: ${stuck.message ?? stuck.reason}`,
-        { code: "KUBERNETES_ROLLOUT_FAILED" },
-      );
-    }
-    const current = (status.observedGeneration ?? 0) >= (w.metadata.generation ?? 0);
-    const done =
-      current &&
-      (status.updatedReplicas ?? 0) >= want &&
-      (status.availableReplicas ?? status.readyReplicas ?? 0) >= want &&
-      (status.replicas ?? 0) <= want;
-    if (done) return { ...base, state: "ready" };
-    return {
-      ...base,
-      state: "converging",
-      retryAfterMs: 1000,
-      detail: `rolling out: ${status.updatedReplicas ?? 0}/${want} updated, ${status.availableReplicas ?? 0} available`,
-    };
-  }
-
   async function applyAll(
     ctx: ProviderContext,
     r: RecordedResource<ServiceKind>,
@@ -218,7 +171,7 @@ export function createKubeServiceDriver(target: KubeTarget): ResourceDriver<Serv
     const workload = await workloadOf(ctx, r);
     if (!workload)
       return { state: "pending", retryAfterMs: 500, outputs, detail: "waiting for the workload" };
-    const seen = rollout(r, workload);
+    const seen = rolloutState(r.key, workload);
     if (seen.state === "converging") {
       return {
         state: "pending",
@@ -309,7 +262,7 @@ export function createKubeServiceDriver(target: KubeTarget): ResourceDriver<Serv
           "it does not carry this tenant's labels",
         );
       }
-      const seen = rollout(r, w);
+      const seen = rolloutState(r.key, w);
       return {
         ...seen,
         outputs: { ...r.outputs, ...outputsOf(ctx, r, await manifests(ctx, r, seen.state === "suspended")) },

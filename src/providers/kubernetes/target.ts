@@ -1,6 +1,6 @@
 import { resourceName, tenantDiscriminator } from "../../domain/naming.js";
 import { nameTaken, ownerMarker } from "../ownership.js";
-import type { ProviderContext } from "../provider.js";
+import { type ProviderContext, ProviderError } from "../provider.js";
 import type { KubernetesConfig } from "./config.js";
 import type { KubeClient } from "./kube-client.js";
 import { isOwnedBy, type ManifestContext, namespaceManifest } from "./manifests.js";
@@ -10,6 +10,9 @@ import { isOwnedBy, type ManifestContext, namespaceManifest } from "./manifests.
  * where a tenant's objects live (its own namespace, or the shared one).
  */
 export class KubeTarget {
+  /** The shared namespace was seen to exist (it is the operator's; never created or deleted here). */
+  #sharedSeen = false;
+
   constructor(
     readonly client: KubeClient,
     readonly config: KubernetesConfig & { kubernetesBaseDomain: string },
@@ -50,7 +53,19 @@ export class KubeTarget {
    * away (a destroy not finished) is waited for.
    */
   async ensureNamespace(ctx: ProviderContext): Promise<"ready" | "terminating"> {
-    if (this.config.kubernetesNamespaces === "shared") return "ready";
+    if (this.config.kubernetesNamespaces === "shared") {
+      if (this.#sharedSeen) return "ready";
+      const name = this.namespaceOf(ctx);
+      const found = await this.client.read(ctx, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+      if (!found) {
+        throw new ProviderError(
+          `the shared namespace ${name} (TENANTRY_KUBERNETES_NAMESPACE) does not exist: create it (kubectl create namespace ${name}) and retry`,
+          { retryable: false, code: "KUBERNETES_NAMESPACE_MISSING" },
+        );
+      }
+      this.#sharedSeen = true;
+      return "ready";
+    }
     const name = this.namespaceOf(ctx);
     const m = this.manifestContext(ctx);
     const existing = await this.client.read<{

@@ -390,7 +390,15 @@ export function reconcileStatefulSet(cluster: Cluster, sts: KObject, start: (pod
       const claim = `${tpl["metadata"]?.["name"]}-${name}-${i}`;
       if (!cluster.store.get(pvcType, ns, claim)) {
         cluster.system(pvcType, {
-          metadata: { name: claim, namespace: ns, labels: { ...(spec["selector"]?.["matchLabels"] ?? {}) } },
+          // As the StatefulSet controller does: the template's labels and annotations, and the selector's labels.
+          metadata: {
+            name: claim,
+            namespace: ns,
+            labels: { ...(tpl["metadata"]?.["labels"] ?? {}), ...(spec["selector"]?.["matchLabels"] ?? {}) },
+            ...(tpl["metadata"]?.["annotations"]
+              ? { annotations: { ...tpl["metadata"]["annotations"] } }
+              : {}),
+          },
           spec: structuredClone(tpl["spec"] ?? {}),
         });
         recordEvent(

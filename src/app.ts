@@ -12,6 +12,7 @@ import { createKubernetesProvider } from "./providers/kubernetes/kubernetes-prov
 import { createLocalProvider, resolveIsolation } from "./providers/local/local-provider.js";
 import { ProviderRegistry } from "./providers/provider.js";
 import { createRenderProvider } from "./providers/render/render-provider.js";
+import { createTerraformProvider } from "./providers/terraform/terraform-provider.js";
 import { bootstrapOrganization, ensureEncryptionKey } from "./services/bootstrap.js";
 import { applyHealthEvent } from "./services/health-events.js";
 import { TenantService } from "./services/tenant-service.js";
@@ -297,6 +298,16 @@ async function defaultProviders(
   }
   if (config.kubernetesBaseDomain) {
     registry.register(createKubernetesProvider({ config, logger: logger.child({ provider: "kubernetes" }) }));
+  }
+  if (config.terraformBin) {
+    registry.register(
+      createTerraformProvider({
+        config,
+        dataDir: config.dataDir,
+        databaseUrl,
+        logger: logger.child({ provider: "terraform" }),
+      }),
+    );
   }
   return registry;
 }

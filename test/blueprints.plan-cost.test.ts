@@ -25,7 +25,7 @@ function res<K extends ResourceKind>(
  * `sync: false`) rather than rendered bindings, which the plan must redact all the same.
  */
 function untyped(r: DesiredResource, spec: Record<string, unknown>): DesiredResource {
-  return { ...r, spec } as DesiredResource;
+  return { ...r, spec } as unknown as DesiredResource;
 }
 
 /** A spec's field by name. */

@@ -99,6 +99,13 @@ function priceResource(r: DesiredResource, table: PriceTable, warnings: string[]
     return { plan: null, monthly: 0, detail: `${r.spec.engine} database (no charge)` };
   }
 
+  if (r.kind === "stack") {
+    warnings.push(
+      `${label}: a Terraform stack is priced from its plan (the terraform target), not here; counted as 0`,
+    );
+    return { plan: null, monthly: 0, detail: "Terraform stack: priced from its plan" };
+  }
+
   const specPlan = "plan" in r.spec && typeof r.spec.plan === "string" ? r.spec.plan : undefined;
   const defaultPlan = DEFAULT_PLANS[r.kind];
   if (defaultPlan === undefined) {

@@ -104,12 +104,42 @@ export interface BlueprintParameter {
   maximum?: number;
 }
 
+/** A Terraform/OpenTofu module applied per tenant by the `terraform` target (Tenantry extension, `stacks:`). */
+export interface BlueprintStack {
+  name: string;
+  /** `./folder` (under TENANTRY_TERRAFORM_MODULES_DIR), `git::https://…?ref=…`, or a registry address. */
+  source: string;
+  /** Registry sources only: a version constraint. */
+  version?: string;
+  /** The cloud account the stack runs in: credentials by reference, and the tags of every resource. */
+  cloud?: StackCloud;
+  /** The module's input variables (templates resolved per tenant; whole-value templates keep their type). */
+  inputs: Record<string, unknown>;
+  /** The module outputs that become the tenant's outputs; secret ones are sealed. */
+  outputs: { name: string; secret: boolean }[];
+  /** Where the state lives; default: Tenantry's PostgreSQL. */
+  state?: { backend: "pg" | "s3" | "gcs"; config?: Record<string, string | number | boolean> };
+}
+
+export interface StackCloud {
+  provider: "aws" | "google";
+  region?: string;
+  /** aws: the role assumed in the customer's account. */
+  roleArn?: string;
+  externalId?: string;
+  /** google: the project and the service account impersonated. */
+  project?: string;
+  serviceAccount?: string;
+}
+
 export interface Blueprint {
   services: BlueprintService[];
   databases: BlueprintDatabase[];
   envVarGroups: BlueprintEnvVarGroup[];
   parameters: BlueprintParameter[];
   hooks: { bootstrap?: { command: string; service?: string; timeoutSeconds?: number } };
+  /** Terraform stacks (Tenantry extension); absent or empty for most blueprints. */
+  stacks?: BlueprintStack[];
   previews?: Record<string, unknown>;
   /** Deprecated root keys of render.yaml, kept as written. */
   previewsEnabled?: boolean;

@@ -129,6 +129,7 @@ export function substitute<T>(value: T, scope: Record<string, string>, shell = f
 export const serviceKey = (name: string) => `service:${name}`;
 export const groupKey = (name: string) => `group:${name}`;
 export const databaseKey = (name: string) => `database:${name}`;
+export const stackKey = (name: string) => `stack:${name}`;
 
 export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): RenderResult {
   const { values: params, errors } = resolveParams(blueprint.parameters, ctx.params);
@@ -172,6 +173,16 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
 
   const groups = new Map(bp.envVarGroups.map((g) => [g.name, g]));
   const resources: DesiredResource[] = [];
+  // Stacks are applied together (one root module, one state): no order between them.
+  for (const st of bp.stacks ?? []) {
+    resources.push({
+      key: stackKey(st.name),
+      kind: "stack",
+      externalName: resourceName(st.name, ctx.tenant.slug, named.discriminator),
+      dependsOn: [],
+      spec: st,
+    });
+  }
   for (const db of bp.databases) resources.push(renderDatabase(db, named));
   const usedGroups = new Set(
     bp.services.flatMap((svc) => svc.envVars.flatMap((e) => ("fromGroup" in e ? [e.fromGroup] : []))),

@@ -17,6 +17,7 @@ import { checkReferences } from "./rules/references.js";
 import { root } from "./rules/render-shapes.js";
 import { collectResources, type Entry, isStaticSite, type Resources } from "./rules/resources.js";
 import { checkShape, typeName } from "./rules/shape.js";
+import { checkStacks } from "./rules/stacks.js";
 import { checkTemplates } from "./rules/template-refs.js";
 import { loadYaml } from "./yaml-source.js";
 
@@ -106,6 +107,7 @@ export function validateBlueprint(source: string): ValidationResult {
       );
   }
   const hooks = checkHooks(doc["hooks"], kinds, d);
+  const stacks = checkStacks(doc["stacks"], d);
   checkReferences(resources, d);
   checkTemplates(doc, names, d);
 
@@ -113,7 +115,9 @@ export function validateBlueprint(source: string): ValidationResult {
   if (errors.length > 0) return { blueprint: null, errors, warnings };
   // What was read in a canonical form (`Starter` → `starter`, `value: 3.10` → "3.10").
   applyNormalisations(doc, d.normalised);
-  return { blueprint: toBlueprint(doc, resources, parameters, hooks), errors, warnings };
+  const blueprint = toBlueprint(doc, resources, parameters, hooks);
+  if (stacks.length > 0) blueprint.stacks = stacks;
+  return { blueprint, errors, warnings };
 }
 
 function toBlueprint(

@@ -7,6 +7,11 @@ import {
 } from "../providers/kubernetes/config.js";
 import { type LocalConfig, parseLocalConfig } from "../providers/local/config.js";
 import { parseRenderConfig, type RenderConfig } from "../providers/render/config.js";
+import {
+  parseTerraformConfig,
+  TERRAFORM_DEFAULTS,
+  type TerraformConfig,
+} from "../providers/terraform/config.js";
 import { ConfigError, ConfigReader, type Env, int, oneOf, str, url } from "./env.js";
 
 export { ConfigError, ConfigErrors } from "./env.js";
@@ -19,7 +24,7 @@ export { ConfigError, ConfigErrors } from "./env.js";
  * `providers/render/config.ts`), composed into this one object.
  * Every variable is documented in docs/configuration.md.
  */
-export interface Config extends LocalConfig, RenderConfig, KubernetesConfig {
+export interface Config extends LocalConfig, RenderConfig, KubernetesConfig, TerraformConfig {
   /** `PORT`: HTTP port. @default 8080 */
   port: number;
   /** `HOST`: interface to bind. @default "0.0.0.0" */
@@ -217,6 +222,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       renderApiUrl: "https://api.render.com/v1",
     }),
     ...r.read(parseKubernetesConfig, KUBERNETES_DEFAULTS),
+    ...r.read(parseTerraformConfig, TERRAFORM_DEFAULTS),
   };
   r.done();
   return Object.freeze(config);

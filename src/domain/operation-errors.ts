@@ -11,7 +11,14 @@
  */
 
 /** Where a code comes from. `providers`: shared provider code, so every target. */
-export type OperationErrorSource = "engine" | "services" | "providers" | "local" | "render" | "kubernetes";
+export type OperationErrorSource =
+  | "engine"
+  | "services"
+  | "providers"
+  | "local"
+  | "render"
+  | "kubernetes"
+  | "terraform";
 
 export interface OperationErrorInfo {
   /**
@@ -241,6 +248,38 @@ export const OperationErrors = {
     retryable: false,
     meaning: "an in-cluster data store's credentials Secret was deleted while its data remains",
     from: ["kubernetes"],
+  },
+  TERRAFORM_UNAVAILABLE: {
+    retryable: false,
+    meaning: "the tofu/terraform binary could not be run",
+    from: ["terraform"],
+  },
+  TERRAFORM_MODULE_NOT_FOUND: {
+    retryable: false,
+    meaning: "a stack's local module folder is not under TENANTRY_TERRAFORM_MODULES_DIR",
+    from: ["terraform"],
+  },
+  TERRAFORM_STATE_LOCKED: {
+    retryable: true,
+    meaning:
+      "the tenant's Terraform state stayed locked past the lock timeout (the message names the holder)",
+    from: ["terraform"],
+  },
+  TERRAFORM_FAILED: {
+    retryable: false,
+    meaning: "init, plan or another Terraform command failed (its diagnostics in the message)",
+    from: ["terraform"],
+  },
+  TERRAFORM_APPLY_FAILED: {
+    retryable: false,
+    meaning:
+      "an apply failed part-way (its diagnostics with resource addresses in the message); a retry plans and applies the rest",
+    from: ["terraform"],
+  },
+  TERRAFORM_DESTROY_FAILED: {
+    retryable: false,
+    meaning: "a destroy failed part-way or left resources in the state; a retry destroys what is left",
+    from: ["terraform"],
   },
 } as const satisfies Record<string, OperationErrorInfo>;
 

@@ -146,13 +146,25 @@ export interface EnvGroupSpec {
 }
 
 /**
- * One output of a stack (a target that plans and applies a tenant's resources as one
- * unit, see `StackDriver`): the stack decides what it holds.
+ * A Terraform/OpenTofu stack (blueprint `stacks:`, a Tenantry extension), rendered for one
+ * tenant: the `terraform` target applies it with the tenant's other stacks as one root
+ * module and one state. Its outputs are the listed module outputs (secret ones sealed).
  */
-export interface StackOutputSpec {
-  /** The stack this output comes from. */
-  stack: string;
-  [key: string]: unknown;
+export interface StackSpec {
+  name: string;
+  source: string;
+  version?: string;
+  cloud?: {
+    provider: "aws" | "google";
+    region?: string;
+    roleArn?: string;
+    externalId?: string;
+    project?: string;
+    serviceAccount?: string;
+  };
+  inputs: Record<string, unknown>;
+  outputs: { name: string; secret: boolean }[];
+  state?: { backend: "pg" | "s3" | "gcs"; config?: Record<string, string | number | boolean> };
 }
 
 /** The spec of each resource kind. */
@@ -165,7 +177,7 @@ export interface ResourceSpecs {
   worker: ServiceSpec;
   cron: ServiceSpec;
   envgroup: EnvGroupSpec;
-  stack: StackOutputSpec;
+  stack: StackSpec;
 }
 
 export type ResourceKind = keyof ResourceSpecs;

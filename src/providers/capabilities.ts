@@ -75,7 +75,12 @@ export const RESOURCE_KINDS = [
 ] as const;
 
 /** The blueprint field that decides a kind, when it is not `type` (a database's `engine`). */
-const KIND_FIELDS: Readonly<Record<string, string>> = { mysql: "engine" };
+const KIND_FIELDS: Readonly<Record<string, string>> = { mysql: "engine", stack: "stacks" };
+
+/** Why a kind is missing, when the target does not say: what serves it instead. */
+const KIND_ELSEWHERE: Readonly<Record<string, string>> = {
+  stack: "Terraform stacks are applied by the terraform target (target: terraform, docs/terraform.md)",
+};
 
 /** The kinds a provider has something for: its drivers', or its stack's. */
 export function servedKinds(provider: Provider): string[] {
@@ -166,7 +171,7 @@ export async function refusalsFor(
   for (const resource of rendered.resources) {
     const support = caps.kinds[resource.kind];
     if (!support) {
-      const why = provider.explain?.(resource.kind);
+      const why = provider.explain?.(resource.kind) ?? KIND_ELSEWHERE[resource.kind];
       out.push({
         resource: resource.key,
         field: KIND_FIELDS[resource.kind] ?? "type",

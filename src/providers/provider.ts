@@ -153,6 +153,8 @@ export interface StackPlan {
   ref?: string;
   /** A summary for the step's detail, e.g. "2 to add, 1 to change, 0 to destroy". */
   summary?: string;
+  /** The platform's own resources and what the plan does to each (Terraform addresses), for the tenant's plan. */
+  resources?: { address: string; action: StackChange["action"] }[];
 }
 
 /** What a stack's apply or destroy reports, per resource key. */

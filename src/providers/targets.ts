@@ -9,6 +9,8 @@ export const TARGET_SETUP: Readonly<Record<string, string>> = {
     "set RENDER_API_KEY (and RENDER_OWNER_ID when the key reaches several workspaces); see docs/render.md",
   kubernetes:
     "set TENANTRY_KUBERNETES_BASE_DOMAIN and give Tenantry a kubeconfig (TENANTRY_KUBERNETES_KUBECONFIG, KUBECONFIG) or run it in the cluster; see docs/kubernetes.md",
+  terraform:
+    "install OpenTofu (tofu) or Terraform on Tenantry's PATH, or set TENANTRY_TERRAFORM_BIN; see docs/terraform.md",
 };
 
 /** The message of an unknown target: what is configured, and how to get this one. */

@@ -290,6 +290,7 @@ export const root = obj({
   // Tenantry extensions, checked by parameters.ts and hooks.ts.
   parameters: { t: "any" },
   hooks: { t: "any" },
+  stacks: { t: "any" },
 });
 
 /** env var entries, by form. */

@@ -133,9 +133,24 @@ run("the terraform target with the real CLI", () => {
       await api.json("GET", "/v1/tenants/acme/events"),
     ]);
     expect(everything).not.toContain(password);
-    // The operation went through the bootstrapping phase.
-    const events = await api.json("GET", "/v1/tenants/acme/events");
-    expect(JSON.stringify(events)).toContain("bootstrapping");
+    // The plan resource by resource, each resource as the apply finished it, then bootstrapping.
+    const events = (await api.json("GET", "/v1/tenants/acme/events")).data as any[];
+    const planned = events.find((e) => e.type === "stack.planned");
+    expect(planned.data.summary).toBe("3 to add, 0 to change, 0 to destroy");
+    expect(planned.data.resources).toContainEqual({
+      address: "module.env.terraform_data.app",
+      action: "create",
+    });
+    const applied = events.filter((e) => e.type === "stack.resource_applied").map((e) => e.data);
+    expect(applied.map((d) => d.address).sort()).toEqual([
+      "module.env.terraform_data.app",
+      "module.env.terraform_data.database",
+      "module.env.terraform_data.network",
+    ]);
+    expect(applied.every((d) => d.status === "complete" && d.action === "create")).toBe(true);
+    expect(events.some((e) => e.type === "tenant.status_changed" && e.data.to === "bootstrapping")).toBe(
+      true,
+    );
 
     await api.json("PATCH", "/v1/tenants/acme", { params: { size: "large" } });
     expect((await settled("acme", ["active"])).status).toBe("active");

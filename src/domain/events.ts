@@ -27,6 +27,28 @@ export interface TenantEventMap {
   "resource.deleted": ResourceActionData;
   /** A cron job was run on demand (`POST …/resources/{name}/runs`). */
   "resource.run_requested": { resource: string; started: boolean; api_key_id: string };
+  /** A stack target planned (Terraform): what the apply will do, resource by resource, and what it costs. */
+  "stack.planned": StackPlannedData;
+  /** A stack target's run finished one of the platform's resources (a Terraform address), or failed on it. */
+  "stack.resource_applied": StackResourceData;
+}
+
+export interface StackPlannedData {
+  /** e.g. "2 to add, 0 to change, 1 to destroy". */
+  summary: string;
+  /** Every resource in the plan with what happens to it (`none` for unchanged ones). */
+  resources: { address: string; action: string }[];
+  /** The monthly cost of what the plan leaves, where priced; `monthly: null` when unknown. */
+  cost?: { currency: string; monthly: number | null; note: string };
+}
+
+export interface StackResourceData {
+  /** The platform's address (`module.env.aws_db_instance.this`). */
+  address: string;
+  /** `create`, `update`, `replace`, `delete`… as the platform says. */
+  action: string;
+  status: "complete" | "errored";
+  elapsed_seconds?: number;
 }
 
 export type TenantEventType = keyof TenantEventMap;
@@ -77,4 +99,6 @@ export const TENANT_EVENT_TYPES = Object.keys({
   "resource.suspended": true,
   "resource.deleted": true,
   "resource.run_requested": true,
+  "stack.planned": true,
+  "stack.resource_applied": true,
 } satisfies Record<TenantEventType, true>) as TenantEventType[];

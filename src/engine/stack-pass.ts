@@ -6,6 +6,7 @@ import {
   ProviderError,
   type StackDriver,
   type StackPlan,
+  type StackProgress,
   type StackResult,
 } from "../providers/provider.js";
 import type { Queryable } from "../store/db.js";
@@ -158,7 +159,19 @@ async function planStep(pass: Pass, stack: StackDriver, desired: RecordedResourc
   const detail =
     plan.summary ??
     `${counts.create} to create, ${counts.update} to update, ${counts.replace} to replace, ${counts.delete} to delete`;
-  pass.defer((q) => endStep(q, stepId, { status: "succeeded", detail }));
+  pass.defer(async (q) => {
+    await endStep(q, stepId, { status: "succeeded", detail });
+    if (plan.resources) {
+      await appendEvent(q, {
+        organizationId: pass.tenant.organizationId,
+        tenantId: pass.tenant.id,
+        operationId: pass.op.id,
+        type: "stack.planned",
+        message: `plan: ${detail}`,
+        data: { summary: detail, resources: plan.resources, ...(plan.cost ? { cost: plan.cost } : {}) },
+      });
+    }
+  });
   return plan;
 }
 
@@ -202,14 +215,35 @@ async function run(
     await pass.write(async (q) => {
       for (const row of current) await markWaiting(q, row.id, {});
       await endStep(q, stepId, { status: "waiting", detail: result.detail ?? null });
+      await recordProgress(pass, q, result.progress);
     });
     return { kind: "wait", delayMs: clampWait(result.retryAfterMs), reason: waitingFor };
   }
   await pass.write(async (q) => {
+    await recordProgress(pass, q, result.progress);
     for (const row of current) await recordRow(pass, q, row, action, result.resources[row.key]);
     await endStep(q, stepId, { status: "succeeded", detail: result.detail ?? null });
   });
   return null;
+}
+
+/** The platform's resources a run finished or failed on, as `stack.resource_applied` events. */
+async function recordProgress(pass: Pass, q: Queryable, progress: readonly StackProgress[] | undefined) {
+  for (const p of progress ?? []) {
+    await appendEvent(q, {
+      organizationId: pass.tenant.organizationId,
+      tenantId: pass.tenant.id,
+      operationId: pass.op.id,
+      type: "stack.resource_applied",
+      message: `${p.address}: ${p.action} ${p.status === "complete" ? "complete" : "failed"}`,
+      data: {
+        address: p.address,
+        action: p.action,
+        status: p.status,
+        ...(p.elapsedSeconds !== undefined ? { elapsed_seconds: p.elapsedSeconds } : {}),
+      },
+    });
+  }
 }
 
 /** Resumes rows of a stack without `setRunning`: there is nothing to call. */

@@ -155,6 +155,8 @@ export interface StackPlan {
   summary?: string;
   /** The platform's own resources and what the plan does to each (Terraform addresses), for the tenant's plan. */
   resources?: { address: string; action: StackChange["action"] }[];
+  /** What the planned stack costs a month, where its resources are priced; `monthly: null` when unknown. */
+  cost?: { currency: string; monthly: number | null; note: string };
 }
 
 /** What a stack's apply or destroy reports, per resource key. */
@@ -167,8 +169,24 @@ export type StackResult =
         { providerId?: string; outputs?: Record<string, unknown>; secretOutputs?: Record<string, string> }
       >;
       detail?: string;
+      /** The platform's resources finished (or failed) since the last call, for the timeline. */
+      progress?: StackProgress[];
     }
-  | { state: "pending"; retryAfterMs: number; detail?: string };
+  | {
+      state: "pending";
+      retryAfterMs: number;
+      detail?: string;
+      /** The platform's resources finished (or failed) since the last call, for the timeline. */
+      progress?: StackProgress[];
+    };
+
+/** One of the platform's resources that a stack's run finished or failed on (a Terraform address). */
+export interface StackProgress {
+  address: string;
+  action: string;
+  status: "complete" | "errored";
+  elapsedSeconds?: number;
+}
 
 /**
  * For targets that plan and apply a tenant's resources as one unit (a Terraform stack):

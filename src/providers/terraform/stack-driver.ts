@@ -9,6 +9,7 @@ import {
   type StackChange,
   type StackDriver,
   type StackPlan,
+  type StackProgress,
   type StackResult,
 } from "../provider.js";
 import { type CliResult, type CliRun, describeDiagnostics, runCli, startCli, type UiMessage } from "./cli.js";
@@ -48,6 +49,8 @@ interface Run {
   done: number;
   total: number;
   current: Set<string>;
+  /** Finished (or failed) resources not reported yet. */
+  unreported: StackProgress[];
   outcome?: CliResult;
   /** The launch failed (the binary could not start). */
   failed?: Error;
@@ -289,6 +292,7 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
       done: 0,
       total,
       current: new Set(),
+      unreported: [],
       cli: startCli(bin, args, {
         cwd: dir.path,
         env,
@@ -300,6 +304,12 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
           if (m.type === "apply_complete" || m.type === "apply_errored") {
             run.current.delete(addr);
             if (m.type === "apply_complete") run.done++;
+            run.unreported.push({
+              address: addr,
+              action: m.hook?.action ?? kind,
+              status: m.type === "apply_complete" ? "complete" : "errored",
+              ...(m.hook?.elapsed_seconds !== undefined ? { elapsedSeconds: m.hook.elapsed_seconds } : {}),
+            });
           }
         },
       }),
@@ -369,6 +379,7 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
           state: "done",
           resources: await outputsOf(ctx, run.dir, run.env, desired),
           detail: progress(run),
+          progress: run.unreported.splice(0),
         };
       }
       const list = await short(ctx, run.dir, run.env, ["state", "list", "-no-color"]);
@@ -384,7 +395,12 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
         );
       }
       if (run.env["TF_WORKSPACE"]) await dropWorkspace(ctx, run);
-      return { state: "done", resources: {}, detail: `destroyed; nothing left in the state` };
+      return {
+        state: "done",
+        resources: {},
+        detail: "destroyed; nothing left in the state",
+        progress: run.unreported.splice(0),
+      };
     } finally {
       await run.dir.remove();
     }
@@ -408,6 +424,7 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
     state: "pending",
     retryAfterMs: 2000,
     detail: progress(run),
+    progress: run.unreported.splice(0),
   });
 
   return {

@@ -6,6 +6,7 @@ import { startTenantry, type Tenantry } from "../../src/app.js";
 import { loadConfig } from "../../src/config/config.js";
 import { createKubernetesProvider } from "../../src/providers/kubernetes/kubernetes-provider.js";
 import { ProviderRegistry } from "../../src/providers/provider.js";
+import { createTerraformProvider } from "../../src/providers/terraform/terraform-provider.js";
 import { createProbeProvider } from "./probe-provider.js";
 
 /**
@@ -20,7 +21,8 @@ import { createProbeProvider } from "./probe-provider.js";
  * - PROBE_HANG_AFTER_KEY: the create of this resource key creates the object, then hangs;
  * - PROBE_WORKER_NAME: the name recorded in probe.probe_calls.worker;
  * - PROBE_POOL_SIZE: connections of the probe's pool (default 3);
- * - TENANTRY_TEST_WORKER_PROVIDER=kubernetes: also the kubernetes target (TENANTRY_KUBERNETES_*).
+ * - TENANTRY_TEST_WORKER_PROVIDER=kubernetes: also the kubernetes target (TENANTRY_KUBERNETES_*);
+ *   `terraform`: also the terraform target (TENANTRY_TERRAFORM_*; state in DATABASE_URL's database).
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -43,6 +45,10 @@ async function main(): Promise<void> {
   const providers = new ProviderRegistry().register(probe);
   if (env.TENANTRY_TEST_WORKER_PROVIDER === "kubernetes")
     providers.register(createKubernetesProvider({ config }));
+  if (env.TENANTRY_TEST_WORKER_PROVIDER === "terraform")
+    providers.register(
+      createTerraformProvider({ config, dataDir: config.dataDir, databaseUrl: env.DATABASE_URL ?? "" }),
+    );
   const app: Tenantry = await startTenantry({ config, api: false, providers });
   process.stdout.write(`READY ${app.worker?.id ?? "none"}\n`);
   const shutdown = () => {

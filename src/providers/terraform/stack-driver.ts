@@ -12,7 +12,8 @@ import {
   type StackProgress,
   type StackResult,
 } from "../provider.js";
-import { type CliResult, type CliRun, describeDiagnostics, runCli, startCli, type UiMessage } from "./cli.js";
+import { type BackgroundRun, startBackground } from "./background.js";
+import { type CliResult, describeDiagnostics, runCli } from "./cli.js";
 import type { TerraformConfig } from "./config.js";
 import { lockHolders } from "./locks.js";
 import { moduleAddress, outputName, rootModule } from "./root-module.js";
@@ -41,7 +42,7 @@ import { createWorkDir, type WorkDir } from "./workdir.js";
 
 interface Run {
   kind: "apply" | "destroy";
-  cli: CliRun;
+  cli: BackgroundRun;
   dir: WorkDir;
   env: NodeJS.ProcessEnv;
   startedAt: number;
@@ -293,26 +294,7 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
       total,
       current: new Set(),
       unreported: [],
-      cli: startCli(bin, args, {
-        cwd: dir.path,
-        env,
-        graceMs: 60_000,
-        onMessage: (m: UiMessage) => {
-          const addr = m.hook?.resource?.addr;
-          if (!addr) return;
-          if (m.type === "apply_start") run.current.add(addr);
-          if (m.type === "apply_complete" || m.type === "apply_errored") {
-            run.current.delete(addr);
-            if (m.type === "apply_complete") run.done++;
-            run.unreported.push({
-              address: addr,
-              action: m.hook?.action ?? kind,
-              status: m.type === "apply_complete" ? "complete" : "errored",
-              ...(m.hook?.elapsed_seconds !== undefined ? { elapsedSeconds: m.hook.elapsed_seconds } : {}),
-            });
-          }
-        },
-      }),
+      cli: startBackground(bin, args, { cwd: dir.path, env }),
     };
     run.cli.result.then(
       (r) => {
@@ -323,6 +305,25 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
       },
     );
     return run;
+  }
+
+  /** Reads what the run printed since the last look: progress, and finished resources to report. */
+  function follow(run: Run): void {
+    for (const m of run.cli.poll()) {
+      const addr = m.hook?.resource?.addr;
+      if (!addr) continue;
+      if (m.type === "apply_start") run.current.add(addr);
+      if (m.type === "apply_complete" || m.type === "apply_errored") {
+        run.current.delete(addr);
+        if (m.type === "apply_complete") run.done++;
+        run.unreported.push({
+          address: addr,
+          action: m.hook?.action ?? run.kind,
+          status: m.type === "apply_complete" ? "complete" : "errored",
+          ...(m.hook?.elapsed_seconds !== undefined ? { elapsedSeconds: m.hook.elapsed_seconds } : {}),
+        });
+      }
+    }
   }
 
   function progress(run: Run): string {
@@ -374,6 +375,7 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
       }
       const outcome = run.outcome as CliResult;
       if (outcome.code !== 0) throw await failure(ctx, run.kind, outcome);
+      follow(run);
       if (run.kind === "apply") {
         return {
           state: "done",
@@ -420,12 +422,15 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
     }
   }
 
-  const pending = (run: Run): StackResult => ({
-    state: "pending",
-    retryAfterMs: 2000,
-    detail: progress(run),
-    progress: run.unreported.splice(0),
-  });
+  const pending = (run: Run): StackResult => {
+    follow(run);
+    return {
+      state: "pending",
+      retryAfterMs: 2000,
+      detail: progress(run),
+      progress: run.unreported.splice(0),
+    };
+  };
 
   return {
     kinds: ["stack"],
@@ -553,11 +558,15 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
     },
 
     async close() {
-      // Runs are stopped as the CLI wants (SIGINT: it saves what it did); the next process plans again.
-      const going = [...runs.values()].filter((r) => r.outcome === undefined && r.failed === undefined);
-      for (const run of going) run.cli.stop();
-      await Promise.allSettled(going.map((r) => r.cli.result));
-      for (const run of runs.values()) await run.dir.remove();
+      // A run still going is left to finish (it writes its state and releases the lock);
+      // the next process's plan waits for it. Its directory is swept a day later.
+      for (const run of runs.values()) {
+        if (run.outcome === undefined && run.failed === undefined) {
+          options.logger?.info({ pid: run.cli.pid, kind: run.kind }, "leaving a Terraform run to finish");
+        } else {
+          await run.dir.remove();
+        }
+      }
       for (const dir of planned.values()) await dir.remove();
       runs.clear();
       planned.clear();

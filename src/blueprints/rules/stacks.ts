@@ -208,5 +208,14 @@ export function checkStacks(value: unknown, d: Diagnostics): BlueprintStack[] {
       ...(isObject(state) ? { state: state as unknown as NonNullable<BlueprintStack["state"]> } : {}),
     });
   });
+  // One root module, one state: at most one stack says where it lives.
+  const withState = value.flatMap((entry, i) => (isObject(entry) && entry["state"] !== undefined ? [i] : []));
+  for (const i of withState.slice(1)) {
+    d.error(
+      "one-state",
+      joinPointer(joinPointer("/stacks", i), "state"),
+      "a tenant's stacks share one state: declare `state` on one stack only",
+    );
+  }
   return stacks;
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -196,6 +196,17 @@ run("the terraform target with the real CLI", () => {
     } finally {
       if (existsSync(flag)) await rm(flag);
     }
+  });
+
+  it("runs the offline example blueprint (examples/terraform/hello)", async () => {
+    const source = readFileSync(path.join(root, "examples/blueprints/terraform-hello.render.yaml"), "utf8");
+    await api.call("POST", "/v1/tenants", { name: "Hello", target: "terraform", blueprint: { source } });
+    const active = await settled("hello", ["active"]);
+    expect(active.error_message).toBeNull();
+    const status = await api.json("GET", "/v1/tenants/hello/status");
+    expect(status.outputs["stack:env"]).toEqual({ endpoint: "https://hello.example.test", size: "small" });
+    await api.json("DELETE", "/v1/tenants/hello");
+    expect((await settled("hello", ["destroyed"])).status).toBe("destroyed");
   });
 
   it("refuses what the target cannot serve at create, naming it", async () => {

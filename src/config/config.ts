@@ -13,6 +13,7 @@ import {
   type TerraformConfig,
 } from "../providers/terraform/config.js";
 import { ConfigError, ConfigReader, type Env, int, oneOf, str, url } from "./env.js";
+import { ANY_PROVIDER, parseEnvironmentBlueprints } from "./environments.js";
 
 export { ConfigError, ConfigErrors } from "./env.js";
 
@@ -67,6 +68,14 @@ export interface Config extends LocalConfig, RenderConfig, KubernetesConfig, Ter
    * none. Checked at start-up against the registered providers. @default "local"
    */
   defaultTarget: string;
+  /**
+   * `TENANTRY_ENVIRONMENT_BLUEPRINT`: the stored blueprint of `/v1/environments` (`NAME`,
+   * `NAME@VERSION`), or one per cloud provider (`aws=beta9-aws,gcp=beta9-gcp`). Unset: the
+   * environments API answers 501 (docs/environments.md).
+   */
+  environmentBlueprints: Readonly<Record<string, string>>;
+  /** `TENANTRY_ENVIRONMENT_TARGET`: the target environments are created on. @default "terraform" */
+  environmentTarget: string;
 }
 
 /** The node id when `TENANTRY_NODE_ID` is unset: the host name. */
@@ -209,6 +218,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       [],
     ),
     defaultTarget: r.read(targetOf, DEFAULT_TARGET),
+    environmentBlueprints: r.read(environmentBlueprintsOf, {}),
+    environmentTarget: r.read((e) => str(e, "TENANTRY_ENVIRONMENT_TARGET") ?? "terraform", "terraform"),
     // Each provider's own section.
     ...r.read(parseLocalConfig, {
       localPostgresUrl: undefined,
@@ -226,6 +237,22 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   };
   r.done();
   return Object.freeze(config);
+}
+
+const BLUEPRINT_REF = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,99}(@\d{1,9})?$/;
+
+function environmentBlueprintsOf(env: Env): Record<string, string> {
+  const name = "TENANTRY_ENVIRONMENT_BLUEPRINT";
+  const parsed = parseEnvironmentBlueprints(str(env, name));
+  for (const [provider, ref] of Object.entries(parsed)) {
+    if (!BLUEPRINT_REF.test(ref) || (provider !== ANY_PROVIDER && !/^[a-z][a-z0-9-]*$/.test(provider))) {
+      throw new ConfigError(
+        name,
+        `expected a stored blueprint NAME[@VERSION], or provider=NAME pairs such as aws=beta9-aws,gcp=beta9-gcp; got "${provider === ANY_PROVIDER ? ref : `${provider}=${ref}`}"`,
+      );
+    }
+  }
+  return parsed;
 }
 
 /**

@@ -467,3 +467,57 @@ export const ResourceLogsView = Type.Object({
     description: "Oldest first; each prefixed by its source: `[build] `, `[run] ` or `[cron] `",
   }),
 });
+
+/** `POST /v1/environments`: the seed's body; every field but `name` is a parameter of the environment blueprint. */
+export const CreateEnvironmentBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100, description: "The environment's name (the tenant's)" }),
+    cloud: Type.Optional(
+      Type.Object(
+        {
+          provider: Type.Optional(Type.String({ description: "`aws` or `gcp`: chooses the blueprint" })),
+          region: Type.Optional(Type.String()),
+          account_id: Type.Optional(Type.String()),
+          role_arn: Type.Optional(Type.String()),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  {
+    additionalProperties: true,
+    description:
+      "The fields other than `name` (`cloud`, `cluster`, `data`, `beta9`…) are checked against the environment blueprint's parameters, each problem with its JSON pointer.",
+  },
+);
+
+export const EnvironmentView = Type.Object(
+  {
+    environment_id: Type.String({ format: "uuid" }),
+    name: Type.String(),
+    status: Type.String({
+      description:
+        "queued, provisioning, bootstrapping, ready, updating, failed, destroy_queued, destroying, destroyed (and Tenantry's other tenant statuses)",
+    }),
+    cloud: Type.Object({ provider: Nullable(Type.String()), region: Nullable(Type.String()) }),
+    outputs: Type.Record(Type.String(), Type.Unknown(), {
+      description:
+        "Non-secret outputs: cluster_endpoint, beta9_endpoint, rds_endpoint, redis_endpoint, bucket_name…",
+    }),
+    error_message: Nullable(Type.String()),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: "Environment" },
+);
+
+export const EnvironmentCreated = Type.Object({
+  environment_id: Type.String({ format: "uuid" }),
+  status: Type.String(),
+  created_at: Timestamp,
+});
+
+export const EnvironmentDestroying = Type.Object({
+  environment_id: Type.String({ format: "uuid" }),
+  status: Type.String(),
+});

@@ -23,6 +23,7 @@ import { authenticate } from "./auth.js";
 import { sendProblem, toTenantryError } from "./problem.js";
 import { redocPage } from "./redoc.js";
 import { blueprintRoutes } from "./routes/blueprints.js";
+import { environmentRoutes } from "./routes/environments.js";
 import { healthRoutes } from "./routes/health.js";
 import { operationRoutes } from "./routes/operations.js";
 import { targetRoutes } from "./routes/targets.js";
@@ -35,7 +36,7 @@ export interface HttpDeps {
   providers: ProviderRegistry;
   logger: Logger;
   metrics: Registry;
-  config: Pick<Config, "allowedOrigins" | "baseDomain">;
+  config: Pick<Config, "allowedOrigins" | "baseDomain" | "environmentBlueprints" | "environmentTarget">;
   /** Routes tenant hosts (`<service>-<slug>-<discriminator>.<BASE_DOMAIN>`) to local services; default: the providers' `hostRoute`. */
   routes?: RouteTable;
   version: string;
@@ -115,6 +116,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
         { name: "tenants", description: "Tenants and their lifecycle" },
         { name: "operations", description: "Units of lifecycle work" },
         { name: "blueprints", description: "Versioned blueprints" },
+        { name: "environments", description: "BYOC environments: tenants of the environment blueprint" },
         { name: "system", description: "Health and readiness" },
       ],
     },
@@ -180,5 +182,6 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(operationRoutes, deps);
   await app.register(blueprintRoutes, deps);
   await app.register(targetRoutes, deps);
+  await app.register(environmentRoutes, deps);
   return app;
 }

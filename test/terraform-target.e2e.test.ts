@@ -35,6 +35,9 @@ parameters:
   fail_while:
     type: string
     default: ""
+  fail_destroy_while:
+    type: string
+    default: ""
 stacks:
   - name: env
     source: ./test/fixtures/terraform/data
@@ -42,6 +45,7 @@ stacks:
       name: \${{ tenant.slug }}
       size: \${{ params.size }}
       fail_while: \${{ params.fail_while }}
+      fail_destroy_while: \${{ params.fail_destroy_while }}
     outputs:
       - name: endpoint
       - name: size
@@ -122,6 +126,7 @@ run("the terraform target with the real CLI", () => {
     expect(state.resources.map((r: any) => `${r.module}.${r.type}.${r.name}`).sort()).toEqual([
       "module.env.terraform_data.app",
       "module.env.terraform_data.database",
+      "module.env.terraform_data.guard",
       "module.env.terraform_data.network",
     ]);
     // The secret output is sealed: nowhere in the API's answers.
@@ -136,7 +141,7 @@ run("the terraform target with the real CLI", () => {
     // The plan resource by resource, each resource as the apply finished it, then bootstrapping.
     const events = (await api.json("GET", "/v1/tenants/acme/events")).data as any[];
     const planned = events.find((e) => e.type === "stack.planned");
-    expect(planned.data.summary).toBe("3 to add, 0 to change, 0 to destroy");
+    expect(planned.data.summary).toBe("4 to add, 0 to change, 0 to destroy");
     expect(planned.data.resources).toContainEqual({
       address: "module.env.terraform_data.app",
       action: "create",
@@ -145,6 +150,7 @@ run("the terraform target with the real CLI", () => {
     expect(applied.map((d) => d.address).sort()).toEqual([
       "module.env.terraform_data.app",
       "module.env.terraform_data.database",
+      "module.env.terraform_data.guard",
       "module.env.terraform_data.network",
     ]);
     expect(applied.every((d) => d.status === "complete" && d.action === "create")).toBe(true);
@@ -193,6 +199,34 @@ run("the terraform target with the real CLI", () => {
 
       await api.json("DELETE", "/v1/tenants/broken");
       expect((await settled("broken", ["destroyed"])).status).toBe("destroyed");
+    } finally {
+      if (existsSync(flag)) await rm(flag);
+    }
+  });
+
+  it("fails a half-way destroy, and a retry destroys what is left", async () => {
+    const flag = path.join(tmpdir(), `tenantry-guard-${process.pid}`);
+    writeFileSync(flag, "");
+    try {
+      await api.call("POST", "/v1/tenants", {
+        name: "Guarded",
+        target: "terraform",
+        blueprint: { source: BLUEPRINT },
+        params: { fail_destroy_while: flag },
+      });
+      expect((await settled("guarded", ["active"])).status).toBe("active");
+      await api.json("DELETE", "/v1/tenants/guarded");
+      const failed = await settled("guarded", ["destroyed"]);
+      expect(failed.status).toBe("failed");
+      expect(failed.error_message).toContain("terraform_data.guard");
+      const left = (await stateOf("guarded")).resources.map((r: any) => r.name);
+      expect(left).toContain("guard");
+      expect(left).not.toContain("app");
+
+      await rm(flag);
+      await api.json("POST", "/v1/tenants/guarded/retry");
+      expect((await settled("guarded", ["destroyed"])).status).toBe("destroyed");
+      expect(await stateOf("guarded")).toBeUndefined();
     } finally {
       if (existsSync(flag)) await rm(flag);
     }

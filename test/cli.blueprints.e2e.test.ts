@@ -12,6 +12,8 @@ import { projectRoot, useCliServer } from "./support/cli-harness.js";
 const examples = path.join(projectRoot, "examples", "blueprints");
 
 let badFile: string;
+/** A blueprint with an object parameter (issue 13). */
+let nestedFile: string;
 /** Named like the example, so the CLI stores it as the next version of `postgres`. */
 let twoDatabasesFile: string;
 
@@ -22,6 +24,29 @@ const harness = useCliServer({
     await fs.writeFile(
       badFile,
       "services:\n  - type: web\n    name: app\n    runtime: node\n    startComand: node web.js\n",
+    );
+    nestedFile = path.join(tmpDir, "cloudy.render.yaml");
+    await fs.writeFile(
+      nestedFile,
+      [
+        "parameters:",
+        "  cloud:",
+        "    type: object",
+        "    required: true",
+        "    properties:",
+        "      provider: { type: enum, values: [aws, gcp], required: true }",
+        '      region: { type: string, pattern: "^[a-z]{2}-[a-z]+-[0-9]$", required: true }',
+        "      use_existing: { type: boolean, default: false }",
+        "services:",
+        "  - type: worker",
+        "    name: agent",
+        "    runtime: image",
+        "    image: { url: docker.io/library/busybox:1.36 }",
+        "    envVars:",
+        "      - key: REGION",
+        "        value: ${{ params.cloud.region }}",
+        "",
+      ].join("\n"),
     );
     await fs.mkdir(path.join(tmpDir, "v2"));
     twoDatabasesFile = path.join(tmpDir, "v2", "postgres.render.yaml");
@@ -138,6 +163,36 @@ describe("tenantry blueprints", () => {
     expect(cost.stdout).toMatch(/^Total:\s+\d+\.\d\d USD$/m);
     expect(table.stdout).toMatch(/^KEY\s+KIND\s+NAME\s+DEPENDS_ON$/m);
     expect(table.stdout).toContain("acme-corp");
+  });
+
+  it("renders object params given as JSON and dotted --param fields; a bad field is named by its pointer", async () => {
+    await ok(["blueprints", "push", "cloudy", nestedFile]);
+    const base = ["blueprints", "render", "cloudy", "--tenant", "Acme", "--target", "render"];
+    const [rendered, bad, shown] = await Promise.all([
+      okJson<{ params: Record<string, unknown> }>([
+        ...base,
+        "--param",
+        'cloud={"provider":"aws"}',
+        "--param",
+        "cloud.region=us-east-1",
+      ]),
+      cli([
+        ...base,
+        "--param",
+        "cloud.provider=aws",
+        "--param",
+        "cloud.region=US",
+        "--param",
+        "cloud.zone=a",
+      ]),
+      ok(["blueprints", "show", "cloudy"]),
+    ]);
+    expect(rendered.params).toEqual({ cloud: { provider: "aws", region: "us-east-1", use_existing: false } });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("/params/cloud/region");
+    expect(bad.stderr).toContain("/params/cloud/zone");
+    expect(shown.stdout).toMatch(/^\s+cloud\s+object\s+-\s+yes$/m);
+    expect(shown.stdout).toMatch(/^\s+cloud\.provider\s+enum\(aws\|gcp\)\s+-\s+yes$/m);
   });
 
   it("refuses an unknown target and a missing blueprint with their codes", async () => {

@@ -87,21 +87,55 @@ export interface BlueprintEnvVarGroup {
   environment?: string;
 }
 
-export type ParameterType = "string" | "integer" | "number" | "boolean" | "enum";
+/**
+ * A parameter's value: JSON. Declared fields are never `null` (a `null` is read as "not
+ * given", so the default applies); fields kept through `additionalProperties` are as given.
+ */
+export type ParamValue = string | number | boolean | null | ParamValue[] | { [key: string]: ParamValue };
 
-/** A typed tenant parameter (Tenantry extension). */
-export interface BlueprintParameter {
-  name: string;
+export type ScalarParameterType = "string" | "integer" | "number" | "boolean" | "enum";
+export type ParameterType = ScalarParameterType | "object" | "array";
+
+/**
+ * A declaration of a parameter's value (Tenantry extension): a top-level parameter, an
+ * object's property or an array's items. Only the keys of its `type` are set.
+ */
+export interface ParameterDeclaration {
   type: ParameterType;
   description?: string;
-  default?: string | number | boolean;
+  /** Used when the value is missing; satisfies the declaration (checked at validation). */
+  default?: ParamValue;
+  /**
+   * Whether the value must be given (when there is no default). Always false for an
+   * array's `items`, where it does not apply.
+   * @default false
+   */
   required: boolean;
-  /** `string` only: a regular expression the value must match. */
+  /** `string` only: a regular expression (with the `u` flag) the value must match. */
   pattern?: string;
   /** `enum` only. */
   values?: (string | number)[];
+  /** `integer` and `number` only. */
   minimum?: number;
   maximum?: number;
+  /** `object` only: each field's declaration, in the order written. */
+  properties?: Record<string, ParameterDeclaration>;
+  /**
+   * `object` only: whether fields `properties` does not declare are accepted (kept as
+   * given, unchecked) rather than refused.
+   * @default false
+   */
+  additionalProperties?: boolean;
+  /** `array` only: the declaration every item satisfies. */
+  items?: ParameterDeclaration;
+  /** `array` only: bounds on the number of items. */
+  minItems?: number;
+  maxItems?: number;
+}
+
+/** A typed tenant parameter (Tenantry extension): a named top-level declaration. */
+export interface BlueprintParameter extends ParameterDeclaration {
+  name: string;
 }
 
 /** A Terraform/OpenTofu module applied per tenant by the `terraform` target (Tenantry extension, `stacks:`). */

@@ -1,5 +1,8 @@
 import type { FieldError } from "../domain/errors.js";
-import type { BlueprintParameter } from "./model.js";
+import type { BlueprintParameter, ParameterDeclaration, ParamValue } from "./model.js";
+import { items, matchesPattern, resolveField, type ValueWording } from "./param-values.js";
+
+export type { ParamValue };
 
 /** Parameters Tenantry itself understands, whatever the blueprint declares. */
 export const BUILTIN_PARAMETERS: readonly BlueprintParameter[] = [
@@ -11,11 +14,11 @@ export const BUILTIN_PARAMETERS: readonly BlueprintParameter[] = [
   },
 ];
 
-export type ParamValue = string | number | boolean;
-
 /**
  * Checks a tenant's `params` against the blueprint's declared parameters and fills in
- * defaults. Every problem is reported at once, with a pointer under `/params`.
+ * defaults, at every level (objects' properties, arrays' items). Every problem is reported
+ * at once, with a pointer under `/params`: `/params/cloud/region`, `/params/zones/2`.
+ * A `null` is read as "not given", at the top level as in an object.
  */
 export function resolveParams(
   declared: readonly BlueprintParameter[],
@@ -35,25 +38,31 @@ export function resolveParams(
     }
   }
   for (const p of all) {
-    const raw = given[p.name];
-    const pointer = `/params/${p.name}`;
-    if (raw === undefined || raw === null) {
-      if (p.default !== undefined) values[p.name] = p.default;
-      else if (p.required) errors.push({ pointer, message: `parameter "${p.name}" is required` });
-      continue;
-    }
-    const problem = checkValue(p, raw);
-    if (problem) errors.push({ pointer, message: problem });
-    else values[p.name] = raw as ParamValue;
+    const raw = Object.hasOwn(given, p.name) ? given[p.name] : undefined;
+    const at = { pointer: `/params/${p.name}`, path: p.name };
+    const v = resolveField(p, raw, at, REQUEST_WORDING, errors);
+    if (v !== undefined) values[p.name] = v;
   }
   return { values, errors };
 }
 
-function checkValue(p: BlueprintParameter, value: unknown): string | null {
+/** The wording of problems with a tenant's params (an API caller's input). */
+const REQUEST_WORDING: ValueWording = {
+  scalar: (decl, value) => scalarProblem(decl, value) ?? undefined,
+  notObject: (value) => `expected an object, got ${typeName(value)}`,
+  notList: (value) => `expected a list, got ${typeName(value)}`,
+  missing: (path) => `parameter "${path}" is required`,
+  unknownField: (path, field, known) =>
+    `parameter "${path}" has no field "${field}"${known.length ? ` (it has: ${known.join(", ")})` : ""}`,
+  tooFew: (min, count) => `expected at least ${items(min)}, got ${count}`,
+  tooMany: (max, count) => `expected at most ${items(max)}, got ${count}`,
+};
+
+function scalarProblem(p: ParameterDeclaration, value: unknown): string | null {
   switch (p.type) {
     case "string":
       if (typeof value !== "string") return `expected a string, got ${typeName(value)}`;
-      if (p.pattern !== undefined && !new RegExp(p.pattern).test(value)) return `must match ${p.pattern}`;
+      if (p.pattern !== undefined && !matchesPattern(p.pattern, value)) return `must match ${p.pattern}`;
       return null;
     case "integer":
     case "number":
@@ -75,5 +84,7 @@ function checkValue(p: BlueprintParameter, value: unknown): string | null {
 }
 
 function typeName(value: unknown): string {
-  return Array.isArray(value) ? "a list" : value === null ? "null" : `a ${typeof value}`;
+  if (Array.isArray(value)) return "a list";
+  if (value === null) return "null";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }

@@ -126,6 +126,27 @@ export function substitute<T>(value: T, scope: Record<string, string>, shell = f
   return value;
 }
 
+/**
+ * How deep `params.NAME.FIELD…` paths go into the scope: past the deepest declaration
+ * (MAX_PARAMETER_DEPTH), so only fields kept from an open object's input stop there.
+ */
+const MAX_SCOPE_DEPTH = 32;
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * `ref` and, for an object, each field's path (`params.cloud.region`). Render.yaml's
+ * fields are strings: a scalar as text, an object or list as JSON (validation allows one
+ * only as a whole value, `value: ${{ params.cloud }}`).
+ */
+function addToScope(scope: Record<string, string>, ref: string, v: ParamValue, depth: number): void {
+  scope[ref] = typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
+  if (typeof v !== "object" || v === null || Array.isArray(v) || depth >= MAX_SCOPE_DEPTH) return;
+  for (const [field, x] of Object.entries(v)) {
+    // Only names a reference can spell (a key `a.b` of an open object is not `a` then `b`).
+    if (FIELD_NAME.test(field)) addToScope(scope, `${ref}.${field}`, x, depth + 1);
+  }
+}
+
 export const serviceKey = (name: string) => `service:${name}`;
 export const groupKey = (name: string) => `group:${name}`;
 export const databaseKey = (name: string) => `database:${name}`;
@@ -139,7 +160,7 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
     "tenant.name": ctx.tenant.name,
     "org.slug": ctx.org.slug,
   };
-  for (const [name, v] of Object.entries(params)) scope[`params.${name}`] = String(v);
+  for (const [name, v] of Object.entries(params)) addToScope(scope, `params.${name}`, v, 0);
   const bp = substitute(blueprint, scope);
   const named = { ...ctx, discriminator: tenantDiscriminator(ctx.installationId, ctx.tenant.id) };
 

@@ -96,7 +96,7 @@ export function validateBlueprint(source: string): ValidationResult {
   }
   checkShape(doc, root, "", d);
   const resources = collectResources(doc, d);
-  const { names, parameters } = checkParameters(doc["parameters"], d);
+  const { declared, parameters } = checkParameters(doc["parameters"], d);
   const kinds = new Map<string, string>();
   for (const s of resources.services) {
     const v = s.value;
@@ -109,7 +109,7 @@ export function validateBlueprint(source: string): ValidationResult {
   const hooks = checkHooks(doc["hooks"], kinds, d);
   const stacks = checkStacks(doc["stacks"], d);
   checkReferences(resources, d);
-  checkTemplates(doc, names, d);
+  checkTemplates(doc, declared, d);
 
   const { errors, warnings } = d.sorted();
   if (errors.length > 0) return { blueprint: null, errors, warnings };

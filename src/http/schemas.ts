@@ -92,6 +92,8 @@ export const CreateTenantBody = Type.Object(
     ),
     params: Type.Optional(
       Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$" }), Type.Unknown(), {
+        description:
+          "The blueprint's parameters: JSON values (objects and lists for `object` and `array` parameters), checked against its declarations; every problem is answered at once at its pointer (`/params/cloud/region`)",
         maxProperties: 256,
         additionalProperties: false,
       }),
@@ -381,7 +383,8 @@ export const PlanBody = Type.Object(
     blueprint: Type.Optional(BlueprintRefSchema),
     params: Type.Optional(
       Type.Record(Type.String(), Type.Unknown(), {
-        description: "Merged into the tenant's params; null removes one",
+        description:
+          "Merged into the tenant's params as a JSON Merge Patch (RFC 7386): objects field by field; null removes a param or field; lists are replaced",
       }),
     ),
   },
@@ -418,7 +421,8 @@ export const UpdateTenantBody = Type.Object(
     blueprint: Type.Optional(BlueprintRefSchema),
     params: Type.Optional(
       Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$" }), Type.Unknown(), {
-        description: "Merged into the tenant's params; null removes one",
+        description:
+          "Merged into the tenant's params as a JSON Merge Patch (RFC 7386): objects field by field; null removes a param or field; lists are replaced",
       }),
     ),
     labels: Type.Optional(LabelMap),

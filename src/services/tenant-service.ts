@@ -1,4 +1,5 @@
 import { type CostEstimate, estimateCost } from "../blueprints/cost.js";
+import { mergeParams } from "../blueprints/merge-params.js";
 import { type Plan, planChanges } from "../blueprints/plan.js";
 import { generatedRefs } from "../blueprints/render.js";
 import { DEFAULT_TARGET, defaultNodeId } from "../config/config.js";
@@ -267,11 +268,7 @@ export class TenantService {
       change.blueprint === undefined
         ? null
         : await this.resolveBlueprint(q, principal.organizationId, change.blueprint);
-    const params: Record<string, unknown> = { ...tenant.params };
-    for (const [k, v] of Object.entries(change.params ?? {})) {
-      if (v === null) delete params[k];
-      else params[k] = v;
-    }
+    const params = mergeParams(tenant.params, change.params ?? {});
     const reconfigure =
       (blueprint !== null && blueprint.id !== tenant.blueprintId) ||
       JSON.stringify(params) !== JSON.stringify(tenant.params);
@@ -401,11 +398,7 @@ export class TenantService {
         ? await getBlueprintById(q, tenant.blueprintId)
         : await this.resolveBlueprint(q, principal.organizationId, change.blueprint);
     if (!blueprint) throw new TenantryError("BLUEPRINT_NOT_FOUND", "the tenant's blueprint is missing");
-    const params: Record<string, unknown> = { ...tenant.params };
-    for (const [k, v] of Object.entries(change.params ?? {})) {
-      if (v === null) delete params[k];
-      else params[k] = v;
-    }
+    const params = mergeParams(tenant.params, change.params ?? {});
     const rendered = renderOrThrow(
       compileStored(blueprint),
       await renderContextFor(q, this.deps, tenant, { params }),

@@ -7,11 +7,11 @@ import { type ApiClient, ApiError, type CostEstimate, type RenderedBlueprint } f
 import { formatMap, formatTime, formatValue, keyValues, printJson, printLines, table } from "../output.js";
 import {
   CliError,
-  collectMap,
+  collectParams,
   costSummary,
   formatMoney,
   type OutputOptions,
-  parseParamValue,
+  PARAM_HELP,
   run,
   withConnection,
   withOutput,
@@ -83,14 +83,7 @@ function parsedLines(parsed: Record<string, unknown> | undefined): string[] {
     lines.push(
       ...table(
         ["NAME", "TYPE", "DEFAULT", "REQUIRED"],
-        params.map((p) => [
-          String(p["name"]),
-          p["type"] === "enum" && Array.isArray(p["values"])
-            ? `enum(${(p["values"] as unknown[]).join("|")})`
-            : String(p["type"]),
-          formatValue(p["default"]),
-          p["required"] ? "yes" : "no",
-        ]),
+        params.flatMap((p) => parameterRows(String(p["name"]), p)),
         "  ",
       ),
     );
@@ -112,6 +105,29 @@ function parsedLines(parsed: Record<string, unknown> | undefined): string[] {
     ]),
   );
   return lines;
+}
+
+/** A parameter's row, then its fields' (`cloud.region`), an object's fields being declarations too. */
+function parameterRows(name: string, p: Record<string, unknown>): string[][] {
+  const row = [name, parameterType(p), formatValue(p["default"]), p["required"] ? "yes" : "no"];
+  const props = p["properties"];
+  if (typeof props !== "object" || props === null) return [row];
+  return [
+    row,
+    ...Object.entries(props as Record<string, Record<string, unknown>>).flatMap(([field, decl]) =>
+      parameterRows(`${name}.${field}`, decl),
+    ),
+  ];
+}
+
+/** `string`, `enum(a|b)`, `array(string)`, `object` (open: `object(+any)`). */
+function parameterType(p: Record<string, unknown>): string {
+  if (p["type"] === "enum" && Array.isArray(p["values"]))
+    return `enum(${(p["values"] as unknown[]).join("|")})`;
+  if (p["type"] === "array" && typeof p["items"] === "object" && p["items"] !== null)
+    return `array(${parameterType(p["items"] as Record<string, unknown>)})`;
+  if (p["type"] === "object" && p["additionalProperties"] === true) return "object(+any)";
+  return String(p["type"]);
 }
 
 function readSource(file: string): string {
@@ -154,11 +170,7 @@ function withRenderOptions(cmd: Command): Command {
     .requiredOption("--tenant <name>", 'the would-be tenant\'s display name, e.g. "Acme Corp"')
     .option("--slug <slug>", "the tenant's slug (default: derived from --tenant)")
     .option("--target <target>", "provider to price and name the resources for (default: local)")
-    .option(
-      "--param <key=value>",
-      "blueprint parameter (repeatable; numbers and true/false are parsed)",
-      collectMap(parseParamValue),
-    )
+    .option("--param <key=value>", PARAM_HELP, collectParams)
     .option(
       "--secret-key <key>",
       "name of a secret the tenant would be given (repeatable; no value needed)",

@@ -189,6 +189,45 @@ export const collectMap =
     return { ...previous, [k]: convert(v) };
   };
 
+/**
+ * A commander collector of repeated `--param` options: `NAME=value` (the value read by
+ * {@link parseParamValue}) or `NAME.FIELD…=value`, which sets a field of an object param
+ * and merges with the options before it: `--param 'cloud={"provider":"aws"}' --param
+ * cloud.region=us-east-1` gives `{cloud: {provider: "aws", region: "us-east-1"}}`.
+ */
+export function collectParams(
+  raw: string,
+  previous: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const [key, value] = keyValue(raw);
+  const path = key.split(".");
+  if (path.some((s) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(s) || s === "__proto__")) {
+    throw new InvalidArgumentError(
+      `expected NAME=value or NAME.FIELD=value (letters, digits, _), got "${key}"`,
+    );
+  }
+  const out = structuredClone(previous ?? {});
+  let node = out;
+  path.slice(0, -1).forEach((field, i) => {
+    const next = Object.hasOwn(node, field) ? node[field] : undefined;
+    if (next === undefined) node[field] = {};
+    else if (typeof next !== "object" || next === null || Array.isArray(next)) {
+      const at = path.slice(0, i + 1).join(".");
+      throw new InvalidArgumentError(
+        `cannot set ${key}: ${at} was given as ${JSON.stringify(next)}, not an object`,
+      );
+    }
+    node = node[field] as Record<string, unknown>;
+  });
+  node[path[path.length - 1] ?? key] = parseParamValue(value);
+  return out;
+}
+
+export const PARAM_HELP =
+  "blueprint parameter (repeatable; numbers, true/false and JSON are parsed; NAME.FIELD=value sets a field of an object)";
+const PARAM_CHANGE_HELP =
+  "parameter to change (repeatable; merged into the tenant's, objects field by field; key=null removes one; NAME.FIELD=value sets a field)";
+
 /** A commander collector of repeated `key=value` options into a list (checked, kept as written). */
 export const collectList = (raw: string, previous: string[] | undefined): string[] => {
   keyValue(raw);
@@ -664,11 +703,7 @@ export function registerTenantCommands(program: Command): void {
             "--target <target>",
             "provider to create the resources with (default: the server's TENANTRY_DEFAULT_TARGET)",
           )
-          .option(
-            "--param <key=value>",
-            "blueprint parameter (repeatable; numbers and true/false are parsed)",
-            collectMap(parseParamValue),
-          )
+          .option("--param <key=value>", PARAM_HELP, collectParams)
           .option("--secret <key=value>", "write-only secret value (repeatable)", collectMap(String))
           .option("--label <key=value>", "label (repeatable)", collectMap(String))
           .option("--idempotency-key <key>", "makes retrying this command safe"),
@@ -810,11 +845,7 @@ export function registerTenantCommands(program: Command): void {
           "--blueprint <ref>",
           "a stored blueprint NAME[@VERSION], or a path to a blueprint YAML file (default: the tenant's)",
         )
-        .option(
-          "--param <key=value>",
-          "parameter to change (repeatable; merged into the tenant's; key=null removes one)",
-          collectMap(parseParamValue),
-        ),
+        .option("--param <key=value>", PARAM_CHANGE_HELP, collectParams),
     ),
   ).action(async (ref: string, options: PlanOptions) =>
     run(options, async ({ client }) => {
@@ -841,11 +872,7 @@ export function registerTenantCommands(program: Command): void {
             "--blueprint <ref>",
             "a stored blueprint NAME[@VERSION], or a path to a blueprint YAML file",
           )
-          .option(
-            "--param <key=value>",
-            "parameter to change (repeatable; merged into the tenant's; key=null removes one)",
-            collectMap(parseParamValue),
-          )
+          .option("--param <key=value>", PARAM_CHANGE_HELP, collectParams)
           .option("--label <key=value>", "label (repeatable)", collectMap(String))
           .option("--name <name>", "new display name")
           .option(

@@ -178,3 +178,51 @@ stacks:
     expect(literal("plain")).toBe("plain");
   });
 });
+
+describe("stack inputs from object parameters", () => {
+  it("keep the type of a whole-value template, interpolate the rest, and leave out optional ones not given", () => {
+    const result = validateBlueprint(`
+parameters:
+  data:
+    type: object
+    properties:
+      postgres:
+        type: object
+        properties:
+          size: { type: enum, values: [small, large], default: small }
+          multi_az: { type: boolean, default: false }
+  nodes:
+    type: integer
+    default: 2
+  bucket_prefix:
+    type: string
+stacks:
+  - name: env
+    source: ./examples/terraform/aws
+    inputs:
+      postgres: \${{ params.data.postgres }}
+      size: \${{ params.data.postgres.size }}
+      nodes: \${{ params.nodes }}
+      label: "\${{ tenant.slug }}-\${{ params.nodes }}"
+      bucket_prefix: \${{ params.bucket_prefix }}
+`);
+    expect(result.errors).toEqual([]);
+    const rendered = renderBlueprint(result.blueprint!, {
+      tenant: { id: "t1", slug: "acme", name: "Acme" },
+      org: { slug: "org" },
+      installationId: "i1",
+      params: { data: { postgres: { size: "large" } } },
+    });
+    expect(rendered.errors).toEqual([]);
+    expect(rendered.resources[0]?.spec).toMatchObject({
+      inputs: {
+        postgres: { size: "large", multi_az: false },
+        size: "large",
+        nodes: 2,
+        label: "acme-2",
+      },
+    });
+    const spec = rendered.resources[0]?.spec as { inputs: object } | undefined;
+    expect(Object.keys(spec?.inputs ?? { missing: true })).not.toContain("bucket_prefix");
+  });
+});

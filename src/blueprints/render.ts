@@ -8,7 +8,7 @@ import {
   type MysqlSpec,
   type PostgresSpec,
 } from "../domain/resources.js";
-import type { Blueprint, BlueprintDatabase, BlueprintService, EnvVarSpec } from "./model.js";
+import type { Blueprint, BlueprintDatabase, BlueprintService, BlueprintStack, EnvVarSpec } from "./model.js";
 import { type ParamValue, resolveParams } from "./params.js";
 import {
   CUSTOM_PLUGINS_PATH,
@@ -19,6 +19,7 @@ import {
 } from "./plugins.js";
 import { PLANS } from "./rules/render-shapes.js";
 import { foldedEnumValue } from "./rules/shape.js";
+import { lookupReference, renderTypedValue } from "./typed-templates.js";
 
 /**
  * Rendering: a validated blueprint, resolved for one tenant, as the ordered list of
@@ -161,7 +162,9 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
     "org.slug": ctx.org.slug,
   };
   for (const [name, v] of Object.entries(params)) addToScope(scope, `params.${name}`, v, 0);
-  const bp = substitute(blueprint, scope);
+  // Stacks take typed values (a whole-value template keeps an object parameter an object).
+  const { stacks: rawStacks, ...rest } = blueprint;
+  const bp: Blueprint = substitute(rest, scope);
   const named = { ...ctx, discriminator: tenantDiscriminator(ctx.installationId, ctx.tenant.id) };
 
   const plugin = typeof params["custom_plugin_repo"] === "string" ? params["custom_plugin_repo"] : undefined;
@@ -195,7 +198,20 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
   const groups = new Map(bp.envVarGroups.map((g) => [g.name, g]));
   const resources: DesiredResource[] = [];
   // Stacks are applied together (one root module, one state): no order between them.
-  for (const st of bp.stacks ?? []) {
+  const typedScope = { tenant: ctx.tenant, org: ctx.org, params };
+  const resolveTyped = (ref: string) => lookupReference(typedScope, ref);
+  (rawStacks ?? []).forEach((raw, i) => {
+    // An input that is only an optional parameter not given is left out: the module's default applies.
+    const inputs = Object.fromEntries(
+      Object.entries(raw.inputs).filter(([, v]) => {
+        const only = typeof v === "string" ? /^\$\{\{\s*([A-Za-z0-9_.]+)\s*\}\}$/.exec(v) : null;
+        return !only?.[1] || resolveTyped(only[1]) !== undefined;
+      }),
+    );
+    const { value, problems } = renderTypedValue({ ...raw, inputs }, resolveTyped);
+    for (const p of problems)
+      errors.push({ pointer: "/params", message: `stacks/${i}${p.pointer}: ${p.message}` });
+    const st = value as BlueprintStack;
     resources.push({
       key: stackKey(st.name),
       kind: "stack",
@@ -203,7 +219,7 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
       dependsOn: [],
       spec: st,
     });
-  }
+  });
   for (const db of bp.databases) resources.push(renderDatabase(db, named));
   const usedGroups = new Set(
     bp.services.flatMap((svc) => svc.envVars.flatMap((e) => ("fromGroup" in e ? [e.fromGroup] : []))),

@@ -176,6 +176,63 @@ stacks:
       output: { env__kubeconfig: { value: "${module.env.kubeconfig}", sensitive: true } },
     });
     expect(literal("plain")).toBe("plain");
+
+    const google = rootModule(
+      [
+        {
+          key: "stack:gke",
+          spec: {
+            name: "gke",
+            source: "terraform-google-modules/kubernetes-engine/google",
+            version: "36.0.0",
+            cloud: {
+              provider: "google",
+              project: "acme-prod",
+              region: "europe-west1",
+              serviceAccount: "t@acme.iam.gserviceaccount.com",
+            },
+            inputs: {},
+            outputs: [],
+            state: { backend: "gcs", config: { bucket: "acme-tf" } },
+          },
+        },
+      ],
+      {
+        marker: { "managed-by": "tenantry", installation: "i1", organization: "o1", tenant: "t1" },
+        sessionName: "tenantry-acme",
+        stateKey: "t-acme-abc",
+      },
+    );
+    expect(google.localModules).toEqual([]);
+    expect(google.json).toMatchObject({
+      terraform: {
+        backend: {
+          gcs: {
+            bucket: "acme-tf",
+            prefix: "tenantry/t-acme-abc",
+            impersonate_service_account: "t@acme.iam.gserviceaccount.com",
+          },
+        },
+      },
+      module: {
+        gke: {
+          source: "terraform-google-modules/kubernetes-engine/google",
+          version: "36.0.0",
+          providers: { google: "google.gke", "google-beta": "google-beta.gke" },
+        },
+      },
+    });
+    const providers = google.json["provider"] as Record<
+      string,
+      { default_labels: object; project: string }[]
+    >;
+    for (const name of ["google", "google-beta"]) {
+      expect(providers[name]?.[0]).toMatchObject({
+        project: "acme-prod",
+        impersonate_service_account: "t@acme.iam.gserviceaccount.com",
+        default_labels: { "tenantry-tenant": "t1" },
+      });
+    }
   });
 });
 

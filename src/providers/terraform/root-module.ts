@@ -100,16 +100,21 @@ export function rootModule(stacks: readonly StackResource[], options: RootModule
       call["providers"] = { aws: `aws.${spec.name}` };
     } else if (cloud?.provider === "google") {
       requiredProviders["google"] = { source: "hashicorp/google" };
-      const google = providers["google"] ?? [];
-      providers["google"] = google;
-      google.push({
+      requiredProviders["google-beta"] = { source: "hashicorp/google-beta" };
+      // google-beta too, configured alike: many Google modules create some resources through it.
+      const config = {
         alias: spec.name,
         ...(cloud.project ? { project: literal(cloud.project) } : {}),
         ...(cloud.region ? { region: literal(cloud.region) } : {}),
         ...(cloud.serviceAccount ? { impersonate_service_account: literal(cloud.serviceAccount) } : {}),
         default_labels: tags,
-      });
-      call["providers"] = { google: `google.${spec.name}` };
+      };
+      for (const name of ["google", "google-beta"]) {
+        const list = providers[name] ?? [];
+        providers[name] = list;
+        list.push({ ...config });
+      }
+      call["providers"] = { google: `google.${spec.name}`, "google-beta": `google-beta.${spec.name}` };
     }
     modules[spec.name] = call;
     for (const o of spec.outputs) {

@@ -15,6 +15,7 @@ import {
 import { type BackgroundRun, startBackground } from "./background.js";
 import { type CliResult, describeDiagnostics, runCli } from "./cli.js";
 import type { TerraformConfig } from "./config.js";
+import { estimateTerraformCost, type PlannedResourceChange } from "./cost.js";
 import { lockHolders } from "./locks.js";
 import { moduleAddress, outputName, rootModule } from "./root-module.js";
 import { createWorkDir, type WorkDir } from "./workdir.js";
@@ -247,9 +248,11 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
       const show = await short(ctx, dir, env, ["show", "-json", "-no-color", PLAN_FILE]);
       if (show.code !== 0) throw await failure(ctx, "show", show);
       const parsed = JSON.parse(show.text) as {
-        resource_changes?: { address: string; module_address?: string; change: { actions: string[] } }[];
+        resource_changes?: (PlannedResourceChange & { module_address?: string; change: { actions: string[] } })[];
         output_changes?: Record<string, { actions: string[] }>;
       };
+      const region = stacks.find((st) => st.spec.cloud?.region)?.spec.cloud?.region;
+      const estimate = estimateTerraformCost(parsed.resource_changes ?? [], region ? { region } : {});
       const keys = [
         ...new Map(
           [...recorded, ...desired].filter((r) => r.kind === "stack").map((r) => [r.key, r]),
@@ -267,6 +270,7 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
           ref: dir.path,
           ...(summary ? { summary: summary.replace(/^Plan: /, "").replace(/\.$/, "") } : {}),
           resources,
+          cost: { currency: estimate.currency, monthly: estimate.monthly, note: estimate.note },
         },
         dir,
         env,

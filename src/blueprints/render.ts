@@ -201,14 +201,19 @@ export function renderBlueprint(blueprint: Blueprint, ctx: RenderContext): Rende
   const typedScope = { tenant: ctx.tenant, org: ctx.org, params };
   const resolveTyped = (ref: string) => lookupReference(typedScope, ref);
   (rawStacks ?? []).forEach((raw, i) => {
-    // An input that is only an optional parameter not given is left out: the module's default applies.
-    const inputs = Object.fromEntries(
-      Object.entries(raw.inputs).filter(([, v]) => {
-        const only = typeof v === "string" ? /^\$\{\{\s*([A-Za-z0-9_.]+)\s*\}\}$/.exec(v) : null;
-        return !only?.[1] || resolveTyped(only[1]) !== undefined;
-      }),
+    // An input (or cloud setting) that is only an optional parameter not given is left out:
+    // the module's default applies (an external id not given: none is sent).
+    const given = <T extends object>(o: T): T =>
+      Object.fromEntries(
+        Object.entries(o).filter(([, v]) => {
+          const only = typeof v === "string" ? /^\$\{\{\s*([A-Za-z0-9_.]+)\s*\}\}$/.exec(v) : null;
+          return !only?.[1] || resolveTyped(only[1]) !== undefined;
+        }),
+      ) as T;
+    const { value, problems } = renderTypedValue(
+      { ...raw, inputs: given(raw.inputs), ...(raw.cloud ? { cloud: given(raw.cloud) } : {}) },
+      resolveTyped,
     );
-    const { value, problems } = renderTypedValue({ ...raw, inputs }, resolveTyped);
     for (const p of problems)
       errors.push({ pointer: "/params", message: `stacks/${i}${p.pointer}: ${p.message}` });
     const st = value as BlueprintStack;

@@ -89,7 +89,12 @@ run("the terraform target with the real CLI", () => {
     state = await createTestDatabase();
     dataDir = await mkdtemp(path.join(tmpdir(), "tenantry-terraform-"));
     const provider = createTerraformProvider({
-      config: { ...TERRAFORM_DEFAULTS, terraformBin: bin, terraformModulesDir: root },
+      config: {
+        ...TERRAFORM_DEFAULTS,
+        terraformBin: bin,
+        terraformModulesDir: root,
+        terraformLockTimeoutSeconds: 1,
+      },
       dataDir,
       databaseUrl: state.url,
     });
@@ -230,6 +235,39 @@ run("the terraform target with the real CLI", () => {
     } finally {
       if (existsSync(flag)) await rm(flag);
     }
+  });
+
+  it("waits for a held state lock, reports who holds it, and goes on once it is released", async () => {
+    await api.call("POST", "/v1/tenants", {
+      name: "Locked",
+      target: "terraform",
+      blueprint: { source: BLUEPRINT },
+    });
+    expect((await settled("locked", ["active"])).status).toBe("active");
+    // Someone else holds the workspace's lock (as the pg backend takes it: an advisory lock on the state's row).
+    const holder = new pg.Client({ connectionString: state.url, application_name: "ops-console (alice)" });
+    await holder.connect();
+    try {
+      const { rows } = await holder.query<{ id: string }>(
+        "select id from tenantry_terraform.states where name like 't-locked-%'",
+      );
+      await holder.query("select pg_advisory_lock($1)", [rows[0]?.id]);
+      await api.json("PATCH", "/v1/tenants/locked", { params: { size: "large" } });
+      const retry = await eventually(
+        async () => {
+          const events = (await api.json("GET", "/v1/tenants/locked/events")).data as any[];
+          return events.find((e) => e.type === "operation.retry_scheduled");
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(retry.data.code).toBe("TERRAFORM_STATE_LOCKED");
+      expect(retry.message).toContain("the tenant's Terraform state is locked");
+      expect(retry.message).toContain("ops-console (alice)");
+    } finally {
+      await holder.end();
+    }
+    expect((await settled("locked", ["active"])).status).toBe("active");
+    expect((await stateOf("locked")).outputs.env__size.value).toBe("large");
   });
 
   it("runs the offline example blueprint (examples/terraform/hello)", async () => {

@@ -248,7 +248,10 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
       const show = await short(ctx, dir, env, ["show", "-json", "-no-color", PLAN_FILE]);
       if (show.code !== 0) throw await failure(ctx, "show", show);
       const parsed = JSON.parse(show.text) as {
-        resource_changes?: (PlannedResourceChange & { module_address?: string; change: { actions: string[] } })[];
+        resource_changes?: (PlannedResourceChange & {
+          module_address?: string;
+          change: { actions: string[] };
+        })[];
         output_changes?: Record<string, { actions: string[] }>;
       };
       const region = stacks.find((st) => st.spec.cloud?.region)?.spec.cloud?.region;

@@ -159,7 +159,15 @@ export function createKubeDatastoreDriver<K extends DatastoreKind>(target: KubeT
       const seen = rolloutState(r.key, sts);
       const credentials = await storedCredentials(ctx, r);
       if (!credentials) throw secretLost(r);
-      return { ...seen, ...datastoreOutputs(r, credentials, target.namespaceOf(ctx)) };
+      const out = datastoreOutputs(r, credentials, target.namespaceOf(ctx));
+      // Applied in part (a worker died before the Service): apply completes it.
+      const service = await client.read(ctx, {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: dnsLabel(r.externalName), namespace: target.namespaceOf(ctx) },
+      });
+      if (!service) return { ...seen, ...out, state: "diverged", detail: "its Service is missing" };
+      return { ...seen, ...out };
     },
 
     apply: (ctx, r) => applyAll(ctx, r, true),

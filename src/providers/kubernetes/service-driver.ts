@@ -263,10 +263,26 @@ export function createKubeServiceDriver(target: KubeTarget): ResourceDriver<Serv
         );
       }
       const seen = rolloutState(r.key, w);
-      return {
-        ...seen,
-        outputs: { ...r.outputs, ...outputsOf(ctx, r, await manifests(ctx, r, seen.state === "suspended")) },
-      };
+      const built = await manifests(ctx, r, seen.state === "suspended");
+      const outputs = { ...r.outputs, ...outputsOf(ctx, r, built) };
+      // A set applied only in part (a worker died after the workload, before its Service or
+      // Ingress): not ready, whatever the rollout says; apply completes it.
+      for (const object of [...built.config, ...built.network]) {
+        const found = await client.read<KubeObject>(ctx, {
+          apiVersion: object.apiVersion,
+          kind: object.kind,
+          metadata: { name: object.metadata.name, namespace: m.namespace },
+        });
+        if (!found) {
+          return {
+            ...seen,
+            state: "diverged",
+            outputs,
+            detail: `${object.kind} ${object.metadata.name} is missing`,
+          };
+        }
+      }
+      return { ...seen, outputs };
     },
 
     // Create, adopt and update are one server-side apply of the whole set.

@@ -3,6 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProviderRegistry } from "../src/providers/provider.js";
 import { findExecutable, TERRAFORM_DEFAULTS } from "../src/providers/terraform/config.js";
@@ -86,6 +88,7 @@ let api: ApiClient;
 let state: TestDatabase;
 let dir: string;
 let helmLog: string;
+const logs: string[] = [];
 
 run("the environments API", () => {
   beforeAll(async () => {
@@ -107,6 +110,8 @@ run("the environments API", () => {
     t = await startTestApp({
       env: { TENANTRY_LEASE_SECONDS: "30", TENANTRY_ENVIRONMENT_BLUEPRINT: "aws=beta9-aws" },
       providers: new ProviderRegistry().register(provider),
+      // Every log line, at the most talkative level: checked for secrets below.
+      logger: pino({ level: "trace" }, { write: (line: string) => void logs.push(line) }),
     });
     api = apiClient(t);
     const pushed = await api.call("POST", "/v1/blueprints", { name: "beta9-aws", source: blueprint() });
@@ -152,9 +157,31 @@ run("the environments API", () => {
         bucket_name: "acme-acme-prod",
       },
     });
-    // Secret outputs are sealed, not shown.
+    // Secret outputs are sealed, not shown, not logged.
     expect(Object.keys(ready.outputs)).not.toContain("kubeconfig");
     expect(Object.keys(ready.outputs)).not.toContain("db_password");
+    const db = new pg.Client({ connectionString: state.url });
+    await db.connect();
+    const { rows } = await db.query<{ data: string }>(
+      "select data from tenantry_terraform.states where name like 't-acme-prod-%'",
+    );
+    await db.end();
+    const tfOutputs = JSON.parse(rows[0]?.data ?? "{}").outputs;
+    const secrets = [
+      tfOutputs.environment__db_password.value,
+      tfOutputs.environment__kubeconfig.value,
+    ] as string[];
+    expect(secrets.every((v) => typeof v === "string" && v.length > 20)).toBe(true);
+    const everything = JSON.stringify([
+      ready,
+      await api.json("GET", `/v1/tenants/${id}`),
+      await api.json("GET", `/v1/tenants/${id}/events`),
+    ]);
+    expect(logs.length).toBeGreaterThan(10);
+    for (const secret of secrets) {
+      expect(everything).not.toContain(secret);
+      expect(logs.join("\n")).not.toContain(secret);
+    }
     // Statuses the tenant went through (the poll may miss the quick ones, not the phases' order).
     const events = (await api.json("GET", `/v1/tenants/${id}/events`)).data as any[];
     const tos = events.filter((e) => e.type === "tenant.status_changed").map((e) => e.data.to);

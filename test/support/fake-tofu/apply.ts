@@ -30,14 +30,13 @@ export async function applyPlan(
   ui: Ui,
   control: ControlFile,
   controlFile: string | undefined,
+  parallelism = 10,
 ): Promise<ApplyResult> {
-  if ((current?.lineage ?? null) !== plan.lineage && plan.lineage !== null) stale();
-  if ((current?.serial ?? null) !== plan.serial) stale();
+  checkStale(plan, current);
   const state: StateV4 = current ? structuredClone(current) : emptyState(ui.f.version);
   state.terraform_version = ui.f.version;
   const counts = { add: 0, change: 0, remove: 0 };
   const diagnostics: Diagnostic[] = [];
-  const failed = new Set<string>();
   const values = new Map<string, Value>();
 
   const byInstance = stateInstances(state);
@@ -54,7 +53,13 @@ export async function applyPlan(
   const rootVars = new Map(Object.entries(plan.variables));
   const ev = new Evaluator({ rootVars, resourceValue: live });
 
-  const persist = async () => {
+  let writing = Promise.resolve();
+  /** State writes one at a time, in the order resources finish. */
+  const persist = () => {
+    writing = writing.then(persistNow);
+    return writing;
+  };
+  const persistNow = async () => {
     const before = formatState({ ...state, serial: 0 });
     state.resources = sortResources(state.resources.filter((r) => r.instances.length));
     const after = formatState({ ...state, serial: 0 });
@@ -97,8 +102,6 @@ export async function applyPlan(
     }
     dirty = true;
   };
-
-  const dependsOnFailed = (ch: ResourceChange) => ch.dependencies.some((d) => failed.has(d));
 
   const run = async (
     ch: ResourceChange,
@@ -153,7 +156,6 @@ export async function applyPlan(
         address: ch.addr.instance,
         ...(n && { range: openBrace(n.res.node.range), context: `resource.${n.res.type}.${n.res.name}` }),
       });
-      failed.add(ch.resource);
       return false;
     }
     if (op === "delete") setInstance(ch, null);
@@ -178,72 +180,65 @@ export async function applyPlan(
     return true;
   };
 
-  // 1. Deletions of instances the configuration no longer has (and everything, for destroy),
-  //    dependents first.
+  // 1. Deletions of instances the configuration no longer has (and everything, for destroy):
+  //    each once what depends on it is gone.
   const deletions = plan.changes.filter((c) => c.action === "delete");
-  for (const ch of reverseDependencyOrder(deletions)) {
-    if (
-      plan.changes.some(
-        (d) => d.action === "delete" && d.dependencies.includes(ch.resource) && failed.has(d.resource),
-      )
-    ) {
-      failed.add(ch.resource);
-      continue;
-    }
-    if (await run(ch, "delete", null)) counts.remove++;
-  }
+  await inParallel(
+    deletions,
+    (ch) => deletions.filter((d) => d.dependencies.includes(ch.resource)).map((d) => d.resource),
+    async (ch) => {
+      const ok = await run(ch, "delete", null);
+      if (ok) counts.remove++;
+      return ok;
+    },
+    parallelism,
+  );
 
-  // 2. Everything else in dependency order, evaluated now that what it references exists.
-  const rank = new Map(graph.order.map((a, i) => [a, i]));
-  const rest = plan.changes
-    .filter((c) => c.action !== "delete")
-    .sort(
-      (a, b) =>
-        (rank.get(a.resource) ?? 0) - (rank.get(b.resource) ?? 0) ||
-        (Number(a.addr.key) || 0) - (Number(b.addr.key) || 0),
-    );
-  for (const ch of rest) {
-    const n = graph.resources.get(ch.resource);
-    if (!n) continue;
-    if (dependsOnFailed(ch)) {
-      failed.add(ch.resource);
-      continue;
-    }
-    ev.reset();
-    let attrs: Attrs = ch.after ?? {};
-    if (ch.action !== "no-op") {
-      // Plan again with applied values in place of the plan's unknowns, then "create" it.
-      const { config, providerConfig } = evaluateInstance(n, ch.addr.key as number | null, ev, plan.flavor);
-      const again = planResource({
-        type: n.res.type,
-        config,
-        prior: ch.action === "replace" ? undefined : (ch.before ?? undefined),
-        providerConfig,
-        referenced: graph.referenced.get(n.addr) ?? new Set(),
-      });
-      attrs = applyResource(n.res.type, n.res.name, again.after);
-    }
-    let ok = true;
-    if (ch.action === "create") ok = await run(ch, "create", attrs);
-    else if (ch.action === "update") ok = await run(ch, "update", attrs);
-    else if (ch.action === "replace") {
-      ok = await run(ch, "delete", null);
-      if (ok) {
-        counts.remove++;
-        ok = await run({ ...ch, before: null }, "create", attrs);
+  // 2. Everything else, each once what it depends on is done; evaluated then, with the
+  //    applied values in place of the plan's unknowns. Independent resources run at once
+  //    (at most -parallelism), as with the real CLI.
+  const rest = plan.changes.filter((c) => c.action !== "delete" && graph.resources.has(c.resource));
+  await inParallel(
+    rest,
+    (ch) => ch.dependencies,
+    async (ch) => {
+      const n = graph.resources.get(ch.resource)!;
+      ev.reset();
+      let attrs: Attrs = ch.after ?? {};
+      if (ch.action !== "no-op") {
+        const { config, providerConfig } = evaluateInstance(n, ch.addr.key as number | null, ev, plan.flavor);
+        const again = planResource({
+          type: n.res.type,
+          config,
+          prior: ch.action === "replace" ? undefined : (ch.before ?? undefined),
+          providerConfig,
+          referenced: graph.referenced.get(n.addr) ?? new Set(),
+        });
+        attrs = applyResource(n.res.type, n.res.name, again.after);
       }
-    }
-    if (ok) {
+      let ok = true;
+      if (ch.action === "create") ok = await run(ch, "create", attrs);
+      else if (ch.action === "update") ok = await run(ch, "update", attrs);
+      else if (ch.action === "replace") {
+        ok = await run(ch, "delete", null);
+        if (ok) {
+          counts.remove++;
+          ok = await run({ ...ch, before: null }, "create", attrs);
+        }
+      }
+      if (!ok) return false;
       if (ch.action === "create" || ch.action === "replace") counts.add++;
       if (ch.action === "update") counts.change++;
-      const inst = n.res.count ? (live(ch.resource) as Value[]) : undefined;
-      if (inst) {
-        const copy = [...inst];
+      if (n.res.count) {
+        const now = live(ch.resource);
+        const copy = Array.isArray(now) ? [...now] : [];
         copy[Number(ch.addr.key)] = attrs;
         values.set(ch.resource, copy);
       } else values.set(ch.resource, attrs);
-    }
-  }
+      return true;
+    },
+    parallelism,
+  );
 
   // 3. Root outputs (all gone after a destroy).
   if (!diagnostics.length) {
@@ -265,6 +260,12 @@ export async function applyPlan(
   return { diagnostics, counts };
 }
 
+/** A saved plan applies only to the state it was made against (same lineage and serial). */
+export function checkStale(plan: Plan, current: StateV4 | null): void {
+  const moved = (current?.lineage ?? null) !== plan.lineage || (current?.serial ?? null) !== plan.serial;
+  if (moved && !(plan.lineage === null && current === null)) stale();
+}
+
 function stale(): never {
   fail(
     "Saved plan is stale",
@@ -272,19 +273,56 @@ function stale(): never {
   );
 }
 
-/** Deletes in an order where nothing is deleted before what depends on it. */
-function reverseDependencyOrder(changes: ResourceChange[]): ResourceChange[] {
-  const out: ResourceChange[] = [];
-  const done = new Set<ResourceChange>();
-  const visit = (c: ResourceChange, seen: Set<ResourceChange>) => {
-    if (done.has(c) || seen.has(c)) return;
-    seen.add(c);
-    for (const d of changes) if (d.dependencies.includes(c.resource)) visit(d, seen);
-    done.add(c);
-    out.push(c);
+/**
+ * Runs changes as soon as the resources they wait for are done, `limit` at a time; a
+ * change waiting for a failed one is skipped (and counts as failed for its own waiters).
+ */
+async function inParallel(
+  changes: ResourceChange[],
+  waitsFor: (ch: ResourceChange) => string[],
+  work: (ch: ResourceChange) => Promise<boolean>,
+  limit: number,
+): Promise<void> {
+  const remaining = new Map<string, number>();
+  for (const ch of changes) remaining.set(ch.resource, (remaining.get(ch.resource) ?? 0) + 1);
+  const failed = new Set<string>();
+  const pending = new Set(changes);
+  const running = new Set<Promise<void>>();
+  const finish = (ch: ResourceChange, ok: boolean) => {
+    if (!ok) failed.add(ch.resource);
+    remaining.set(ch.resource, remaining.get(ch.resource)! - 1);
   };
-  for (const c of changes) visit(c, new Set());
-  return out;
+  while (pending.size || running.size) {
+    let started = false;
+    for (const ch of [...pending]) {
+      if (running.size >= limit) break;
+      const deps = waitsFor(ch).filter((d) => d !== ch.resource && remaining.has(d));
+      if (deps.some((d) => failed.has(d))) {
+        pending.delete(ch);
+        finish(ch, false);
+        started = true;
+        continue;
+      }
+      if (deps.every((d) => remaining.get(d) === 0)) {
+        pending.delete(ch);
+        started = true;
+        const p: Promise<void> = work(ch).then(
+          (ok) => {
+            finish(ch, ok);
+            running.delete(p);
+          },
+          (err: unknown) => {
+            finish(ch, false);
+            running.delete(p);
+            throw err;
+          },
+        );
+        running.add(p);
+      }
+    }
+    if (running.size) await Promise.race(running);
+    else if (!started) break; // nothing can start: a cycle (validate rejects those)
+  }
 }
 
 /** Go's duration, to the second: `0s`, `11s`, `1m5s`. */
@@ -295,12 +333,13 @@ export function duration(s: number): string {
   return `${Math.floor(m / 60)}h${m % 60}m${s % 60}s`;
 }
 
-export function outputsMessage(state: StateV4, ui: Ui): void {
-  const names = Object.keys(state.outputs).sort();
-  if (!names.length || !ui.json) return;
+/** After an apply, always (`Outputs: 0` too). */
+export function outputsMessage(stateOutputs: StateV4["outputs"], ui: Ui): void {
+  const names = Object.keys(stateOutputs).sort();
+  if (!ui.json) return;
   const outputs: Record<string, unknown> = {};
   for (const n of names) {
-    const o = state.outputs[n]!;
+    const o = stateOutputs[n]!;
     outputs[n] = { sensitive: !!o.sensitive, type: o.type, ...(!o.sensitive && { value: o.value }) };
   }
   ui.message("info", `Outputs: ${names.length}`, { type: "outputs", outputs });

@@ -63,6 +63,11 @@ const ATTRIBUTES: Record<string, (flavor: Flavor) => string[]> = {
     ),
 };
 
+/** A backend type's attributes, in the order `.terraform/terraform.tfstate` lists them. */
+export function backendAttributes(type: string, flavor: Flavor): string[] {
+  return [...(ATTRIBUTES[type]?.(flavor) ?? [])].sort();
+}
+
 /** Backend types the real CLIs know; the fake implements the four above. */
 const KNOWN = [
   "local",

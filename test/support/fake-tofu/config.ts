@@ -183,7 +183,8 @@ function readModuleFiles(dir: string): Record<string, string> {
   return out;
 }
 
-function extraneous(p: JProp, allowed: readonly string[], context: string | null): Diagnostic {
+/** HCL's "Extraneous JSON object property", with its "Did you mean" for a near miss. */
+export function extraneous(p: JProp, allowed: readonly string[], context: string | null): Diagnostic {
   const suggestion = allowed.find((a) => levenshtein(a, p.key) < 3);
   return {
     severity: "error",
@@ -261,7 +262,7 @@ function decodeFile(mod: ModuleConfig, body: JNode & { kind: "object" }, diags: 
                 severity: "error",
                 summary: "Missing required argument",
                 detail: 'The argument "value" is required, but no definition was found.',
-                range: b.range,
+                range: closeBrace(b.range),
                 context: `output.${o.key}`,
               });
             }
@@ -390,8 +391,9 @@ function decodeModuleCall(
       severity: "error",
       summary: "Missing required argument",
       detail: 'The argument "source" is required, but no definition was found.',
-      range: openBrace(b.range),
+      range: closeBrace(b.range),
       context,
+      moduleCall: true,
     });
     return;
   }
@@ -481,6 +483,14 @@ function levenshtein(a: string, b: string): number {
     }
   }
   return d[a.length]![b.length]!;
+}
+
+/** `}` of an object body: where HCL points for a missing argument. */
+export function closeBrace(range: Range): Range {
+  return {
+    ...range,
+    start: { line: range.end.line, column: range.end.column - 1, byte: range.end.byte - 1 },
+  };
 }
 
 /** `{` of an object body as a one-character range (where Terraform points for a block). */

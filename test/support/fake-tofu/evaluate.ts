@@ -1,4 +1,4 @@
-import type { Resource } from "./config.js";
+import { closeBrace, extraneous, type Resource } from "./config.js";
 import {
   convert,
   evaluate,
@@ -206,13 +206,7 @@ export function validate(tree: ModuleNode): Graph {
       const context = `resource.${r.type}.${r.name}`;
       for (const p of r.attrs) {
         if (r.type === "terraform_data" && !TERRAFORM_DATA_ARGS.includes(p.key)) {
-          diags.push({
-            severity: "error",
-            summary: "Unsupported argument",
-            detail: `An argument named "${p.key}" is not expected here.`,
-            range: p.keyRange,
-            context,
-          });
+          diags.push(extraneous(p, TERRAFORM_DATA_ARGS, context));
         }
         for (const t of refsOf(p.value, context)) check(mod, t, context, r.count !== undefined);
       }
@@ -241,13 +235,7 @@ export function validate(tree: ModuleNode): Graph {
       for (const a of call.args) {
         for (const t of refsOf(a.value, context)) check(mod, t, context, false);
         if (child && !child.config.variables.has(a.key)) {
-          diags.push({
-            severity: "error",
-            summary: "Unsupported argument",
-            detail: `An argument named "${a.key}" is not expected here.`,
-            range: a.keyRange,
-            context,
-          });
+          diags.push(extraneous(a, [...child.config.variables.keys()], context));
         }
       }
       if (child) {
@@ -257,14 +245,7 @@ export function validate(tree: ModuleNode): Graph {
               severity: "error",
               summary: "Missing required argument",
               detail: `The argument "${v.name}" is required, but no definition was found.`,
-              range: {
-                ...call.range,
-                end: {
-                  ...call.range.start,
-                  column: call.range.start.column + 1,
-                  byte: call.range.start.byte + 1,
-                },
-              },
+              range: closeBrace(call.range),
               context,
             });
           }

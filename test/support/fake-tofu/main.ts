@@ -1,7 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { applyPlan, outputsMessage } from "./apply.js";
-import { type BackendConfig, openStore, resolveBackend, type StateStore } from "./backends.js";
+import { applyPlan, checkStale, outputsMessage } from "./apply.js";
+import {
+  type BackendConfig,
+  backendAttributes,
+  openStore,
+  resolveBackend,
+  type StateStore,
+} from "./backends.js";
 import { loadModule, type ModuleConfig } from "./config.js";
 import { type ControlFile, readControl, recordExit, recordStart } from "./control.js";
 import { rootVariables, validate } from "./evaluate.js";
@@ -156,7 +162,10 @@ function initializedBackend(root: ModuleConfig): BackendConfig {
     : undefined;
   const reason = !recorded
     ? `Initial configuration of the requested backend "${cfg.type}"`
-    : recorded.type !== cfg.type || recorded.hash !== hashOf(cfg.block)
+    : recorded.type !== cfg.type ||
+        Object.entries(cfg.block).some(
+          ([k, v]) => JSON.stringify(recorded.config[k] ?? null) !== JSON.stringify(v),
+        )
       ? "Backend configuration block has changed"
       : undefined;
   if (reason || !recorded) {
@@ -223,6 +232,10 @@ async function init(cmd: Command): Promise<number> {
     root = loadModule(".");
   } catch (err) {
     if (!(err instanceof DiagnosticsError)) throw err;
+    if (err.diagnostics.every((d) => d.moduleCall)) {
+      ui.initStep("initializing_modules_message", "Initializing modules...");
+      throw err;
+    }
     throw new DiagnosticsError([...err.diagnostics, initConfigError()]);
   }
   if (!Object.keys(root.files).length) {
@@ -238,7 +251,7 @@ async function init(cmd: Command): Promise<number> {
     await store.read();
     if (root.backend) {
       const config: Record<string, unknown> = {};
-      for (const k of backendKeys(cfg.type)) config[k] = cfg.block[k] ?? overrides[k] ?? null;
+      for (const k of backendAttributes(cfg.type, flavor)) config[k] = cfg.block[k] ?? overrides[k] ?? null;
       const previous = existsSync(BACKEND_STATE) ? readFileSync(BACKEND_STATE, "utf8") : "";
       const record = {
         version: 3,
@@ -265,24 +278,6 @@ async function init(cmd: Command): Promise<number> {
 function initConfigError(): Diagnostic {
   const text = `${F.product} encountered problems during initialisation, including problems\nwith the configuration, described below.\n\nThe ${F.product} configuration must be valid before initialization so that\n${F.product} can determine which modules and providers need to be installed.`;
   return { severity: "error", summary: text, detail: "" };
-}
-
-function backendKeys(type: string): string[] {
-  if (type === "pg") {
-    return flavor === "tofu"
-      ? [
-          "conn_str",
-          "index_name",
-          "schema_name",
-          "skip_index_creation",
-          "skip_schema_creation",
-          "skip_table_creation",
-          "table_name",
-        ]
-      : ["conn_str", "schema_name", "skip_index_creation", "skip_schema_creation", "skip_table_creation"];
-  }
-  if (type === "local") return ["path", "workspace_dir"];
-  return [];
 }
 
 /** Pretends to install providers: version from the constraint; `.terraform.lock.hcl` as the real one lists them. */
@@ -395,8 +390,10 @@ async function apply(cmd: Command, destroy: boolean): Promise<number> {
   const store = await cmd.open(initializedBackend(root));
   await cmd.lock("OperationTypeApply");
   const state = await store.read();
-  if (saved) reportPlannedChanges(saved, ui);
-  else {
+  if (saved) {
+    checkStale(saved, state);
+    reportPlannedChanges(saved, ui);
+  } else {
     const vars = rootVariables(tree, cliVars(flags), process.env);
     saved = makePlan(tree, graph, state, vars, ui, flavor, snapshotOf(tree), {
       destroy: destroy || flags.bools.has("destroy"),
@@ -404,10 +401,12 @@ async function apply(cmd: Command, destroy: boolean): Promise<number> {
     });
     reportPlan(saved, ui);
   }
-  const result = await applyPlan(saved, tree, graph, store, state, ui, cmd.control, controlFile);
+  const parallelism = Number(flags.values.get("parallelism")?.at(-1) ?? 10);
+  const result = await applyPlan(saved, tree, graph, store, state, ui, cmd.control, controlFile, parallelism);
   if (result.diagnostics.length) throw new DiagnosticsError(result.diagnostics);
   const c = result.counts;
-  const isDestroy = saved.destroy;
+  // `destroy` says "Destroy complete!"; applying a saved -destroy plan says "Apply complete!".
+  const isDestroy = destroy;
   const text = isDestroy
     ? `Destroy complete! Resources: ${c.remove} destroyed.`
     : `Apply complete! Resources: ${c.add} added, ${c.change} changed, ${c.remove} destroyed.`;
@@ -423,8 +422,7 @@ async function apply(cmd: Command, destroy: boolean): Promise<number> {
       },
     });
   } else ui.print(`\n${text}\n`);
-  const after = await store.read();
-  if (after && !isDestroy) outputsMessage(after, ui);
+  if (!isDestroy) outputsMessage((await store.read())?.outputs ?? {}, ui);
   return 0;
 }
 

@@ -69,6 +69,25 @@ function sensitiveShape(v: Value): unknown {
   return false;
 }
 
+/** `sensitive_values`/`after_sensitive` of planned attributes; terraform_data's unknown `output` has its input's type. */
+function plannedSensitive(type: string, after: Value): unknown {
+  const shape = sensitiveShape(known(after) as Value) as Record<string, unknown>;
+  if (
+    type === "terraform_data" &&
+    after &&
+    typeof after === "object" &&
+    !Array.isArray(after) &&
+    !(after instanceof Unknown)
+  ) {
+    const a = after as Record<string, Value>;
+    if (a.output instanceof Unknown && a.input !== undefined && !(a.input instanceof Unknown)) {
+      const s = sensitiveShape(a.input);
+      if (s !== false) shape.output = s;
+    }
+  }
+  return shape;
+}
+
 function resourceHead(ch: { addr: ResourceChange["addr"]; provider: { fqn: string } }) {
   return {
     address: ch.addr.instance,
@@ -172,7 +191,7 @@ export function planJson(plan: Plan, tree: ModuleNode): unknown {
           ...rest,
           schema_version: 0,
           values: known(after),
-          sensitive_values: sensitiveShape(known(after) as Value),
+          sensitive_values: plannedSensitive(ch.addr.type, after),
         },
       });
     }
@@ -184,7 +203,7 @@ export function planJson(plan: Plan, tree: ModuleNode): unknown {
         after: after ? known(after) : null,
         after_unknown: after ? unknownShape(after) : {},
         before_sensitive: ch.before ? sensitiveShape(ch.before) : false,
-        after_sensitive: after ? sensitiveShape(known(after) as Value) : false,
+        after_sensitive: after ? plannedSensitive(ch.addr.type, after) : false,
         ...(ch.replacePaths && { replace_paths: ch.replacePaths }),
       },
       ...(ch.reason && { action_reason: REASONS[ch.reason] }),
@@ -302,16 +321,18 @@ function configuration(tree: ModuleNode, flavor: Flavor): unknown {
         { ...(o.sensitive && { sensitive: true }), expression: expression(o.value) },
       ]),
     );
-    const resources = [...c.resources.values()].map((r) => ({
-      address: `${r.type}.${r.name}`,
-      mode: "managed",
-      type: r.type,
-      name: r.name,
-      provider_config_key: implied(r.type),
-      expressions: Object.fromEntries(r.attrs.map((a) => [a.key, expression(a.value)])),
-      schema_version: 0,
-      ...(r.count && { count_expression: expression(r.count) }),
-    }));
+    const resources = [...c.resources.values()]
+      .sort((a, b) => (`${a.type}.${a.name}` < `${b.type}.${b.name}` ? -1 : 1))
+      .map((r) => ({
+        address: `${r.type}.${r.name}`,
+        mode: "managed",
+        type: r.type,
+        name: r.name,
+        provider_config_key: implied(r.type),
+        expressions: Object.fromEntries(r.attrs.map((a) => [a.key, expression(a.value)])),
+        schema_version: 0,
+        ...(r.count && { count_expression: expression(r.count) }),
+      }));
     const calls = Object.fromEntries(
       [...c.calls.values()].map((call) => {
         const child = m.children.get(call.name);

@@ -35,6 +35,8 @@ export interface Diagnostic {
   context?: string | null;
   /** The snippet's `values`: what the traversals in the range evaluated to. */
   values?: { traversal: string; statement: string }[];
+  /** Found while reading module calls: `init` reports it under "Initializing modules...", not as a configuration error. */
+  moduleCall?: boolean;
 }
 
 /** Thrown anywhere to stop the command with these diagnostics (exit 1). */

@@ -401,6 +401,69 @@ describe("the fake and the real CLI run the same scenario alike", () => {
   });
 });
 
+// ——— a failure half-way ————————————————————————————————————————————————
+
+const FAILING = {
+  terraform: { backend: { pg: {} } },
+  resource: {
+    terraform_data: {
+      ok: { input: "k" },
+      // The real CLI fails in the provisioner; the fake, which ignores provisioners, is told to fail.
+      bad: {
+        input: "b",
+        depends_on: ["terraform_data.ok"],
+        provisioner: { "local-exec": { command: "exit 3" } },
+      },
+      after: { input: "${terraform_data.bad.output}" },
+    },
+  },
+};
+
+async function failingRun(cli: Cli) {
+  const schema = `failing_${cli.name}`;
+  const dir = workDir(`failing-${cli.name}`, { "main.tf.json": FAILING });
+  await cli.run(["init", "-input=false", "-json"], dir, envFor(schema));
+  const apply = await cli.run(["apply", "-input=false", "-json", "-auto-approve"], dir, envFor(schema));
+  const state = await fake.state(connStr, schema);
+  const plan = await cli.run(["plan", "-input=false", "-json", "-detailed-exitcode"], dir, envFor(schema));
+  return { apply, state, plan };
+}
+
+describe("a resource that fails to apply", () => {
+  itReal(
+    "the fake's injected failure looks like the real CLI's: apply_errored, the diagnostic, a tainted instance replaced next time",
+    async () => {
+      const r = await failingRun(realCli);
+      const realDiag = diagnostics(r.apply)[0]!;
+      fake.control({
+        failures: [
+          { address: "terraform_data.bad", summary: realDiag.summary, detail: realDiag.detail, taint: true },
+        ],
+      });
+      const f = await failingRun(fakeCli);
+      fake.control({});
+      expect(f.apply.code).toBe(r.apply.code);
+      const withoutProvisioners = (x: RunResult) =>
+        messageSet({
+          ...x,
+          messages: x.messages.filter(
+            (m) => !String(m.type).startsWith("provision_") && m.type !== "diagnostic",
+          ),
+        });
+      expect(withoutProvisioners(f.apply)).toEqual(withoutProvisioners(r.apply));
+      const fd = diagnostics(f.apply)[0] as { summary: string; detail: string; address?: string };
+      expect(fd).toMatchObject({
+        summary: realDiag.summary,
+        detail: realDiag.detail,
+        address: "terraform_data.bad",
+      });
+      expect(stateShape(f.state)).toEqual(stateShape(r.state));
+      expect(f.plan.code).toBe(r.plan.code);
+      expect(messageSet(f.plan)).toEqual(messageSet(r.plan));
+    },
+  );
+});
+
 // ——— locks: each blocks on the other's ————————————————————————————————
 
 async function advisoryLocks(): Promise<number> {
@@ -917,5 +980,49 @@ describe("backends", () => {
       value: ".",
       type: "string",
     });
+  });
+});
+
+describe("flavours", () => {
+  it("as tofu it speaks as OpenTofu (tofu.ui, `log` init steps, its pg creation lock); as terraform as Terraform", async () => {
+    const tofu = createFakeTofu({ flavor: "tofu" });
+    const terraform = createFakeTofu({ flavor: "terraform" });
+    try {
+      expect(path.basename(tofu.bin)).toBe("tofu");
+      expect(path.basename(terraform.bin)).toBe("terraform");
+      const dir = workDir("flavour", {
+        "main.tf.json": {
+          resource: { terraform_data: { x: { input: "<&>" } } },
+          output: { o: { value: "${terraform_data.x.output}" } },
+        },
+      });
+      const v = JSON.parse((await tofu.run(["version", "-json"], { cwd: dir })).stdout);
+      expect(v).toEqual({
+        terraform_version: expect.any(String),
+        platform: "linux_amd64",
+        provider_selections: {},
+      });
+      const init = await tofu.run(["init", "-input=false", "-json"], { cwd: dir, env: envFor("flavour") });
+      expect(init.messages[0]).toMatchObject({
+        "@module": "tofu.ui",
+        type: "version",
+        "@message": expect.stringMatching(/^OpenTofu /),
+      });
+      expect(new Set(types(init))).toEqual(new Set(["version", "log"]));
+      const tv = JSON.parse((await terraform.run(["version", "-json"], { cwd: dir })).stdout);
+      expect(tv).toMatchObject({ terraform_outdated: false });
+      // Go's JSON encoder escapes <, > and & (show -json, output -json, Terraform's messages);
+      // OpenTofu's message logger does not.
+      const tfPlan = await terraform.run(["apply", "-input=false", "-json", "-auto-approve"], {
+        cwd: dir,
+        env: envFor("flavour"),
+      });
+      expect(tfPlan.stdout).toContain('"value":"\\u003c\\u0026\\u003e"');
+      const out = await terraform.run(["output", "-json"], { cwd: dir, env: envFor("flavour") });
+      expect(out.stdout).toContain('"value": "\\u003c\\u0026\\u003e"');
+    } finally {
+      await tofu.close();
+      await terraform.close();
+    }
   });
 });

@@ -70,7 +70,7 @@ export async function applyPlan(
   };
   let dirty = false;
 
-  const setInstance = (ch: ResourceChange, attrs: Attrs | null) => {
+  const setInstance = (ch: ResourceChange, attrs: Attrs | null, tainted = false) => {
     const module = ch.addr.module || undefined;
     let r = state.resources.find(
       (x) => (x.module ?? undefined) === module && x.type === ch.addr.type && x.name === ch.addr.name,
@@ -92,6 +92,7 @@ export async function applyPlan(
     if (attrs) {
       const inst: StateInstance = {
         ...(key !== undefined && { index_key: key }),
+        ...(tainted && { status: "tainted" as const }),
         schema_version: 0,
         attributes: toStateAttrs(ch.addr.type, attrs),
         sensitive_attributes: [],
@@ -156,6 +157,10 @@ export async function applyPlan(
         address: ch.addr.instance,
         ...(n && { range: openBrace(n.res.node.range), context: `resource.${n.res.type}.${n.res.name}` }),
       });
+      if (failure.taint && op === "create" && attrs) {
+        setInstance(ch, attrs, true);
+        await persist();
+      }
       return false;
     }
     if (op === "delete") setInstance(ch, null);

@@ -25,6 +25,11 @@ export interface InjectedFailure {
   detail?: string;
   /** Fail this many times, then succeed. @default 1 */
   times?: number;
+  /**
+   * A failed create still leaves the instance in state, marked `tainted` (as providers
+   * that create and then fail to finish do); the next plan replaces it. @default false
+   */
+  taint?: boolean;
 }
 
 export interface ControlFile {

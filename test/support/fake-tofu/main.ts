@@ -23,7 +23,7 @@ import {
 import { planJson, stateValues } from "./plan-json.js";
 import { providerFor } from "./providers.js";
 import { instanceAddresses, type StateV4 } from "./state.js";
-import { type Diagnostic, DiagnosticsError, FLAVORS, type Flavor, fail, Ui } from "./ui.js";
+import { type Diagnostic, DiagnosticsError, FLAVORS, type Flavor, fail, goEscape, Ui } from "./ui.js";
 
 /**
  * The fake `tofu` / `terraform` executable (started by `bin/tofu` or `bin/terraform`):
@@ -446,7 +446,7 @@ async function output(cmd: Command): Promise<number> {
       );
     }
     if (flags.bools.has("raw")) ui.print(String(o.value));
-    else ui.print(`${JSON.stringify(o.value, null, flags.bools.has("json") ? 0 : 2)}\n`);
+    else ui.print(`${goEscape(JSON.stringify(o.value, null, flags.bools.has("json") ? 0 : 2))}\n`);
     return 0;
   }
   if (flags.bools.has("json")) {
@@ -455,7 +455,7 @@ async function output(cmd: Command): Promise<number> {
       const o = outputs[k]!;
       out[k] = { sensitive: !!o.sensitive, type: o.type, value: o.value };
     }
-    ui.print(`${JSON.stringify(out, null, 2)}\n`);
+    ui.print(`${goEscape(JSON.stringify(out, null, 2))}\n`);
     return 0;
   }
   if (!Object.keys(outputs).length) {
@@ -528,7 +528,7 @@ async function show(cmd: Command): Promise<number> {
       Object.entries(p.config.files).filter(([f]) => path.dirname(f) === "."),
     );
     const tree = loadTree(loadModule(".", rootFiles), p.config);
-    ui.print(`${JSON.stringify(planJson(p, tree))}\n`);
+    ui.print(`${goEscape(JSON.stringify(planJson(p, tree)))}\n`);
     return 0;
   }
   const state = await readState(cmd);
@@ -540,7 +540,7 @@ async function show(cmd: Command): Promise<number> {
           values: stateValues(state!, flavor),
         }
       : { format_version: "1.0" };
-  ui.print(`${JSON.stringify(out)}\n`);
+  ui.print(`${goEscape(JSON.stringify(out))}\n`);
   return 0;
 }
 

@@ -25,6 +25,7 @@ const ACTIONS: Record<ResourceChange["action"], string[]> = {
 
 const REASONS: Record<string, string> = {
   cannot_update: "replace_because_cannot_update",
+  tainted: "replace_because_tainted",
   delete_because_no_resource_config: "delete_because_no_resource_config",
   delete_because_count_index: "delete_because_count_index",
 };

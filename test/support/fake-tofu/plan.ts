@@ -29,7 +29,7 @@ export interface ResourceChange {
   provider: ProviderInfo;
   action: ChangeAction;
   /** planned_change's `reason`, resource_changes' `action_reason`. */
-  reason?: "cannot_update" | "delete_because_no_resource_config" | "delete_because_count_index";
+  reason?: "cannot_update" | "tainted" | "delete_because_no_resource_config" | "delete_because_count_index";
   before: Attrs | null;
   after: Attrs | null;
   replacePaths?: string[][];
@@ -220,7 +220,7 @@ function planInstance(
     resource: n.addr,
     provider,
     action,
-    ...(action === "replace" && { reason: "cannot_update" as const }),
+    ...(action === "replace" && { reason: tainted ? ("tainted" as const) : ("cannot_update" as const) }),
     before: priorAttrs ?? null,
     after: result.after,
     ...(result.replacePaths && { replacePaths: result.replacePaths }),

@@ -94,11 +94,9 @@ export class Ui {
       "@timestamp": timestamp,
     };
     for (const key of Object.keys(fields).sort()) line[key] = fields[key];
-    let s = JSON.stringify(line);
-    // Go's encoding/json escapes these; OpenTofu's logger turns that off.
-    if (this.flavor === "terraform")
-      s = s.replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
-    this.out(`${s}\n`);
+    const s = JSON.stringify(line);
+    // OpenTofu's logger turns Go's HTML escaping off; Terraform's keeps it.
+    this.out(`${this.flavor === "terraform" ? goEscape(s) : s}\n`);
   }
 
   version(): void {
@@ -165,6 +163,11 @@ export class Ui {
   colored(text: string, ansi: string): string {
     return this.color ? `${ansi}${text}\x1b[0m` : text;
   }
+}
+
+/** What Go's encoding/json does to `<`, `>` and `&` (in `show -json`, `output -json`, Terraform's messages). */
+export function goEscape(json: string): string {
+  return json.replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
 }
 
 function snippet(range: Range, context: string | null) {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { type JNode, type JProp, JsonSyntaxError, parseJsonSource, type Range } from "./json-source.js";
-import { type Diagnostic, DiagnosticsError, sources } from "./ui.js";
+import { currentFlavor, type Diagnostic, DiagnosticsError, sources } from "./ui.js";
 
 /**
  * Reading one module directory's `*.tf.json` files into blocks, with the checks Terraform
@@ -165,7 +165,7 @@ function readModuleFiles(dir: string): Record<string, string> {
   const names = readdirSync(dir).sort();
   const hcl = names.filter((n) => n.endsWith(".tf") || n.endsWith(".tofu"));
   if (hcl.length) {
-    const cli = process.env.FAKE_TOFU_FLAVOR === "terraform" ? "terraform" : "tofu";
+    const cli = currentFlavor().cli;
     throw new DiagnosticsError([
       {
         severity: "error",

@@ -15,7 +15,7 @@ import {
 import type { JNode, Range } from "./json-source.js";
 import { type ModuleNode, walk } from "./modules.js";
 import { type Attrs, knownAttributes, TERRAFORM_DATA_ARGS } from "./providers.js";
-import { type Diagnostic, DiagnosticsError } from "./ui.js";
+import { currentFlavor, type Diagnostic, DiagnosticsError } from "./ui.js";
 
 /**
  * Checking references and evaluating a module tree. `validate` finds every reference to
@@ -512,8 +512,7 @@ export function countOf(ev: Evaluator, n: ResourceNode): number | null {
       {
         severity: "error",
         summary: "Invalid count argument",
-        detail:
-          'The "count" value depends on resource attributes that cannot be determined until apply, so OpenTofu cannot predict how many instances will be created.',
+        detail: `The "count" value depends on resource attributes that cannot be determined until apply, so ${currentFlavor().product} cannot predict how many instances will be created.`,
         range,
         context: `resource.${n.res.type}.${n.res.name}`,
       },

@@ -268,7 +268,9 @@ async function init(cmd: Command): Promise<number> {
       }
     }
   }
-  const tree = installModules(root, ui, flavor, process.env.FAKE_TOFU_MODULES);
+  const tree = flags.bools.has("no-get")
+    ? loadTree(root)
+    : installModules(root, ui, flavor, process.env.FAKE_TOFU_MODULES);
   ui.initStep("initializing_provider_plugin_message", "Initializing provider plugins...");
   installProviders(tree, ui);
   ui.initStep("output_init_success_message", `${F.product} has been successfully initialized!`);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadModule, type ModuleCall, type ModuleConfig, openBrace } from "./config.js";
-import { type Diagnostic, DiagnosticsError, FLAVORS, type Flavor, type Ui } from "./ui.js";
+import { currentFlavor, type Diagnostic, DiagnosticsError, FLAVORS, type Flavor, type Ui } from "./ui.js";
 
 /**
  * The module tree. `init` installs module calls: local sources (`./…`) are read in place;
@@ -299,7 +299,7 @@ export function loadTree(root: ModuleConfig, snapshot?: ConfigSnapshot): ModuleN
 }
 
 function cliName(): string {
-  return process.env.FAKE_TOFU_FLAVOR === "terraform" ? "terraform" : "tofu";
+  return currentFlavor().cli;
 }
 
 export function snapshotOf(tree: ModuleNode): ConfigSnapshot {

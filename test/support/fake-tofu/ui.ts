@@ -25,6 +25,11 @@ export const FLAVORS = {
   },
 } as const;
 
+/** The flavour this process runs as (from FAKE_TOFU_FLAVOR, set by bin/tofu and bin/terraform). */
+export function currentFlavor(): (typeof FLAVORS)[Flavor] {
+  return FLAVORS[process.env.FAKE_TOFU_FLAVOR === "terraform" ? "terraform" : "tofu"];
+}
+
 export interface Diagnostic {
   severity: "error" | "warning";
   summary: string;

@@ -662,6 +662,11 @@ const REJECTIONS: Rejection[] = [
     at: "plan",
   },
   {
+    name: "core-version",
+    files: { "main.tf.json": { terraform: { required_version: ">= 9.0" } } },
+    at: "init",
+  },
+  {
     name: "missing-module-variable",
     files: {
       "main.tf.json": { module: { m: { source: "./m" } } },
@@ -931,6 +936,129 @@ describe("modules from the catalogue", () => {
       reason: string;
     };
     expect(change).toMatchObject({ action: "delete", reason: "delete_because_count_index" });
+  });
+});
+
+describe("the root module the terraform target writes", () => {
+  const TENANT_TAGS = {
+    "tenantry-installation": "inst-1",
+    "tenantry-organization": "org-1",
+    "tenantry-tenant": "acme",
+  };
+  const files = {
+    "main.tf.json": {
+      terraform: {
+        required_version: ">= 1.6",
+        backend: { pg: {} },
+        required_providers: { aws: { source: "hashicorp/aws", version: ">= 5.0" } },
+      },
+      provider: {
+        aws: [
+          {
+            region: "us-east-1",
+            assume_role: [
+              {
+                role_arn: "arn:aws:iam::123456789012:role/x",
+                external_id: "ext-1",
+                session_name: "tenantry-acme",
+              },
+            ],
+            default_tags: [{ tags: TENANT_TAGS }],
+          },
+        ],
+      },
+      module: {
+        infra: { source: "./modules/infra", region: "us-east-1", profile: "small" },
+        vpc: { source: "terraform-aws-modules/vpc/aws", version: "5.8.1", name: "x" },
+      },
+      output: {
+        infra__cluster_endpoint: { value: "${module.infra.cluster_endpoint}" },
+        infra__db_password: { value: "${module.infra.db_password}", sensitive: true },
+      },
+    },
+    "modules/infra/main.tf.json": {
+      variable: { region: { type: "string" }, profile: { type: "string", default: "small" } },
+      resource: {
+        aws_db_instance: {
+          main: { engine: "postgres", instance_class: "db.t3.${var.profile}", tags: { Stack: "infra" } },
+        },
+      },
+      output: {
+        cluster_endpoint: { value: "${aws_db_instance.main.endpoint}" },
+        db_password: { value: "${aws_db_instance.main.password}", sensitive: true },
+      },
+    },
+  };
+
+  it("init installs the providers and modules; plan, show, apply, output and destroy behave", async () => {
+    const dir = workDir("generated", files);
+    const cache = path.join(root, "plugin-cache");
+    const env = envFor("generated", { TF_PLUGIN_CACHE_DIR: cache });
+    const init = await fakeCli.run(["init", "-input=false", "-json", "-no-color"], dir, env);
+    expect(init.code).toBe(0);
+    const logs = init.messages.map((m) => String(m["@message"]));
+    expect(logs).toContain(
+      'Finding matching versions for provider: hashicorp/aws, version_constraint: ">= 5.0"',
+    );
+    expect(logs).toContain("- vpc in .terraform/modules/vpc");
+    const again = await fakeCli.run(["init", "-input=false", "-json", "-upgrade", "-reconfigure"], dir, env);
+    expect(again.code).toBe(0);
+    expect(again.messages.map((m) => String(m["@message"]))).toContain(
+      "hashicorp/aws v5.0.0: Using from the shared cache directory",
+    );
+    const plan = await fakeCli.run(
+      ["plan", "-input=false", "-json", "-out=tfplan", "-lock-timeout=5s", "-detailed-exitcode"],
+      dir,
+      env,
+    );
+    expect(plan.code).toBe(2);
+    const show = JSON.parse((await fakeCli.run(["show", "-json", "tfplan"], dir, env)).stdout);
+    expect(show).toMatchObject({ format_version: "1.2", applyable: true, complete: true, errored: false });
+    const db = show.resource_changes.find(
+      (c: { address: string }) => c.address === "module.infra.aws_db_instance.main",
+    );
+    expect(db).toMatchObject({
+      module_address: "module.infra",
+      mode: "managed",
+      type: "aws_db_instance",
+      name: "main",
+    });
+    expect(db.change.after).toMatchObject({
+      instance_class: "db.t3.small",
+      tags_all: { ...TENANT_TAGS, Stack: "infra" },
+    });
+    expect(db.change.after_unknown).toMatchObject({ id: true, endpoint: true, password: true });
+    expect(show.output_changes.infra__db_password).toMatchObject({
+      actions: ["create"],
+      after_sensitive: true,
+    });
+    const apply = await fakeCli.run(
+      ["apply", "-input=false", "-json", "-auto-approve", "-lock-timeout=5s", "tfplan"],
+      dir,
+      env,
+    );
+    expect(apply.code).toBe(0);
+    const outputs = apply.messages.find((m) => m.type === "outputs")?.outputs as Record<
+      string,
+      Record<string, unknown>
+    >;
+    expect(outputs.infra__db_password).toEqual({ sensitive: true, type: "string" });
+    expect(outputs.infra__cluster_endpoint?.value).toMatch(/^main-endpoint-/);
+    const out = JSON.parse((await fakeCli.run(["output", "-json"], dir, env)).stdout);
+    expect(out.infra__db_password.value).toEqual(expect.any(String));
+    const state = await fake.state(connStr, "generated");
+    const dbState = state!.resources.find((r) => r.type === "aws_db_instance")!;
+    expect(dbState.provider).toBe(
+      `provider["${FLAVOR === "terraform" ? "registry.terraform.io" : "registry.opentofu.org"}/hashicorp/aws"]`,
+    );
+    expect(dbState.instances[0]!.attributes.tags_all).toEqual({ ...TENANT_TAGS, Stack: "infra" });
+    const destroy = await fakeCli.run(
+      ["destroy", "-input=false", "-json", "-auto-approve", "-lock-timeout=5s"],
+      dir,
+      env,
+    );
+    expect(destroy.code).toBe(0);
+    expect((await fakeCli.run(["state", "list"], dir, env)).stdout).toBe("");
   });
 });
 

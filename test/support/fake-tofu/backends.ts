@@ -311,7 +311,7 @@ class PgStore implements StateStore {
     const ignoreRace = (err: unknown) => {
       // Two first runs at once: CREATE … IF NOT EXISTS can still collide on the catalogue.
       const code = (err as { code?: string }).code;
-      if (code !== "23505" && code !== "42P07") throw err;
+      if (code !== "23505" && code !== "42P07" && code !== "42710" && code !== "42P06") throw err;
     };
     if (!settings.skip_schema_creation) {
       const { rows } = await client.query<{ count: string }>(

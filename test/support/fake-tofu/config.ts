@@ -67,6 +67,8 @@ export interface ModuleConfig {
   providers: Map<string, JNode>;
   requiredProviders: Map<string, { source: string; version: string | undefined }>;
   backend: Backend | undefined;
+  /** `terraform.required_version` constraints, with the range from the key to the value. */
+  requiredVersions: { constraint: string; range: Range }[];
   /** The file texts, by name relative to the working directory: kept in saved plans. */
   files: Record<string, string>;
 }
@@ -120,6 +122,7 @@ export function loadModule(dir: string, files?: Record<string, string>): ModuleC
     providers: new Map(),
     requiredProviders: new Map(),
     backend: undefined,
+    requiredVersions: [],
     files: texts,
   };
   const diags: Diagnostic[] = [];
@@ -342,6 +345,12 @@ function decodeTerraform(mod: ModuleConfig, b: JNode & { kind: "object" }, diags
           bodyRange: openBrace(t.value.range),
         };
       }
+    }
+    if (p.key === "required_version" && p.value.kind === "string") {
+      mod.requiredVersions.push({
+        constraint: p.value.value,
+        range: { ...p.keyRange, end: p.value.range.end },
+      });
     }
     if (p.key === "required_providers") {
       for (const rp of objectOrFail(

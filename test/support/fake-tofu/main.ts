@@ -11,7 +11,7 @@ import {
 import { loadModule, type ModuleConfig } from "./config.js";
 import { type ControlFile, readControl, recordExit, recordStart } from "./control.js";
 import { rootVariables, validate } from "./evaluate.js";
-import { installModules, loadTree, type ModuleNode, snapshotOf, walk } from "./modules.js";
+import { checkCoreVersion, installModules, loadTree, type ModuleNode, snapshotOf, walk } from "./modules.js";
 import {
   hasChanges,
   makePlan,
@@ -221,7 +221,9 @@ class Command {
         `Plan requires configuration to be present. Planning without a configuration would mark everything for destruction, which is normally not what is desired. If you would like to destroy everything, run plan with the -destroy option. Otherwise, create a ${F.product} configuration file (.tf.json file) and try again.`,
       );
     }
-    return { root, tree: loadTree(root) };
+    const tree = loadTree(root);
+    checkCoreVersion(tree);
+    return { root, tree };
   }
 }
 
@@ -271,6 +273,7 @@ async function init(cmd: Command): Promise<number> {
   const tree = flags.bools.has("no-get")
     ? loadTree(root)
     : installModules(root, ui, flavor, process.env.FAKE_TOFU_MODULES);
+  checkCoreVersion(tree);
   ui.initStep("initializing_provider_plugin_message", "Initializing provider plugins...");
   installProviders(tree, ui);
   ui.initStep("output_init_success_message", `${F.product} has been successfully initialized!`);

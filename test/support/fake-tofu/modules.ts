@@ -314,6 +314,25 @@ export function snapshotOf(tree: ModuleNode): ConfigSnapshot {
   return { manifest, files };
 }
 
+/** Terraform's CheckCoreVersionRequirements: every module's `required_version` must admit this version. */
+export function checkCoreVersion(tree: ModuleNode): void {
+  const f = currentFlavor();
+  const diags: Diagnostic[] = [];
+  for (const m of walk(tree)) {
+    for (const rv of m.config.requiredVersions) {
+      if (meets(f.version, rv.constraint)) continue;
+      diags.push({
+        severity: "error",
+        summary: `Unsupported ${f.product} Core version`,
+        detail: `This configuration does not support ${f.product} version ${f.version}. To proceed, either choose another supported ${f.product} version or update this version constraint. Version constraints are normally set for good reason, so updating the constraint may lead to other errors or unexpected behavior.`,
+        range: rv.range,
+        context: "terraform",
+      });
+    }
+  }
+  if (diags.length) throw new DiagnosticsError(diags);
+}
+
 export function* walk(tree: ModuleNode): Generator<ModuleNode> {
   yield tree;
   for (const c of tree.children.values()) yield* walk(c);

@@ -3,7 +3,6 @@ import {
   convert,
   evaluate,
   fitsType,
-  parseTemplate,
   step,
   type Traversal,
   traversals,
@@ -501,12 +500,7 @@ export function rootVariables(
 export function countOf(ev: Evaluator, n: ResourceNode): number | null {
   if (!n.res.count) return null;
   const v = ev.eval(n.module, n.res.count, `resource.${n.res.type}.${n.res.name}`);
-  const range =
-    n.res.count.kind === "string"
-      ? parseTemplate(n.res.count, null).parts[0]
-        ? n.res.count.range
-        : n.res.count.range
-      : n.res.count.range;
+  const range = n.res.count.range;
   if (v instanceof Unknown) {
     throw new DiagnosticsError([
       {

@@ -1,17 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { applyPlan, checkStale, outputsMessage } from "./apply.js";
-import {
-  type BackendConfig,
-  backendAttributes,
-  openStore,
-  resolveBackend,
-  type StateStore,
-} from "./backends.js";
+import { Command, initializedBackend } from "./command.js";
 import { loadModule, type ModuleConfig } from "./config.js";
-import { type ControlFile, readControl, recordExit, recordStart } from "./control.js";
+import { readControl, recordExit, recordStart } from "./control.js";
 import { rootVariables, validate } from "./evaluate.js";
-import { checkCoreVersion, installModules, loadTree, type ModuleNode, snapshotOf, walk } from "./modules.js";
+import { cliVars, type Flags, parseFlags } from "./flags.js";
+import { init } from "./init.js";
+import { loadTree, type ModuleNode, snapshotOf } from "./modules.js";
 import {
   hasChanges,
   makePlan,
@@ -21,9 +16,8 @@ import {
   writePlanFile,
 } from "./plan.js";
 import { planJson, stateValues } from "./plan-json.js";
-import { providerFor } from "./providers.js";
 import { instanceAddresses, type StateV4 } from "./state.js";
-import { type Diagnostic, DiagnosticsError, FLAVORS, type Flavor, fail, goEscape, Ui } from "./ui.js";
+import { DiagnosticsError, FLAVORS, fail, runningFlavor as flavor, goEscape, Ui } from "./ui.js";
 
 /**
  * The fake `tofu` / `terraform` executable (started by `bin/tofu` or `bin/terraform`):
@@ -32,325 +26,8 @@ import { type Diagnostic, DiagnosticsError, FLAVORS, type Flavor, fail, goEscape
  * docs/fake-tofu.md.
  */
 
-const flavor: Flavor = process.env.FAKE_TOFU_FLAVOR === "terraform" ? "terraform" : "tofu";
 const F = FLAVORS[flavor];
 const controlFile = process.env.FAKE_TOFU_CONTROL;
-
-interface Flags {
-  bools: Set<string>;
-  values: Map<string, string[]>;
-  positional: string[];
-}
-
-const BOOL_FLAGS = new Set([
-  "json",
-  "auto-approve",
-  "destroy",
-  "detailed-exitcode",
-  "no-color",
-  "upgrade",
-  "reconfigure",
-  "migrate-state",
-  "force-copy",
-  "input",
-  "refresh",
-  "lock",
-  "force",
-  "raw",
-  "backend",
-  "get",
-  "compact-warnings",
-]);
-const VALUE_FLAGS = new Set([
-  "out",
-  "lock-timeout",
-  "var",
-  "backend-config",
-  "parallelism",
-  "state",
-  "plugin-dir",
-  "lockfile",
-]);
-
-function parseFlags(args: string[]): Flags {
-  const flags: Flags = { bools: new Set(), values: new Map(), positional: [] };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!a.startsWith("-") || a === "-") {
-      flags.positional.push(a);
-      continue;
-    }
-    const [rawName, inline] = a.replace(/^--?/, "").split(/=(.*)/s, 2) as [string, string | undefined];
-    if (BOOL_FLAGS.has(rawName)) {
-      if (inline === undefined || inline === "true" || inline === "1") flags.bools.add(rawName);
-      else if (inline === "false" || inline === "0") flags.bools.add(`no-${rawName}`);
-      continue;
-    }
-    if (VALUE_FLAGS.has(rawName)) {
-      const v = inline ?? args[++i];
-      if (v === undefined) usage(`flag needs an argument: -${rawName}`);
-      flags.values.set(rawName, [...(flags.values.get(rawName) ?? []), v]);
-      continue;
-    }
-    if (rawName === "target" || rawName === "replace" || rawName === "var-file") {
-      fail(
-        `The fake does not implement -${rawName}`,
-        "See docs/fake-tofu.md for what test/support/fake-tofu implements.",
-      );
-    }
-    usage(`flag provided but not defined: -${rawName}`);
-  }
-  return flags;
-}
-
-function usage(message: string): never {
-  fail("Failed to parse command-line flags", message);
-}
-
-/** `-lock-timeout=30s` (Go durations: ms, s, m, h). */
-function lockTimeoutMs(flags: Flags): number {
-  const v = flags.values.get("lock-timeout")?.at(-1);
-  if (!v) return 0;
-  let total = 0;
-  const re = /([0-9.]+)(ms|s|m|h)/g;
-  let matched = "";
-  for (let m = re.exec(v); m; m = re.exec(v)) {
-    matched += m[0];
-    total += Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
-  }
-  if (matched !== v && v !== "0") usage(`invalid value "${v}" for flag -lock-timeout: parse error`);
-  return total;
-}
-
-function cliVars(flags: Flags): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const kv of flags.values.get("var") ?? []) {
-    const i = kv.indexOf("=");
-    if (i < 0)
-      fail(
-        "Invalid -var option",
-        `The given -var option "${kv}" is not correctly specified. It must be a variable name and value separated an equals sign, like -var="key=value".`,
-      );
-    out.set(kv.slice(0, i), kv.slice(i + 1));
-  }
-  return out;
-}
-
-const BACKEND_STATE = ".terraform/terraform.tfstate";
-
-function backendOverrides(flags: Flags): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const kv of flags.values.get("backend-config") ?? []) {
-    const i = kv.indexOf("=");
-    if (i < 0)
-      fail(
-        "Invalid backend configuration argument",
-        `The -backend-config=... argument "${kv}" is not a key=value pair (backend configuration files are not implemented by the fake).`,
-      );
-    out[kv.slice(0, i)] = kv.slice(i + 1);
-  }
-  return out;
-}
-
-/** The backend to use after `init`: the configuration's, which must match what init recorded. */
-function initializedBackend(root: ModuleConfig): BackendConfig {
-  const cfg = resolveBackend(root.backend, flavor, process.env);
-  if (!root.backend) return cfg;
-  type Recorded = { backend?: { type: string; config: Record<string, unknown>; hash: number } };
-  const recorded = existsSync(BACKEND_STATE)
-    ? (JSON.parse(readFileSync(BACKEND_STATE, "utf8")) as Recorded).backend
-    : undefined;
-  const reason = !recorded
-    ? `Initial configuration of the requested backend "${cfg.type}"`
-    : recorded.type !== cfg.type ||
-        Object.entries(cfg.block).some(
-          ([k, v]) => JSON.stringify(recorded.config[k] ?? null) !== JSON.stringify(v),
-        )
-      ? "Backend configuration block has changed"
-      : undefined;
-  if (reason || !recorded) {
-    fail(
-      `Backend initialization required, please run "${F.cli} init"`,
-      `Reason: ${reason}\n\nThe "backend" is the interface that ${F.product} uses to store state,\nperform operations, etc. If this message is showing up, it means that the\n${F.product} configuration you're using is using a custom configuration for\nthe ${F.product} backend.\n\nChanges to backend configurations require reinitialization. This allows\n${F.product} to set up the new configuration, copy existing state, etc. Please run\n"${F.cli} init" with either the "-reconfigure" or "-migrate-state" flags to\nuse the current configuration.\n\nIf the change reason above is incorrect, please verify your configuration\nhasn't changed and try again. At this point, no changes to your existing\nconfiguration or state have been made.`,
-    );
-  }
-  // -backend-config values given to init are kept in the record (in clear, as the real CLI keeps them).
-  for (const [k, v] of Object.entries(recorded.config))
-    if (v !== null && !(k in cfg.block)) cfg.settings[k] = v;
-  return cfg;
-}
-
-function hashOf(block: Record<string, unknown>): number {
-  let h = 0;
-  for (const c of JSON.stringify(block)) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
-  return h;
-}
-
-class Command {
-  store: StateStore | undefined;
-  locked = false;
-
-  constructor(
-    readonly ui: Ui,
-    readonly flags: Flags,
-    readonly control: ControlFile,
-  ) {}
-
-  async open(cfg: BackendConfig): Promise<StateStore> {
-    this.store = await openStore(cfg, flavor, this.control.cloudStateDir);
-    return this.store;
-  }
-
-  async lock(operation: string): Promise<void> {
-    if (this.flags.bools.has("no-lock")) return;
-    await this.store!.lock(operation, lockTimeoutMs(this.flags), this.ui);
-    this.locked = true;
-  }
-
-  async close(): Promise<void> {
-    if (this.locked) await this.store?.unlock().catch(() => {});
-    await this.store?.close();
-  }
-
-  /** The configuration in the working directory, installed by `init`. */
-  configuration(): { root: ModuleConfig; tree: ModuleNode } {
-    const root = loadModule(".");
-    if (!Object.keys(root.files).length) {
-      fail(
-        "No configuration files",
-        `Plan requires configuration to be present. Planning without a configuration would mark everything for destruction, which is normally not what is desired. If you would like to destroy everything, run plan with the -destroy option. Otherwise, create a ${F.product} configuration file (.tf.json file) and try again.`,
-      );
-    }
-    const tree = loadTree(root);
-    checkCoreVersion(tree);
-    return { root, tree };
-  }
-}
-
-async function init(cmd: Command): Promise<number> {
-  const { ui, flags } = cmd;
-  let root: ModuleConfig;
-  try {
-    root = loadModule(".");
-  } catch (err) {
-    if (!(err instanceof DiagnosticsError)) throw err;
-    if (err.diagnostics.every((d) => d.moduleCall)) {
-      ui.initStep("initializing_modules_message", "Initializing modules...");
-      throw err;
-    }
-    throw new DiagnosticsError([...err.diagnostics, initConfigError()]);
-  }
-  if (!Object.keys(root.files).length) {
-    ui.initStep("output_init_empty_message", `${F.product} initialized in an empty directory!`);
-    return 0;
-  }
-  if (!flags.bools.has("no-backend")) {
-    ui.initStep("initializing_backend_message", "Initializing the backend...");
-    const cfg = resolveBackend(root.backend, flavor, process.env);
-    const overrides = backendOverrides(flags);
-    Object.assign(cfg.settings, overrides);
-    const store = await cmd.open(cfg);
-    await store.read();
-    if (root.backend) {
-      const config: Record<string, unknown> = {};
-      for (const k of backendAttributes(cfg.type, flavor)) config[k] = cfg.block[k] ?? overrides[k] ?? null;
-      const previous = existsSync(BACKEND_STATE) ? readFileSync(BACKEND_STATE, "utf8") : "";
-      const record = {
-        version: 3,
-        terraform_version: F.version,
-        backend: { type: cfg.type, config, hash: hashOf(cfg.block) },
-      };
-      const text = JSON.stringify(record, null, 2);
-      if (previous !== text) {
-        mkdirSync(".terraform", { recursive: true });
-        writeFileSync(BACKEND_STATE, text);
-        const said = `Successfully configured the backend "${cfg.type}"! ${F.product} will automatically\nuse this backend unless the backend configuration changes.`;
-        if (ui.json && flavor === "tofu") ui.log(said.replace("\n", " "));
-        else ui.raw(ui.color ? `\x1b[0m\x1b[32m\n${said}\x1b[0m\n` : `\n${said}\n`);
-      }
-    }
-  }
-  const tree = flags.bools.has("no-get")
-    ? loadTree(root)
-    : installModules(root, ui, flavor, process.env.FAKE_TOFU_MODULES);
-  checkCoreVersion(tree);
-  ui.initStep("initializing_provider_plugin_message", "Initializing provider plugins...");
-  installProviders(tree, ui);
-  ui.initStep("output_init_success_message", `${F.product} has been successfully initialized!`);
-  return 0;
-}
-
-function initConfigError(): Diagnostic {
-  const text = `${F.product} encountered problems during initialisation, including problems\nwith the configuration, described below.\n\nThe ${F.product} configuration must be valid before initialization so that\n${F.product} can determine which modules and providers need to be installed.`;
-  return { severity: "error", summary: text, detail: "" };
-}
-
-/** Pretends to install providers: version from the constraint; `.terraform.lock.hcl` as the real one lists them. */
-function installProviders(tree: ModuleNode, ui: Ui): void {
-  const wanted = new Map<string, string | undefined>();
-  for (const m of walk(tree)) {
-    for (const [local, rp] of m.config.requiredProviders) {
-      const p = providerFor(`${local}_x`, m.config.requiredProviders, flavor);
-      if (!wanted.has(p.fqn) || rp.version) wanted.set(p.fqn, rp.version);
-    }
-    for (const r of m.config.resources.values()) {
-      const p = providerFor(
-        r.type,
-        m.config.requiredProviders.size ? m.config.requiredProviders : tree.config.requiredProviders,
-        flavor,
-      );
-      if (!wanted.has(p.fqn)) wanted.set(p.fqn, undefined);
-    }
-  }
-  const lock: string[] = [];
-  for (const [fqn, constraint] of [...wanted].sort()) {
-    if (fqn === "terraform.io/builtin/terraform") {
-      ui.log(`${fqn} is built in to ${F.product}`);
-      continue;
-    }
-    const short = fqn.split("/").slice(1).join("/");
-    const version =
-      /([0-9]+(\.[0-9]+)*)/
-        .exec(constraint ?? "")?.[1]
-        ?.split(".")
-        .concat(["0", "0"])
-        .slice(0, 3)
-        .join(".") ?? "1.0.0";
-    ui.log(
-      constraint
-        ? `Finding matching versions for provider: ${short}, version_constraint: ${JSON.stringify(constraint)}`
-        : `${short}: Finding latest version...`,
-    );
-    const cache = process.env.TF_PLUGIN_CACHE_DIR;
-    const cached = cache ? path.join(cache, fqn, version, "linux_amd64") : undefined;
-    if (cached && existsSync(cached)) ui.log(`${short} v${version}: Using from the shared cache directory`);
-    else {
-      ui.log(`Installing provider version: ${short} v${version}...`);
-      ui.log(`Installed provider version: ${short} v${version} (signed by a fake, test/support/fake-tofu)`);
-      if (cached) {
-        mkdirSync(cached, { recursive: true });
-        writeFileSync(
-          path.join(cached, "FAKE-TOFU-PROVIDER"),
-          "installed by test/support/fake-tofu; nothing runs\n",
-        );
-      }
-    }
-    lock.push(
-      `provider "${fqn}" {\n  version     = "${version}"\n${constraint ? `  constraints = ${JSON.stringify(constraint)}\n` : ""}  hashes = [\n    "h1:fake-tofu-${short.replace("/", "-")}-${version}=",\n  ]\n}\n`,
-    );
-  }
-  if (lock.length) {
-    const text = `# This file is maintained automatically by "${F.cli} init".\n# Manual edits may be lost in future updates.\n\n${lock.join("\n")}`;
-    const had = existsSync(".terraform.lock.hcl");
-    writeFileSync(".terraform.lock.hcl", text);
-    if (!had && ui.json && flavor === "terraform") {
-      ui.initStep(
-        "lock_info",
-        `${F.product} has created a lock file .terraform.lock.hcl to record the provider\nselections it made above. Include this file in your version control repository\nso that ${F.product} can guarantee to make the same selections by default when\nyou run "${F.cli} init" in the future.`,
-      );
-    }
-  }
-}
 
 async function plan(cmd: Command): Promise<number> {
   const { ui, flags } = cmd;
@@ -542,7 +219,7 @@ async function show(cmd: Command): Promise<number> {
       ? {
           format_version: "1.0",
           terraform_version: state!.terraform_version,
-          values: stateValues(state!, flavor),
+          values: stateValues(state!),
         }
       : { format_version: "1.0" };
   ui.print(`${goEscape(JSON.stringify(out))}\n`);

@@ -92,7 +92,7 @@ export function installModules(
         entry = { Key: key, Source: call.source, Dir: dir };
         ui.log(`- ${key} in ${dir}`);
       } else {
-        const found = fromCatalogue(catalogue, call, flavor);
+        const found = fromCatalogue(catalogue, call);
         const registry = REGISTRY.exec(call.source);
         const display = registry
           ? `${registry[1] ?? FLAVORS[flavor].registry}/${registry[2]}/${registry[3]}/${registry[4]}`
@@ -181,11 +181,7 @@ function node(
 }
 
 /** `source@version` (the highest version meeting the call's constraint), else `source`. */
-function fromCatalogue(
-  c: Catalogue,
-  call: ModuleCall,
-  flavor: Flavor,
-): { module: unknown; version?: string } | undefined {
+function fromCatalogue(c: Catalogue, call: ModuleCall): { module: unknown; version?: string } | undefined {
   const registry = REGISTRY.test(call.source);
   const candidates = Object.keys(c)
     .filter((k) => k.startsWith(`${call.source}@`))
@@ -198,7 +194,6 @@ function fromCatalogue(
     const version = registry ? (call.version?.replace(/^[=v ]+/, "") ?? "0.0.0") : undefined;
     return { module: c[call.source], ...(version && /^[0-9.]+$/.test(version) && { version }) };
   }
-  void flavor;
   return undefined;
 }
 

@@ -143,7 +143,7 @@ function nest(items: { module: string; value: unknown }[]): ModuleValues {
   return clean(root);
 }
 
-export function stateValues(state: StateV4, flavor: Flavor, outputsOverride?: Plan["outputs"]): unknown {
+export function stateValues(state: StateV4, outputsOverride?: Plan["outputs"]): unknown {
   const outputs: Record<string, unknown> = {};
   for (const [name, o] of Object.entries(state.outputs)) {
     const planned = outputsOverride?.[name];
@@ -173,7 +173,6 @@ export function stateValues(state: StateV4, flavor: Flavor, outputsOverride?: Pl
       });
     }
   }
-  void flavor;
   return { ...(Object.keys(outputs).length && { outputs }), root_module: nest(items) };
 }
 
@@ -243,7 +242,7 @@ export function planJson(plan: Plan, tree: ModuleNode): unknown {
     out.prior_state = {
       format_version: "1.0",
       terraform_version: plan.priorState.terraform_version,
-      values: stateValues(plan.priorState, plan.flavor, plan.outputs),
+      values: stateValues(plan.priorState, plan.outputs),
     };
   }
   out.configuration = configuration(tree, plan.flavor);

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { countOf, Evaluator, type Graph, type ResourceNode } from "./evaluate.js";
-import { deepEqual, hasUnknown, UNKNOWN, Unknown, type Value } from "./expressions.js";
+import { deepEqual, UNKNOWN, Unknown, type Value } from "./expressions.js";
 import type { ConfigSnapshot, ModuleNode } from "./modules.js";
 import { type Attrs, fromStateAttrs, type ProviderInfo, planResource, providerFor } from "./providers.js";
-import { type StateInstance, type StateResource, type StateV4, sortResources } from "./state.js";
+import type { StateInstance, StateResource, StateV4 } from "./state.js";
 import {
   DiagnosticsError,
   type Flavor,
@@ -361,5 +361,3 @@ export function readPlanFile(file: string): Plan {
     ]);
   }
 }
-
-export { hasUnknown, sortResources };

@@ -26,8 +26,10 @@ export const FLAVORS = {
 } as const;
 
 /** The flavour this process runs as (from FAKE_TOFU_FLAVOR, set by bin/tofu and bin/terraform). */
+export const runningFlavor: Flavor = process.env.FAKE_TOFU_FLAVOR === "terraform" ? "terraform" : "tofu";
+
 export function currentFlavor(): (typeof FLAVORS)[Flavor] {
-  return FLAVORS[process.env.FAKE_TOFU_FLAVOR === "terraform" ? "terraform" : "tofu"];
+  return FLAVORS[runningFlavor];
 }
 
 export interface Diagnostic {

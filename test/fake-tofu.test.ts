@@ -212,6 +212,8 @@ interface ScenarioRecord {
   apply2: RunResult;
   stalePlanApply: RunResult;
   noChanges: RunResult;
+  planDestroy: RunResult;
+  showDestroy: Record<string, unknown>;
   destroy: RunResult;
   stateAfterDestroy: unknown;
 }
@@ -259,6 +261,12 @@ async function scenario(cli: Cli): Promise<ScenarioRecord> {
     env2,
   );
   const noChanges = await cli.run(["plan", "-input=false", "-json", "-detailed-exitcode"], dir, env2);
+  const planDestroy = await cli.run(
+    ["plan", "-input=false", "-json", "-destroy", "-out=destroy.plan", "-detailed-exitcode"],
+    dir,
+    env2,
+  );
+  const showDestroy = JSON.parse((await cli.run(["show", "-json", "destroy.plan"], dir, env2)).stdout);
   const destroy = await cli.run(
     ["destroy", "-input=false", "-json", "-auto-approve", "-lock-timeout=5s"],
     dir,
@@ -280,6 +288,8 @@ async function scenario(cli: Cli): Promise<ScenarioRecord> {
     apply2,
     stalePlanApply,
     noChanges,
+    planDestroy,
+    showDestroy,
     destroy,
     stateAfterDestroy,
   };
@@ -372,11 +382,14 @@ describe("the fake and the real CLI run the same scenario alike", () => {
     expect(messageSet(f.plan2)).toEqual(messageSet(r!.plan2));
     expect(f.noChanges.code).toBe(r!.noChanges.code);
     expect(messageSet(f.noChanges)).toEqual(messageSet(r!.noChanges));
+    expect(f.planDestroy.code).toBe(r!.planDestroy.code);
+    expect(messageSet(f.planDestroy)).toEqual(messageSet(r!.planDestroy));
   });
 
   itReal("show -json of a plan: the same representation", () => {
     expect(planShape(f.show1)).toEqual(planShape(r!.show1));
     expect(planShape(f.show2)).toEqual(planShape(r!.show2));
+    expect(planShape(f.showDestroy)).toEqual(planShape(r!.showDestroy));
   });
 
   itReal("apply: the same hooks, summary and outputs; a stale plan refused alike", () => {

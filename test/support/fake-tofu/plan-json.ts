@@ -234,7 +234,10 @@ export function planJson(plan: Plan, tree: ModuleNode): unknown {
     ...(Object.keys(plan.variables).length && {
       variables: Object.fromEntries(Object.entries(plan.variables).map(([k, v]) => [k, { value: v }])),
     }),
-    planned_values: { outputs: plannedOutputs, root_module: nest(plannedItems) },
+    planned_values: {
+      ...(Object.keys(plannedOutputs).length && { outputs: plannedOutputs }),
+      root_module: nest(plannedItems),
+    },
     resource_changes: resourceChanges,
     output_changes: outputChanges,
   };

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./support/db.js";
 import { createFakeTofu, type FakeTofu, type RunResult } from "./support/fake-tofu/index.js";
 
@@ -36,6 +36,8 @@ if (!REAL)
     "[fake-tofu.test] neither terraform nor tofu is on PATH: the comparisons with the real CLI are skipped",
   );
 const itReal = REAL ? it : it.skip;
+// Each test runs the CLI several times (a process of node + tsx, or Go, each): slower than most.
+vi.setConfig({ testTimeout: 60_000 });
 const FLAVOR = REAL?.flavor ?? "tofu";
 
 let database: TestDatabase;
@@ -505,12 +507,12 @@ const SLOW = {
   variable: { run: { type: "string" } },
   resource: {
     terraform_data: {
-      // The real CLI spends its 3 s in the provisioner; the fake ignores provisioners and is
-      // given a delay instead.
+      // The real CLI spends its 6 s in the provisioner; the fake ignores provisioners and is
+      // given a delay instead. (Long enough for the other CLI to start on a loaded machine.)
       slow: {
         input: "x",
         triggers_replace: "${var.run}",
-        provisioner: { "local-exec": { command: "sleep 3" } },
+        provisioner: { "local-exec": { command: "sleep 6" } },
       },
     },
   },
@@ -541,7 +543,7 @@ describe("state locking with the pg backend", () => {
       expect(first.code).toBe(0);
       expect(await advisoryLocks()).toBe(0);
 
-      // The real CLI holds the lock for its 3-second apply.
+      // The real CLI holds the lock for its 6-second apply.
       const realApply = realCli.start(
         ["apply", "-input=false", "-json", "-auto-approve"],
         dirReal,
@@ -566,8 +568,8 @@ describe("state locking with the pg backend", () => {
       expect(waited.code).toBe(0);
       expect((await realApply.result).code).toBe(0);
 
-      // And the other way round: the fake holds it for 3 s.
-      fake.control({ delays: { "terraform_data.slow": 3000 } });
+      // And the other way round: the fake holds it for 6 s.
+      fake.control({ delays: { "terraform_data.slow": 6000 } });
       const fakeApply = fakeCli.start(
         ["apply", "-input=false", "-json", "-auto-approve"],
         dirFake,

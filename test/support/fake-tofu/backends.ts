@@ -23,6 +23,17 @@ import { type Diagnostic, DiagnosticsError, FLAVORS, type Flavor, fail, type Ui 
  * the test maps cloud backends to a directory).
  */
 
+/** The selected workspace: `TF_WORKSPACE`, else what `workspace select` recorded, else `default`. */
+export function currentWorkspace(): string {
+  const env = process.env["TF_WORKSPACE"];
+  if (env) return env;
+  try {
+    const recorded = readFileSync(".terraform/environment", "utf8").trim();
+    if (recorded) return recorded;
+  } catch {}
+  return "default";
+}
+
 export interface StateStore {
   /** Takes the state lock, retrying until `timeoutMs` as `-lock-timeout` does. */
   lock(operation: string, timeoutMs: number, ui: Ui): Promise<void>;
@@ -280,8 +291,10 @@ function fnv1(s: string): number {
  * The `pg` backend. One connection per command: the advisory lock lives in that session,
  * so the lock goes when the process dies (SIGKILL included), as with the real CLI.
  */
-class PgStore implements StateStore {
+export class PgStore implements StateStore {
   #held: string | undefined;
+  /** The workspace this command works on (one state row each). */
+  readonly workspace = currentWorkspace();
 
   private constructor(
     private readonly client: pg.Client,
@@ -369,25 +382,25 @@ class PgStore implements StateStore {
     const t = quoteIdent(this.table);
     const { rows } = await this.client.query<{ id: string; did_lock: boolean; did_lock_create: boolean }>(
       `SELECT ${t}.id, pg_try_advisory_lock(${t}.id) AS did_lock, pg_try_advisory_lock($1) AS did_lock_create FROM ${this.#qualified} WHERE ${t}.name = $2`,
-      [creation, "default"],
+      [creation, this.workspace],
     );
     const row = rows[0];
     if (!row) {
       const inner = await this.client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [
         creation,
       ]);
-      if (!inner.rows[0]?.ok) throw new LockError("Already locked for workspace creation: default");
+      if (!inner.rows[0]?.ok) throw new LockError(`Already locked for workspace creation: ${this.workspace}`);
       info.Path = creation;
       this.#held = creation;
       return;
     }
     if (!row.did_lock) {
       if (row.did_lock_create) await this.client.query("SELECT pg_advisory_unlock($1)", [creation]);
-      throw new LockError("Workspace is already locked: default");
+      throw new LockError(`Workspace is already locked: ${this.workspace}`);
     }
     if (!row.did_lock_create) {
       await this.client.query("SELECT pg_advisory_unlock($1)", [row.id]);
-      throw new LockError("Cannot lock workspace; already locked for workspace creation: default");
+      throw new LockError(`Cannot lock workspace; already locked for workspace creation: ${this.workspace}`);
     }
     await this.client.query("SELECT pg_advisory_unlock($1)", [creation]);
     info.Path = String(row.id);
@@ -397,7 +410,7 @@ class PgStore implements StateStore {
   async read(): Promise<StateV4 | null> {
     const { rows } = await this.client.query<{ data: string }>(
       `SELECT data FROM ${this.#qualified} WHERE name = $1`,
-      ["default"],
+      [this.workspace],
     );
     const data = rows[0]?.data;
     return data ? parseState(data) : null;
@@ -406,13 +419,52 @@ class PgStore implements StateStore {
   async write(state: StateV4): Promise<void> {
     await this.client.query(
       `INSERT INTO ${this.#qualified} (name, data) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET data = $2 WHERE ${quoteIdent(this.table)}.name = $1`,
-      ["default", formatState(state)],
+      [this.workspace, formatState(state)],
     );
   }
 
   async unlock(): Promise<void> {
     if (this.#held) await this.client.query("SELECT pg_advisory_unlock($1)", [this.#held]);
     this.#held = undefined;
+  }
+
+  /** The workspaces: `default` and every row (`workspace list`). */
+  async workspaces(): Promise<string[]> {
+    const { rows } = await this.client.query<{ name: string }>(
+      `SELECT name FROM ${this.#qualified} ORDER BY name`,
+    );
+    return [...new Set(["default", ...rows.map((r) => r.name)])];
+  }
+
+  /** Makes a workspace (an empty state row), under the creation lock as the real backend does. */
+  async createWorkspace(name: string): Promise<void> {
+    const creation = this.#creationLockId;
+    const { rows } = await this.client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [
+      creation,
+    ]);
+    if (!rows[0]?.ok) throw new LockError(`Already locked for workspace creation: ${name}`);
+    try {
+      await this.client.query(
+        `INSERT INTO ${this.#qualified} (name, data) VALUES ($1, '') ON CONFLICT (name) DO NOTHING`,
+        [name],
+      );
+    } finally {
+      await this.client.query("SELECT pg_advisory_unlock($1)", [creation]);
+    }
+  }
+
+  /** The state of another workspace (null: none or empty). */
+  async stateOf(name: string): Promise<StateV4 | null> {
+    const { rows } = await this.client.query<{ data: string }>(
+      `SELECT data FROM ${this.#qualified} WHERE name = $1`,
+      [name],
+    );
+    const data = rows[0]?.data;
+    return data ? parseState(data) : null;
+  }
+
+  async deleteWorkspace(name: string): Promise<void> {
+    await this.client.query(`DELETE FROM ${this.#qualified} WHERE name = $1`, [name]);
   }
 
   /** The real pg backend keeps no lock record: unlocking from another session succeeds and changes nothing. */

@@ -43,6 +43,8 @@ export interface ModuleCall {
   sourceNode: JNode & { kind: "string" };
   version: string | undefined;
   args: JProp[];
+  /** The call's `providers` map: the module's local name → the caller's `name` or `name.alias`. */
+  providers: Map<string, string>;
   range: Range;
 }
 
@@ -65,6 +67,8 @@ export interface ModuleConfig {
   calls: Map<string, ModuleCall>;
   /** Default (unaliased) provider configurations by local name. */
   providers: Map<string, JNode>;
+  /** Aliased provider configurations by `local.alias` (`aws.environment`). */
+  aliasedProviders: Map<string, JNode>;
   requiredProviders: Map<string, { source: string; version: string | undefined }>;
   backend: Backend | undefined;
   /** `terraform.required_version` constraints, with the range from the key to the value. */
@@ -120,6 +124,7 @@ export function loadModule(dir: string, files?: Record<string, string>): ModuleC
     outputs: new Map(),
     calls: new Map(),
     providers: new Map(),
+    aliasedProviders: new Map(),
     requiredProviders: new Map(),
     backend: undefined,
     requiredVersions: [],
@@ -295,6 +300,7 @@ function decodeFile(mod: ModuleConfig, body: JNode & { kind: "object" }, diags: 
           for (const b of bodies(pr.value)) {
             const alias = b.props.find((x) => x.key === "alias");
             if (!alias && !mod.providers.has(pr.key)) mod.providers.set(pr.key, b);
+            if (alias?.value.kind === "string") mod.aliasedProviders.set(`${pr.key}.${alias.value.value}`, b);
           }
         }
         break;
@@ -422,6 +428,15 @@ function decodeModuleCall(
     sourceNode: src,
     version: ver?.kind === "string" ? ver.value : undefined,
     args: b.props.filter((p) => !isComment(p) && !MODULE_META.includes(p.key)),
+    providers: new Map(
+      (() => {
+        const node = b.props.find((p) => p.key === "providers")?.value;
+        if (node?.kind !== "object") return [];
+        return node.props.flatMap((p) =>
+          p.value.kind === "string" ? [[p.key, p.value.value] as const] : [],
+        );
+      })(),
+    ),
     range: b.range,
   });
 }

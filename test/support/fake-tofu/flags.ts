@@ -26,6 +26,7 @@ const BOOL_FLAGS = new Set([
   "backend",
   "get",
   "compact-warnings",
+  "or-create",
 ]);
 const VALUE_FLAGS = new Set([
   "out",

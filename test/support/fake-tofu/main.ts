@@ -1,5 +1,7 @@
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { applyPlan, checkStale, outputsMessage } from "./apply.js";
+import { currentWorkspace, PgStore } from "./backends.js";
 import { Command, initializedBackend } from "./command.js";
 import { loadModule, type ModuleConfig } from "./config.js";
 import { readControl, recordExit, recordStart } from "./control.js";
@@ -170,6 +172,83 @@ async function stateCommand(cmd: Command): Promise<number> {
   return 0;
 }
 
+/**
+ * `workspace select [-or-create] NAME`, `workspace new NAME`, `workspace delete [-force] NAME`,
+ * `workspace list`, `workspace show`: the pg backend's workspaces (a state row each); other
+ * backends have `default` only.
+ */
+async function workspaceCommand(cmd: Command): Promise<number> {
+  const [sub, name] = cmd.flags.positional;
+  const { root } = cmd.configuration();
+  const store = await cmd.open(initializedBackend(root));
+  const current = currentWorkspace();
+  if (sub === "show") {
+    cmd.ui.print(`${current}\n`);
+    return 0;
+  }
+  if (!(store instanceof PgStore)) {
+    if (sub === "list") {
+      cmd.ui.print("* default\n\n");
+      return 0;
+    }
+    fail(
+      "Workspaces not supported",
+      "The fake implements workspaces other than default for the pg backend only.",
+    );
+  }
+  const all = await store.workspaces();
+  if (sub === "list") {
+    cmd.ui.print(`${all.map((w) => `${w === current ? "*" : " "} ${w}`).join("\n")}\n\n`);
+    return 0;
+  }
+  if (!name) fail("Expected a single argument: NAME.", "");
+  const select = () => {
+    mkdirSync(".terraform", { recursive: true });
+    writeFileSync(".terraform/environment", name);
+  };
+  if (sub === "select" || sub === "new") {
+    const exists = all.includes(name);
+    if (sub === "new" && exists) fail(`Workspace "${name}" already exists`, "");
+    if (!exists && sub === "select" && !cmd.flags.bools.has("or-create")) {
+      fail(
+        `Workspace "${name}" doesn't exist.`,
+        `You can create this workspace with the "new" subcommand or include the "-or-create" flag with the "select" subcommand.`,
+      );
+    }
+    if (!exists) await store.createWorkspace(name);
+    select();
+    cmd.ui.print(
+      exists
+        ? `Switched to workspace "${name}".\n`
+        : `Created and switched to workspace "${name}"!\n\nYou're now on a new, empty workspace. Workspaces isolate their state,\nso if you run "${F.cli} plan" ${F.product} will not see any existing state\nfor this configuration.\n`,
+    );
+    return 0;
+  }
+  if (sub === "delete") {
+    if (name === current) {
+      fail(
+        `Workspace "${name}" is your active workspace.`,
+        "You cannot delete the currently active workspace. Please switch\nto another workspace and try again.",
+      );
+    }
+    if (!all.includes(name)) fail(`Workspace "${name}" doesn't exist.`, "");
+    const resources = (await store.stateOf(name))?.resources ?? [];
+    if (resources.length > 0 && !cmd.flags.bools.has("force")) {
+      fail(
+        `Workspace is not empty`,
+        `Workspace "${name}" is currently tracking the following resource instances; deleting it would leave them unmanaged. Use -force to delete it anyway.`,
+      );
+    }
+    await store.deleteWorkspace(name);
+    cmd.ui.print(`Deleted workspace "${name}"!\n`);
+    return 0;
+  }
+  fail(
+    `The fake does not implement "workspace ${sub ?? ""}"`,
+    "select, new, delete, list and show are implemented.",
+  );
+}
+
 async function forceUnlock(cmd: Command): Promise<number> {
   const { ui, flags } = cmd;
   const id = flags.positional[0];
@@ -284,6 +363,9 @@ async function main(argv: string[]): Promise<number> {
         break;
       case "state":
         code = await stateCommand(cmd);
+        break;
+      case "workspace":
+        code = await workspaceCommand(cmd);
         break;
       case "force-unlock":
         code = await forceUnlock(cmd);

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { countOf, Evaluator, type Graph, type ResourceNode } from "./evaluate.js";
 import { deepEqual, UNKNOWN, Unknown, type Value } from "./expressions.js";
+import type { JNode } from "./json-source.js";
 import type { ConfigSnapshot, ModuleNode } from "./modules.js";
 import { type Attrs, fromStateAttrs, type ProviderInfo, planResource, providerFor } from "./providers.js";
 import type { StateInstance, StateResource, StateV4 } from "./state.js";
@@ -236,14 +237,22 @@ function requiredProviders(mod: ModuleNode): Map<string, { source: string; versi
   return out;
 }
 
-/** The nearest default configuration of a provider: the module's own, else inherited from its callers. */
+/**
+ * The configuration of a provider a module's resources use: the module's own default
+ * configuration, else what its call passes (`providers = { aws = aws.environment }`: the
+ * caller's aliased configuration), else the caller's default, up to the root.
+ */
 function providerConfigFor(mod: ModuleNode, local: string, ev: Evaluator): Attrs {
+  const value = (m: ModuleNode, node: JNode, name: string): Attrs => {
+    const v = ev.eval(m, node, `provider.${name}`);
+    return v && typeof v === "object" && !Array.isArray(v) && !(v instanceof Unknown) ? (v as Attrs) : {};
+  };
+  let name = local;
   for (let m: ModuleNode | undefined = mod; m; m = m.parent) {
-    const node = m.config.providers.get(local);
-    if (node) {
-      const v = ev.eval(m, node, `provider.${local}`);
-      return v && typeof v === "object" && !Array.isArray(v) && !(v instanceof Unknown) ? (v as Attrs) : {};
-    }
+    const own = name.includes(".") ? m.config.aliasedProviders.get(name) : m.config.providers.get(name);
+    if (own) return value(m, own, name);
+    const passed = m.call?.providers.get(name.split(".")[0] ?? name);
+    if (passed && !name.includes(".")) name = passed;
   }
   return {};
 }

@@ -1,0 +1,205 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ProviderRegistry } from "../src/providers/provider.js";
+import { TERRAFORM_DEFAULTS } from "../src/providers/terraform/config.js";
+import { createTerraformProvider } from "../src/providers/terraform/terraform-provider.js";
+import { type ApiClient, apiClient } from "./support/api.js";
+import { eventually, startTestApp, type TestApp } from "./support/app.js";
+import { createTestDatabase, type TestDatabase } from "./support/db.js";
+import { createFakeTofu, type FakeTofu } from "./support/fake-tofu/index.js";
+
+/**
+ * The terraform target on the fake `tofu` (test/support/fake-tofu), where the real CLI
+ * cannot go: a stack in a customer's AWS account (the provider assumes the role with the
+ * external id; every AWS resource gets the installation, organization and tenant as
+ * default tags), a registry module, and what the CLI is given: no secret in its arguments,
+ * none of Tenantry's own variables in its environment, nothing secret in the work directory
+ * at any command, and the directory gone after each run.
+ */
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+const BUCKET_MODULE = {
+  variable: { bucket: { type: "string" } },
+  resource: {
+    aws_s3_bucket: { this: { bucket: "${var.bucket}", tags: { purpose: "objects" } } },
+  },
+  output: { bucket_name: { value: "${aws_s3_bucket.this.bucket}" } },
+};
+
+const BLUEPRINT = `
+parameters:
+  cloud:
+    type: object
+    required: true
+    properties:
+      region: { type: string, required: true }
+      role_arn: { type: string, required: true }
+      external_id: { type: string }
+stacks:
+  - name: environment
+    source: ./test/fixtures/terraform/beta9
+    cloud:
+      provider: aws
+      region: \${{ params.cloud.region }}
+      roleArn: \${{ params.cloud.role_arn }}
+      externalId: \${{ params.cloud.external_id }}
+    inputs:
+      name: \${{ tenant.slug }}
+      cloud: \${{ params.cloud }}
+      cluster_profile: small
+      postgres: { size: small, multi_az: false }
+      redis: { size: small, ha: false }
+      bucket_prefix: acme
+      domain: acme.example.com
+    outputs:
+      - name: beta9_endpoint
+      - name: db_password
+        secret: true
+  - name: objects
+    source: terraform-aws-modules/s3-bucket/aws
+    version: "4.1.2"
+    cloud:
+      provider: aws
+      region: \${{ params.cloud.region }}
+      roleArn: \${{ params.cloud.role_arn }}
+      externalId: \${{ params.cloud.external_id }}
+    inputs:
+      bucket: \${{ tenant.slug }}-objects
+    outputs:
+      - name: bucket_name
+`;
+
+let fake: FakeTofu;
+let t: TestApp;
+let api: ApiClient;
+let state: TestDatabase;
+let dir: string;
+
+describe("the terraform target on the fake tofu", () => {
+  beforeAll(async () => {
+    fake = createFakeTofu({
+      flavor: "tofu",
+      dumpWorkDir: true,
+      modules: { "terraform-aws-modules/s3-bucket/aws@4.1.2": BUCKET_MODULE },
+    });
+    // The CLI gets Tenantry's environment: the fake's settings, as a real install's AWS_* would.
+    Object.assign(process.env, fake.env);
+    state = await createTestDatabase();
+    dir = await mkdtemp(path.join(tmpdir(), "tenantry-fake-tofu-"));
+    const provider = createTerraformProvider({
+      config: { ...TERRAFORM_DEFAULTS, terraformBin: fake.bin, terraformModulesDir: root },
+      dataDir: dir,
+      databaseUrl: state.url,
+    });
+    t = await startTestApp({
+      env: { TENANTRY_LEASE_SECONDS: "30" },
+      providers: new ProviderRegistry().register(provider),
+    });
+    api = apiClient(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+    await state?.drop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("assumes the customer's role, tags every resource, and keeps secrets out of the CLI's way", async () => {
+    await api.call("POST", "/v1/tenants", {
+      name: "Acme",
+      target: "terraform",
+      blueprint: { source: BLUEPRINT },
+      params: {
+        cloud: {
+          region: "eu-west-1",
+          role_arn: "arn:aws:iam::123456789012:role/tenantry",
+          external_id: "acme-7f3e",
+        },
+      },
+    });
+    const active = await eventually(
+      async () => {
+        const r = await api.json("GET", "/v1/tenants/acme");
+        return r.status === "active" || r.status === "failed" ? r : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(active.error_message).toBeNull();
+    const status = await api.json("GET", "/v1/tenants/acme/status");
+    expect(status.outputs["stack:environment"]).toEqual({ beta9_endpoint: "https://acme.example.com" });
+    expect(status.outputs["stack:objects"]).toEqual({ bucket_name: "acme-objects" });
+
+    // The state, in the tenant's workspace of the pg backend.
+    const db = new pg.Client({ connectionString: state.url });
+    await db.connect();
+    const { rows } = await db.query<{ name: string; data: string }>(
+      "select name, data from tenantry_terraform.states where name like 't-acme-%'",
+    );
+    await db.end();
+    expect(rows).toHaveLength(1);
+    const tfState = JSON.parse(rows[0]?.data ?? "{}");
+    const bucket = tfState.resources.find((r: any) => r.type === "aws_s3_bucket");
+    expect(bucket.module).toBe("module.objects");
+    expect(bucket.instances[0].attributes.tags_all).toEqual({
+      purpose: "objects",
+      "tenantry-installation": expect.any(String),
+      "tenantry-organization": active.organization_id ?? expect.any(String),
+      "tenantry-tenant": active.id,
+    });
+    const password = tfState.outputs.environment__db_password.value as string;
+
+    // The root module the CLI was given: the role assumed with the external id.
+    const dumps = fake.workDirDumps();
+    const mainTf = dumps.map((d) => d.files["main.tf.json"]).find((f) => f !== undefined) as string;
+    const provider = JSON.parse(mainTf).provider.aws;
+    expect(provider).toContainEqual(
+      expect.objectContaining({
+        alias: "environment",
+        region: "eu-west-1",
+        assume_role: [
+          {
+            role_arn: "arn:aws:iam::123456789012:role/tenantry",
+            external_id: "acme-7f3e",
+            session_name: "tenantry-acme",
+          },
+        ],
+      }),
+    );
+    // Nothing secret in any file of any command's work directory, nor in any argv; none of
+    // Tenantry's own settings in the CLI's environment.
+    const url = new URL(state.url);
+    for (const d of dumps) {
+      for (const [file, content] of Object.entries(d.files)) {
+        if (file.endsWith("tfplan")) continue; // the saved plan holds what the plan computed (docs/terraform.md)
+        expect(content, `${file} at ${d.argv.join(" ")}`).not.toContain(url.host + url.pathname);
+        expect(content, `${file} at ${d.argv.join(" ")}`).not.toContain(password);
+      }
+    }
+    const commands = fake.invocations();
+    expect(commands.map((i) => i.argv[0])).toEqual(
+      expect.arrayContaining(["init", "workspace", "plan", "show", "apply", "output"]),
+    );
+    for (const inv of commands) {
+      expect(inv.argv.join(" ")).not.toContain("postgres://");
+      expect(inv.env.filter((name) => name.startsWith("TENANTRY_") || name === "DATABASE_URL")).toEqual([]);
+    }
+
+    await api.json("DELETE", "/v1/tenants/acme");
+    const destroyed = await eventually(
+      async () => {
+        const r = await api.json("GET", "/v1/tenants/acme");
+        return r.status === "destroyed" || r.status === "failed" ? r : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(destroyed.error_message).toBeNull();
+    expect(destroyed.status).toBe("destroyed");
+    const { readdirSync } = await import("node:fs");
+    expect(readdirSync(path.join(dir, "terraform", "runs"))).toEqual([]);
+  });
+});

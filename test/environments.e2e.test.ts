@@ -12,18 +12,38 @@ import { createTerraformProvider } from "../src/providers/terraform/terraform-pr
 import { type ApiClient, apiClient } from "./support/api.js";
 import { eventually, startTestApp, type TestApp } from "./support/app.js";
 import { createTestDatabase, type TestDatabase } from "./support/db.js";
+import { createFakeTofu } from "./support/fake-tofu/index.js";
 
 /**
  * The environments API with the seed's exact request body, on the terraform target with the
- * real CLI and a stand-in module with the AWS example's variables and outputs
+ * fake tofu and (when on PATH) the real CLI, and a stand-in module with the AWS example's variables and outputs
  * (test/fixtures/terraform/beta9): queued → provisioning → bootstrapping (a fake helm,
  * given the kubeconfig) → ready with the outputs; DELETE → destroyed with the state empty;
  * a bad body → 400 with JSON pointers into it, nothing created.
  */
 
-const bin = findExecutable("tofu") ?? findExecutable("terraform");
-if (!bin) console.warn("[environments e2e] SKIPPED: neither tofu nor terraform is on PATH");
-const run = bin ? describe : describe.skip;
+/** The real CLI when there is one (else said, visibly), and always the fake one. */
+const real = findExecutable("tofu") ?? findExecutable("terraform");
+if (!real)
+  console.warn("[environments e2e] the real CLI part SKIPPED: neither tofu nor terraform is on PATH");
+const clis: [string, () => { bin: string; close(): Promise<void> }][] = [
+  ...(real
+    ? [
+        ["the real CLI", () => ({ bin: real, close: async () => {} })] as [
+          string,
+          () => { bin: string; close(): Promise<void> },
+        ],
+      ]
+    : []),
+  [
+    "the fake tofu",
+    () => {
+      const fake = createFakeTofu({ flavor: "tofu" });
+      Object.assign(process.env, fake.env);
+      return { bin: fake.bin, close: () => fake.close() };
+    },
+  ],
+];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -83,15 +103,18 @@ hooks:
 `;
 }
 
-let t: TestApp;
-let api: ApiClient;
-let state: TestDatabase;
-let dir: string;
-let helmLog: string;
-const logs: string[] = [];
+describe.each(clis)("the environments API with %s", (_name, makeCli) => {
+  let t: TestApp;
+  let api: ApiClient;
+  let state: TestDatabase;
+  let dir: string;
+  let helmLog: string;
+  let cli: { bin: string; close(): Promise<void> };
+  const logs: string[] = [];
 
-run("the environments API", () => {
   beforeAll(async () => {
+    cli = makeCli();
+    const bin = cli.bin;
     state = await createTestDatabase();
     dir = await mkdtemp(path.join(tmpdir(), "tenantry-environments-"));
     helmLog = path.join(dir, "helm.log");
@@ -119,6 +142,7 @@ run("the environments API", () => {
   });
   afterAll(async () => {
     await t?.close();
+    await cli?.close();
     await state?.drop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -201,6 +225,13 @@ run("the environments API", () => {
     );
     expect(destroyed.status).toBe("destroyed");
     expect(destroyed.outputs).toEqual({});
+    const after = new pg.Client({ connectionString: state.url });
+    await after.connect();
+    const left = await after.query(
+      "select name from tenantry_terraform.states where name like 't-acme-prod-%'",
+    );
+    await after.end();
+    expect(left.rows).toEqual([]);
   });
 
   it("refuses a bad body with a pointer per problem, and creates nothing", async () => {

@@ -202,4 +202,54 @@ describe("the terraform target on the fake tofu", () => {
     const { readdirSync } = await import("node:fs");
     expect(readdirSync(path.join(dir, "terraform", "runs"))).toEqual([]);
   });
+
+  it("fails a half-way apply with the provider's diagnostic at its address; a retry applies the rest", async () => {
+    fake.control({
+      failures: [
+        {
+          address: "module.objects.aws_s3_bucket.this",
+          summary: "creating S3 Bucket (widgets-objects): BucketAlreadyExists",
+          detail: "The requested bucket name is not available.",
+        },
+      ],
+    });
+    const params = { cloud: { region: "eu-west-1", role_arn: "arn:aws:iam::123456789012:role/tenantry" } };
+    await api.call("POST", "/v1/tenants", {
+      name: "Widgets",
+      target: "terraform",
+      blueprint: { source: BLUEPRINT },
+      params,
+    });
+    const settle = (want: string) =>
+      eventually(
+        async () => {
+          const r = await api.json("GET", "/v1/tenants/widgets");
+          return r.status === want || r.status === "failed" ? r : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
+    const failed = await settle("active");
+    expect(failed.status).toBe("failed");
+    expect(failed.error_message).toContain(
+      "BucketAlreadyExists: The requested bucket name is not available.",
+    );
+    expect(failed.error_message).toContain("module.objects.aws_s3_bucket.this");
+    const applies = () => fake.invocations().filter((i) => i.argv[0] === "apply").length;
+    const before = applies();
+
+    fake.control({});
+    await api.json("POST", "/v1/tenants/widgets/retry");
+    expect((await settle("active")).status).toBe("active");
+    expect(applies()).toBe(before + 1);
+    // Each resource was made once: the retry made only what the failed apply had not.
+    const events = (await api.json("GET", "/v1/tenants/widgets/events")).data as any[];
+    const made = events
+      .filter((e) => e.type === "stack.resource_applied" && e.data.status === "complete")
+      .map((e) => e.data.address as string);
+    expect(made.filter((a) => a === "module.objects.aws_s3_bucket.this")).toHaveLength(1);
+    expect(new Set(made).size).toBe(made.length);
+    expect(made).toHaveLength(6);
+    const errored = events.filter((e) => e.type === "stack.resource_applied" && e.data.status === "errored");
+    expect(errored.map((e) => e.data.address)).toEqual(["module.objects.aws_s3_bucket.this"]);
+  });
 });

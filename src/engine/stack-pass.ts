@@ -197,7 +197,15 @@ async function run(
     }
     return startStep(q, pass.op.id, { name, resourceKey: null, action });
   });
-  const result = await pass.callInStep(stepId, () => pass.timed(name, "stack", action, call));
+  const result = await pass
+    .callInStep(stepId, () => pass.timed(name, "stack", action, call))
+    .catch(async (err: unknown) => {
+      // A run that failed half-way: what it finished is on the timeline all the same.
+      if (err instanceof ProviderError && err.progress.length > 0) {
+        await pass.write((q) => recordProgress(pass, q, err.progress));
+      }
+      throw err;
+    });
   const current = rows.map((r) => pass.recorded.get(r.key) ?? r);
   if (result.state === "pending") {
     const { maxWaitMs } = pass.limits("stack");

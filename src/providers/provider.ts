@@ -369,6 +369,8 @@ export type ProviderErrorOptions = {
   cause?: unknown;
   retryAfterMs?: number;
   condition?: ProviderCondition;
+  /** A stack's run that failed: the platform resources it finished or failed on, for the timeline. */
+  progress?: StackProgress[];
 } & ({ code: OperationErrorCode; retryable?: boolean } | { code?: undefined; retryable: boolean });
 
 /**
@@ -388,6 +390,8 @@ export class ProviderError extends Error {
    * {@link ProviderCondition}): the engine records it on the tenant when the operation fails.
    */
   readonly condition: ProviderCondition | undefined;
+  /** See {@link ProviderErrorOptions.progress}. */
+  readonly progress: readonly StackProgress[];
   constructor(message: string, options: ProviderErrorOptions) {
     super(message, { cause: options.cause });
     this.name = "ProviderError";
@@ -396,6 +400,7 @@ export class ProviderError extends Error {
     this.code = options.code ?? (retryable ? "PROVIDER_TRANSIENT" : "PROVIDER_PERMANENT");
     this.retryAfterMs = retryable ? options.retryAfterMs : undefined;
     this.condition = options.condition;
+    this.progress = options.progress ?? [];
   }
 }
 

@@ -381,7 +381,15 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
         });
       }
       const outcome = run.outcome as CliResult;
-      if (outcome.code !== 0) throw await failure(ctx, run.kind, outcome);
+      follow(run);
+      if (outcome.code !== 0) {
+        const err = await failure(ctx, run.kind, outcome);
+        throw new ProviderError(err.message, {
+          code: err.code,
+          retryable: err.retryable,
+          progress: run.unreported.splice(0),
+        });
+      }
       follow(run);
       if (run.kind === "apply") {
         return {

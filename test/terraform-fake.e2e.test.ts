@@ -249,6 +249,9 @@ describe("the terraform target on the fake tofu", () => {
     expect(made.filter((a) => a === "module.objects.aws_s3_bucket.this")).toHaveLength(1);
     expect(new Set(made).size).toBe(made.length);
     expect(made).toHaveLength(6);
+    // The retry planned again (nobody was following a run): its plan is on the timeline too.
+    const plans = events.filter((e) => e.type === "stack.planned").map((e) => e.data.summary);
+    expect(plans).toEqual(["6 to add, 0 to change, 0 to destroy", "1 to add, 0 to change, 0 to destroy"]);
     const errored = events.filter((e) => e.type === "stack.resource_applied" && e.data.status === "errored");
     expect(errored.map((e) => e.data.address)).toEqual(["module.objects.aws_s3_bucket.this"]);
   });

@@ -154,25 +154,34 @@ async function planStep(pass: Pass, stack: StackDriver, desired: RecordedResourc
   const plan = await pass.callInStep(stepId, () =>
     pass.timed("plan stack", "stack", "plan", (ctx) => stack.plan(ctx, desired)),
   );
-  const counts = { create: 0, update: 0, replace: 0, delete: 0 };
-  for (const c of plan.changes) if (c.action !== "none") counts[c.action]++;
-  const detail =
-    plan.summary ??
-    `${counts.create} to create, ${counts.update} to update, ${counts.replace} to replace, ${counts.delete} to delete`;
+  const detail = planSummary(plan);
   pass.defer(async (q) => {
     await endStep(q, stepId, { status: "succeeded", detail });
-    if (plan.resources) {
-      await appendEvent(q, {
-        organizationId: pass.tenant.organizationId,
-        tenantId: pass.tenant.id,
-        operationId: pass.op.id,
-        type: "stack.planned",
-        message: `plan: ${detail}`,
-        data: { summary: detail, resources: plan.resources, ...(plan.cost ? { cost: plan.cost } : {}) },
-      });
-    }
+    await recordPlan(pass, q, plan, detail);
   });
   return plan;
+}
+
+function planSummary(plan: StackPlan): string {
+  const counts = { create: 0, update: 0, replace: 0, delete: 0 };
+  for (const c of plan.changes) if (c.action !== "none") counts[c.action]++;
+  return (
+    plan.summary ??
+    `${counts.create} to create, ${counts.update} to update, ${counts.replace} to replace, ${counts.delete} to delete`
+  );
+}
+
+/** The plan, resource by resource, as a `stack.planned` event (when the driver lists its resources). */
+async function recordPlan(pass: Pass, q: Queryable, plan: StackPlan, detail = planSummary(plan)) {
+  if (!plan.resources) return;
+  await appendEvent(q, {
+    organizationId: pass.tenant.organizationId,
+    tenantId: pass.tenant.id,
+    operationId: pass.op.id,
+    type: "stack.planned",
+    message: `plan: ${detail}`,
+    data: { summary: detail, resources: plan.resources, ...(plan.cost ? { cost: plan.cost } : {}) },
+  });
 }
 
 /**
@@ -223,6 +232,7 @@ async function run(
     await pass.write(async (q) => {
       for (const row of current) await markWaiting(q, row.id, {});
       await endStep(q, stepId, { status: "waiting", detail: result.detail ?? null });
+      if (result.plan) await recordPlan(pass, q, result.plan);
       await recordProgress(pass, q, result.progress);
     });
     return { kind: "wait", delayMs: clampWait(result.retryAfterMs), reason: waitingFor };

@@ -178,6 +178,8 @@ export type StackResult =
       detail?: string;
       /** The platform's resources finished (or failed) since the last call, for the timeline. */
       progress?: StackProgress[];
+      /** A plan the driver made itself (after a crash, nobody knew the run): shown as the plan would be. */
+      plan?: StackPlan;
     };
 
 /** One of the platform's resources that a stack's run finished or failed on (a Terraform address). */

@@ -481,6 +481,7 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
       const env = envFor(ctx, usesPg(stacks));
       let dir = plan?.ref ? planned.get(ctx.tenant.id) : undefined;
       let total = plan?.changes.flatMap((c) => c.addresses ?? []).length ?? 0;
+      let replanned: StackPlan | undefined;
       if (plan && !plan.ref) {
         // Nothing to change on the platform: the outputs as they are.
         const fresh = await prepare(ctx, stacks);
@@ -516,6 +517,7 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
         }
         dir = made.dir;
         total = made.plan.resources?.filter((r) => r.action !== "none").length ?? 0;
+        replanned = made.plan;
       }
       planned.delete(ctx.tenant.id);
       const run = track(
@@ -526,7 +528,8 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
         total,
       );
       runs.set(ctx.tenant.id, run);
-      return pending(run);
+      const started = pending(run);
+      return replanned && started.state === "pending" ? { ...started, plan: replanned } : started;
     },
 
     async destroy(ctx, recorded) {

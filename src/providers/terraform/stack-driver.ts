@@ -452,11 +452,20 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
     limits: { actionTimeoutMs: 10 * 60_000, maxWaitMs: 3 * 60 * 60_000 },
 
     async plan(ctx, desired) {
-      if (runs.has(ctx.tenant.id)) {
-        throw new ProviderError("a Terraform run of this tenant is still going", {
-          retryable: true,
-          code: "TERRAFORM_STATE_LOCKED",
-        });
+      const active = runs.get(ctx.tenant.id);
+      if (active && active.outcome === undefined && active.failed === undefined) {
+        throw new ProviderError(
+          `a Terraform ${active.kind} of this tenant is still going (${progress(active)})`,
+          {
+            retryable: true,
+            code: "TERRAFORM_STATE_LOCKED",
+          },
+        );
+      }
+      if (active) {
+        // A run nobody followed to its end (its operation gave up waiting): its result is in the state.
+        runs.delete(ctx.tenant.id);
+        await active.dir.remove();
       }
       await planned.get(ctx.tenant.id)?.remove();
       planned.delete(ctx.tenant.id);

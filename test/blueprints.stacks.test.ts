@@ -222,6 +222,41 @@ stacks:
         },
       },
     });
+    // A default state location (TENANTRY_TERRAFORM_STATE) for stacks that name none, with the stack's role.
+    const defaulted = rootModule(
+      [
+        {
+          key: "stack:env",
+          spec: {
+            name: "env",
+            source: "./m",
+            cloud: {
+              provider: "aws",
+              region: "eu-west-1",
+              roleArn: "arn:aws:iam::1:role/t",
+              externalId: "x",
+            },
+            inputs: {},
+            outputs: [],
+          },
+        },
+      ],
+      {
+        marker: { "managed-by": "tenantry", installation: "i1", organization: "o1", tenant: "t1" },
+        sessionName: "tenantry-acme",
+        stateKey: "t-acme-abc",
+        defaultState: { backend: "s3", config: { bucket: "tf-states", use_lockfile: true } },
+      },
+    );
+    expect((defaulted.json["terraform"] as { backend: unknown }).backend).toEqual({
+      s3: {
+        key: "tenantry/t-acme-abc/terraform.tfstate",
+        region: "eu-west-1",
+        assume_role: { role_arn: "arn:aws:iam::1:role/t", external_id: "x", session_name: "tenantry-acme" },
+        bucket: "tf-states",
+        use_lockfile: true,
+      },
+    });
     const providers = google.json["provider"] as Record<
       string,
       { default_labels: object; project: string }[]

@@ -22,6 +22,23 @@ describe("the terraform target's configuration", () => {
     expect(unknownTargetMessage("terraform", ["local"])).toMatch(/install OpenTofu \(tofu\) or Terraform/);
   });
 
+  it("takes a default state location for stacks that name none", () => {
+    expect(
+      parseTerraformConfig({
+        PATH: dir,
+        TENANTRY_TERRAFORM_STATE:
+          '{"backend": "s3", "config": {"bucket": "tf-states", "region": "eu-west-1", "use_lockfile": true}}',
+      }).terraformState,
+    ).toEqual({ backend: "s3", config: { bucket: "tf-states", region: "eu-west-1", use_lockfile: true } });
+    expect(parseTerraformConfig({ PATH: dir }).terraformState).toBeUndefined();
+    expect(() =>
+      parseTerraformConfig({ PATH: dir, TENANTRY_TERRAFORM_STATE: '{"backend": "azurerm"}' }),
+    ).toThrow(/TENANTRY_TERRAFORM_STATE: "backend" must be "s3" or "gcs"/);
+    expect(() => parseTerraformConfig({ PATH: dir, TENANTRY_TERRAFORM_STATE: "s3://bucket" })).toThrow(
+      /TENANTRY_TERRAFORM_STATE: expected JSON/,
+    );
+  });
+
   it("reads every setting and reports bad ones at once", () => {
     const config = parseTerraformConfig({
       PATH: dir,

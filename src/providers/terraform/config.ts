@@ -28,6 +28,39 @@ export interface TerraformConfig {
   terraformPluginCacheDir: string | undefined;
   /** `TENANTRY_HELM_BIN`: the helm binary bootstrap hooks call as `$TENANTRY_HELM_BIN`. @default "helm" */
   helmBin: string;
+  /**
+   * `TENANTRY_TERRAFORM_STATE`: where states live when no stack of the blueprint says, as
+   * JSON: `{"backend": "s3", "config": {"bucket": "…", "region": "…", "dynamodb_table": "…"}}`
+   * (or `gcs`); unset: Tenantry's PostgreSQL (the `pg` backend).
+   */
+  terraformState: { backend: "s3" | "gcs"; config: Record<string, string | number | boolean> } | undefined;
+}
+
+function stateOf(env: Env, name: string): TerraformConfig["terraformState"] {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(
+      name,
+      'expected JSON such as {"backend": "s3", "config": {"bucket": "tf-states", "region": "us-east-1"}}',
+    );
+  }
+  const p = parsed as { backend?: unknown; config?: unknown } | null;
+  if (!p || (p.backend !== "s3" && p.backend !== "gcs")) {
+    throw new ConfigError(name, '"backend" must be "s3" or "gcs" (unset for Tenantry\'s PostgreSQL)');
+  }
+  const config = p.config ?? {};
+  if (typeof config !== "object" || Array.isArray(config))
+    throw new ConfigError(name, '"config" must be an object');
+  for (const [k, v] of Object.entries(config as Record<string, unknown>)) {
+    if (!["string", "number", "boolean"].includes(typeof v)) {
+      throw new ConfigError(name, `config.${k} must be a string, number or boolean`);
+    }
+  }
+  return { backend: p.backend, config: config as Record<string, string | number | boolean> };
 }
 
 /** The first executable called `name` on `PATH` (or `name` itself when it is a path). */
@@ -88,6 +121,7 @@ export function parseTerraformConfig(env: Env): TerraformConfig {
     terraformLockTimeoutSeconds: r.read((e) => int(e, "TENANTRY_TERRAFORM_LOCK_TIMEOUT", 60, 0, 3600), 60),
     terraformPluginCacheDir: cache === undefined ? undefined : isAbsolute(cache) ? cache : resolve(cache),
     helmBin: str(env, "TENANTRY_HELM_BIN") ?? "helm",
+    terraformState: r.read((e) => stateOf(e, "TENANTRY_TERRAFORM_STATE"), undefined),
   };
   r.done();
   return config;
@@ -101,4 +135,5 @@ export const TERRAFORM_DEFAULTS: TerraformConfig = {
   terraformLockTimeoutSeconds: 60,
   terraformPluginCacheDir: undefined,
   helmBin: "helm",
+  terraformState: undefined,
 };

@@ -55,6 +55,8 @@ export interface RootModuleOptions {
   sessionName: string;
   /** The tenant's unique platform name: its state's key in an S3/GCS backend. */
   stateKey: string;
+  /** Where states live when no stack says (TENANTRY_TERRAFORM_STATE); unset: the `pg` backend. */
+  defaultState?: StackSpec["state"];
 }
 
 type StackResource = Pick<DesiredResource<"stack">, "key" | "spec">;
@@ -146,10 +148,11 @@ export function rootModule(stacks: readonly StackResource[], options: RootModule
  * role or service account as the stack's).
  */
 function backendOf(stacks: readonly StackResource[], options: RootModuleOptions): Record<string, unknown> {
-  const withState = stacks.find((s) => s.spec.state && s.spec.state.backend !== "pg");
-  const state = withState?.spec.state;
-  if (!withState || !state) return { pg: {} };
-  const cloud: StackSpec["cloud"] = withState.spec.cloud;
+  const declared = stacks.find((s) => s.spec.state);
+  const state = declared ? declared.spec.state : options.defaultState;
+  if (!state || state.backend === "pg") return { pg: {} };
+  // The stack that declares it lends its credentials; a default state uses the first stack's.
+  const cloud: StackSpec["cloud"] = (declared ?? stacks[0])?.spec.cloud;
   const config = literal(state.config ?? {}) as Record<string, unknown>;
   if (state.backend === "s3") {
     return {

@@ -82,8 +82,12 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
   const workspaceOf = (ctx: Pick<ProviderContext, "tenant" | "installationId">) =>
     resourceName("t", ctx.tenant.slug, tenantDiscriminator(ctx.installationId, ctx.tenant.id));
 
-  const usesPg = (stacks: readonly RecordedResource[]) =>
-    !stacks.some((s) => s.kind === "stack" && s.spec.state && s.spec.state.backend !== "pg");
+  /** Whether the tenant's state is in the `pg` backend: its stacks' `state`, else TENANTRY_TERRAFORM_STATE. */
+  const usesPg = (stacks: readonly RecordedResource[]) => {
+    const declared = stacks.find((s) => s.kind === "stack" && s.spec.state);
+    const state = declared?.kind === "stack" ? declared.spec.state : config.terraformState;
+    return !state || state.backend === "pg";
+  };
 
   /** The CLI's environment: Tenantry's own secrets left out; the state's connection as variables. */
   function envFor(ctx: ProviderContext, pg: boolean): NodeJS.ProcessEnv {
@@ -119,6 +123,7 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
       marker: ownerMarker(ctx),
       sessionName: `tenantry-${ctx.tenant.slug}`.slice(0, 64),
       stateKey: workspaceOf(ctx),
+      ...(config.terraformState ? { defaultState: config.terraformState } : {}),
     });
     return createWorkDir(options.runsDir, workspaceOf(ctx), root, config.terraformModulesDir);
   }

@@ -44,6 +44,20 @@ describe("the kubernetes target's configuration", () => {
     expect(() => parseKubernetesConfig({ TENANTRY_KUBERNETES_DATASTORES: "inside" })).toThrow(
       /TENANTRY_KUBERNETES_DATASTORES/,
     );
+    expect(
+      parseKubernetesConfig({
+        TENANTRY_KUBERNETES_DATASTORE_IMAGES:
+          '{"postgres": "mirror.local/library/postgres:{version}-alpine", "redis": "mirror.local/redis:7.4"}',
+      }).kubernetesDatastoreImages,
+    ).toEqual({
+      postgres: "mirror.local/library/postgres:{version}-alpine",
+      redis: "mirror.local/redis:7.4",
+    });
+    expect(() =>
+      parseKubernetesConfig({ TENANTRY_KUBERNETES_DATASTORE_IMAGES: '{"mongodb": "mongo"}' }),
+    ).toThrow(
+      /TENANTRY_KUBERNETES_DATASTORE_IMAGES: "mongodb" is not one of postgres, mariadb, mysql, redis/,
+    );
   });
 
   it("takes plan sizes over the table, and refuses bad ones", () => {

@@ -133,3 +133,32 @@ describe("kubernetes manifests", () => {
     });
   });
 });
+
+describe("in-cluster data stores", () => {
+  it("use Docker Hub's images, or the mirror's when configured", async () => {
+    const { datastoreManifests } = await import("../src/providers/kubernetes/datastore-manifests.js");
+    const db = {
+      key: "database:main",
+      kind: "postgres" as const,
+      externalName: "main-acme-abc12345",
+      dependsOn: [],
+      spec: { name: "main", postgresMajorVersion: "16" },
+    };
+    const base = {
+      namespace: "t-acme",
+      slug: "acme",
+      marker: { "managed-by": "tenantry" as const, installation: "i", organization: "o", tenant: "t" },
+      baseDomain: "apps.test",
+      imagePullSecrets: [],
+      labels: {},
+      annotations: {},
+    };
+    const image = (ctx: typeof base & { datastoreImages?: Record<string, string> }) =>
+      (datastoreManifests(db, { password: "pw-123456" }, ctx).statefulSet as any).spec.template.spec
+        .containers[0].image;
+    expect(image(base)).toBe("postgres:16");
+    expect(image({ ...base, datastoreImages: { postgres: "mirror.local/postgres:{version}-alpine" } })).toBe(
+      "mirror.local/postgres:16-alpine",
+    );
+  });
+});

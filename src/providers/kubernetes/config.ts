@@ -57,6 +57,12 @@ export interface KubernetesConfig {
    */
   kubernetesDatastores: "external" | "in-cluster";
   /**
+   * `TENANTRY_KUBERNETES_DATASTORE_IMAGES`: images of in-cluster data stores instead of
+   * Docker Hub's, as JSON: `{"postgres": "mirror.local/postgres:{version}", "mariadb": "…",
+   * "mysql": "…", "redis": "…"}` (`{version}`: the blueprint's `postgresMajorVersion`, default 17).
+   */
+  kubernetesDatastoreImages: Partial<Record<"postgres" | "mariadb" | "mysql" | "redis", string>>;
+  /**
    * `TENANTRY_KUBERNETES_PLANS`: sizes that replace or add to the plan table, as JSON:
    * `{"starter": {"cpu": 0.25, "memoryMi": 256}, "gpu": {"cpu": 8, "memoryMi": 65536}}`.
    */
@@ -93,6 +99,35 @@ function plans(env: Env, name: string): Record<string, { cpu: number; memoryMi: 
       );
     }
     out[planKey(plan)] = { cpu, memoryMi };
+  }
+  return out;
+}
+
+const DATASTORE_KINDS = ["postgres", "mariadb", "mysql", "redis"] as const;
+/** An image reference: `[registry/]path[:tag][@digest]`, no spaces. */
+const IMAGE = /^[a-z0-9][a-z0-9._/:@{}-]*$/i;
+
+function datastoreImages(env: Env, name: string): KubernetesConfig["kubernetesDatastoreImages"] {
+  const raw = str(env, name);
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(name, 'expected JSON such as {"postgres": "mirror.local/postgres:{version}"}');
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ConfigError(name, "expected a JSON object of data store kinds to images");
+  }
+  const out: KubernetesConfig["kubernetesDatastoreImages"] = {};
+  for (const [kind, image] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!(DATASTORE_KINDS as readonly string[]).includes(kind)) {
+      throw new ConfigError(name, `"${kind}" is not one of ${DATASTORE_KINDS.join(", ")}`);
+    }
+    if (typeof image !== "string" || !IMAGE.test(image)) {
+      throw new ConfigError(name, `${kind}: expected an image reference such as mirror.local/${kind}:tag`);
+    }
+    out[kind as (typeof DATASTORE_KINDS)[number]] = image;
   }
   return out;
 }
@@ -203,6 +238,7 @@ export function parseKubernetesConfig(env: Env): KubernetesConfig {
       "external",
     ),
     kubernetesPlans: r.read((e) => plans(e, "TENANTRY_KUBERNETES_PLANS"), {}),
+    kubernetesDatastoreImages: r.read((e) => datastoreImages(e, "TENANTRY_KUBERNETES_DATASTORE_IMAGES"), {}),
   };
   if (config.kubernetesNamespaces === "shared" && config.kubernetesNamespace === undefined) {
     r.errors.push(
@@ -251,5 +287,6 @@ export const KUBERNETES_DEFAULTS: KubernetesConfig = {
   kubernetesMysqlUrl: undefined,
   kubernetesRedisUrl: undefined,
   kubernetesDatastores: "external",
+  kubernetesDatastoreImages: {},
   kubernetesPlans: {},
 };

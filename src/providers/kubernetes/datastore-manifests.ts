@@ -23,7 +23,8 @@ import {
  * | `keyvalue` | `redis:7.4` (append-only file on) | 6379 | 1 GiB |
  *
  * Not for production: one replica, no backups, no failover. Production tenants use
- * external servers (TENANTRY_KUBERNETES_POSTGRES_URL, _MYSQL_URL, _REDIS_URL).
+ * external servers (TENANTRY_KUBERNETES_POSTGRES_URL, _MYSQL_URL, _REDIS_URL). The images
+ * can come from a mirror (TENANTRY_KUBERNETES_DATASTORE_IMAGES).
  */
 
 export type DatastoreKind = "postgres" | "mysql" | "keyvalue";
@@ -79,13 +80,17 @@ function fromSecret(name: string, secret: string, key: string): Record<string, u
   return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
 }
 
-function shapeOf(resource: DesiredResource<DatastoreKind>, secret: string): Shape {
+function shapeOf(
+  resource: DesiredResource<DatastoreKind>,
+  secret: string,
+  images: ManifestContext["datastoreImages"] = {},
+): Shape {
   const { database, user } = datastoreNames(resource);
   switch (resource.kind) {
     case "postgres": {
       const version = resource.spec.postgresMajorVersion ?? "17";
       return {
-        image: `postgres:${version}`,
+        image: (images.postgres ?? "postgres:{version}").replaceAll("{version}", version),
         port: 5432,
         portName: "postgres",
         mountPath: "/var/lib/postgresql/data",
@@ -104,7 +109,7 @@ function shapeOf(resource: DesiredResource<DatastoreKind>, secret: string): Shap
       const mariadb = resource.spec.engine === "mariadb";
       const prefix = mariadb ? "MARIADB" : "MYSQL";
       return {
-        image: mariadb ? "mariadb:11.4" : "mysql:8.4",
+        image: mariadb ? (images.mariadb ?? "mariadb:11.4") : (images.mysql ?? "mysql:8.4"),
         port: 3306,
         portName: "mysql",
         mountPath: "/var/lib/mysql",
@@ -120,7 +125,7 @@ function shapeOf(resource: DesiredResource<DatastoreKind>, secret: string): Shap
     }
     case "keyvalue":
       return {
-        image: "redis:7.4",
+        image: images.redis ?? "redis:7.4",
         port: 6379,
         portName: "redis",
         mountPath: "/data",
@@ -171,7 +176,7 @@ export function datastoreManifests(
 ): DatastoreManifests {
   const name = dnsLabel(resource.externalName);
   const secretName = datastoreSecretName(resource);
-  const shape = shapeOf(resource, secretName);
+  const shape = shapeOf(resource, secretName, ctx.datastoreImages);
   const selector = { [LABEL_RESOURCE]: name };
   const container: Record<string, unknown> = {
     name: "main",

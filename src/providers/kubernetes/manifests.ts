@@ -55,6 +55,8 @@ export interface ManifestContext {
   annotations: Readonly<Record<string, string>>;
   /** Sizes over the plan table (TENANTRY_KUBERNETES_PLANS). */
   plans?: PlanSizes;
+  /** Images of in-cluster data stores (TENANTRY_KUBERNETES_DATASTORE_IMAGES). */
+  datastoreImages?: Readonly<Partial<Record<"postgres" | "mariadb" | "mysql" | "redis", string>>>;
 }
 
 /** The port every container listens on (`PORT`), as on Render. */

@@ -44,6 +44,7 @@ export class KubeTarget {
       labels: c.kubernetesLabels,
       annotations: c.kubernetesAnnotations,
       plans: c.kubernetesPlans,
+      datastoreImages: c.kubernetesDatastoreImages,
     };
   }
 

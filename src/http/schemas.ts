@@ -525,3 +525,59 @@ export const EnvironmentDestroying = Type.Object({
   environment_id: Type.String({ format: "uuid" }),
   status: Type.String(),
 });
+
+export const ApiKeyView = Type.Object(
+  {
+    id: Type.String({ format: "uuid" }),
+    name: Type.String(),
+    role: Type.Union([Type.Literal("admin"), Type.Literal("operator"), Type.Literal("viewer")]),
+    prefix: Type.String({ description: "The key's first characters, to tell keys apart; never the key" }),
+    state: Type.Union(
+      [Type.Literal("active"), Type.Literal("expiring"), Type.Literal("expired"), Type.Literal("revoked")],
+      {
+        description: "`expiring`: rotated, valid until `expires_at` (its grace period)",
+      },
+    ),
+    created_at: Timestamp,
+    last_used_at: Nullable(Timestamp),
+    expires_at: Nullable(Timestamp),
+    revoked_at: Nullable(Timestamp),
+    replaced_by: Nullable(Type.String({ format: "uuid" })),
+  },
+  { description: "An API key, never the key itself" },
+);
+
+export const ApiKeyCreated = Type.Object({
+  api_key: ApiKeyView,
+  key: Type.String({ description: "The key itself: shown this once, never again" }),
+});
+
+export const CreateApiKeyBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    role: Type.Union([Type.Literal("admin"), Type.Literal("operator"), Type.Literal("viewer")]),
+    expires_at: Type.Optional(
+      Type.String({ format: "date-time", description: "When it stops working; absent: never" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const RotateApiKeyBody = Type.Object(
+  {
+    grace_seconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 2_592_000,
+        description: "How long the old key keeps working. Default 86400 (a day)",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const RotatedApiKey = Type.Object({
+  api_key: ApiKeyView,
+  key: Type.String({ description: "The new key: shown this once" }),
+  previous: ApiKeyView,
+});

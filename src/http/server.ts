@@ -22,6 +22,7 @@ import type { TenantService } from "../services/tenant-service.js";
 import { authenticate } from "./auth.js";
 import { sendProblem, toTenantryError } from "./problem.js";
 import { redocPage } from "./redoc.js";
+import { apiKeyRoutes } from "./routes/api-keys.js";
 import { blueprintRoutes } from "./routes/blueprints.js";
 import { environmentRoutes } from "./routes/environments.js";
 import { healthRoutes } from "./routes/health.js";
@@ -117,6 +118,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
         { name: "operations", description: "Units of lifecycle work" },
         { name: "blueprints", description: "Versioned blueprints" },
         { name: "environments", description: "BYOC environments: tenants of the environment blueprint" },
+        { name: "api-keys", description: "The organization's API keys" },
         { name: "system", description: "Health and readiness" },
       ],
     },
@@ -183,5 +185,6 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(blueprintRoutes, deps);
   await app.register(targetRoutes, deps);
   await app.register(environmentRoutes, deps);
+  await app.register(apiKeyRoutes, deps);
   return app;
 }

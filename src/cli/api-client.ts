@@ -5,6 +5,20 @@
  */
 
 /** One target and what it can do (GET /v1/targets). */
+/** An API key as the server lists it (never the key itself). */
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  role: string;
+  prefix: string;
+  state: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  replaced_by: string | null;
+}
+
 export interface TargetView {
   name: string;
   bootstrap: boolean;
@@ -488,6 +502,33 @@ export class ApiClient {
       body: { name, source },
     });
     return { blueprint: body, created: status === 201 };
+  }
+
+  /** The organization's API keys (admin). */
+  async listApiKeys(): Promise<ApiKeyView[]> {
+    return (await this.request<{ data: ApiKeyView[] }>("GET", "/v1/api-keys")).data;
+  }
+
+  /** A new API key: the answer's `key` is shown this once. */
+  createApiKey(input: {
+    name: string;
+    role: string;
+    expires_at?: string;
+  }): Promise<{ api_key: ApiKeyView; key: string }> {
+    return this.request("POST", "/v1/api-keys", { body: input });
+  }
+
+  revokeApiKey(id: string): Promise<ApiKeyView> {
+    return this.request("DELETE", `/v1/api-keys/${encodeURIComponent(id)}`);
+  }
+
+  rotateApiKey(
+    id: string,
+    graceSeconds?: number,
+  ): Promise<{ api_key: ApiKeyView; key: string; previous: ApiKeyView }> {
+    return this.request("POST", `/v1/api-keys/${encodeURIComponent(id)}/rotate`, {
+      body: graceSeconds === undefined ? {} : { grace_seconds: graceSeconds },
+    });
   }
 
   /** The targets the server serves, with their capabilities (GET /v1/targets). */

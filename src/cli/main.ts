@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { VERSION } from "../app.js";
 import { registerBlueprintCommands } from "./commands/blueprints.js";
 import { registerJobCommands } from "./commands/jobs.js";
+import { registerKeyCommands } from "./commands/keys.js";
 import { registerLogsCommand } from "./commands/logs.js";
 import { registerServerCommands } from "./commands/server.js";
 import { registerTenantCommands } from "./commands/tenants.js";
@@ -16,6 +17,7 @@ registerServerCommands(program);
 registerTenantCommands(program);
 registerBlueprintCommands(program);
 registerLogsCommand(program);
+registerKeyCommands(program);
 registerJobCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -17,7 +17,7 @@ import {
   datastoreOutputs,
   datastoreSecretName,
 } from "./datastore-manifests.js";
-import { ANNOTATION_KEY, dnsLabel, isOwnedBy, type KubeObject, LABEL_RESOURCE } from "./manifests.js";
+import { ANNOTATION_KEY, dnsLabel, isOwnedBy, type KubeObject } from "./manifests.js";
 import { rolloutState, SUSPENDED, type Workload } from "./rollout.js";
 import type { KubeTarget } from "./target.js";
 
@@ -175,25 +175,7 @@ export function createKubeDatastoreDriver<K extends DatastoreKind>(target: KubeT
     setRunning: (ctx, r, running) => applyAll(ctx, r, running),
 
     async delete(ctx, r) {
-      const m = target.manifestContext(ctx);
-      let left = 0;
-      for (const { apiVersion, kind } of OBJECT_KINDS) {
-        const found = await client.list<KubeObject>(
-          ctx,
-          apiVersion,
-          kind,
-          m.namespace,
-          `${LABEL_RESOURCE}=${dnsLabel(r.externalName)}`,
-        );
-        for (const object of found) {
-          if (!isOwnedBy(object, m.marker) || object.metadata.annotations?.[ANNOTATION_KEY] !== r.key)
-            continue;
-          left++;
-          if (!object.metadata["deletionTimestamp"]) {
-            await client.delete(ctx, { apiVersion, kind, metadata: object.metadata }, "Foreground");
-          }
-        }
-      }
+      const left = await target.deleteResourceObjects(ctx, r, OBJECT_KINDS);
       if (left === 0) return { state: "done" };
       return { state: "pending", retryAfterMs: 1000, detail: `deleting ${left} objects` };
     },

@@ -5,6 +5,7 @@ import {
   type KubeObject,
   LABEL_RESOURCE,
   type ManifestContext,
+  metadata,
   ownerLabels,
   serviceDns,
 } from "./manifests.js";
@@ -149,18 +150,9 @@ function meta(
   ctx: ManifestContext,
   resource: { key: string; externalName: string; kind: DatastoreKind },
 ) {
-  return {
-    name,
-    namespace: ctx.namespace,
-    labels: {
-      ...ctx.labels,
-      ...ownerLabels(ctx.marker),
-      [LABEL_RESOURCE]: dnsLabel(resource.externalName),
-      "app.kubernetes.io/name": dnsLabel(resource.externalName),
-      "app.kubernetes.io/component": resource.kind === "keyvalue" ? "keyvalue" : "database",
-    },
-    annotations: { ...ctx.annotations, [ANNOTATION_KEY]: resource.key },
-  };
+  return metadata(name, ctx, resource, {
+    labels: { "app.kubernetes.io/component": resource.kind === "keyvalue" ? "keyvalue" : "database" },
+  });
 }
 
 /** The name of a data store's Secret. */

@@ -108,7 +108,8 @@ export function dnsLabel(name: string, max = 63): string {
   return `${label.slice(0, max - 7).replace(/-+$/, "")}-${hash}`;
 }
 
-function metadata(
+/** An object's metadata: the tenant's labels and the resource's, its key as an annotation. */
+export function metadata(
   name: string,
   ctx: ManifestContext,
   resource: { key: string; externalName: string },

@@ -17,7 +17,6 @@ import {
   isOwnedBy,
   jobManifest,
   type KubeObject,
-  LABEL_RESOURCE,
   type ResolvedEnv,
   type ServiceManifests,
   serviceDns,
@@ -158,7 +157,7 @@ export function createKubeServiceDriver(target: KubeTarget): ResourceDriver<Serv
     }
     // Ingresses of custom domains the blueprint dropped.
     const keep = new Set(built.network.map((o) => `${o.kind}/${o.metadata.name}`));
-    for (const stale of await ownObjects(ctx, r, "networking.k8s.io/v1", "Ingress")) {
+    for (const stale of await target.resourceObjects(ctx, r, "networking.k8s.io/v1", "Ingress")) {
       if (!keep.has(`Ingress/${stale.metadata.name}`)) {
         await client.delete(ctx, {
           apiVersion: "networking.k8s.io/v1",
@@ -229,24 +228,6 @@ export function createKubeServiceDriver(target: KubeTarget): ResourceDriver<Serv
     return { state: "pending", retryAfterMs: 1000, detail: `preDeployCommand Job ${name} running` };
   }
 
-  /** The resource's objects of one kind (by its label), only the tenant's. */
-  async function ownObjects(
-    ctx: ProviderContext,
-    r: RecordedResource<ServiceKind>,
-    apiVersion: string,
-    kind: string,
-  ): Promise<KubeObject[]> {
-    const m = target.manifestContext(ctx);
-    const found = await client.list<KubeObject>(
-      ctx,
-      apiVersion,
-      kind,
-      m.namespace,
-      `${LABEL_RESOURCE}=${dnsLabel(r.externalName)}`,
-    );
-    return found.filter((o) => isOwnedBy(o, m.marker) && o.metadata.annotations?.[ANNOTATION_KEY] === r.key);
-  }
-
   return {
     limits: { actionTimeoutMs: 120_000, maxWaitMs: 20 * 60_000 },
 
@@ -301,15 +282,7 @@ export function createKubeServiceDriver(target: KubeTarget): ResourceDriver<Serv
     },
 
     async delete(ctx, r) {
-      let left = 0;
-      for (const { apiVersion, kind } of OBJECT_KINDS) {
-        for (const object of await ownObjects(ctx, r, apiVersion, kind)) {
-          left++;
-          if (!object.metadata["deletionTimestamp"]) {
-            await client.delete(ctx, { apiVersion, kind, metadata: object.metadata }, "Foreground");
-          }
-        }
-      }
+      const left = await target.deleteResourceObjects(ctx, r, OBJECT_KINDS);
       if (left === 0) return { state: "done" };
       return { state: "pending", retryAfterMs: 1000, detail: `deleting ${left} objects` };
     },

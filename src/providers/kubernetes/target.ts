@@ -3,7 +3,15 @@ import { nameTaken, ownerMarker } from "../ownership.js";
 import { type ProviderContext, ProviderError } from "../provider.js";
 import type { KubernetesConfig } from "./config.js";
 import type { KubeClient } from "./kube-client.js";
-import { isOwnedBy, type ManifestContext, namespaceManifest } from "./manifests.js";
+import {
+  ANNOTATION_KEY,
+  dnsLabel,
+  isOwnedBy,
+  type KubeObject,
+  LABEL_RESOURCE,
+  type ManifestContext,
+  namespaceManifest,
+} from "./manifests.js";
 
 /**
  * What every driver of the kubernetes target shares: the client, the configuration, and
@@ -46,6 +54,45 @@ export class KubeTarget {
       plans: c.kubernetesPlans,
       datastoreImages: c.kubernetesDatastoreImages,
     };
+  }
+
+  /** A resource's objects of one kind, found by its label, that are provably the tenant's and the resource's. */
+  async resourceObjects(
+    ctx: ProviderContext,
+    r: { key: string; externalName: string },
+    apiVersion: string,
+    kind: string,
+  ): Promise<KubeObject[]> {
+    const m = this.manifestContext(ctx);
+    const found = await this.client.list<KubeObject>(
+      ctx,
+      apiVersion,
+      kind,
+      m.namespace,
+      `${LABEL_RESOURCE}=${dnsLabel(r.externalName)}`,
+    );
+    return found.filter((o) => isOwnedBy(o, m.marker) && o.metadata.annotations?.[ANNOTATION_KEY] === r.key);
+  }
+
+  /**
+   * Deletes (foreground) every object of a resource of these kinds; the number still there
+   * (being deleted). A resource is gone when it is 0.
+   */
+  async deleteResourceObjects(
+    ctx: ProviderContext,
+    r: { key: string; externalName: string },
+    kinds: readonly { apiVersion: string; kind: string }[],
+  ): Promise<number> {
+    let left = 0;
+    for (const { apiVersion, kind } of kinds) {
+      for (const object of await this.resourceObjects(ctx, r, apiVersion, kind)) {
+        left++;
+        if (!object.metadata["deletionTimestamp"]) {
+          await this.client.delete(ctx, { apiVersion, kind, metadata: object.metadata }, "Foreground");
+        }
+      }
+    }
+    return left;
   }
 
   /**

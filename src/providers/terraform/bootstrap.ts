@@ -11,6 +11,7 @@ import {
   operationIdOf,
 } from "../bootstrap.js";
 import type { ActionResult, BootstrapHook, ProviderContext } from "../provider.js";
+import { toolEnvironment } from "./tool-env.js";
 
 /**
  * `hooks.bootstrap` on a stack tenant: the command runs on the Tenantry host (`/bin/sh -c`),
@@ -54,11 +55,7 @@ export function createStackBootstrap(options: { helmBin: string }) {
   async function start(ctx: ProviderContext, hook: BootstrapHook, resources: readonly RecordedResource[]) {
     const dir = await mkdtemp(join(tmpdir(), "tenantry-bootstrap-"));
     const outputs = envOf(resources);
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) {
-      if (k.startsWith("TENANTRY_") || k.startsWith("RENDER_") || k === "DATABASE_URL") continue;
-      env[k] = v;
-    }
+    const env = toolEnvironment();
     Object.assign(env, outputs, {
       TENANTRY_HELM_BIN: options.helmBin,
       TENANTRY_TENANT_ID: ctx.tenant.id,

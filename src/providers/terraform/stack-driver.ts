@@ -18,6 +18,7 @@ import type { TerraformConfig } from "./config.js";
 import { estimateTerraformCost, type PlannedResourceChange } from "./cost.js";
 import { lockHolders } from "./locks.js";
 import { moduleAddress, outputName, rootModule } from "./root-module.js";
+import { toolEnvironment } from "./tool-env.js";
 import { createWorkDir, type WorkDir } from "./workdir.js";
 
 /**
@@ -91,11 +92,7 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
 
   /** The CLI's environment: Tenantry's own secrets left out; the state's connection as variables. */
   function envFor(ctx: ProviderContext, pg: boolean): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) {
-      if (k.startsWith("TENANTRY_") || k.startsWith("RENDER_") || k === "DATABASE_URL") continue;
-      env[k] = v;
-    }
+    const env = toolEnvironment();
     env["TF_IN_AUTOMATION"] = "1";
     env["TF_INPUT"] = "0";
     env["CHECKPOINT_DISABLE"] = "1";
@@ -513,14 +510,7 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
         try {
           made = await makePlan(ctx, desired);
         } catch (err) {
-          if (err instanceof ProviderError && err.code === "TERRAFORM_STATE_LOCKED") {
-            return {
-              state: "pending",
-              retryAfterMs: 5000,
-              detail: err.message.split("\n")[0] ?? "state locked",
-            };
-          }
-          throw err;
+          return waitForLock(err);
         }
         if (!made.hasChanges) {
           try {
@@ -569,14 +559,7 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
         await initialise(ctx, dir, env, pg);
       } catch (err) {
         await dir.remove();
-        if (err instanceof ProviderError && err.code === "TERRAFORM_STATE_LOCKED") {
-          return {
-            state: "pending",
-            retryAfterMs: 5000,
-            detail: err.message.split("\n")[0] ?? "state locked",
-          };
-        }
-        throw err;
+        return waitForLock(err);
       }
       const run = track(
         "destroy",
@@ -604,6 +587,17 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
       planned.clear();
     },
   };
+}
+
+/**
+ * A held state lock where a run may still be going (after a crash, another worker's CLI):
+ * waited for, as a bounded `pending`; any other error is thrown.
+ */
+function waitForLock(err: unknown): StackResult {
+  if (err instanceof ProviderError && err.code === "TERRAFORM_STATE_LOCKED") {
+    return { state: "pending", retryAfterMs: 5000, detail: err.message.split("\n")[0] ?? "state locked" };
+  }
+  throw err;
 }
 
 function actionOf(actions: readonly string[]): StackChange["action"] {

@@ -41,3 +41,39 @@ describe("tenantry keys", () => {
     expect(bad.stderr).toMatch(/role/);
   });
 });
+
+describe("tenantry orgs and whoami", () => {
+  it("creates an organization whose printed admin key works, lists, renames and deletes it", async () => {
+    const me = await cli(["whoami"]);
+    expect(me.code, me.stderr).toBe(0);
+    expect(me.stdout).toMatch(/Role:\s+platform_admin/);
+
+    const created = await cli(["orgs", "create", "acme", "--name", "Acme Corp"]);
+    expect(created.code, created.stderr).toBe(0);
+    const secret = /tnt_[A-Za-z0-9_-]{43}/.exec(created.stdout)?.[0];
+    expect(secret).toBeDefined();
+    const asAcme = await cli(["whoami", "-o", "json"], { TENANTRY_API_KEY: secret! });
+    expect(asAcme.code, asAcme.stderr).toBe(0);
+    expect(JSON.parse(asAcme.stdout)).toMatchObject({
+      organization: { slug: "acme", name: "Acme Corp" },
+      api_key: { role: "admin" },
+    });
+    // An organization's admin is not a platform admin.
+    const refused = await cli(["orgs", "list"], { TENANTRY_API_KEY: secret! });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/platform_admin/);
+
+    expect((await cli(["orgs", "rename", "acme", "Acme Inc."])).code).toBe(0);
+    const listed = await cli(["orgs", "list"]);
+    expect(listed.stdout).toMatch(/SLUG\s+NAME\s+TENANTS/);
+    expect(listed.stdout).toMatch(/acme\s+Acme Inc\.\s+0/);
+
+    const deleted = await cli(["orgs", "delete", "acme"]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toContain("deleted acme");
+    const gone = await cli(["orgs", "get", "acme"]);
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toMatch(/no organization/);
+    // Nine CLI processes, each starting Node and tsx: slow on a loaded two-core machine.
+  }, 120_000);
+});

@@ -19,6 +19,16 @@ export interface ApiKeyView {
   replaced_by: string | null;
 }
 
+export interface OrganizationView {
+  id: string;
+  slug: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+  live_tenants: number;
+  active_keys: number;
+}
+
 export interface TargetView {
   name: string;
   bootstrap: boolean;
@@ -529,6 +539,48 @@ export class ApiClient {
     return this.request("POST", `/v1/api-keys/${encodeURIComponent(id)}/rotate`, {
       body: graceSeconds === undefined ? {} : { grace_seconds: graceSeconds },
     });
+  }
+
+  /** The caller's organization and key (any role). */
+  whoami(): Promise<{ organization: OrganizationView; api_key: ApiKeyView }> {
+    return this.request("GET", "/v1/organization");
+  }
+
+  /** Every organization (platform admin), following the cursor. */
+  async listOrganizations(): Promise<OrganizationView[]> {
+    const out: OrganizationView[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `?limit=500&cursor=${encodeURIComponent(cursor)}` : "?limit=500";
+      const page: { data: OrganizationView[]; next_cursor: string | null } = await this.request(
+        "GET",
+        `/v1/organizations${query}`,
+      );
+      out.push(...page.data);
+      cursor = page.next_cursor;
+    } while (cursor);
+    return out;
+  }
+
+  getOrganization(idOrSlug: string): Promise<OrganizationView> {
+    return this.request("GET", `/v1/organizations/${encodeURIComponent(idOrSlug)}`);
+  }
+
+  /** A new organization with its first admin key (shown this once). */
+  createOrganization(input: {
+    slug: string;
+    name?: string;
+    admin_key_name?: string;
+  }): Promise<{ organization: OrganizationView; admin_key: ApiKeyView; key: string }> {
+    return this.request("POST", "/v1/organizations", { body: input });
+  }
+
+  renameOrganization(idOrSlug: string, name: string): Promise<OrganizationView> {
+    return this.request("PATCH", `/v1/organizations/${encodeURIComponent(idOrSlug)}`, { body: { name } });
+  }
+
+  deleteOrganization(idOrSlug: string): Promise<OrganizationView> {
+    return this.request("DELETE", `/v1/organizations/${encodeURIComponent(idOrSlug)}`);
   }
 
   /** The targets the server serves, with their capabilities (GET /v1/targets). */

@@ -5,6 +5,7 @@ import { registerBlueprintCommands } from "./commands/blueprints.js";
 import { registerJobCommands } from "./commands/jobs.js";
 import { registerKeyCommands } from "./commands/keys.js";
 import { registerLogsCommand } from "./commands/logs.js";
+import { registerOrgCommands } from "./commands/orgs.js";
 import { registerServerCommands } from "./commands/server.js";
 import { registerTenantCommands } from "./commands/tenants.js";
 
@@ -18,6 +19,7 @@ registerTenantCommands(program);
 registerBlueprintCommands(program);
 registerLogsCommand(program);
 registerKeyCommands(program);
+registerOrgCommands(program);
 registerJobCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,6 +1,10 @@
 import type { OperationKind, TenantStatus, WorkKind } from "./lifecycle.js";
 
-export type Role = "admin" | "operator" | "viewer";
+/**
+ * What a key may do, each role including the ones below it: `platform_admin` also
+ * manages the installation's organizations (docs/organizations.md).
+ */
+export type Role = "platform_admin" | "admin" | "operator" | "viewer";
 export type DesiredState = "active" | "suspended" | "deleted";
 
 export interface Organization {

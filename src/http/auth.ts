@@ -14,7 +14,12 @@ declare module "fastify" {
   }
 }
 
-const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3, platform_admin: 4 };
+
+/** Whether `role` includes `needed` (each role includes the ones below it). */
+export function roleAllows(role: Role, needed: Role): boolean {
+  return RANK[role] >= RANK[needed];
+}
 
 /** Resolves `Authorization: Bearer <key>` to a principal, or throws 401/403. */
 export async function authenticate(db: Queryable, request: FastifyRequest, needed: Role): Promise<Principal> {
@@ -25,7 +30,7 @@ export async function authenticate(db: Queryable, request: FastifyRequest, neede
   }
   const principal = await principalForApiKey(db, match[1]);
   if (!principal) throw new TenantryError("UNAUTHENTICATED", "the API key is not valid or was revoked");
-  if (RANK[principal.role] < RANK[needed]) {
+  if (!roleAllows(principal.role, needed)) {
     throw new TenantryError("FORBIDDEN", `this needs the ${needed} role; the key has ${principal.role}`);
   }
   return principal;

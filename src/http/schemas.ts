@@ -43,6 +43,10 @@ export const Problem = Type.Object(
     action: Type.Optional(Type.String()),
     generation: Type.Optional(Type.Integer({ description: "The tenant's current generation, on a 412" })),
     target: Type.Optional(Type.String({ description: "The target that cannot serve the blueprint" })),
+    organization: Type.Optional(Type.String({ description: "The organization's slug" })),
+    live_tenants: Type.Optional(
+      Type.Integer({ description: "Tenants not yet destroyed, when an organization cannot be deleted" }),
+    ),
     refusals: Type.Optional(
       Type.Array(
         Type.Object({
@@ -526,11 +530,19 @@ export const EnvironmentDestroying = Type.Object({
   status: Type.String(),
 });
 
+export const RoleSchema = Type.Union(
+  [Type.Literal("platform_admin"), Type.Literal("admin"), Type.Literal("operator"), Type.Literal("viewer")],
+  {
+    description:
+      "viewer reads; operator also changes tenants; admin also manages blueprints and keys; platform_admin also manages organizations",
+  },
+);
+
 export const ApiKeyView = Type.Object(
   {
     id: Type.String({ format: "uuid" }),
     name: Type.String(),
-    role: Type.Union([Type.Literal("admin"), Type.Literal("operator"), Type.Literal("viewer")]),
+    role: RoleSchema,
     prefix: Type.String({ description: "The key's first characters, to tell keys apart; never the key" }),
     state: Type.Union(
       [Type.Literal("active"), Type.Literal("expiring"), Type.Literal("expired"), Type.Literal("revoked")],
@@ -555,7 +567,7 @@ export const ApiKeyCreated = Type.Object({
 export const CreateApiKeyBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
-    role: Type.Union([Type.Literal("admin"), Type.Literal("operator"), Type.Literal("viewer")]),
+    role: RoleSchema,
     expires_at: Type.Optional(
       Type.String({ format: "date-time", description: "When it stops working; absent: never" }),
     ),
@@ -581,3 +593,47 @@ export const RotatedApiKey = Type.Object({
   key: Type.String({ description: "The new key: shown this once" }),
   previous: ApiKeyView,
 });
+
+export const OrganizationView = Type.Object(
+  {
+    id: Type.String({ format: "uuid" }),
+    slug: Type.String({ description: "Permanent" }),
+    name: Type.String(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    live_tenants: Type.Integer({ description: "Tenants not yet destroyed" }),
+    active_keys: Type.Integer({ description: "API keys neither revoked nor expired" }),
+  },
+  { description: "An organization of this installation" },
+);
+
+export const CreateOrganizationBody = Type.Object(
+  {
+    slug: Type.String({
+      minLength: 1,
+      maxLength: 63,
+      pattern: SLUG_PATTERN,
+      description: "A DNS label; permanent",
+    }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Default: the slug" })),
+    admin_key_name: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: "Name of its first admin key (default `admin`)",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const OrganizationCreated = Type.Object({
+  organization: OrganizationView,
+  admin_key: ApiKeyView,
+  key: Type.String({ description: "The first admin key itself: shown this once, never again" }),
+});
+
+export const RenameOrganizationBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);

@@ -27,6 +27,7 @@ import { blueprintRoutes } from "./routes/blueprints.js";
 import { environmentRoutes } from "./routes/environments.js";
 import { healthRoutes } from "./routes/health.js";
 import { operationRoutes } from "./routes/operations.js";
+import { organizationRoutes } from "./routes/organizations.js";
 import { targetRoutes } from "./routes/targets.js";
 import { tenantRoutes } from "./routes/tenants.js";
 import { Problem } from "./schemas.js";
@@ -119,6 +120,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
         { name: "blueprints", description: "Versioned blueprints" },
         { name: "environments", description: "BYOC environments: tenants of the environment blueprint" },
         { name: "api-keys", description: "The organization's API keys" },
+        { name: "organizations", description: "The installation's organizations (platform admin)" },
         { name: "system", description: "Health and readiness" },
       ],
     },
@@ -186,5 +188,6 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(targetRoutes, deps);
   await app.register(environmentRoutes, deps);
   await app.register(apiKeyRoutes, deps);
+  await app.register(organizationRoutes, deps);
   return app;
 }

@@ -29,6 +29,15 @@ export interface NewApiKey {
   role: Role;
   /** When it stops working; absent: never. */
   expiresAt?: Date | undefined;
+  /** Another organization's (a platform admin making its first key); default: the caller's. */
+  organizationId?: string;
+}
+
+/** Only a platform admin makes, revokes or rotates platform-admin keys. */
+function guardPlatformAdmin(principal: Principal, role: Role, action: string): void {
+  if (role === "platform_admin" && principal.role !== "platform_admin") {
+    throw new TenantryError("FORBIDDEN", `only a platform_admin key can ${action} a platform_admin key`);
+  }
 }
 
 /** A key as listed: never the key, only its first characters. */
@@ -61,9 +70,10 @@ export class ApiKeyService {
         errors: [{ pointer: "/expires_at", message: "must be in the future" }],
       });
     }
+    guardPlatformAdmin(principal, input.role, "create");
     const secret = generateApiKey();
     const key = await insertApiKeyWithExpiry(q, {
-      organizationId: principal.organizationId,
+      organizationId: input.organizationId ?? principal.organizationId,
       name: input.name,
       role: input.role,
       keyHash: sha256(secret),
@@ -75,6 +85,7 @@ export class ApiKeyService {
 
   async revoke(q: Queryable, principal: Principal, id: string): Promise<ApiKeyRow> {
     const key = await this.get(q, principal, id, true);
+    guardPlatformAdmin(principal, key.role, "revoke");
     if (key.id === principal.apiKeyId) {
       throw new TenantryError("VALIDATION_FAILED", "a key cannot revoke itself: use another admin key", {
         errors: [{ pointer: "/id", message: "the key making this request" }],
@@ -91,6 +102,7 @@ export class ApiKeyService {
     graceSeconds: number,
   ): Promise<{ key: ApiKeyRow; secret: string; previous: ApiKeyRow }> {
     const old = await this.get(q, principal, id, true);
+    guardPlatformAdmin(principal, old.role, "rotate");
     const state = keyState(old);
     if (state !== "active") {
       throw new TenantryError(

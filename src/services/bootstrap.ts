@@ -95,7 +95,8 @@ export async function bootstrapOrganization(
     await insertApiKey(q, {
       organizationId: orgId,
       name: "admin (bootstrap)",
-      role: "admin",
+      // The installation owner's key: it also manages organizations (docs/organizations.md).
+      role: "platform_admin",
       keyHash: sha256(key),
       keyPrefix: key.slice(0, 12),
     });

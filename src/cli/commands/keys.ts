@@ -7,7 +7,7 @@ import { type OutputOptions, positiveNumber, run, withConnection, withOutput } f
  * `tenantry keys list|create|revoke|rotate`: the organization's API keys (admin role,
  * `/v1/api-keys`). A new key is printed once; store it then.
  */
-const ROLES = ["admin", "operator", "viewer"];
+const ROLES = ["platform_admin", "admin", "operator", "viewer"];
 
 function keyLines(k: ApiKeyView): string[] {
   return keyValues([

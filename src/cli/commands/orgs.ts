@@ -1,0 +1,140 @@
+import type { Command } from "commander";
+import type { OrganizationView } from "../api-client.js";
+import { formatTime, keyValues, printJson, printLines, table } from "../output.js";
+import { type OutputOptions, run, withConnection, withOutput } from "./tenants.js";
+
+/**
+ * `tenantry orgs list|get|create|rename|delete` (platform admin, `/v1/organizations`) and
+ * `tenantry whoami` (any key: its organization and role).
+ */
+function orgLines(o: OrganizationView): string[] {
+  return keyValues([
+    ["ID", o.id],
+    ["Slug", o.slug],
+    ["Name", o.name],
+    ["Tenants", `${o.live_tenants} not destroyed`],
+    ["Active keys", String(o.active_keys)],
+    ["Created", formatTime(o.created_at)],
+  ]);
+}
+
+export function registerOrgCommands(program: Command): void {
+  withOutput(
+    withConnection(program.command("whoami").description("the API key's organization and role")),
+  ).action(async (options: OutputOptions) =>
+    run(options, async ({ client }) => {
+      const me = await client.whoami();
+      if (options.output === "json") printJson(me);
+      else
+        printLines(
+          keyValues([
+            ["Organization", `${me.organization.name} (${me.organization.slug})`],
+            ["Key", `${me.api_key.name} (${me.api_key.prefix}…)`],
+            ["Role", me.api_key.role],
+          ]),
+        );
+      return true;
+    }),
+  );
+
+  const orgs = program.command("orgs").description("the installation's organizations (platform admin)");
+
+  withOutput(withConnection(orgs.command("list").description("list the organizations"))).action(
+    async (options: OutputOptions) =>
+      run(options, async ({ client }) => {
+        const list = await client.listOrganizations();
+        if (options.output === "json") printJson(list);
+        else
+          printLines(
+            table(
+              ["SLUG", "NAME", "TENANTS", "KEYS", "CREATED", "ID"],
+              list.map((o) => [
+                o.slug,
+                o.name,
+                String(o.live_tenants),
+                String(o.active_keys),
+                formatTime(o.created_at),
+                o.id,
+              ]),
+            ),
+          );
+        return true;
+      }),
+  );
+
+  withOutput(
+    withConnection(
+      orgs.command("get").description("show an organization").argument("<org>", "its slug or id"),
+    ),
+  ).action(async (org: string, options: OutputOptions) =>
+    run(options, async ({ client }) => {
+      const o = await client.getOrganization(org);
+      if (options.output === "json") printJson(o);
+      else printLines(orgLines(o));
+      return true;
+    }),
+  );
+
+  withOutput(
+    withConnection(
+      orgs
+        .command("create")
+        .description("create an organization and its first admin key (printed once)")
+        .argument("<slug>", "a DNS label, permanent (e.g. acme)")
+        .option("--name <name>", "its display name (default: the slug)")
+        .option("--admin-key-name <name>", "the first admin key's name", "admin"),
+    ),
+  ).action(async (slug: string, options: OutputOptions & { name?: string; adminKeyName: string }) =>
+    run(options, async ({ client }) => {
+      const created = await client.createOrganization({
+        slug,
+        ...(options.name ? { name: options.name } : {}),
+        admin_key_name: options.adminKeyName,
+      });
+      if (options.output === "json") printJson(created);
+      else
+        printLines([
+          ...orgLines(created.organization),
+          "",
+          `Admin key "${created.admin_key.name}":`,
+          created.key,
+          "",
+          "The key is shown this once: hand it to the organization's owner now.",
+        ]);
+      return true;
+    }),
+  );
+
+  withOutput(
+    withConnection(
+      orgs
+        .command("rename")
+        .description("change an organization's display name (the slug is permanent)")
+        .argument("<org>", "its slug or id")
+        .argument("<name>", "the new name"),
+    ),
+  ).action(async (org: string, name: string, options: OutputOptions) =>
+    run(options, async ({ client }) => {
+      const o = await client.renameOrganization(org, name);
+      if (options.output === "json") printJson(o);
+      else printLines([`renamed ${o.slug} to "${o.name}"`]);
+      return true;
+    }),
+  );
+
+  withOutput(
+    withConnection(
+      orgs
+        .command("delete")
+        .description("delete an organization with its keys and blueprints (refused while it has tenants)")
+        .argument("<org>", "its slug or id"),
+    ),
+  ).action(async (org: string, options: OutputOptions) =>
+    run(options, async ({ client }) => {
+      const o = await client.deleteOrganization(org);
+      if (options.output === "json") printJson(o);
+      else printLines([`deleted ${o.slug}`]);
+      return true;
+    }),
+  );
+}

@@ -117,6 +117,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
       secrets,
       maxAttempts: config.retryMaxAttempts,
       pluginHosts: config.pluginRepoHosts,
+      outboundAllowedNetworks: config.outboundAllowedNetworks,
       nodeId: config.nodeId,
       defaultTarget: config.defaultTarget,
     });

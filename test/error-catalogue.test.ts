@@ -139,7 +139,10 @@ describe("operation error codes", () => {
  * they are compared with or set on errors of other libraries, never recorded.
  */
 const FOREIGN: { match: (code: string) => boolean; why: string }[] = [
-  { match: (c) => /^E[A-Z]+$/.test(c), why: "Node.js system error codes (ENOENT, ECONNRESET…)" },
+  {
+    match: (c) => /^E(AI_)?[A-Z]+$/.test(c),
+    why: "Node.js system error codes (ENOENT, ECONNRESET…, EAI_AGAIN from getaddrinfo)",
+  },
   { match: (c) => c === "WRONGPASS" || c === "NOAUTH", why: "Redis error replies" },
   { match: (c) => c.startsWith("FST_ERR_"), why: "Fastify's error codes" },
   { match: (c) => c.startsWith("ER_"), why: "MySQL/MariaDB server error codes (mysql2's err.code)" },

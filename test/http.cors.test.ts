@@ -24,6 +24,30 @@ describe("CORS (ALLOWED_ORIGINS)", () => {
     expect(res.headers["access-control-allow-origin"]).toBe("https://app.example.com");
   });
 
+  it("allows every method the API has, and exposes the headers clients read", async () => {
+    for (const method of ["PATCH", "DELETE", "PUT"]) {
+      const res = await t.app.http!.inject({
+        method: "OPTIONS",
+        url: "/v1/tenants/acme",
+        headers: {
+          origin: "https://app.example.com",
+          "access-control-request-method": method,
+          "access-control-request-headers": "authorization,content-type,if-match,x-request-id",
+        },
+      });
+      expect(res.statusCode).toBe(204);
+      expect(String(res.headers["access-control-allow-methods"]).split(/,\s*/)).toContain(method);
+      expect(String(res.headers["access-control-allow-headers"])).toContain("if-match");
+    }
+    const res = await t.app.http!.inject({
+      method: "GET",
+      url: "/health",
+      headers: { origin: "https://app.example.com" },
+    });
+    const exposed = String(res.headers["access-control-expose-headers"]).split(/,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(["etag", "location", "retry-after", "x-request-id"]));
+  });
+
   it("does not allow another origin", async () => {
     const res = await t.app.http!.inject({
       method: "GET",
@@ -32,5 +56,42 @@ describe("CORS (ALLOWED_ORIGINS)", () => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+});
+
+describe("security headers", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ workers: false });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("are on every answer: JSON, errors, unknown routes", async () => {
+    for (const [url, status] of [
+      ["/health", 200],
+      ["/v1/tenants", 401],
+      ["/nope", 404],
+    ] as const) {
+      const res = await t.app.http!.inject({ method: "GET", url });
+      expect(res.statusCode).toBe(status);
+      expect(res.headers["x-content-type-options"]).toBe("nosniff");
+      expect(res.headers["x-frame-options"]).toBe("SAMEORIGIN");
+      expect(res.headers["referrer-policy"]).toBe("no-referrer");
+      expect(res.headers["strict-transport-security"]).toMatch(/max-age=\d+/);
+      expect(res.headers["content-security-policy"]).toBe(
+        "default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'",
+      );
+    }
+  });
+
+  it("let the documentation pages load what they need, and nothing else", async () => {
+    const docs = await t.app.http!.inject({ method: "GET", url: "/docs" });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.headers["content-security-policy"]).toMatch(/script-src 'self'/);
+    const redoc = await t.app.http!.inject({ method: "GET", url: "/redoc" });
+    expect(redoc.headers["content-security-policy"]).toMatch(/script-src 'self' https:\/\/cdn\.redoc\.ly/);
+    expect(redoc.headers["content-security-policy"]).toMatch(/frame-ancestors 'none'/);
   });
 });

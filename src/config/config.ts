@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import path from "node:path";
+import { allowanceProblem } from "../lib/outbound.js";
 import {
   KUBERNETES_DEFAULTS,
   type KubernetesConfig,
@@ -64,6 +65,12 @@ export interface Config extends LocalConfig, RenderConfig, KubernetesConfig, Ter
   /** `TENANTRY_PLUGIN_REPO_HOSTS`: comma-separated hosts a tenant's `custom_plugin_repo` may point at. @default "github.com,gitlab.com,bitbucket.org" */
   pluginRepoHosts: string[];
   /**
+   * `TENANTRY_OUTBOUND_ALLOWED_NETWORKS`: comma-separated CIDRs, addresses and host names that
+   * URLs taken from users (plugin repositories) may reach although they are not public
+   * addresses (e.g. `10.20.0.0/16,git.corp.internal`). @default "" (public addresses only)
+   */
+  outboundAllowedNetworks: string[];
+  /**
    * `TENANTRY_DEFAULT_TARGET`: the target of tenants (and of `plan`/`render`) that name
    * none. Checked at start-up against the registered providers. @default "local"
    */
@@ -110,6 +117,18 @@ function hosts(env: Env, name: string, fallback: string[]): string[] {
       `expected comma-separated host names such as github.com, got "${bad ?? raw}"`,
     );
   }
+  return list;
+}
+
+function outboundNetworksOf(env: Env): string[] {
+  const raw = str(env, "TENANTRY_OUTBOUND_ALLOWED_NETWORKS");
+  if (raw === undefined) return [];
+  const list = raw
+    .split(",")
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  const problem = allowanceProblem(list);
+  if (problem) throw new ConfigError("TENANTRY_OUTBOUND_ALLOWED_NETWORKS", problem);
   return list;
 }
 
@@ -213,6 +232,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     retryMaxAttempts: r.read((e) => int(e, "TENANTRY_RETRY_MAX_ATTEMPTS", 5, 1, 100), 5),
     adminApiKey: r.read(adminKeyOf, undefined),
     encryptionKey: rawKey === undefined ? undefined : r.read(() => parseEncryptionKey(rawKey), undefined),
+    outboundAllowedNetworks: r.read(outboundNetworksOf, []),
     pluginRepoHosts: r.read(
       (e) => hosts(e, "TENANTRY_PLUGIN_REPO_HOSTS", ["github.com", "gitlab.com", "bitbucket.org"]),
       [],

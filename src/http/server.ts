@@ -2,6 +2,7 @@ import { isUtf8 } from "node:buffer";
 import http from "node:http";
 import type net from "node:net";
 import cors from "@fastify/cors";
+import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import {
@@ -50,6 +51,18 @@ export interface HttpDeps {
 
 registerAjvFormats();
 
+/** ReDoc's page: its bundle (from its CDN), a web worker and inline styles. */
+const REDOC_CSP = {
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'", "https://cdn.redoc.ly"],
+  workerSrc: ["'self'", "blob:"],
+  styleSrc: ["'self'", "'unsafe-inline'", "https://fonts.googleapis.com"],
+  fontSrc: ["'self'", "https://fonts.gstatic.com"],
+  imgSrc: ["'self'", "data:", "https://cdn.redoc.ly"],
+  connectSrc: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
 /** Builds the HTTP API (not yet listening). */
 /** The JSON pointer of the first key or string under `value` that holds a NUL character. */
 function nulPointer(value: unknown, pointer: string, depth = 0): string | undefined {
@@ -94,10 +107,45 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.addSchema(Problem);
 
+  // Security headers on every answer of the API (tenant hosts are the tenants' own). The
+  // API serves JSON: its CSP allows nothing; the documentation pages relax it for themselves.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+      },
+    },
+  });
+
   if (deps.config.allowedOrigins.length > 0) {
     await app.register(cors, {
       origin: deps.config.allowedOrigins.includes("*") ? true : deps.config.allowedOrigins,
-      exposedHeaders: ["idempotent-replayed", "location"],
+      // Every method the API has (the default leaves out PATCH and DELETE in preflights).
+      methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      allowedHeaders: [
+        "authorization",
+        "content-type",
+        "idempotency-key",
+        "if-match",
+        "if-none-match",
+        "x-request-id",
+        "last-event-id",
+      ],
+      exposedHeaders: [
+        "etag",
+        "location",
+        "retry-after",
+        "idempotent-replayed",
+        "x-request-id",
+        "ratelimit-limit",
+        "ratelimit-remaining",
+        "ratelimit-reset",
+      ],
+      maxAge: 600,
     });
   }
 
@@ -125,10 +173,16 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
       ],
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  // Swagger UI sets a CSP fit for its own pages (its scripts and styles, from here).
+  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  app.get("/redoc", { schema: { hide: true } }, async (_req, reply) =>
-    reply.type("text/html").send(redocPage()),
+  app.get(
+    "/redoc",
+    {
+      schema: { hide: true },
+      helmet: { contentSecurityPolicy: { useDefaults: false, directives: REDOC_CSP } },
+    },
+    async (_req, reply) => reply.type("text/html").send(redocPage()),
   );
 
   // Bodies must be UTF-8: invalid bytes are refused, not silently replaced.

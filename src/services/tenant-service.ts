@@ -10,6 +10,7 @@ import type { Blueprint, DesiredState, Operation, Principal, Tenant } from "../d
 import type { SecretBox } from "../lib/crypto.js";
 import { randomToken, sha256 } from "../lib/crypto.js";
 import { newId } from "../lib/ids.js";
+import { outboundUrlProblem } from "../lib/outbound.js";
 import { type Refusal, refusalsFor } from "../providers/capabilities.js";
 import type { DesiredResource, ProviderRegistry } from "../providers/provider.js";
 import { unknownTargetMessage } from "../providers/targets.js";
@@ -50,6 +51,8 @@ export interface TenantServiceDeps {
   maxAttempts: number;
   /** Hosts a tenant's `custom_plugin_repo` may point at. */
   pluginHosts?: readonly string[];
+  /** Non-public networks and hosts users' URLs may reach (`TENANTRY_OUTBOUND_ALLOWED_NETWORKS`). */
+  outboundAllowedNetworks?: readonly string[];
   /** The target of tenants that name none (`TENANTRY_DEFAULT_TARGET`). @default the configuration's default, `local` */
   defaultTarget?: string;
   /**
@@ -112,6 +115,7 @@ export class TenantService {
       ),
     );
     await this.checkSupported(target, rendered);
+    await this.checkOutbound(input.params ?? {});
 
     const tenant = await insertTenant(
       q,
@@ -166,6 +170,21 @@ export class TenantService {
       added = true;
     }
     return added ? this.deps.secrets.sealJson(values) : undefined;
+  }
+
+  /**
+   * Refuses a `custom_plugin_repo` whose host is, or resolves to, a loopback, private or
+   * link-local address (the local target clones it from this machine), unless allowed.
+   */
+  private async checkOutbound(params: Record<string, unknown>): Promise<void> {
+    const repo = params["custom_plugin_repo"];
+    if (typeof repo !== "string") return;
+    const problem = await outboundUrlProblem(repo, { networks: this.deps.outboundAllowedNetworks ?? [] });
+    if (problem) {
+      throw new TenantryError("VALIDATION_FAILED", `invalid field: /params/custom_plugin_repo: ${problem}`, {
+        errors: [{ pointer: "/params/custom_plugin_repo", message: problem }],
+      });
+    }
   }
 
   /**
@@ -295,6 +314,7 @@ export class TenantService {
         ),
       );
       await this.checkSupported(tenant.target, rendered);
+      await this.checkOutbound(params);
       await updateTenantSpec(q, tenant.id, {
         name: change.name,
         labels: change.labels,

@@ -14,6 +14,7 @@ import { ProviderRegistry } from "./providers/provider.js";
 import { createRenderProvider } from "./providers/render/render-provider.js";
 import { createTerraformProvider } from "./providers/terraform/terraform-provider.js";
 import { bootstrapOrganization, ensureEncryptionKey } from "./services/bootstrap.js";
+import { CredentialService } from "./services/credential-service.js";
 import { applyHealthEvent } from "./services/health-events.js";
 import { TenantService } from "./services/tenant-service.js";
 import { createDb, type Db } from "./store/db.js";
@@ -112,7 +113,15 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
     }
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
+    const credentials = new CredentialService({
+      secrets,
+      providers,
+      fallback: config.credentialsFallback,
+      checks: { renderApiUrl: config.renderApiUrl },
+      logger,
+    });
     const tenants = new TenantService({
+      credentials,
       providers,
       secrets,
       maxAttempts: config.retryMaxAttempts,
@@ -128,6 +137,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
         : await buildServer({
             db,
             tenants,
+            credentials,
             providers,
             logger,
             metrics,
@@ -150,7 +160,14 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
     const worker = !engineDb
       ? undefined
       : new Worker(
-          { db: engineDb, providers, secrets, logger, render: tenants.renderSettings },
+          {
+            db: engineDb,
+            providers,
+            secrets,
+            logger,
+            render: tenants.renderSettings,
+            credentials: (organizationId) => credentials.forOrganization(engineDb, organizationId),
+          },
           {
             concurrency: config.workerConcurrency,
             leaseSeconds: config.leaseSeconds,
@@ -267,7 +284,10 @@ async function recoverTenants(
     logger.info({ healing: started, fine }, "after the restart: healing the local tenants that need it");
 }
 
-/** The local target, and Render when `RENDER_API_KEY` is set. */
+/**
+ * The local target; Render always (with `RENDER_API_KEY` as the installation's account, or
+ * organizations' own keys only: docs/credentials.md); Kubernetes and Terraform when configured.
+ */
 async function defaultProviders(
   config: Config,
   databaseUrl: string,
@@ -287,16 +307,14 @@ async function defaultProviders(
       logger: localLogger,
     }),
   );
-  if (config.renderApiKey) {
-    registry.register(
-      createRenderProvider({
-        apiKey: config.renderApiKey,
-        ownerId: config.renderOwnerId,
-        baseUrl: config.renderApiUrl,
-        logger,
-      }),
-    );
-  }
+  registry.register(
+    createRenderProvider({
+      apiKey: config.renderApiKey,
+      ownerId: config.renderOwnerId,
+      baseUrl: config.renderApiUrl,
+      logger,
+    }),
+  );
   if (config.kubernetesBaseDomain) {
     registry.register(createKubernetesProvider({ config, logger: logger.child({ provider: "kubernetes" }) }));
   }

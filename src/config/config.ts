@@ -83,6 +83,12 @@ export interface Config extends LocalConfig, RenderConfig, KubernetesConfig, Ter
   environmentBlueprints: Readonly<Record<string, string>>;
   /** `TENANTRY_ENVIRONMENT_TARGET`: the target environments are created on. @default "terraform" */
   environmentTarget: string;
+  /**
+   * `TENANTRY_CREDENTIALS_FALLBACK`: whether tenants of an organization without its own
+   * credential for a target (`/v1/credentials`) use the installation's (`RENDER_API_KEY`…),
+   * or are refused (`none`). @default "installation"
+   */
+  credentialsFallback: "installation" | "none";
 }
 
 /** The node id when `TENANTRY_NODE_ID` is unset: the host name. */
@@ -240,6 +246,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     defaultTarget: r.read(targetOf, DEFAULT_TARGET),
     environmentBlueprints: r.read(environmentBlueprintsOf, {}),
     environmentTarget: r.read((e) => str(e, "TENANTRY_ENVIRONMENT_TARGET") ?? "terraform", "terraform"),
+    credentialsFallback: r.read(
+      (e) => oneOf(e, "TENANTRY_CREDENTIALS_FALLBACK", ["installation", "none"] as const, "installation"),
+      "installation",
+    ),
     // Each provider's own section.
     ...r.read(parseLocalConfig, {
       localPostgresUrl: undefined,

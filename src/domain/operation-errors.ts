@@ -167,6 +167,12 @@ export const OperationErrors = {
     meaning: "a run on demand of a resource that is not a cron job (HTTP: JOB_NOT_RUNNABLE)",
     from: ["local"],
   },
+  CREDENTIAL_REQUIRED: {
+    retryable: false,
+    meaning:
+      "the tenant's organization has no credential for the target and TENANTRY_CREDENTIALS_FALLBACK=none (register one: POST /v1/credentials)",
+    from: ["render"],
+  },
   // The render target.
   ACCESS_ERROR: {
     retryable: false,

@@ -19,6 +19,7 @@ import {
   type ActionResult,
   type BootstrapHook,
   type DriverLimits,
+  type OrganizationCredentials,
   type Provider,
   type ProviderContext,
   ProviderError,
@@ -76,6 +77,8 @@ export interface ReconcilerDeps {
   logger: Logger;
   /** What tenants render with (the same as the API's: `TENANTRY_PLUGIN_REPO_HOSTS`). */
   render?: RenderSettings;
+  /** Organizations' own target credentials (docs/credentials.md); absent: the installation's only. */
+  credentials?: (organizationId: string) => OrganizationCredentials;
 }
 
 /** The outcome of one pass: converged (operation finished), or come back later. */
@@ -198,6 +201,7 @@ export async function reconcilePass(
     signal,
     limit: leaseDeadline,
     logger: log,
+    ...(deps.credentials && { credentials: deps.credentials(tenant.organizationId) }),
     secret(binding) {
       const open = (enc: string | null): Record<string, string> => (enc ? deps.secrets.openJson(enc) : {});
       if (binding.secret === "generated") {

@@ -18,6 +18,7 @@ import { TenantryError } from "../domain/errors.js";
 import type { ProviderRegistry } from "../providers/provider.js";
 import { createHostProxy, type RouteTable } from "../proxy/host-proxy.js";
 import { providerRouteTable } from "../proxy/route-table.js";
+import type { CredentialService } from "../services/credential-service.js";
 import type { Db } from "../services/database.js";
 import type { TenantService } from "../services/tenant-service.js";
 import { authenticate } from "./auth.js";
@@ -25,6 +26,7 @@ import { sendProblem, toTenantryError } from "./problem.js";
 import { redocPage } from "./redoc.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { blueprintRoutes } from "./routes/blueprints.js";
+import { credentialRoutes } from "./routes/credentials.js";
 import { environmentRoutes } from "./routes/environments.js";
 import { healthRoutes } from "./routes/health.js";
 import { operationRoutes } from "./routes/operations.js";
@@ -36,6 +38,8 @@ import { Problem } from "./schemas.js";
 export interface HttpDeps {
   db: Db;
   tenants: TenantService;
+  /** Organizations' target credentials (`/v1/credentials`). */
+  credentials?: CredentialService;
   providers: ProviderRegistry;
   logger: Logger;
   metrics: Registry;
@@ -169,6 +173,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
         { name: "environments", description: "BYOC environments: tenants of the environment blueprint" },
         { name: "api-keys", description: "The organization's API keys" },
         { name: "organizations", description: "The installation's organizations (platform admin)" },
+        { name: "credentials", description: "The organization's own credentials for targets" },
         { name: "system", description: "Health and readiness" },
       ],
     },
@@ -243,5 +248,6 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(environmentRoutes, deps);
   await app.register(apiKeyRoutes, deps);
   await app.register(organizationRoutes, deps);
+  await app.register(credentialRoutes, deps);
   return app;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { TargetCredential } from "../domain/credentials.js";
 import { isRetryableCode, type OperationErrorCode } from "../domain/operation-errors.js";
 import type { RecordedResource, ResourceKind } from "../domain/resources.js";
 import type { Route } from "../proxy/host-proxy.js";
@@ -48,6 +49,30 @@ export interface ProviderContext {
    * outputs, e.g. a database's connection string), or undefined if it does not exist.
    */
   resource(key: string): RecordedResource | undefined;
+  /**
+   * The tenant's organization's own credentials (`/v1/credentials`, docs/credentials.md),
+   * for targets that take them ({@link Provider.credentials}). Absent: the installation's
+   * credentials only (contexts made by tests).
+   */
+  credentials?: OrganizationCredentials;
+}
+
+/** An organization's credentials, as a provider acting for one of its tenants sees them. */
+export interface OrganizationCredentials {
+  /**
+   * The organization's credential for `target`, opened; `null`: use the installation's
+   * own. Throws a permanent {@link ProviderError} (`CREDENTIAL_REQUIRED`) when the
+   * organization has none and `TENANTRY_CREDENTIALS_FALLBACK=none`.
+   */
+  resolve(target: string): Promise<TargetCredential | null>;
+  /**
+   * The platform refused `credential` and a re-check confirmed it: marks it `access_error`
+   * and puts the `access_error` condition on the organization's live tenants on its
+   * target (only theirs).
+   */
+  accessLost(credential: TargetCredential, message: string): Promise<void>;
+  /** A call with `credential`, marked `access_error`, worked again: clears both. */
+  accessRestored(credential: TargetCredential): Promise<void>;
 }
 
 /** What a driver reports about an object that exists on the platform. */
@@ -356,6 +381,13 @@ export interface Provider {
    * resources. `missing` when the label is none of its tenants'.
    */
   hostRoute?(label: string, records: HostedResources): Promise<Route>;
+  /**
+   * Optional: this target takes organizations' own credentials (`/v1/credentials`) through
+   * {@link ProviderContext.credentials}. `installation`: whether it has the installation's
+   * own to fall back on (`TENANTRY_CREDENTIALS_FALLBACK=installation`). A tenant of an
+   * organization that has neither is refused at create (`CREDENTIAL_REQUIRED`).
+   */
+  readonly credentials?: { installation: boolean };
   /** Why a kind it has no driver for is missing, and what to configure (shown to the user). */
   explain?(kind: string): string | undefined;
   /** Releases connections and timers. */

@@ -30,6 +30,7 @@ import {
   updateTenantStatus,
 } from "../store/sql/tenants.js";
 import { compileBlueprint, compileStored, renderOrThrow } from "./blueprint-compiler.js";
+import type { CredentialService } from "./credential-service.js";
 import { type RenderSettings, renderContextFor } from "./render-context.js";
 
 /** A blueprint reference: `"name"`, `"name@3"`, or inline YAML source. */
@@ -60,6 +61,8 @@ export interface TenantServiceDeps {
    * worked on only by workers of the node that created it. @default the host name
    */
   nodeId?: string;
+  /** Organizations' target credentials: a tenant on a target that needs one and has none is refused at create. */
+  credentials?: Pick<CredentialService, "requireFor">;
 }
 
 const REF = /^([a-zA-Z0-9][a-zA-Z0-9._-]{0,99})(?:@(\d{1,9}))?$/;
@@ -94,6 +97,7 @@ export class TenantService {
         ],
       });
     }
+    await this.deps.credentials?.requireFor(q, orgId, target);
     const slug = input.slug ?? slugify(input.name);
     if (!isValidSlug(slug)) {
       errors.push({

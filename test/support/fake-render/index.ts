@@ -11,6 +11,7 @@ export type {
   FakeRenderOptions,
   FakeRenderState,
   FakeRenderTimings,
+  FakeRenderWorkspace,
   Job,
   JobStatus,
   KeyValue,

@@ -11,7 +11,7 @@ import { ROUTES } from "./routes.js";
 import { domainView } from "./routes-custom-domains.js";
 import { envGroupView } from "./routes-env-groups.js";
 import { Store } from "./store.js";
-import type { FakeRender, FakeRenderOptions, RecordedRequest, Violation } from "./types.js";
+import type { FakeRender, FakeRenderOptions, FakeRenderState, RecordedRequest, Violation } from "./types.js";
 
 export const DEFAULT_API_KEY = "rnd_fake_0123456789abcdef";
 export const DEFAULT_OWNER_ID = "tea-fake00000000000000000";
@@ -24,27 +24,33 @@ export const DEFAULT_OWNER_ID = "tea-fake00000000000000000";
  */
 export async function startFakeRender(options: FakeRenderOptions = {}): Promise<FakeRender> {
   const apiKey = options.apiKey ?? DEFAULT_API_KEY;
-  const store = new Store(
-    {
-      id: options.ownerId ?? DEFAULT_OWNER_ID,
-      name: options.ownerName ?? "Fake Render workspace",
-      email: "owner@example.com",
-      type: "team",
-    },
-    {
-      postgresCreateMs: options.timings?.postgresCreateMs ?? 300,
-      keyValueCreateMs: options.timings?.keyValueCreateMs ?? 200,
-      buildMs: options.timings?.buildMs ?? 200,
-      deployMs: options.timings?.deployMs ?? 200,
-      jobStartMs: options.timings?.jobStartMs ?? 100,
-      jobRunMs: options.timings?.jobRunMs ?? 200,
-    },
+  const timings = {
+    postgresCreateMs: options.timings?.postgresCreateMs ?? 300,
+    keyValueCreateMs: options.timings?.keyValueCreateMs ?? 200,
+    buildMs: options.timings?.buildMs ?? 200,
+    deployMs: options.timings?.deployMs ?? 200,
+    jobStartMs: options.timings?.jobStartMs ?? 100,
+    jobRunMs: options.timings?.jobRunMs ?? 200,
+  };
+  const newLimits = () =>
+    options.noRateLimits
+      ? undefined
+      : new RateLimits(options.rateLimitScale ?? 1, options.resetStyle ?? "epoch");
+  const workspaceStore = (ownerId: string, name: string) =>
+    new Store({ id: ownerId, name, email: "owner@example.com", type: "team" }, timings);
+  const store = workspaceStore(
+    options.ownerId ?? DEFAULT_OWNER_ID,
+    options.ownerName ?? "Fake Render workspace",
   );
+  /**
+   * Workspaces by API key: each key sees and changes only its own workspace's objects (its
+   * own store), with its own rate limits; a revoked key gets 401.
+   */
+  const workspaces = new Map<string, { store: Store; limits: RateLimits | undefined; revoked: boolean }>([
+    [apiKey, { store, limits: newLimits(), revoked: false }],
+  ]);
   const router = new Router(ROUTES);
   const spec = options.validate === false ? undefined : loadRenderSpec();
-  const limits = options.noRateLimits
-    ? undefined
-    : new RateLimits(options.rateLimitScale ?? 1, options.resetStyle ?? "epoch");
   const faults = new Faults();
   const requests: RecordedRequest[] = [];
   const violations: Violation[] = [];
@@ -90,7 +96,11 @@ export async function startFakeRender(options: FakeRenderOptions = {}): Promise<
     if (faults.access === "unauthorized")
       return fail(401, "unauthorized", "unauthorized: the API key was revoked");
     if (faults.access === "forbidden") return fail(403, "forbidden", "forbidden");
-    if (req.headers.authorization !== `Bearer ${apiKey}`) return fail(401, "unauthorized", "unauthorized");
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+    const workspace = bearer === undefined ? undefined : workspaces.get(bearer);
+    if (!workspace) return fail(401, "unauthorized", "unauthorized");
+    if (workspace.revoked) return fail(401, "unauthorized", "unauthorized: the API key was revoked");
+    const { store, limits } = workspace;
     if (!url.pathname.startsWith("/v1/")) return fail(404, "not_found", `not found: ${url.pathname}`);
 
     const operationId = spec?.findOperation(method, path)?.operationId;
@@ -144,25 +154,17 @@ export async function startFakeRender(options: FakeRenderOptions = {}): Promise<
   });
   const { port } = server.address() as AddressInfo;
 
-  const current = () => {
-    store.timeline.advance(Date.now());
-    return store;
-  };
-  const serviceRecord = (id: string) => current().services.get(id);
-
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    apiKey,
-    ownerId: store.owner.id,
-    validating: spec !== undefined,
-    requests,
-    violations,
-    rateLimited,
-    state: {
+  const stateOf = (of: Store): FakeRenderState => {
+    const current = () => {
+      of.timeline.advance(Date.now());
+      return of;
+    };
+    const serviceRecord = (id: string) => current().services.get(id);
+    return {
       services: () => [...current().services.values()].map((r) => structuredClone(r.service)),
       postgres: () => [...current().postgres.values()].map((r) => structuredClone(r.postgres)),
       keyValues: () => [...current().keyValues.values()].map((r) => structuredClone(r.keyValue)),
-      envGroups: () => [...current().envGroups.values()].map((g) => envGroupView(store, g)),
+      envGroups: () => [...current().envGroups.values()].map((g) => envGroupView(of, g)),
       deploys: (serviceId) =>
         [...(serviceRecord(serviceId)?.deploys ?? [])].reverse().map((d) => structuredClone(d.deploy)),
       jobs: (serviceId) =>
@@ -184,6 +186,34 @@ export async function startFakeRender(options: FakeRenderOptions = {}): Promise<
           })),
         };
       },
+    };
+  };
+  const keyOf = (key: string) => {
+    const found = workspaces.get(key);
+    if (!found) throw new Error(`fake Render: no workspace has API key ${key.slice(0, 8)}…`);
+    return found;
+  };
+
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    apiKey,
+    ownerId: store.owner.id,
+    validating: spec !== undefined,
+    requests,
+    violations,
+    rateLimited,
+    state: stateOf(store),
+    addWorkspace(workspace) {
+      if (workspaces.has(workspace.apiKey)) throw new Error("fake Render: that API key is taken");
+      const own = workspaceStore(workspace.ownerId, workspace.name ?? `Workspace ${workspace.ownerId}`);
+      workspaces.set(workspace.apiKey, { store: own, limits: newLimits(), revoked: false });
+      return { apiKey: workspace.apiKey, ownerId: workspace.ownerId, state: stateOf(own) };
+    },
+    revokeKey(key) {
+      keyOf(key).revoked = true;
+    },
+    restoreKey(key) {
+      keyOf(key).revoked = false;
     },
     failNext: (count, status, match) => faults.failNext(count, status, match),
     failDeploys(match, status) {

@@ -255,6 +255,14 @@ export interface FakeRenderState {
   };
 }
 
+/** A workspace added with {@link FakeRender.addWorkspace}. */
+export interface FakeRenderWorkspace {
+  apiKey: string;
+  ownerId: string;
+  /** Its current objects (not deleted), copies. */
+  state: FakeRenderState;
+}
+
 export interface FakeRender {
   /** e.g. http://127.0.0.1:PORT/v1 (the base URL the provider uses) */
   url: string;
@@ -273,6 +281,15 @@ export interface FakeRender {
   /** Deploys of services whose name matches end in this terminal status instead of live. */
   failDeploys(match: (serviceName: string) => boolean, status: DeployFailure): void;
   clearDeployFailures(): void;
+  /**
+   * Another workspace, reached only with its own API key: that key sees and creates only
+   * there (the default key, only in the default workspace).
+   */
+  addWorkspace(workspace: { apiKey: string; ownerId: string; name?: string }): FakeRenderWorkspace;
+  /** From now on this key (any workspace's) gets 401, as a key revoked on Render's dashboard. */
+  revokeKey(apiKey: string): void;
+  /** Undoes {@link FakeRender.revokeKey}. */
+  restoreKey(apiKey: string): void;
   /** Every request gets 401 (key revoked) or 403 until restored. */
   setAccess(mode: "ok" | "unauthorized" | "forbidden"): void;
   /** Count of 429 answers so far, by bucket name (`create-service`, `service-change`, `write`, `read`). */

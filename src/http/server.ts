@@ -19,10 +19,13 @@ import { createHostProxy, type RouteTable } from "../proxy/host-proxy.js";
 import { providerRouteTable } from "../proxy/route-table.js";
 import type { Db } from "../services/database.js";
 import type { TenantService } from "../services/tenant-service.js";
+import { registerAuditHook } from "./audit.js";
 import { authenticate } from "./auth.js";
 import { sendProblem, toTenantryError } from "./problem.js";
 import { redocPage } from "./redoc.js";
+import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
+import { auditRoutes } from "./routes/audit.js";
 import { blueprintRoutes } from "./routes/blueprints.js";
 import { environmentRoutes } from "./routes/environments.js";
 import { healthRoutes } from "./routes/health.js";
@@ -89,6 +92,10 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     // Secrets can be in bodies; never log them.
     bodyLimit: 2 * 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Every request's id: the caller's X-Request-Id when usable, else a new UUID; on every
+    // HTTP log line as `requestId`, as the engine's lines of the operations it starts.
+    genReqId: requestIdOf,
+    requestIdLogLabel: "requestId",
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.addSchema(Problem);
@@ -119,6 +126,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
         { name: "blueprints", description: "Versioned blueprints" },
         { name: "environments", description: "BYOC environments: tenants of the environment blueprint" },
         { name: "api-keys", description: "The organization's API keys" },
+        { name: "audit", description: "The organization's audit log" },
         { name: "system", description: "Health and readiness" },
       ],
     },
@@ -163,10 +171,13 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     }
   });
 
-  app.addHook("onRequest", async (request) => {
+  app.addHook("onRequest", async (request, reply) => {
+    // First, so that every answer carries it, refusals and 404s too.
+    reply.header(REQUEST_ID_HEADER, request.id);
     const role = request.routeOptions.config.role;
-    if (role) request.principal = await authenticate(deps.db, request, role);
+    if (role) request.principal = { ...(await authenticate(deps.db, request, role)), requestId: request.id };
   });
+  registerAuditHook(app, deps.db);
 
   app.setErrorHandler((err, request, reply) => {
     const problem = toTenantryError(err as Parameters<typeof toTenantryError>[0]);
@@ -186,5 +197,6 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(targetRoutes, deps);
   await app.register(environmentRoutes, deps);
   await app.register(apiKeyRoutes, deps);
+  await app.register(auditRoutes, deps);
   return app;
 }

@@ -143,6 +143,7 @@ export class TenantService {
       generation: 1,
       maxAttempts: this.deps.maxAttempts,
       requestedBy: principal.apiKeyId,
+      requestId: principal.requestId ?? null,
       event: {
         type: "tenant.created",
         message: `created from blueprint ${blueprint.name}@${blueprint.version} on ${target}`,
@@ -315,6 +316,7 @@ export class TenantService {
         generation: updated.generation,
         maxAttempts: this.deps.maxAttempts,
         requestedBy: principal.apiKeyId,
+        requestId: principal.requestId ?? null,
         event: {
           type: "tenant.status_changed",
           message: `${tenant.status} → ${next.status} (update to ${version.name}@${version.version} requested)`,
@@ -482,6 +484,7 @@ export class TenantService {
       generation: updated.generation,
       maxAttempts: this.deps.maxAttempts,
       requestedBy: principal.apiKeyId,
+      requestId: principal.requestId ?? null,
       event: {
         type: "tenant.status_changed",
         message: `${tenant.status} → ${next.status} (${type} requested)`,

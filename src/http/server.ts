@@ -9,7 +9,7 @@ import {
   type TypeBoxTypeProvider,
   TypeBoxValidatorCompiler,
 } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/config.js";
@@ -95,7 +95,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     // Every request's id: the caller's X-Request-Id when usable, else a new UUID; on every
     // HTTP log line as `requestId`, as the engine's lines of the operations it starts.
     genReqId: requestIdOf,
-    requestIdLogLabel: "requestId",
+    logController: new LogController({ requestIdLogLabel: "requestId" }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.addSchema(Problem);

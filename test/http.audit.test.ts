@@ -2,7 +2,13 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256 } from "../src/lib/crypto.js";
-import { ABSENT, type Provider, ProviderRegistry, type ResourceDriver } from "../src/providers/provider.js";
+import {
+  ABSENT,
+  type Provider,
+  ProviderError,
+  ProviderRegistry,
+  type ResourceDriver,
+} from "../src/providers/provider.js";
 import { insertApiKey, insertOrganization } from "../src/store/sql/auth.js";
 import { type ApiClient, apiClient } from "./support/api.js";
 import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
@@ -19,16 +25,24 @@ const BLUEPRINT = {
     "services:\n  - type: worker\n    name: jobs\n    runtime: node\n    startCommand: node jobs.js\n    envVars:\n      - key: STRIPE_KEY\n        sync: false\n",
 };
 
-/** A platform in memory (target `memory`): workers that can be stopped and started. */
+/**
+ * A platform in memory (target `memory`): workers that can be stopped and started. The
+ * first create of a tenant whose slug starts with `flaky` fails (a transient error).
+ */
 function memory(): Provider {
   const objects = new Map<string, { running: boolean }>();
+  const failed = new Set<string>();
   const driver: ResourceDriver = {
     async observe(_ctx, r) {
       return objects.has(r.externalName)
         ? { state: "ready", providerId: r.externalName, outputs: {} }
         : ABSENT;
     },
-    async apply(_ctx, r) {
+    async apply(ctx, r) {
+      if (ctx.tenant.slug.startsWith("flaky") && !failed.has(r.externalName)) {
+        failed.add(r.externalName);
+        throw new ProviderError("the platform is having a bad day", { retryable: true });
+      }
       objects.set(r.externalName, { running: true });
       return { state: "done", providerId: r.externalName, outputs: {} };
     },
@@ -276,6 +290,29 @@ describe("the audit trail of a tenant's life", () => {
       expect(res.status, bad).toBe(400);
       expect(res.body.code).toBe("VALIDATION_FAILED");
     }
+  });
+});
+
+describe("a provider action that fails", () => {
+  it("is recorded as failed with its error, then the retry's success", async () => {
+    const created = await admin.call(
+      "POST",
+      "/v1/tenants",
+      { name: "Flaky", target: "memory", blueprint: BLUEPRINT, secrets: { STRIPE_KEY: SECRET } },
+      { "x-request-id": "req-flaky" },
+    );
+    expect(created.status).toBe(201);
+    await admin.waitForTenant("flaky", "active");
+    const entries = await allEntries(admin, `tenant=${created.body.tenant.id}&action=provider.`);
+    expect(entries.map((e) => [e.action, e.outcome, e.request_id])).toEqual([
+      ["provider.create", "failed", "req-flaky"],
+      ["provider.create", "succeeded", "req-flaky"],
+    ]);
+    expect(entries[0].summary).toMatchObject({
+      resource: "service:jobs",
+      error: "the platform is having a bad day",
+      code: "PROVIDER_TRANSIENT",
+    });
   });
 });
 

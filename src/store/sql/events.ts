@@ -36,7 +36,7 @@ export async function listEvents(
 ): Promise<TenantEvent[]> {
   // An engine's event has the request id of the operation it belongs to.
   const { rows } = await q.query(
-    `select e.*, coalesce(e.request_id, o.request_id) as request_id
+    `select e.*, o.request_id as operation_request_id
        from events e left join operations o on o.id = e.operation_id
       where e.tenant_id = $1 and e.id > $2 order by e.id limit $3`,
     [tenantId, options.after ?? 0, options.limit],

@@ -122,7 +122,7 @@ export function toEvent(r: Row): TenantEvent {
     data: r.data,
     actorId: r.actor_id ?? null,
     actorName: r.actor_name ?? null,
-    requestId: r.request_id ?? null,
+    requestId: r.request_id ?? r.operation_request_id ?? null,
     createdAt: r.created_at,
   };
 }

@@ -171,11 +171,17 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     }
   });
 
+  // First, so that every answer carries the request id, refusals and 404s too.
   app.addHook("onRequest", async (request, reply) => {
-    // First, so that every answer carries it, refusals and 404s too.
     reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  app.addHook("onRequest", async (request) => {
     const role = request.routeOptions.config.role;
-    if (role) request.principal = { ...(await authenticate(deps.db, request, role)), requestId: request.id };
+    if (role) request.principal = await authenticate(deps.db, request, role);
+  });
+  // What the principal starts (operations, events) records the request it came with.
+  app.addHook("onRequest", async (request) => {
+    if (request.principal) request.principal.requestId = request.id;
   });
   registerAuditHook(app, deps.db);
 

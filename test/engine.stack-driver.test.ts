@@ -151,6 +151,20 @@ describe("a stack target through the engine", () => {
     expect(gone.every((r) => r.status === "deleted" && r.provider_id === null)).toBe(true);
     const events = (await api.json("GET", "/v1/tenants/stacked/events")).data as { type: string }[];
     expect(events.filter((e) => e.type === "resource.deleted")).toHaveLength(3);
+    // Each stack call is in the audit log, the engine's, with its operation.
+    const audit = (await api.json("GET", `/v1/audit?tenant=${tenantId}&actor=system`)).data as any[];
+    expect(audit.map((e) => [e.action, e.outcome])).toEqual([
+      ["provider.stack_apply", "succeeded"],
+      ["provider.stack_apply", "succeeded"],
+      ["provider.stack_suspend", "succeeded"],
+      ["provider.stack_resume", "succeeded"],
+      ["provider.stack_destroy", "succeeded"],
+    ]);
+    expect(audit[0].summary).toEqual({
+      provider: "stack",
+      resources: ["database:main", "service:app", "service:jobs"],
+    });
+    expect(audit.every((e) => e.operation_id && e.request_id)).toBe(true);
   });
 
   it("follows an apply whose start it never heard back about, without applying twice", async () => {
@@ -171,6 +185,11 @@ describe("a stack target through the engine", () => {
       ["apply stack", "succeeded"],
     ]);
     expect((await rows(created.tenant.id)).every((r) => r.status === "ready")).toBe(true);
+    const audit = (await api.json("GET", `/v1/audit?tenant=${created.tenant.id}&action=provider.`)).data;
+    expect(audit.map((e: any) => [e.action, e.outcome, e.summary.code ?? null])).toEqual([
+      ["provider.stack_apply", "failed", "ACTION_TIMEOUT"],
+      ["provider.stack_apply", "succeeded", null],
+    ]);
   });
 
   it("plans and applies again after a failure before the apply started", async () => {

@@ -29,6 +29,33 @@ export interface OrganizationView {
   active_keys: number;
 }
 
+/** One entry of the audit log (GET /v1/audit). */
+export interface AuditEntryView {
+  id: string;
+  at: string;
+  actor: { type: "api_key" | "system"; id: string | null; name: string };
+  organization_id: string;
+  request_id: string | null;
+  tenant_id: string | null;
+  operation_id: string | null;
+  action: string;
+  outcome: "succeeded" | "failed" | "refused";
+  status: number | null;
+  summary: Record<string, unknown>;
+}
+
+/** The filters of GET /v1/audit. */
+export interface AuditQuery {
+  tenant?: string;
+  actor?: string;
+  action?: string;
+  since?: string;
+  until?: string;
+  request_id?: string;
+  limit?: number;
+  cursor?: string;
+}
+
 export interface TargetView {
   name: string;
   bootstrap: boolean;
@@ -515,6 +542,11 @@ export class ApiClient {
   }
 
   /** The organization's API keys (admin). */
+  /** A page of the organization's audit log, oldest first. */
+  auditLog(query: AuditQuery = {}): Promise<Page<AuditEntryView>> {
+    return this.request("GET", "/v1/audit", { query: { ...query } });
+  }
+
   async listApiKeys(): Promise<ApiKeyView[]> {
     return (await this.request<{ data: ApiKeyView[] }>("GET", "/v1/api-keys")).data;
   }

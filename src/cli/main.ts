@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { VERSION } from "../app.js";
+import { registerAuditCommand } from "./commands/audit.js";
 import { registerBlueprintCommands } from "./commands/blueprints.js";
 import { registerJobCommands } from "./commands/jobs.js";
 import { registerKeyCommands } from "./commands/keys.js";
@@ -20,6 +21,7 @@ registerBlueprintCommands(program);
 registerLogsCommand(program);
 registerKeyCommands(program);
 registerOrgCommands(program);
+registerAuditCommand(program);
 registerJobCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

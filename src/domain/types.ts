@@ -18,6 +18,8 @@ export interface Principal {
   organizationId: string;
   apiKeyId: string;
   role: Role;
+  /** The id of the request the principal made (`X-Request-Id`): recorded on what it starts. */
+  requestId?: string;
 }
 
 export interface Blueprint {
@@ -85,6 +87,12 @@ export interface Operation {
   nodeId: string | null;
   errorCode: string | null;
   errorMessage: string | null;
+  /** The API key that asked for it; null for the engine's own (a heal). */
+  requestedBy: string | null;
+  /** That key's name at the time. */
+  requestedByName: string | null;
+  /** The id of the request that asked for it (`X-Request-Id`). */
+  requestId: string | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -148,5 +156,10 @@ export interface TenantEvent {
   type: string;
   message: string;
   data: Record<string, unknown>;
+  /** The API key whose request recorded it; null for the engine's events. */
+  actorId: string | null;
+  actorName: string | null;
+  /** The request that recorded it, or that started its operation. */
+  requestId: string | null;
   createdAt: Date;
 }

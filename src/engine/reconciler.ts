@@ -30,6 +30,7 @@ import {
 import { compiledById, compileStored, renderOrThrow } from "../services/blueprint-compiler.js";
 import { installationIdFor, type RenderSettings, renderContextFor } from "../services/render-context.js";
 import type { Db, Queryable } from "../store/db.js";
+import { insertAuditEntry } from "../store/sql/audit.js";
 import { getBlueprintById } from "../store/sql/blueprints.js";
 import { appendEvent } from "../store/sql/events.js";
 import {
@@ -168,6 +169,8 @@ export async function reconcilePass(
     tenantId: tenant.id,
     operation: op.id,
     kind: op.kind,
+    // The request that started the operation: its HTTP log line has the same `requestId`.
+    ...(op.requestId ? { requestId: op.requestId } : {}),
   });
 
   // A queued tenant is marked started in the same transaction as the pass's first write.
@@ -474,23 +477,53 @@ export class Pass {
     return result;
   }
 
-  /** Calls the provider for an open step; a failure is recorded on the step, then rethrown. */
-  async callInStep<T>(stepId: string, call: () => Promise<T>): Promise<T> {
+  /**
+   * Calls the provider for an open step; a failure is recorded on the step (and, for an
+   * `audited` action, in the audit log, unless it only means "not now"), then rethrown.
+   */
+  async callInStep<T>(stepId: string, call: () => Promise<T>, audited?: AuditedAction): Promise<T> {
     try {
       return await call();
     } catch (err) {
       // Best effort: the lease may be gone, and then the step stays for the next pass to close.
       const wait = err instanceof ProviderError && err.retryAfterMs !== undefined;
+      // A pass handed back (shutdown, not enough lease left) is no failed action.
+      const aborted = this.ctx.signal.aborted || err instanceof AbortedError;
       const message = err instanceof Error ? err.message : String(err);
-      await this.write((q) =>
-        endStep(
+      await this.write(async (q) => {
+        await endStep(
           q,
           stepId,
           wait ? { status: "waiting", detail: message } : { status: "failed", errorMessage: message },
-        ),
-      ).catch(() => {});
+        );
+        if (audited && !wait && !aborted) {
+          await this.audit(q, audited.action, "failed", {
+            ...audited.summary,
+            error: message.slice(0, 500),
+            ...(err instanceof ProviderError ? { code: err.code } : {}),
+          });
+        }
+      }).catch(() => {});
       throw err;
     }
+  }
+
+  /**
+   * Records a provider action in the audit log (actor: the engine), with the operation and
+   * the request that started it; written with `q`, in the transaction of the action's result.
+   */
+  audit(q: Queryable, action: string, outcome: "succeeded" | "failed", summary: Record<string, unknown>) {
+    return insertAuditEntry(q, {
+      actor: { type: "system" },
+      organizationId: this.tenant.organizationId,
+      requestId: this.op.requestId,
+      tenantId: this.tenant.id,
+      operationId: this.op.id,
+      action: `provider.${action}`,
+      outcome,
+      status: null,
+      summary: { provider: this.provider.name, ...summary },
+    });
   }
 
   /** Queues a write to go out with the next one. */
@@ -542,7 +575,7 @@ export class Pass {
     call: () => Promise<ActionResult>,
   ): Promise<PassOutcome | null> {
     const stepId = await this.write((q) => startStep(q, this.op.id, { name, resourceKey: null, action }));
-    const result = await this.callInStep(stepId, call);
+    const result = await this.callInStep(stepId, call, { action, summary: {} });
     if (result.state === "pending") {
       await this.write((q) => endStep(q, stepId, { status: "waiting", detail: result.detail ?? null }));
       return {
@@ -551,7 +584,10 @@ export class Pass {
         reason: result.detail ?? `waiting for ${what}`,
       };
     }
-    this.defer((q) => endStep(q, stepId, { status: "succeeded", detail: result.detail ?? null }));
+    this.defer(async (q) => {
+      await endStep(q, stepId, { status: "succeeded", detail: result.detail ?? null });
+      await this.audit(q, action, "succeeded", {});
+    });
     return null;
   }
 
@@ -860,8 +896,11 @@ export class Pass {
       if (event) await this.appendEvent(q, event.type, event.message, { resource: r.key });
       return { row: r, stepId: id };
     });
-    const result = await this.callInStep(stepId, () =>
-      this.timed(`${action} ${row.key}`, row.kind, action, (c) => call(row, c)),
+    const audited = { resource: row.key, kind: row.kind, name: row.externalName };
+    const result = await this.callInStep(
+      stepId,
+      () => this.timed(`${action} ${row.key}`, row.kind, action, (c) => call(row, c)),
+      { action, summary: audited },
     );
     if (result.state === "pending") {
       // Bounded waits: a resource pending for longer than its kind's maximum fails the
@@ -874,7 +913,10 @@ export class Pass {
           `${row.key} (${row.externalName}) waited ${formatMs(waited)} for ${waitingFor}, longer than the ${formatMs(maxWaitMs)} a ${row.kind} resource may wait`,
           { retryable: false, code: "WAIT_TIMEOUT" },
         );
-        await this.write((q) => endStep(q, stepId, { status: "failed", errorMessage: err.message }));
+        await this.write(async (q) => {
+          await endStep(q, stepId, { status: "failed", errorMessage: err.message });
+          await this.audit(q, action, "failed", { ...audited, error: err.message, code: err.code });
+        });
         throw err;
       }
       await this.write(async (q) => {
@@ -923,6 +965,10 @@ export class Pass {
           data: { resource: row.key, action, providerId: result.providerId ?? row.providerId },
         },
       });
+      await this.audit(q, action, "succeeded", {
+        ...audited,
+        provider_id: (change.providerId !== undefined ? change.providerId : row.providerId) ?? null,
+      });
     });
     return null;
   }
@@ -951,6 +997,12 @@ export class Pass {
       ...({ type, message, data } as TenantEventOf<T>),
     });
   }
+}
+
+/** A provider action as the audit log names it (`provider.<action>`), with what it acted on. */
+export interface AuditedAction {
+  action: string;
+  summary: Record<string, unknown>;
 }
 
 function assertNeverStatus(status: never): never {

@@ -206,8 +206,12 @@ async function run(
     }
     return startStep(q, pass.op.id, { name, resourceKey: null, action });
   });
+  const audited = {
+    action: `stack_${action === "delete" ? "destroy" : action}`,
+    summary: { resources: rows.map((r) => r.key) },
+  };
   const result = await pass
-    .callInStep(stepId, () => pass.timed(name, "stack", action, call))
+    .callInStep(stepId, () => pass.timed(name, "stack", action, call), audited)
     .catch(async (err: unknown) => {
       // A run that failed half-way: what it finished is on the timeline all the same.
       if (err instanceof ProviderError && err.progress.length > 0) {
@@ -226,7 +230,14 @@ async function run(
         `${name} waited ${formatMs(waited)} for ${waitingFor}, longer than the ${formatMs(maxWaitMs)} a stack may wait`,
         { code: "WAIT_TIMEOUT" },
       );
-      await pass.write((q) => endStep(q, stepId, { status: "failed", errorMessage: err.message }));
+      await pass.write(async (q) => {
+        await endStep(q, stepId, { status: "failed", errorMessage: err.message });
+        await pass.audit(q, audited.action, "failed", {
+          ...audited.summary,
+          error: err.message,
+          code: err.code,
+        });
+      });
       throw err;
     }
     await pass.write(async (q) => {
@@ -241,6 +252,7 @@ async function run(
     await recordProgress(pass, q, result.progress);
     for (const row of current) await recordRow(pass, q, row, action, result.resources[row.key]);
     await endStep(q, stepId, { status: "succeeded", detail: result.detail ?? null });
+    await pass.audit(q, audited.action, "succeeded", audited.summary);
   });
   return null;
 }

@@ -261,7 +261,13 @@ export class Worker {
   }
 
   async #work(op: Operation, lease: Lease, abort: AbortController, claimedAt: number): Promise<void> {
-    const log = this.#log.child({ operation: op.id, tenantId: op.tenantId, kind: op.kind });
+    // `requestId`: the request that started the operation, as on its HTTP log line.
+    const log = this.#log.child({
+      operation: op.id,
+      tenantId: op.tenantId,
+      kind: op.kind,
+      ...(op.requestId ? { requestId: op.requestId } : {}),
+    });
     const started = performance.now();
     this.#opts.metrics?.claimed(op);
     const keeper = this.#keepLease(lease, abort, log, claimedAt);

@@ -30,6 +30,8 @@ export async function authenticate(db: Queryable, request: FastifyRequest, neede
   }
   const principal = await principalForApiKey(db, match[1]);
   if (!principal) throw new TenantryError("UNAUTHENTICATED", "the API key is not valid or was revoked");
+  // Known from here on, also when refused below: the audit log names who was refused.
+  request.caller = principal;
   if (!roleAllows(principal.role, needed)) {
     throw new TenantryError("FORBIDDEN", `this needs the ${needed} role; the key has ${principal.role}`);
   }

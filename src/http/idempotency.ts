@@ -2,12 +2,14 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { TenantryError } from "../domain/errors.js";
 import type { Db, Queryable } from "../services/database.js";
 import { runIdempotent } from "../services/idempotent-requests.js";
+import { auditInTransaction } from "./audit.js";
 import { principalOf } from "./auth.js";
 
 /**
  * Runs a mutating handler in one transaction, honouring `Idempotency-Key`: the same key
  * with the same request replays the stored response; the same key with a different
- * request is a 422. Keys are kept 24 hours.
+ * request is a 422. Keys are kept 24 hours. The call's audit entry is written in the same
+ * transaction (a replay's, which changes nothing, after the answer: see audit.ts).
  */
 export async function idempotent<T>(
   db: Db,
@@ -34,8 +36,14 @@ export async function idempotent<T>(
         : { idempotency: { organizationId: principalOf(request).organizationId, key } }),
     },
     status,
-    handler,
+    async (q) => {
+      const result = await handler(q);
+      await auditInTransaction(q, request, status(result), result);
+      return result;
+    },
   );
+  // Committed: the entry is in, unless this was a replay (the handler did not run).
+  if (!answer.replayed) request.audited = true;
   reply.status(answer.statusCode);
   if (answer.replayed) reply.header("idempotent-replayed", "true");
   return answer.response;

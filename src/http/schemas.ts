@@ -206,6 +206,16 @@ const StepView = Type.Object({
   duration_ms: Nullable(Type.Integer()),
 });
 
+/** Who asked: an API key, or the engine (`system`: its own operations and events). */
+export const ActorView = Type.Object(
+  {
+    type: Type.Union([Type.Literal("api_key"), Type.Literal("system")]),
+    id: Nullable(Type.String({ description: "The API key's id; null for `system`" })),
+    name: Nullable(Type.String({ description: "The API key's name at the time; null for `system`" })),
+  },
+  { additionalProperties: false },
+);
+
 export const OperationView = Type.Object(
   {
     id: Type.String(),
@@ -222,6 +232,8 @@ export const OperationView = Type.Object(
     started_at: Nullable(Timestamp),
     finished_at: Nullable(Timestamp),
     duration_ms: Nullable(Type.Integer()),
+    requested_by: ActorView,
+    request_id: Nullable(Type.String({ description: "The X-Request-Id of the request that asked for it" })),
     steps: Type.Array(StepView),
   },
   { $id: "Operation" },
@@ -235,6 +247,10 @@ export const EventView = Type.Object({
   message: Type.String(),
   operation_id: Nullable(Type.String()),
   data: Type.Record(Type.String(), Type.Unknown()),
+  actor: ActorView,
+  request_id: Nullable(
+    Type.String({ description: "The request that recorded it, or that started its operation" }),
+  ),
   created_at: Timestamp,
 });
 
@@ -627,6 +643,26 @@ export const CreateOrganizationBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const AuditQuery = Type.Object(
+  {
+    tenant: Type.Optional(Type.String({ maxLength: 100, description: "A tenant's id" })),
+    actor: Type.Optional(Type.String({ maxLength: 100, description: "An API key's id, or `system`" })),
+    action: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: "Exact (`tenant.create`), or a prefix ending in `.` or `*` (`tenant.`, `provider.*`)",
+      }),
+    ),
+    since: Type.Optional(Type.String({ format: "date-time", description: "From this time (RFC 3339)" })),
+    until: Type.Optional(Type.String({ format: "date-time", description: "Before this time (RFC 3339)" })),
+    request_id: Type.Optional(Type.String({ maxLength: 200, description: "One request's entries" })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+    cursor: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
 export const OrganizationCreated = Type.Object({
   organization: OrganizationView,
   admin_key: ApiKeyView,
@@ -636,4 +672,34 @@ export const OrganizationCreated = Type.Object({
 export const RenameOrganizationBody = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false },
+);
+
+export const AuditEntryView = Type.Object(
+  {
+    id: Type.String({ format: "uuid" }),
+    at: Timestamp,
+    actor: Type.Object({
+      type: Type.Union([Type.Literal("api_key"), Type.Literal("system")]),
+      id: Nullable(Type.String({ description: "The API key's id; null for `system`" })),
+      name: Type.String({ description: "The API key's name at the time, or `system`" }),
+    }),
+    organization_id: Type.String(),
+    request_id: Nullable(
+      Type.String({
+        description:
+          "X-Request-Id of the call (of a provider action: of the call that started its operation)",
+      }),
+    ),
+    tenant_id: Nullable(Type.String()),
+    operation_id: Nullable(Type.String()),
+    action: Type.String({ description: "`tenant.create`, `api_key.revoke`, `provider.create`…" }),
+    outcome: Type.Union([Type.Literal("succeeded"), Type.Literal("failed"), Type.Literal("refused")]),
+    status: Nullable(
+      Type.Integer({ description: "The HTTP status of an API call; null for provider actions" }),
+    ),
+    summary: Type.Record(Type.String(), Type.Unknown(), {
+      description: "What changed, redacted: the names of secrets, never their values",
+    }),
+  },
+  { description: "One entry of the audit log" },
 );

@@ -10,7 +10,7 @@ import {
   type TypeBoxTypeProvider,
   TypeBoxValidatorCompiler,
 } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/config.js";
@@ -21,10 +21,13 @@ import { providerRouteTable } from "../proxy/route-table.js";
 import type { CredentialService } from "../services/credential-service.js";
 import type { Db } from "../services/database.js";
 import type { TenantService } from "../services/tenant-service.js";
+import { registerAuditHook } from "./audit.js";
 import { authenticate } from "./auth.js";
 import { sendProblem, toTenantryError } from "./problem.js";
 import { redocPage } from "./redoc.js";
+import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
+import { auditRoutes } from "./routes/audit.js";
 import { blueprintRoutes } from "./routes/blueprints.js";
 import { credentialRoutes } from "./routes/credentials.js";
 import { environmentRoutes } from "./routes/environments.js";
@@ -107,6 +110,10 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     // Secrets can be in bodies; never log them.
     bodyLimit: 2 * 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Every request's id: the caller's X-Request-Id when usable, else a new UUID; on every
+    // HTTP log line as `requestId`, as the engine's lines of the operations it starts.
+    genReqId: requestIdOf,
+    logController: new LogController({ requestIdLogLabel: "requestId" }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.addSchema(Problem);
@@ -174,6 +181,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
         { name: "api-keys", description: "The organization's API keys" },
         { name: "organizations", description: "The installation's organizations (platform admin)" },
         { name: "credentials", description: "The organization's own credentials for targets" },
+        { name: "audit", description: "The organization's audit log" },
         { name: "system", description: "Health and readiness" },
       ],
     },
@@ -224,10 +232,19 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     }
   });
 
+  // First, so that every answer carries the request id, refusals and 404s too.
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
   app.addHook("onRequest", async (request) => {
     const role = request.routeOptions.config.role;
     if (role) request.principal = await authenticate(deps.db, request, role);
   });
+  // What the principal starts (operations, events) records the request it came with.
+  app.addHook("onRequest", async (request) => {
+    if (request.principal) request.principal.requestId = request.id;
+  });
+  registerAuditHook(app, deps.db);
 
   app.setErrorHandler((err, request, reply) => {
     const problem = toTenantryError(err as Parameters<typeof toTenantryError>[0]);
@@ -249,5 +266,6 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(apiKeyRoutes, deps);
   await app.register(organizationRoutes, deps);
   await app.register(credentialRoutes, deps);
+  await app.register(auditRoutes, deps);
   return app;
 }

@@ -2,6 +2,11 @@ import type { Blueprint, Operation, OperationStep, Resource, Tenant, TenantEvent
 
 /** Domain → API JSON (snake_case, secrets never included). */
 
+/** Who asked for something: an API key (its id and name), or the engine (`system`). */
+function actorView(id: string | null, name: string | null) {
+  return id ? { type: "api_key" as const, id, name } : { type: "system" as const, id: null, name: null };
+}
+
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 const ms = (a: Date | null, b: Date | null): number | null => (a && b ? b.getTime() - a.getTime() : null);
 
@@ -73,6 +78,8 @@ export function operationView(o: Operation, steps: OperationStep[] = []) {
     started_at: iso(o.startedAt),
     finished_at: iso(o.finishedAt),
     duration_ms: ms(o.startedAt ?? o.createdAt, o.finishedAt),
+    requested_by: actorView(o.requestedBy, o.requestedByName),
+    request_id: o.requestId,
     steps: steps.filter((s) => s.operationId === o.id).map(stepView),
   };
 }
@@ -84,6 +91,8 @@ export function eventView(e: TenantEvent) {
     message: e.message,
     operation_id: e.operationId,
     data: e.data,
+    actor: actorView(e.actorId, e.actorName),
+    request_id: e.requestId,
     created_at: e.createdAt.toISOString(),
   };
 }

@@ -151,6 +151,7 @@ export class TenantService {
       generation: 1,
       maxAttempts: this.deps.maxAttempts,
       requestedBy: principal.apiKeyId,
+      requestId: principal.requestId ?? null,
       event: {
         type: "tenant.created",
         message: `created from blueprint ${blueprint.name}@${blueprint.version} on ${target}`,
@@ -339,6 +340,7 @@ export class TenantService {
         generation: updated.generation,
         maxAttempts: this.deps.maxAttempts,
         requestedBy: principal.apiKeyId,
+        requestId: principal.requestId ?? null,
         event: {
           type: "tenant.status_changed",
           message: `${tenant.status} → ${next.status} (update to ${version.name}@${version.version} requested)`,
@@ -506,6 +508,7 @@ export class TenantService {
       generation: updated.generation,
       maxAttempts: this.deps.maxAttempts,
       requestedBy: principal.apiKeyId,
+      requestId: principal.requestId ?? null,
       event: {
         type: "tenant.status_changed",
         message: `${tenant.status} → ${next.status} (${type} requested)`,

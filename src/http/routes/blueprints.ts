@@ -136,6 +136,9 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
         request.body.source,
       );
       reply.status(created ? 201 : 200);
+      request.auditNote = {
+        summary: { blueprint: blueprint.name, version: blueprint.version, digest: blueprint.digest, created },
+      };
       return blueprintView(blueprint);
     },
   );

@@ -425,6 +425,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
         "cache-control": "no-cache",
         connection: "keep-alive",
         "x-accel-buffering": "no",
+        "x-request-id": request.id,
       });
       res.write(": following\n\n");
 
@@ -520,7 +521,9 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
           ? `${resource.key}: run started on demand`
           : `${resource.key}: run requested on demand, but a run was already going`,
         data: { resource: resource.key, started, api_key_id: principalOf(request).apiKeyId },
+        actor: { apiKeyId: principalOf(request).apiKeyId, requestId: request.id },
       });
+      request.auditNote = { tenantId: tenant.id, summary: { resource: resource.key, started } };
       return reply.code(202).send({ resource: resource.key, started, runs });
     },
   );

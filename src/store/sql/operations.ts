@@ -60,7 +60,9 @@ export interface NewOperation {
   generation: number;
   maxAttempts: number;
   requestedBy?: string | null;
-  /** An event for the tenant's timeline, recorded in the same statement. */
+  /** The id of the API request that asked for it (`X-Request-Id`). */
+  requestId?: string | null;
+  /** An event for the tenant's timeline, recorded in the same statement (with the requester). */
   event?: TenantEventOf;
 }
 
@@ -69,12 +71,14 @@ export async function insertOperation(q: Queryable, op: NewOperation): Promise<O
   const { rows } = await q.query(
     `with o as (
        insert into operations (id, organization_id, tenant_id, kind, effective_kind, retry_of, status, generation,
-         max_attempts, requested_by, node_id)
-       values ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, (select node_id from tenants where id = $3))
+         max_attempts, requested_by, node_id, request_id, requested_by_name)
+       values ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, (select node_id from tenants where id = $3), $13,
+         (select name from api_keys where id = $9))
        returning *),
      e as (
-       insert into events (organization_id, tenant_id, operation_id, type, message, data)
-       select o.organization_id, o.tenant_id, o.id, $10, $11, $12 from o where $10::text is not null)
+       insert into events (organization_id, tenant_id, operation_id, type, message, data, actor_id, actor_name, request_id)
+       select o.organization_id, o.tenant_id, o.id, $10, $11, $12, o.requested_by, o.requested_by_name, o.request_id
+         from o where $10::text is not null)
      select o.*, pg_notify('${WORK_CHANNEL}', '') from o`,
     [
       newId(),
@@ -89,6 +93,7 @@ export async function insertOperation(q: Queryable, op: NewOperation): Promise<O
       op.event?.type ?? null,
       op.event?.message ?? null,
       op.event?.data ?? {},
+      op.requestId ?? null,
     ],
   );
   return toOperation(rows[0]);

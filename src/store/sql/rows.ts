@@ -61,6 +61,9 @@ export function toOperation(r: Row): Operation {
     nodeId: r.node_id ?? null,
     errorCode: r.error_code,
     errorMessage: r.error_message,
+    requestedBy: r.requested_by ?? null,
+    requestedByName: r.requested_by_name ?? null,
+    requestId: r.request_id ?? null,
     createdAt: r.created_at,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
@@ -117,6 +120,9 @@ export function toEvent(r: Row): TenantEvent {
     type: r.type,
     message: r.message,
     data: r.data,
+    actorId: r.actor_id ?? null,
+    actorName: r.actor_name ?? null,
+    requestId: r.request_id ?? r.operation_request_id ?? null,
     createdAt: r.created_at,
   };
 }

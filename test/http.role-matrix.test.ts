@@ -50,6 +50,12 @@ const MATRIX: Record<string, Role | null> = {
   "POST /v1/environments": "operator",
   "GET /v1/environments/{id}": "viewer",
   "DELETE /v1/environments/{id}": "operator",
+  "GET /v1/credentials": "viewer",
+  "POST /v1/credentials": "admin",
+  "GET /v1/credentials/{id}": "viewer",
+  "DELETE /v1/credentials/{id}": "admin",
+  "POST /v1/credentials/{id}/check": "operator",
+  "GET /v1/audit": "admin",
 };
 
 /** Routes whose ids are not an organization's objects (platform administration spans them). */
@@ -149,12 +155,21 @@ describe("the role matrix", () => {
     await acme.json("POST", "/v1/blueprints", { name: "app", source: BLUEPRINT });
     const { tenant, operation } = await acme.json("POST", "/v1/tenants", { name: "Acme", blueprint: "app" });
     const key = (await acme.json("POST", "/v1/api-keys", { name: "ci", role: "viewer" })).api_key;
+    // A cloud role is checked for its shape only: no platform needed.
+    const credential = await acme.call("POST", "/v1/credentials", {
+      target: "terraform",
+      kind: "cloud_role",
+      provider: "aws",
+      role_arn: "arn:aws:iam::123456789012:role/tenantry-deployer",
+    });
+    expect(credential.status, credential.raw).toBe(201);
     const ids: Record<string, Record<string, string>> = {
       "/v1/api-keys/": { id: key.id },
       "/v1/blueprints/": { name: "app", version: "1" },
       "/v1/tenants/": { id: tenant.id, name: "job" },
       "/v1/operations/": { id: operation.id },
       "/v1/environments/": { id: tenant.id },
+      "/v1/credentials/": { id: credential.body.id },
     };
     const answers: string[] = [];
     for (const route of Object.keys(MATRIX)) {
@@ -189,5 +204,6 @@ describe("the role matrix", () => {
       labels: {},
     });
     expect((await acme.json("GET", `/v1/api-keys/${key.id}`)).state).toBe("active");
+    expect((await acme.call("GET", `/v1/credentials/${credential.body.id}`)).status).toBe(200);
   });
 });

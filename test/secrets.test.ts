@@ -51,7 +51,7 @@ describe("first start", () => {
     expect(key).toMatch(/^tnt_[A-Za-z0-9_-]{43}$/);
     const { rows } = await t.app.db.query("select key_hash, key_prefix, role from api_keys");
     expect(rows).toHaveLength(1);
-    expect(rows[0].role).toBe("admin");
+    expect(rows[0].role).toBe("platform_admin");
     expect(rows[0].key_hash).not.toContain(key);
     const res = await t.app.http!.inject({ url: "/v1/tenants", headers: { authorization: `Bearer ${key}` } });
     expect(res.statusCode).toBe(200);

@@ -225,6 +225,15 @@ describe("the audit trail of a tenant's life", () => {
       const lines = logLines.map((l) => JSON.parse(l)).filter((l) => l.requestId === requestId);
       expect(lines.some((l) => l.component === "http" && l.req?.method)).toBe(true);
       expect(lines.some((l) => l.operation === op.id && l.msg === "operation succeeded")).toBe(true);
+      // The audit entries' fields are on log lines too: the call's and its provider actions'.
+      expect(lines.some((l) => l.msg === "audit" && l.audit?.actor !== "system" && l.audit?.outcome)).toBe(
+        true,
+      );
+      expect(
+        lines.some(
+          (l) => l.msg === "audit" && l.audit?.actor === "system" && l.operation === op.id && l.tenantId,
+        ),
+      ).toBe(true);
     }
 
     // The create's entry names the secret, never its value.

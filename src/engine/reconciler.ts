@@ -167,6 +167,8 @@ export async function reconcilePass(
   const log = deps.logger.child({
     tenant: tenant.slug,
     tenantId: tenant.id,
+    organizationId: tenant.organizationId,
+    target: tenant.target,
     operation: op.id,
     kind: op.kind,
     // The request that started the operation: its HTTP log line has the same `requestId`.
@@ -512,8 +514,13 @@ export class Pass {
    * Records a provider action in the audit log (actor: the engine), with the operation and
    * the request that started it; written with `q`, in the transaction of the action's result.
    */
-  audit(q: Queryable, action: string, outcome: "succeeded" | "failed", summary: Record<string, unknown>) {
-    return insertAuditEntry(q, {
+  async audit(
+    q: Queryable,
+    action: string,
+    outcome: "succeeded" | "failed",
+    summary: Record<string, unknown>,
+  ) {
+    const id = await insertAuditEntry(q, {
       actor: { type: "system" },
       organizationId: this.tenant.organizationId,
       requestId: this.op.requestId,
@@ -524,6 +531,15 @@ export class Pass {
       status: null,
       summary: { provider: this.provider.name, ...summary },
     });
+    // The same fields in the log (the pass's logger has the tenant, operation and request id).
+    this.ctx.logger.info(
+      {
+        audit: { id, action: `provider.${action}`, outcome, actor: "system" },
+        resource: summary["resource"],
+      },
+      "audit",
+    );
+    return id;
   }
 
   /** Queues a write to go out with the next one. */

@@ -155,7 +155,26 @@ export async function auditInTransaction(
   result: unknown,
 ): Promise<void> {
   const entry = apiAuditEntry(request, status, result);
-  if (entry) await recordAudit(q, entry);
+  if (entry) logAudit(request, entry, await recordAudit(q, entry));
+}
+
+/** The entry's fields on the request's log line too (it already carries the request id). */
+function logAudit(request: FastifyRequest, entry: NewAuditEntry, id: string): void {
+  request.log.info(
+    {
+      audit: {
+        id,
+        action: entry.action,
+        outcome: entry.outcome,
+        status: entry.status,
+        actor: entry.actor.type === "api_key" ? entry.actor.id : "system",
+        organizationId: entry.organizationId,
+        tenantId: entry.tenantId,
+        operationId: entry.operationId,
+      },
+    },
+    "audit",
+  );
 }
 
 /** Records every audited call not recorded with its change, once it was answered. */
@@ -166,7 +185,7 @@ export function registerAuditHook(app: FastifyInstance, db: Queryable): void {
     const entry = apiAuditEntry(request, reply.statusCode, undefined, replayed);
     if (!entry) return;
     try {
-      await recordAudit(db, entry);
+      logAudit(request, entry, await recordAudit(db, entry));
     } catch (err) {
       // The answer is sent; the entry must not vanish without a trace.
       request.log.error(

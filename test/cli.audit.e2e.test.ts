@@ -1,8 +1,17 @@
+import fs from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { useCliServer } from "./support/cli-harness.js";
 
 /** `tenantry audit` end to end against a `tenantry serve` child process. */
-const harness = useCliServer({ tmpPrefix: "tenantry-cli-audit-" });
+let blueprintFile: string;
+const harness = useCliServer({
+  tmpPrefix: "tenantry-cli-audit-",
+  async setup({ tmpDir }) {
+    blueprintFile = path.join(tmpDir, "empty.yaml");
+    await fs.writeFile(blueprintFile, "databases: []\n");
+  },
+});
 const cli = (args: string[], env?: Record<string, string>) => harness().cli(args, env);
 
 describe("tenantry audit", () => {
@@ -38,4 +47,18 @@ describe("tenantry audit", () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/since/);
   }, 180_000);
+
+  it("shows who requested an operation, and the request id that leads to its audit entries", async () => {
+    const created = await cli(["tenants", "create", "Audited", "--blueprint", blueprintFile, "-o", "json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const entries = JSON.parse((await cli(["audit", "--action", "tenant.create", "-o", "json"])).stdout);
+    // The only tenant created here.
+    expect(entries).toHaveLength(1);
+    const entry = entries[0];
+    expect(entry?.operation_id).toBeTruthy();
+    const op = await cli(["operations", "get", entry.operation_id]);
+    expect(op.code, op.stderr).toBe(0);
+    expect(op.stdout).toMatch(/Requested by:\s+admin \(bootstrap\) \([0-9a-f-]{36}\)/);
+    expect(op.stdout).toMatch(new RegExp(`Request id:\\s+${entry.request_id}`));
+  }, 120_000);
 });

@@ -189,6 +189,10 @@ export interface Operation {
   started_at: string | null;
   finished_at: string | null;
   duration_ms: number | null;
+  /** Who asked for it: an API key, or the engine itself (`system`: a heal). */
+  requested_by?: { type: "api_key" | "system"; id: string | null; name: string | null };
+  /** The `X-Request-Id` of the call that started it. */
+  request_id?: string | null;
   steps: OperationStep[];
 }
 

@@ -541,6 +541,15 @@ function operationDetails(o: Operation): string[] {
     ["Tenant", o.tenant_id],
     ["Kind", o.kind === o.effective_kind ? o.kind : `${o.kind} (of ${o.effective_kind})`],
     ["Retry of", o.retry_of ?? undefined],
+    [
+      "Requested by",
+      o.requested_by
+        ? o.requested_by.type === "system"
+          ? "system (the engine)"
+          : `${o.requested_by.name ?? "API key"} (${o.requested_by.id})`
+        : undefined,
+    ],
+    ["Request id", o.request_id ?? undefined],
     ["Status", o.status],
     ["Attempts", `${o.attempt} failed of ${o.max_attempts}`],
     ["Next run", o.next_run_at ? formatTime(o.next_run_at) : undefined],

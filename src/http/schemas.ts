@@ -55,6 +55,11 @@ export const Problem = Type.Object(
         { description: "What the target cannot serve, on UNSUPPORTED_RESOURCE" },
       ),
     ),
+    undeclared: Type.Optional(
+      Type.Array(Type.String(), {
+        description: "The secrets the blueprint does not declare, on UNDECLARED_SECRETS",
+      }),
+    ),
   },
   { $id: "Problem", description: "RFC 9457 problem details" },
 );

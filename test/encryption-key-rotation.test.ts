@@ -211,6 +211,25 @@ describe("encryption key rotation", () => {
     await expect(start({ TENANTRY_ENCRYPTION_KEY: A })).rejects.toThrow(/does not match/);
   });
 
+  it("re-seals any table on the list, and skips an optional one that does not exist yet", async () => {
+    const a = Buffer.from(A, "base64");
+    const b = Buffer.from(B, "base64");
+    await database.db.query("create table reseal_probe (id text primary key, secret_enc text)");
+    await database.db.query("insert into reseal_probe values ('one', $1), ('two', null)", [
+      new SecretBox(a).seal("probe-value"),
+    ]);
+    const box = new SecretBox(b, { previous: [a] });
+    const counts = await resealAll(database.db, box, {
+      tables: [
+        { table: "reseal_probe", id: "id", columns: ["secret_enc"] },
+        { table: "not_migrated_yet", id: "id", columns: ["secret_enc"], optional: true },
+      ],
+    });
+    expect(counts).toEqual([{ table: "reseal_probe", column: "secret_enc", resealed: 1, current: 0 }]);
+    const { rows } = await database.db.query("select secret_enc from reseal_probe where id = 'one'");
+    expect(new SecretBox(b).open(rows[0].secret_enc)).toBe("probe-value");
+  });
+
   it("refuses to run without the key the values were sealed with", async () => {
     const res = await rotateCli({ TENANTRY_ENCRYPTION_KEY: randomBytes(32).toString("base64") });
     expect(res.code).toBe(2);

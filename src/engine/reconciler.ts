@@ -198,6 +198,7 @@ export async function reconcilePass(
     signal,
     limit: leaseDeadline,
     logger: log,
+    digest: (value) => deps.secrets.digest(value),
     secret(binding) {
       const open = (enc: string | null): Record<string, string> => (enc ? deps.secrets.openJson(enc) : {});
       if (binding.secret === "generated") {

@@ -17,6 +17,7 @@ export function providerContext(base: {
   logger: Logger;
   secret?: ProviderContext["secret"];
   resource?: ProviderContext["resource"];
+  digest?: ProviderContext["digest"];
 }): ProviderContext {
   const signal = base.signal ?? new AbortController().signal;
   const deadline = base.deadline ?? Number.MAX_SAFE_INTEGER;
@@ -33,6 +34,7 @@ export function providerContext(base: {
     logger: base.logger,
     secret: base.secret ?? (() => undefined),
     resource: base.resource ?? (() => undefined),
+    ...(base.digest ? { digest: base.digest } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -26,6 +26,7 @@ let logText = "";
 const FIRST = `tok-first-${randomBytes(8).toString("hex")}`;
 const SECOND = `tok-second-${randomBytes(8).toString("hex")}`;
 const REFUSED = `tok-refused-${randomBytes(8).toString("hex")}`;
+const THIRD = `tok-third-${randomBytes(8).toString("hex")}`;
 
 const SERVER = `
 const http = require("node:http");
@@ -197,6 +198,25 @@ describe("tenant secrets on the local target", () => {
     expect(res.body.errors).toEqual([expect.objectContaining({ pointer: "/secrets/API_TOKEN" })]);
   });
 
+  it("keeps no plain hash of a secret for an Idempotency-Key, and still tells a different value apart", async () => {
+    const headers = { "idempotency-key": "rotate-3" };
+    const body = { secrets: { API_TOKEN: THIRD } };
+    const first = await call("PATCH", "/v1/tenants/acme", body, headers);
+    expect(first.status, first.raw).toBe(202);
+    const replay = await call("PATCH", "/v1/tenants/acme", body, headers);
+    expect(replay.status).toBe(202);
+    expect(replay.headers["idempotent-replayed"]).toBe("true");
+    const other = await call("PATCH", "/v1/tenants/acme", { secrets: { API_TOKEN: REFUSED } }, headers);
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    const { rows } = await t.app.db.query("select request_hash from idempotency_keys where key = 'rotate-3'");
+    const plain = createHash("sha256")
+      .update(`PATCH /v1/tenants/acme\n${JSON.stringify(body)}`)
+      .digest("hex");
+    expect(rows[0].request_hash).not.toBe(plain);
+    await api.waitForTenant("acme", "active", WAIT);
+  });
+
   it("shows no secret value in API answers, events, plans, logs at trace or the data directory", async () => {
     seen.push((await call("POST", "/v1/tenants/acme/plan", {})).raw);
     seen.push((await call("GET", "/v1/tenants/acme/events")).raw);
@@ -207,7 +227,7 @@ describe("tenant secrets on the local target", () => {
     );
     const answers = seen.join("\n");
     expect(logText.length).toBeGreaterThan(1000);
-    for (const value of [FIRST, SECOND, REFUSED]) {
+    for (const value of [FIRST, SECOND, THIRD, REFUSED]) {
       expect(answers).not.toContain(value);
       expect(logText).not.toContain(value);
       expect(await filesContaining(t.dataDir, value)).toEqual([]);

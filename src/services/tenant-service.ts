@@ -75,6 +75,26 @@ export class TenantService {
     return this.deps.defaultTarget ?? DEFAULT_TARGET;
   }
 
+  /**
+   * A create or change request as its Idempotency-Key hash sees it: each secret value
+   * replaced by its keyed digest, so the stored hash holds nothing to guess a value from,
+   * and a different value is still a different request.
+   */
+  hashableBody(body: unknown): unknown {
+    if (typeof body !== "object" || body === null || !("secrets" in body)) return body;
+    const secrets = (body as { secrets?: unknown }).secrets;
+    if (typeof secrets !== "object" || secrets === null) return body;
+    return {
+      ...body,
+      secrets: Object.fromEntries(
+        Object.entries(secrets).map(([k, v]) => [
+          k,
+          typeof v === "string" ? { digest: this.deps.secrets.digest(`${k}\n${v}`) } : v,
+        ]),
+      ),
+    };
+  }
+
   /** What tenants render with; the engine's passes use the same (see render-context.ts). */
   get renderSettings(): RenderSettings {
     return this.deps;

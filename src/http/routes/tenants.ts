@@ -146,11 +146,18 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
       },
     },
     async (request, reply) =>
-      idempotent(db, request, reply, 201, async (q) => {
-        const { tenant, operation } = await tenants.create(q, principalOf(request), request.body);
-        reply.header("location", `/v1/tenants/${tenant.id}`);
-        return { tenant: tenantView(tenant, []), operation: operationView(operation) };
-      }),
+      idempotent(
+        db,
+        request,
+        reply,
+        201,
+        async (q) => {
+          const { tenant, operation } = await tenants.create(q, principalOf(request), request.body);
+          reply.header("location", `/v1/tenants/${tenant.id}`);
+          return { tenant: tenantView(tenant, []), operation: operationView(operation) };
+        },
+        (body) => tenants.hashableBody(body),
+      ),
   );
 
   app.get(
@@ -312,6 +319,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
           reply.header("etag", `"${tenant.generation}"`);
           return { tenant: tenantView(tenant), operation: operation ? operationView(operation) : null };
         },
+        (body) => tenants.hashableBody(body),
       );
     },
   );

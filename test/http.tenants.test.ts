@@ -176,7 +176,11 @@ describe("tenant lifecycle over HTTP", () => {
   it("creates a tenant with a real database, and walks it through suspend, resume and delete", async () => {
     const created = await api.call("POST", "/v1/tenants", {
       name: "Acme Corp",
-      blueprint: ONE_DB,
+      // STRIPE_KEY is declared (sync: false, in a group no service uses yet).
+      blueprint: {
+        source:
+          "databases:\n  - name: main\nenvVarGroups:\n  - name: billing\n    envVars:\n      - key: STRIPE_KEY\n        sync: false\n",
+      },
       labels: { plan: "pro" },
       secrets: { STRIPE_KEY: "sk_live_very_secret" },
     });
@@ -194,7 +198,7 @@ describe("tenant lifecycle over HTTP", () => {
       "select secrets_enc from tenants where id = $1",
       [created.body.tenant.id],
     );
-    expect(rows[0]!.secrets_enc).toMatch(/^v1\./);
+    expect(rows[0]!.secrets_enc).toMatch(/^v2\./);
     expect(rows[0]!.secrets_enc).not.toContain("sk_live");
 
     const active = await api.waitForTenant("acme-corp", "active");

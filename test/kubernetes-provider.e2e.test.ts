@@ -135,6 +135,22 @@ run("the kubernetes target on the fake API server", () => {
     }
     expect(fake.state.list("job", namespace)).toHaveLength(1);
 
+    // A rotated secret: the Secret holds the new value and the pods roll (their template's
+    // env digest changed), so they read it.
+    const digestOf = () =>
+      (fake.state.get("deployment", namespace, web!.metadata.name) as any).spec.template.metadata.annotations[
+        "tenantry.dev/env-digest"
+      ];
+    const digestBefore = digestOf();
+    expect(digestBefore).toMatch(/^[0-9a-f]{32}$/);
+    expect(
+      (await api.call("PATCH", "/v1/tenants/acme", { secrets: { ADMIN_PASSWORD: "battery staple" } })).status,
+    ).toBe(202);
+    expect((await settled("acme", ["active"])).status).toBe("active");
+    const rotated = fake.state.get("secret", namespace, `${web?.metadata.name}-env`) as any;
+    expect(Buffer.from(rotated.data.ADMIN_PASSWORD, "base64").toString()).toBe("battery staple");
+    expect(digestOf()).not.toBe(digestBefore);
+
     await api.json("DELETE", "/v1/tenants/acme");
     expect((await settled("acme", ["destroyed"])).status).toBe("destroyed");
     expect(fake.state.namespaces()).not.toContain(namespace);

@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { createCipheriv, randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SecretBox } from "../src/lib/crypto.js";
+import { keyId, SecretBox } from "../src/lib/crypto.js";
 import { adminKeyPath } from "../src/services/bootstrap.js";
 import { startTestApp, type TestApp } from "./support/app.js";
 
@@ -27,6 +27,43 @@ describe("SecretBox (AES-256-GCM)", () => {
     parts[3] = body.toString("base64url");
     expect(() => box.open(parts.join("."))).toThrow();
     expect(() => new SecretBox(randomBytes(32)).open(sealed)).toThrow();
+  });
+});
+
+describe("SecretBox key rotation", () => {
+  const a = randomBytes(32);
+  const b = randomBytes(32);
+
+  it("names the key in the envelope, opens with a previous key and seals with the current one", () => {
+    const old = new SecretBox(a).seal("s3cret");
+    expect(old.split(".")[1]).toBe(keyId(a));
+    const rotated = new SecretBox(b, { previous: [a] });
+    expect(rotated.open(old)).toBe("s3cret");
+    expect(rotated.isCurrent(old)).toBe(false);
+    const fresh = rotated.seal("s3cret");
+    expect(rotated.isCurrent(fresh)).toBe(true);
+    expect(new SecretBox(b).open(fresh)).toBe("s3cret");
+    expect(() => new SecretBox(b).open(old)).toThrow(/does not have/);
+  });
+
+  it("still reads envelopes written before key ids (v1), with any of its keys", () => {
+    const cipher = createCipheriv("aes-256-gcm", a, Buffer.alloc(12, 7));
+    const body = Buffer.concat([cipher.update("legacy", "utf8"), cipher.final()]);
+    const v1 = ["v1", Buffer.alloc(12, 7), cipher.getAuthTag(), body]
+      .map((x) => (typeof x === "string" ? x : x.toString("base64url")))
+      .join(".");
+    expect(new SecretBox(a).open(v1)).toBe("legacy");
+    expect(new SecretBox(b, { previous: [a] }).open(v1)).toBe("legacy");
+    expect(new SecretBox(b, { previous: [a] }).isCurrent(v1)).toBe(false);
+    expect(() => new SecretBox(b).open(v1)).toThrow();
+  });
+
+  it("keeps digests across a rotation when the digest key is the installation's", () => {
+    const digestKey = randomBytes(32);
+    const before = new SecretBox(a, { digestKey }).digest("KEY=value");
+    expect(new SecretBox(b, { previous: [a], digestKey }).digest("KEY=value")).toBe(before);
+    expect(new SecretBox(a, { digestKey }).digest("KEY=other")).not.toBe(before);
+    expect(before).not.toContain("value");
   });
 });
 

@@ -341,6 +341,8 @@ export interface UpdateTenantInput {
   params?: Record<string, unknown>;
   labels?: Record<string, string>;
   name?: string;
+  /** Write-only secrets set or rotated; `null` removes one. Never returned. */
+  secrets?: Record<string, string | null>;
 }
 
 export interface UpdateTenantOptions extends MutationOptions {

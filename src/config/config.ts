@@ -62,6 +62,12 @@ export interface Config extends LocalConfig, RenderConfig, KubernetesConfig, Ter
   adminApiKey: string | undefined;
   /** `TENANTRY_ENCRYPTION_KEY`: 32 bytes, base64 or hex, for secrets at rest; unset → generated into `<dataDir>/encryption-key`. */
   encryptionKey: Buffer | undefined;
+  /**
+   * `TENANTRY_ENCRYPTION_KEY_PREVIOUS`: keys sealed values may still be sealed with, comma
+   * separated, each like `TENANTRY_ENCRYPTION_KEY`: read, never written. Kept while
+   * `tenantry rotate-encryption-key` re-seals everything with the current key. @default none
+   */
+  encryptionKeyPrevious: Buffer[];
   /** `TENANTRY_PLUGIN_REPO_HOSTS`: comma-separated hosts a tenant's `custom_plugin_repo` may point at. @default "github.com,gitlab.com,bitbucket.org" */
   pluginRepoHosts: string[];
   /**
@@ -149,6 +155,16 @@ export function parseEncryptionKey(raw: string, variable = "TENANTRY_ENCRYPTION_
     );
   }
   return key;
+}
+
+function previousKeysOf(env: Env): Buffer[] {
+  const raw = str(env, "TENANTRY_ENCRYPTION_KEY_PREVIOUS");
+  if (raw === undefined) return [];
+  return raw
+    .split(",")
+    .map((k) => k.trim())
+    .filter((k) => k !== "")
+    .map((k) => parseEncryptionKey(k, "TENANTRY_ENCRYPTION_KEY_PREVIOUS"));
 }
 
 function baseDomainOf(env: Env): string {
@@ -239,6 +255,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     adminApiKey: r.read(adminKeyOf, undefined),
     encryptionKey: rawKey === undefined ? undefined : r.read(() => parseEncryptionKey(rawKey), undefined),
     outboundAllowedNetworks: r.read(outboundNetworksOf, []),
+    encryptionKeyPrevious: r.read(previousKeysOf, []),
     pluginRepoHosts: r.read(
       (e) => hosts(e, "TENANTRY_PLUGIN_REPO_HOSTS", ["github.com", "gitlab.com", "bitbucket.org"]),
       [],

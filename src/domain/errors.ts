@@ -33,6 +33,7 @@ export const ErrorCodes = {
   CREDENTIAL_REQUIRED: { status: 422, title: "The organization has no credential for this target" },
   UNKNOWN_TARGET: { status: 422, title: "No provider serves this target" },
   UNSUPPORTED_RESOURCE: { status: 422, title: "The target cannot provide a resource of this blueprint" },
+  UNDECLARED_SECRETS: { status: 422, title: "The blueprint declares no such secret" },
   NOT_A_CRON_JOB: { status: 422, title: "Only cron jobs can be run on demand" },
   JOB_NOT_RUNNABLE: { status: 409, title: "The cron job cannot run now" },
   ENVIRONMENTS_NOT_CONFIGURED: { status: 501, title: "The environments API is not configured here" },

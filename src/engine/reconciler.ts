@@ -14,7 +14,7 @@ import type { Operation, Resource, ResourceStatus, Tenant } from "../domain/type
 import type { SecretBox } from "../lib/crypto.js";
 import { kindLimits } from "../providers/capabilities.js";
 import { narrowContext, providerContext } from "../providers/context.js";
-import { lateInputs } from "../providers/env.js";
+import { lateInputs, secretInputs } from "../providers/env.js";
 import {
   type ActionResult,
   type BootstrapHook,
@@ -207,6 +207,7 @@ export async function reconcilePass(
     limit: leaseDeadline,
     logger: log,
     ...(deps.credentials && { credentials: deps.credentials(tenant.organizationId) }),
+    digest: (value) => deps.secrets.digest(value),
     secret(binding) {
       const open = (enc: string | null): Record<string, string> => (enc ? deps.secrets.openJson(enc) : {});
       if (binding.secret === "generated") {
@@ -627,11 +628,20 @@ export class Pass {
 
   /**
    * The hash of what applying `want` means now: its spec and, for a service with late
-   * bindings, what those resolve to at this moment (see `lateInputs`).
+   * bindings, what those resolve to at this moment (see `lateInputs`), and for one that
+   * uses tenant secrets, keyed digests of their values (see `secretInputs`): a rotated
+   * secret redeploys exactly the resources that use it.
    */
   hashOf(want: DesiredResource): string {
-    const late = lateInputs(this.ctx, envBindingsOf(want));
-    return late === undefined ? specHash(want.spec) : specHash({ spec: want.spec, late });
+    const bindings = envBindingsOf(want);
+    const late = lateInputs(this.ctx, bindings);
+    const secrets = secretInputs(this.ctx, bindings, (v) => this.deps.secrets.digest(v));
+    if (late === undefined && secrets === undefined) return specHash(want.spec);
+    return specHash({
+      spec: want.spec,
+      ...(late === undefined ? {} : { late }),
+      ...(secrets === undefined ? {} : { secrets }),
+    });
   }
 
   hasLateInputs(want: DesiredResource): boolean {

@@ -17,6 +17,12 @@ export async function idempotent<T>(
   reply: FastifyReply,
   statusOf: number | ((result: T) => number),
   handler: (q: Queryable) => Promise<T>,
+  /**
+   * What of the body the stored request hash is made of: a body with write-only values
+   * gives them as keyed digests (`TenantService.hashableBody`), so the hash kept for 24
+   * hours cannot be used to guess them. @default the body
+   */
+  hashable: (body: unknown) => unknown = (body) => body,
 ): Promise<T> {
   const status = (result: T) => (typeof statusOf === "number" ? statusOf : statusOf(result));
   const key = request.headers["idempotency-key"];
@@ -30,7 +36,7 @@ export async function idempotent<T>(
     {
       method: request.method,
       path: request.url,
-      body: request.body,
+      body: hashable(request.body),
       ...(key === undefined
         ? {}
         : { idempotency: { organizationId: principalOf(request).organizationId, key } }),

@@ -59,6 +59,11 @@ export const Problem = Type.Object(
         { description: "What the target cannot serve, on UNSUPPORTED_RESOURCE" },
       ),
     ),
+    undeclared: Type.Optional(
+      Type.Array(Type.String(), {
+        description: "The secrets the blueprint does not declare, on UNDECLARED_SECRETS",
+      }),
+    ),
   },
   { $id: "Problem", description: "RFC 9457 problem details" },
 );
@@ -447,6 +452,18 @@ export const UpdateTenantBody = Type.Object(
     ),
     labels: Type.Optional(LabelMap),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    secrets: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$" }),
+        Type.Union([Type.String({ maxLength: 65536 }), Type.Null()]),
+        {
+          description:
+            "Write-only values set or rotated (`null` removes one the blueprint does not require), merged into the tenant's; a changed value starts an `update` that redeploys what uses it. Only secrets the blueprint declares (`sync: false` env vars); never returned",
+          maxProperties: 256,
+          additionalProperties: false,
+        },
+      ),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -18,6 +18,7 @@ export function providerContext(base: {
   secret?: ProviderContext["secret"];
   resource?: ProviderContext["resource"];
   credentials?: ProviderContext["credentials"];
+  digest?: ProviderContext["digest"];
 }): ProviderContext {
   const signal = base.signal ?? new AbortController().signal;
   const deadline = base.deadline ?? Number.MAX_SAFE_INTEGER;
@@ -35,6 +36,7 @@ export function providerContext(base: {
     secret: base.secret ?? (() => undefined),
     resource: base.resource ?? (() => undefined),
     ...(base.credentials && { credentials: base.credentials }),
+    ...(base.digest ? { digest: base.digest } : {}),
   };
 }
 

@@ -36,6 +36,28 @@ export function lateInputs(ctx: ProviderContext, bindings: readonly EnvBinding[]
     .join("\n");
 }
 
+/**
+ * What the tenant secrets a rendered resource uses currently are, as one string of keyed
+ * digests (`KEY=<digest of the secret's key and value>`, `KEY=?` when the tenant has no
+ * value), or undefined when it uses none. The engine adds it to the resource's spec hash,
+ * which never holds secret values: when a secret is set or rotated, the hash of exactly
+ * the resources that use it changes and they are updated (redeployed) with it. `digest`
+ * is keyed (an HMAC: `SecretBox.digest`), so a stored hash tells nothing about a value.
+ */
+export function secretInputs(
+  ctx: ProviderContext,
+  bindings: readonly EnvBinding[],
+  digest: (value: string) => string,
+): string | undefined {
+  const lines = bindings.flatMap((b) => {
+    if (!("secret" in b) || b.secret !== "tenant") return [];
+    const key = b.secretKey ?? b.key;
+    const value = ctx.secret({ secret: "tenant", key });
+    return [`${b.key}=${value === undefined ? "?" : digest(`${key}\n${value}`)}`];
+  });
+  return lines.length === 0 ? undefined : lines.sort().join("\n");
+}
+
 // A service may read another's variable, which may read a third's; cycles are refused at
 // validation, so a deep chain means something is wrong.
 const MAX_DEPTH = 8;

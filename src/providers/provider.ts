@@ -45,6 +45,12 @@ export interface ProviderContext {
     binding: { secret: "generated"; ref: string } | { secret: "tenant"; key: string },
   ): string | undefined;
   /**
+   * A keyed digest (HMAC) of `value`, with the installation's digest key: lets a driver
+   * record or compare what it applied (a pod template's env digest) without the value.
+   * Absent outside the engine (tools, some tests).
+   */
+  digest?(value: string): string;
+  /**
    * Another resource of the tenant as last recorded (a dependency's outputs and secret
    * outputs, e.g. a database's connection string), or undefined if it does not exist.
    */

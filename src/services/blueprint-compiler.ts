@@ -1,5 +1,6 @@
 import type { Blueprint } from "../blueprints/model.js";
 import { type RenderContext, type RenderResult, renderBlueprint } from "../blueprints/render.js";
+import { declaredSecrets, undeclaredSecrets } from "../blueprints/secrets.js";
 import { validateBlueprint } from "../blueprints/validate.js";
 import { TenantryError } from "../domain/errors.js";
 import { sha256 } from "../lib/crypto.js";
@@ -68,4 +69,30 @@ export function renderOrThrow(blueprint: Blueprint, ctx: RenderContext): RenderR
     );
   }
   return result;
+}
+
+/**
+ * Refuses secrets the blueprint does not declare (`UNDECLARED_SECRETS`, 422), naming each
+ * at its pointer (`/secrets/KEY`, or what `pointer` makes of the key and its position);
+ * they would otherwise be kept and never used.
+ */
+export function refuseUndeclaredSecrets(
+  blueprint: Blueprint,
+  keys: readonly string[],
+  pointer: (key: string, index: number) => string = (key) => `/secrets/${key}`,
+): void {
+  const undeclared = undeclaredSecrets(blueprint, keys);
+  if (undeclared.length === 0) return;
+  const declared = [...declaredSecrets(blueprint)].sort().join(", ") || "none";
+  throw new TenantryError(
+    "UNDECLARED_SECRETS",
+    `the blueprint declares no ${undeclared.length === 1 ? "secret" : "secrets"} ${undeclared.join(", ")} (only sync: false env vars take secrets; it declares: ${declared})`,
+    {
+      errors: undeclared.map((key) => ({
+        pointer: pointer(key, keys.indexOf(key)),
+        message: `not a secret of the blueprint (declared: ${declared})`,
+      })),
+      extra: { undeclared },
+    },
+  );
 }

@@ -30,12 +30,18 @@ async function writePrivate(file: string, content: string): Promise<void> {
 
 /**
  * The key that seals secrets at rest: `TENANTRY_ENCRYPTION_KEY`, or one generated once
- * into `<dataDir>/encryption-key`. It is checked against the database, so a process
- * started with a different key stops instead of failing to read secrets later.
+ * into `<dataDir>/encryption-key`; values sealed with a previous key
+ * (`TENANTRY_ENCRYPTION_KEY_PREVIOUS`) are still read. It is checked against the database
+ * (the setting `encryption_key_check`, sealed with the current or a previous key), so a
+ * process started with a different key stops instead of failing to read secrets later.
+ *
+ * The installation's digest key (the setting `secret_digest_key`, sealed like any secret)
+ * is generated on first start: the engine's digests of secret values are keyed with it,
+ * so they stay the same when the encryption key is rotated.
  */
 export async function ensureEncryptionKey(
   db: Db,
-  config: { encryptionKey: Buffer | undefined; dataDir: string },
+  config: { encryptionKey: Buffer | undefined; encryptionKeyPrevious?: Buffer[]; dataDir: string },
   logger: Logger,
 ): Promise<SecretBox> {
   let key = config.encryptionKey;
@@ -58,24 +64,32 @@ export async function ensureEncryptionKey(
       key = parseEncryptionKey((await readFile(file, "utf8")).trim(), file);
     }
   }
-  const box = new SecretBox(key);
-  await db.tx(async (q) => {
+  const box = new SecretBox(key, { previous: config.encryptionKeyPrevious ?? [] });
+  const digestKey = await db.tx(async (q) => {
     const check = await lockSetting(q, "encryption_key_check");
     if (!check) {
       await insertSettingIfAbsent(q, "encryption_key_check", box.seal("tenantry"));
-      return;
+    } else {
+      try {
+        box.open(check);
+      } catch {
+        throw new ConfigError(
+          "TENANTRY_ENCRYPTION_KEY",
+          "does not match the key this database's secrets were encrypted with (every Tenantry process sharing a database needs the same key; after a rotation, keep the old one in TENANTRY_ENCRYPTION_KEY_PREVIOUS until `tenantry rotate-encryption-key` has run)",
+        );
+      }
     }
-    try {
-      box.open(check);
-    } catch {
-      throw new ConfigError(
-        "TENANTRY_ENCRYPTION_KEY",
-        "does not match the key this database's secrets were encrypted with (every Tenantry process sharing a database needs the same key)",
-      );
-    }
+    // Another process starting at the same moment may insert it first: its value is read back.
+    await insertSettingIfAbsent(q, DIGEST_KEY_SETTING, box.seal(randomToken(32)));
+    const sealed = await lockSetting(q, DIGEST_KEY_SETTING);
+    if (!sealed) throw new Error(`the setting ${DIGEST_KEY_SETTING} could not be recorded`);
+    return Buffer.from(box.open(sealed), "base64url");
   });
-  return box;
+  return box.withDigestKey(digestKey);
 }
+
+/** The setting holding the installation's key for digests of secret values (sealed). */
+const DIGEST_KEY_SETTING = "secret_digest_key";
 
 /**
  * On first start with an empty database: a default organization and an admin key,

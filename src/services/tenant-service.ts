@@ -29,7 +29,12 @@ import {
   updateTenantSpec,
   updateTenantStatus,
 } from "../store/sql/tenants.js";
-import { compileBlueprint, compileStored, renderOrThrow } from "./blueprint-compiler.js";
+import {
+  compileBlueprint,
+  compileStored,
+  refuseUndeclaredSecrets,
+  renderOrThrow,
+} from "./blueprint-compiler.js";
 import type { CredentialService } from "./credential-service.js";
 import { type RenderSettings, renderContextFor } from "./render-context.js";
 
@@ -76,6 +81,26 @@ export class TenantService {
     return this.deps.defaultTarget ?? DEFAULT_TARGET;
   }
 
+  /**
+   * A create or change request as its Idempotency-Key hash sees it: each secret value
+   * replaced by its keyed digest, so the stored hash holds nothing to guess a value from,
+   * and a different value is still a different request.
+   */
+  hashableBody(body: unknown): unknown {
+    if (typeof body !== "object" || body === null || !("secrets" in body)) return body;
+    const secrets = (body as { secrets?: unknown }).secrets;
+    if (typeof secrets !== "object" || secrets === null) return body;
+    return {
+      ...body,
+      secrets: Object.fromEntries(
+        Object.entries(secrets).map(([k, v]) => [
+          k,
+          typeof v === "string" ? { digest: this.deps.secrets.digest(`${k}\n${v}`) } : v,
+        ]),
+      ),
+    };
+  }
+
   /** What tenants render with; the engine's passes use the same (see render-context.ts). */
   get renderSettings(): RenderSettings {
     return this.deps;
@@ -109,6 +134,7 @@ export class TenantService {
 
     const id = newId();
     const blueprint = await this.resolveBlueprint(q, orgId, input.blueprint);
+    refuseUndeclaredSecrets(compileStored(blueprint), Object.keys(input.secrets ?? {}));
     const rendered = renderOrThrow(
       compileStored(blueprint),
       await renderContextFor(
@@ -257,9 +283,11 @@ export class TenantService {
   }
 
   /**
-   * Changes a tenant. A new blueprint version or params start an `update` operation
-   * (generation + 1, `updating`, then `active`); a new name or labels apply at once.
-   * `ifMatch` is the generation the caller last saw: a different one is a 412.
+   * Changes a tenant. A new blueprint version, params or secrets start an `update`
+   * operation (generation + 1, `updating`, then `active`); a new name or labels apply at
+   * once. `secrets` are merged into the tenant's write-only secrets (`null` removes one);
+   * values the tenant already has change nothing. `ifMatch` is the generation the caller
+   * last saw: a different one is a 412.
    */
   async update(
     q: Queryable,
@@ -270,6 +298,7 @@ export class TenantService {
       params?: Record<string, unknown>;
       labels?: Record<string, string>;
       name?: string;
+      secrets?: Record<string, string | null>;
     },
     ifMatch?: number,
   ): Promise<{ tenant: Tenant; operation: Operation | null }> {
@@ -293,9 +322,26 @@ export class TenantService {
         ? null
         : await this.resolveBlueprint(q, principal.organizationId, change.blueprint);
     const params = mergeParams(tenant.params, change.params ?? {});
+    const sealed = await getTenantSealed(q, tenant.id);
+    const stored = sealed.secretsEnc
+      ? this.deps.secrets.openJson<Record<string, string>>(sealed.secretsEnc)
+      : {};
+    let secrets = stored;
+    let secretsChanged: string[] = [];
+    if (change.secrets !== undefined) {
+      const version = blueprint ?? (await getBlueprintById(q, tenant.blueprintId));
+      if (!version) throw new TenantryError("BLUEPRINT_NOT_FOUND", "the tenant's blueprint is missing");
+      // Removing one the blueprint no longer declares is allowed; setting one is not.
+      refuseUndeclaredSecrets(
+        compileStored(version),
+        Object.entries(change.secrets).flatMap(([key, value]) => (value === null ? [] : [key])),
+      );
+      ({ secrets, changed: secretsChanged } = mergeSecrets(stored, change.secrets));
+    }
     const reconfigure =
       (blueprint !== null && blueprint.id !== tenant.blueprintId) ||
-      JSON.stringify(params) !== JSON.stringify(tenant.params);
+      JSON.stringify(params) !== JSON.stringify(tenant.params) ||
+      secretsChanged.length > 0;
 
     let operation: Operation | null = null;
     if (reconfigure) {
@@ -303,12 +349,7 @@ export class TenantService {
       if (!next.ok) throw refused(tenant.status, "update", next.reason);
       const version = blueprint ?? (await getBlueprintById(q, tenant.blueprintId));
       if (!version) throw new TenantryError("BLUEPRINT_NOT_FOUND", "the tenant's blueprint is missing");
-      const sealed = await getTenantSealed(q, tenant.id);
-      const secretKeys = new Set(
-        sealed.secretsEnc
-          ? Object.keys(this.deps.secrets.openJson<Record<string, string>>(sealed.secretsEnc))
-          : [],
-      );
+      const secretKeys = new Set(Object.keys(secrets));
       const rendered = renderOrThrow(
         compileStored(version),
         await renderContextFor(
@@ -326,6 +367,11 @@ export class TenantService {
         blueprintId: version.id,
         params,
         generatedEnc: this.generate(sealed.generatedEnc, rendered.resources),
+        ...(secretsChanged.length > 0
+          ? {
+              secretsEnc: Object.keys(secrets).length > 0 ? this.deps.secrets.sealJson(secrets) : null,
+            }
+          : {}),
       });
       const updated = await updateTenantStatus(q, tenant.id, {
         status: next.status,
@@ -343,13 +389,15 @@ export class TenantService {
         requestId: principal.requestId ?? null,
         event: {
           type: "tenant.status_changed",
-          message: `${tenant.status} → ${next.status} (update to ${version.name}@${version.version} requested)`,
+          message: `${tenant.status} → ${next.status} (update to ${version.name}@${version.version} requested${secretsChanged.length > 0 ? `; secrets changed: ${secretsChanged.join(", ")}` : ""})`,
           data: {
             from: tenant.status,
             to: next.status,
             request: "update",
             blueprint: version.name,
             version: version.version,
+            // Names only: values are never written outside the sealed column.
+            ...(secretsChanged.length > 0 ? { secrets_changed: secretsChanged } : {}),
           },
         },
       });
@@ -517,6 +565,30 @@ export class TenantService {
     });
     return { tenant: updated, operation };
   }
+}
+
+/**
+ * The tenant's secrets with `change` merged in (a value sets or rotates one, `null`
+ * removes it), and the keys whose value actually changed (sorted): the same value sent
+ * again changes nothing.
+ */
+export function mergeSecrets(
+  stored: Readonly<Record<string, string>>,
+  change: Readonly<Record<string, string | null>>,
+): { secrets: Record<string, string>; changed: string[] } {
+  const secrets = { ...stored };
+  const changed: string[] = [];
+  for (const [key, value] of Object.entries(change)) {
+    if (value === null) {
+      if (!(key in secrets)) continue;
+      delete secrets[key];
+    } else {
+      if (secrets[key] === value) continue;
+      secrets[key] = value;
+    }
+    changed.push(key);
+  }
+  return { secrets, changed: changed.sort() };
 }
 
 function refused(status: TenantStatus, action: string, reason: string): TenantryError {

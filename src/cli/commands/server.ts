@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { createLogger, startTenantry, type Tenantry } from "../../app.js";
 import { ConfigError, loadConfig } from "../../config/config.js";
+import { ensureEncryptionKey } from "../../services/bootstrap.js";
+import { type ResealCount, resealAll } from "../../services/encryption-key-rotation.js";
 import { createDb } from "../../store/db.js";
 import { migrate } from "../../store/migrations.js";
 import { formatDuration, printJson, printLines, table } from "../output.js";
@@ -157,6 +159,56 @@ export function registerServerCommands(program: Command): void {
       try {
         const applied = await migrate(db);
         logger.info({ versions: applied }, applied.length ? "applied migrations" : "migrations are current");
+      } finally {
+        await db.close();
+      }
+    });
+
+  program
+    .command("rotate-encryption-key")
+    .description(
+      "re-seal every sealed value with TENANTRY_ENCRYPTION_KEY (the old key in TENANTRY_ENCRYPTION_KEY_PREVIOUS); idempotent, resumable",
+    )
+    .option("--batch-size <n>", "rows per transaction", "200")
+    .action(async (options: { batchSize: string }) => {
+      const config = configOrExit();
+      const batchSize = Number(options.batchSize);
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+        console.error("tenantry: --batch-size: expected a whole number from 1 to 10000");
+        process.exit(2);
+      }
+      const report = (counts: ResealCount[]) => {
+        for (const c of counts)
+          console.log(
+            `${`${c.table}.${c.column}`.padEnd(32)} resealed ${c.resealed}, already current ${c.current}`,
+          );
+        const resealed = counts.reduce((n, c) => n + c.resealed, 0);
+        console.log(
+          `re-sealed ${resealed} value${resealed === 1 ? "" : "s"}: no value needs TENANTRY_ENCRYPTION_KEY_PREVIOUS now`,
+        );
+      };
+      if (!config.databaseUrl) {
+        // The embedded database: started (and migrated) as every start does, without API or workers.
+        const app = await startOrExit({ config, api: false, workers: false });
+        try {
+          report(await resealAll(app.db, app.secrets, { batchSize }));
+        } finally {
+          await app.close();
+        }
+        return;
+      }
+      const logger = createLogger(config);
+      const db = createDb(config.databaseUrl, { max: 1 });
+      try {
+        await migrate(db);
+        const box = await ensureEncryptionKey(db, config, logger).catch((err) => {
+          if (err instanceof ConfigError) {
+            console.error(`tenantry: invalid configuration: ${err.message}`);
+            process.exit(2);
+          }
+          throw err;
+        });
+        report(await resealAll(db, box, { batchSize }));
       } finally {
         await db.close();
       }

@@ -190,6 +190,48 @@ export const collectMap =
   };
 
 /**
+ * Reads a secrets file: `KEY=value` lines (the value is the rest of the line, as is),
+ * blank lines and `#` comments skipped. A file keeps values out of the shell's history
+ * and the process list, where `--secret KEY=value` would put them.
+ */
+export function readSecretsFile(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new CliError(`cannot read the secrets file ${file}: ${(err as Error).message}`);
+  }
+  const out: Record<string, string> = {};
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === "" || line.trimStart().startsWith("#")) return;
+    const eq = line.indexOf("=");
+    const key = eq < 0 ? "" : line.slice(0, eq).trim();
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      // The line number only: the line may hold a value.
+      throw new CliError(`${file}, line ${i + 1}: expected KEY=value`);
+    }
+    out[key] = line.slice(eq + 1);
+  });
+  return out;
+}
+
+/** `--secret`, `--secrets-file` and `--unset-secret` as one `secrets` change (undefined: none). */
+function secretsOf(options: {
+  secret?: Record<string, string>;
+  secretsFile?: string;
+  unsetSecret?: string[];
+}): Record<string, string | null> | undefined {
+  const secrets: Record<string, string | null> = {
+    ...(options.secretsFile ? readSecretsFile(options.secretsFile) : {}),
+    ...options.secret,
+  };
+  for (const key of options.unsetSecret ?? []) secrets[key] = null;
+  return Object.keys(secrets).length > 0 ? secrets : undefined;
+}
+
+const collectKeys = (raw: string, previous: string[] | undefined) => [...(previous ?? []), raw];
+
+/**
  * A commander collector of repeated `--param` options: `NAME=value` (the value read by
  * {@link parseParamValue}) or `NAME.FIELD…=value`, which sets a field of an object param
  * and merges with the options before it: `--param 'cloud={"provider":"aws"}' --param
@@ -663,6 +705,7 @@ interface CreateOptions extends WaitOptions {
   target?: string;
   param?: Record<string, unknown>;
   secret?: Record<string, string>;
+  secretsFile?: string;
   label?: Record<string, string>;
   idempotencyKey?: string;
 }
@@ -677,6 +720,9 @@ interface UpdateOptions extends WaitOptions {
   param?: Record<string, unknown>;
   label?: Record<string, string>;
   name?: string;
+  secret?: Record<string, string>;
+  secretsFile?: string;
+  unsetSecret?: string[];
   ifGeneration?: number;
   idempotencyKey?: string;
 }
@@ -714,6 +760,10 @@ export function registerTenantCommands(program: Command): void {
           )
           .option("--param <key=value>", PARAM_HELP, collectParams)
           .option("--secret <key=value>", "write-only secret value (repeatable)", collectMap(String))
+          .option(
+            "--secrets-file <file>",
+            "write-only secrets as KEY=value lines (kept out of the process list)",
+          )
           .option("--label <key=value>", "label (repeatable)", collectMap(String))
           .option("--idempotency-key <key>", "makes retrying this command safe"),
       ),
@@ -726,7 +776,7 @@ export function registerTenantCommands(program: Command): void {
         slug: options.slug,
         target: options.target,
         params: options.param,
-        secrets: options.secret,
+        secrets: secretsOf(options) as Record<string, string> | undefined,
         labels: options.label,
       };
       const result = await client.createTenant(input, { idempotencyKey: options.idempotencyKey });
@@ -874,7 +924,7 @@ export function registerTenantCommands(program: Command): void {
         tenants
           .command("update")
           .description(
-            "change a tenant's blueprint, params, labels or name (a new blueprint or params start an update operation)",
+            "change a tenant's blueprint, params, secrets, labels or name (a new blueprint, params or a changed secret start an update operation)",
           )
           .argument("<tenant>", "id or slug")
           .option(
@@ -884,6 +934,13 @@ export function registerTenantCommands(program: Command): void {
           .option("--param <key=value>", PARAM_CHANGE_HELP, collectParams)
           .option("--label <key=value>", "label (repeatable)", collectMap(String))
           .option("--name <name>", "new display name")
+          .option(
+            "--secret <key=value>",
+            "set or rotate a write-only secret (repeatable)",
+            collectMap(String),
+          )
+          .option("--secrets-file <file>", "set or rotate write-only secrets from KEY=value lines")
+          .option("--unset-secret <key>", "remove a write-only secret (repeatable)", collectKeys)
           .option(
             "--if-generation <generation>",
             "only if the tenant is still at this generation (If-Match), else fail with PRECONDITION_FAILED",
@@ -899,9 +956,12 @@ export function registerTenantCommands(program: Command): void {
         params: options.param,
         labels: options.label,
         name: options.name,
+        secrets: secretsOf(options),
       };
       if (Object.values(input).every((v) => v === undefined)) {
-        throw new CliError("nothing to update", ["pass --blueprint, --param, --label or --name"]);
+        throw new CliError("nothing to update", [
+          "pass --blueprint, --param, --secret, --secrets-file, --unset-secret, --label or --name",
+        ]);
       }
       const result = await client.updateTenant(ref, input, {
         ifMatch: options.ifGeneration,

@@ -7,7 +7,12 @@ import { validateBlueprint } from "../../blueprints/validate.js";
 import { TenantryError } from "../../domain/errors.js";
 import { isValidSlug, slugify } from "../../domain/slug.js";
 import { newId } from "../../lib/ids.js";
-import { compileBlueprint, compileStored, renderOrThrow } from "../../services/blueprint-compiler.js";
+import {
+  compileBlueprint,
+  compileStored,
+  refuseUndeclaredSecrets,
+  renderOrThrow,
+} from "../../services/blueprint-compiler.js";
 import { getBlueprint, latestBlueprints, pushBlueprintVersion } from "../../services/blueprint-service.js";
 import { renderContextFor } from "../../services/render-context.js";
 import { principalOf } from "../auth.js";
@@ -79,6 +84,8 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
           errors: [{ pointer: "/tenant/slug", message: "must be a DNS label" }],
         });
       }
+      // Secret names a create would refuse are refused here too.
+      refuseUndeclaredSecrets(compileStored(version), body.secrets ?? [], (_key, i) => `/secrets/${i}`);
       const rendered = renderOrThrow(
         compileStored(version),
         await renderContextFor(

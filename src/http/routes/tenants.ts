@@ -146,11 +146,18 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
       },
     },
     async (request, reply) =>
-      idempotent(db, request, reply, 201, async (q) => {
-        const { tenant, operation } = await tenants.create(q, principalOf(request), request.body);
-        reply.header("location", `/v1/tenants/${tenant.id}`);
-        return { tenant: tenantView(tenant, []), operation: operationView(operation) };
-      }),
+      idempotent(
+        db,
+        request,
+        reply,
+        201,
+        async (q) => {
+          const { tenant, operation } = await tenants.create(q, principalOf(request), request.body);
+          reply.header("location", `/v1/tenants/${tenant.id}`);
+          return { tenant: tenantView(tenant, []), operation: operationView(operation) };
+        },
+        (body) => tenants.hashableBody(body),
+      ),
   );
 
   app.get(
@@ -269,7 +276,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
         tags: ["tenants"],
         summary: "Change a tenant",
         description:
-          'A new blueprint (`name`, `name@N` or inline) or params (merged; `null` removes one) start an `update` operation: generation + 1, status `updating`, then `active`; the answer is 202 with the operation. A new name or labels (which replace the old ones) apply at once: 200 with `operation: null`. Send `If-Match: "<generation>"` to refuse the change (412) if the tenant changed since you read it. See `POST /v1/tenants/{id}/plan` for what a change would do.',
+          'A new blueprint (`name`, `name@N` or inline), params (merged; `null` removes one) or secrets (merged, write-only; a value the tenant already has changes nothing; undeclared ones are a 422 `UNDECLARED_SECRETS`) start an `update` operation: generation + 1, status `updating`, then `active`; the answer is 202 with the operation. A new name or labels (which replace the old ones) apply at once: 200 with `operation: null`. Send `If-Match: "<generation>"` to refuse the change (412) if the tenant changed since you read it. See `POST /v1/tenants/{id}/plan` for what a change would do.',
         params: TenantParams,
         headers: Type.Object({
           "if-match": Type.Optional(Type.String({ description: 'The generation you last read, e.g. "3"' })),
@@ -312,6 +319,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
           reply.header("etag", `"${tenant.generation}"`);
           return { tenant: tenantView(tenant), operation: operation ? operationView(operation) : null };
         },
+        (body) => tenants.hashableBody(body),
       );
     },
   );

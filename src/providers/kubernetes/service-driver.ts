@@ -63,6 +63,33 @@ export function splitEnv(ctx: ProviderContext, bindings: readonly EnvBinding[]):
   return out;
 }
 
+/** The pod template annotation that holds a keyed digest of the env the pods read. */
+export const ENV_DIGEST_ANNOTATION = "tenantry.dev/env-digest";
+
+/**
+ * Pods read their env from the ConfigMap and Secret only when they start: a changed value
+ * (a rotated secret) reaches a Deployment's or StatefulSet's pods through a rollout, which
+ * a changed pod template annotation triggers (Helm's `checksum/config`). The digest is
+ * keyed (`ctx.digest`), so the annotation tells nothing about the values. A CronJob's
+ * pods start with every run and read the current values anyway.
+ */
+function withEnvDigest(ctx: ProviderContext, workload: KubeObject, env: ResolvedEnv): void {
+  const template = (
+    workload["spec"] as { template?: { metadata?: { annotations?: Record<string, string> } } }
+  )?.template;
+  if (!ctx.digest || !template) return;
+  const entries = [...Object.entries(env.values), ...Object.entries(env.secrets)].sort(([a], [b]) =>
+    a < b ? -1 : 1,
+  );
+  template.metadata = {
+    ...template.metadata,
+    annotations: {
+      ...template.metadata?.annotations,
+      [ENV_DIGEST_ANNOTATION]: ctx.digest(JSON.stringify(entries)),
+    },
+  };
+}
+
 export function createKubeServiceDriver(target: KubeTarget): ResourceDriver<ServiceKind> {
   const { client } = target;
 
@@ -95,7 +122,9 @@ export function createKubeServiceDriver(target: KubeTarget): ResourceDriver<Serv
       );
       primaryWeb = !holder || holder.metadata.annotations?.[ANNOTATION_KEY] === r.key;
     }
-    const out = serviceManifests(r, splitEnv(ctx, r.spec.envVars), m, { primaryWeb, serviceName });
+    const env = splitEnv(ctx, r.spec.envVars);
+    const out = serviceManifests(r, env, m, { primaryWeb, serviceName });
+    withEnvDigest(ctx, out.workload, env);
     if (suspended) {
       const workloadSpec = out.workload["spec"] as Record<string, unknown>;
       if (out.workload.kind === "CronJob") workloadSpec["suspend"] = true;

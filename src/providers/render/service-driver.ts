@@ -150,16 +150,26 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
     }
   }
 
-  /** What a deploy deploys: the spec and the env values, as a keyed fingerprint (the values never leave memory). */
+  /**
+   * What a deploy deploys: the spec, the env values and the linked groups' values, as a
+   * keyed fingerprint (the values never leave memory). The groups' values count: a
+   * rotated secret of a group the service links is deployed to it, whatever Render does
+   * on its own when a group changes.
+   */
   function deployHash(
+    ctx: ProviderContext,
     r: RecordedResource<ServiceKind>,
     values: Record<string, string>,
     groups: string[],
   ): string {
-    return createHmac("sha256", options.hashKey)
-      .update(JSON.stringify([r.spec, Object.entries(values).sort(), groups]))
-      .digest("hex")
-      .slice(0, 16);
+    const fromGroups = resolveEnv(
+      ctx,
+      bindings(r).filter((b) => b.group),
+    );
+    const parts: unknown[] = [r.spec, Object.entries(values).sort(), groups];
+    // Left out when there are none: hashes of services without groups stay as they were.
+    if (Object.keys(fromGroups).length > 0) parts.push(Object.entries(fromGroups).sort());
+    return createHmac("sha256", options.hashKey).update(JSON.stringify(parts)).digest("hex").slice(0, 16);
   }
 
   function outputsOf(service: Service, deploy?: Deploy): Record<string, unknown> {
@@ -294,7 +304,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
   ): Promise<ActionResult> {
     const values = env(ctx, r);
     const groups = groupIds(ctx, r);
-    const hash = deployHash(r, values, groups);
+    const hash = deployHash(ctx, r, values, groups);
     if (str(r.outputs, "deployFor") === hash) {
       return settle(describe(service, await deployOf(ctx, service, r)), {
         deployFor: hash,
@@ -385,7 +395,7 @@ export function createServiceDriver(options: ServiceDriverOptions): ResourceDriv
         deployId = again?.id ?? deployId;
       }
       const extra = {
-        deployFor: deployHash(r, values, groups),
+        deployFor: deployHash(ctx, r, values, groups),
         envGroupIds: groups,
         ...(deployId ? { deployId } : {}),
       };

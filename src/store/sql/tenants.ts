@@ -280,14 +280,26 @@ export async function updateTenantSpec(
     blueprintId?: string;
     params?: Record<string, unknown>;
     generatedEnc?: string;
+    /** The tenant's write-only secrets, sealed; null: none left. Undefined: unchanged. */
+    secretsEnc?: string | null;
   },
 ): Promise<void> {
   await q.query(
     `update tenants set name = coalesce($2, name), labels = coalesce($3, labels),
        blueprint_id = coalesce($4, blueprint_id), params = coalesce($5, params),
-       generated_enc = coalesce($6, generated_enc), updated_at = now()
+       generated_enc = coalesce($6, generated_enc),
+       secrets_enc = case when $7 then $8 else secrets_enc end, updated_at = now()
      where id = $1`,
-    [id, c.name ?? null, c.labels ?? null, c.blueprintId ?? null, c.params ?? null, c.generatedEnc ?? null],
+    [
+      id,
+      c.name ?? null,
+      c.labels ?? null,
+      c.blueprintId ?? null,
+      c.params ?? null,
+      c.generatedEnc ?? null,
+      c.secretsEnc !== undefined,
+      c.secretsEnc ?? null,
+    ],
   );
 }
 

@@ -142,7 +142,7 @@ describe("/v1/credentials", () => {
     expect(fake.requests.some((r) => r.path === "/owners" && r.status === 200)).toBe(true);
     // Sealed at rest.
     const { rows } = await t.app.db.query("select secret_enc from target_credentials");
-    expect(rows[0].secret_enc).toMatch(/^v1\./);
+    expect(rows[0].secret_enc).toMatch(/^v2\./);
     expect(JSON.stringify(rows)).not.toContain(ORG_KEY);
 
     expect((await record(admin.call("GET", `/v1/credentials/${credential.id}`))).body).toEqual(credential);

@@ -8,7 +8,6 @@ import { ADMIN_KEY, eventually, startTestApp, type TestApp } from "./support/app
 let t: TestApp;
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 const EMPTY = { source: "databases: []\n" };
-const ONE_DB = { source: "databases:\n  - name: main\n" };
 
 type Json = Record<string, unknown> & { [k: string]: any };
 

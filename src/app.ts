@@ -15,6 +15,7 @@ import { createRenderProvider } from "./providers/render/render-provider.js";
 import { createTerraformProvider } from "./providers/terraform/terraform-provider.js";
 import { bootstrapOrganization, ensureEncryptionKey } from "./services/bootstrap.js";
 import { applyHealthEvent } from "./services/health-events.js";
+import { QuotaService } from "./services/quota-service.js";
 import { TenantService } from "./services/tenant-service.js";
 import { createDb, type Db } from "./store/db.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./store/embedded-postgres.js";
@@ -119,6 +120,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
       pluginHosts: config.pluginRepoHosts,
       nodeId: config.nodeId,
       defaultTarget: config.defaultTarget,
+      quotas: new QuotaService(config.quotaDefaults),
     });
 
     const http =
@@ -161,6 +163,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
             },
             databaseUrl: url,
             nodeId: config.nodeId,
+            maxConcurrentOperations: config.quotaDefaults.max_concurrent_operations,
             metrics: createEngineMetrics(metrics),
           },
         );

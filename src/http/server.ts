@@ -21,6 +21,7 @@ import type { Db } from "../services/database.js";
 import type { TenantService } from "../services/tenant-service.js";
 import { authenticate } from "./auth.js";
 import { sendProblem, toTenantryError } from "./problem.js";
+import { createRateLimiter } from "./rate-limit.js";
 import { redocPage } from "./redoc.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { blueprintRoutes } from "./routes/blueprints.js";
@@ -28,6 +29,7 @@ import { environmentRoutes } from "./routes/environments.js";
 import { healthRoutes } from "./routes/health.js";
 import { operationRoutes } from "./routes/operations.js";
 import { organizationRoutes } from "./routes/organizations.js";
+import { quotaRoutes } from "./routes/quotas.js";
 import { targetRoutes } from "./routes/targets.js";
 import { tenantRoutes } from "./routes/tenants.js";
 import { Problem } from "./schemas.js";
@@ -38,7 +40,10 @@ export interface HttpDeps {
   providers: ProviderRegistry;
   logger: Logger;
   metrics: Registry;
-  config: Pick<Config, "allowedOrigins" | "baseDomain" | "environmentBlueprints" | "environmentTarget">;
+  config: Pick<
+    Config,
+    "allowedOrigins" | "baseDomain" | "environmentBlueprints" | "environmentTarget" | "rateLimitPerMinute"
+  >;
   /** Routes tenant hosts (`<service>-<slug>-<discriminator>.<BASE_DOMAIN>`) to local services; default: the providers' `hostRoute`. */
   routes?: RouteTable;
   version: string;
@@ -165,9 +170,15 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     }
   });
 
-  app.addHook("onRequest", async (request) => {
+  const limiter = createRateLimiter(deps.db, deps.config.rateLimitPerMinute, deps.logger);
+  app.addHook("onRequest", async (request, reply) => {
     const role = request.routeOptions.config.role;
-    if (role) request.principal = await authenticate(deps.db, request, role);
+    try {
+      if (role) request.principal = await authenticate(deps.db, request, role);
+    } finally {
+      // By key once authenticated; failed authentications count by address too.
+      await limiter.count(request, reply);
+    }
   });
 
   app.setErrorHandler((err, request, reply) => {
@@ -189,5 +200,6 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(environmentRoutes, deps);
   await app.register(apiKeyRoutes, deps);
   await app.register(organizationRoutes, deps);
+  await app.register(quotaRoutes, deps);
   return app;
 }

@@ -95,8 +95,12 @@ export async function insertOperation(q: Queryable, op: NewOperation): Promise<O
 }
 
 /**
- * Claims up to `limit` ready operations for `owner`, fairly across organizations: the
- * oldest ready operation of every organization comes before the second of any.
+ * Claims up to `limit` ready operations for `owner`, fairly across organizations: an
+ * organization's k-th oldest ready operation ranks as its running operations + k, so the
+ * oldest of every organization comes before the second of any, and a claim of one free
+ * slot goes to the organization with the fewest operations running, not to the oldest
+ * queue (without that, slots freed one at a time would serve organizations first come,
+ * first served: bench/fairness.ts).
  * `SKIP LOCKED` lets many workers claim at once without blocking each other; the epoch
  * is bumped so that writes from any earlier holder are fenced off.
  *
@@ -133,9 +137,11 @@ export async function claimOperations(
                  and organization_id > orgs.org order by organization_id limit 1)
        from orgs where orgs.org is not null
      ), room as materialized (
-       select org, tenantry_claim_headroom(org, $5) as headroom from orgs where org is not null
+       select org, tenantry_claim_headroom(org, $5) as headroom,
+         (select count(*) from operations r where r.organization_id = orgs.org and r.status = 'running') as running
+       from orgs where org is not null
      ), ready as (
-       select c.id, c.run_at, c.rn from room cross join lateral (
+       select c.id, c.run_at, room.running + c.rn as rank from room cross join lateral (
          select r.id, r.run_at, row_number() over (order by r.run_at, r.id) as rn from (
            (select o.id, o.run_at from operations o
              where o.organization_id = room.org and o.status = 'running' and ${claimable}
@@ -153,7 +159,7 @@ export async function claimOperations(
        where o.status in ('queued', 'running') and o.run_at <= now()
          and (o.lease_expires_at is null or o.lease_expires_at < now() or ${OWNER_GONE})
          and (o.node_id is null or o.node_id = $4)
-       order by r.rn, r.run_at, o.id
+       order by r.rank, r.run_at, o.id
        limit $2
        for update of o skip locked
      )

@@ -54,7 +54,11 @@ export class QuotaService {
 
   /** Refuses a tenant create over `max_tenants` (403) or `creates_per_minute` (429). */
   async checkTenantCreate(q: Queryable, organizationId: string): Promise<void> {
+    // Unlimited organizations skip the lock: their creates need not take turns.
+    const before = await this.limits(q, organizationId);
+    if (before.max_tenants === 0 && before.creates_per_minute === 0) return;
     await lockOrganizationQuotas(q, organizationId);
+    // Read again under the lock: an override changed meanwhile counts.
     const limits = await this.limits(q, organizationId);
     if (limits.max_tenants > 0) {
       const live = await countLiveTenants(q, organizationId);

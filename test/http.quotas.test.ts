@@ -100,6 +100,12 @@ describe("quotas", () => {
     expect((await admin.json("GET", "/v1/organization/quotas")).quotas.max_concurrent_operations.limit).toBe(
       4,
     );
+    // Overrides go with their organization.
+    expect((await platform.call("DELETE", `/v1/organizations/${id}`)).status).toBe(200);
+    const { rows } = await t.app.db.query("select 1 from organization_quotas where organization_id = $1", [
+      id,
+    ]);
+    expect(rows).toHaveLength(0);
   });
 
   it("refuses bad overrides with the field's path, and unknown organizations with 404", async () => {

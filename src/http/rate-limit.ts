@@ -31,7 +31,16 @@ export function createRateLimiter(
     async count(request, reply) {
       if (perMinute <= 0 || EXEMPT.has(request.routeOptions.url ?? "")) return;
       const key = request.principal ? `key:${request.principal.apiKeyId}` : `ip:${request.ip}`;
-      const { count, resetSeconds } = await hitRateWindow(db, key);
+      let window: { count: number; resetSeconds: number };
+      try {
+        window = await hitRateWindow(db, key);
+      } catch (err) {
+        // Fail open, like the plugin's `skipOnError`: without the database nothing but the
+        // public pages answers anyway, and those should not turn into 503s.
+        log?.warn({ err: (err as Error).message }, "could not count a request against its rate limit");
+        return;
+      }
+      const { count, resetSeconds } = window;
       reply.header("x-ratelimit-limit", String(perMinute));
       reply.header("x-ratelimit-remaining", String(Math.max(0, perMinute - count)));
       reply.header("x-ratelimit-reset", String(resetSeconds));

@@ -74,6 +74,10 @@ async function main() {
     TENANTRY_DATA_DIR: dataDir,
     TENANTRY_ADMIN_API_KEY: KEY,
     TENANTRY_WORKER_CONCURRENCY: CONCURRENCY,
+    // The engine is measured, not the quotas and request limits (docs/quotas.md).
+    TENANTRY_QUOTA_MAX_TENANTS: "0",
+    TENANTRY_QUOTA_CREATES_PER_MINUTE: "0",
+    TENANTRY_RATE_LIMIT_PER_MINUTE: "0",
     LOG_LEVEL: "silent",
   });
   const firstAction = new Map<string, number>();

@@ -63,6 +63,8 @@ async function main() {
     TENANTRY_DATA_DIR: dataDir,
     TENANTRY_ADMIN_API_KEY: KEY,
     TENANTRY_WORKER_CONCURRENCY: "16",
+    // The provisioning is measured, not the request limits (docs/quotas.md).
+    TENANTRY_RATE_LIMIT_PER_MINUTE: "0",
     PORT: "0",
     HOST: "127.0.0.1",
     LOG_LEVEL: "silent",

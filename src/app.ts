@@ -16,6 +16,7 @@ import { createTerraformProvider } from "./providers/terraform/terraform-provide
 import { bootstrapOrganization, ensureEncryptionKey } from "./services/bootstrap.js";
 import { CredentialService } from "./services/credential-service.js";
 import { applyHealthEvent } from "./services/health-events.js";
+import { QuotaService } from "./services/quota-service.js";
 import { TenantService } from "./services/tenant-service.js";
 import { createDb, type Db } from "./store/db.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./store/embedded-postgres.js";
@@ -129,6 +130,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
       outboundAllowedNetworks: config.outboundAllowedNetworks,
       nodeId: config.nodeId,
       defaultTarget: config.defaultTarget,
+      quotas: new QuotaService(config.quotaDefaults),
     });
 
     const http =
@@ -179,6 +181,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
             },
             databaseUrl: url,
             nodeId: config.nodeId,
+            maxConcurrentOperations: config.quotaDefaults.max_concurrent_operations,
             metrics: createEngineMetrics(metrics),
           },
         );

@@ -24,6 +24,17 @@ describe("configuration", () => {
     });
     expect(c.dataDir).toMatch(/\.tenantry$/);
     expect(Object.isFrozen(c)).toBe(true);
+    // docs/quotas.md: finite but generous, concurrency unlimited (the claim is fair).
+    expect(c.quotaDefaults).toEqual({
+      max_tenants: 1000,
+      max_concurrent_operations: 0,
+      max_blueprints: 200,
+      creates_per_minute: 120,
+    });
+    expect(c.rateLimitPerMinute).toBe(600);
+    expect(
+      loadConfig({ TENANTRY_QUOTA_MAX_CONCURRENT_OPERATIONS: "20" }).quotaDefaults.max_concurrent_operations,
+    ).toBe(20);
   });
 
   it("reads the Render settings, checking the workspace id and URL", () => {
@@ -101,6 +112,9 @@ describe("configuration", () => {
     ["TENANTRY_PLUGIN_REPO_HOSTS", "github.com, not a host", /host names/],
     ["TENANTRY_DEFAULT_TARGET", "Not A Target", /target name/],
     ["RENDER_OWNER_ID", "acme", /workspace id/],
+    ["TENANTRY_QUOTA_MAX_TENANTS", "lots", /whole number/],
+    ["TENANTRY_QUOTA_CREATES_PER_MINUTE", "-5", /whole number/],
+    ["TENANTRY_RATE_LIMIT_PER_MINUTE", "2000000000", /0 to 1000000000/],
   ];
   for (const [name, value, message] of bad) {
     it(`stops on a bad ${name} (${value}) naming the variable`, () => {

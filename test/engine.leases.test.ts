@@ -515,6 +515,12 @@ describe("claiming", () => {
     // The next claim takes A's next oldest.
     const next = await claimOperations(testDb.db, "fair", 3, 30);
     expect(next.map((o) => o.id).sort()).toEqual(opsA.slice(5, 8).sort());
+
+    // One free slot goes to the organization with fewer operations running (B: 5, A: 8),
+    // though A's queued operations are older.
+    const newer = (await createTenant(tenants, "b-late", ONE_DB, principalB)).operation.id;
+    const one = await claimOperations(testDb.db, "fair", 1, 30);
+    expect(one.map((o) => o.id)).toEqual([newer]);
   });
 
   it("an idle worker is woken by the notification of new work, not by its poll", async () => {

@@ -21,6 +21,10 @@ const MATRIX: Record<string, Role | null> = {
   "GET /v1/organizations/{id}": "platform_admin",
   "PATCH /v1/organizations/{id}": "platform_admin",
   "DELETE /v1/organizations/{id}": "platform_admin",
+  "GET /v1/organization/quotas": "viewer",
+  "GET /v1/organizations/{id}/quotas": "platform_admin",
+  "PUT /v1/organizations/{id}/quotas": "platform_admin",
+  "PATCH /v1/organizations/{id}/quotas": "platform_admin",
   "GET /v1/api-keys": "admin",
   "POST /v1/api-keys": "admin",
   "GET /v1/api-keys/{id}": "admin",
@@ -59,7 +63,7 @@ const MATRIX: Record<string, Role | null> = {
 };
 
 /** Routes whose ids are not an organization's objects (platform administration spans them). */
-const NOT_ORGANIZATION_SCOPED = new Set(["/v1/organizations/{id}"]);
+const NOT_ORGANIZATION_SCOPED = new Set(["/v1/organizations/{id}", "/v1/organizations/{id}/quotas"]);
 
 const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3, platform_admin: 4 };
 const BLUEPRINT = "databases: []\n";

@@ -56,6 +56,12 @@ export interface AuditQuery {
   cursor?: string;
 }
 
+/** An organization's quotas (docs/quotas.md): each `{limit (0 = unlimited), current, overridden}`. */
+export interface QuotasView {
+  organization: string;
+  quotas: Record<string, { limit: number; current: number; overridden: boolean }>;
+}
+
 export interface TargetView {
   name: string;
   bootstrap: boolean;
@@ -619,6 +625,21 @@ export class ApiClient {
 
   deleteOrganization(idOrSlug: string): Promise<OrganizationView> {
     return this.request("DELETE", `/v1/organizations/${encodeURIComponent(idOrSlug)}`);
+  }
+
+  /** An organization's quotas (platform admin), or the caller's own without `idOrSlug`. */
+  getQuotas(idOrSlug?: string): Promise<QuotasView> {
+    return this.request(
+      "GET",
+      idOrSlug ? `/v1/organizations/${encodeURIComponent(idOrSlug)}/quotas` : "/v1/organization/quotas",
+    );
+  }
+
+  /** Overrides some of an organization's quotas; null resets one to the default (platform admin). */
+  setQuotas(idOrSlug: string, changes: Record<string, number | null>): Promise<QuotasView> {
+    return this.request("PATCH", `/v1/organizations/${encodeURIComponent(idOrSlug)}/quotas`, {
+      body: changes,
+    });
   }
 
   /** The targets the server serves, with their capabilities (GET /v1/targets). */

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import path from "node:path";
+import { MAX_QUOTA_VALUE, QUOTA_DEFAULTS, type QuotaLimits } from "../domain/quotas.js";
 import { allowanceProblem } from "../lib/outbound.js";
 import {
   KUBERNETES_DEFAULTS,
@@ -95,6 +96,18 @@ export interface Config extends LocalConfig, RenderConfig, KubernetesConfig, Ter
    * or are refused (`none`). @default "installation"
    */
   credentialsFallback: "installation" | "none";
+  /**
+   * Every organization's quotas unless a platform admin overrides them (docs/quotas.md);
+   * 0 = unlimited. `TENANTRY_QUOTA_MAX_TENANTS` @default 1000,
+   * `TENANTRY_QUOTA_MAX_CONCURRENT_OPERATIONS` @default 0,
+   * `TENANTRY_QUOTA_MAX_BLUEPRINTS` @default 200, `TENANTRY_QUOTA_CREATES_PER_MINUTE` @default 120
+   */
+  quotaDefaults: Readonly<QuotaLimits>;
+  /**
+   * `TENANTRY_RATE_LIMIT_PER_MINUTE`: API requests per key (or per client address, without
+   * one) and minute, counted in the database across API processes; 0 = off. @default 600
+   */
+  rateLimitPerMinute: number;
 }
 
 /** The node id when `TENANTRY_NODE_ID` is unset: the host name. */
@@ -267,6 +280,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       (e) => oneOf(e, "TENANTRY_CREDENTIALS_FALLBACK", ["installation", "none"] as const, "installation"),
       "installation",
     ),
+    quotaDefaults: Object.freeze({
+      max_tenants: r.read((e) => quota(e, "MAX_TENANTS", QUOTA_DEFAULTS.max_tenants), 0),
+      max_concurrent_operations: r.read(
+        (e) => quota(e, "MAX_CONCURRENT_OPERATIONS", QUOTA_DEFAULTS.max_concurrent_operations),
+        0,
+      ),
+      max_blueprints: r.read((e) => quota(e, "MAX_BLUEPRINTS", QUOTA_DEFAULTS.max_blueprints), 0),
+      creates_per_minute: r.read((e) => quota(e, "CREATES_PER_MINUTE", QUOTA_DEFAULTS.creates_per_minute), 0),
+    }),
+    rateLimitPerMinute: r.read((e) => int(e, "TENANTRY_RATE_LIMIT_PER_MINUTE", 600, 0, MAX_QUOTA_VALUE), 600),
     // Each provider's own section.
     ...r.read(parseLocalConfig, {
       localPostgresUrl: undefined,
@@ -284,6 +307,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   };
   r.done();
   return Object.freeze(config);
+}
+
+/** `TENANTRY_QUOTA_<suffix>`: a whole number, 0 = unlimited. */
+function quota(env: Env, suffix: string, fallback: number): number {
+  return int(env, `TENANTRY_QUOTA_${suffix}`, fallback, 0, MAX_QUOTA_VALUE);
 }
 
 const BLUEPRINT_REF = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,99}(@\d{1,9})?$/;

@@ -41,6 +41,11 @@ export interface WorkerOptions {
    * node (the local target's) and unbound ones. Unset: unbound ones only.
    */
   nodeId?: string | null;
+  /**
+   * The installation's default of `max_concurrent_operations` (organizations' overrides
+   * are read by the claim itself); 0 = unlimited. @default 0
+   */
+  maxConcurrentOperations?: number;
   metrics?: EngineMetrics;
 }
 
@@ -229,6 +234,7 @@ export class Worker {
             free,
             this.#opts.leaseSeconds,
             this.#opts.nodeId ?? null,
+            this.#opts.maxConcurrentOperations ?? 0,
           );
         } catch (err) {
           this.#log.error({ err: (err as Error).message }, "claiming work failed; retrying");

@@ -54,6 +54,8 @@ const ACTIONS: Record<string, string> = {
   "POST /v1/credentials": "credential.create",
   "DELETE /v1/credentials/:id": "credential.delete",
   "POST /v1/credentials/:id/check": "credential.check",
+  "PUT /v1/organizations/:id/quotas": "organization.set_quotas",
+  "PATCH /v1/organizations/:id/quotas": "organization.change_quotas",
 };
 
 /** The action of a call to `route` (its pattern) with `method`. */

@@ -103,5 +103,7 @@ export function toTenantryError(
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: TenantryError) {
   request.problemCode = err.code;
   if (err.code === "DATABASE_UNAVAILABLE") reply.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
+  if (typeof err.extra["retry_after"] === "number")
+    reply.header("retry-after", String(err.extra["retry_after"]));
   return reply.status(err.status).type("application/problem+json").send(problemBody(err, request.url));
 }

@@ -47,6 +47,14 @@ export const Problem = Type.Object(
     live_tenants: Type.Optional(
       Type.Integer({ description: "Tenants not yet destroyed, when an organization cannot be deleted" }),
     ),
+    quota: Type.Optional(
+      Type.String({ description: "The quota refused (QUOTA_EXCEEDED; creates_per_minute on RATE_LIMITED)" }),
+    ),
+    limit: Type.Optional(Type.Integer({ description: "The quota's or rate's limit" })),
+    current: Type.Optional(Type.Integer({ description: "The use counted against the limit" })),
+    retry_after: Type.Optional(
+      Type.Integer({ description: "Seconds until the request may succeed (also the Retry-After header)" }),
+    ),
     refusals: Type.Optional(
       Type.Array(
         Type.Object({

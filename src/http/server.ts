@@ -24,6 +24,7 @@ import type { TenantService } from "../services/tenant-service.js";
 import { registerAuditHook } from "./audit.js";
 import { authenticate } from "./auth.js";
 import { sendProblem, toTenantryError } from "./problem.js";
+import { createRateLimiter } from "./rate-limit.js";
 import { redocPage } from "./redoc.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
@@ -34,6 +35,7 @@ import { environmentRoutes } from "./routes/environments.js";
 import { healthRoutes } from "./routes/health.js";
 import { operationRoutes } from "./routes/operations.js";
 import { organizationRoutes } from "./routes/organizations.js";
+import { quotaRoutes } from "./routes/quotas.js";
 import { targetRoutes } from "./routes/targets.js";
 import { tenantRoutes } from "./routes/tenants.js";
 import { Problem } from "./schemas.js";
@@ -46,7 +48,10 @@ export interface HttpDeps {
   providers: ProviderRegistry;
   logger: Logger;
   metrics: Registry;
-  config: Pick<Config, "allowedOrigins" | "baseDomain" | "environmentBlueprints" | "environmentTarget">;
+  config: Pick<
+    Config,
+    "allowedOrigins" | "baseDomain" | "environmentBlueprints" | "environmentTarget" | "rateLimitPerMinute"
+  >;
   /** Routes tenant hosts (`<service>-<slug>-<discriminator>.<BASE_DOMAIN>`) to local services; default: the providers' `hostRoute`. */
   routes?: RouteTable;
   version: string;
@@ -152,9 +157,9 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
         "retry-after",
         "idempotent-replayed",
         "x-request-id",
-        "ratelimit-limit",
-        "ratelimit-remaining",
-        "ratelimit-reset",
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
       ],
       maxAge: 600,
     });
@@ -236,9 +241,15 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   app.addHook("onRequest", async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
-  app.addHook("onRequest", async (request) => {
+  const limiter = createRateLimiter(deps.db, deps.config.rateLimitPerMinute, deps.logger);
+  app.addHook("onRequest", async (request, reply) => {
     const role = request.routeOptions.config.role;
-    if (role) request.principal = await authenticate(deps.db, request, role);
+    try {
+      if (role) request.principal = await authenticate(deps.db, request, role);
+    } finally {
+      // By key once authenticated; failed authentications count by address too.
+      await limiter.count(request, reply);
+    }
   });
   // What the principal starts (operations, events) records the request it came with.
   app.addHook("onRequest", async (request) => {
@@ -267,5 +278,6 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(organizationRoutes, deps);
   await app.register(credentialRoutes, deps);
   await app.register(auditRoutes, deps);
+  await app.register(quotaRoutes, deps);
   return app;
 }

@@ -2,6 +2,7 @@ import { TenantryError } from "../domain/errors.js";
 import type { Blueprint } from "../domain/types.js";
 import type { Db, Queryable } from "../store/db.js";
 import { findBlueprint, listBlueprints, putBlueprintVersion } from "../store/sql/blueprints.js";
+import type { QuotaService } from "./quota-service.js";
 
 /**
  * A version of the organization's blueprint `name` (its latest when `version` is omitted);
@@ -33,6 +34,11 @@ export function pushBlueprintVersion(
   organizationId: string,
   name: string,
   source: string,
+  /** Checks `max_blueprints` when the name is new. */
+  quotas?: QuotaService,
 ): Promise<{ blueprint: Blueprint; created: boolean }> {
-  return db.tx((q) => putBlueprintVersion(q, organizationId, name, source));
+  return db.tx(async (q) => {
+    const onNewName = await quotas?.beforeBlueprintPush(q, organizationId);
+    return putBlueprintVersion(q, organizationId, name, source, onNewName);
+  });
 }

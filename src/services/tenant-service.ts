@@ -36,6 +36,7 @@ import {
   renderOrThrow,
 } from "./blueprint-compiler.js";
 import type { CredentialService } from "./credential-service.js";
+import type { QuotaService } from "./quota-service.js";
 import { type RenderSettings, renderContextFor } from "./render-context.js";
 
 /** A blueprint reference: `"name"`, `"name@3"`, or inline YAML source. */
@@ -68,6 +69,8 @@ export interface TenantServiceDeps {
   nodeId?: string;
   /** Organizations' target credentials: a tenant on a target that needs one and has none is refused at create. */
   credentials?: Pick<CredentialService, "requireFor">;
+  /** The organizations' quotas, checked by creates; unset: no quotas (tests of the engine). */
+  quotas?: QuotaService;
 }
 
 const REF = /^([a-zA-Z0-9][a-zA-Z0-9._-]{0,99})(?:@(\d{1,9}))?$/;
@@ -106,6 +109,11 @@ export class TenantService {
     return this.deps;
   }
 
+  /** The organizations' quotas, when this installation has them (it does, outside tests). */
+  get quotas(): QuotaService | undefined {
+    return this.deps.quotas;
+  }
+
   async create(
     q: Queryable,
     principal: Principal,
@@ -131,6 +139,9 @@ export class TenantService {
       });
     }
     if (errors.length) throw new TenantryError("VALIDATION_FAILED", errors[0]?.message ?? "", { errors });
+    // Before anything is written (an inline blueprint is stored below); holds the
+    // organization's quota lock to the end of the transaction.
+    await this.deps.quotas?.checkTenantCreate(q, orgId);
 
     const id = newId();
     const blueprint = await this.resolveBlueprint(q, orgId, input.blueprint);
@@ -279,7 +290,8 @@ export class TenantService {
     }
     compileBlueprint(ref.source); // reject invalid source before storing it
     const name = ref.name ?? `inline-${sha256(ref.source).slice(0, 10)}`;
-    return (await putBlueprintVersion(q, orgId, name, ref.source)).blueprint;
+    const onNewName = await this.deps.quotas?.beforeBlueprintPush(q, orgId);
+    return (await putBlueprintVersion(q, orgId, name, ref.source, onNewName)).blueprint;
   }
 
   /**

@@ -75,6 +75,9 @@ export async function startTestApp(
     TENANTRY_RETRY_MAX_MS: "200",
     TENANTRY_POLL_INTERVAL_MS: "200",
     TENANTRY_LOCAL_ISOLATION: testIsolation(),
+    // Tests poll the API every 50 ms (`waitForTenant`): far above the default 600 a minute.
+    // Still counted (the hook runs); test/http.rate-limit.test.ts sets a low one.
+    TENANTRY_RATE_LIMIT_PER_MINUTE: "1000000",
     LOG_LEVEL: "silent",
     ...options.env,
   });

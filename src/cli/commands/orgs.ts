@@ -105,6 +105,58 @@ export function registerOrgCommands(program: Command): void {
     }),
   );
 
+  const QUOTA_OPTIONS = [
+    ["--max-tenants <n>", "max_tenants"],
+    ["--max-concurrent-operations <n>", "max_concurrent_operations"],
+    ["--max-blueprints <n>", "max_blueprints"],
+    ["--creates-per-minute <n>", "creates_per_minute"],
+  ] as const;
+  let quotas = orgs
+    .command("quotas")
+    .description(
+      "show an organization's quotas and use (your own without <org>); platform admin: change them with the options",
+    )
+    .argument("[org]", "its slug or id (platform admin)");
+  for (const [flag, name] of QUOTA_OPTIONS)
+    quotas = quotas.option(flag, `${name}: a number (0 = unlimited) or "default"`);
+  withOutput(withConnection(quotas)).action(
+    async (org: string | undefined, options: OutputOptions & Record<string, string | undefined>) =>
+      run(options, async ({ client }) => {
+        const changes: Record<string, number | null> = {};
+        for (const [flag, name] of QUOTA_OPTIONS) {
+          const key = flag
+            .slice(2, flag.indexOf(" "))
+            .replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+          const raw = options[key];
+          if (raw === undefined) continue;
+          if (raw !== "default" && !/^\d+$/.test(raw))
+            throw new Error(`${flag.split(" ")[0]}: expected a whole number or "default", got "${raw}"`);
+          changes[name] = raw === "default" ? null : Number(raw);
+        }
+        if (Object.keys(changes).length > 0 && !org)
+          throw new Error("name the organization whose quotas to change (platform admin)");
+        const view =
+          Object.keys(changes).length > 0 && org
+            ? await client.setQuotas(org, changes)
+            : await client.getQuotas(org);
+        if (options.output === "json") printJson(view);
+        else
+          printLines([
+            `Organization: ${view.organization}`,
+            ...table(
+              ["QUOTA", "LIMIT", "CURRENT", "SET"],
+              Object.entries(view.quotas).map(([name, q]) => [
+                name,
+                q.limit === 0 ? "unlimited" : String(q.limit),
+                String(q.current),
+                q.overridden ? "override" : "default",
+              ]),
+            ),
+          ]);
+        return true;
+      }),
+  );
+
   withOutput(
     withConnection(
       orgs

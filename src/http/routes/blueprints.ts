@@ -141,6 +141,7 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
         principalOf(request).organizationId,
         request.body.name,
         request.body.source,
+        tenants.quotas,
       );
       reply.status(created ? 201 : 200);
       request.auditNote = {

@@ -142,7 +142,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
           "Records the tenant (`status: queued`) and starts its `create` operation. Send `Idempotency-Key` to make retries safe.",
         headers: Type.Object({ "idempotency-key": Type.Optional(Type.String({ maxLength: 255 })) }),
         body: CreateTenantBody,
-        response: { 201: TenantWithOperation, ...errors },
+        response: { 201: TenantWithOperation, ...errors, 429: problem },
       },
     },
     async (request, reply) =>

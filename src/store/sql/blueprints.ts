@@ -13,6 +13,8 @@ export async function putBlueprintVersion(
   organizationId: string,
   name: string,
   source: string,
+  /** Runs (and may throw) before the first version of a new name is stored: the quota check. */
+  onNewName?: () => Promise<void>,
 ): Promise<{ blueprint: Blueprint; created: boolean }> {
   const digest = sha256(source);
   // Fast path without a lock: the content is already the latest version (the common
@@ -31,6 +33,7 @@ export async function putBlueprintVersion(
   );
   const current = latest.rows[0] ? toBlueprint(latest.rows[0]) : null;
   if (current && current.digest === digest) return { blueprint: current, created: false };
+  if (!current) await onNewName?.();
   const { rows } = await q.query(
     `insert into blueprints (id, organization_id, name, version, source, digest)
      values ($1, $2, $3, $4, $5, $6) returning *`,

@@ -100,10 +100,21 @@ export async function insertOperation(q: Queryable, op: NewOperation): Promise<O
 }
 
 /**
- * Claims up to `limit` ready operations for `owner`, fairly across organizations: the
- * oldest ready operation of every organization comes before the second of any.
+ * Claims up to `limit` ready operations for `owner`, fairly across organizations: an
+ * organization's k-th oldest ready operation ranks as its running operations + k, so the
+ * oldest of every organization comes before the second of any, and a claim of one free
+ * slot goes to the organization with the fewest operations running, not to the oldest
+ * queue (without that, slots freed one at a time would serve organizations first come,
+ * first served: bench/fairness.ts).
  * `SKIP LOCKED` lets many workers claim at once without blocking each other; the epoch
  * is bumped so that writes from any earlier holder are fenced off.
+ *
+ * An organization's `max_concurrent_operations` (its override, else `maxConcurrentDefault`;
+ * 0 = unlimited) caps how many of its operations are `running`: a queued one starts only
+ * while there is room (`tenantry_claim_headroom`, migration 0008, which also makes claims
+ * for one organization take turns across workers). Operations already running (resumed
+ * after a wait, taken over from a dead worker) are always claimable, and the other
+ * organizations' work is ranked as before, so an organization at its limit slows no one.
  */
 export async function claimOperations(
   q: Queryable,
@@ -112,7 +123,11 @@ export async function claimOperations(
   leaseSeconds: number,
   /** Operations bound to a node (the local target's) are claimed only by workers of that node. */
   nodeId: string | null = null,
+  maxConcurrentDefault = 0,
 ): Promise<Operation[]> {
+  const claimable = `o.run_at <= now()
+           and (o.lease_expires_at is null or o.lease_expires_at < now() or ${OWNER_GONE})
+           and (o.node_id is null or o.node_id = $4)`;
   const { rows } = await q.query(
     // The organizations with unfinished work, by a loose index scan (one index probe per
     // organization, however long the queue), then the first `limit` ready operations of
@@ -126,23 +141,30 @@ export async function claimOperations(
        select (select organization_id from operations where status in ('queued', 'running')
                  and organization_id > orgs.org order by organization_id limit 1)
        from orgs where orgs.org is not null
+     ), room as materialized (
+       select org, tenantry_claim_headroom(org, $5) as headroom,
+         (select count(*) from operations r where r.organization_id = orgs.org and r.status = 'running') as running
+       from orgs where org is not null
      ), ready as (
-       select c.id, c.run_at, c.rn from orgs cross join lateral (
-         select o.id, o.run_at, row_number() over (order by o.run_at, o.id) as rn
-         from operations o
-         where o.organization_id = orgs.org and o.status in ('queued', 'running') and o.run_at <= now()
-           and (o.lease_expires_at is null or o.lease_expires_at < now() or ${OWNER_GONE})
-           and (o.node_id is null or o.node_id = $4)
-         order by o.run_at, o.id
+       select c.id, c.run_at, room.running + c.rn as rank from room cross join lateral (
+         select r.id, r.run_at, row_number() over (order by r.run_at, r.id) as rn from (
+           (select o.id, o.run_at from operations o
+             where o.organization_id = room.org and o.status = 'running' and ${claimable}
+             order by o.run_at, o.id limit $2)
+           union all
+           (select o.id, o.run_at from operations o
+             where o.organization_id = room.org and o.status = 'queued' and ${claimable}
+             order by o.run_at, o.id limit least($2, room.headroom))
+         ) r
+         order by r.run_at, r.id
          limit $2
        ) c
-       where orgs.org is not null
      ), picked as (
        select o.id from operations o join ready r on r.id = o.id
        where o.status in ('queued', 'running') and o.run_at <= now()
          and (o.lease_expires_at is null or o.lease_expires_at < now() or ${OWNER_GONE})
          and (o.node_id is null or o.node_id = $4)
-       order by r.rn, r.run_at, o.id
+       order by r.rank, r.run_at, o.id
        limit $2
        for update of o skip locked
      )
@@ -158,7 +180,7 @@ export async function claimOperations(
             started_at = coalesce(o.started_at, now()), updated_at = now()
        from picked where o.id = picked.id
      returning o.*`,
-    [owner, limit, leaseSeconds, nodeId],
+    [owner, limit, leaseSeconds, nodeId, maxConcurrentDefault],
   );
   return rows.map(toOperation);
 }

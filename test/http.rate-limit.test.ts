@@ -1,13 +1,14 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTenantry, type Tenantry } from "../src/app.js";
-import { loadConfig } from "../src/config/config.js";
+import { findFreePort } from "../src/store/free-port.js";
 import { deleteOldRateWindows } from "../src/store/sql/rate-limits.js";
 import { type ApiClient, type ApiResponse, apiClient } from "./support/api.js";
 import { ADMIN_KEY, ENCRYPTION_KEY, eventually, startTestApp, type TestApp } from "./support/app.js";
+import { cleanEnv, projectRoot } from "./support/cli-harness.js";
 
 /**
  * Request rate limits per API key, counted in PostgreSQL: two API processes on one
@@ -16,10 +17,12 @@ import { ADMIN_KEY, ENCRYPTION_KEY, eventually, startTestApp, type TestApp } fro
  */
 const LIMIT = 10;
 let first: TestApp;
-let second: Tenantry;
+/** A second API: a `tenantry serve` child process on the same database. */
+let second: ChildProcess;
+let secondUrl: string;
 let secondDir: string;
 let a: ApiClient;
-let b: ApiClient;
+let b: Pick<ApiClient, "call">;
 
 /** Waits until the current minute has at least 15 s left, so a test's requests share one window. */
 async function freshWindow(): Promise<void> {
@@ -36,29 +39,72 @@ async function freshWindow(): Promise<void> {
 
 const header = (res: ApiResponse, name: string) => Number(res.headers[name]);
 
-describe("rate limits across API processes", () => {
+/** The second process's API over real HTTP, with `key` (none when null). */
+function overHttp(key: string | null): Pick<ApiClient, "call"> {
+  return {
+    async call(method, url, body) {
+      const res = await fetch(`${secondUrl}${url}`, {
+        method,
+        headers: {
+          ...(key === null ? {} : { authorization: `Bearer ${key}` }),
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const raw = await res.text();
+      return {
+        status: res.status,
+        body: raw === "" ? null : JSON.parse(raw),
+        raw,
+        headers: Object.fromEntries(res.headers.entries()),
+      };
+    },
+  };
+}
+
+describe("rate limits across API processes", { timeout: 60_000 }, () => {
   beforeAll(async () => {
     const env = { TENANTRY_RATE_LIMIT_PER_MINUTE: String(LIMIT) };
     first = await startTestApp({ workers: false, env });
-    // A second API process on the same database (its own pools, its own Fastify).
+    // A second API process on the same database: nothing shared with the first but PostgreSQL.
     secondDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-rate-"));
-    second = await startTenantry({
-      config: loadConfig({
+    const port = await findFreePort();
+    secondUrl = `http://127.0.0.1:${port}`;
+    let output = "";
+    second = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
+      cwd: projectRoot,
+      env: {
+        ...cleanEnv(),
         DATABASE_URL: first.database.url,
+        PORT: String(port),
+        HOST: "127.0.0.1",
         TENANTRY_DATA_DIR: secondDir,
         TENANTRY_ADMIN_API_KEY: ADMIN_KEY,
         TENANTRY_ENCRYPTION_KEY: ENCRYPTION_KEY,
-        LOG_LEVEL: "silent",
+        TENANTRY_WORKER_CONCURRENCY: "0",
+        LOG_LEVEL: "warn",
         ...env,
-      }),
-      logger: pino({ level: "silent" }),
-      workers: false,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     });
+    second.stdout?.on("data", (d: Buffer) => (output += d));
+    second.stderr?.on("data", (d: Buffer) => (output += d));
+    await eventually(
+      async () => {
+        if (second.exitCode !== null) throw new Error(`the second API exited:\n${output}`);
+        const res = await fetch(`${secondUrl}/ready`).catch(() => undefined);
+        return res?.ok ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, what: "the second API process to be ready" },
+    );
     a = apiClient(first);
-    b = apiClient({ app: second });
-  });
+    b = overHttp(ADMIN_KEY);
+  }, 90_000);
   afterAll(async () => {
-    await second?.close();
+    if (second && second.exitCode === null) {
+      second.kill("SIGTERM");
+      await once(second, "exit");
+    }
     await first?.close();
     if (secondDir) await rm(secondDir, { recursive: true, force: true });
   });
@@ -67,7 +113,7 @@ describe("rate limits across API processes", () => {
     const created = await a.json("POST", "/v1/api-keys", { name: "limited", role: "viewer" });
     const key = created.key as string;
     const viaA = apiClient(first, key);
-    const viaB = apiClient({ app: second }, key);
+    const viaB = overHttp(key);
     await freshWindow();
     const remaining: number[] = [];
     for (let i = 0; i < LIMIT; i++) {
@@ -108,7 +154,7 @@ describe("rate limits across API processes", () => {
   it("counts requests without a valid key by address, so guessing keys is limited too", async () => {
     await first.app.db.query("delete from rate_limit_windows where key like 'ip:%'");
     await freshWindow();
-    const guesser = [apiClient(first, "tnt_not_a_key_0123456789abcdef"), apiClient({ app: second }, null)];
+    const guesser = [apiClient(first, "tnt_not_a_key_0123456789abcdef"), overHttp(null)];
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT + 2; i++)
       statuses.push((await guesser[i % 2]!.call("GET", "/v1/tenants")).status);

@@ -49,7 +49,7 @@ export interface CliServer {
 }
 
 /** The environment without Tenantry settings inherited from the developer's shell. */
-function cleanEnv(): NodeJS.ProcessEnv {
+export function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (

@@ -1,9 +1,14 @@
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KUBERNETES_DEFAULTS } from "../src/providers/kubernetes/config.js";
 import { createKubernetesProvider } from "../src/providers/kubernetes/kubernetes-provider.js";
 import { ProviderRegistry } from "../src/providers/provider.js";
+import { TERRAFORM_DEFAULTS } from "../src/providers/terraform/config.js";
+import { createTerraformProvider } from "../src/providers/terraform/terraform-provider.js";
 import { type ApiClient, apiClient } from "./support/api.js";
 import { eventually, startTestApp, type TestApp } from "./support/app.js";
 import { type FakeKubernetes, startFakeKubernetes } from "./support/fake-kubernetes/index.js";
@@ -16,7 +21,8 @@ import { addOrganization } from "./support/organizations.js";
  * and organization B has none, so it uses the installation's cluster. Each tenant lands in
  * its own organization's cluster and nowhere else; cluster A refusing A's token fails only
  * A's tenants (`access_error` on all of them, none on the others', which still suspend);
- * a re-check once the token is back clears it and a retry settles.
+ * a re-check once the token is back clears it and a retry settles. With fallback `none`,
+ * both targets refuse a tenant of an organization without a credential at create.
  */
 
 const FAST = {
@@ -218,5 +224,64 @@ describe("organizations' own Kubernetes clusters", () => {
       .find((o) => o.metadata.name.startsWith("app-alpha-one-"));
     expect((alphaOne as any).spec.replicas).toBe(0);
     expect(deploymentNames(installation)).toEqual([expect.stringMatching(/^app-beta-one-/)]);
+  });
+});
+
+describe("TENANTRY_CREDENTIALS_FALLBACK=none on the kubernetes and terraform targets", () => {
+  let strict: TestApp | undefined;
+  let runs: string | undefined;
+  afterAll(async () => {
+    await strict?.close();
+    if (runs) await rm(runs, { recursive: true, force: true });
+  });
+
+  it("refuses a tenant of an organization without a credential at once, and takes one whose organization has it", async () => {
+    const kubeconfig = new KubeConfig();
+    kubeconfig.loadFromFile(installation.kubeconfigPath);
+    runs = await mkdtemp(path.join(tmpdir(), "tenantry-kcreds-"));
+    strict = await startTestApp({
+      workers: false,
+      env: { TENANTRY_CREDENTIALS_FALLBACK: "none" },
+      providers: new ProviderRegistry()
+        .register(
+          createKubernetesProvider({
+            config: { ...KUBERNETES_DEFAULTS, kubernetesBaseDomain: "apps.test" },
+            kubeconfig,
+          }),
+        )
+        .register(
+          createTerraformProvider({
+            config: { ...TERRAFORM_DEFAULTS, terraformBin: "/nonexistent/tofu" },
+            dataDir: runs,
+            databaseUrl: "postgres://unused@127.0.0.1:1/unused",
+          }),
+        ),
+    });
+    const admin = apiClient(strict);
+    const stack = {
+      source:
+        "stacks:\n  - name: objects\n    source: ./m\n    cloud:\n      provider: aws\n      region: eu-west-1\n    inputs: {}\n",
+    };
+    for (const [target, blueprint] of [
+      ["kubernetes", BLUEPRINT],
+      ["terraform", stack],
+    ] as const) {
+      const res = await admin.call("POST", "/v1/tenants", { name: `Early ${target}`, blueprint, target });
+      expect(res.status, res.raw).toBe(422);
+      expect(res.body).toMatchObject({ code: "CREDENTIAL_REQUIRED", target });
+    }
+    expect((await strict.app.db.query("select count(*)::int as n from tenants")).rows[0].n).toBe(0);
+
+    const registered = await admin.call("POST", "/v1/credentials", {
+      target: "kubernetes",
+      ...tokenCredential(clusterA),
+    });
+    expect(registered.status, registered.raw).toBe(201);
+    const created = await admin.call("POST", "/v1/tenants", {
+      name: "Later",
+      blueprint: BLUEPRINT,
+      target: "kubernetes",
+    });
+    expect(created.status, created.raw).toBe(201);
   });
 });

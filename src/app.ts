@@ -117,7 +117,10 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
       secrets,
       providers,
       fallback: config.credentialsFallback,
-      checks: { renderApiUrl: config.renderApiUrl },
+      checks: {
+        renderApiUrl: config.renderApiUrl,
+        outbound: { networks: config.outboundAllowedNetworks },
+      },
       logger,
     });
     const tenants = new TenantService({

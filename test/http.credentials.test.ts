@@ -168,6 +168,29 @@ describe("/v1/credentials", () => {
     ).toEqual([]);
   });
 
+  it("refuses a cluster on Tenantry's own network (loopback, private, link-local) unless allowed, before any call", async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ kind: "kubernetes_token", server: "https://127.0.0.1:6443", token: "t" }, "/server"],
+      [{ kind: "kubernetes_token", server: "https://localhost:6443", token: "t" }, "/server"],
+      [
+        {
+          kind: "kubeconfig",
+          kubeconfig:
+            "clusters:\n- name: c\n  cluster: { server: 'https://169.254.169.254' }\nusers:\n- name: u\n  user: { token: t }\ncontexts:\n- name: k\n  context: { cluster: c, user: u }\ncurrent-context: k\n",
+        },
+        "/kubeconfig",
+      ],
+    ];
+    for (const [body, pointer] of cases) {
+      const res = await record(admin.call("POST", "/v1/credentials", { target: "kubernetes", ...body }));
+      expect(res.status, res.raw).toBe(400);
+      expect(res.body.code).toBe("VALIDATION_FAILED");
+      expect(res.body.errors).toEqual([
+        { pointer, message: expect.stringMatching(/loopback|this machine|linkLocal|link-local/i) },
+      ]);
+    }
+  });
+
   let credential: any;
 
   it("registers a key that passes its check: 201, the workspace found, never the key", async () => {

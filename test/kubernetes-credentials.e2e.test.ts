@@ -97,7 +97,12 @@ beforeAll(async () => {
   const kubeconfig = new KubeConfig();
   kubeconfig.loadFromFile(installation.kubeconfigPath);
   t = await startTestApp({
-    env: { TENANTRY_WORKER_CONCURRENCY: "4", TENANTRY_RETRY_MAX_ATTEMPTS: "2" },
+    env: {
+      TENANTRY_WORKER_CONCURRENCY: "4",
+      TENANTRY_RETRY_MAX_ATTEMPTS: "2",
+      // The fake clusters listen on loopback, which organizations' servers may not be on otherwise.
+      TENANTRY_OUTBOUND_ALLOWED_NETWORKS: "127.0.0.1",
+    },
     providers: new ProviderRegistry().register(
       createKubernetesProvider({
         config: { ...KUBERNETES_DEFAULTS, kubernetesBaseDomain: "apps.test" },
@@ -241,7 +246,7 @@ describe("TENANTRY_CREDENTIALS_FALLBACK=none on the kubernetes and terraform tar
     runs = await mkdtemp(path.join(tmpdir(), "tenantry-kcreds-"));
     strict = await startTestApp({
       workers: false,
-      env: { TENANTRY_CREDENTIALS_FALLBACK: "none" },
+      env: { TENANTRY_CREDENTIALS_FALLBACK: "none", TENANTRY_OUTBOUND_ALLOWED_NETWORKS: "127.0.0.1" },
       providers: new ProviderRegistry()
         .register(
           createKubernetesProvider({

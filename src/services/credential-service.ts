@@ -28,6 +28,7 @@ import {
   CredentialCheckError,
   checkCredential,
   checkFailedProblem,
+  credentialServerProblem,
 } from "./credential-checks.js";
 import type { Db, Queryable } from "./database.js";
 
@@ -86,6 +87,17 @@ export class CredentialService {
     input: CredentialInput,
   ): Promise<{ credential: CredentialRow; replaced: boolean }> {
     const parsed = parseCredentialInput(input);
+    // A server on Tenantry's own network is bad input, refused before any call.
+    const server = await credentialServerProblem(parsed.secret, this.deps.checks);
+    if (server) {
+      throw new TenantryError(
+        "VALIDATION_FAILED",
+        `invalid credential: ${server.pointer}: ${server.message}`,
+        {
+          errors: [server],
+        },
+      );
+    }
     let checked: { secret: CredentialSecret; display: Record<string, string> };
     try {
       checked = await checkCredential(parsed.secret, this.deps.checks);

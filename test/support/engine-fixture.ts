@@ -57,7 +57,7 @@ export async function createEngineDatabase(name: string): Promise<EngineDatabase
       logger,
     );
     const { rows } = await testDb.db.query<{ id: string; organization_id: string }>(
-      "select id, organization_id from api_keys where role = 'admin' order by created_at limit 1",
+      "select id, organization_id from api_keys where role in ('admin', 'platform_admin') order by created_at limit 1",
     );
     const principal: Principal = {
       apiKeyId: rows[0]!.id,

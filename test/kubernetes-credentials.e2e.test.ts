@@ -179,6 +179,22 @@ describe("organizations' own Kubernetes clusters", () => {
       alphaDeployment?.metadata.labels?.["tenantry.dev/organization"],
     );
     for (const cluster of [clusterA, clusterC, installation]) expect(cluster.violations).toEqual([]);
+
+    // D's tenant lives in org-d: the same server without the namespace is another account.
+    const moved = await d.call("POST", "/v1/credentials", {
+      target: "kubernetes",
+      ...tokenCredential(clusterC),
+    });
+    expect(moved.status, moved.raw).toBe(409);
+    expect(moved.body.code).toBe("CREDENTIAL_IN_USE");
+    // A rotated token for the same cluster and namespace is fine.
+    const rotated = await d.call("POST", "/v1/credentials", {
+      target: "kubernetes",
+      ...tokenCredential(clusterC),
+      namespace: "org-d",
+    });
+    expect(rotated.status, rotated.raw).toBe(200);
+    expect(rotated.body.version).toBe(2);
   });
 
   it("fails only the organization whose token the cluster refuses, with access_error on all its tenants", async () => {

@@ -52,9 +52,14 @@ export interface CredentialServiceDeps {
 
 /** What identifies the account a credential reaches: replacing it by one of another account strands tenants. */
 function accountOf(display: Record<string, string>): string {
+  // A cluster token confined to a namespace: its tenants' objects are in that namespace.
+  const cluster =
+    display["server"] && display["namespace"]
+      ? `${display["server"]} namespace ${display["namespace"]}`
+      : display["server"];
   return (
     display["workspace_id"] ??
-    display["server"] ??
+    cluster ??
     display["role_arn"] ??
     display["service_account"] ??
     display["client_id"] ??

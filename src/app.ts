@@ -319,7 +319,13 @@ async function defaultProviders(
     }),
   );
   if (config.kubernetesBaseDomain) {
-    registry.register(createKubernetesProvider({ config, logger: logger.child({ provider: "kubernetes" }) }));
+    registry.register(
+      createKubernetesProvider({
+        config,
+        logger: logger.child({ provider: "kubernetes" }),
+        outbound: { networks: config.outboundAllowedNetworks },
+      }),
+    );
   }
   if (config.terraformBin) {
     registry.register(

@@ -47,6 +47,8 @@ const BLUEPRINT = {
 `,
 };
 const WAIT = { timeoutMs: 30_000 };
+/** The fake clusters listen on loopback, which organizations' servers may not be on otherwise. */
+const LOOPBACK_ALLOWED = { networks: ["127.0.0.1"] };
 
 let clusterA: FakeKubernetes;
 let clusterC: FakeKubernetes;
@@ -100,13 +102,13 @@ beforeAll(async () => {
     env: {
       TENANTRY_WORKER_CONCURRENCY: "4",
       TENANTRY_RETRY_MAX_ATTEMPTS: "2",
-      // The fake clusters listen on loopback, which organizations' servers may not be on otherwise.
       TENANTRY_OUTBOUND_ALLOWED_NETWORKS: "127.0.0.1",
     },
     providers: new ProviderRegistry().register(
       createKubernetesProvider({
         config: { ...KUBERNETES_DEFAULTS, kubernetesBaseDomain: "apps.test" },
         kubeconfig,
+        outbound: LOOPBACK_ALLOWED,
       }),
     ),
   });

@@ -1,8 +1,15 @@
 import { createHash } from "node:crypto";
+import type { LookupFunction } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { TargetCredential } from "../../domain/credentials.js";
 import { isService, isStaticSite, type ServiceKind } from "../../domain/resources.js";
+import {
+  guardedLookup,
+  NO_ALLOWANCE,
+  type OutboundAllowance,
+  outboundUrlProblem,
+} from "../../lib/outbound.js";
 import {
   bootstrapFailed,
   bootstrapPollMs,
@@ -44,6 +51,11 @@ export interface KubernetesProviderOptions {
   config: KubernetesConfig;
   /** A loaded kubeconfig (tests); default: from the configuration. */
   kubeconfig?: KubeConfig;
+  /**
+   * `TENANTRY_OUTBOUND_ALLOWED_NETWORKS`: the non-public networks organizations' clusters
+   * may be on (checked before a cluster's first use and at every connection). @default none
+   */
+  outbound?: OutboundAllowance;
   logger?: Logger;
 }
 
@@ -114,8 +126,8 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
   if (!baseDomain) throw new Error("the kubernetes target needs TENANTRY_KUBERNETES_BASE_DOMAIN");
 
   /** One cluster: its client, where tenants' objects go on it, the drivers bound to both. */
-  function account(kubeconfig: KubeConfig, namespace?: string): Account {
-    const client = new KubeClient(kubeconfig);
+  function account(kubeconfig: KubeConfig, namespace?: string, lookup?: LookupFunction): Account {
+    const client = new KubeClient(kubeconfig, lookup ? { lookup } : {});
     const target = new KubeTarget(client, {
       ...config,
       kubernetesBaseDomain: baseDomain as string,
@@ -142,7 +154,10 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
   /** Organizations' clusters, by credential id and version: a replaced credential gets a new client. */
   const accounts = new Map<string, { version: number; account: Account }>();
 
-  function organizationAccount(credential: TargetCredential): Account {
+  const outbound = options.outbound ?? NO_ALLOWANCE;
+  const lookup = guardedLookup(outbound);
+
+  async function organizationAccount(credential: TargetCredential): Promise<Account> {
     const cached = accounts.get(credential.id);
     if (cached && cached.version === credential.version) return cached.account;
     const secret = credential.secret;
@@ -162,7 +177,20 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
         code: "CREDENTIAL_REQUIRED",
       });
     }
-    const made = account(kubeconfig, secret.kind === "kubernetes_token" ? secret.namespace : undefined);
+    // Checked at registration; again for what was stored before, or under another allowance.
+    const server = kubeconfig.getCurrentCluster()?.server ?? "";
+    const problem = await outboundUrlProblem(server, outbound);
+    if (problem) {
+      throw new ProviderError(`the organization's cluster ${server} is refused: ${problem}`, {
+        retryable: false,
+        code: "CREDENTIAL_REQUIRED",
+      });
+    }
+    const made = account(
+      kubeconfig,
+      secret.kind === "kubernetes_token" ? secret.namespace : undefined,
+      lookup,
+    );
     accounts.set(credential.id, { version: credential.version, account: made });
     return made;
   }
@@ -176,7 +204,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
   async function withAccount<T>(ctx: ProviderContext, fn: (account: Account) => Promise<T>): Promise<T> {
     const credential = (await ctx.credentials?.resolve("kubernetes")) ?? null;
     if (!credential) return fn(installation);
-    const acct = organizationAccount(credential);
+    const acct = await organizationAccount(credential);
     try {
       const result = await fn(acct);
       if (credential.status === "access_error") await ctx.credentials?.accessRestored(credential);

@@ -118,7 +118,10 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
       secrets,
       providers,
       fallback: config.credentialsFallback,
-      checks: { renderApiUrl: config.renderApiUrl },
+      checks: {
+        renderApiUrl: config.renderApiUrl,
+        outbound: { networks: config.outboundAllowedNetworks },
+      },
       logger,
     });
     const tenants = new TenantService({
@@ -319,7 +322,13 @@ async function defaultProviders(
     }),
   );
   if (config.kubernetesBaseDomain) {
-    registry.register(createKubernetesProvider({ config, logger: logger.child({ provider: "kubernetes" }) }));
+    registry.register(
+      createKubernetesProvider({
+        config,
+        logger: logger.child({ provider: "kubernetes" }),
+        outbound: { networks: config.outboundAllowedNetworks },
+      }),
+    );
   }
   if (config.terraformBin) {
     registry.register(

@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProviderRegistry } from "../src/providers/provider.js";
 import { createRenderProvider } from "../src/providers/render/render-provider.js";
@@ -114,6 +117,78 @@ describe("/v1/credentials", () => {
     expect((await admin.call("GET", "/v1/tenants/early")).status).toBe(404);
     const { rows } = await t.app.db.query("select count(*)::int as n from tenants");
     expect(rows[0].n).toBe(0);
+  });
+
+  it("refuses a kubeconfig that would run a program or read a file of Tenantry's host, and runs nothing", async () => {
+    const marker = path.join(os.tmpdir(), `tenantry-kubeconfig-exec-${process.pid}`);
+    const server = "https://127.0.0.1:6443";
+    const cases: [string, string][] = [
+      [
+        `users:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: touch\n      args: ["${marker}"]\nclusters:\n- name: c\n  cluster:\n    server: ${server}\n`,
+        "`exec` is not allowed",
+      ],
+      [
+        // Hidden behind a merge key: still the user's field.
+        `x: &x\n  auth-provider: { name: oidc }\nusers:\n- name: u\n  user:\n    <<: *x\n`,
+        "`auth-provider` is not allowed",
+      ],
+      [
+        `users:\n- name: u\n  user:\n    token-file: /var/run/secrets/kubernetes.io/serviceaccount/token\n`,
+        "`token-file`",
+      ],
+      [`users:\n- name: u\n  user:\n    client-key: /etc/tenantry/key.pem\n`, "`client-key`"],
+      [
+        `clusters:\n- name: c\n  cluster:\n    server: ${server}\n    certificate-authority: /etc/ssl/ca.pem\n`,
+        "`certificate-authority`",
+      ],
+      [
+        `clusters:\n- name: c\n  cluster:\n    server: ${server}\n    proxy-url: http://10.0.0.1:3128\n`,
+        "`proxy-url`",
+      ],
+    ];
+    for (const [kubeconfig, message] of cases) {
+      const contexts = `\ncontexts:\n- name: k\n  context: { cluster: c, user: u }\ncurrent-context: k\n`;
+      const res = await record(
+        admin.call("POST", "/v1/credentials", {
+          target: "kubernetes",
+          kind: "kubeconfig",
+          kubeconfig: kubeconfig + contexts,
+        }),
+      );
+      expect(res.status, kubeconfig).toBe(400);
+      expect(res.body.code).toBe("VALIDATION_FAILED");
+      expect(res.body.errors).toContainEqual({
+        pointer: "/kubeconfig",
+        message: expect.stringContaining(message),
+      });
+    }
+    expect(existsSync(marker)).toBe(false);
+    expect(
+      (await admin.json("GET", "/v1/credentials")).data.filter((c: any) => c.target === "kubernetes"),
+    ).toEqual([]);
+  });
+
+  it("refuses a cluster on Tenantry's own network (loopback, private, link-local) unless allowed, before any call", async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ kind: "kubernetes_token", server: "https://127.0.0.1:6443", token: "t" }, "/server"],
+      [{ kind: "kubernetes_token", server: "https://localhost:6443", token: "t" }, "/server"],
+      [
+        {
+          kind: "kubeconfig",
+          kubeconfig:
+            "clusters:\n- name: c\n  cluster: { server: 'https://169.254.169.254' }\nusers:\n- name: u\n  user: { token: t }\ncontexts:\n- name: k\n  context: { cluster: c, user: u }\ncurrent-context: k\n",
+        },
+        "/kubeconfig",
+      ],
+    ];
+    for (const [body, pointer] of cases) {
+      const res = await record(admin.call("POST", "/v1/credentials", { target: "kubernetes", ...body }));
+      expect(res.status, res.raw).toBe(400);
+      expect(res.body.code).toBe("VALIDATION_FAILED");
+      expect(res.body.errors).toEqual([
+        { pointer, message: expect.stringMatching(/loopback|this machine|linkLocal|link-local/i) },
+      ]);
+    }
   });
 
   let credential: any;

@@ -1,3 +1,4 @@
+import { parse as parseYaml } from "yaml";
 import { type FieldError, TenantryError } from "./errors.js";
 
 /**
@@ -70,6 +71,56 @@ const GCP_SA = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z0-9-]+\.iam\.gserviceaccount\.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/** The fields an organization's kubeconfig may give a user and a cluster: inline data only. */
+const KUBECONFIG_USER_FIELDS = [
+  "token",
+  "client-certificate-data",
+  "client-key-data",
+  "username",
+  "password",
+];
+const KUBECONFIG_CLUSTER_FIELDS = [
+  "server",
+  "certificate-authority-data",
+  "insecure-skip-tls-verify",
+  "tls-server-name",
+];
+
+/**
+ * What is wrong with an organization's kubeconfig: it may hold inline data only
+ * ({@link KUBECONFIG_USER_FIELDS}, {@link KUBECONFIG_CLUSTER_FIELDS}). Anything else could
+ * make Tenantry run a program (`exec`, `auth-provider`), read a file of its own host
+ * (`token-file`, `client-key`, `certificate-authority`: a path to the installation's
+ * service-account token, sent to the organization's server) or go through a proxy
+ * (`proxy-url`). Empty when it is fine.
+ */
+export function kubeconfigProblems(text: string): string[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { merge: true });
+  } catch (err) {
+    return [`is not YAML: ${(err as Error).message.split("\n")[0]}`];
+  }
+  if (!doc || typeof doc !== "object") return [];
+  const out: string[] = [];
+  const check = (key: string, inner: string, allowed: readonly string[]) => {
+    const list = (doc as Record<string, unknown>)[key];
+    if (!Array.isArray(list)) return;
+    for (const e of list as unknown[]) {
+      const entry = (e ?? {}) as Record<string, unknown>;
+      const body = entry[inner];
+      if (!body || typeof body !== "object") continue;
+      const name = typeof entry["name"] === "string" ? entry["name"] : "?";
+      for (const field of Object.keys(body).filter((f) => !allowed.includes(f))) {
+        out.push(`${inner} ${name}: \`${field}\` is not allowed (inline data only: ${allowed.join(", ")})`);
+      }
+    }
+  };
+  check("users", "user", KUBECONFIG_USER_FIELDS);
+  check("clusters", "cluster", KUBECONFIG_CLUSTER_FIELDS);
+  return out;
+}
+
 /** The last four characters of a secret, for display (`…abcd`); nothing of a short one. */
 export function lastFour(secret: string): string {
   return secret.length >= 16 ? `…${secret.slice(-4)}` : "…";
@@ -137,6 +188,7 @@ export function parseCredentialInput(input: CredentialInput): {
     case "kubeconfig": {
       const kubeconfig = need("kubeconfig");
       const context = opt("context");
+      for (const message of kubeconfigProblems(kubeconfig)) errors.push({ pointer: "/kubeconfig", message });
       secret = { kind: "kubeconfig", kubeconfig, ...(context && { context }) };
       if (context) display["context"] = context;
       break;

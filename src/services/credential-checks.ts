@@ -1,6 +1,7 @@
 import type { CredentialSecret } from "../domain/credentials.js";
 import { TenantryError } from "../domain/errors.js";
-import { checkKubernetesCredential } from "../providers/kubernetes/credential-check.js";
+import { type OutboundAllowance, outboundUrlProblem } from "../lib/outbound.js";
+import { checkKubernetesCredential, kubeConfigOf } from "../providers/kubernetes/credential-check.js";
 import { AccessError } from "../providers/provider.js";
 import { checkRenderKey } from "../providers/render/credential-check.js";
 
@@ -19,6 +20,37 @@ export interface CheckSettings {
   fetch?: typeof fetch;
   /** One check's time limit. @default 10000 */
   timeoutMs?: number;
+  /**
+   * `TENANTRY_OUTBOUND_ALLOWED_NETWORKS`: the non-public networks a cluster's `server` may
+   * be on (an organization's server is a URL taken from a user). @default none
+   */
+  outbound?: OutboundAllowance;
+}
+
+/**
+ * Why Tenantry must not call the cluster an organization's credential names: its server is
+ * on a loopback, private or link-local address (or a name resolving to one) that
+ * `TENANTRY_OUTBOUND_ALLOWED_NETWORKS` does not allow. With the field it comes from.
+ * Null for other kinds, and for a kubeconfig without a current cluster (its check says so).
+ */
+export async function credentialServerProblem(
+  secret: CredentialSecret,
+  settings: Pick<CheckSettings, "outbound">,
+): Promise<{ pointer: string; message: string } | null> {
+  if (secret.kind !== "kubeconfig" && secret.kind !== "kubernetes_token") return null;
+  let server: string | undefined;
+  try {
+    server = kubeConfigOf(secret).getCurrentCluster()?.server;
+  } catch {
+    return null;
+  }
+  if (!server) return null;
+  const problem = await outboundUrlProblem(server, settings.outbound);
+  if (!problem) return null;
+  return {
+    pointer: secret.kind === "kubeconfig" ? "/kubeconfig" : "/server",
+    message: `the cluster's server ${server}: ${problem}`,
+  };
 }
 
 /** What a check learned (the workspace a key reaches), merged into the secret and the display. */
@@ -59,6 +91,8 @@ export async function checkCredential(
       }
       case "kubeconfig":
       case "kubernetes_token": {
+        const refused = await credentialServerProblem(secret, settings);
+        if (refused) throw new CredentialCheckError(refused.message, false);
         const found = await checkKubernetesCredential(secret, { timeoutMs: settings.timeoutMs });
         return { secret, display: { server: found.server } };
       }

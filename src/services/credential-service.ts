@@ -28,6 +28,7 @@ import {
   CredentialCheckError,
   checkCredential,
   checkFailedProblem,
+  credentialServerProblem,
 } from "./credential-checks.js";
 import type { Db, Queryable } from "./database.js";
 
@@ -51,9 +52,14 @@ export interface CredentialServiceDeps {
 
 /** What identifies the account a credential reaches: replacing it by one of another account strands tenants. */
 function accountOf(display: Record<string, string>): string {
+  // A cluster token confined to a namespace: its tenants' objects are in that namespace.
+  const cluster =
+    display["server"] && display["namespace"]
+      ? `${display["server"]} namespace ${display["namespace"]}`
+      : display["server"];
   return (
     display["workspace_id"] ??
-    display["server"] ??
+    cluster ??
     display["role_arn"] ??
     display["service_account"] ??
     display["client_id"] ??
@@ -86,6 +92,17 @@ export class CredentialService {
     input: CredentialInput,
   ): Promise<{ credential: CredentialRow; replaced: boolean }> {
     const parsed = parseCredentialInput(input);
+    // A server on Tenantry's own network is bad input, refused before any call.
+    const server = await credentialServerProblem(parsed.secret, this.deps.checks);
+    if (server) {
+      throw new TenantryError(
+        "VALIDATION_FAILED",
+        `invalid credential: ${server.pointer}: ${server.message}`,
+        {
+          errors: [server],
+        },
+      );
+    }
     let checked: { secret: CredentialSecret; display: Record<string, string> };
     try {
       checked = await checkCredential(parsed.secret, this.deps.checks);

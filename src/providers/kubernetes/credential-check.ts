@@ -1,4 +1,5 @@
 import { ApiException, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { kubeconfigProblems } from "../../domain/credentials.js";
 
 /**
  * The cheap authenticated call that checks an organization's cluster credential: a read
@@ -13,6 +14,9 @@ export function kubeConfigOf(
 ): KubeConfig {
   const kc = new KubeConfig();
   if (credential.kind === "kubeconfig") {
+    // Checked at registration too; again here for what was stored before the rule.
+    const problems = kubeconfigProblems(credential.kubeconfig);
+    if (problems.length > 0) throw new Error(problems.join("; "));
     kc.loadFromString(credential.kubeconfig);
     if (credential.context) kc.setCurrentContext(credential.context);
     return kc;

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import http from "node:http";
 import https from "node:https";
+import type { LookupFunction } from "node:net";
 import {
   ApiException,
   CoreV1Api,
@@ -46,6 +47,9 @@ const scope = new AsyncLocalStorage<KubeScope>();
 
 /** node:http(s) with the scope's signal and timeout, and the agent the kubeconfig set (TLS, client certificates). */
 class ScopedHttp {
+  /** How host names are resolved (a guard against addresses of Tenantry's own network), else the system's. */
+  constructor(readonly lookup?: LookupFunction) {}
+
   async send(request: RequestContext): Promise<ResponseContext> {
     const current = scope.getStore();
     const timeout = Math.max(1, Math.min(REQUEST_TIMEOUT_MS, current?.timeLeft() ?? REQUEST_TIMEOUT_MS));
@@ -60,6 +64,7 @@ class ScopedHttp {
           method: request.getHttpMethod(),
           headers: request.getHeaders(),
           agent: request.getAgent(),
+          ...(this.lookup && { lookup: this.lookup }),
           signal,
         },
         (res) => {
@@ -137,14 +142,15 @@ export class KubeClient {
   /** The API server's URL (for messages). */
   readonly server: string;
 
-  constructor(kubeconfig: KubeConfig) {
+  /** `lookup`: resolves the server's name at each connection (an organization's cluster: a guarded one). */
+  constructor(kubeconfig: KubeConfig, options: { lookup?: LookupFunction } = {}) {
     const cluster = kubeconfig.getCurrentCluster();
     if (!cluster) throw new Error("the kubeconfig has no current cluster");
     this.server = cluster.server;
     const configuration = createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
       authMethods: { default: kubeconfig },
-      httpApi: wrapHttpLibrary(new ScopedHttp()),
+      httpApi: wrapHttpLibrary(new ScopedHttp(options.lookup)),
     });
     this.#objects = new KubernetesObjectApi(configuration);
     this.#core = new CoreV1Api(configuration);

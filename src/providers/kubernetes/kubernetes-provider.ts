@@ -1,7 +1,15 @@
 import { createHash } from "node:crypto";
+import type { LookupFunction } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import type { TargetCredential } from "../../domain/credentials.js";
 import { isService, isStaticSite, type ServiceKind } from "../../domain/resources.js";
+import {
+  guardedLookup,
+  NO_ALLOWANCE,
+  type OutboundAllowance,
+  outboundUrlProblem,
+} from "../../lib/outbound.js";
 import {
   bootstrapFailed,
   bootstrapPollMs,
@@ -14,14 +22,18 @@ import type { Capabilities, KindSupport, Refusal } from "../capabilities.js";
 import { createKeyValueDriver } from "../local/keyvalue-driver.js";
 import { createMysqlDriver } from "../local/mysql-driver.js";
 import { createPostgresDriver } from "../local/postgres-driver.js";
-import type {
-  ActionResult,
-  Provider,
-  ProviderContext,
-  RecordedResource,
-  ResourceDrivers,
+import {
+  AccessError,
+  type ActionResult,
+  type Provider,
+  type ProviderContext,
+  ProviderError,
+  type RecordedResource,
+  type ResourceDriver,
+  type ResourceDrivers,
 } from "../provider.js";
 import type { KubernetesConfig } from "./config.js";
+import { checkKubernetesCredential, kubeConfigOf } from "./credential-check.js";
 import { createKubeDatastoreDriver } from "./datastore-driver.js";
 import { KubeClient } from "./kube-client.js";
 import { dnsLabel, isOwnedBy, jobManifest, type KubeObject, tenantSelector } from "./manifests.js";
@@ -39,6 +51,11 @@ export interface KubernetesProviderOptions {
   config: KubernetesConfig;
   /** A loaded kubeconfig (tests); default: from the configuration. */
   kubeconfig?: KubeConfig;
+  /**
+   * `TENANTRY_OUTBOUND_ALLOWED_NETWORKS`: the non-public networks organizations' clusters
+   * may be on (checked before a cluster's first use and at every connection). @default none
+   */
+  outbound?: OutboundAllowance;
   logger?: Logger;
 }
 
@@ -94,13 +111,140 @@ function serviceRefusals(
   return out;
 }
 
+type ClusterKind = ServiceKind | "postgres" | "mysql" | "keyvalue";
+
+/** One cluster Tenantry talks to: the installation's, or an organization's own. */
+interface Account {
+  client: KubeClient;
+  target: KubeTarget;
+  drivers: { [K in ClusterKind]: ResourceDriver<K> };
+}
+
 export function createKubernetesProvider(options: KubernetesProviderOptions): Provider {
   const { config } = options;
   const baseDomain = config.kubernetesBaseDomain;
   if (!baseDomain) throw new Error("the kubernetes target needs TENANTRY_KUBERNETES_BASE_DOMAIN");
-  const client = new KubeClient(options.kubeconfig ?? loadKubeconfig(config));
-  const target = new KubeTarget(client, { ...config, kubernetesBaseDomain: baseDomain });
-  const services = createKubeServiceDriver(target);
+
+  /** One cluster: its client, where tenants' objects go on it, the drivers bound to both. */
+  function account(kubeconfig: KubeConfig, namespace?: string, lookup?: LookupFunction): Account {
+    const client = new KubeClient(kubeconfig, lookup ? { lookup } : {});
+    const target = new KubeTarget(client, {
+      ...config,
+      kubernetesBaseDomain: baseDomain as string,
+      // A token confined to one namespace cannot make namespaces: its tenants share that one.
+      ...(namespace && { kubernetesNamespaces: "shared" as const, kubernetesNamespace: namespace }),
+    });
+    const services = createKubeServiceDriver(target);
+    return {
+      client,
+      target,
+      drivers: {
+        web: services,
+        pserv: services,
+        worker: services,
+        cron: services,
+        postgres: createKubeDatastoreDriver<"postgres">(target),
+        mysql: createKubeDatastoreDriver<"mysql">(target),
+        keyvalue: createKubeDatastoreDriver<"keyvalue">(target),
+      },
+    };
+  }
+
+  const installation = account(options.kubeconfig ?? loadKubeconfig(config));
+  /** Organizations' clusters, by credential id and version: a replaced credential gets a new client. */
+  const accounts = new Map<string, { version: number; account: Account }>();
+
+  const outbound = options.outbound ?? NO_ALLOWANCE;
+  const lookup = guardedLookup(outbound);
+
+  async function organizationAccount(credential: TargetCredential): Promise<Account> {
+    const cached = accounts.get(credential.id);
+    if (cached && cached.version === credential.version) return cached.account;
+    const secret = credential.secret;
+    if (secret.kind !== "kubeconfig" && secret.kind !== "kubernetes_token") {
+      throw new ProviderError(`a ${secret.kind} credential cannot reach a Kubernetes cluster`, {
+        retryable: false,
+        code: "CREDENTIAL_REQUIRED",
+      });
+    }
+    let kubeconfig: KubeConfig;
+    try {
+      kubeconfig = kubeConfigOf(secret);
+      if (!kubeconfig.getCurrentCluster()) throw new Error("it has no current cluster: name a context");
+    } catch (err) {
+      throw new ProviderError(`the organization's kubeconfig cannot be used: ${(err as Error).message}`, {
+        retryable: false,
+        code: "CREDENTIAL_REQUIRED",
+      });
+    }
+    // Checked at registration; again for what was stored before, or under another allowance.
+    const server = kubeconfig.getCurrentCluster()?.server ?? "";
+    const problem = await outboundUrlProblem(server, outbound);
+    if (problem) {
+      throw new ProviderError(`the organization's cluster ${server} is refused: ${problem}`, {
+        retryable: false,
+        code: "CREDENTIAL_REQUIRED",
+      });
+    }
+    const made = account(
+      kubeconfig,
+      secret.kind === "kubernetes_token" ? secret.namespace : undefined,
+      lookup,
+    );
+    accounts.set(credential.id, { version: credential.version, account: made });
+    return made;
+  }
+
+  /**
+   * Runs a verb on the tenant's cluster: its organization's (`/v1/credentials`), else the
+   * installation's. With an organization's credential, a refusal (401/403) is checked again
+   * with the credential's cheap call; refused again, the credential and the organization's
+   * tenants on the target get `access_error`. A verb that works clears a marked credential.
+   */
+  async function withAccount<T>(ctx: ProviderContext, fn: (account: Account) => Promise<T>): Promise<T> {
+    const credential = (await ctx.credentials?.resolve("kubernetes")) ?? null;
+    if (!credential) return fn(installation);
+    const acct = await organizationAccount(credential);
+    try {
+      const result = await fn(acct);
+      if (credential.status === "access_error") await ctx.credentials?.accessRestored(credential);
+      return result;
+    } catch (err) {
+      const secret = credential.secret;
+      if (
+        err instanceof AccessError &&
+        (secret.kind === "kubeconfig" || secret.kind === "kubernetes_token")
+      ) {
+        const recheck = await checkKubernetesCredential(secret, {
+          timeoutMs: Math.max(1000, Math.min(10_000, ctx.timeLeft())),
+        }).then(
+          () => null,
+          (checkErr: unknown) => checkErr as Error & { status?: number },
+        );
+        if (recheck && (recheck.status === 401 || recheck.status === 403)) {
+          await ctx.credentials?.accessLost(credential, recheck.message);
+        }
+      }
+      throw err;
+    }
+  }
+
+  /** A driver whose verbs run on the tenant's cluster. */
+  function clusterDriver<K extends ClusterKind>(kind: K): ResourceDriver<K> {
+    const run = <T>(ctx: ProviderContext, fn: (driver: ResourceDriver<K>) => Promise<T>) =>
+      withAccount(ctx, (acct) => fn(acct.drivers[kind] as ResourceDriver<K>));
+    return {
+      observe: (ctx, r) => run(ctx, (d) => d.observe(ctx, r)),
+      apply: (ctx, r, observed) => run(ctx, (d) => d.apply(ctx, r, observed)),
+      delete: (ctx, r) => run(ctx, (d) => d.delete(ctx, r)),
+      setRunning: (ctx, r, running) =>
+        run(ctx, (d) => {
+          if (!d.setRunning) throw new Error(`kubernetes ${kind} driver cannot suspend or resume`);
+          return d.setRunning(ctx, r, running);
+        }),
+    };
+  }
+
   const postgres = config.kubernetesPostgresUrl
     ? createPostgresDriver({
         serverUrl: config.kubernetesPostgresUrl,
@@ -119,13 +263,14 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
   // Development: what has no external server runs in the tenant's namespace.
   const inCluster = config.kubernetesDatastores === "in-cluster";
   const datastores = {
-    postgres: postgres ?? (inCluster ? createKubeDatastoreDriver<"postgres">(target) : undefined),
-    mysql: mysql ?? (inCluster ? createKubeDatastoreDriver<"mysql">(target) : undefined),
-    keyvalue: keyvalue ?? (inCluster ? createKubeDatastoreDriver<"keyvalue">(target) : undefined),
+    postgres: postgres ?? (inCluster ? clusterDriver("postgres") : undefined),
+    mysql: mysql ?? (inCluster ? clusterDriver("mysql") : undefined),
+    keyvalue: keyvalue ?? (inCluster ? clusterDriver("keyvalue") : undefined),
   };
   /** In-cluster stores scale to 0 on suspend; databases on external servers stay as they are. */
   const datastoreSupport = (external: unknown): KindSupport => (external ? {} : { suspend: true });
 
+  const services = clusterDriver("web") as ResourceDriver<ServiceKind>;
   const drivers: ResourceDrivers = {
     web: services,
     pserv: services,
@@ -167,6 +312,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
   };
 
   async function runBootstrap(
+    { client, target }: Account,
     ctx: ProviderContext,
     hook: { command: string; service?: string; timeoutSeconds?: number },
     resources: RecordedResource[],
@@ -212,7 +358,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
     }
     const failed = conditions.find((c) => c.type === "Failed" && c.status === "True");
     if (failed) {
-      const logs = await lastLogLines(ctx, m.namespace, name);
+      const logs = await lastLogLines(client, ctx, m.namespace, name);
       throw bootstrapFailed(
         `hooks.bootstrap failed (Job ${name}: ${failed.reason ?? "Failed"}${failed.message ? `, ${failed.message}` : ""})${logs ? `:\n${logs}` : ""}`,
       );
@@ -225,7 +371,12 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
   }
 
   /** The last lines of a Job's pod's log. */
-  async function lastLogLines(ctx: ProviderContext, namespace: string, job: string): Promise<string> {
+  async function lastLogLines(
+    client: KubeClient,
+    ctx: ProviderContext,
+    namespace: string,
+    job: string,
+  ): Promise<string> {
     const pods = await client.list<KubeObject>(ctx, "v1", "Pod", namespace, `job-name=${job}`);
     const pod = pods.at(-1);
     if (!pod) return "";
@@ -236,9 +387,9 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
    * After every resource is gone: the tenant's namespace is deleted and awaited (per-tenant
    * mode); in a shared namespace, nothing of the tenant's may be left.
    */
-  async function releaseTenant(ctx: ProviderContext): Promise<ActionResult> {
+  async function releaseTenant({ client, target }: Account, ctx: ProviderContext): Promise<ActionResult> {
     const m = target.manifestContext(ctx);
-    if (config.kubernetesNamespaces === "shared") {
+    if (target.config.kubernetesNamespaces === "shared") {
       const left = await client.list<KubeObject>(
         ctx,
         "batch/v1",
@@ -270,8 +421,10 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
     name: "kubernetes",
     capabilities,
     drivers,
-    runBootstrap,
-    releaseTenant,
+    credentials: { installation: installation !== undefined },
+    runBootstrap: (ctx, hook, resources) =>
+      withAccount(ctx, (acct) => runBootstrap(acct, ctx, hook, resources)),
+    releaseTenant: (ctx) => withAccount(ctx, (acct) => releaseTenant(acct, ctx)),
     requestTimeoutMs: 30_000,
     explain(kind) {
       const dev = "(or, for development, TENANTRY_KUBERNETES_DATASTORES=in-cluster)";

@@ -14,6 +14,7 @@ import {
 } from "../provider.js";
 import { type BackgroundRun, startBackground } from "./background.js";
 import { type CliResult, describeDiagnostics, runCli } from "./cli.js";
+import { withOrganizationCloud } from "./cloud-credential.js";
 import type { TerraformConfig } from "./config.js";
 import { estimateTerraformCost, type PlannedResourceChange } from "./cost.js";
 import { lockHolders } from "./locks.js";
@@ -116,7 +117,9 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
   }
 
   async function prepare(ctx: ProviderContext, stacks: RecordedResource<"stack">[]): Promise<WorkDir> {
-    const root = rootModule(stacks, {
+    // The organization's cloud role (`/v1/credentials`) for stacks that name no account.
+    const credential = (await ctx.credentials?.resolve("terraform")) ?? null;
+    const root = rootModule(withOrganizationCloud(stacks, credential?.secret), {
       marker: ownerMarker(ctx),
       sessionName: `tenantry-${ctx.tenant.slug}`.slice(0, 64),
       stateKey: workspaceOf(ctx),

@@ -55,6 +55,9 @@ export function createTerraformProvider(options: TerraformProviderOptions): Prov
     name: "terraform",
     stack,
     capabilities: { kinds: { stack: {} }, bootstrap: true, placement: "anywhere" },
+    // An organization's cloud_role names the account of stacks that name none (cloud-credential.ts);
+    // the installation's own is the identity the CLI runs with.
+    credentials: { installation: true },
     runBootstrap: (ctx, hook, resources) => bootstrap.run(ctx, hook, resources),
     requestTimeoutMs: 60_000,
     explain(kind) {

@@ -14,11 +14,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { pino } from "pino";
 import { startTenantry } from "../src/app.js";
 import { loadConfig } from "../src/config/config.js";
 import { ABSENT, type Provider, ProviderRegistry, type ResourceDriver } from "../src/providers/provider.js";
+import { scratchDatabase } from "./scratch-database.js";
 
 const N = Number(process.env.BENCH_TENANTS ?? 1000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
@@ -49,26 +49,10 @@ const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
 async function main() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-bench-"));
-  let databaseUrl: string | undefined;
-  let dropDatabase: (() => Promise<void>) | undefined;
-  if (process.env.DATABASE_URL) {
-    const name = `tenantry_bench_${Date.now().toString(36)}`;
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    if (process.env.BENCH_ASYNC_COMMIT)
-      await admin.query(`alter database ${name} set synchronous_commit = off`);
-    await admin.end();
-    const u = new URL(process.env.DATABASE_URL);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
-    dropDatabase = async () => {
-      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    };
-  }
+  const scratch = await scratchDatabase("tenantry_bench", {
+    asyncCommit: Boolean(process.env.BENCH_ASYNC_COMMIT),
+  });
+  const databaseUrl = scratch.url;
   const config = loadConfig({
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     TENANTRY_DATA_DIR: dataDir,
@@ -155,7 +139,7 @@ async function main() {
   const pgVersion = (await app.db.query<{ server_version: string }>("show server_version")).rows[0]!
     .server_version;
   await app.close();
-  await dropDatabase?.();
+  await scratch.drop();
   await rm(dataDir, { recursive: true, force: true });
 
   const lines = [

@@ -15,11 +15,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
-import pg from "pg";
 import { pino } from "pino";
 import { startTenantry } from "../src/app.js";
 import { loadConfig } from "../src/config/config.js";
 import { ABSENT, type Provider, ProviderRegistry, type ResourceDriver } from "../src/providers/provider.js";
+import { scratchDatabase } from "./scratch-database.js";
 
 const BIG = Number(process.env.BENCH_BIG ?? 500);
 const SMALL = Number(process.env.BENCH_SMALL ?? 5);
@@ -69,24 +69,8 @@ async function call(
 
 async function main() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-bench-"));
-  let databaseUrl: string | undefined;
-  let dropDatabase: (() => Promise<void>) | undefined;
-  if (process.env.DATABASE_URL) {
-    const name = `tenantry_bench_${Date.now().toString(36)}`;
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const u = new URL(process.env.DATABASE_URL);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
-    dropDatabase = async () => {
-      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    };
-  }
+  const scratch = await scratchDatabase("tenantry_bench");
+  const databaseUrl = scratch.url;
   const config = loadConfig({
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     TENANTRY_DATA_DIR: dataDir,
@@ -174,7 +158,7 @@ async function main() {
   const pgVersion = (await app.db.query<{ server_version: string }>("show server_version")).rows[0]!
     .server_version;
   await app.close();
-  await dropDatabase?.();
+  await scratch.drop();
   await rm(dataDir, { recursive: true, force: true });
 
   console.log(

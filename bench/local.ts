@@ -12,10 +12,10 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { pino } from "pino";
 import { startTenantry } from "../src/app.js";
 import { loadConfig } from "../src/config/config.js";
+import { scratchDatabase } from "./scratch-database.js";
 
 const SIZES = (process.env.BENCH_SIZES ?? "1,10,50").split(",").map(Number);
 const KEY = "tnt_bench_admin_key_0123456789abcdefghij";
@@ -38,24 +38,8 @@ async function main() {
   const appDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-bench-app-"));
   await writeFile(path.join(appDir, "server.js"), SERVER);
   await writeFile(path.join(appDir, "worker.js"), WORKER);
-  let databaseUrl: string | undefined;
-  let drop: (() => Promise<void>) | undefined;
-  if (process.env.DATABASE_URL) {
-    const name = `tenantry_bench_local_${Date.now().toString(36)}`;
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const u = new URL(process.env.DATABASE_URL);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
-    drop = async () => {
-      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    };
-  }
+  const scratch = await scratchDatabase("tenantry_bench_local");
+  const databaseUrl = scratch.url;
   const config = loadConfig({
     ...(databaseUrl
       ? { DATABASE_URL: databaseUrl, TENANTRY_LOCAL_POSTGRES_URL: process.env.DATABASE_URL }
@@ -154,7 +138,7 @@ services:
     }
   }
   await app.close();
-  await drop?.();
+  await scratch.drop();
   await rm(dataDir, { recursive: true, force: true });
   await rm(appDir, { recursive: true, force: true });
   console.log(

@@ -144,6 +144,13 @@ describe("blueprint versions", () => {
       field: "repo",
       message: expect.stringMatching(/remote repository/),
     });
+    // A price estimate only: what the target cannot serve is not refused.
+    const estimate = await api.call("POST", "/v1/blueprints/django/render", {
+      tenant: { name: "Acme Corp" },
+      check_target: false,
+    });
+    expect(estimate.status, estimate.raw).toBe(200);
+    expect(estimate.body.cost).toMatchObject({ provider: "local" });
     expect(
       (await api.call("POST", "/v1/blueprints/django/render", { tenant: { name: "X" }, target: "mars" }))
         .status,

@@ -291,6 +291,8 @@ export interface RenderInput {
   params?: Record<string, unknown>;
   /** Names of the secrets the tenant would be given. */
   secrets?: string[];
+  /** false: a price estimate only, without refusing what the target cannot serve. */
+  check_target?: boolean;
 }
 
 export interface RenderedBlueprint {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { TenantryError } from "../domain/errors.js";
-import type { Queryable } from "../store/db.js";
-import { deleteOldRateWindows, hitRateWindow, RATE_WINDOW_SECONDS } from "../store/sql/rate-limits.js";
+import type { Queryable } from "../services/database.js";
+import { countRequest, forgetEndedWindows, RATE_WINDOW_SECONDS } from "../services/rate-limit-windows.js";
 
 /** Routes never limited: probes of load balancers and Prometheus must always get through. */
 const EXEMPT = new Set(["/health", "/ready", "/metrics"]);
@@ -33,7 +33,7 @@ export function createRateLimiter(
       const key = request.principal ? `key:${request.principal.apiKeyId}` : `ip:${request.ip}`;
       let window: { count: number; resetSeconds: number };
       try {
-        window = await hitRateWindow(db, key);
+        window = await countRequest(db, key);
       } catch (err) {
         // Fail open, like the plugin's `skipOnError`: without the database nothing but the
         // public pages answers anyway, and those should not turn into 503s.
@@ -46,7 +46,7 @@ export function createRateLimiter(
       reply.header("x-ratelimit-reset", String(resetSeconds));
       if (Date.now() - lastCleanup > RATE_WINDOW_SECONDS * 1000) {
         lastCleanup = Date.now();
-        deleteOldRateWindows(db).catch((err: unknown) =>
+        forgetEndedWindows(db).catch((err: unknown) =>
           log?.warn({ err: (err as Error).message }, "could not delete old rate-limit windows"),
         );
       }

@@ -358,6 +358,13 @@ export const RenderBody = Type.Object(
         description: "Names of the secrets the tenant would be given (values not needed)",
       }),
     ),
+    check_target: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description:
+          "Refuse (422) what the target cannot serve, as a create would. `false` for a price estimate only (`tenantry blueprints cost`): a blueprint still being written for the target can be costed",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -153,7 +153,12 @@ interface RenderOptions extends OutputOptions {
 
 const collectString = (raw: string, previous: string[] | undefined): string[] => [...(previous ?? []), raw];
 
-function render(client: ApiClient, ref: string, options: RenderOptions): Promise<RenderedBlueprint> {
+function render(
+  client: ApiClient,
+  ref: string,
+  options: RenderOptions,
+  checkTarget = true,
+): Promise<RenderedBlueprint> {
   const { name, version } = parseBlueprintRef(ref);
   return client.renderBlueprint(name, {
     tenant: { name: options.tenant, slug: options.slug },
@@ -161,6 +166,7 @@ function render(client: ApiClient, ref: string, options: RenderOptions): Promise
     target: options.target,
     params: options.param,
     secrets: options.secretKey,
+    ...(checkTarget ? {} : { check_target: false }),
   });
 }
 
@@ -348,7 +354,8 @@ export function registerBlueprintCommands(program: Command): void {
     ),
   ).action(async (ref: string, options: RenderOptions) =>
     run(options, async ({ client }) => {
-      const rendered = await render(client, ref, options);
+      // Prices only: what the target could not serve yet is `render`'s and a create's to refuse.
+      const rendered = await render(client, ref, options, false);
       if (options.output === "json") printJson(rendered.cost);
       else printLines(costLines(rendered.cost));
       return true;

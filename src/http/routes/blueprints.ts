@@ -97,7 +97,8 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
       );
       // What the target cannot serve is refused as a create would refuse it (a target known
       // only by its price table has no capabilities to check).
-      if (providers.get(target)) await tenants.checkSupported(target, rendered);
+      if (providers.get(target) && body.check_target !== false)
+        await tenants.checkSupported(target, rendered);
       return {
         blueprint: { name: version.name, version: version.version },
         target,

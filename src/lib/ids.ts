@@ -1,12 +1,13 @@
-import { randomUUID } from "node:crypto";
+import { v7 } from "uuid";
 
-/** Time-ordered UUIDv7, so ids sort by creation and index well. */
+/**
+ * Time-ordered UUIDv7 (RFC 9562), so ids sort by creation and index well. `uuid`'s v7
+ * is monotonic within a millisecond too (a counter in the random bits, method 1 of
+ * RFC 9562 §6.2): ids made one after the other in this process always sort in that order,
+ * which the cursors of every list rely on.
+ */
 export function newId(): string {
-  const ms = BigInt(Date.now());
-  const hex = ms.toString(16).padStart(12, "0");
-  const rand = randomUUID().replace(/-/g, "");
-  const variant = ((Number.parseInt(rand.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${rand.slice(13, 16)}-${variant}${rand.slice(17, 20)}-${rand.slice(20, 32)}`;
+  return v7();
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

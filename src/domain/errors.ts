@@ -28,6 +28,8 @@ export const ErrorCodes = {
   },
   QUOTA_EXCEEDED: { status: 403, title: "The organization's quota does not allow this" },
   PRECONDITION_FAILED: { status: 412, title: "The tenant changed since you read it" },
+  PAYLOAD_TOO_LARGE: { status: 413, title: "The request body is too large" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "The request body is not JSON" },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: "Idempotency-Key was used with a different request" },
   BLUEPRINT_INVALID: { status: 422, title: "The blueprint is not valid" },
   CREDENTIAL_CHECK_FAILED: { status: 422, title: "The platform did not accept the credential" },

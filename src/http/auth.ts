@@ -11,6 +11,8 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** Least role a route needs; routes without it are public. */
     role?: Role;
+    /** The route's body may be left out: no body is read as `{}` (its defaults). */
+    optionalBody?: boolean;
   }
 }
 

@@ -2,6 +2,9 @@ import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ErrorCodes, type FieldError, TenantryError } from "../domain/errors.js";
 import { isDatabaseUnavailable } from "../services/database.js";
 
+/** The largest request body the API reads (a blueprint's source fits many times over). */
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
 /** Seconds a client is told to wait (`Retry-After`) when the database is unavailable. */
 export const DATABASE_RETRY_AFTER_SECONDS = 2;
 
@@ -72,12 +75,19 @@ export function toTenantryError(
       },
     );
   }
-  if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || err.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
-    return new TenantryError("VALIDATION_FAILED", err.message, {
-      errors: [{ pointer: "", message: err.message }],
+  if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+    return new TenantryError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      "send the body as JSON, with `Content-Type: application/json`",
+      { errors: [{ pointer: "/header/content-type", message: err.message }] },
+    );
+  }
+  if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+    return new TenantryError("PAYLOAD_TOO_LARGE", `the body is larger than ${MAX_BODY_BYTES} bytes`, {
+      errors: [{ pointer: "", message: `at most ${MAX_BODY_BYTES} bytes` }],
     });
   }
-  if (err.statusCode === 400 || err.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+  if (err.statusCode === 400 || err.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
     return new TenantryError("VALIDATION_FAILED", err.message, {
       errors: [{ pointer: "", message: err.message }],
     });

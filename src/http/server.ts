@@ -23,7 +23,7 @@ import type { Db } from "../services/database.js";
 import type { TenantService } from "../services/tenant-service.js";
 import { registerAuditHook } from "./audit.js";
 import { authenticate } from "./auth.js";
-import { sendProblem, toTenantryError } from "./problem.js";
+import { MAX_BODY_BYTES, sendProblem, toTenantryError } from "./problem.js";
 import { createRateLimiter } from "./rate-limit.js";
 import { redocPage } from "./redoc.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
@@ -113,7 +113,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     },
     loggerInstance: deps.logger.child({ component: "http" }) as FastifyBaseLogger,
     // Secrets can be in bodies; never log them.
-    bodyLimit: 2 * 1024 * 1024,
+    bodyLimit: MAX_BODY_BYTES,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Every request's id: the caller's X-Request-Id when usable, else a new UUID; on every
     // HTTP log line as `requestId`, as the engine's lines of the operations it starts.
@@ -206,8 +206,16 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   // Bodies must be UTF-8: invalid bytes are refused, not silently replaced.
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
+  // The API reads JSON only: any other body is a 415 (Fastify would parse text/plain).
+  app.removeContentTypeParser("text/plain");
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
     const bytes = body as Buffer;
+    // No body at all (a bodyless action sent by a client that always sets the JSON
+    // content type): no body, as without the header; routes that need one say so.
+    if (bytes.length === 0) {
+      done(null, undefined);
+      return;
+    }
     if (!isUtf8(bytes)) {
       done(
         new TenantryError("VALIDATION_FAILED", "the body is not valid UTF-8", {
@@ -221,6 +229,10 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   });
   // NUL characters are refused at the edge, with the field's path: PostgreSQL cannot
   // store them, and nothing legitimate contains one.
+  // A route whose body may be left out validates none as `{}`.
+  app.addHook("preValidation", async (request) => {
+    if (request.body === undefined && request.routeOptions.config.optionalBody) request.body = {};
+  });
   app.addHook("preValidation", async (request) => {
     const found =
       nulPointer(request.params, "/path") ??

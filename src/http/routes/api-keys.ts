@@ -112,7 +112,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
   app.post(
     "/v1/api-keys/:id/rotate",
     {
-      config: { role: "admin" },
+      config: { role: "admin", optionalBody: true },
       schema: {
         tags: ["api-keys"],
         summary: "Rotate an API key",
@@ -120,7 +120,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
           "A new key with the same name, role and expiry (shown this once); the old one keeps working for `grace_seconds` (default a day), then is refused.",
         params: TenantParams,
         headers: idempotencyHeader,
-        body: Type.Optional(RotateApiKeyBody),
+        body: RotateApiKeyBody,
         response: { 201: RotatedApiKey, ...errors },
       },
     },

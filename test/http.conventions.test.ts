@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiClient, apiClient } from "./support/api.js";
+import { ADMIN_KEY, startTestApp, type TestApp } from "./support/app.js";
+
+/** HTTP conventions generated clients rely on: empty JSON bodies, 413 and 415 as themselves. */
+let t: TestApp;
+let api: ApiClient;
+
+async function raw(method: "POST" | "DELETE", url: string, payload: string | Buffer, type: string) {
+  const res = await t.app.http!.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": type },
+    payload,
+  });
+  return { status: res.statusCode, body: res.json(), type: res.headers["content-type"] };
+}
+
+describe("HTTP conventions", () => {
+  beforeAll(async () => {
+    t = await startTestApp({ workers: false });
+    api = apiClient(t);
+    await api.json("POST", "/v1/blueprints", { name: "empty", source: "databases: []\n" });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("takes an empty body sent as application/json on every bodyless action", async () => {
+    const { tenant } = await api.json("POST", "/v1/tenants", { name: "Acme", blueprint: "empty" });
+    const key = (await api.json("POST", "/v1/api-keys", { name: "spare", role: "viewer" })).api_key;
+    const answers: Record<string, number> = {};
+    for (const [method, url] of [
+      ["POST", `/v1/api-keys/${key.id}/rotate`],
+      ["DELETE", `/v1/api-keys/${key.id}`],
+      ["POST", `/v1/tenants/${tenant.id}/suspend`],
+      ["DELETE", `/v1/tenants/${tenant.id}`],
+      ["POST", `/v1/tenants/${tenant.id}/retry`],
+    ] as const) {
+      const res = await raw(method, url, "", "application/json");
+      answers[`${method} ${url.replace(/[0-9a-f-]{36}/, "{id}")}`] = res.status;
+    }
+    expect(answers).toEqual({
+      "POST /v1/api-keys/{id}/rotate": 201,
+      "DELETE /v1/api-keys/{id}": 200,
+      // Queued, not yet active: refused by the lifecycle (409), not by the body.
+      "POST /v1/tenants/{id}/suspend": 409,
+      "DELETE /v1/tenants/{id}": 202,
+      "POST /v1/tenants/{id}/retry": 409,
+    });
+    // Without any content type too.
+    const again = await api.json("POST", "/v1/api-keys", { name: "spare2", role: "viewer" });
+    const bare = await t.app.http!.inject({
+      method: "POST",
+      url: `/v1/api-keys/${again.api_key.id}/rotate`,
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    expect(bare.statusCode, bare.body).toBe(201);
+    // A route that needs a body still says so, at its pointer.
+    const missing = await raw("POST", "/v1/tenants", "", "application/json");
+    expect(missing.status).toBe(400);
+    expect(missing.body.code).toBe("VALIDATION_FAILED");
+  });
+
+  it("answers 415 for a body that is not JSON and 413 for one too large, as problem+json", async () => {
+    const text = await raw("POST", "/v1/tenants", "name=Acme", "text/plain");
+    expect(text.status).toBe(415);
+    expect(text.type).toMatch(/^application\/problem\+json/);
+    expect(text.body).toMatchObject({ code: "UNSUPPORTED_MEDIA_TYPE", status: 415 });
+    expect(text.body.errors[0].pointer).toBe("/header/content-type");
+
+    const big = await raw(
+      "POST",
+      "/v1/blueprints",
+      JSON.stringify({ name: "big", source: `# ${"x".repeat(2 * 1024 * 1024)}\n` }),
+      "application/json",
+    );
+    expect(big.status).toBe(413);
+    expect(big.body).toMatchObject({ code: "PAYLOAD_TOO_LARGE", status: 413 });
+    expect((await api.json("GET", "/v1/blueprints")).data.map((b: { name: string }) => b.name)).toEqual([
+      "empty",
+    ]);
+  });
+});

@@ -81,4 +81,28 @@ describe("HTTP conventions", () => {
       "empty",
     ]);
   });
+
+  it("names the operation or the object in Location, also on an idempotent replay; 401 says Bearer", async () => {
+    const body = { name: "Initech", blueprint: "empty" };
+    const created = await api.call("POST", "/v1/tenants", body, { "idempotency-key": "signup-initech" });
+    expect(created.status).toBe(201);
+    expect(created.headers["location"]).toBe(`/v1/tenants/${created.body.tenant.id}`);
+    const replay = await api.call("POST", "/v1/tenants", body, { "idempotency-key": "signup-initech" });
+    expect(replay.headers["idempotent-replayed"]).toBe("true");
+    expect(replay.headers["location"]).toBe(created.headers["location"]);
+
+    const destroy = await api.call("DELETE", `/v1/tenants/${created.body.tenant.id}`, undefined, {
+      "idempotency-key": "drop-initech",
+    });
+    expect(destroy.status).toBe(202);
+    expect(destroy.headers["location"]).toBe(`/v1/operations/${destroy.body.operation.id}`);
+    const again = await api.call("DELETE", `/v1/tenants/${created.body.tenant.id}`, undefined, {
+      "idempotency-key": "drop-initech",
+    });
+    expect(again.headers["location"]).toBe(destroy.headers["location"]);
+
+    const anonymous = await apiClient(t, null).call("GET", "/v1/tenants");
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers["www-authenticate"]).toBe('Bearer realm="tenantry"');
+  });
 });

@@ -52,5 +52,32 @@ export async function idempotent<T>(
   if (!answer.replayed) request.audited = true;
   reply.status(answer.statusCode);
   if (answer.replayed) reply.header("idempotent-replayed", "true");
+  // Where the answer's object lives, also on a replay (whose handler did not run).
+  const location = locationOf(answer.statusCode, answer.response);
+  if (location && !reply.hasHeader("location")) reply.header("location", location);
   return answer.response;
+}
+
+const idOf = (value: unknown): string | undefined => {
+  const id = (value as { id?: unknown } | null | undefined)?.id;
+  return typeof id === "string" ? id : undefined;
+};
+
+/**
+ * The `Location` of a 201 (what was created) or a 202 (the operation that does the work,
+ * else the object it works on).
+ */
+export function locationOf(status: number, response: unknown): string | undefined {
+  if (status !== 201 && status !== 202) return undefined;
+  const r = (response ?? {}) as Record<string, unknown>;
+  const operation = idOf(r["operation"]);
+  if (status === 202 && operation) return `/v1/operations/${operation}`;
+  const tenant = idOf(r["tenant"]);
+  if (tenant) return `/v1/tenants/${tenant}`;
+  const key = idOf(r["api_key"]);
+  if (key) return `/v1/api-keys/${key}`;
+  const organization = idOf(r["organization"]);
+  if (organization) return `/v1/organizations/${organization}`;
+  if (typeof r["environment_id"] === "string") return `/v1/environments/${r["environment_id"]}`;
+  return undefined;
 }

@@ -112,6 +112,8 @@ export function toTenantryError(
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: TenantryError) {
   request.problemCode = err.code;
+  // RFC 9110 §11.6.1: a 401 names the scheme to authenticate with.
+  if (err.status === 401) reply.header("www-authenticate", 'Bearer realm="tenantry"');
   if (err.code === "DATABASE_UNAVAILABLE") reply.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
   if (typeof err.extra["retry_after"] === "number")
     reply.header("retry-after", String(err.extra["retry_after"]));

@@ -105,4 +105,23 @@ describe("HTTP conventions", () => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers["www-authenticate"]).toBe('Bearer realm="tenantry"');
   });
+
+  it("answers 405 with Allow for a path it has with other methods, and OPTIONS with Allow", async () => {
+    const put = await raw("DELETE", "/v1/blueprints", "", "application/json");
+    expect(put.status).toBe(405);
+    expect(put.body).toMatchObject({ code: "METHOD_NOT_ALLOWED", allow: ["GET", "HEAD", "OPTIONS", "POST"] });
+    const tenant = await t.app.http!.inject({
+      method: "PUT",
+      url: "/v1/tenants/acme?x=1",
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    expect(tenant.statusCode).toBe(405);
+    expect(tenant.headers["allow"]).toBe("DELETE, GET, HEAD, OPTIONS, PATCH");
+    const options = await t.app.http!.inject({ method: "OPTIONS", url: "/v1/tenants/acme/suspend" });
+    expect(options.statusCode).toBe(204);
+    expect(options.headers["allow"]).toBe("OPTIONS, POST");
+    // A path the API does not have stays a 404.
+    expect((await api.call("GET", "/v1/nothing-here")).status).toBe(404);
+    expect((await api.call("GET", "/v1/tenants/acme/nothing")).status).toBe(404);
+  });
 });

@@ -16,6 +16,7 @@ export const ErrorCodes = {
   OPERATION_NOT_FOUND: { status: 404, title: "Operation not found" },
   BLUEPRINT_NOT_FOUND: { status: 404, title: "Blueprint not found" },
   RESOURCE_NOT_FOUND: { status: 404, title: "The tenant has no such resource" },
+  METHOD_NOT_ALLOWED: { status: 405, title: "The path does not answer this method" },
   SLUG_TAKEN: { status: 409, title: "The slug is already used by another tenant" },
   TRANSITION_NOT_ALLOWED: { status: 409, title: "The tenant's lifecycle does not allow this now" },
   ORGANIZATION_EXISTS: { status: 409, title: "An organization with this slug exists" },

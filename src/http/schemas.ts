@@ -44,6 +44,9 @@ export const Problem = Type.Object(
     generation: Type.Optional(Type.Integer({ description: "The tenant's current generation, on a 412" })),
     target: Type.Optional(Type.String({ description: "The target that cannot serve the blueprint" })),
     organization: Type.Optional(Type.String({ description: "The organization's slug" })),
+    allow: Type.Optional(
+      Type.Array(Type.String(), { description: "The methods the path answers, on a 405" }),
+    ),
     live_tenants: Type.Optional(
       Type.Integer({ description: "Tenants not yet destroyed, when an organization cannot be deleted" }),
     ),

@@ -21,6 +21,7 @@ import { providerRouteTable } from "../proxy/route-table.js";
 import type { CredentialService } from "../services/credential-service.js";
 import type { Db } from "../services/database.js";
 import type { TenantService } from "../services/tenant-service.js";
+import { trackAllowedMethods } from "./allowed-methods.js";
 import { registerAuditHook } from "./audit.js";
 import { authenticate } from "./auth.js";
 import { MAX_BODY_BYTES, sendProblem, toTenantryError } from "./problem.js";
@@ -121,6 +122,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     logController: new LogController({ requestIdLogLabel: "requestId" }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  const routeMethods = trackAllowedMethods(app);
   app.addSchema(Problem);
 
   // Security headers on every answer of the API (tenant hosts are the tenants' own). The
@@ -276,9 +278,32 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
       request.log.warn({ err: (err as Error).message }, "database unavailable");
     return sendProblem(reply, request, problem);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, new TenantryError("NOT_FOUND", `no route ${request.method} ${request.url}`)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    // A path the API has, with another method: 405 and what it allows.
+    const allowed = routeMethods.of(request.url.split("?")[0] ?? "");
+    if (allowed.length > 0 && request.method === "OPTIONS") {
+      return reply.header("allow", allowed.join(", ")).code(204).send();
+    }
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      reply.header("allow", allowed.join(", "));
+      return sendProblem(
+        reply,
+        request,
+        new TenantryError(
+          "METHOD_NOT_ALLOWED",
+          `${request.url.split("?")[0]} answers ${allowed.join(", ")}`,
+          {
+            extra: { allow: allowed },
+          },
+        ),
+      );
+    }
+    return sendProblem(
+      reply,
+      request,
+      new TenantryError("NOT_FOUND", `no route ${request.method} ${request.url}`),
+    );
+  });
 
   await app.register(healthRoutes, deps);
   await app.register(tenantRoutes, deps);

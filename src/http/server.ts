@@ -229,12 +229,12 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     }
     void parseJson(request, bytes.toString("utf8"), done);
   });
-  // NUL characters are refused at the edge, with the field's path: PostgreSQL cannot
-  // store them, and nothing legitimate contains one.
   // A route whose body may be left out validates none as `{}`.
   app.addHook("preValidation", async (request) => {
     if (request.body === undefined && request.routeOptions.config.optionalBody) request.body = {};
   });
+  // NUL characters are refused at the edge, with the field's path: PostgreSQL cannot
+  // store them, and nothing legitimate contains one.
   app.addHook("preValidation", async (request) => {
     const found =
       nulPointer(request.params, "/path") ??

@@ -389,17 +389,42 @@ export class HttpClient {
         for (const item of v) url.searchParams.append(k, item);
       else url.searchParams.set(k, Array.isArray(v) ? v.join(",") : String(v));
     }
-    const timeout = AbortSignal.timeout(timeoutMs);
-    return this.#fetch(url, {
-      method,
-      headers: {
-        accept: "application/json",
-        ...this.#headers(),
-        ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
-      },
-      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
-      signal: options.ctx ? AbortSignal.any([options.ctx.signal, timeout]) : timeout,
+    // Our own timer, not AbortSignal.timeout(): that signal's timer holds it weakly, and
+    // behind AbortSignal.any() nothing else holds it, so under GC pressure it was collected
+    // and the request outlived its deadline (nodejs/node#55428). The timer's closure holds
+    // this controller until it fires; unref'd, it keeps no process alive.
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () => timeout.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError")),
+      timeoutMs,
+    );
+    timer.unref();
+    const signal = options.ctx ? AbortSignal.any([options.ctx.signal, timeout.signal]) : timeout.signal;
+    // fetch's own link to the signal can be lost the same way: an abort also ends the wait here.
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
     });
+    aborted.catch(() => {});
+    try {
+      return await Promise.race([
+        this.#fetch(url, {
+          method,
+          headers: {
+            accept: "application/json",
+            ...this.#headers(),
+            ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
+          },
+          body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+          signal,
+        }),
+        aborted,
+      ]);
+    } finally {
+      if (onAbort) signal.removeEventListener("abort", onAbort);
+    }
   }
 }
 

@@ -18,6 +18,7 @@ import { pino } from "pino";
 import { startTenantry } from "../src/app.js";
 import { loadConfig } from "../src/config/config.js";
 import { ABSENT, type Provider, ProviderRegistry, type ResourceDriver } from "../src/providers/provider.js";
+import { percentile } from "./percentile.js";
 import { scratchDatabase } from "./scratch-database.js";
 
 const N = Number(process.env.BENCH_TENANTS ?? 1000);
@@ -37,12 +38,6 @@ function instantProvider(firstAction: Map<string, number>): Provider {
     delete: async () => ({ state: "done" }),
   };
   return { name: "instant", drivers: { postgres: driver } };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i] as number;
 }
 
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;

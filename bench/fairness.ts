@@ -19,6 +19,7 @@ import { pino } from "pino";
 import { startTenantry } from "../src/app.js";
 import { loadConfig } from "../src/config/config.js";
 import { ABSENT, type Provider, ProviderRegistry, type ResourceDriver } from "../src/providers/provider.js";
+import { percentile } from "./percentile.js";
 import { scratchDatabase } from "./scratch-database.js";
 
 const BIG = Number(process.env.BENCH_BIG ?? 500);
@@ -40,12 +41,6 @@ function slowProvider(): Provider {
     delete: async () => ({ state: "done" }),
   };
   return { name: "slow", drivers: { postgres: driver } };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i] as number;
 }
 
 const fmt = (ms: number) => `${ms.toFixed(0)} ms`;

@@ -1,3 +1,4 @@
+import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, apiClient } from "./support/api.js";
 import { ADMIN_KEY, startTestApp, type TestApp } from "./support/app.js";
@@ -123,5 +124,102 @@ describe("HTTP conventions", () => {
     // A path the API does not have stays a 404.
     expect((await api.call("GET", "/v1/nothing-here")).status).toBe(404);
     expect((await api.call("GET", "/v1/tenants/acme/nothing")).status).toBe(404);
+  });
+
+  it("never refuses an empty JSON body on a route that takes none, for every such route of the document", async () => {
+    const doc = (await t.app.http!.inject({ method: "GET", url: "/openapi.json" })).json();
+    const bodyless: string[] = [];
+    for (const [path, item] of Object.entries(
+      doc.paths as Record<string, Record<string, { requestBody?: unknown }>>,
+    )) {
+      for (const [method, op] of Object.entries(item)) {
+        if (!["post", "put", "patch", "delete"].includes(method) || op.requestBody) continue;
+        bodyless.push(`${method.toUpperCase()} ${path}`);
+      }
+    }
+    // The document's own list, so a new bodyless route is covered as soon as it exists.
+    expect(bodyless).toEqual(
+      expect.arrayContaining(["POST /v1/tenants/{id}/suspend", "DELETE /v1/tenants/{id}"]),
+    );
+    const refused: string[] = [];
+    for (const route of bodyless) {
+      const [method, path] = route.split(" ") as ["POST" | "DELETE", string];
+      const url = path.replace(/\{[^}]+\}/g, "00000000-0000-7000-8000-000000000000");
+      const res = await raw(method, url, "", "application/json");
+      // Whatever the route answers for an unknown id (404) or a missing precondition, it is
+      // not about the body.
+      if (res.status === 400 || res.status === 415)
+        refused.push(`${route}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    expect(refused).toEqual([]);
+  });
+
+  it("tags JSON reads with an ETag and answers If-None-Match with an empty 304 until the resource changes", async () => {
+    const { tenant } = await api.json("POST", "/v1/tenants", { name: "Etag Co", blueprint: "empty" });
+    const get = () =>
+      t.app.http!.inject({
+        method: "GET",
+        url: `/v1/tenants/${tenant.id}`,
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      });
+    const first = await get();
+    const etag = first.headers["etag"] as string;
+    expect(etag).toMatch(/^W\/"[A-Za-z0-9_-]{27}"$/);
+    expect((await get()).headers["etag"]).toBe(etag);
+
+    const cached = await t.app.http!.inject({
+      method: "GET",
+      url: `/v1/tenants/${tenant.id}`,
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "if-none-match": `"other", ${etag}` },
+    });
+    expect(cached.statusCode).toBe(304);
+    expect(cached.body).toBe("");
+    expect(cached.headers["etag"]).toBe(etag);
+    expect(cached.headers["content-type"]).toBeUndefined();
+
+    // A change gives a new tag, and the old one no longer matches.
+    await api.json("PATCH", `/v1/tenants/${tenant.id}`, { labels: { tier: "gold" } });
+    const changed = await t.app.http!.inject({
+      method: "GET",
+      url: `/v1/tenants/${tenant.id}`,
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "if-none-match": etag },
+    });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.json().labels).toEqual({ tier: "gold" });
+    expect(changed.headers["etag"]).not.toBe(etag);
+
+    // Lists are reads too; errors and writes carry no content tag.
+    const list = await api.call("GET", "/v1/tenants");
+    expect(list.headers["etag"]).toMatch(/^W\//);
+    expect((await api.call("GET", "/v1/tenants/no-such-tenant")).headers["etag"]).toBeUndefined();
+    const write = await api.call("POST", "/v1/tenants", { name: "Etag Two", blueprint: "empty" });
+    expect(write.headers["etag"]).toBeUndefined();
+  });
+
+  it("compresses answers over 1 KiB for clients that accept it, and leaves small ones alone", async () => {
+    const doc = await t.app.http!.inject({
+      method: "GET",
+      url: "/openapi.json",
+      headers: { "accept-encoding": "gzip" },
+    });
+    expect(doc.headers["content-encoding"]).toBe("gzip");
+    expect(doc.headers["vary"]).toMatch(/accept-encoding/i);
+    const body = JSON.parse(gunzipSync(doc.rawPayload).toString("utf8"));
+    expect(body.openapi).toBe("3.1.0");
+    const br = await t.app.http!.inject({
+      method: "GET",
+      url: "/openapi.json",
+      headers: { "accept-encoding": "br, gzip" },
+    });
+    expect(br.headers["content-encoding"]).toBe("br");
+    const plain = await t.app.http!.inject({ method: "GET", url: "/openapi.json" });
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(plain.json().openapi).toBe("3.1.0");
+    const small = await t.app.http!.inject({
+      method: "GET",
+      url: "/health",
+      headers: { "accept-encoding": "gzip" },
+    });
+    expect(small.headers["content-encoding"]).toBeUndefined();
   });
 });

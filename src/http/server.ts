@@ -1,6 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import http from "node:http";
 import type net from "node:net";
+import compress from "@fastify/compress";
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
@@ -24,6 +25,7 @@ import type { TenantService } from "../services/tenant-service.js";
 import { trackAllowedMethods } from "./allowed-methods.js";
 import { registerAuditHook } from "./audit.js";
 import { authenticate } from "./auth.js";
+import { registerEtags } from "./etag.js";
 import { MAX_BODY_BYTES, sendProblem, toTenantryError } from "./problem.js";
 import { createRateLimiter } from "./rate-limit.js";
 import { redocPage } from "./redoc.js";
@@ -138,6 +140,13 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
       },
     },
   });
+
+  // ETag on JSON reads (If-None-Match → 304), computed on the uncompressed body: before
+  // compression, whose onSend hook must run after this one.
+  registerEtags(app);
+  // gzip/br/deflate by Accept-Encoding for bodies over 1 KiB (brotli at quality 4). Event
+  // streams are never compressed (they would be buffered); tenant hosts are not the API's.
+  await app.register(compress, { global: true, threshold: 1024, encodings: ["br", "gzip", "deflate"] });
 
   if (deps.config.allowedOrigins.length > 0) {
     await app.register(cors, {

@@ -141,6 +141,15 @@ const RULES: Rule[] = [
     covers: under("src"),
     check: operationsFinishedIn,
   },
+  {
+    // The package's entry point (`tenantry`, `tenantry/client`) ships without the server.
+    name: "the SDK (src/client, src/index.ts) uses only its own files and openapi-fetch",
+    covers: (file) => file === "src/index.ts" || under("src/client")(file),
+    check: (file) =>
+      importsOf(file)
+        .filter((i) => !i.module.startsWith("src/client/") && i.module !== "openapi-fetch")
+        .map((i) => `${file.path}:${i.line}: imports ${i.module}`),
+  },
 ];
 
 describe("architecture", () => {

@@ -3,6 +3,7 @@ import net from "node:net";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { describe, expect, it } from "vitest";
+import { ApiClient, ConnectionError } from "../src/cli/api-client.js";
 import { deadlineSignal } from "../src/lib/deadline-signal.js";
 
 /**
@@ -62,6 +63,33 @@ describe("deadlineSignal under GC pressure", () => {
           new Promise((resolve) => setTimeout(() => resolve("still waiting after 3 s"), 3_000).unref()),
         ]).finally(deadline.dispose);
         expect((result as Error).name, `round ${round}`).toBe("TimeoutError");
+        expect(Date.now() - started).toBeLessThan(2_000);
+      }
+    } finally {
+      clearInterval(collector);
+      silent.close();
+    }
+  }, 60_000);
+});
+
+describe("its users under GC pressure", () => {
+  // The CLI gave fetch a bare AbortSignal.timeout(), which fetch's own listener keeps alive
+  // (not behind AbortSignal.any()): this guards the switch to the helper, it did not fail before.
+  it("the CLI's API client gives up on a server that never answers at its timeout", async () => {
+    const silent = net.createServer((socket) => socket.resume());
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", () => resolve()));
+    const { port } = silent.address() as net.AddressInfo;
+    const client = new ApiClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: "k", timeoutMs: 150 });
+    const collector = setInterval(gc, 5);
+    try {
+      for (let round = 0; round < 5; round++) {
+        const started = Date.now();
+        const result = await Promise.race([
+          client.health().catch((e: unknown) => e),
+          new Promise((resolve) => setTimeout(() => resolve("still waiting after 3 s"), 3_000).unref()),
+        ]);
+        expect(result, `round ${round}`).toBeInstanceOf(ConnectionError);
+        expect((result as ConnectionError).causeCode).toBe("ETIMEDOUT");
         expect(Date.now() - started).toBeLessThan(2_000);
       }
     } finally {

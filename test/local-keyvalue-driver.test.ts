@@ -822,6 +822,22 @@ describe("the keyvalue driver's Redis connections fail fast and leave nothing be
     return { ...server, state, url: url.toString() };
   }
 
+  it.skipIf(!redisUp)(
+    "selects the URL's database, and a database that cannot be selected is an error",
+    async () => {
+      const one = await connect({ ...parseRedisUrl(REDIS_URL), db: 1 });
+      const key = `tenantry-kvtest-db-${sfx}`;
+      try {
+        await one.call("SET", key, "in-db-1");
+        expect(await admin!.call("EXISTS", key)).toBe(0);
+      } finally {
+        await one.call("DEL", key);
+      }
+      const err = await replyError(connect({ ...parseRedisUrl(REDIS_URL), db: 100_000 }));
+      expect(err.message).toMatch(/DB index is out of range/);
+    },
+  );
+
   it.skipIf(!redisUp)("a lost connection to a shared Redis is opened again by the next call", async () => {
     const proxy = await redisProxy();
     const driver = createKeyValueDriver({ redisUrl: proxy.url, dataDir, logger });

@@ -4,7 +4,7 @@ import path from "node:path";
 import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectResp, parseRedisUrl } from "../src/providers/local/resp-client.js";
+import { connectRedis, parseRedisUrl } from "../src/providers/local/redis-connection.js";
 import { type ApiClient, apiClient, requestWithHost } from "./support/api.js";
 import { eventually, startTestApp, type TestApp } from "./support/app.js";
 import { projectRoot } from "./support/cli-harness.js";
@@ -24,9 +24,9 @@ import { isRunning } from "./support/stray-processes.js";
 const REDIS = process.env.TENANTRY_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 let reachable = false;
 try {
-  const c = await connectResp(parseRedisUrl(REDIS), { connectTimeoutMs: 1000 });
-  await c.command("PING");
-  await c.close();
+  const c = await connectRedis(parseRedisUrl(REDIS), { connectTimeoutMs: 1000 });
+  await c.call("PING");
+  c.disconnect();
   reachable = true;
 } catch {
   console.warn(`[local-isolation] SKIPPED: no Redis at ${REDIS} (set TENANTRY_TEST_REDIS_URL)`);
@@ -257,13 +257,13 @@ describe.skipIf(!reachable)(
       const hooliUser = tenants["hooli"].resources.find((r: any) => r.key === "service:cache").outputs.user;
       const initechUser = tenants["initech"].resources.find((r: any) => r.key === "service:cache").outputs
         .user;
-      const client = await connectResp(parseRedisUrl(initechKv.connectionString));
+      const client = await connectRedis(parseRedisUrl(initechKv.connectionString));
       try {
-        expect(await client.command("GET", `${initechUser}:visits`)).toBe("4");
-        await expect(client.command("GET", `${hooliUser}:visits`)).rejects.toThrow(/NOPERM/);
-        await expect(client.command("KEYS", "*")).rejects.toThrow(/NOPERM/);
+        expect(await client.call("GET", `${initechUser}:visits`)).toBe("4");
+        await expect(client.call("GET", `${hooliUser}:visits`)).rejects.toThrow(/NOPERM/);
+        await expect(client.call("KEYS", "*")).rejects.toThrow(/NOPERM/);
       } finally {
-        await client.close();
+        client.disconnect();
       }
     });
 
@@ -371,26 +371,22 @@ describe.skipIf(!reachable)(
       }
       for (const { slug } of owned) await api.waitForTenant(slug, "destroyed", WAIT);
 
-      const admin = await connectResp(parseRedisUrl(REDIS));
+      const admin = await connectRedis(parseRedisUrl(REDIS));
       try {
-        const acl = (await admin.command("ACL", "LIST")) as string[];
+        const acl = (await admin.call("ACL", "LIST")) as string[];
         for (const o of owned) {
           expect(await adminQuery("select 1 from pg_database where datname = $1", [o.database])).toEqual([]);
           expect(await adminQuery("select 1 from pg_roles where rolname = $1", [o.role])).toEqual([]);
           expect(acl.filter((line) => line.startsWith(`user ${o.redisUser} `))).toEqual([]);
-          const [, keys] = (await admin.command(
-            "SCAN",
-            "0",
-            "MATCH",
-            `${o.redisUser}:*`,
-            "COUNT",
-            "1000",
-          )) as [string, string[]];
+          const [, keys] = (await admin.call("SCAN", "0", "MATCH", `${o.redisUser}:*`, "COUNT", "1000")) as [
+            string,
+            string[],
+          ];
           expect(keys).toEqual([]);
           expect(await tenantDirs(o.slug)).toEqual([]);
         }
       } finally {
-        await admin.close();
+        admin.disconnect();
       }
       expect(pids.filter(isRunning)).toEqual([]);
       expect(await pidFiles()).toEqual([]);

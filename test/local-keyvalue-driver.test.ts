@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
@@ -16,13 +17,14 @@ import {
   tenantAclRules,
 } from "../src/providers/local/keyvalue-driver.js";
 import { OWNER_FILE } from "../src/providers/local/owner-files.js";
-import { localKeyValueNames } from "../src/providers/local/redis-names.js";
 import {
-  connectResp,
+  connectRedis,
   parseRedisUrl,
-  RedisReplyError,
-  type RespClient,
-} from "../src/providers/local/resp-client.js";
+  type Redis,
+  replyCode,
+  withRedis,
+} from "../src/providers/local/redis-connection.js";
+import { localKeyValueNames } from "../src/providers/local/redis-names.js";
 import { ownerMarker, ownerMarkerText } from "../src/providers/ownership.js";
 import {
   ABSENT,
@@ -48,9 +50,9 @@ const sfx = randomBytes(3).toString("hex");
 
 async function reachable(url: string): Promise<boolean> {
   try {
-    const c = await connectResp(parseRedisUrl(url), { connectTimeoutMs: 1_000 });
-    const ok = (await c.command("PING")) === "PONG";
-    await c.close();
+    const c = await connectRedis(parseRedisUrl(url), { connectTimeoutMs: 1_000 });
+    const ok = (await c.call("PING")) === "PONG";
+    c.disconnect();
     return ok;
   } catch {
     return false;
@@ -70,7 +72,7 @@ const logLines: string[] = [];
 const logger = pino({ level: "debug" }, { write: (line: string) => void logLines.push(line) });
 
 let dataDir: string;
-let admin: RespClient | undefined;
+let admin: Redis | undefined;
 const usersToDrop: string[] = [];
 const prefixesToClear: string[] = [];
 const pidsToKill: number[] = [];
@@ -147,19 +149,26 @@ function track(t: Tenant, res: RecordedResource<"keyvalue"> = resource()) {
   return names;
 }
 
-async function connectUrl(url: string): Promise<RespClient> {
-  const client = await connectResp(parseRedisUrl(url), { connectTimeoutMs: 2_000 });
-  closers.push(client);
+/** A connection closed after all tests. */
+async function connect(endpoint: Parameters<typeof connectRedis>[0]): Promise<Redis> {
+  const client = await connectRedis(endpoint, { connectTimeoutMs: 2_000 });
+  closers.push({ close: async () => client.disconnect() });
   return client;
 }
 
-async function replyError(p: Promise<unknown>): Promise<RedisReplyError> {
+function connectUrl(url: string): Promise<Redis> {
+  return connect(parseRedisUrl(url));
+}
+
+/** `p` rejects with an error reply; its first word is `code`. */
+async function replyError(p: Promise<unknown>): Promise<{ code: string; message: string }> {
   const err = await p.then(
     () => undefined,
     (e: unknown) => e,
   );
-  if (!(err instanceof RedisReplyError)) throw new Error(`expected a Redis error reply, got ${String(err)}`);
-  return err;
+  const code = replyCode(err);
+  if (code === undefined) throw new Error(`expected a Redis error reply, got ${String(err)}`);
+  return { code, message: (err as Error).message };
 }
 
 async function providerError(p: Promise<unknown>): Promise<ProviderError> {
@@ -172,14 +181,14 @@ async function providerError(p: Promise<unknown>): Promise<ProviderError> {
 }
 
 async function aclUsers(): Promise<string[]> {
-  return (await admin!.command("ACL", "USERS")) as string[];
+  return (await admin!.call("ACL", "USERS")) as string[];
 }
 
 async function keysUnder(prefix: string): Promise<string[]> {
   const found: string[] = [];
   let cursor = "0";
   do {
-    const reply = (await admin!.command("SCAN", cursor, "MATCH", `${prefix}*`, "COUNT", "1000")) as [
+    const reply = (await admin!.call("SCAN", cursor, "MATCH", `${prefix}*`, "COUNT", "1000")) as [
       string,
       string[],
     ];
@@ -209,21 +218,21 @@ async function waitPidGone(pid: number, ms = 3_000): Promise<boolean> {
 
 beforeAll(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "tenantry-kv-test-"));
-  if (redisUp) admin = await connectResp(parseRedisUrl(REDIS_URL));
+  if (redisUp) admin = await connectRedis(parseRedisUrl(REDIS_URL));
 });
 
 afterAll(async () => {
   for (const c of closers) await c.close().catch(() => {});
   if (admin) {
     for (const user of usersToDrop) {
-      await admin.command("ACL", "DELUSER", user).catch(() => {});
-      await admin.command("HDEL", OWNER_MARKERS_KEY, user).catch(() => {});
+      await admin.call("ACL", "DELUSER", user).catch(() => {});
+      await admin.call("HDEL", OWNER_MARKERS_KEY, user).catch(() => {});
     }
     for (const prefix of prefixesToClear) {
       const keys = await keysUnder(prefix).catch(() => []);
-      if (keys.length > 0) await admin.command("UNLINK", ...keys).catch(() => {});
+      if (keys.length > 0) await admin.call("UNLINK", ...keys).catch(() => {});
     }
-    await admin.close();
+    admin.disconnect();
   }
   for (const pid of pidsToKill) {
     try {
@@ -371,23 +380,23 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     );
     expect(JSON.stringify(result.outputs)).not.toContain(password);
 
-    expect(await admin!.command("ACL", "GETUSER", names.user)).not.toBeNull();
-    const list = (await admin!.command("ACL", "LIST")) as string[];
+    expect(await admin!.call("ACL", "GETUSER", names.user)).not.toBeNull();
+    const list = (await admin!.call("ACL", "LIST")) as string[];
     const line = list.find((l) => l.startsWith(`user ${names.user} `));
     expect(line).toContain(" on ");
     expect(line).toContain(`~${names.keyPrefix}*`);
     expect(line).not.toContain(password);
 
     const client = await connectUrl(result.secretOutputs!["connectionString"]!);
-    expect(await client.command("ACL", "WHOAMI")).toBe(names.user);
-    expect(await client.command("SET", `${names.keyPrefix}greeting`, "hello")).toBe("OK");
-    expect(await client.command("GET", `${names.keyPrefix}greeting`)).toBe("hello");
-    expect(await client.command("PUBLISH", `${names.keyPrefix}events`, "x")).toBe(0);
-    expect(typeof (await client.command("INFO", "server"))).toBe("string");
+    expect(await client.call("ACL", "WHOAMI")).toBe(names.user);
+    expect(await client.call("SET", `${names.keyPrefix}greeting`, "hello")).toBe("OK");
+    expect(await client.call("GET", `${names.keyPrefix}greeting`)).toBe("hello");
+    expect(await client.call("PUBLISH", `${names.keyPrefix}events`, "x")).toBe(0);
+    expect(typeof (await client.call("INFO", "server"))).toBe("string");
 
     // Outside the prefix, and commands that reach beyond it, are refused.
-    expect((await replyError(client.command("SET", `outside-${sfx}`, "x"))).code).toBe("NOPERM");
-    expect((await replyError(client.command("GET", "greeting"))).code).toBe("NOPERM");
+    expect((await replyError(client.call("SET", `outside-${sfx}`, "x"))).code).toBe("NOPERM");
+    expect((await replyError(client.call("GET", "greeting"))).code).toBe("NOPERM");
     for (const args of [
       ["FLUSHALL"],
       ["FLUSHDB"],
@@ -403,16 +412,16 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
       ["SCRIPT", "FLUSH"],
       ["ACL", "LIST"],
       ["PUBLISH", "elsewhere", "x"],
-    ]) {
-      expect((await replyError(client.command(...args))).code, args.join(" ")).toBe("NOPERM");
+    ] as [string, ...string[]][]) {
+      expect((await replyError(client.call(...args))).code, args.join(" ")).toBe("NOPERM");
     }
     // Scripts run with the user's permissions.
     expect(
-      await client.command("EVAL", "return redis.call('GET', KEYS[1])", "1", `${names.keyPrefix}greeting`),
+      await client.call("EVAL", "return redis.call('GET', KEYS[1])", "1", `${names.keyPrefix}greeting`),
     ).toBe("hello");
-    await replyError(client.command("EVAL", "return redis.call('GET', 'elsewhere')", "0"));
-    expect(await client.command("GET", `outside-${sfx}`).catch(() => "refused")).toBe("refused");
-    expect(await admin!.command("EXISTS", `outside-${sfx}`)).toBe(0);
+    await replyError(client.call("EVAL", "return redis.call('GET', 'elsewhere')", "0"));
+    expect(await client.call("GET", `outside-${sfx}`).catch(() => "refused")).toBe("refused");
+    expect(await admin!.call("EXISTS", `outside-${sfx}`)).toBe(0);
     expect(logLines.join("\n")).not.toContain(password);
   });
 
@@ -426,14 +435,14 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const rb = done(await driver.apply(ctxFor(b), resource()));
     const ca = await connectUrl(ra.secretOutputs!["connectionString"]!);
     const cb = await connectUrl(rb.secretOutputs!["connectionString"]!);
-    await ca.command("SET", `${na.keyPrefix}secret`, "a-only");
-    expect((await replyError(cb.command("GET", `${na.keyPrefix}secret`))).code).toBe("NOPERM");
-    expect((await replyError(cb.command("SET", `${na.keyPrefix}secret`, "b"))).code).toBe("NOPERM");
-    expect((await replyError(cb.command("PUBLISH", `${na.keyPrefix}events`, "b"))).code).toBe("NOPERM");
-    expect(await ca.command("GET", `${na.keyPrefix}secret`)).toBe("a-only");
+    await ca.call("SET", `${na.keyPrefix}secret`, "a-only");
+    expect((await replyError(cb.call("GET", `${na.keyPrefix}secret`))).code).toBe("NOPERM");
+    expect((await replyError(cb.call("SET", `${na.keyPrefix}secret`, "b"))).code).toBe("NOPERM");
+    expect((await replyError(cb.call("PUBLISH", `${na.keyPrefix}events`, "b"))).code).toBe("NOPERM");
+    expect(await ca.call("GET", `${na.keyPrefix}secret`)).toBe("a-only");
     // And B cannot log in as A with its own password.
     const err = await replyError(
-      connectResp({
+      connect({
         ...parseRedisUrl(REDIS_URL),
         username: na.user,
         password: rb.secretOutputs!["password"]!,
@@ -460,9 +469,9 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     expect((await aclUsers()).filter((u) => u.startsWith(`t_adopt_${sfx}_`))).toEqual([names.user]);
 
     const latest = await connectUrl(second.secretOutputs!["connectionString"]!);
-    expect(await latest.command("PING")).toBe("PONG");
+    expect(await latest.call("PING")).toBe("PONG");
     for (const old of [first, adopted]) {
-      const err = await replyError(connectResp(parseRedisUrl(old.secretOutputs!["connectionString"]!)));
+      const err = await replyError(connectUrl(old.secretOutputs!["connectionString"]!));
       expect(err.code).toBe("WRONGPASS");
     }
   });
@@ -472,7 +481,7 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const res = resource();
     const names = track(t, res);
     const created = done(await driver.apply(ctxFor(t), res));
-    await admin!.command("ACL", "SETUSER", names.user, "allkeys", "+@all");
+    await admin!.call("ACL", "SETUSER", names.user, "allkeys", "+@all");
     const updated = done(
       await driver.apply(ctxFor(t), {
         ...res,
@@ -487,8 +496,8 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
       secretOutputs: created.secretOutputs,
     });
     const client = await connectUrl(created.secretOutputs!["connectionString"]!);
-    expect((await replyError(client.command("GET", "elsewhere"))).code).toBe("NOPERM");
-    expect((await replyError(client.command("FLUSHALL"))).code).toBe("NOPERM");
+    expect((await replyError(client.call("GET", "elsewhere"))).code).toBe("NOPERM");
+    expect((await replyError(client.call("FLUSHALL"))).code).toBe("NOPERM");
   });
 
   it("delete removes the user and every key under the prefix, verifies it, and is idempotent", async () => {
@@ -502,25 +511,25 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const client = await connectUrl(created.secretOutputs!["connectionString"]!);
     // More keys than one SCAN batch, in several types.
     await Promise.all(
-      Array.from({ length: 2500 }, (_, i) => client.command("SET", `${names.keyPrefix}k${i}`, String(i))),
+      Array.from({ length: 2500 }, (_, i) => client.call("SET", `${names.keyPrefix}k${i}`, String(i))),
     );
-    await client.command("HSET", `${names.keyPrefix}hash`, "f", "v");
-    await client.command("RPUSH", `${names.keyPrefix}list`, "a", "b");
+    await client.call("HSET", `${names.keyPrefix}hash`, "f", "v");
+    await client.call("RPUSH", `${names.keyPrefix}list`, "a", "b");
     const otherClient = await connectUrl(kept.secretOutputs!["connectionString"]!);
-    await otherClient.command("SET", `${otherNames.keyPrefix}stays`, "1");
+    await otherClient.call("SET", `${otherNames.keyPrefix}stays`, "1");
     expect((await keysUnder(names.keyPrefix)).length).toBe(2502);
 
     const recorded = { ...res, providerId: names.user };
     expect(await driver.delete(ctxFor(t), recorded)).toEqual({ state: "done", providerId: names.user });
-    expect(await admin!.command("ACL", "GETUSER", names.user)).toBeNull();
-    const list = (await admin!.command("ACL", "LIST")) as string[];
+    expect(await admin!.call("ACL", "GETUSER", names.user)).toBeNull();
+    const list = (await admin!.call("ACL", "LIST")) as string[];
     expect(list.some((l) => l.startsWith(`user ${names.user} `))).toBe(false);
     expect(await keysUnder(names.keyPrefix)).toEqual([]);
     expect(await driver.observe(ctxFor(t), recorded)).toEqual(ABSENT);
     expect(await driver.delete(ctxFor(t), recorded)).toEqual({ state: "done", providerId: names.user });
     // The deleted user's connection was closed; the other tenant is untouched.
-    await expect(client.command("PING")).rejects.toThrow();
-    expect(await otherClient.command("GET", `${otherNames.keyPrefix}stays`)).toBe("1");
+    await expect(client.call("PING")).rejects.toThrow();
+    expect(await otherClient.call("GET", `${otherNames.keyPrefix}stays`)).toBe("1");
     expect(logLines.join("\n")).not.toContain(created.secretOutputs!["password"]!);
   });
 
@@ -533,14 +542,14 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     await expectAborted(driver.apply(ctx, resource()));
     await expectAborted(driver.observe(ctx, resource()));
     await expectAborted(driver.delete(ctx, resource()));
-    expect(await admin!.command("ACL", "GETUSER", names.user)).toBeNull();
+    expect(await admin!.call("ACL", "GETUSER", names.user)).toBeNull();
   });
 
   it("an ACL user made by hand with the tenant's name is never adopted, changed or deleted", async () => {
     const t = tenant(`byhand-${sfx}`);
     const res = resource();
     const names = track(t, res);
-    await admin!.command(
+    await admin!.call(
       "ACL",
       "SETUSER",
       names.user,
@@ -551,8 +560,8 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
       "+get",
       "+set",
     );
-    await admin!.command("SET", `${names.keyPrefix}theirs`, "1");
-    const before = await admin!.command("ACL", "GETUSER", names.user);
+    await admin!.call("SET", `${names.keyPrefix}theirs`, "1");
+    const before = await admin!.call("ACL", "GETUSER", names.user);
 
     await expectNameTaken(driver.observe(ctxFor(t), res), names.user);
     await expectNameTaken(driver.apply(ctxFor(t), res), names.user);
@@ -562,13 +571,13 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     );
     // An update of a record that names another user does not make this one the tenant's.
     await expectNameTaken(driver.apply(ctxFor(t), { ...res, providerId: "another_user" }), names.user);
-    expect(await admin!.command("ACL", "GETUSER", names.user)).toEqual(before);
+    expect(await admin!.call("ACL", "GETUSER", names.user)).toEqual(before);
 
     const deleted = done(await driver.delete(ctxFor(t), res));
     expect(deleted.detail).toContain(names.user);
-    expect(await admin!.command("ACL", "GETUSER", names.user)).toEqual(before);
-    expect(await admin!.command("GET", `${names.keyPrefix}theirs`)).toBe("1");
-    expect(await admin!.command("HGET", OWNER_MARKERS_KEY, names.user)).toBeNull();
+    expect(await admin!.call("ACL", "GETUSER", names.user)).toEqual(before);
+    expect(await admin!.call("GET", `${names.keyPrefix}theirs`)).toBe("1");
+    expect(await admin!.call("HGET", OWNER_MARKERS_KEY, names.user)).toBeNull();
   });
 
   it("create records the tenant's marker; a user marked for another tenant is refused even by record", async () => {
@@ -576,16 +585,16 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const res = resource();
     const names = track(t, res);
     done(await driver.apply(ctxFor(t), res));
-    expect(await admin!.command("HGET", OWNER_MARKERS_KEY, names.user)).toBe(markerOf(t));
+    expect(await admin!.call("HGET", OWNER_MARKERS_KEY, names.user)).toBe(markerOf(t));
 
     const someoneElse = markerOf(tenant(`marked-${sfx}`));
-    await admin!.command("HSET", OWNER_MARKERS_KEY, names.user, someoneElse);
+    await admin!.call("HSET", OWNER_MARKERS_KEY, names.user, someoneElse);
     const recorded = { ...res, providerId: names.user };
     await expectNameTaken(driver.observe(ctxFor(t), recorded), names.user);
     await expectNameTaken(driver.apply(ctxFor(t), recorded), names.user);
     expect(done(await driver.delete(ctxFor(t), recorded)).detail).toContain(names.user);
-    expect(await admin!.command("ACL", "GETUSER", names.user)).not.toBeNull();
-    expect(await admin!.command("HGET", OWNER_MARKERS_KEY, names.user)).toBe(someoneElse);
+    expect(await admin!.call("ACL", "GETUSER", names.user)).not.toBeNull();
+    expect(await admin!.call("HGET", OWNER_MARKERS_KEY, names.user)).toBe(someoneElse);
   });
 
   it("a user made before ownership markers is the tenant's by its record, and gets the marker", async () => {
@@ -593,13 +602,13 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const res = resource();
     const names = track(t, res);
     const created = done(await driver.apply(ctxFor(t), res));
-    await admin!.command("HDEL", OWNER_MARKERS_KEY, names.user);
+    await admin!.call("HDEL", OWNER_MARKERS_KEY, names.user);
 
     await expectNameTaken(driver.observe(ctxFor(t), res), names.user);
     const recorded = { ...res, providerId: names.user, secretOutputs: created.secretOutputs! };
     expect((await driver.observe(ctxFor(t), recorded)).state).toBe("ready");
     done(await driver.apply(ctxFor(t), recorded));
-    expect(await admin!.command("HGET", OWNER_MARKERS_KEY, names.user)).toBe(markerOf(t));
+    expect(await admin!.call("HGET", OWNER_MARKERS_KEY, names.user)).toBe(markerOf(t));
     expect((await driver.observe(ctxFor(t), res)).state).toBe("ready");
   });
 
@@ -608,11 +617,11 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const res = resource();
     const names = track(t, res);
     done(await driver.apply(ctxFor(t), res));
-    await admin!.command("ACL", "SETUSER", names.user, "off");
+    await admin!.call("ACL", "SETUSER", names.user, "off");
     const observed = found(await driver.observe(ctxFor(t), res));
     expect(observed.state).toBe("diverged");
     expect(observed.detail).toMatch(/off/);
-    await admin!.command("ACL", "SETUSER", names.user, "on", "allkeys");
+    await admin!.call("ACL", "SETUSER", names.user, "on", "allkeys");
     const changed = found(await driver.observe(ctxFor(t), res));
     expect(changed.state).toBe("diverged");
 
@@ -620,14 +629,14 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const again = done(await driver.apply(ctxFor(t), res, changed));
     expect((await driver.observe(ctxFor(t), res)).state).toBe("ready");
     const client = await connectUrl(again.secretOutputs!["connectionString"]!);
-    expect((await replyError(client.command("GET", "elsewhere"))).code).toBe("NOPERM");
+    expect((await replyError(client.call("GET", "elsewhere"))).code).toBe("NOPERM");
   });
 
   it("an admin user that may not run ACL commands gets a non-retryable error saying what to fix", async () => {
     const weakUser = `tenantry_kvtest_weak_${sfx}`;
     const weakPassword = randomBytes(16).toString("hex");
     usersToDrop.push(weakUser);
-    await admin!.command(
+    await admin!.call(
       "ACL",
       "SETUSER",
       weakUser,
@@ -652,7 +661,7 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     expect(err.message).toMatch(/NOPERM/);
     expect(err.message).toMatch(/TENANTRY_LOCAL_REDIS_URL may not run this/);
     expect(err.message).not.toContain(weakPassword);
-    expect(await admin!.command("ACL", "GETUSER", names.user)).toBeNull();
+    expect(await admin!.call("ACL", "GETUSER", names.user)).toBeNull();
 
     const wrong = createKeyValueDriver({
       redisUrl: `redis://${weakUser}:not-${weakPassword}@127.0.0.1:${parseRedisUrl(REDIS_URL).port}`,
@@ -672,6 +681,222 @@ describe.skipIf(!redisUp)("keyvalue driver on a shared Redis (ACL users)", () =>
     const err = await providerError(down.observe(ctxFor(tenant()), resource()));
     expect(err.retryable).toBe(true);
   });
+});
+
+/** A TCP server for the failure tests (silent unless `onConnection` says otherwise); `sockets`: its open connections. */
+async function tcpServer(onConnection: (socket: net.Socket) => void = () => {}) {
+  const sockets = new Set<net.Socket>();
+  let accepted = 0;
+  const server = net.createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+    onConnection(socket);
+    // Reads (and by default ignores) what it is sent, so it sees a client hang up.
+    if (socket.listenerCount("data") === 0) socket.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    sockets,
+    accepted: () => accepted,
+    /** Drops every connection, as a restarted Redis or a broken network would. */
+    cut() {
+      for (const socket of sockets) socket.destroy();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Polls `check` until it is true, for at most `ms`. */
+async function until(check: () => boolean | Promise<boolean>, ms = 3_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return check();
+}
+
+/** How many sockets and timers this thread holds. */
+function handles(): { sockets: number; timers: number } {
+  const info = process.getActiveResourcesInfo();
+  return {
+    sockets: info.filter((r) => r === "TCPSocketWrap" || r === "TLSWrap").length,
+    timers: info.filter((r) => r === "Timeout").length,
+  };
+}
+
+describe("the keyvalue driver's Redis connections fail fast and leave nothing behind", () => {
+  it("a Redis that is down fails at once, retryably, with no socket or timer left", async () => {
+    const closed = await tcpServer();
+    const port = closed.port;
+    await closed.close();
+    const before = handles();
+    const down = createKeyValueDriver({ redisUrl: `redis://127.0.0.1:${port}`, dataDir, logger });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const started = Date.now();
+        const err = await providerError(down.observe(ctxFor(tenant()), resource()));
+        // ioredis' defaults would queue the command and reconnect for seconds.
+        expect(Date.now() - started).toBeLessThan(1_000);
+        expect(err.retryable).toBe(true);
+        expect(err.message).toContain("ECONNREFUSED");
+      }
+    } finally {
+      await down.close();
+    }
+    expect(
+      await until(() => {
+        const now = handles();
+        return now.sockets <= before.sockets && now.timers <= before.timers;
+      }, 500),
+      JSON.stringify({ before, after: handles() }),
+    ).toBe(true);
+  });
+
+  it("a server that never answers ends at the action's deadline, and its connection is closed", async () => {
+    const silent = await tcpServer();
+    const driver = createKeyValueDriver({ redisUrl: `redis://127.0.0.1:${silent.port}`, dataDir, logger });
+    try {
+      const started = Date.now();
+      const ctx = providerContext({
+        tenant: tenant(),
+        installationId: INSTALLATION,
+        logger,
+        deadline: Date.now() + 300,
+      });
+      const err = await providerError(driver.observe(ctx, resource()));
+      expect(err.retryable).toBe(true);
+      expect(err.message).toMatch(/time ran out/);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(silent.accepted()).toBe(1);
+    } finally {
+      await driver.close();
+    }
+    expect(await until(() => silent.sockets.size === 0)).toBe(true);
+    await silent.close();
+  });
+
+  it("a one-off session ends at once on abort, closing its connection", async () => {
+    const silent = await tcpServer();
+    const controller = new AbortController();
+    const started = Date.now();
+    const call = withRedis(
+      ctxFor(tenant(), controller.signal),
+      "ping",
+      { host: "127.0.0.1", port: silent.port, tls: false, db: 0, password: "x" },
+      {},
+      (c) => c.call("PING"),
+    );
+    await until(() => silent.sockets.size === 1);
+    controller.abort(new Error("lease lost"));
+    await expectAborted(call);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await until(() => silent.sockets.size === 0)).toBe(true);
+    await silent.close();
+  });
+
+  /** A TCP proxy to the test Redis; while `stalled`, what clients send is dropped (counted in `dropped`). */
+  async function redisProxy() {
+    const target = parseRedisUrl(REDIS_URL);
+    const state = { stalled: false, dropped: 0 };
+    const server = await tcpServer((socket) => {
+      const upstream = net.connect(target.port, target.host);
+      upstream.on("error", () => socket.destroy());
+      socket.on("close", () => upstream.destroy());
+      upstream.on("close", () => socket.destroy());
+      socket.on("data", (chunk: Buffer) => {
+        if (state.stalled) state.dropped += chunk.length;
+        else upstream.write(chunk);
+      });
+      upstream.pipe(socket);
+    });
+    const url = new URL(REDIS_URL);
+    url.host = `127.0.0.1:${server.port}`;
+    return { ...server, state, url: url.toString() };
+  }
+
+  it.skipIf(!redisUp)(
+    "selects the URL's database, and a database that cannot be selected is an error",
+    async () => {
+      const one = await connect({ ...parseRedisUrl(REDIS_URL), db: 1 });
+      const key = `tenantry-kvtest-db-${sfx}`;
+      try {
+        await one.call("SET", key, "in-db-1");
+        expect(await admin!.call("EXISTS", key)).toBe(0);
+      } finally {
+        await one.call("DEL", key);
+      }
+      const err = await replyError(connect({ ...parseRedisUrl(REDIS_URL), db: 100_000 }));
+      expect(err.message).toMatch(/DB index is out of range/);
+    },
+  );
+
+  it.skipIf(!redisUp)("a lost connection to a shared Redis is opened again by the next call", async () => {
+    const proxy = await redisProxy();
+    const driver = createKeyValueDriver({ redisUrl: proxy.url, dataDir, logger });
+    try {
+      const t = tenant();
+      expect(await driver.observe(ctxFor(t), resource())).toEqual(ABSENT);
+      expect(proxy.accepted()).toBe(1);
+      proxy.cut();
+      // The first call may still meet the dying connection (a retryable error); a later one reconnects.
+      expect(
+        await until(async () => {
+          const seen = await driver.observe(ctxFor(t), resource()).catch((err: unknown) => {
+            expect(err).toBeInstanceOf(ProviderError);
+            expect((err as ProviderError).retryable).toBe(true);
+            return undefined;
+          });
+          return seen?.state === "absent";
+        }),
+      ).toBe(true);
+      expect(proxy.accepted()).toBe(2);
+    } finally {
+      await driver.close();
+    }
+    expect(await until(() => proxy.sockets.size === 0)).toBe(true);
+    await proxy.close();
+  });
+
+  it.skipIf(!redisUp)(
+    "a command in flight when Redis goes away fails at once: not kept to be resent",
+    async () => {
+      const proxy = await redisProxy();
+      const driver = createKeyValueDriver({ redisUrl: proxy.url, dataDir, logger });
+      const before = handles();
+      try {
+        const t = tenant();
+        expect(await driver.observe(ctxFor(t), resource())).toEqual(ABSENT);
+        proxy.state.stalled = true;
+        const pending = providerError(driver.observe(ctxFor(t), resource()));
+        expect(await until(() => proxy.state.dropped > 0)).toBe(true);
+        // Redis is gone: the connection drops and nothing listens any more.
+        const started = Date.now();
+        await proxy.close();
+        const err = await pending;
+        // ioredis' defaults would keep the command and reconnect up to 20 times before failing it.
+        expect(Date.now() - started).toBeLessThan(1_000);
+        expect(err.retryable).toBe(true);
+        expect(proxy.accepted()).toBe(1);
+      } finally {
+        await driver.close();
+      }
+      expect(
+        await until(() => {
+          const now = handles();
+          return now.sockets <= before.sockets && now.timers <= before.timers;
+        }, 500),
+        JSON.stringify({ before, after: handles() }),
+      ).toBe(true);
+    },
+  );
 });
 
 describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per resource", () => {
@@ -709,11 +934,10 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     expect(pidAlive(pid)).toBe(true);
 
     const client = await connectUrl(created.secretOutputs!["connectionString"]!);
-    expect(await client.command("PING")).toBe("PONG");
-    expect(await client.command("SET", "anything", "v")).toBe("OK");
-    const anonymous = await connectResp({ host: "127.0.0.1", port, tls: false, db: 0 });
-    closers.push(anonymous);
-    expect((await replyError(anonymous.command("PING"))).code).toBe("NOAUTH");
+    expect(await client.call("PING")).toBe("PONG");
+    expect(await client.call("SET", "anything", "v")).toBe("OK");
+    const anonymous = await connect({ host: "127.0.0.1", port, tls: false, db: 0 });
+    expect((await replyError(anonymous.call("PING"))).code).toBe("NOAUTH");
 
     // Observe finds it via the pid file, also from a new driver (Tenantry restarted).
     const restarted = createKeyValueDriver({ dataDir, logger, redisServerPath: REDIS_SERVER! });
@@ -729,10 +953,10 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     expect(await pidOf(names)).toBe(pid);
     expect(adopted.secretOutputs!["password"]).not.toBe(password);
     const again = await connectUrl(adopted.secretOutputs!["connectionString"]!);
-    expect(await again.command("GET", "anything")).toBe("v");
-    expect(
-      (await replyError(connectResp(parseRedisUrl(created.secretOutputs!["connectionString"]!)))).code,
-    ).toBe("WRONGPASS");
+    expect(await again.call("GET", "anything")).toBe("v");
+    expect((await replyError(connectUrl(created.secretOutputs!["connectionString"]!))).code).toBe(
+      "WRONGPASS",
+    );
     await restarted.close();
 
     const recorded = { ...res, providerId: names.dir, secretOutputs: adopted.secretOutputs! };
@@ -760,14 +984,13 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     const pb = await pidOf(nb);
     expect(pa).not.toBe(pb);
     expect(ra.outputs!["port"]).not.toBe(rb.outputs!["port"]);
-    const cb = await connectResp({
+    const cb = await connect({
       host: "127.0.0.1",
       port: ra.outputs!["port"] as number,
       tls: false,
       db: 0,
     });
-    closers.push(cb);
-    await replyError(cb.command("AUTH", rb.secretOutputs!["password"]!));
+    await replyError(cb.call("AUTH", rb.secretOutputs!["password"]!));
 
     // The machine rebooted (or someone killed it): observe reports nothing, create starts it again.
     process.kill(pa, "SIGKILL");
@@ -777,7 +1000,7 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     const pa2 = await pidOf(na);
     expect(pa2).not.toBe(pa);
     const client = await connectUrl(again.secretOutputs!["connectionString"]!);
-    expect(await client.command("PING")).toBe("PONG");
+    expect(await client.call("PING")).toBe("PONG");
 
     for (const [t, pid] of [
       [a, pa2],
@@ -796,7 +1019,7 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     const created = done(await driver.apply(ctxFor(t), res));
     const pid = await pidOf(names);
     const client = await connectUrl(created.secretOutputs!["connectionString"]!);
-    expect(await client.command("CONFIG", "GET", "maxmemory-policy")).toEqual([
+    expect(await client.call("CONFIG", "GET", "maxmemory-policy")).toEqual([
       "maxmemory-policy",
       "allkeys-lru",
     ]);
@@ -805,7 +1028,7 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     const recorded = { ...changed, providerId: names.dir, secretOutputs: created.secretOutputs! };
     const updated = done(await driver.apply(ctxFor(t), recorded));
     expect(updated.secretOutputs).toEqual(created.secretOutputs);
-    expect(await client.command("CONFIG", "GET", "maxmemory-policy")).toEqual([
+    expect(await client.call("CONFIG", "GET", "maxmemory-policy")).toEqual([
       "maxmemory-policy",
       "volatile-ttl",
     ]);
@@ -886,7 +1109,7 @@ describe.skipIf(!REDIS_SERVER)("keyvalue driver with a private redis-server per 
     const again = done(await driver.apply(ctxFor(t), res, observed));
     const restarted = await pidOf(names);
     const client = await connectUrl(again.secretOutputs!["connectionString"]!);
-    expect(await client.command("PING")).toBe("PONG");
+    expect(await client.call("PING")).toBe("PONG");
     expect((await driver.observe(ctxFor(t), res)).state).toBe("ready");
     expect(await waitPidGone(pid)).toBe(true);
     expect((await driver.delete(ctxFor(t), res)).state).toBe("done");

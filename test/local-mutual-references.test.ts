@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectResp, parseRedisUrl } from "../src/providers/local/resp-client.js";
+import { connectRedis, parseRedisUrl } from "../src/providers/local/redis-connection.js";
 import { type ApiClient, apiClient } from "./support/api.js";
 import { eventually, startTestApp, type TestApp } from "./support/app.js";
 
@@ -16,9 +16,9 @@ import { eventually, startTestApp, type TestApp } from "./support/app.js";
 const REDIS = process.env.TENANTRY_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 let redis = false;
 try {
-  const c = await connectResp(parseRedisUrl(REDIS), { connectTimeoutMs: 1000 });
-  await c.command("PING");
-  await c.close();
+  const c = await connectRedis(parseRedisUrl(REDIS), { connectTimeoutMs: 1000 });
+  await c.call("PING");
+  c.disconnect();
   redis = true;
 } catch {
   console.warn(`[local-mutual-references] SKIPPED the Key Value case: no Redis at ${REDIS}`);

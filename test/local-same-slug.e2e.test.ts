@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256 } from "../src/lib/crypto.js";
 import { OWNER_MARKERS_KEY } from "../src/providers/local/keyvalue-driver.js";
 import { OWNER_FILE } from "../src/providers/local/owner-files.js";
-import { connectResp, parseRedisUrl } from "../src/providers/local/resp-client.js";
+import { connectRedis, parseRedisUrl } from "../src/providers/local/redis-connection.js";
 import { localServicePaths } from "../src/providers/local/service-driver.js";
 import { generateApiKey } from "../src/services/bootstrap.js";
 import { insertApiKey, insertOrganization } from "../src/store/sql/auth.js";
@@ -24,9 +24,9 @@ import { isRunning } from "./support/stray-processes.js";
 const REDIS = process.env.TENANTRY_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 let reachable = false;
 try {
-  const c = await connectResp(parseRedisUrl(REDIS), { connectTimeoutMs: 1000 });
-  await c.command("PING");
-  await c.close();
+  const c = await connectRedis(parseRedisUrl(REDIS), { connectTimeoutMs: 1000 });
+  await c.call("PING");
+  c.disconnect();
   reachable = true;
 } catch {
   console.warn(`[local-same-slug] SKIPPED: no Redis at ${REDIS} (set TENANTRY_TEST_REDIS_URL)`);
@@ -135,18 +135,18 @@ async function exists(p: string): Promise<boolean> {
 
 /** Every object of `o`, looked up where it lives. */
 async function present(o: Owned) {
-  const redis = await connectResp(parseRedisUrl(REDIS));
+  const redis = await connectRedis(parseRedisUrl(REDIS));
   try {
     return {
       database: (await adminQuery("select 1 from pg_database where datname = $1", [o.database])).length,
       role: (await adminQuery("select 1 from pg_roles where rolname = $1", [o.role])).length,
-      redisUser: (await redis.command("ACL", "GETUSER", o.redisUser)) !== null,
-      redisKey: await redis.command("EXISTS", `${o.keyPrefix}visits`),
+      redisUser: (await redis.call("ACL", "GETUSER", o.redisUser)) !== null,
+      redisKey: await redis.call("EXISTS", `${o.keyPrefix}visits`),
       directory: await exists(o.serviceDir),
       process: isRunning(o.pgid),
     };
   } finally {
-    await redis.close();
+    redis.disconnect();
   }
 }
 
@@ -196,13 +196,13 @@ describe.skipIf(!reachable)("two organizations with a tenant of the same slug on
   afterAll(async () => {
     await t?.close();
     if (appDir) await rm(appDir, { recursive: true, force: true });
-    const redis = await connectResp(parseRedisUrl(REDIS)).catch(() => undefined);
+    const redis = await connectRedis(parseRedisUrl(REDIS)).catch(() => undefined);
     for (const o of Object.values(owned)) {
-      await redis?.command("ACL", "DELUSER", o.redisUser).catch(() => {});
-      await redis?.command("HDEL", OWNER_MARKERS_KEY, o.redisUser).catch(() => {});
-      await redis?.command("DEL", `${o.keyPrefix}visits`).catch(() => {});
+      await redis?.call("ACL", "DELUSER", o.redisUser).catch(() => {});
+      await redis?.call("HDEL", OWNER_MARKERS_KEY, o.redisUser).catch(() => {});
+      await redis?.call("DEL", `${o.keyPrefix}visits`).catch(() => {});
     }
-    await redis?.close();
+    redis?.disconnect();
   });
 
   it("both are active, each on objects of its own, marked as its own", async () => {
@@ -222,10 +222,10 @@ describe.skipIf(!reachable)("two organizations with a tenant of the same slug on
       )) as { c: string }[];
       expect(comment?.c).toMatch(new RegExp(`^tenantry:[^/]+/[^/]+/${o.id}$`));
       expect((await readFile(path.join(o.serviceDir, OWNER_FILE), "utf8")).trim()).toBe(comment?.c);
-      const redis = await connectResp(parseRedisUrl(REDIS));
-      expect(await redis.command("HGET", OWNER_MARKERS_KEY, o.redisUser)).toBe(comment?.c);
-      await redis.command("SET", `${o.keyPrefix}visits`, "1");
-      await redis.close();
+      const redis = await connectRedis(parseRedisUrl(REDIS));
+      expect(await redis.call("HGET", OWNER_MARKERS_KEY, o.redisUser)).toBe(comment?.c);
+      await redis.call("SET", `${o.keyPrefix}visits`, "1");
+      redis.disconnect();
       expect(await present(o)).toEqual({
         database: 1,
         role: 1,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectResp, parseRedisUrl } from "../src/providers/local/resp-client.js";
+import { connectRedis, parseRedisUrl } from "../src/providers/local/redis-connection.js";
 import { type ApiClient, apiClient } from "./support/api.js";
 import { startTestApp, type TestApp } from "./support/app.js";
 
@@ -11,9 +11,9 @@ import { startTestApp, type TestApp } from "./support/app.js";
 const REDIS = process.env.TENANTRY_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 let reachable = false;
 try {
-  const c = await connectResp(parseRedisUrl(REDIS), { connectTimeoutMs: 1000 });
-  await c.command("PING");
-  await c.close();
+  const c = await connectRedis(parseRedisUrl(REDIS), { connectTimeoutMs: 1000 });
+  await c.call("PING");
+  c.disconnect();
   reachable = true;
 } catch {
   console.warn(`[local-tenant-keyvalue] SKIPPED: no Redis at ${REDIS}`);
@@ -58,21 +58,21 @@ describe.skipIf(!reachable)("a local tenant with PostgreSQL and Key Value", () =
       [tenant.id],
     );
     const secret = t.app.secrets.openJson<{ connectionString: string }>(rows[0].secret_outputs_enc);
-    const client = await connectResp(parseRedisUrl(secret.connectionString));
-    expect(await client.command("SET", `${keyPrefix}visits`, "1")).toBe("OK");
-    await expect(client.command("SET", "elsewhere", "1")).rejects.toThrow(/NOPERM/);
-    await client.close();
+    const client = await connectRedis(parseRedisUrl(secret.connectionString));
+    expect(await client.call("SET", `${keyPrefix}visits`, "1")).toBe("OK");
+    await expect(client.call("SET", "elsewhere", "1")).rejects.toThrow(/NOPERM/);
+    client.disconnect();
 
     await api.json("DELETE", "/v1/tenants/cachy");
     await api.waitForTenant(tenant.id, "destroyed");
-    const admin = await connectResp(parseRedisUrl(REDIS));
-    const users = (await admin.command("ACL", "USERS")) as string[];
+    const admin = await connectRedis(parseRedisUrl(REDIS));
+    const users = (await admin.call("ACL", "USERS")) as string[];
     expect(users).not.toContain(user);
-    const [, keys] = (await admin.command("SCAN", "0", "MATCH", `${keyPrefix}*`, "COUNT", "1000")) as [
+    const [, keys] = (await admin.call("SCAN", "0", "MATCH", `${keyPrefix}*`, "COUNT", "1000")) as [
       string,
       string[],
     ];
     expect(keys).toEqual([]);
-    await admin.close();
+    admin.disconnect();
   });
 });

@@ -1,8 +1,12 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../src/lib/ids.js";
+import { isHiddenPath } from "../src/proxy/host-proxy.js";
 import { insertOrganization } from "../src/store/sql/auth.js";
 import { requestWithHost } from "./support/api.js";
 import { startTestApp, type TestApp } from "./support/app.js";
@@ -16,6 +20,7 @@ let t: TestApp;
 let base: string;
 let upstream: http.Server;
 let upstreamPort: number;
+let siteDir: string;
 
 /** A stand-in tenant service: echoes the request, and speaks a tiny upgrade protocol. */
 function startUpstream(): Promise<void> {
@@ -102,6 +107,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
   upstream?.close();
+  if (siteDir) await rm(siteDir, { recursive: true, force: true });
 });
 
 describe("host proxy", () => {
@@ -184,5 +190,123 @@ describe("host proxy", () => {
     socket.destroy();
     expect(received.join("")).toContain("101 Switching Protocols");
     expect(received.join("")).toContain("echo:hello");
+  });
+});
+
+describe("static sites on the host proxy", () => {
+  const BODY = "0123456789abcdefghij";
+  let host: string;
+  let spaHost: string;
+  const get = (h: string, p: string, headers?: Record<string, string>, method?: string) =>
+    requestWithHost(base, h, p, { headers, ...(method && { method }) });
+
+  beforeAll(async () => {
+    // A release as the static site driver leaves it: `site` inside its base, recorded on the resource.
+    siteDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-proxy-static-"));
+    const root = path.join(siteDir, "release", "public");
+    await mkdir(path.join(root, "docs"), { recursive: true });
+    await mkdir(path.join(root, ".git"), { recursive: true });
+    await mkdir(path.join(root, ".well-known"), { recursive: true });
+    await writeFile(path.join(root, "index.html"), "<h1>home</h1>\n");
+    await writeFile(path.join(root, "docs", "index.html"), "<h1>docs</h1>\n");
+    await writeFile(path.join(root, "data.txt"), BODY);
+    await writeFile(path.join(root, "app.webmanifest"), "{}");
+    await writeFile(path.join(root, "photo.avif"), "avif");
+    await writeFile(path.join(root, "module.wasm"), "wasm");
+    await writeFile(path.join(root, ".env"), "SECRET=1\n");
+    await writeFile(path.join(root, ".git", "config"), "[core]\n");
+    await writeFile(path.join(root, ".well-known", "security.txt"), "Contact: x\n");
+    await writeFile(path.join(siteDir, "outside.txt"), "not the site's\n");
+    await symlink(path.join(siteDir, "outside.txt"), path.join(root, "out.txt"));
+    await symlink(path.join(root, ".env"), path.join(root, "env.txt"));
+    const site = { staticRoot: root, staticBase: path.join(siteDir, "release") };
+    await addTenant("files", "active", {
+      ...site,
+      staticHeaders: [{ path: "/docs/*", name: "Cache-Control", value: "public, max-age=600" }],
+    });
+    await addTenant("spa", "active", {
+      ...site,
+      staticRoutes: [{ type: "rewrite", source: "/*", destination: "/index.html" }],
+    });
+    host = "web-files.tenants.test";
+    spaHost = "web-spa.tenants.test";
+  });
+
+  it("serves a file with its type, length, ETag and Last-Modified, and HEAD without a body", async () => {
+    const res = await get(host, "/data.txt");
+    expect(res).toMatchObject({ status: 200, body: BODY });
+    expect(res.headers["content-type"]).toBe("text/plain; charset=utf-8");
+    expect(res.headers["content-length"]).toBe(String(BODY.length));
+    expect(res.headers["accept-ranges"]).toBe("bytes");
+    expect(res.headers["cache-control"]).toBe("no-cache");
+    expect(res.headers.etag).toMatch(/^W\/".+"$/);
+    expect(res.headers["last-modified"]).toBeDefined();
+    const head = await get(host, "/data.txt", {}, "HEAD");
+    expect(head).toMatchObject({ status: 200, body: "" });
+    expect(head.headers["content-length"]).toBe(String(BODY.length));
+    expect(head.headers.etag).toBe(res.headers.etag);
+    // Directories serve their index.html; a header rule wins over the default Cache-Control.
+    const docs = await get(host, "/docs");
+    expect(docs).toMatchObject({ status: 200, body: "<h1>docs</h1>\n" });
+    expect(docs.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect((await get(host, "/docs/index.html")).headers["cache-control"]).toBe("public, max-age=600");
+  });
+
+  it("answers a byte range with 206 and an unsatisfiable one with 416", async () => {
+    const part = await get(host, "/data.txt", { range: "bytes=2-5" });
+    expect(part).toMatchObject({ status: 206, body: "2345" });
+    expect(part.headers["content-range"]).toBe(`bytes 2-5/${BODY.length}`);
+    expect(part.headers["content-length"]).toBe("4");
+    const tail = await get(host, "/data.txt", { range: "bytes=-3" });
+    expect(tail).toMatchObject({ status: 206, body: "hij" });
+    const beyond = await get(host, "/data.txt", { range: "bytes=100-200" });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers["content-range"]).toBe(`bytes */${BODY.length}`);
+    // A range for an older version (If-Range with another ETag) gets the whole new file.
+    const stale = await get(host, "/data.txt", { range: "bytes=2-5", "if-range": 'W/"old"' });
+    expect(stale).toMatchObject({ status: 200, body: BODY });
+  });
+
+  it("answers a conditional request for an unchanged file with 304 and no body", async () => {
+    const first = await get(host, "/data.txt");
+    const etag = first.headers.etag!;
+    const again = await get(host, "/data.txt", { "if-none-match": etag });
+    expect(again).toMatchObject({ status: 304, body: "" });
+    expect(again.headers.etag).toBe(etag);
+    expect(again.headers["cache-control"]).toBe("no-cache");
+    const since = await get(host, "/data.txt", { "if-modified-since": first.headers["last-modified"]! });
+    expect(since.status).toBe(304);
+    // Another version's ETag: the file.
+    expect(await get(host, "/data.txt", { "if-none-match": 'W/"other"' })).toMatchObject({
+      status: 200,
+      body: BODY,
+    });
+    // The SPA fallback revalidates too (index.html under the requested path).
+    const deep = await get(spaHost, "/app/settings");
+    expect(deep).toMatchObject({ status: 200, body: "<h1>home</h1>\n" });
+    expect((await get(spaHost, "/app/other", { "if-none-match": deep.headers.etag! })).status).toBe(304);
+  });
+
+  it("knows types the old 16-entry table did not", async () => {
+    expect((await get(host, "/app.webmanifest")).headers["content-type"]).toMatch(
+      /^application\/manifest\+json/,
+    );
+    expect((await get(host, "/photo.avif")).headers["content-type"]).toBe("image/avif");
+    expect((await get(host, "/module.wasm")).headers["content-type"]).toBe("application/wasm");
+  });
+
+  it("never serves a dotfile or anything outside the site, and SPA fallback does not reveal them", async () => {
+    for (const p of ["/.env", "/.git/config", "/%2e%65nv", "/docs/../.env", "/env.txt", "/out.txt"]) {
+      expect((await get(host, p)).status, p).toBe(404);
+    }
+    for (const p of ["/../outside.txt", "/%2e%2e/outside.txt", "/..%2Foutside.txt"]) {
+      expect((await get(host, p)).status, p).toBe(404);
+    }
+    // With a catch-all rewrite they are as if missing: the app's index.html, not the file.
+    expect(await get(spaHost, "/.env")).toMatchObject({ status: 200, body: "<h1>home</h1>\n" });
+    expect((await get(host, "/.well-known/security.txt")).body).toBe("Contact: x\n");
+    expect(isHiddenPath("/.well-known/x")).toBe(false);
+    expect(isHiddenPath("/a/.well-known/x")).toBe(true);
+    expect(isHiddenPath("/a/b.c/d")).toBe(false);
   });
 });

@@ -3,6 +3,7 @@
  * the global `fetch`; error responses (RFC 9457 problem+json) become {@link ApiError}s
  * and an unreachable server becomes a {@link ConnectionError}.
  */
+import { deadlineSignal } from "../lib/deadline-signal.js";
 
 /** One target and what it can do (GET /v1/targets). */
 /** An API key as the server lists it (never the key itself). */
@@ -757,7 +758,7 @@ export class ApiClient {
         method,
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: deadlineSignal(undefined, this.timeoutMs).signal,
       });
     } catch (err) {
       if (err instanceof DOMException && (err.name === "TimeoutError" || err.name === "AbortError")) {

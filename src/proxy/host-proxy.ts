@@ -1,9 +1,9 @@
-import fs from "node:fs";
 import fsp from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import type { Logger } from "pino";
+import send from "send";
 
 /**
  * The local target's front door: requests for `<service>-<slug>.<BASE_DOMAIN>` go to that
@@ -202,25 +202,6 @@ export function createHostProxy(options: HostProxyOptions): HostProxy {
   };
 }
 
-const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".htm": "text/html; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".json": "application/json",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".webp": "image/webp",
-  ".ico": "image/x-icon",
-  ".txt": "text/plain; charset=utf-8",
-  ".woff2": "font/woff2",
-  ".wasm": "application/wasm",
-};
-
 /**
  * A path pattern of a static site's rule, as Render reads it: `*` matches any string from
  * its position on (slashes included), `:name` one path segment; the rest matches itself.
@@ -288,12 +269,28 @@ export function staticHeadersFor(rules: readonly StaticHeader[], pathname: strin
 }
 
 /**
+ * Whether a decoded URL path names a dotfile or goes through a dot directory (`/.env`,
+ * `/.git/config`): those are not served, as if they did not exist. `/.well-known/` is the
+ * exception (RFC 8615: security.txt, app links, ACME challenges).
+ */
+export function isHiddenPath(pathname: string): boolean {
+  const segments = pathname.split("/").filter((s) => s !== "");
+  return segments.some((s, i) => s.startsWith(".") && !(i === 0 && s === ".well-known"));
+}
+
+/**
  * Serves a static site's files: `GET`/`HEAD` only, `index.html` for directories, never
- * outside `root` (the resolved path must stay inside it, symlinks included). As on Render:
- * a file that exists is served as it is; otherwise the first redirect or rewrite rule
- * whose source matches applies (a redirect answers 301 with the destination, a rewrite
- * serves the destination's file under the requested path); otherwise 404. The header rules
- * matching the requested path are added to what is served.
+ * outside `root` (the resolved path must stay inside it, symlinks included), never a
+ * dotfile (see {@link isHiddenPath}). As on Render: a file that exists is served as it is;
+ * otherwise the first redirect or rewrite rule whose source matches applies (a redirect
+ * answers 301 with the destination, a rewrite serves the destination's file under the
+ * requested path); otherwise 404. The header rules matching the requested path are added
+ * to what is served (and win over the defaults).
+ *
+ * The file itself is sent by `send`: its type from the extension (mime-db), byte ranges
+ * (206, 416), `ETag` and `Last-Modified` with conditional requests (304, 412). Files are
+ * `Cache-Control: no-cache` unless a header rule says otherwise: a browser keeps them and
+ * revalidates each time, which the ETag makes cheap, so a new deploy shows at once.
  */
 function serveStatic(
   req: http.IncomingMessage,
@@ -318,7 +315,9 @@ function serveStatic(
     res.end();
     return;
   }
-  const resolveFile = async (wanted: string): Promise<string | null> => {
+  /** The file a URL path names, as its real path and the real root it is inside; null: none. */
+  const resolveFile = async (wanted: string): Promise<{ root: string; file: string } | null> => {
+    if (isHiddenPath(wanted)) return null;
     const realRoot = await fsp.realpath(root);
     // The tenant's build wrote the release: its publish directory may be a link to anywhere.
     if (base !== undefined) {
@@ -333,26 +332,45 @@ function serveStatic(
     }
     if (!stat?.isFile()) return null;
     const real = await fsp.realpath(file);
-    return real === realRoot || real.startsWith(realRoot + path.sep) ? real : null;
+    if (!real.startsWith(realRoot + path.sep)) return null;
+    // A link inside the site to one of its own dotfiles is no way around the rule.
+    if (isHiddenPath(path.relative(realRoot, real).split(path.sep).join("/"))) return null;
+    return { root: realRoot, file: real };
   };
   const extra = staticHeadersFor(route.headers ?? [], pathname);
-  const send = (file: string) => {
-    res.writeHead(200, {
-      "content-type": TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
-      "cache-control": "no-cache",
-      ...extra,
-    });
-    if (req.method === "HEAD") {
-      res.end();
-      return;
-    }
-    const stream = fs.createReadStream(file);
-    stream.on("error", () => res.destroy());
-    stream.pipe(res);
+  const serveFile = (found: { root: string; file: string }) => {
+    // Set before `send` looks: it keeps what is set (a header rule's Content-Type or Cache-Control).
+    res.setHeader("cache-control", "no-cache");
+    for (const [name, value] of Object.entries(extra)) res.setHeader(name, value);
+    const relative = path.relative(found.root, found.file).split(path.sep).map(encodeURIComponent).join("/");
+    send(req, `/${relative}`, {
+      root: found.root,
+      // Checked above, on the real path: send's own checks would only repeat them.
+      dotfiles: "allow",
+      index: false,
+      cacheControl: false,
+      etag: true,
+      lastModified: true,
+      acceptRanges: true,
+    })
+      .on("error", (err: { status?: number; headers?: Record<string, string> }) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        for (const name of res.getHeaderNames()) res.removeHeader(name);
+        const status = err.status ?? 500;
+        // Gone since it was found (a deploy switched the release): as if it never was.
+        if (status === 404) return page(res, { kind: "missing" }, `${label}${pathname}`);
+        // 416 (with Content-Range: what the file has), 412, or a read error.
+        res.writeHead(status, { ...err.headers, "content-length": 0 });
+        res.end();
+      })
+      .pipe(res);
   };
   const serve = async () => {
-    const file = await resolveFile(pathname);
-    if (file) return send(file);
+    const found = await resolveFile(pathname);
+    if (found) return serveFile(found);
     const matched = matchStaticRule(route.routes ?? [], pathname);
     if (!matched) return page(res, { kind: "missing" }, `${label}${pathname}`);
     const { rule, destination } = matched;
@@ -378,7 +396,7 @@ function serveStatic(
     }
     const target = await resolveFile(destination.split(/[?#]/)[0] ?? "/");
     if (!target) return page(res, { kind: "missing" }, `${label}${pathname}`);
-    send(target);
+    serveFile(target);
   };
   serve().catch(() => page(res, { kind: "missing" }, label));
 }

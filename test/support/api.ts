@@ -81,12 +81,19 @@ export function requestWithHost(
   baseUrl: string,
   host: string,
   path = "/",
-  init: { method?: string; body?: string } = {},
+  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(baseUrl);
     const req = http.request(
-      { host: u.hostname, port: u.port, path, method: init.method ?? "GET", headers: { host }, agent: false },
+      {
+        host: u.hostname,
+        port: u.port,
+        path,
+        method: init.method ?? "GET",
+        headers: { ...init.headers, host },
+        agent: false,
+      },
       (res) => {
         let body = "";
         res.setEncoding("utf8");

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { OperationErrorCode, PlatformCodePrefix } from "../../domain/operation-errors.js";
 import { AbortedError } from "../../engine/aborted.js";
 import { backoffDelay } from "../../engine/backoff.js";
+import { deadlineSignal } from "../../lib/deadline-signal.js";
 import { AccessError, ProviderError } from "../provider.js";
 import { type Scope, sleep } from "./abort.js";
 import { type RequestPacer, unlimited } from "./rate-limiter.js";
@@ -259,10 +260,13 @@ export class HttpClient {
       attempt++;
       await this.#pace(method, path, need, ctx);
       const timeoutMs = this.#timeoutFor(method, path, need, ctx);
+      // Bounds the answer and the reading of its body; disposed once the body is read.
+      const deadline = deadlineSignal(ctx?.signal, timeoutMs);
       let response: Response;
       try {
-        response = await this.#send(method, path, options, timeoutMs);
+        response = await this.#send(method, path, options, deadline.signal);
       } catch (err) {
+        deadline.dispose();
         this.#throwIfOutOfTime(method, path, ctx);
         const message = err instanceof Error ? err.message : String(err);
         if (idempotent && attempt < this.#maxAttempts && this.#canWait(attempt, ctx)) {
@@ -289,10 +293,12 @@ export class HttpClient {
             code: `${this.#codePrefix}_UNREACHABLE`,
             cause: err,
           });
+        } finally {
+          deadline.dispose();
         }
         return (text ? JSON.parse(text) : undefined) as T;
       }
-      const message = await errorMessage(response);
+      const message = await errorMessage(response).finally(deadline.dispose);
       this.#logger?.debug({ method, path, status }, `${tag}: request refused`);
       if (status === 429) {
         const resetAt = resetTimeOf(response.headers, Date.now(), this.#rateLimitHeaders);
@@ -381,7 +387,8 @@ export class HttpClient {
     }
   }
 
-  async #send(method: string, path: string, options: RequestOptions, timeoutMs: number): Promise<Response> {
+  /** Sends the request; `signal` (the action's and the request's timeout, see deadlineSignal) ends it. */
+  async #send(method: string, path: string, options: RequestOptions, signal: AbortSignal): Promise<Response> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(options.query ?? {})) {
       if (v === undefined) continue;
@@ -389,18 +396,8 @@ export class HttpClient {
         for (const item of v) url.searchParams.append(k, item);
       else url.searchParams.set(k, Array.isArray(v) ? v.join(",") : String(v));
     }
-    // Our own timer, not AbortSignal.timeout(): that signal's timer holds it weakly, and
-    // behind AbortSignal.any() nothing else holds it, so under GC pressure it was collected
-    // and the request outlived its deadline (nodejs/node#55428). The timer's closure holds
-    // this controller until it fires; unref'd, it keeps no process alive.
-    const timeout = new AbortController();
-    const timer = setTimeout(
-      () => timeout.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError")),
-      timeoutMs,
-    );
-    timer.unref();
-    const signal = options.ctx ? AbortSignal.any([options.ctx.signal, timeout.signal]) : timeout.signal;
-    // fetch's own link to the signal can be lost the same way: an abort also ends the wait here.
+    // fetch's own link to the signal can be lost under GC pressure too (nodejs/node#55428):
+    // an abort also ends the wait here.
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => reject(signal.reason);

@@ -14,6 +14,7 @@ import {
   ServerConfiguration,
   wrapHttpLibrary,
 } from "@kubernetes/client-node";
+import { deadlineSignal } from "../../lib/deadline-signal.js";
 import { AccessError, ProviderError } from "../provider.js";
 import { FIELD_MANAGER, type KubeObject } from "./manifests.js";
 
@@ -53,11 +54,13 @@ class ScopedHttp {
   async send(request: RequestContext): Promise<ResponseContext> {
     const current = scope.getStore();
     const timeout = Math.max(1, Math.min(REQUEST_TIMEOUT_MS, current?.timeLeft() ?? REQUEST_TIMEOUT_MS));
-    const signal = AbortSignal.any([...(current ? [current.signal] : []), AbortSignal.timeout(timeout)]);
+    // The whole exchange, the body read included; disposed when it settles.
+    const deadline = deadlineSignal(current?.signal, timeout);
+    const signal = deadline.signal;
     const url = new URL(request.getUrl());
     const client = url.protocol === "https:" ? https : http;
     const body = request.getBody();
-    return new Promise((resolve, reject) => {
+    return new Promise<ResponseContext>((resolve, reject) => {
       const req = client.request(
         url,
         {
@@ -89,7 +92,7 @@ class ScopedHttp {
       req.on("error", reject);
       if (typeof body === "string") req.write(body);
       req.end();
-    });
+    }).finally(deadline.dispose);
   }
 }
 

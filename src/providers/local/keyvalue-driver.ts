@@ -19,15 +19,17 @@ import {
   type ResourceDriver,
 } from "../provider.js";
 import { assertDirNotForeign, claimDir, dirOwnership } from "./owner-files.js";
-import { type KeyValueNames, localKeyValueNames } from "./redis-names.js";
 import {
-  connectResp,
+  closeRedis,
+  createRedis,
+  openRedis,
   parseRedisUrl,
+  type Redis,
   type RedisEndpoint,
-  RedisReplyError,
-  type RespClient,
-  type RespValue,
-} from "./resp-client.js";
+  replyCode,
+  withRedis,
+} from "./redis-connection.js";
+import { type KeyValueNames, localKeyValueNames } from "./redis-names.js";
 import { runAsSpawn, type TenantUsers } from "./tenant-users.js";
 import { bounded, sleep, within } from "./waits.js";
 
@@ -178,8 +180,9 @@ const PERMANENT_REPLIES: Record<string, string> = {
 function toProviderError(err: unknown, action: string, secrets: readonly string[] = []): ProviderError {
   if (err instanceof ProviderError) return err;
   const message = redact(err instanceof Error ? err.message : String(err), secrets);
-  if (err instanceof RedisReplyError) {
-    const permanent = PERMANENT_REPLIES[err.code];
+  const code = replyCode(err);
+  if (code !== undefined) {
+    const permanent = PERMANENT_REPLIES[code];
     if (permanent) {
       return new ProviderError(`keyvalue driver: could not ${action}: ${message} (${permanent})`, {
         retryable: false,
@@ -243,13 +246,13 @@ interface AclUser {
 /** Whose an ACL user under the tenant's name is; `none`: no user and no marker. */
 type Owner = { state: "ours"; marked: boolean } | { state: "foreign"; why: string } | { state: "none" };
 
-function parseAclUser(reply: RespValue): AclUser {
-  const fields = Array.isArray(reply) ? reply : [];
-  const field = (name: string): RespValue | undefined => {
+function parseAclUser(reply: unknown): AclUser {
+  const fields: unknown[] = Array.isArray(reply) ? reply : [];
+  const field = (name: string): unknown => {
     const i = fields.indexOf(name);
     return i >= 0 ? fields[i + 1] : undefined;
   };
-  const text = (v: RespValue | undefined): string | undefined =>
+  const text = (v: unknown): string | undefined =>
     typeof v === "string"
       ? v
       : Array.isArray(v)
@@ -274,30 +277,30 @@ function createSharedDriver(redisUrl: string): KeyValueDriver {
     );
   }
   const where = `${endpoint.host}:${endpoint.port}`;
-  let admin: Promise<RespClient> | undefined;
+  /** The admin connection: opened on first use, and again after it was lost (it never reconnects itself). */
+  let admin: { client: Redis; opened: Promise<Redis> } | undefined;
   let versionChecked = false;
 
-  function adminClient(): Promise<RespClient> {
-    if (!admin) {
-      const opening = connectResp(endpoint, { connectTimeoutMs: 5_000, commandTimeoutMs: 15_000 });
-      admin = opening;
-      // A failed connect is not cached: the next command tries again.
-      opening.catch(() => {
-        if (admin === opening) admin = undefined;
-      });
-    }
-    return admin;
+  function adminClient(): Promise<Redis> {
+    if (admin && !["close", "end", "reconnecting"].includes(admin.client.status)) return admin.opened;
+    if (admin) closeRedis(admin.client);
+    const client = createRedis(endpoint, { connectTimeoutMs: 5_000, commandTimeoutMs: 15_000 });
+    const opened = openRedis(client, endpoint).then(() => client);
+    const current = { client, opened };
+    admin = current;
+    // A failed connect is not kept: the next command opens another.
+    opened.catch(() => {
+      closeRedis(client);
+      if (admin === current) admin = undefined;
+    });
+    return opened;
   }
 
-  async function cmd(ctx: ProviderContext, action: string, ...args: string[]): Promise<RespValue> {
+  async function cmd(ctx: ProviderContext, action: string, ...args: string[]): Promise<unknown> {
     ctx.throwIfAborted();
     const send = async () => {
-      const client = await adminClient();
-      if (client.closed) {
-        admin = undefined;
-        return (await adminClient()).command(...args);
-      }
-      return client.command(...args);
+      const [command, ...rest] = args as [string, ...string[]];
+      return (await adminClient()).call(command, ...rest);
     };
     try {
       // Commands are pipelined in order: one given up on is answered later and dropped.
@@ -565,10 +568,9 @@ function createSharedDriver(redisUrl: string): KeyValueDriver {
     },
 
     async close(): Promise<void> {
-      const opening = admin;
+      // At once, also while it is still connecting.
+      if (admin) closeRedis(admin.client);
       admin = undefined;
-      const client = await opening?.catch(() => undefined);
-      await client?.close();
     },
   };
 }
@@ -701,26 +703,39 @@ function createPrivateDriver(
     await fs.rename(tmp, paths.conf);
   }
 
+  /** A connection to the private server on `port`, for one call (see {@link withRedis}). */
+  function session<T>(
+    ctx: ProviderContext,
+    what: string,
+    port: number,
+    password: string,
+    commandTimeoutMs: number,
+    use: (client: Redis) => Promise<T>,
+  ): Promise<T> {
+    return withRedis(
+      ctx,
+      `keyvalue driver: ${what}`,
+      { host: HOST, port, tls: false, db: 0, password },
+      { connectTimeoutMs: within(ctx, 2_000), commandTimeoutMs: within(ctx, commandTimeoutMs) },
+      use,
+    );
+  }
+
   async function ping(
     ctx: ProviderContext,
     port: number,
     password: string,
   ): Promise<"ok" | "wrong-password" | "down"> {
-    ctx.throwIfAborted();
-    let client: RespClient | undefined;
     try {
-      client = await connectResp(
-        { host: HOST, port, tls: false, db: 0, password },
-        { connectTimeoutMs: within(ctx, 2_000), commandTimeoutMs: within(ctx, 3_000) },
+      const reply = await session(ctx, `ping redis-server on port ${port}`, port, password, 3_000, (c) =>
+        c.call("PING"),
       );
-      return (await client.command("PING")) === "PONG" ? "ok" : "down";
+      return reply === "PONG" ? "ok" : "down";
     } catch (err) {
-      if (err instanceof RedisReplyError && (err.code === "WRONGPASS" || err.code === "NOAUTH")) {
-        return "wrong-password";
-      }
+      if (err instanceof AbortedError) throw err;
+      const code = replyCode(err);
+      if (code === "WRONGPASS" || code === "NOAUTH") return "wrong-password";
       return "down";
-    } finally {
-      await client?.close();
     }
   }
 
@@ -731,14 +746,13 @@ function createPrivateDriver(
     if (state.port !== undefined && state.password !== undefined) {
       let asked = false;
       try {
-        const client = await connectResp(
-          { host: HOST, port: state.port, tls: false, db: 0, password: state.password },
-          { connectTimeoutMs: within(ctx, 2_000), commandTimeoutMs: within(ctx, 3_000) },
-        );
-        asked = true;
-        await client.command("SHUTDOWN", "NOSAVE").catch(() => {});
-        await client.close();
-      } catch {
+        await session(ctx, "stop redis-server", state.port, state.password, 3_000, async (c) => {
+          asked = true;
+          // The server closes the connection instead of answering.
+          await c.call("SHUTDOWN", "NOSAVE").catch(() => {});
+        });
+      } catch (err) {
+        if (err instanceof AbortedError) throw err;
         // Not answering, or not accepting the password in its config: signals below.
       }
       if (asked && (await waitGone(ctx, pid, STOP_WAIT_MS))) return;
@@ -763,16 +777,11 @@ function createPrivateDriver(
   ): Promise<void> {
     ctx.throwIfAborted();
     try {
-      const client = await connectResp(
-        { host: HOST, port, tls: false, db: 0, password },
-        { connectTimeoutMs: within(ctx, 2_000), commandTimeoutMs: within(ctx, 5_000) },
+      await session(ctx, `configure redis-server on port ${port}`, port, password, 5_000, (c) =>
+        c.call("CONFIG", "SET", ...Object.entries(settings).flat()),
       );
-      try {
-        await client.command("CONFIG", "SET", ...Object.entries(settings).flat());
-      } finally {
-        await client.close();
-      }
     } catch (err) {
+      if (err instanceof AbortedError) throw err;
       ctx.throwIfAborted();
       throw toProviderError(err, `configure redis-server on port ${port}`, [password, ...secretValues]);
     }

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { ServiceKind } from "../../domain/resources.js";
 import { AbortedError } from "../../engine/aborted.js";
+import { deadlineSignal } from "../../lib/deadline-signal.js";
 import { isPortFree } from "../../store/free-port.js";
 import { resolveEnv } from "../env.js";
 import { nameTaken } from "../ownership.js";
@@ -377,11 +378,9 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
       if (status?.state === "crash-loop" || status?.state === "stopped") {
         return `the process ${status.state === "stopped" ? "stopped" : "keeps exiting"} (last exit code ${status.lastExitCode ?? "unknown"}${status.lastExitSignal ? `, signal ${status.lastExitSignal}` : ""})`;
       }
+      const probe = deadlineSignal(ctx.signal, Math.min(2_000, healthTimeoutMs));
       try {
-        const res = await fetch(url, {
-          signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(Math.min(2_000, healthTimeoutMs))]),
-          redirect: "manual",
-        });
+        const res = await fetch(url, { signal: probe.signal, redirect: "manual" });
         await res.body?.cancel().catch(() => {});
         if (res.status >= 200 && res.status < 300) return undefined;
         last = `GET ${checkPath} answered HTTP ${res.status}`;
@@ -389,6 +388,8 @@ export function createServiceDriver(options: ServiceDriverOptions): ServiceDrive
         ctx.throwIfAborted();
         const cause = (err as { cause?: { code?: string } }).cause?.code;
         last = `GET ${checkPath} failed: ${cause ?? errMessage(err)}`;
+      } finally {
+        probe.dispose();
       }
       const left = deadline - Date.now();
       if (left <= 0) {

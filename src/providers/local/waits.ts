@@ -1,3 +1,4 @@
+import { type DeadlineSignal, deadlineSignal } from "../../lib/deadline-signal.js";
 import { type ProviderContext, ProviderError } from "../provider.js";
 
 /**
@@ -128,7 +129,10 @@ export function within(ctx: ProviderContext, ms: number): number {
   return Math.max(1, Math.min(ms, ctx.timeLeft()));
 }
 
-/** A signal that aborts with `ctx.signal` or after {@link within}`(ctx, ms)`, for requests. */
-export function requestSignal(ctx: ProviderContext, ms: number): AbortSignal {
-  return AbortSignal.any([ctx.signal, AbortSignal.timeout(within(ctx, ms))]);
+/**
+ * A signal that aborts with `ctx.signal` or after {@link within}`(ctx, ms)`, for requests;
+ * dispose it when the request is over (see {@link deadlineSignal}).
+ */
+export function requestSignal(ctx: ProviderContext, ms: number): DeadlineSignal {
+  return deadlineSignal(ctx.signal, within(ctx, ms));
 }

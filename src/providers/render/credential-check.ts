@@ -1,3 +1,4 @@
+import { deadlineSignal } from "../../lib/deadline-signal.js";
 import { throwIfAborted } from "../kit/abort.js";
 import { RenderClient } from "./client.js";
 
@@ -13,10 +14,8 @@ export async function checkRenderKey(
 ): Promise<{ workspaceId: string; workspaceName?: string }> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const deadline = Date.now() + timeoutMs;
-  const signal = AbortSignal.any([
-    ...(options.signal ? [options.signal] : []),
-    AbortSignal.timeout(timeoutMs),
-  ]);
+  const timeout = deadlineSignal(options.signal, timeoutMs);
+  const signal = timeout.signal;
   const scope = {
     signal,
     timeLeft: () => Math.max(0, deadline - Date.now()),
@@ -30,22 +29,26 @@ export async function checkRenderKey(
     maxAttempts: 1,
     timeoutMs: Math.min(timeoutMs, 30_000),
   });
-  if (key.workspaceId) {
-    const owner = await client.request<{ id: string; name?: string }>(
-      "GET",
-      `/owners/${encodeURIComponent(key.workspaceId)}`,
-      { ctx: scope },
-    );
-    return { workspaceId: owner.id, ...(owner.name && { workspaceName: owner.name }) };
+  try {
+    if (key.workspaceId) {
+      const owner = await client.request<{ id: string; name?: string }>(
+        "GET",
+        `/owners/${encodeURIComponent(key.workspaceId)}`,
+        { ctx: scope },
+      );
+      return { workspaceId: owner.id, ...(owner.name && { workspaceName: owner.name }) };
+    }
+    const owners = await client.list<{ id: string; name?: string }>("/owners", "owner", {}, scope);
+    const only = owners[0];
+    if (owners.length !== 1 || !only) {
+      throw new Error(
+        owners.length === 0
+          ? "the key reaches no workspace"
+          : `the key reaches ${owners.length} workspaces (${owners.map((o) => o.id).join(", ")}): name one with workspace_id`,
+      );
+    }
+    return { workspaceId: only.id, ...(only.name && { workspaceName: only.name }) };
+  } finally {
+    timeout.dispose();
   }
-  const owners = await client.list<{ id: string; name?: string }>("/owners", "owner", {}, scope);
-  const only = owners[0];
-  if (owners.length !== 1 || !only) {
-    throw new Error(
-      owners.length === 0
-        ? "the key reaches no workspace"
-        : `the key reaches ${owners.length} workspaces (${owners.map((o) => o.id).join(", ")}): name one with workspace_id`,
-    );
-  }
-  return { workspaceId: only.id, ...(only.name && { workspaceName: only.name }) };
 }

@@ -24,6 +24,7 @@ import type { TenantService } from "../services/tenant-service.js";
 import { trackAllowedMethods } from "./allowed-methods.js";
 import { registerAuditHook } from "./audit.js";
 import { authenticate } from "./auth.js";
+import { declareImpliedProblems, swaggerOptions } from "./openapi.js";
 import { MAX_BODY_BYTES, sendProblem, toTenantryError } from "./problem.js";
 import { createRateLimiter } from "./rate-limit.js";
 import { redocPage } from "./redoc.js";
@@ -123,6 +124,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   const routeMethods = trackAllowedMethods(app);
+  declareImpliedProblems(app);
   app.addSchema(Problem);
 
   // Security headers on every answer of the API (tenant hosts are the tenants' own). The
@@ -167,32 +169,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     });
   }
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: "3.1.0",
-      info: {
-        title: "Tenantry API",
-        version: deps.version,
-        description:
-          "Create tenants from blueprints and run their whole life. Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 problem+json with a stable `code`.",
-      },
-      components: {
-        securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A Tenantry API key" } },
-      },
-      security: [{ apiKey: [] }],
-      tags: [
-        { name: "tenants", description: "Tenants and their lifecycle" },
-        { name: "operations", description: "Units of lifecycle work" },
-        { name: "blueprints", description: "Versioned blueprints" },
-        { name: "environments", description: "BYOC environments: tenants of the environment blueprint" },
-        { name: "api-keys", description: "The organization's API keys" },
-        { name: "organizations", description: "The installation's organizations (platform admin)" },
-        { name: "credentials", description: "The organization's own credentials for targets" },
-        { name: "audit", description: "The organization's audit log" },
-        { name: "system", description: "Health and readiness" },
-      ],
-    },
-  });
+  await app.register(swagger, swaggerOptions(deps.version));
   // Swagger UI sets a CSP fit for its own pages (its scripts and styles, from here).
   await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());

@@ -264,6 +264,7 @@ interface RouteFacts {
   method: string;
   idempotent: boolean;
   rateLimited: boolean;
+  optionalBody: boolean;
   docs: RouteDocs;
 }
 const FACTS = "x-tenantry-route";
@@ -346,7 +347,11 @@ function finishOperation(op: Obj, used: Set<ProblemStatus>): void {
       responses[code] = ref("responses", PROBLEM_RESPONSES[status as ProblemStatus].name);
       continue;
     }
-    if (status >= 400) continue;
+    if (status >= 400) {
+      // Answers of their own (`/ready`'s 503): the request id still.
+      response["headers"] = { ...headers("X-Request-Id"), ...(response["headers"] as Obj | undefined) };
+      continue;
+    }
     if (response["description"] === "Default Response")
       response["description"] = SUCCESS_DESCRIPTIONS[code] ?? "Success";
     const names: HeaderName[] = ["X-Request-Id"];
@@ -371,6 +376,8 @@ function finishOperation(op: Obj, used: Set<ProblemStatus>): void {
     responses["304"] = ref("responses", "NotModified");
   }
   if (parameters.length > 0) op["parameters"] = parameters;
+  // A body that may be left out (`config.optionalBody`) is read as `{}`.
+  if (facts.optionalBody && isObj(op["requestBody"])) op["requestBody"]["required"] = false;
 }
 
 /** Names the schemas, declares the problem answers and the headers (see the top of this file). */
@@ -453,6 +460,7 @@ export function swaggerOptions(version: string): FastifyDynamicSwaggerOptions {
         method: methodsOf(route)[0] ?? "GET",
         idempotent: isIdempotent(route),
         rateLimited: isRateLimited(route),
+        optionalBody: route.config?.optionalBody === true,
         docs: route.config?.openapi ?? {},
       };
       return { schema: { ...schema, [FACTS]: facts } as FastifySchema, url };

@@ -4,7 +4,6 @@ import type net from "node:net";
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
 import {
   registerAjvFormats,
   type TypeBoxTypeProvider,
@@ -24,10 +23,10 @@ import type { TenantService } from "../services/tenant-service.js";
 import { trackAllowedMethods } from "./allowed-methods.js";
 import { registerAuditHook } from "./audit.js";
 import { authenticate } from "./auth.js";
+import { registerDocsPages } from "./docs-pages.js";
 import { declareImpliedProblems, swaggerOptions } from "./openapi.js";
 import { MAX_BODY_BYTES, sendProblem, toTenantryError } from "./problem.js";
 import { createRateLimiter } from "./rate-limit.js";
-import { redocPage } from "./redoc.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { auditRoutes } from "./routes/audit.js";
@@ -64,18 +63,6 @@ export interface HttpDeps {
 }
 
 registerAjvFormats();
-
-/** ReDoc's page: its bundle (from its CDN), a web worker and inline styles. */
-const REDOC_CSP = {
-  defaultSrc: ["'none'"],
-  scriptSrc: ["'self'", "https://cdn.redoc.ly"],
-  workerSrc: ["'self'", "blob:"],
-  styleSrc: ["'self'", "'unsafe-inline'", "https://fonts.googleapis.com"],
-  fontSrc: ["'self'", "https://fonts.gstatic.com"],
-  imgSrc: ["'self'", "data:", "https://cdn.redoc.ly"],
-  connectSrc: ["'self'"],
-  frameAncestors: ["'none'"],
-};
 
 /** Builds the HTTP API (not yet listening). */
 /** The JSON pointer of the first key or string under `value` that holds a NUL character. */
@@ -170,17 +157,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   }
 
   await app.register(swagger, swaggerOptions(deps.version));
-  // Swagger UI sets a CSP fit for its own pages (its scripts and styles, from here).
-  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
-  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  app.get(
-    "/redoc",
-    {
-      schema: { hide: true },
-      helmet: { contentSecurityPolicy: { useDefaults: false, directives: REDOC_CSP } },
-    },
-    async (_req, reply) => reply.type("text/html").send(redocPage()),
-  );
+  await registerDocsPages(app, deps.version);
 
   // Bodies must be UTF-8: invalid bytes are refused, not silently replaced.
   const parseJson = app.getDefaultJsonParser("error", "error");

@@ -105,6 +105,11 @@ describe("the OpenAPI document", () => {
     expect(doc.components.schemas.Problem.properties.errors.items).toEqual({
       $ref: "#/components/schemas/FieldError",
     });
+    // Unions of literals are enums, which generators turn into enum types.
+    expect(doc.components.schemas.Tenant.properties.status).toEqual({
+      type: "string",
+      enum: expect.arrayContaining(["queued", "active", "failed", "destroyed"]),
+    });
     // Every reference leads somewhere.
     for (const [, kind, name] of JSON.stringify(doc).matchAll(/"#\/components\/(\w+)\/(\w+)"/g))
       expect(doc.components[kind!]?.[name!], `#/components/${kind}/${name}`).toBeDefined();

@@ -314,6 +314,29 @@ function nameSchemas(doc: Obj): void {
   doc["paths"] = walk(doc["paths"]);
 }
 
+/**
+ * `anyOf` of one-value enums of one type (TypeBox's union of literals) as one `enum`: the
+ * same values, and what generators turn into an enum type.
+ */
+function mergeLiteralUnions(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(mergeLiteralUnions);
+  if (!isObj(node)) return node;
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(node)) out[k] = mergeLiteralUnions(v);
+  const branches = out["anyOf"];
+  if (!Array.isArray(branches) || branches.length < 2) return out;
+  const type = (branches[0] as Obj | undefined)?.["type"];
+  const literal = (b: unknown) =>
+    isObj(b) &&
+    Object.keys(b).length === 2 &&
+    b["type"] === type &&
+    Array.isArray(b["enum"]) &&
+    b["enum"].length === 1;
+  if (typeof type !== "string" || !branches.every(literal)) return out;
+  const { anyOf: _, ...rest } = out;
+  return { type, enum: branches.map((b) => ((b as Obj)["enum"] as unknown[])[0]), ...rest };
+}
+
 const HTTP_METHODS = new Set(["get", "put", "post", "delete", "patch"]);
 
 const SUCCESS_DESCRIPTIONS: Record<string, string> = {
@@ -383,6 +406,9 @@ function finishOperation(op: Obj, used: Set<ProblemStatus>): void {
 /** Names the schemas, declares the problem answers and the headers (see the top of this file). */
 export function finishDocument(doc: Obj): Obj {
   nameSchemas(doc);
+  const components = doc["components"] as Obj;
+  components["schemas"] = mergeLiteralUnions(components["schemas"]);
+  doc["paths"] = mergeLiteralUnions(doc["paths"]);
   const used = new Set<ProblemStatus>();
   let reads = false;
   for (const item of Object.values((doc["paths"] ?? {}) as Record<string, Obj>)) {
@@ -392,7 +418,6 @@ export function finishDocument(doc: Obj): Obj {
       if ((op["responses"] as Obj)["304"]) reads = true;
     }
   }
-  const components = doc["components"] as Obj;
   const responses: Obj = {};
   for (const status of [...used].sort((a, b) => a - b))
     responses[PROBLEM_RESPONSES[status].name] = problemResponse(status);

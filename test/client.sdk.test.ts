@@ -49,7 +49,7 @@ describe("the SDK against a running Tenantry", () => {
     const created = await unwrap(
       tenantry.POST("/v1/tenants", {
         body: { name: "Acme SDK", slug: "acme-sdk", blueprint: EMPTY, labels: { plan: "pro" } },
-        params: { header: { "idempotency-key": "sdk-acme-1" } },
+        params: { header: { "Idempotency-Key": "sdk-acme-1" } },
       }),
     );
     expect(created.tenant).toMatchObject({ slug: "acme-sdk", status: "queued", labels: { plan: "pro" } });

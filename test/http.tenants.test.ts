@@ -65,9 +65,13 @@ describe("public endpoints", () => {
         "/v1/operations/{id}",
       ]),
     );
-    expect(
-      doc.body.paths["/v1/tenants"].post.requestBody.content["application/json"].schema.required,
-    ).toEqual(expect.arrayContaining(["name", "blueprint"]));
+    // Request bodies and resources are named components.
+    expect(doc.body.paths["/v1/tenants"].post.requestBody.content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/CreateTenantRequest",
+    });
+    expect(doc.body.components.schemas.CreateTenantRequest.required).toEqual(
+      expect.arrayContaining(["name", "blueprint"]),
+    );
     const ui = await t.app.http!.inject({ method: "GET", url: "/docs/" });
     expect(ui.statusCode).toBe(200);
     expect(ui.body).toContain("swagger");

@@ -4,7 +4,7 @@ import type { Queryable } from "../services/database.js";
 import { countRequest, forgetEndedWindows, RATE_WINDOW_SECONDS } from "../services/rate-limit-windows.js";
 
 /** Routes never limited: probes of load balancers and Prometheus must always get through. */
-const EXEMPT = new Set(["/health", "/ready", "/metrics"]);
+export const RATE_LIMIT_EXEMPT: ReadonlySet<string> = new Set(["/health", "/ready", "/metrics"]);
 
 export interface RateLimiter {
   /**
@@ -29,7 +29,7 @@ export function createRateLimiter(
   let lastCleanup = 0;
   const limiter: RateLimiter = {
     async count(request, reply) {
-      if (perMinute <= 0 || EXEMPT.has(request.routeOptions.url ?? "")) return;
+      if (perMinute <= 0 || RATE_LIMIT_EXEMPT.has(request.routeOptions.url ?? "")) return;
       const key = request.principal ? `key:${request.principal.apiKeyId}` : `ip:${request.ip}`;
       let window: { count: number; resetSeconds: number };
       try {

@@ -1,6 +1,11 @@
 import { type Static, Type } from "typebox";
 import { MAX_BLUEPRINT_BYTES } from "../blueprints/validate.js";
-import { OPERATION_KINDS, TENANT_STATUSES } from "../domain/lifecycle.js";
+import {
+  OPERATION_KINDS,
+  type OperationKind,
+  TENANT_STATUSES,
+  type TenantStatus,
+} from "../domain/lifecycle.js";
 import { SLUG_PATTERN } from "../domain/slug.js";
 
 /** Request and response schemas; the OpenAPI document is generated from these. */
@@ -15,7 +20,22 @@ const LabelMap = Type.Record(
     maxProperties: 64,
     // A key that breaks the pattern is refused, not let through.
     additionalProperties: false,
+    title: "Labels",
   },
+);
+
+/** One field-level problem of a request, located by a JSON pointer. */
+export const FieldError = Type.Object(
+  {
+    pointer: Type.String({
+      description:
+        "JSON pointer to the offending field: into the body (`/params/region`), or `/query/…`, `/path/…`, `/header/…`",
+    }),
+    message: Type.String(),
+    line: Type.Optional(Type.Integer({ description: "For blueprint sources: the line in the YAML" })),
+    column: Type.Optional(Type.Integer({ description: "For blueprint sources: the column in the YAML" })),
+  },
+  { title: "FieldError", description: "One problem of the request, at its JSON pointer" },
 );
 
 export const Problem = Type.Object(
@@ -26,16 +46,7 @@ export const Problem = Type.Object(
     detail: Type.String(),
     code: Type.String({ description: "Stable error code; see docs/errors.md" }),
     instance: Type.Optional(Type.String()),
-    errors: Type.Optional(
-      Type.Array(
-        Type.Object({
-          pointer: Type.String({ description: "JSON pointer to the offending field" }),
-          message: Type.String(),
-          line: Type.Optional(Type.Integer()),
-          column: Type.Optional(Type.Integer()),
-        }),
-      ),
-    ),
+    errors: Type.Optional(Type.Array(FieldError, { description: "Every problem of the request at once" })),
     suggestion: Type.Optional(Type.String({ description: "A free slug, when the requested one is taken" })),
     tenant_status: Type.Optional(
       Type.String({ description: "The tenant's status when a transition was refused" }),
@@ -60,13 +71,16 @@ export const Problem = Type.Object(
     ),
     refusals: Type.Optional(
       Type.Array(
-        Type.Object({
-          resource: Type.Union([Type.String(), Type.Null()], {
-            description: "The resource's key (`service:web`); null for the blueprint as a whole",
-          }),
-          field: Type.Union([Type.String(), Type.Null()], { description: "The field at fault" }),
-          message: Type.String(),
-        }),
+        Type.Object(
+          {
+            resource: Type.Union([Type.String(), Type.Null()], {
+              description: "The resource's key (`service:web`); null for the blueprint as a whole",
+            }),
+            field: Type.Union([Type.String(), Type.Null()], { description: "The field at fault" }),
+            message: Type.String(),
+          },
+          { title: "Refusal", description: "One thing a target cannot serve" },
+        ),
         { description: "What the target cannot serve, on UNSUPPORTED_RESOURCE" },
       ),
     ),
@@ -76,7 +90,12 @@ export const Problem = Type.Object(
       }),
     ),
   },
-  { $id: "Problem", description: "RFC 9457 problem details" },
+  {
+    $id: "Problem",
+    title: "Problem",
+    description:
+      "RFC 9457 problem details, served as `application/problem+json`. `code` is stable (docs/errors.md); the members after `code` are extensions, each set only by the errors it names.",
+  },
 );
 
 export const BlueprintRefSchema = Type.Union(
@@ -94,7 +113,7 @@ export const BlueprintRefSchema = Type.Union(
       { additionalProperties: false },
     ),
   ],
-  { description: "The blueprint by name, or given inline" },
+  { title: "BlueprintRef", description: "The blueprint by name, or given inline" },
 );
 
 export const CreateTenantBody = Type.Object(
@@ -131,26 +150,32 @@ export const CreateTenantBody = Type.Object(
     ),
     labels: Type.Optional(LabelMap),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "CreateTenantRequest" },
 );
 export type CreateTenantBody = Static<typeof CreateTenantBody>;
 
-const ResourceView = Type.Object({
-  key: Type.String(),
-  kind: Type.String(),
-  name: Type.String({ description: "Name on the platform" }),
-  provider: Type.String(),
-  provider_id: Nullable(Type.String()),
-  status: Type.String(),
-  outputs: Type.Record(Type.String(), Type.Unknown()),
-});
+const ResourceView = Type.Object(
+  {
+    key: Type.String({ description: "The blueprint's key, e.g. `service:web`" }),
+    kind: Type.String(),
+    name: Type.String({ description: "Name on the platform" }),
+    provider: Type.String(),
+    provider_id: Nullable(Type.String()),
+    status: Type.String(),
+    outputs: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { title: "Resource", description: "One of a tenant's resources, as recorded" },
+);
 
 const Conditions = Type.Array(
-  Type.Object({
-    type: Type.Literal("access_error"),
-    message: Type.String(),
-    since: Timestamp,
-  }),
+  Type.Object(
+    {
+      type: Type.Literal("access_error"),
+      message: Type.String(),
+      since: Timestamp,
+    },
+    { title: "Condition" },
+  ),
   {
     description:
       "What needs a person's attention beyond the status. `access_error`: the platform refused Tenantry's credentials (e.g. a revoked RENDER_API_KEY); cleared when the tenant settles again after a retry.",
@@ -162,7 +187,8 @@ export const TenantView = Type.Object(
     id: Type.String({ format: "uuid" }),
     name: Type.String(),
     slug: Type.String(),
-    status: Type.Union(TENANT_STATUSES.map((s) => Type.Literal(s))),
+    // `Unsafe`: the union of a mapped list is typed `never`; the schema is the same.
+    status: Type.Unsafe<TenantStatus>(Type.Union(TENANT_STATUSES.map((s) => Type.Literal(s)))),
     desired_state: Type.String(),
     target: Type.String(),
     blueprint: Type.Object({ name: Type.String(), version: Type.Integer() }),
@@ -176,9 +202,11 @@ export const TenantView = Type.Object(
     updated_at: Timestamp,
     destroyed_at: Nullable(Timestamp),
     conditions: Conditions,
-    resources: Type.Optional(Type.Array(ResourceView)),
+    resources: Type.Optional(
+      Type.Array(ResourceView, { description: "Only when one tenant is read (`GET /v1/tenants/{id}`)" }),
+    ),
   },
-  { $id: "Tenant" },
+  { title: "Tenant", description: "A tenant: one customer's copy of the product, made from a blueprint" },
 );
 
 export const TenantStatusView = Type.Object(
@@ -205,22 +233,25 @@ export const TenantStatusView = Type.Object(
     created_at: Timestamp,
     updated_at: Timestamp,
   },
-  { $id: "TenantStatus" },
+  { title: "TenantStatus", description: "What a backend polls of a tenant: its status, ids and outputs" },
 );
 
-const StepView = Type.Object({
-  seq: Type.Integer(),
-  name: Type.String(),
-  action: Type.String(),
-  resource: Nullable(Type.String()),
-  status: Type.String(),
-  attempts: Type.Integer(),
-  detail: Nullable(Type.String()),
-  error_message: Nullable(Type.String()),
-  started_at: Timestamp,
-  finished_at: Nullable(Timestamp),
-  duration_ms: Nullable(Type.Integer()),
-});
+const StepView = Type.Object(
+  {
+    seq: Type.Integer(),
+    name: Type.String(),
+    action: Type.String(),
+    resource: Nullable(Type.String()),
+    status: Type.String(),
+    attempts: Type.Integer(),
+    detail: Nullable(Type.String()),
+    error_message: Nullable(Type.String()),
+    started_at: Timestamp,
+    finished_at: Nullable(Timestamp),
+    duration_ms: Nullable(Type.Integer()),
+  },
+  { title: "Step", description: "One step of an operation" },
+);
 
 /** Who asked: an API key, or the engine (`system`: its own operations and events). */
 export const ActorView = Type.Object(
@@ -229,14 +260,14 @@ export const ActorView = Type.Object(
     id: Nullable(Type.String({ description: "The API key's id; null for `system`" })),
     name: Nullable(Type.String({ description: "The API key's name at the time; null for `system`" })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "Actor", description: "Who asked: an API key, or the engine" },
 );
 
 export const OperationView = Type.Object(
   {
     id: Type.String(),
     tenant_id: Type.String(),
-    kind: Type.Union(OPERATION_KINDS.map((k) => Type.Literal(k))),
+    kind: Type.Unsafe<OperationKind>(Type.Union(OPERATION_KINDS.map((k) => Type.Literal(k)))),
     effective_kind: Type.String(),
     retry_of: Nullable(Type.String()),
     status: Type.String({ description: "queued | running | succeeded | failed | canceled" }),
@@ -252,31 +283,41 @@ export const OperationView = Type.Object(
     request_id: Nullable(Type.String({ description: "The X-Request-Id of the request that asked for it" })),
     steps: Type.Array(StepView),
   },
-  { $id: "Operation" },
+  { title: "Operation", description: "A unit of lifecycle work on a tenant, with its steps" },
 );
 
-export const TenantWithOperation = Type.Object({ tenant: TenantView, operation: OperationView });
+export const TenantWithOperation = Type.Object(
+  { tenant: TenantView, operation: OperationView },
+  { title: "TenantWithOperation", description: "A tenant and the operation just started on it" },
+);
 
-export const EventView = Type.Object({
-  id: Type.Integer(),
-  type: Type.String(),
-  message: Type.String(),
-  operation_id: Nullable(Type.String()),
-  data: Type.Record(Type.String(), Type.Unknown()),
-  actor: ActorView,
-  request_id: Nullable(
-    Type.String({ description: "The request that recorded it, or that started its operation" }),
-  ),
-  created_at: Timestamp,
-});
-
-export const Page = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
-  Type.Object({
-    data: Type.Array(item),
-    next_cursor: Nullable(
-      Type.String({ description: "Pass as `cursor` to get the next page; null on the last" }),
+export const EventView = Type.Object(
+  {
+    id: Type.Integer(),
+    type: Type.String(),
+    message: Type.String(),
+    operation_id: Nullable(Type.String()),
+    data: Type.Record(Type.String(), Type.Unknown()),
+    actor: ActorView,
+    request_id: Nullable(
+      Type.String({ description: "The request that recorded it, or that started its operation" }),
     ),
-  });
+    created_at: Timestamp,
+  },
+  { title: "Event", description: "One entry of a tenant's timeline" },
+);
+
+/** A page of `item`, named `id` in the OpenAPI document (`TenantPage`). */
+export const Page = <T extends Parameters<typeof Type.Array>[0]>(item: T, id: string) =>
+  Type.Object(
+    {
+      data: Type.Array(item),
+      next_cursor: Nullable(
+        Type.String({ description: "Pass as `cursor` to get the next page; null on the last" }),
+      ),
+    },
+    { title: id, description: "One page; follow `next_cursor` for the next" },
+  );
 
 export const ListTenantsQuery = Type.Object(
   {
@@ -312,17 +353,20 @@ export const BlueprintBody = Type.Object(
       description: "render.yaml-format YAML",
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "PushBlueprintRequest" },
 );
 
-const DiagnosticView = Type.Object({
-  severity: Type.Union([Type.Literal("error"), Type.Literal("warning")]),
-  code: Type.String({ description: "Stable diagnostic code, e.g. unknown-key, missing-reference" }),
-  pointer: Type.String({ description: "JSON pointer into the blueprint" }),
-  message: Type.String(),
-  line: Type.Optional(Type.Integer()),
-  column: Type.Optional(Type.Integer()),
-});
+const DiagnosticView = Type.Object(
+  {
+    severity: Type.Union([Type.Literal("error"), Type.Literal("warning")]),
+    code: Type.String({ description: "Stable diagnostic code, e.g. unknown-key, missing-reference" }),
+    pointer: Type.String({ description: "JSON pointer into the blueprint" }),
+    message: Type.String(),
+    line: Type.Optional(Type.Integer()),
+    column: Type.Optional(Type.Integer()),
+  },
+  { title: "Diagnostic", description: "One error or warning of a blueprint, where it is" },
+);
 
 export const ValidateBody = Type.Object(
   {
@@ -332,14 +376,17 @@ export const ValidateBody = Type.Object(
       description: "render.yaml-format YAML",
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "ValidateBlueprintRequest" },
 );
 
-export const ValidationView = Type.Object({
-  valid: Type.Boolean(),
-  errors: Type.Array(DiagnosticView),
-  warnings: Type.Array(DiagnosticView),
-});
+export const ValidationView = Type.Object(
+  {
+    valid: Type.Boolean(),
+    errors: Type.Array(DiagnosticView),
+    warnings: Type.Array(DiagnosticView),
+  },
+  { title: "BlueprintValidation", description: "Every error and warning of a blueprint at once" },
+);
 
 export const RenderBody = Type.Object(
   {
@@ -369,42 +416,48 @@ export const RenderBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "RenderBlueprintRequest" },
 );
 
-export const CostView = Type.Object({
-  provider: Type.String(),
-  currency: Type.String(),
-  priceDate: Type.String(),
-  lines: Type.Array(
-    Type.Object({
-      key: Type.String(),
-      kind: Type.String(),
-      name: Type.String(),
-      plan: Nullable(Type.String()),
-      monthly: Type.Number(),
-      detail: Type.String(),
-    }),
-  ),
-  totalMonthly: Type.Number(),
-  warnings: Type.Array(Type.String()),
-});
+export const CostView = Type.Object(
+  {
+    provider: Type.String(),
+    currency: Type.String(),
+    priceDate: Type.String(),
+    lines: Type.Array(
+      Type.Object({
+        key: Type.String(),
+        kind: Type.String(),
+        name: Type.String(),
+        plan: Nullable(Type.String()),
+        monthly: Type.Number(),
+        detail: Type.String(),
+      }),
+    ),
+    totalMonthly: Type.Number(),
+    warnings: Type.Array(Type.String()),
+  },
+  { title: "Cost", description: "The monthly cost of a set of resources on a target, line by line" },
+);
 
-export const RenderView = Type.Object({
-  blueprint: Type.Object({ name: Type.String(), version: Type.Integer() }),
-  target: Type.String(),
-  params: Type.Record(Type.String(), Type.Unknown()),
-  resources: Type.Array(
-    Type.Object({
-      key: Type.String(),
-      kind: Type.String(),
-      name: Type.String(),
-      depends_on: Type.Array(Type.String()),
-      spec: Type.Record(Type.String(), Type.Unknown(), { description: "Secrets redacted" }),
-    }),
-  ),
-  cost: CostView,
-});
+export const RenderView = Type.Object(
+  {
+    blueprint: Type.Object({ name: Type.String(), version: Type.Integer() }),
+    target: Type.String(),
+    params: Type.Record(Type.String(), Type.Unknown()),
+    resources: Type.Array(
+      Type.Object({
+        key: Type.String(),
+        kind: Type.String(),
+        name: Type.String(),
+        depends_on: Type.Array(Type.String()),
+        spec: Type.Record(Type.String(), Type.Unknown(), { description: "Secrets redacted" }),
+      }),
+    ),
+    cost: CostView,
+  },
+  { title: "RenderedBlueprint", description: "What a blueprint creates for a tenant, and its cost" },
+);
 
 export const BlueprintView = Type.Object(
   {
@@ -418,7 +471,7 @@ export const BlueprintView = Type.Object(
     ),
     created_at: Timestamp,
   },
-  { $id: "Blueprint" },
+  { title: "Blueprint", description: "One immutable version of a blueprint" },
 );
 
 export const PlanBody = Type.Object(
@@ -431,33 +484,36 @@ export const PlanBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "PlanRequest" },
 );
 
-export const PlanView = Type.Object({
-  tenant_id: Type.String(),
-  blueprint: Type.Object({ name: Type.String(), version: Type.Integer() }),
-  params: Type.Record(Type.String(), Type.Unknown()),
-  actions: Type.Array(
-    Type.Object({
-      action: Type.String({ description: "create | update | replace | delete | no-op" }),
-      key: Type.String(),
-      kind: Type.String(),
-      name: Type.String(),
-      changes: Type.Array(
-        Type.Object({
-          path: Type.String(),
-          from: Type.Optional(Type.Unknown({ description: "Absent when the field is new" })),
-          to: Type.Optional(Type.Unknown({ description: "Absent when the field is removed" })),
-          forcesReplace: Type.Boolean(),
-        }),
-      ),
-      reason: Type.Optional(Type.String()),
-    }),
-  ),
-  summary: Type.Record(Type.String(), Type.Integer()),
-  cost: CostView,
-});
+export const PlanView = Type.Object(
+  {
+    tenant_id: Type.String(),
+    blueprint: Type.Object({ name: Type.String(), version: Type.Integer() }),
+    params: Type.Record(Type.String(), Type.Unknown()),
+    actions: Type.Array(
+      Type.Object({
+        action: Type.String({ description: "create | update | replace | delete | no-op" }),
+        key: Type.String(),
+        kind: Type.String(),
+        name: Type.String(),
+        changes: Type.Array(
+          Type.Object({
+            path: Type.String(),
+            from: Type.Optional(Type.Unknown({ description: "Absent when the field is new" })),
+            to: Type.Optional(Type.Unknown({ description: "Absent when the field is removed" })),
+            forcesReplace: Type.Boolean(),
+          }),
+        ),
+        reason: Type.Optional(Type.String()),
+      }),
+    ),
+    summary: Type.Record(Type.String(), Type.Integer()),
+    cost: CostView,
+  },
+  { title: "Plan", description: "What a change would do to a tenant, resource by resource" },
+);
 
 export const UpdateTenantBody = Type.Object(
   {
@@ -483,13 +539,19 @@ export const UpdateTenantBody = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, title: "UpdateTenantRequest" },
 );
 
-export const TenantWithOptionalOperation = Type.Object({
-  tenant: TenantView,
-  operation: Nullable(OperationView),
-});
+export const TenantWithOptionalOperation = Type.Object(
+  {
+    tenant: TenantView,
+    operation: Nullable(OperationView),
+  },
+  {
+    title: "TenantWithOptionalOperation",
+    description: "A changed tenant, with the `update` operation the change started (null when none)",
+  },
+);
 
 export const ResourceLogsParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 100 }),
@@ -509,23 +571,29 @@ export const ResourceLogsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const JobRunView = Type.Object({
-  resource: Type.String({ description: "The cron job's resource key" }),
-  started: Type.Boolean({
-    description: "false when a run was already going: runs never overlap, so none was started",
-  }),
-  runs: Type.Integer({
-    description:
-      "Finished runs recorded before this request; the new run is done once the resource's `runs` output is larger",
-  }),
-});
+export const JobRunView = Type.Object(
+  {
+    resource: Type.String({ description: "The cron job's resource key" }),
+    started: Type.Boolean({
+      description: "false when a run was already going: runs never overlap, so none was started",
+    }),
+    runs: Type.Integer({
+      description:
+        "Finished runs recorded before this request; the new run is done once the resource's `runs` output is larger",
+    }),
+  },
+  { title: "JobRun", description: "A run of a cron job asked for" },
+);
 
-export const ResourceLogsView = Type.Object({
-  resource: Type.String({ description: "The resource's key" }),
-  lines: Type.Array(Type.String(), {
-    description: "Oldest first; each prefixed by its source: `[build] `, `[run] ` or `[cron] `",
-  }),
-});
+export const ResourceLogsView = Type.Object(
+  {
+    resource: Type.String({ description: "The resource's key" }),
+    lines: Type.Array(Type.String(), {
+      description: "Oldest first; each prefixed by its source: `[build] `, `[run] ` or `[cron] `",
+    }),
+  },
+  { title: "ResourceLogs", description: "The last lines of a resource's output" },
+);
 
 /** `POST /v1/environments`: the seed's body; every field but `name` is a parameter of the environment blueprint. */
 export const CreateEnvironmentBody = Type.Object(
@@ -545,6 +613,7 @@ export const CreateEnvironmentBody = Type.Object(
   },
   {
     additionalProperties: true,
+    title: "CreateEnvironmentRequest",
     description:
       "The fields other than `name` (`cloud`, `cluster`, `data`, `beta9`…) are checked against the environment blueprint's parameters, each problem with its JSON pointer.",
   },
@@ -567,23 +636,30 @@ export const EnvironmentView = Type.Object(
     created_at: Timestamp,
     updated_at: Timestamp,
   },
-  { $id: "Environment" },
+  { title: "Environment", description: "A BYOC environment: a tenant of the environment blueprint" },
 );
 
-export const EnvironmentCreated = Type.Object({
-  environment_id: Type.String({ format: "uuid" }),
-  status: Type.String(),
-  created_at: Timestamp,
-});
+export const EnvironmentCreated = Type.Object(
+  {
+    environment_id: Type.String({ format: "uuid" }),
+    status: Type.String(),
+    created_at: Timestamp,
+  },
+  { title: "EnvironmentCreated", description: "An environment just recorded; poll it for its status" },
+);
 
-export const EnvironmentDestroying = Type.Object({
-  environment_id: Type.String({ format: "uuid" }),
-  status: Type.String(),
-});
+export const EnvironmentDestroying = Type.Object(
+  {
+    environment_id: Type.String({ format: "uuid" }),
+    status: Type.String(),
+  },
+  { title: "EnvironmentDestroying", description: "An environment whose destroy started" },
+);
 
 export const RoleSchema = Type.Union(
   [Type.Literal("platform_admin"), Type.Literal("admin"), Type.Literal("operator"), Type.Literal("viewer")],
   {
+    title: "Role",
     description:
       "viewer reads; operator also changes tenants; admin also manages blueprints and keys; platform_admin also manages organizations",
   },
@@ -607,13 +683,16 @@ export const ApiKeyView = Type.Object(
     revoked_at: Nullable(Timestamp),
     replaced_by: Nullable(Type.String({ format: "uuid" })),
   },
-  { description: "An API key, never the key itself" },
+  { title: "ApiKey", description: "An API key, never the key itself" },
 );
 
-export const ApiKeyCreated = Type.Object({
-  api_key: ApiKeyView,
-  key: Type.String({ description: "The key itself: shown this once, never again" }),
-});
+export const ApiKeyCreated = Type.Object(
+  {
+    api_key: ApiKeyView,
+    key: Type.String({ description: "The key itself: shown this once, never again" }),
+  },
+  { title: "ApiKeyCreated", description: "A new API key, with the key itself this once" },
+);
 
 export const CreateApiKeyBody = Type.Object(
   {
@@ -623,7 +702,7 @@ export const CreateApiKeyBody = Type.Object(
       Type.String({ format: "date-time", description: "When it stops working; absent: never" }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "CreateApiKeyRequest" },
 );
 
 export const RotateApiKeyBody = Type.Object(
@@ -636,14 +715,17 @@ export const RotateApiKeyBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "RotateApiKeyRequest" },
 );
 
-export const RotatedApiKey = Type.Object({
-  api_key: ApiKeyView,
-  key: Type.String({ description: "The new key: shown this once" }),
-  previous: ApiKeyView,
-});
+export const RotatedApiKey = Type.Object(
+  {
+    api_key: ApiKeyView,
+    key: Type.String({ description: "The new key: shown this once" }),
+    previous: ApiKeyView,
+  },
+  { title: "ApiKeyRotated", description: "The new key (shown this once) and the old one, now expiring" },
+);
 
 export const OrganizationView = Type.Object(
   {
@@ -655,7 +737,7 @@ export const OrganizationView = Type.Object(
     live_tenants: Type.Integer({ description: "Tenants not yet destroyed" }),
     active_keys: Type.Integer({ description: "API keys neither revoked nor expired" }),
   },
-  { description: "An organization of this installation" },
+  { title: "Organization", description: "An organization of this installation" },
 );
 
 export const CreateOrganizationBody = Type.Object(
@@ -675,7 +757,7 @@ export const CreateOrganizationBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "CreateOrganizationRequest" },
 );
 
 export const AuditQuery = Type.Object(
@@ -698,15 +780,18 @@ export const AuditQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const OrganizationCreated = Type.Object({
-  organization: OrganizationView,
-  admin_key: ApiKeyView,
-  key: Type.String({ description: "The first admin key itself: shown this once, never again" }),
-});
+export const OrganizationCreated = Type.Object(
+  {
+    organization: OrganizationView,
+    admin_key: ApiKeyView,
+    key: Type.String({ description: "The first admin key itself: shown this once, never again" }),
+  },
+  { title: "OrganizationCreated", description: "A new organization and its first admin key" },
+);
 
 export const RenameOrganizationBody = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 200 }) },
-  { additionalProperties: false },
+  { additionalProperties: false, title: "RenameOrganizationRequest" },
 );
 
 export const AuditEntryView = Type.Object(
@@ -736,5 +821,17 @@ export const AuditEntryView = Type.Object(
       description: "What changed, redacted: the names of secrets, never their values",
     }),
   },
-  { description: "One entry of the audit log" },
+  { title: "AuditEntry", description: "One entry of the audit log" },
 );
+
+/** The `Idempotency-Key` header of the routes that run in `idempotent()` (src/http/idempotency.ts). */
+export const IdempotencyHeaders = Type.Object({
+  "idempotency-key": Type.Optional(Type.String({ maxLength: 255 })),
+});
+
+/** `{data: [...]}`: a whole list, named `title` in the OpenAPI document (`ApiKeyList`). */
+export const List = <T extends Parameters<typeof Type.Array>[0]>(
+  item: T,
+  title: string,
+  description: string,
+) => Type.Object({ data: Type.Array(item) }, { title, description });

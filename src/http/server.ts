@@ -5,7 +5,6 @@ import compress from "@fastify/compress";
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
 import {
   registerAjvFormats,
   type TypeBoxTypeProvider,
@@ -25,10 +24,11 @@ import type { TenantService } from "../services/tenant-service.js";
 import { trackAllowedMethods } from "./allowed-methods.js";
 import { registerAuditHook } from "./audit.js";
 import { authenticate } from "./auth.js";
+import { registerDocsPages } from "./docs-pages.js";
 import { registerEtags } from "./etag.js";
+import { declareImpliedProblems, swaggerOptions } from "./openapi.js";
 import { MAX_BODY_BYTES, sendProblem, toTenantryError } from "./problem.js";
 import { createRateLimiter } from "./rate-limit.js";
-import { redocPage } from "./redoc.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { auditRoutes } from "./routes/audit.js";
@@ -65,18 +65,6 @@ export interface HttpDeps {
 }
 
 registerAjvFormats();
-
-/** ReDoc's page: its bundle (from its CDN), a web worker and inline styles. */
-const REDOC_CSP = {
-  defaultSrc: ["'none'"],
-  scriptSrc: ["'self'", "https://cdn.redoc.ly"],
-  workerSrc: ["'self'", "blob:"],
-  styleSrc: ["'self'", "'unsafe-inline'", "https://fonts.googleapis.com"],
-  fontSrc: ["'self'", "https://fonts.gstatic.com"],
-  imgSrc: ["'self'", "data:", "https://cdn.redoc.ly"],
-  connectSrc: ["'self'"],
-  frameAncestors: ["'none'"],
-};
 
 /** Builds the HTTP API (not yet listening). */
 /** The JSON pointer of the first key or string under `value` that holds a NUL character. */
@@ -125,6 +113,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   const routeMethods = trackAllowedMethods(app);
+  declareImpliedProblems(app);
   app.addSchema(Problem);
 
   // Security headers on every answer of the API (tenant hosts are the tenants' own). The
@@ -176,43 +165,8 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     });
   }
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: "3.1.0",
-      info: {
-        title: "Tenantry API",
-        version: deps.version,
-        description:
-          "Create tenants from blueprints and run their whole life. Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 problem+json with a stable `code`.",
-      },
-      components: {
-        securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A Tenantry API key" } },
-      },
-      security: [{ apiKey: [] }],
-      tags: [
-        { name: "tenants", description: "Tenants and their lifecycle" },
-        { name: "operations", description: "Units of lifecycle work" },
-        { name: "blueprints", description: "Versioned blueprints" },
-        { name: "environments", description: "BYOC environments: tenants of the environment blueprint" },
-        { name: "api-keys", description: "The organization's API keys" },
-        { name: "organizations", description: "The installation's organizations (platform admin)" },
-        { name: "credentials", description: "The organization's own credentials for targets" },
-        { name: "audit", description: "The organization's audit log" },
-        { name: "system", description: "Health and readiness" },
-      ],
-    },
-  });
-  // Swagger UI sets a CSP fit for its own pages (its scripts and styles, from here).
-  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
-  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  app.get(
-    "/redoc",
-    {
-      schema: { hide: true },
-      helmet: { contentSecurityPolicy: { useDefaults: false, directives: REDOC_CSP } },
-    },
-    async (_req, reply) => reply.type("text/html").send(redocPage()),
-  );
+  await app.register(swagger, swaggerOptions(deps.version));
+  await registerDocsPages(app, deps.version);
 
   // Bodies must be UTF-8: invalid bytes are refused, not silently replaced.
   const parseJson = app.getDefaultJsonParser("error", "error");

@@ -1,20 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Type } from "typebox";
 import { type ApiKeyRow, ApiKeyService, keyState } from "../../services/api-key-service.js";
 import { principalOf } from "../auth.js";
 import { idempotent } from "../idempotency.js";
+import { problems } from "../openapi.js";
 import {
   ApiKeyCreated,
   ApiKeyView,
   CreateApiKeyBody,
+  IdempotencyHeaders,
+  List,
   RotateApiKeyBody,
   RotatedApiKey,
   TenantParams,
 } from "../schemas.js";
 import type { HttpDeps } from "../server.js";
-
-const problem = { $ref: "Problem#" };
-const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 422: problem };
 
 export function apiKeyView(k: ApiKeyRow) {
   return {
@@ -35,19 +34,17 @@ export function apiKeyView(k: ApiKeyRow) {
 export const apiKeyRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, deps) => {
   const { db } = deps;
   const keys = new ApiKeyService();
-  const idempotencyHeader = Type.Object({
-    "idempotency-key": Type.Optional(Type.String({ maxLength: 255 })),
-  });
 
   app.get(
     "/v1/api-keys",
     {
       config: { role: "admin" },
       schema: {
+        operationId: "listApiKeys",
         tags: ["api-keys"],
         summary: "List the organization's API keys",
         description: "Oldest first; revoked and expired keys stay listed. Keys themselves are never shown.",
-        response: { 200: Type.Object({ data: Type.Array(ApiKeyView) }), ...errors },
+        response: { 200: List(ApiKeyView, "ApiKeyList", "The organization's API keys, oldest first") },
       },
     },
     async (request) => ({ data: (await keys.list(db, principalOf(request))).map(apiKeyView) }),
@@ -58,12 +55,14 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     {
       config: { role: "admin" },
       schema: {
+        operationId: "createApiKey",
         tags: ["api-keys"],
         summary: "Create an API key",
-        description: "The answer holds the key itself, this once: store it now.",
-        headers: idempotencyHeader,
+        description:
+          "The answer holds the key itself, this once: store it now. Only a platform admin makes `platform_admin` keys.",
+        headers: IdempotencyHeaders,
         body: CreateApiKeyBody,
-        response: { 201: ApiKeyCreated, ...errors },
+        response: { 201: ApiKeyCreated },
       },
     },
     async (request, reply) =>
@@ -84,10 +83,12 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     {
       config: { role: "admin" },
       schema: {
+        operationId: "getApiKey",
         tags: ["api-keys"],
         summary: "Get an API key",
+        description: "Its name, role, state and times; never the key itself.",
         params: TenantParams,
-        response: { 200: ApiKeyView, ...errors },
+        response: { 200: ApiKeyView, ...problems(404) },
       },
     },
     async (request) => apiKeyView(await keys.get(db, principalOf(request), request.params.id)),
@@ -98,11 +99,12 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     {
       config: { role: "admin" },
       schema: {
+        operationId: "revokeApiKey",
         tags: ["api-keys"],
         summary: "Revoke an API key",
         description: "At once: the next request with it is a 401. A key cannot revoke itself.",
         params: TenantParams,
-        response: { 200: ApiKeyView, ...errors },
+        response: { 200: ApiKeyView, ...problems(404) },
       },
     },
     async (request) =>
@@ -114,14 +116,15 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     {
       config: { role: "admin", optionalBody: true },
       schema: {
+        operationId: "rotateApiKey",
         tags: ["api-keys"],
         summary: "Rotate an API key",
         description:
           "A new key with the same name, role and expiry (shown this once); the old one keeps working for `grace_seconds` (default a day), then is refused.",
         params: TenantParams,
-        headers: idempotencyHeader,
+        headers: IdempotencyHeaders,
         body: RotateApiKeyBody,
-        response: { 201: RotatedApiKey, ...errors },
+        response: { 201: RotatedApiKey, ...problems(404, 409) },
       },
     },
     async (request, reply) =>

@@ -8,8 +8,6 @@ import { AuditEntryView, AuditQuery, Page } from "../schemas.js";
 import type { HttpDeps } from "../server.js";
 import { decodeCursor, encodeCursor } from "./tenants.js";
 
-const problem = { $ref: "Problem#" };
-
 export function auditEntryView(e: AuditEntry) {
   return {
     id: e.id,
@@ -43,12 +41,13 @@ export const auditRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, { db
     {
       config: { role: "admin" },
       schema: {
+        operationId: "listAuditEntries",
         tags: ["audit"],
         summary: "The organization's audit log, oldest first",
         description:
           "Every mutating API call (also refused ones, once the key is known) and every provider action of the engine. Filters combine; `action` ending in `.` or `*` is a prefix (`tenant.`). Append-only: entries are never changed or removed.",
         querystring: AuditQuery,
-        response: { 200: Page(AuditEntryView), 400: problem, 401: problem, 403: problem },
+        response: { 200: Page(AuditEntryView, "AuditEntryPage") },
       },
     },
     async (request) => {

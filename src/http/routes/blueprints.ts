@@ -16,9 +16,11 @@ import {
 import { getBlueprint, latestBlueprints, pushBlueprintVersion } from "../../services/blueprint-service.js";
 import { renderContextFor } from "../../services/render-context.js";
 import { principalOf } from "../auth.js";
+import { problems } from "../openapi.js";
 import {
   BlueprintBody,
   BlueprintView,
+  List,
   RenderBody,
   RenderView,
   ValidateBody,
@@ -26,8 +28,6 @@ import {
 } from "../schemas.js";
 import type { HttpDeps } from "../server.js";
 import { blueprintView } from "../views.js";
-
-const problem = { $ref: "Problem#" };
 
 export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
   app,
@@ -38,12 +38,13 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "validateBlueprint",
         tags: ["blueprints"],
         summary: "Validate blueprint YAML without storing it",
         description:
           "Every error and warning at once, each with a JSON pointer into the blueprint and its line and column.",
         body: ValidateBody,
-        response: { 200: ValidationView, 400: problem, 401: problem },
+        response: { 200: ValidationView },
       },
     },
     async (request) => {
@@ -57,13 +58,14 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "renderBlueprint",
         tags: ["blueprints"],
         summary: "What a blueprint creates for a tenant, and what it costs",
         description:
           "Resolves the blueprint (latest version, or `version`) for a would-be tenant: the ordered resource set with secrets redacted, and the monthly cost on the target.",
         params: Type.Object({ name: Type.String() }),
         body: RenderBody,
-        response: { 200: RenderView, 400: problem, 401: problem, 404: problem, 422: problem },
+        response: { 200: RenderView, ...problems(404, 422) },
       },
     },
     async (request) => {
@@ -120,19 +122,13 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
     {
       config: { role: "operator" },
       schema: {
+        operationId: "pushBlueprint",
         tags: ["blueprints"],
         summary: "Push a blueprint version",
         description:
-          "Stores the next immutable version; content identical to the latest version returns it (200).",
+          "Stores the next immutable version (201); content identical to the latest version returns it (200). A new name over the organization's `max_blueprints` quota: 403 `QUOTA_EXCEEDED`.",
         body: BlueprintBody,
-        response: {
-          200: BlueprintView,
-          201: BlueprintView,
-          400: problem,
-          401: problem,
-          403: problem,
-          422: problem,
-        },
+        response: { 200: BlueprintView, 201: BlueprintView, ...problems(422) },
       },
     },
     async (request, reply) => {
@@ -157,9 +153,13 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "listBlueprints",
         tags: ["blueprints"],
         summary: "List blueprints (latest version of each)",
-        response: { 200: Type.Object({ data: Type.Array(BlueprintView) }), 401: problem },
+        description: "The latest version of each of the organization's blueprints, by name, without sources.",
+        response: {
+          200: List(BlueprintView, "BlueprintList", "The latest version of each blueprint"),
+        },
       },
     },
     async (request) => ({
@@ -172,10 +172,12 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "getBlueprint",
         tags: ["blueprints"],
         summary: "The latest version of a blueprint, with its source",
+        description: "Its latest version, with the YAML source.",
         params: Type.Object({ name: Type.String() }),
-        response: { 200: BlueprintView, 401: problem, 404: problem },
+        response: { 200: BlueprintView, ...problems(404) },
       },
     },
     async (request) => {
@@ -189,13 +191,15 @@ export const blueprintRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "getBlueprintVersion",
         tags: ["blueprints"],
         summary: "One version of a blueprint, with its source",
+        description: "One immutable version, with its YAML source and its validated form (`parsed`).",
         params: Type.Object({
           name: Type.String({ maxLength: 100 }),
           version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
         }),
-        response: { 200: BlueprintView, 401: problem, 404: problem },
+        response: { 200: BlueprintView, ...problems(404) },
       },
     },
     async (request) => {

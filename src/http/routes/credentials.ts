@@ -3,11 +3,10 @@ import { Type } from "typebox";
 import { TenantryError } from "../../domain/errors.js";
 import type { CredentialRow } from "../../services/credential-service.js";
 import { principalOf } from "../auth.js";
-import { TenantParams } from "../schemas.js";
+import { problems } from "../openapi.js";
+import { List, TenantParams } from "../schemas.js";
 import type { HttpDeps } from "../server.js";
 
-const problem = { $ref: "Problem#" };
-const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 422: problem };
 const Timestamp = Type.String({ format: "date-time" });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 /** A secret field of the body: write-only, never in an answer. */
@@ -40,7 +39,7 @@ export const CredentialView = Type.Object(
     created_at: Timestamp,
     updated_at: Timestamp,
   },
-  { description: "An organization's credential for a target, without its secret" },
+  { title: "Credential", description: "An organization's credential for a target, without its secret" },
 );
 
 export const RegisterCredentialBody = Type.Object(
@@ -68,7 +67,11 @@ export const RegisterCredentialBody = Type.Object(
     tenant_id: Field("cloud_role, azure: the Azure tenant id"),
     external_id: Secret("cloud_role, aws: the external id the role's trust policy asks for"),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    title: "RegisterCredentialRequest",
+    description: "A credential for a target: the fields of its `kind`",
+  },
 );
 
 export function credentialView(c: CredentialRow) {
@@ -104,10 +107,15 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app,
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "listCredentials",
         tags: ["credentials"],
         summary: "List the organization's target credentials",
-        description: "One per target at most, by target. Secrets are never shown.",
-        response: { 200: Type.Object({ data: Type.Array(CredentialView) }), ...errors },
+        description:
+          "One per target at most, by target. Secrets are never shown. 404 when this process serves no credentials.",
+        response: {
+          200: List(CredentialView, "CredentialList", "The organization's credentials, by target"),
+          ...problems(404),
+        },
       },
     },
     async (request) => ({ data: (await service().list(db, principalOf(request))).map(credentialView) }),
@@ -116,14 +124,15 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app,
   app.post(
     "/v1/credentials",
     {
-      config: { role: "admin" },
+      config: { role: "admin", openapi: { location: [200, 201] } },
       schema: {
+        operationId: "registerCredential",
         tags: ["credentials"],
         summary: "Register the organization's credential for a target",
         description:
           "Checked first with a cheap authenticated call (Render: GET /owners; Kubernetes: a namespace read; a cloud role: its shape only). A failed check is `CREDENTIAL_CHECK_FAILED` and stores nothing. Registering again for the same target replaces the credential (200); one that reaches another account while tenants use the old one is `CREDENTIAL_IN_USE`.",
         body: RegisterCredentialBody,
-        response: { 200: CredentialView, 201: CredentialView, ...errors },
+        response: { 200: CredentialView, 201: CredentialView, ...problems(404, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -138,10 +147,12 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app,
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "getCredential",
         tags: ["credentials"],
         summary: "Get a credential (without its secret)",
+        description: "What may be shown of it (`display`), its status and the last check's error.",
         params: TenantParams,
-        response: { 200: CredentialView, ...errors },
+        response: { 200: CredentialView, ...problems(404) },
       },
     },
     async (request) => credentialView(await service().get(db, principalOf(request), request.params.id)),
@@ -152,11 +163,12 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app,
     {
       config: { role: "admin" },
       schema: {
+        operationId: "deleteCredential",
         tags: ["credentials"],
         summary: "Delete a credential",
         description: "Refused (`CREDENTIAL_IN_USE`) while the organization has tenants on its target.",
         params: TenantParams,
-        response: { 204: Type.Null(), ...errors },
+        response: { 204: Type.Null(), ...problems(404, 409) },
       },
     },
     async (request, reply) => {
@@ -170,12 +182,13 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app,
     {
       config: { role: "operator" },
       schema: {
+        operationId: "checkCredential",
         tags: ["credentials"],
         summary: "Check a credential again",
         description:
           "The same call as at registration. The outcome is recorded: `status` `ok` clears the `access_error` condition of the organization's tenants on the target; `access_error` (with `last_error`) sets it.",
         params: TenantParams,
-        response: { 200: CredentialView, ...errors },
+        response: { 200: CredentialView, ...problems(404) },
       },
     },
     async (request) => credentialView(await service().recheck(db, principalOf(request), request.params.id)),

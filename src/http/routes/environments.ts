@@ -1,27 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Type } from "typebox";
 import { EnvironmentService, environmentStatus } from "../../services/environment-service.js";
 import { principalOf } from "../auth.js";
 import { idempotent } from "../idempotency.js";
+import { problems } from "../openapi.js";
 import {
   CreateEnvironmentBody,
   EnvironmentCreated,
   EnvironmentDestroying,
   EnvironmentView,
+  IdempotencyHeaders,
   TenantParams,
 } from "../schemas.js";
 import type { HttpDeps } from "../server.js";
-
-const problem = { $ref: "Problem#" };
-const errors = {
-  400: problem,
-  401: problem,
-  403: problem,
-  404: problem,
-  409: problem,
-  422: problem,
-  501: problem,
-};
 
 /**
  * `/v1/environments`: the BYOC provisioning API as a team wrote it before Tenantry (request
@@ -31,22 +21,20 @@ const errors = {
 export const environmentRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, deps) => {
   const { db } = deps;
   const environments = new EnvironmentService(deps.tenants, deps.config);
-  const idempotencyHeader = Type.Object({
-    "idempotency-key": Type.Optional(Type.String({ maxLength: 255 })),
-  });
 
   app.post(
     "/v1/environments",
     {
       config: { role: "operator" },
       schema: {
+        operationId: "createEnvironment",
         tags: ["environments"],
         summary: "Create an environment",
         description:
           "Creates a tenant of the environment blueprint (`TENANTRY_ENVIRONMENT_BLUEPRINT`, chosen by `cloud.provider`) on the terraform target; the answer comes at once (`status: queued`). Poll `GET /v1/environments/{id}`.",
-        headers: idempotencyHeader,
+        headers: IdempotencyHeaders,
         body: CreateEnvironmentBody,
-        response: { 202: EnvironmentCreated, ...errors },
+        response: { 202: EnvironmentCreated, ...problems(403, 404, 409, 422, 501) },
       },
     },
     async (request, reply) =>
@@ -70,11 +58,12 @@ export const environmentRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "getEnvironment",
         tags: ["environments"],
         summary: "Get an environment",
         description: "Its status (`ready` once provisioned and bootstrapped) and non-secret outputs.",
         params: TenantParams,
-        response: { 200: EnvironmentView, ...errors },
+        response: { 200: EnvironmentView, ...problems(404) },
       },
     },
     async (request) => environments.get(db, principalOf(request), request.params.id),
@@ -85,12 +74,13 @@ export const environmentRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app
     {
       config: { role: "operator" },
       schema: {
+        operationId: "deleteEnvironment",
         tags: ["environments"],
         summary: "Destroy an environment",
         description: "Starts the destroy of every resource of its stacks; the state ends empty.",
         params: TenantParams,
-        headers: idempotencyHeader,
-        response: { 202: EnvironmentDestroying, ...errors },
+        headers: IdempotencyHeaders,
+        response: { 202: EnvironmentDestroying, ...problems(404, 409) },
       },
     },
     async (request, reply) =>

@@ -8,18 +8,22 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     "/health",
     {
       schema: {
+        operationId: "getHealth",
         tags: ["system"],
         summary: "Liveness: the process is up; which installation and version it is",
         description:
           "`installation_id` is generated once, at the first start on an empty database, and ends up in every platform name this installation makes (see docs/operations.md).",
         security: [],
         response: {
-          200: Type.Object({
-            status: Type.Literal("ok"),
-            version: Type.String(),
-            installation_id: Type.String(),
-            node_id: Type.String({ description: "The node this process runs on (TENANTRY_NODE_ID)" }),
-          }),
+          200: Type.Object(
+            {
+              status: Type.Literal("ok"),
+              version: Type.String(),
+              installation_id: Type.String(),
+              node_id: Type.String({ description: "The node this process runs on (TENANTRY_NODE_ID)" }),
+            },
+            { title: "Health", description: "The process is up" },
+          ),
         },
       },
       logLevel: "warn",
@@ -36,12 +40,21 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     "/ready",
     {
       schema: {
+        operationId: "getReadiness",
         tags: ["system"],
         summary: "Readiness: the database answers and migrations are current",
+        description:
+          "For a load balancer: 200 once this process can serve, 503 (with the reason) while its database is unreachable or its migrations are behind.",
         security: [],
         response: {
-          200: Type.Object({ status: Type.Literal("ready") }),
-          503: Type.Object({ status: Type.Literal("not_ready"), reason: Type.String() }),
+          200: Type.Object(
+            { status: Type.Literal("ready") },
+            { title: "Ready", description: "Ready to serve" },
+          ),
+          503: Type.Object(
+            { status: Type.Literal("not_ready"), reason: Type.String() },
+            { title: "NotReady", description: "Not ready, and why" },
+          ),
         },
       },
       logLevel: "warn",

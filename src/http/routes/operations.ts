@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { getOperationWithSteps } from "../../services/operation-service.js";
 import { principalOf } from "../auth.js";
+import { problems } from "../openapi.js";
 import { OperationView } from "../schemas.js";
 import type { HttpDeps } from "../server.js";
 import { operationView } from "../views.js";
@@ -12,10 +13,13 @@ export const operationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, 
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "getOperation",
         tags: ["operations"],
         summary: "An operation with its steps, attempts, timings and error",
+        description:
+          "What a 202 answer's `Location` points at: poll it until `status` is `succeeded`, `failed` or `canceled`.",
         params: Type.Object({ id: Type.String() }),
-        response: { 200: OperationView, 401: { $ref: "Problem#" }, 404: { $ref: "Problem#" } },
+        response: { 200: OperationView, ...problems(404) },
       },
     },
     async (request) => {

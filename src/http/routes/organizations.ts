@@ -4,11 +4,14 @@ import { ApiKeyService } from "../../services/api-key-service.js";
 import { type OrganizationRow, OrganizationService } from "../../services/organization-service.js";
 import { principalOf } from "../auth.js";
 import { idempotent } from "../idempotency.js";
+import { problems } from "../openapi.js";
 import {
   ApiKeyView,
   CreateOrganizationBody,
+  IdempotencyHeaders,
   OrganizationCreated,
   OrganizationView,
+  Page,
   PageQuery,
   RenameOrganizationBody,
   TenantParams,
@@ -16,9 +19,6 @@ import {
 import type { HttpDeps } from "../server.js";
 import { apiKeyView } from "./api-keys.js";
 import { decodeCursor, encodeCursor } from "./tenants.js";
-
-const problem = { $ref: "Problem#" };
-const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 422: problem };
 
 export function organizationView(o: OrganizationRow) {
   return {
@@ -46,12 +46,15 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (ap
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "getOwnOrganization",
         tags: ["organizations"],
         summary: "The caller's organization and key",
         description: "Which organization the API key belongs to and what it may do: a cheap check of a key.",
         response: {
-          200: Type.Object({ organization: OrganizationView, api_key: ApiKeyView }),
-          ...errors,
+          200: Type.Object(
+            { organization: OrganizationView, api_key: ApiKeyView },
+            { title: "CallerIdentity", description: "The calling key and its organization" },
+          ),
         },
       },
     },
@@ -69,17 +72,12 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (ap
     {
       config: { role: "platform_admin" },
       schema: {
+        operationId: "listOrganizations",
         tags: ["organizations"],
         summary: "List organizations",
         description: "Oldest first. Platform admin.",
         querystring: PageQuery,
-        response: {
-          200: Type.Object({
-            data: Type.Array(OrganizationView),
-            next_cursor: Type.Union([Type.String(), Type.Null()]),
-          }),
-          ...errors,
-        },
+        response: { 200: Page(OrganizationView, "OrganizationPage") },
       },
     },
     async (request) => {
@@ -99,13 +97,14 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (ap
     {
       config: { role: "platform_admin" },
       schema: {
+        operationId: "createOrganization",
         tags: ["organizations"],
         summary: "Create an organization",
         description:
           "With its first admin key, returned this once: hand it to the organization's owner. Platform admin.",
-        headers: Type.Object({ "idempotency-key": Type.Optional(Type.String({ maxLength: 255 })) }),
+        headers: IdempotencyHeaders,
         body: CreateOrganizationBody,
-        response: { 201: OrganizationCreated, ...errors },
+        response: { 201: OrganizationCreated, ...problems(409) },
       },
     },
     async (request, reply) =>
@@ -129,11 +128,12 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (ap
     {
       config: { role: "platform_admin" },
       schema: {
+        operationId: "getOrganization",
         tags: ["organizations"],
         summary: "Get an organization",
         description: "By id or slug. Platform admin.",
         params: TenantParams,
-        response: { 200: OrganizationView, ...errors },
+        response: { 200: OrganizationView, ...problems(404) },
       },
     },
     async (request) => organizationView(await orgs.get(db, request.params.id)),
@@ -144,12 +144,13 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (ap
     {
       config: { role: "platform_admin" },
       schema: {
+        operationId: "renameOrganization",
         tags: ["organizations"],
         summary: "Rename an organization",
         description: "Its display name; the slug is permanent. Platform admin.",
         params: TenantParams,
         body: RenameOrganizationBody,
-        response: { 200: OrganizationView, ...errors },
+        response: { 200: OrganizationView, ...problems(404) },
       },
     },
     async (request) =>
@@ -161,12 +162,13 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (ap
     {
       config: { role: "platform_admin" },
       schema: {
+        operationId: "deleteOrganization",
         tags: ["organizations"],
         summary: "Delete an organization",
         description:
           "With its keys, blueprints and the records of its destroyed tenants. Refused (409) while any of its tenants is not destroyed, and for the calling key's own organization. Platform admin.",
         params: TenantParams,
-        response: { 200: OrganizationView, ...errors },
+        response: { 200: OrganizationView, ...problems(404, 409) },
       },
     },
     async (request) =>

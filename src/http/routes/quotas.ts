@@ -4,19 +4,20 @@ import { MAX_QUOTA_VALUE, QUOTA_DEFAULTS, QUOTA_NAMES, type QuotaName } from "..
 import { OrganizationService } from "../../services/organization-service.js";
 import { type QuotaReport, QuotaService } from "../../services/quota-service.js";
 import { principalOf } from "../auth.js";
+import { problems } from "../openapi.js";
 import { TenantParams } from "../schemas.js";
 import type { HttpDeps } from "../server.js";
 
-const problem = { $ref: "Problem#" };
-const errors = { 400: problem, 401: problem, 403: problem, 404: problem };
-
-const QuotaStateView = Type.Object({
-  limit: Type.Integer({ description: "The limit in force; 0 = unlimited" }),
-  current: Type.Integer({ description: "The organization's use now" }),
-  overridden: Type.Boolean({
-    description: "Set for this organization by a platform admin (else the default)",
-  }),
-});
+const QuotaStateView = Type.Object(
+  {
+    limit: Type.Integer({ description: "The limit in force; 0 = unlimited" }),
+    current: Type.Integer({ description: "The organization's use now" }),
+    overridden: Type.Boolean({
+      description: "Set for this organization by a platform admin (else the default)",
+    }),
+  },
+  { title: "QuotaState", description: "One quota: its limit and the use counted against it" },
+);
 
 const QuotasView = Type.Object(
   {
@@ -28,7 +29,7 @@ const QuotasView = Type.Object(
       creates_per_minute: QuotaStateView,
     }),
   },
-  { description: "An organization's quotas and its use of each (docs/quotas.md)" },
+  { title: "Quotas", description: "An organization's quotas and its use of each (docs/quotas.md)" },
 );
 
 const Override = Type.Union([Type.Integer({ minimum: 0, maximum: MAX_QUOTA_VALUE }), Type.Null()], {
@@ -42,7 +43,11 @@ const QuotasBody = Type.Object(
     max_blueprints: Type.Optional(Override),
     creates_per_minute: Type.Optional(Override),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    title: "QuotaOverrides",
+    description: "Quota overrides for one organization: a limit each, or null for the default",
+  },
 );
 
 function quotasView(slug: string, report: QuotaReport) {
@@ -71,10 +76,11 @@ export const quotaRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, deps
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "getOwnQuotas",
         tags: ["organizations"],
         summary: "The caller's organization's quotas",
         description: "Each quota's limit and current use. Changed only by a platform admin.",
-        response: { 200: QuotasView, ...errors },
+        response: { 200: QuotasView },
       },
     },
     async (request) => {
@@ -88,11 +94,12 @@ export const quotaRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, deps
     {
       config: { role: "platform_admin" },
       schema: {
+        operationId: "getOrganizationQuotas",
         tags: ["organizations"],
         summary: "An organization's quotas",
         description: "By organization id or slug. Platform admin.",
         params: TenantParams,
-        response: { 200: QuotasView, ...errors },
+        response: { 200: QuotasView, ...problems(404) },
       },
     },
     async (request) => {
@@ -105,6 +112,7 @@ export const quotaRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, deps
     ({
       config: { role: "platform_admin" as const },
       schema: {
+        operationId: replace ? "setOrganizationQuotas" : "updateOrganizationQuotas",
         tags: ["organizations"],
         summary: replace ? "Set an organization's quotas" : "Change some of an organization's quotas",
         description: replace
@@ -112,7 +120,7 @@ export const quotaRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, deps
           : "Changes only the quotas given; null resets one to the default. Platform admin.",
         params: TenantParams,
         body: QuotasBody,
-        response: { 200: QuotasView, ...errors },
+        response: { 200: QuotasView, ...problems(404) },
       },
     }) as const;
 

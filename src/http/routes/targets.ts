@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { describeTarget } from "../../providers/capabilities.js";
+import { List } from "../schemas.js";
 import type { HttpDeps } from "../server.js";
 
 const TargetView = Type.Object(
@@ -31,7 +32,7 @@ const TargetView = Type.Object(
       { description: "Kinds this target does not serve here" },
     ),
   },
-  { $id: "Target" },
+  { title: "Target", description: "A target tenants can run on, and what it can do" },
 );
 
 export const targetRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, { providers }) => {
@@ -40,14 +41,12 @@ export const targetRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, { p
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "listTargets",
         tags: ["targets"],
         summary: "The targets this installation serves, and what each can do",
         description:
           "Per target: the resource kinds it serves (with suspend, logs, on-demand runs and the engine's time limits for each), whether it runs bootstrap hooks, and the kinds it lacks with what to configure. A blueprint a target cannot fully serve is refused at create with `UNSUPPORTED_RESOURCE`, naming each thing.",
-        response: {
-          200: Type.Object({ data: Type.Array(TargetView) }),
-          401: { $ref: "Problem#" },
-        },
+        response: { 200: List(TargetView, "TargetList", "The targets, by name") },
       },
     },
     async () => ({

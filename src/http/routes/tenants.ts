@@ -11,9 +11,11 @@ import { openOperation, pageOfOperations } from "../../services/operation-servic
 import { recordTenantEvent, tenantEvents, tenantResources } from "../../services/tenant-records.js";
 import { principalOf } from "../auth.js";
 import { idempotent } from "../idempotency.js";
+import { eventStream, problems } from "../openapi.js";
 import {
   CreateTenantBody,
   EventView,
+  IdempotencyHeaders,
   JobRunView,
   ListTenantsQuery,
   OperationView,
@@ -33,9 +35,6 @@ import {
 } from "../schemas.js";
 import type { HttpDeps } from "../server.js";
 import { eventView, operationView, statusView, tenantView } from "../views.js";
-
-const problem = { $ref: "Problem#" };
-const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 422: problem };
 
 function parseStatuses(raw: string | undefined): TenantStatus[] | undefined {
   if (!raw) return undefined;
@@ -136,13 +135,14 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     {
       config: { role: "operator" },
       schema: {
+        operationId: "createTenant",
         tags: ["tenants"],
         summary: "Create a tenant",
         description:
-          "Records the tenant (`status: queued`) and starts its `create` operation. Send `Idempotency-Key` to make retries safe.",
-        headers: Type.Object({ "idempotency-key": Type.Optional(Type.String({ maxLength: 255 })) }),
+          "Records the tenant (`status: queued`) and starts its `create` operation. Send `Idempotency-Key` to make retries safe. Over the organization's `max_tenants` quota: 403 `QUOTA_EXCEEDED`; over `creates_per_minute`: 429 `RATE_LIMITED`.",
+        headers: IdempotencyHeaders,
         body: CreateTenantBody,
-        response: { 201: TenantWithOperation, ...errors, 429: problem },
+        response: { 201: TenantWithOperation, ...problems(403, 404, 409, 422) },
       },
     },
     async (request, reply) =>
@@ -165,11 +165,12 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "listTenants",
         tags: ["tenants"],
         summary: "List tenants",
         description: "Ordered by creation (oldest first); destroyed tenants stay listed unless filtered out.",
         querystring: ListTenantsQuery,
-        response: { 200: Page(TenantView), ...errors },
+        response: { 200: Page(TenantView, "TenantPage") },
       },
     },
     async (request) => {
@@ -196,10 +197,12 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "getTenant",
         tags: ["tenants"],
         summary: "Get a tenant by id or slug",
+        description: "The tenant with its resources (their provider ids, statuses and outputs).",
         params: TenantParams,
-        response: { 200: TenantView, ...errors },
+        response: { 200: TenantView, ...problems(404) },
       },
     },
     async (request) => {
@@ -213,12 +216,13 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "getTenantStatus",
         tags: ["tenants"],
         summary: "Compact status of a tenant",
         description:
           "What a backend polls: status, resource ids, outputs such as `site_url`, and the error if any.",
         params: TenantParams,
-        response: { 200: TenantStatusView, ...errors },
+        response: { 200: TenantStatusView, ...problems(404) },
       },
     },
     async (request) => {
@@ -234,6 +238,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
   const lifecycle = (action: "suspend" | "resume" | "retry" | "destroy") => ({
     config: { role: "operator" as const },
     schema: {
+      operationId: `${action === "destroy" ? "delete" : action}Tenant`,
       tags: ["tenants"],
       summary:
         action === "destroy" ? "Destroy a tenant" : `${action[0]?.toUpperCase()}${action.slice(1)} a tenant`,
@@ -244,8 +249,8 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
             ? "Deletes every resource in reverse dependency order and verifies each is gone. The tenant stays as a `destroyed` record."
             : `Starts a \`${action}\` operation; 409 when the lifecycle does not allow it now.`,
       params: TenantParams,
-      headers: Type.Object({ "idempotency-key": Type.Optional(Type.String({ maxLength: 255 })) }),
-      response: { 202: TenantWithOperation, ...errors },
+      headers: IdempotencyHeaders,
+      response: { 202: TenantWithOperation, ...problems(404, 409) },
     },
     handler: async (
       request: { params: { id: string } } & Parameters<typeof principalOf>[0],
@@ -271,8 +276,10 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
   app.patch(
     "/v1/tenants/:id",
     {
-      config: { role: "operator" },
+      // Its answers carry the tenant's generation as `ETag`, for `If-Match`.
+      config: { role: "operator", openapi: { etag: [200, 202] } },
       schema: {
+        operationId: "updateTenant",
         tags: ["tenants"],
         summary: "Change a tenant",
         description:
@@ -286,8 +293,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
         response: {
           200: TenantWithOptionalOperation,
           202: TenantWithOptionalOperation,
-          412: problem,
-          ...errors,
+          ...problems(404, 409, 412, 422),
         },
       },
     },
@@ -329,13 +335,14 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "planTenantChange",
         tags: ["tenants"],
         summary: "What a change would do to a tenant, without applying it",
         description:
           "Renders the tenant's blueprint (or `blueprint`, another version) with its params merged with `params` (`null` removes one), and compares the result with the tenant's recorded resources: create / update (with the changed fields) / replace / delete / no-op per resource, in the order they would run, with the monthly cost. Secrets are redacted.",
         params: TenantParams,
         body: PlanBody,
-        response: { 200: PlanView, ...errors },
+        response: { 200: PlanView, ...problems(404, 422) },
       },
     },
     async (request) => {
@@ -356,8 +363,11 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "listTenantEvents",
         tags: ["tenants"],
         summary: "The tenant's timeline (append-only), oldest first",
+        description:
+          "What happened to the tenant: lifecycle changes, steps, provider actions and health changes, each with who asked and the request it came with. `next_cursor` is the last event's id: pass it as `after`.",
         params: TenantParams,
         querystring: Type.Object(
           {
@@ -372,7 +382,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
           },
           { additionalProperties: false },
         ),
-        response: { 200: Page(EventView), ...errors },
+        response: { 200: Page(EventView, "EventPage"), ...problems(404) },
       },
     },
     async (request) => {
@@ -390,15 +400,24 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
   app.get(
     "/v1/tenants/:id/resources/:name/logs",
     {
-      config: { role: "viewer" },
+      config: {
+        role: "viewer",
+        openapi: {
+          eventStream: eventStream(
+            "The tail as one `data:` event per line, then new lines as they are written; a `: keepalive` comment every 15 s",
+            ": following\n\ndata: [build] ==> Building\n\ndata: [run] listening on :10000\n\n",
+          ),
+        },
+      },
       schema: {
+        operationId: "getTenantLogs",
         tags: ["tenants"],
         summary: "The last lines of a resource's build and runtime output",
         description:
           "`name` is the resource key (`service:web`) or the service name (`web`). Lines are oldest first, prefixed by their source (`[build]`, `[run]`, `[cron]`); build lines come before runtime lines (the logs carry no timestamps to interleave them). With `Accept: text/event-stream` the answer is a stream: the tail as one `data:` event per line, then new lines as they are written (polled every 500 ms), and a `: keepalive` comment every 15 s, until the client disconnects.",
         params: ResourceLogsParams,
         querystring: ResourceLogsQuery,
-        response: { 200: ResourceLogsView, ...errors },
+        response: { 200: ResourceLogsView, ...problems(404, 422) },
       },
     },
     async (request, reply) => {
@@ -476,12 +495,13 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     {
       config: { role: "operator" },
       schema: {
+        operationId: "runCronJob",
         tags: ["tenants"],
         summary: "Run a cron job now",
         description:
           "Starts a run of the tenant's cron job now, as if its schedule fired, and answers at once (202). Runs never overlap: when one is going, none is started (`started: false`). The run's output is in the resource's logs (`[cron]` lines); its exit code, time and duration in the resource's outputs once it finished (`runs` grows by one). The tenant must be `active` or `degraded`.",
         params: ResourceLogsParams,
-        response: { 202: JobRunView, ...errors },
+        response: { 202: JobRunView, ...problems(404, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -541,11 +561,13 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
     {
       config: { role: "viewer" },
       schema: {
+        operationId: "listTenantOperations",
         tags: ["tenants"],
         summary: "The tenant's operations, newest first",
+        description: "Each with its steps, attempts, timings, error and who asked for it.",
         params: TenantParams,
         querystring: PageQuery,
-        response: { 200: Page(OperationView), ...errors },
+        response: { 200: Page(OperationView, "OperationPage"), ...problems(404) },
       },
     },
     async (request) => {

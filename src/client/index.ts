@@ -55,50 +55,38 @@ export interface ClientOptions {
 
 // --- Public types -------------------------------------------------------------------------
 //
-// Each is the component schema of that name once the document has it; until then it is
-// derived from a response of a path that returns it. Both sides are written with `infer`
-// only, so that a renamed schema or a reshaped response never breaks compilation.
+// The document's component schemas, by their names (docs/api.md "The OpenAPI document").
 
-type Schemas = components extends { schemas: infer S } ? S : never;
-/** `T[K]`, or `never` when `T` has no `K`. */
-type At<T, K extends PropertyKey> = T extends { [P in K]: infer V } ? V : never;
-/** The body of a response object, whatever its media type (`application/json`, `application/problem+json`). */
-type BodyOf<R> = R extends { content: infer C } ? C[keyof C] : never;
-/** The body of `method path`'s `status` answer. */
-type Answer<P extends keyof paths, M extends string, S extends number> = BodyOf<
-  At<At<At<paths[P], M>, "responses">, S>
->;
-/** The body `method path` takes. */
-type RequestBody<P extends keyof paths, M extends string> = BodyOf<
-  Exclude<At<At<paths[P], M>, "requestBody">, undefined>
->;
-/** The component schema `N` when the document names one so, else `Otherwise`. */
-type Named<N extends string, Otherwise> = N extends keyof Schemas ? Schemas[N] : Otherwise;
-
+/** Every named schema of the API: `Schemas["Tenant"]`, `Schemas["CreateTenantRequest"]`, … */
+export type Schemas = components["schemas"];
 /** A tenant (`GET /v1/tenants/{id}`). */
-export type Tenant = Named<"Tenant", At<Answer<"/v1/tenants", "post", 201>, "tenant">>;
+export type Tenant = Schemas["Tenant"];
+/** A page of tenants (`GET /v1/tenants`). */
+export type TenantPage = Schemas["TenantPage"];
+/** A tenant with the operation a request started (`POST /v1/tenants`, lifecycle actions). */
+export type TenantWithOperation = Schemas["TenantWithOperation"];
 /** A unit of lifecycle work (`GET /v1/operations/{id}`). */
-export type Operation = Named<"Operation", At<Answer<"/v1/tenants", "post", 201>, "operation">>;
+export type Operation = Schemas["Operation"];
+/** One step of an operation. */
+export type Step = Schemas["Step"];
 /** An RFC 9457 problem: every error answer of the API, with its stable `code`. */
-export type Problem = Named<"Problem", Answer<"/v1/tenants/{id}", "get", 404>>;
+export type Problem = Schemas["Problem"];
 /** A tenant's status, conditions and resources (`GET /v1/tenants/{id}/status`). */
-export type TenantStatus = Named<"TenantStatus", Answer<"/v1/tenants/{id}/status", "get", 200>>;
+export type TenantStatus = Schemas["TenantStatus"];
 /** A version of a stored blueprint (`GET /v1/blueprints/{name}`). */
-export type Blueprint = Named<"Blueprint", Answer<"/v1/blueprints/{name}", "get", 200>>;
+export type Blueprint = Schemas["Blueprint"];
 /** A target and what it can do (`GET /v1/targets`). */
-export type Target = Named<
-  "Target",
-  At<Answer<"/v1/targets", "get", 200>, "data"> extends (infer T)[] ? T : never
->;
+export type Target = Schemas["Target"];
 /** A BYOC environment (`GET /v1/environments/{id}`). */
-export type Environment = Named<"Environment", Answer<"/v1/environments/{id}", "get", 200>>;
+export type Environment = Schemas["Environment"];
 /** One entry of a tenant's history (`GET /v1/tenants/{id}/events`). */
-export type TenantEvent =
-  At<Answer<"/v1/tenants/{id}/events", "get", 200>, "data"> extends (infer E)[] ? E : never;
+export type TenantEvent = Schemas["Event"];
 /** What `POST /v1/tenants` takes. */
-export type CreateTenantRequest = RequestBody<"/v1/tenants", "post">;
+export type CreateTenantRequest = Schemas["CreateTenantRequest"];
+/** What `PATCH /v1/tenants/{id}` takes. */
+export type UpdateTenantRequest = Schemas["UpdateTenantRequest"];
 /** What `POST /v1/tenants` answers: the tenant, still queued, and the operation that provisions it. */
-export type CreateTenantResponse = Answer<"/v1/tenants", "post", 201>;
+export type CreateTenantResponse = Schemas["TenantWithOperation"];
 /** One field a request got wrong: `pointer` is its JSON pointer (`/slug`, `/query/limit`). */
 export interface FieldError {
   pointer: string;

@@ -9,6 +9,7 @@ import type {
   TenantEventType,
 } from "../domain/events.js";
 import { completionEvent, type LifecycleEvent, transition, type WorkKind } from "../domain/lifecycle.js";
+import { placementHint, placementLogFields } from "../domain/placement.js";
 import { type DesiredResource, envBindingsOf, isResourceKind, typedResource } from "../domain/resources.js";
 import type { Operation, Resource, ResourceStatus, Tenant } from "../domain/types.js";
 import type { SecretBox } from "../lib/crypto.js";
@@ -193,6 +194,14 @@ export async function reconcilePass(
   const wanted =
     kind === "destroy" ? { resources: [], hook: undefined } : await desiredFor(db, deps.render ?? {}, tenant);
   const desired = wanted.resources;
+  // Where the tenant runs, on every line of the pass (the drivers' too): what its
+  // resources' specs say, desired or recorded (docs/observability.md, "Logs").
+  log.setBindings(
+    placementLogFields(
+      tenant.target,
+      [...desired.map((d) => d.spec), ...loaded.resources.map((r) => r.spec)].map(placementHint),
+    ),
+  );
   // The bootstrap hook runs once, at the end of provisioning.
   const hook = kind === "create" ? wanted.hook : undefined;
   const recorded = new Map(loaded.resources.map((r) => [r.key, r]));

@@ -26,6 +26,7 @@ import { trackAllowedMethods } from "./allowed-methods.js";
 import { registerAuditHook } from "./audit.js";
 import { authenticate } from "./auth.js";
 import { registerEtags } from "./etag.js";
+import { registerHttpMetrics } from "./http-metrics.js";
 import { MAX_BODY_BYTES, sendProblem, toTenantryError } from "./problem.js";
 import { createRateLimiter } from "./rate-limit.js";
 import { redocPage } from "./redoc.js";
@@ -126,6 +127,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   const routeMethods = trackAllowedMethods(app);
   app.addSchema(Problem);
+  registerHttpMetrics(app, deps.metrics);
 
   // Security headers on every answer of the API (tenant hosts are the tenants' own). The
   // API serves JSON: its CSP allows nothing; the documentation pages relax it for themselves.

@@ -102,6 +102,14 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
     // the engine's, the providers' calls, HTTP, and gauges read from the database.
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
+    // Gauges named like counters, which `promtool check metrics` refuses: their per-type
+    // gauges (`nodejs_active_handles{type}`…) stay, and sum to the same.
+    for (const name of [
+      "nodejs_active_handles_total",
+      "nodejs_active_requests_total",
+      "nodejs_active_resources_total",
+    ])
+      metrics.removeSingleMetric(name);
     const providerMetrics = createProviderMetrics(metrics);
     registerDatabaseGauges(metrics, db, logger, { cacheMs: options.metricsCacheMs ?? 5000 });
 

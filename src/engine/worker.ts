@@ -312,6 +312,7 @@ export class Worker {
         abort.signal,
         keeper.deadline,
         leaseMs - leaseMarginMs(leaseMs),
+        log,
       );
       if (outcome.kind === "wait") {
         await fenced(this.#deps.db, lease, (q) => requeueOperation(q, lease, outcome.delayMs));

@@ -37,6 +37,10 @@ export function registerDatabaseGauges(
     name: "tenantry_metrics_database_errors_total",
     help: "Readings of the database's gauges (tenants, queue) that failed; those gauges then show their last values",
     registers,
+    // Waits for the scrape's reading, so that its failure is counted in the same scrape.
+    async collect() {
+      await read();
+    },
   });
   /** The current reading: one per scrape at most (every gauge waits on the same), and none within `cacheMs` of the last. */
   function read(): Promise<DatabaseGauges | undefined> {

@@ -1,3 +1,7 @@
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -9,7 +13,7 @@ import {
 } from "../src/providers/provider.js";
 import { type ApiClient, apiClient } from "./support/api.js";
 import { eventually, startTestApp, type TestApp } from "./support/app.js";
-import { PROMTOOL, promtoolCheck, type Sample, samples, scrape, value } from "./support/metrics.js";
+import { PROMTOOL, promtool, promtoolCheck, type Sample, samples, scrape, value } from "./support/metrics.js";
 
 /**
  * `/metrics` after a scripted lifecycle on a fake target (`metry`) whose provisioning
@@ -236,6 +240,28 @@ describe("metrics of a tenant's lifecycle", () => {
     const { code, output } = await promtoolCheck(text);
     expect(output).toBe("");
     expect(code).toBe(0);
+  });
+  it.skipIf(!PROMTOOL)("the alert rules of docs/observability.md pass promtool check rules", async () => {
+    const doc = readFileSync(new URL("../docs/observability.md", import.meta.url), "utf8");
+    const rules = /```yaml\n(groups:[\s\S]*?)```/.exec(doc)?.[1];
+    expect(rules).toBeDefined();
+    const dir = await mkdtemp(path.join(os.tmpdir(), "tenantry-rules-"));
+    try {
+      const file = path.join(dir, "rules.yaml");
+      await writeFile(file, rules ?? "");
+      const { code, output } = await promtool(["check", "rules", file]);
+      expect(output).toMatch(/SUCCESS: \d+ rules found/);
+      expect(code).toBe(0);
+      // Every metric the rules use is in a scrape of this app (by its HELP line: some
+      // have no series yet here).
+      const { text } = await scrape(t);
+      const names = new Set([...text.matchAll(/^# HELP (\S+)/gm)].map((m) => m[1]));
+      for (const used of new Set((rules ?? "").match(/\b(?:tenantry|provisioning)_[a-z_]+\b/g))) {
+        expect(names.has(used.replace(/_bucket$/, "")), used).toBe(true);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
   if (!PROMTOOL) {
     console.warn(

@@ -48,14 +48,17 @@ export async function scrape(t: Pick<TestApp, "app">): Promise<{ text: string; s
 /** Where `promtool` is (the Debian `prometheus` package), or undefined. */
 export const PROMTOOL = ["/usr/bin/promtool", "/usr/local/bin/promtool"].find((p) => existsSync(p));
 
-/** `promtool check metrics` on `text`: its exit code and what it printed. */
-export function promtoolCheck(text: string): Promise<{ code: number; output: string }> {
+/** Runs `promtool` with `args` (and `stdin`): its exit code and what it printed. */
+export function promtool(args: string[], stdin = ""): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     if (!PROMTOOL) return reject(new Error("promtool is not installed"));
-    const child = execFile(PROMTOOL, ["check", "metrics"], (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+    const child = execFile(PROMTOOL, args, (err, stdout, stderr) => {
+      const code = err ? (err as { code?: unknown }).code : 0;
       resolve({ code: typeof code === "number" ? code : 1, output: `${stdout}${stderr}` });
     });
-    child.stdin?.end(text);
+    child.stdin?.end(stdin);
   });
 }
+
+/** `promtool check metrics` on `text`. */
+export const promtoolCheck = (text: string) => promtool(["check", "metrics"], text);

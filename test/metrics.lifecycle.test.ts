@@ -19,7 +19,8 @@ import { PROMTOOL, promtool, promtoolCheck, type Sample, samples, scrape, value 
  * `/metrics` after a scripted lifecycle on a fake target (`metry`) whose provisioning
  * waits on the platform for at least WAIT_MS: tenants by status and target, operations
  * by kind and status, the end-to-end duration that includes the wait while the pass
- * histogram does not, the queue while the operation waits, the BYOC seed names, a failure
+ * histogram does not, the queue while the operation waits, a lease taken over from a
+ * worker that died, the BYOC seed names, a failure
  * with an access error, HTTP by route pattern; then `promtool check metrics` on all of
  * it; and the engine's log lines of every operation carry the tenant, organization,
  * target, region, operation and request.
@@ -126,6 +127,13 @@ describe("metrics of a tenant's lifecycle", () => {
       what: `${WAIT_MS} ms since the request`,
     });
     released = true;
+    // ...and meanwhile a worker that took it died with it (a lease set, no worker lock
+    // behind it): the next claim takes it over.
+    await t.app.db.query(
+      `update operations set lease_owner = 'dead-worker', lease_expires_at = now() + interval '60 seconds'
+       where status in ('queued', 'running')`,
+    );
+    expect(count(during, "tenantry_lease_takeovers_total", {})).toBe(0);
     await poke();
     await api.waitForTenant("slowpoke", "active");
 
@@ -135,6 +143,7 @@ describe("metrics of a tenant's lifecycle", () => {
     expect(value(after, "tenantry_tenants", { status: "provisioning", target: "metry" })).toBeUndefined();
     expect(value(after, "tenantry_operations_total", { kind: "create", status: "succeeded" })).toBe(1);
     expect(count(after, "tenantry_operation_claims_total", { kind: "create" })).toBeGreaterThanOrEqual(2);
+    expect(value(after, "tenantry_lease_takeovers_total", { kind: "create" })).toBe(1);
     // End to end: from the request, the wait included.
     const e2e = { kind: "create", target: "metry", outcome: "succeeded" };
     expect(value(after, "tenantry_operation_duration_seconds_count", e2e)).toBe(1);
@@ -175,6 +184,7 @@ describe("metrics of a tenant's lifecycle", () => {
       ).toBe(1);
     }
     expect(count(end, "tenantry_operations_total", { status: "failed" })).toBe(0);
+    expect(value(end, "tenantry_lease_takeovers_total")).toBe(1);
     // A destroyed tenant is no tenant: no series left for the target.
     expect(samples(end, "tenantry_tenants", { target: "metry" })).toEqual([]);
     // Only creates are the seed names' environments.

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
-import { type Logger, pino } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { type Config, checkTargets } from "./config/config.js";
 import { typedResource } from "./domain/resources.js";
@@ -8,13 +8,16 @@ import { createEngineMetrics } from "./engine/metrics.js";
 import { engineStatementTimeoutMs, Worker } from "./engine/worker.js";
 import { buildServer } from "./http/server.js";
 import type { SecretBox } from "./lib/crypto.js";
+import { REDACT_CENSOR, REDACT_PATHS } from "./lib/log-redaction.js";
 import { createKubernetesProvider } from "./providers/kubernetes/kubernetes-provider.js";
 import { createLocalProvider, resolveIsolation } from "./providers/local/local-provider.js";
+import { createProviderMetrics, type ProviderMetrics } from "./providers/metrics.js";
 import { ProviderRegistry } from "./providers/provider.js";
 import { createRenderProvider } from "./providers/render/render-provider.js";
 import { createTerraformProvider } from "./providers/terraform/terraform-provider.js";
 import { bootstrapOrganization, ensureEncryptionKey } from "./services/bootstrap.js";
 import { CredentialService } from "./services/credential-service.js";
+import { registerDatabaseGauges } from "./services/database-gauges.js";
 import { applyHealthEvent } from "./services/health-events.js";
 import { QuotaService } from "./services/quota-service.js";
 import { TenantService } from "./services/tenant-service.js";
@@ -39,6 +42,8 @@ export interface TenantryOptions {
   workers?: boolean;
   /** Replaces the default providers (tests and benchmarks). */
   providers?: ProviderRegistry;
+  /** How long `/metrics` reuses its reading of the database's gauges (tests: 0). @default 5000 */
+  metricsCacheMs?: number;
 }
 
 export interface Tenantry {
@@ -58,23 +63,16 @@ export interface Tenantry {
   close(): Promise<void>;
 }
 
-export function createLogger(config: Pick<Config, "logLevel">): Logger {
-  return pino({
+/** Tenantry's logger: JSON lines to stdout (or `destination`), secret-bearing fields redacted. */
+export function createLogger(config: Pick<Config, "logLevel">, destination?: DestinationStream): Logger {
+  const options = {
     level: config.logLevel,
     base: { service: "tenantry" },
-    // Belt and braces: whatever a log line carries, these never reach the output.
-    redact: {
-      paths: [
-        "req.headers.authorization",
-        "*.password",
-        "*.secrets",
-        "*.connectionString",
-        "password",
-        "secrets",
-      ],
-      censor: "[redacted]",
-    },
-  });
+    // Belt and braces: whatever a log line carries, these never reach the output
+    // (src/lib/log-redaction.ts lists them; test/logs.redaction.test.ts checks them).
+    redact: { paths: REDACT_PATHS, censor: REDACT_CENSOR },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** The database for Tenantry's state: `DATABASE_URL`, or a `tenantry` database on the embedded server. */
@@ -100,7 +98,22 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
     await bootstrapOrganization(db, config, logger);
     const installationId = await ensureInstallationId(db);
 
-    const providers = options.providers ?? (await defaultProviders(config, url, logger));
+    // Prometheus (`GET /metrics`, docs/observability.md): the process's default metrics,
+    // the engine's, the providers' calls, HTTP, and gauges read from the database.
+    const metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
+    // Gauges named like counters, which `promtool check metrics` refuses: their per-type
+    // gauges (`nodejs_active_handles{type}`…) stay, and sum to the same.
+    for (const name of [
+      "nodejs_active_handles_total",
+      "nodejs_active_requests_total",
+      "nodejs_active_resources_total",
+    ])
+      metrics.removeSingleMetric(name);
+    const providerMetrics = createProviderMetrics(metrics);
+    registerDatabaseGauges(metrics, db, logger, { cacheMs: options.metricsCacheMs ?? 5000 });
+
+    const providers = options.providers ?? (await defaultProviders(config, url, logger, providerMetrics));
     if (options.providers && !providers.get(config.defaultTarget)) {
       // Providers given by the embedder (tests, benchmarks): tenants name their target.
       logger.debug({ defaultTarget: config.defaultTarget }, "no provider serves the default target");
@@ -112,8 +125,6 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
         throw err;
       }
     }
-    const metrics = new Registry();
-    collectDefaultMetrics({ register: metrics });
     const credentials = new CredentialService({
       secrets,
       providers,
@@ -298,6 +309,7 @@ async function defaultProviders(
   config: Config,
   databaseUrl: string,
   logger: Logger,
+  metrics: ProviderMetrics,
 ): Promise<ProviderRegistry> {
   const localLogger = logger.child({ provider: "local" });
   const isolation = await resolveIsolation(config.localIsolation, config.dataDir, localLogger);
@@ -319,6 +331,7 @@ async function defaultProviders(
       ownerId: config.renderOwnerId,
       baseUrl: config.renderApiUrl,
       logger,
+      metrics,
     }),
   );
   if (config.kubernetesBaseDomain) {
@@ -327,6 +340,7 @@ async function defaultProviders(
         config,
         logger: logger.child({ provider: "kubernetes" }),
         outbound: { networks: config.outboundAllowedNetworks },
+        metrics,
       }),
     );
   }
@@ -337,6 +351,7 @@ async function defaultProviders(
         dataDir: config.dataDir,
         databaseUrl,
         logger: logger.child({ provider: "terraform" }),
+        metrics,
       }),
     );
   }

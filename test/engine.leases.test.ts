@@ -190,6 +190,7 @@ describe("leases and fencing", () => {
       leaseOwner: "owner-x",
       leaseEpoch: 1,
       status: "running",
+      previousOwner: null,
     });
     const leaseX: Lease = { operationId: operation.id, owner: "owner-x", epoch: 1 };
     await fenced(testDb.db, leaseX, rename("by x", tenant.id));
@@ -218,7 +219,13 @@ describe("leases and fencing", () => {
 
     // Y claims it: the epoch goes up, and X is fenced off for good.
     const [reclaimed] = await claimOperations(testDb.db, "owner-y", 1, 30);
-    expect(reclaimed).toMatchObject({ id: operation.id, leaseOwner: "owner-y", leaseEpoch: 2 });
+    // A takeover: the claim says whose lease it took (tenantry_lease_takeovers_total).
+    expect(reclaimed).toMatchObject({
+      id: operation.id,
+      leaseOwner: "owner-y",
+      leaseEpoch: 2,
+      previousOwner: "owner-x",
+    });
     const leaseY: Lease = { operationId: operation.id, owner: "owner-y", epoch: 2 };
     await expect(fenced(testDb.db, leaseX, rename("x after takeover", tenant.id))).rejects.toBeInstanceOf(
       LeaseLostError,
@@ -249,7 +256,7 @@ describe("leases and fencing", () => {
       LeaseLostError,
     );
     const [third] = await claimOperations(testDb.db, "owner-z", 1, 30);
-    expect(third).toMatchObject({ leaseOwner: "owner-z", leaseEpoch: 3 });
+    expect(third).toMatchObject({ leaseOwner: "owner-z", leaseEpoch: 3, previousOwner: "owner-y" });
     expect((await tenantRow(tenant.id)).name).toBe("by y");
   });
 

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProviderMetrics } from "../src/providers/metrics.js";
 import { ProviderRegistry } from "../src/providers/provider.js";
 import { TERRAFORM_DEFAULTS } from "../src/providers/terraform/config.js";
 import { createTerraformProvider } from "../src/providers/terraform/terraform-provider.js";
@@ -11,6 +13,7 @@ import { type ApiClient, apiClient } from "./support/api.js";
 import { eventually, startTestApp, type TestApp } from "./support/app.js";
 import { createTestDatabase, type TestDatabase } from "./support/db.js";
 import { createFakeTofu, type FakeTofu } from "./support/fake-tofu/index.js";
+import { parseMetrics, scrape, value } from "./support/metrics.js";
 
 /**
  * The terraform target on the fake `tofu` (test/support/fake-tofu), where the real CLI
@@ -79,6 +82,7 @@ let t: TestApp;
 let api: ApiClient;
 let state: TestDatabase;
 let dir: string;
+const cliMetrics = new Registry();
 
 describe("the terraform target on the fake tofu", () => {
   beforeAll(async () => {
@@ -95,6 +99,7 @@ describe("the terraform target on the fake tofu", () => {
       config: { ...TERRAFORM_DEFAULTS, terraformBin: fake.bin, terraformModulesDir: root },
       dataDir: dir,
       databaseUrl: state.url,
+      metrics: createProviderMetrics(cliMetrics),
     });
     t = await startTestApp({
       env: { TENANTRY_LEASE_SECONDS: "30" },
@@ -199,6 +204,23 @@ describe("the terraform target on the fake tofu", () => {
     );
     expect(destroyed.error_message).toBeNull();
     expect(destroyed.status).toBe("destroyed");
+    // Every CLI run counted, by subcommand, as it ended (all exited 0 here).
+    const runs = parseMetrics(await cliMetrics.metrics());
+    const verbs = new Map<string, number>();
+    for (const inv of fake.invocations())
+      verbs.set(inv.argv[0] ?? "", (verbs.get(inv.argv[0] ?? "") ?? 0) + 1);
+    expect([...verbs.keys()]).toEqual(expect.arrayContaining(["init", "plan", "apply", "destroy"]));
+    for (const [verb, n] of verbs) {
+      expect(
+        value(runs, "tenantry_provider_requests_total", {
+          provider: "terraform",
+          method: verb,
+          status_class: "ok",
+        }),
+        verb,
+      ).toBe(n);
+    }
+    expect(value(runs, "tenantry_provider_requests_total")).toBe(fake.invocations().length);
     const { readdirSync } = await import("node:fs");
     expect(readdirSync(path.join(dir, "terraform", "runs"))).toEqual([]);
   });
@@ -234,6 +256,21 @@ describe("the terraform target on the fake tofu", () => {
       "BucketAlreadyExists: The requested bucket name is not available.",
     );
     expect(failed.error_message).toContain("module.objects.aws_s3_bucket.this");
+    // The failed apply: an `error` run; the failure counted by the stacks' cloud and region.
+    const failedRuns = parseMetrics(await cliMetrics.metrics());
+    expect(
+      value(failedRuns, "tenantry_provider_requests_total", {
+        provider: "terraform",
+        method: "apply",
+        status_class: "error",
+      }),
+    ).toBe(1);
+    await eventually(async () => {
+      const { samples: s } = await scrape(t);
+      return value(s, "provisioning_errors_total", { cloud: "aws", region: "eu-west-1" }) === 1
+        ? s
+        : undefined;
+    });
     const applies = () => fake.invocations().filter((i) => i.argv[0] === "apply").length;
     const before = applies();
 

@@ -9,6 +9,7 @@ import type {
   TenantEventType,
 } from "../domain/events.js";
 import { completionEvent, type LifecycleEvent, transition, type WorkKind } from "../domain/lifecycle.js";
+import { placementHint, placementLogFields } from "../domain/placement.js";
 import { type DesiredResource, envBindingsOf, isResourceKind, typedResource } from "../domain/resources.js";
 import type { Operation, Resource, ResourceStatus, Tenant } from "../domain/types.js";
 import type { SecretBox } from "../lib/crypto.js";
@@ -159,12 +160,18 @@ export async function reconcilePass(
   leaseDeadline: () => number = () => Number.MAX_SAFE_INTEGER,
   /** The most lease a pass can have left: right after a renewal (lease − margin). */
   leaseWindowMs: number = Number.POSITIVE_INFINITY,
+  /**
+   * The pass's own logger (the worker's, made for this pass): the pass logs with it and
+   * adds to it what it learns (the region), so the worker's lines after the pass have it
+   * too. Without it, a child of `deps.logger`.
+   */
+  passLog?: Logger,
 ): Promise<PassOutcome> {
   const { db } = deps;
   const loaded = await getTenantWithResources(db, op.tenantId);
   if (!loaded) throw new TenantryError("TENANT_NOT_FOUND", `tenant ${op.tenantId} no longer exists`);
   let tenant = loaded.tenant;
-  const log = deps.logger.child({
+  const fields = {
     tenant: tenant.slug,
     tenantId: tenant.id,
     organizationId: tenant.organizationId,
@@ -173,7 +180,9 @@ export async function reconcilePass(
     kind: op.kind,
     // The request that started the operation: its HTTP log line has the same `requestId`.
     ...(op.requestId ? { requestId: op.requestId } : {}),
-  });
+  };
+  const log = passLog ?? deps.logger.child({});
+  bindMissing(log, fields);
 
   // A queued tenant is marked started in the same transaction as the pass's first write.
   let started: ((q: Queryable) => Promise<void>) | null = null;
@@ -193,6 +202,15 @@ export async function reconcilePass(
   const wanted =
     kind === "destroy" ? { resources: [], hook: undefined } : await desiredFor(db, deps.render ?? {}, tenant);
   const desired = wanted.resources;
+  // Where the tenant runs, on every line of the pass (the drivers' too): what its
+  // resources' specs say, desired or recorded (docs/observability.md, "Logs").
+  bindMissing(
+    log,
+    placementLogFields(
+      tenant.target,
+      [...desired.map((d) => d.spec), ...loaded.resources.map((r) => r.spec)].map(placementHint),
+    ),
+  );
   // The bootstrap hook runs once, at the end of provisioning.
   const hook = kind === "create" ? wanted.hook : undefined;
   const recorded = new Map(loaded.resources.map((r) => [r.key, r]));
@@ -283,6 +301,13 @@ export async function reconcilePass(
   });
   log.info({ status: transitionTarget(final, kind) }, "operation succeeded");
   return { kind: "done" };
+}
+
+/** Adds the fields the logger does not have yet (pino would repeat a key bound twice). */
+function bindMissing(log: Logger, fields: Record<string, unknown>): void {
+  const bound = log.bindings();
+  const missing = Object.entries(fields).filter(([k, v]) => v !== undefined && !(k in bound));
+  if (missing.length > 0) log.setBindings(Object.fromEntries(missing));
 }
 
 /** Walks the resources toward the operation's goal; returns a wait when a platform is busy. */

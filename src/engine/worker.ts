@@ -2,11 +2,14 @@ import { hostname } from "node:os";
 import pg from "pg";
 import type { Logger } from "pino";
 import { transition } from "../domain/lifecycle.js";
+import { type Placement, placementLogFields, placementOf } from "../domain/placement.js";
 import type { Operation } from "../domain/types.js";
 import type { ProviderCondition } from "../providers/provider.js";
 import { createDb, type Db } from "../store/db.js";
 import { appendEvent } from "../store/sql/events.js";
+import { getOperationTenant, type OperationTenant } from "../store/sql/metrics.js";
 import {
+  type ClaimedOperation,
   claimOperations,
   finishOperation,
   type Lease,
@@ -219,7 +222,7 @@ export class Worker {
   async #run(): Promise<void> {
     while (this.#running) {
       const free = this.#opts.concurrency - this.#inflight.size;
-      let claimed: Operation[] = [];
+      let claimed: ClaimedOperation[] = [];
       // Reset on every turn, also when no slot is free: a wake-up that arrives while the
       // worker is full must lead to a sleep, not to a `continue` below without an await,
       // which would spin forever and starve the work in flight.
@@ -256,9 +259,10 @@ export class Worker {
     }
   }
 
-  #start(op: Operation, claimedAt: number): void {
+  #start(op: ClaimedOperation, claimedAt: number): void {
     const lease: Lease = { operationId: op.id, owner: this.id, epoch: op.leaseEpoch };
     const abort = new AbortController();
+    if (op.previousOwner !== null) this.#opts.metrics?.tookOver(op);
     const done = this.#work(op, lease, abort, claimedAt).finally(() => {
       this.#inflight.delete(op.id);
       this.#poke();
@@ -267,16 +271,21 @@ export class Worker {
   }
 
   async #work(op: Operation, lease: Lease, abort: AbortController, claimedAt: number): Promise<void> {
-    // `requestId`: the request that started the operation, as on its HTTP log line.
+    // `requestId`: the request that started the operation, as on its HTTP log line. The
+    // tenant's slug, target and region are added once read (below): every line of the
+    // pass has them, the lease keeper's too (docs/observability.md, "Logs").
     const log = this.#log.child({
       operation: op.id,
       tenantId: op.tenantId,
+      organizationId: op.organizationId,
       kind: op.kind,
       ...(op.requestId ? { requestId: op.requestId } : {}),
     });
     const started = performance.now();
     this.#opts.metrics?.claimed(op);
     const keeper = this.#keepLease(lease, abort, log, claimedAt);
+    const tenant = await this.#tenantOf(op, log);
+    const ended = (status: "succeeded" | "failed") => this.#ended(op, status, started, tenant);
     try {
       if (op.lostClaims >= op.maxAttempts) {
         // Every pass of this operation so far ended with its worker gone (out of memory,
@@ -288,8 +297,11 @@ export class Worker {
           "WORKER_DIED",
           `the worker died ${op.lostClaims} times while ${step ? `running "${step}"` : "working on this operation"}; not retried again (see the worker's logs: out of memory? killed?)`,
         );
-        this.#opts.metrics?.finished(op, "failed", (performance.now() - started) / 1000);
-        log.error({ lostClaims: op.lostClaims, step }, "operation failed: its workers keep dying");
+        await ended("failed");
+        log.error(
+          { lostClaims: op.lostClaims, step, status: "failed" },
+          "operation failed: its workers keep dying",
+        );
         return;
       }
       const leaseMs = this.#opts.leaseSeconds * 1000;
@@ -300,13 +312,14 @@ export class Worker {
         abort.signal,
         keeper.deadline,
         leaseMs - leaseMarginMs(leaseMs),
+        log,
       );
       if (outcome.kind === "wait") {
         await fenced(this.#deps.db, lease, (q) => requeueOperation(q, lease, outcome.delayMs));
         this.#later(outcome.delayMs, () => this.#poke());
         log.debug({ delayMs: outcome.delayMs, reason: outcome.reason }, "waiting on the platform");
       } else {
-        this.#opts.metrics?.finished(op, "succeeded", (performance.now() - started) / 1000);
+        await ended("succeeded");
       }
     } catch (err) {
       // Whatever a driver threw once the pass was aborted (shutdown, lost lease, lease
@@ -316,7 +329,7 @@ export class Worker {
         lease,
         abort.signal.aborted ? new AbortedError(abortReason(abort.signal)) : err,
         log,
-        started,
+        ended,
       );
     } finally {
       keeper.stop();
@@ -395,7 +408,13 @@ export class Worker {
     };
   }
 
-  async #fail(op: Operation, lease: Lease, err: unknown, log: Logger, started: number): Promise<void> {
+  async #fail(
+    op: Operation,
+    lease: Lease,
+    err: unknown,
+    log: Logger,
+    ended: (status: "failed") => Promise<void>,
+  ): Promise<void> {
     const failure = classify(err);
     try {
       switch (failure.kind) {
@@ -460,9 +479,13 @@ export class Worker {
           await this.#markFailed(op, lease, failure.code, failure.message, failure.condition);
           break;
       }
-      this.#opts.metrics?.finished(op, "failed", (performance.now() - started) / 1000);
+      await ended("failed");
       log.error(
-        { err: failure.kind === "permanent" || failure.kind === "transient" ? failure.message : "" },
+        {
+          err: failure.kind === "permanent" || failure.kind === "transient" ? failure.message : "",
+          code: failure.code,
+          status: "failed",
+        },
         "operation failed",
       );
     } catch (inner) {
@@ -506,6 +529,49 @@ export class Worker {
         await setTenantCondition(q, op.tenantId, { type: "access_error", message });
       }
       await finishOperation(q, op.id, { status: "failed", errorCode: code, errorMessage: message });
+      return tenant?.target;
+    }).then((target) => {
+      if (condition === "access_error" && target) this.#opts.metrics?.accessError(target);
     });
+  }
+
+  /**
+   * The operation's tenant as its log lines and metrics name it, read once per pass (one
+   * indexed query) and bound to the pass's logger: slug, target, and the cloud and region
+   * where the tenant's resources say. Unreadable (the database hiccuped): the lines go
+   * without, and the pass goes on, which fails on its own if the database is gone.
+   */
+  async #tenantOf(op: Operation, log: Logger): Promise<OperationTenant | undefined> {
+    const tenant = await getOperationTenant(this.#deps.db, op.tenantId).catch(() => null);
+    if (!tenant) return undefined;
+    log.setBindings({
+      tenant: tenant.slug,
+      target: tenant.target,
+      ...placementLogFields(tenant.target, tenant.hints),
+    });
+    return tenant;
+  }
+
+  /**
+   * Counts the operation's end. A failure's `cloud`/`region` are read again: resources
+   * recorded during this pass (a first create) say where the tenant was being made.
+   */
+  async #ended(
+    op: Operation,
+    status: "succeeded" | "failed",
+    started: number,
+    atStart: OperationTenant | undefined,
+  ): Promise<void> {
+    const metrics = this.#opts.metrics;
+    if (!metrics) return;
+    const passSeconds = (performance.now() - started) / 1000;
+    const at = Date.now();
+    const tenant =
+      status === "failed"
+        ? ((await getOperationTenant(this.#deps.db, op.tenantId).catch(() => null)) ?? atStart)
+        : atStart;
+    const target = tenant?.target ?? "unknown";
+    const placement: Placement = placementOf(target, tenant?.hints ?? []);
+    metrics.finished(op, { status, passSeconds, target, placement, at });
   }
 }

@@ -26,6 +26,7 @@ import { registerAuditHook } from "./audit.js";
 import { authenticate } from "./auth.js";
 import { registerDocsPages } from "./docs-pages.js";
 import { registerEtags } from "./etag.js";
+import { registerHttpMetrics } from "./http-metrics.js";
 import { declareImpliedProblems, swaggerOptions } from "./openapi.js";
 import { MAX_BODY_BYTES, sendProblem, toTenantryError } from "./problem.js";
 import { createRateLimiter } from "./rate-limit.js";
@@ -115,6 +116,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   const routeMethods = trackAllowedMethods(app);
   declareImpliedProblems(app);
   app.addSchema(Problem);
+  registerHttpMetrics(app, deps.metrics);
 
   // Security headers on every answer of the API (tenant hosts are the tenants' own). The
   // API serves JSON: its CSP allows nothing; the documentation pages relax it for themselves.

@@ -58,6 +58,8 @@ export async function startTestApp(
     providers?: ProviderRegistry;
     workers?: boolean;
     logger?: Logger;
+    /** `/metrics`' reuse of its database reading. @default 0 (tests see each change at once) */
+    metricsCacheMs?: number;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -86,6 +88,7 @@ export async function startTestApp(
     logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     providers: options.providers,
     workers: options.workers,
+    metricsCacheMs: options.metricsCacheMs ?? 0,
   });
   return {
     app,

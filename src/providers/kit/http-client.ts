@@ -3,6 +3,7 @@ import type { OperationErrorCode, PlatformCodePrefix } from "../../domain/operat
 import { AbortedError } from "../../engine/aborted.js";
 import { backoffDelay } from "../../engine/backoff.js";
 import { deadlineSignal } from "../../lib/deadline-signal.js";
+import { meteredFetch, type ProviderMetrics } from "../metrics.js";
 import { AccessError, ProviderError } from "../provider.js";
 import { type Scope, sleep } from "./abort.js";
 import { type RequestPacer, unlimited } from "./rate-limiter.js";
@@ -153,6 +154,8 @@ export interface HttpClientOptions {
   /** Array query values: `a,b` (`comma`, OpenAPI form without explode) or `k=a&k=b` (`repeat`). @default "comma" */
   arrays?: "comma" | "repeat";
   fetch?: typeof fetch;
+  /** Each request's latency and status class, and the rate-limit waits, as `platform` in lower case. */
+  metrics?: ProviderMetrics;
 }
 
 export class HttpClient {
@@ -171,6 +174,7 @@ export class HttpClient {
   readonly #max429s: number;
   readonly #arrays: "comma" | "repeat";
   readonly #fetch: typeof fetch;
+  readonly #metrics: ProviderMetrics | undefined;
 
   constructor(options: HttpClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
@@ -214,7 +218,14 @@ export class HttpClient {
     this.#maxInlineWaitMs = options.maxInlineWaitMs ?? 2000;
     this.#max429s = options.max429s ?? 10;
     this.#arrays = options.arrays ?? "comma";
-    this.#fetch = options.fetch ?? fetch;
+    // Metrics (providers/metrics.ts): every request, and every rate-limit wait (inline in #pace).
+    this.#metrics = options.metrics;
+    this.#fetch = meteredFetch(options.fetch ?? fetch, options.metrics, platform.toLowerCase());
+    this.#errors.rateLimited = requeueCounted(
+      this.#errors.rateLimited,
+      options.metrics,
+      platform.toLowerCase(),
+    );
   }
 
   /** The longest a single request may take (before its action's deadline caps it). */
@@ -380,6 +391,7 @@ export class HttpClient {
       if (wait === 0) return;
       const room = ctx ? ctx.timeLeft() - need : Number.POSITIVE_INFINITY;
       if (wait > Math.min(this.#maxInlineWaitMs, room)) throw this.#errors.rateLimited(method, path, wait);
+      this.#metrics?.rateLimitWait(this.platform.toLowerCase(), "inline", wait / 1000);
       await sleep(wait, ctx?.signal).catch((err: unknown) => {
         ctx?.throwIfAborted();
         throw err;
@@ -423,6 +435,19 @@ export class HttpClient {
       if (onAbort) signal.removeEventListener("abort", onAbort);
     }
   }
+}
+
+/** A rate limit handed back to the engine (it requeues the operation until then) is a wait too. */
+function requeueCounted(
+  rateLimited: HttpErrors["rateLimited"],
+  metrics: ProviderMetrics | undefined,
+  provider: string,
+): HttpErrors["rateLimited"] {
+  if (!metrics) return rateLimited;
+  return (method, path, ms) => {
+    metrics.rateLimitWait(provider, "requeued", Math.max(0, ms) / 1000);
+    return rateLimited(method, path, ms);
+  };
 }
 
 /** The platform's message: a JSON body's `message`, else the start of the body, else the status text. */

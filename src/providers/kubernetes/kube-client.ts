@@ -15,8 +15,10 @@ import {
   wrapHttpLibrary,
 } from "@kubernetes/client-node";
 import { deadlineSignal } from "../../lib/deadline-signal.js";
+import type { ProviderMetrics } from "../metrics.js";
 import { AccessError, ProviderError } from "../provider.js";
 import { FIELD_MANAGER, type KubeObject } from "./manifests.js";
+import { meteredHttp } from "./metered-http.js";
 
 /**
  * The Kubernetes API through `@kubernetes/client-node` (its kubeconfig handling, auth and
@@ -145,15 +147,20 @@ export class KubeClient {
   /** The API server's URL (for messages). */
   readonly server: string;
 
-  /** `lookup`: resolves the server's name at each connection (an organization's cluster: a guarded one). */
-  constructor(kubeconfig: KubeConfig, options: { lookup?: LookupFunction } = {}) {
+  /**
+   * `lookup`: resolves the server's name at each connection (an organization's cluster: a
+   * guarded one); `metrics`: every request counted (metered-http.ts).
+   */
+  constructor(kubeconfig: KubeConfig, options: { lookup?: LookupFunction; metrics?: ProviderMetrics } = {}) {
     const cluster = kubeconfig.getCurrentCluster();
     if (!cluster) throw new Error("the kubeconfig has no current cluster");
     this.server = cluster.server;
     const configuration = createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
       authMethods: { default: kubeconfig },
-      httpApi: wrapHttpLibrary(new ScopedHttp(options.lookup)),
+      httpApi: wrapHttpLibrary(
+        meteredHttp(new ScopedHttp(options.lookup), options.metrics, () => scope.getStore()?.signal),
+      ),
     });
     this.#objects = new KubernetesObjectApi(configuration);
     this.#core = new CoreV1Api(configuration);

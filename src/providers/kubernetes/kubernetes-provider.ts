@@ -22,6 +22,7 @@ import type { Capabilities, KindSupport, Refusal } from "../capabilities.js";
 import { createKeyValueDriver } from "../local/keyvalue-driver.js";
 import { createMysqlDriver } from "../local/mysql-driver.js";
 import { createPostgresDriver } from "../local/postgres-driver.js";
+import type { ProviderMetrics } from "../metrics.js";
 import {
   AccessError,
   type ActionResult,
@@ -57,6 +58,8 @@ export interface KubernetesProviderOptions {
    */
   outbound?: OutboundAllowance;
   logger?: Logger;
+  /** Every request to a cluster (docs/observability.md). */
+  metrics?: ProviderMetrics;
 }
 
 /** Loads credentials as the configuration says: in-cluster, a kubeconfig file, or the default locations. */
@@ -127,7 +130,10 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Pr
 
   /** One cluster: its client, where tenants' objects go on it, the drivers bound to both. */
   function account(kubeconfig: KubeConfig, namespace?: string, lookup?: LookupFunction): Account {
-    const client = new KubeClient(kubeconfig, lookup ? { lookup } : {});
+    const client = new KubeClient(kubeconfig, {
+      ...(lookup && { lookup }),
+      ...(options.metrics && { metrics: options.metrics }),
+    });
     const target = new KubeTarget(client, {
       ...config,
       kubernetesBaseDomain: baseDomain as string,

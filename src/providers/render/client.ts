@@ -8,6 +8,7 @@ import {
   type RequestOptions,
   type Scope,
 } from "../kit/index.js";
+import type { ProviderMetrics } from "../metrics.js";
 import { AccessError } from "../provider.js";
 import { RenderRateLimiter } from "./rate-limits.js";
 
@@ -57,6 +58,8 @@ export interface RenderClientOptions {
   /** Rate-limit waits up to this long are waited out in place. @default 2000 */
   maxInlineWaitMs?: number;
   fetch?: typeof fetch;
+  /** Requests and rate-limit waits, as provider `render`. */
+  metrics?: ProviderMetrics;
 }
 
 /** Render refused the request for good (bad input, payment, conflict, not found). */
@@ -118,6 +121,7 @@ export class RenderClient extends HttpClient {
       // Render's list filters are `style: form, explode: false`: `name=a,b`.
       arrays: "comma",
       fetch: options.fetch,
+      metrics: options.metrics,
     });
   }
 

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { TargetCredential } from "../../domain/credentials.js";
+import type { ProviderMetrics } from "../metrics.js";
 import {
   AccessError,
   type Provider,
@@ -42,6 +43,8 @@ export interface RenderProviderOptions {
    */
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** Every request to Render and every rate-limit wait (docs/observability.md). */
+  metrics?: ProviderMetrics;
 }
 
 interface Owner {
@@ -74,6 +77,7 @@ export function createRenderProvider(options: RenderProviderOptions): Provider {
       logger,
       timeoutMs: options.timeoutMs,
       fetch: options.fetch,
+      metrics: options.metrics,
       // Render's limits are per account: each has its own pacing.
       limiter: new RenderRateLimiter({ scale: options.rateLimitScale }),
     });

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { resourceName, tenantDiscriminator } from "../../domain/naming.js";
 import type { RecordedResource } from "../../domain/resources.js";
+import type { CallStatus, ProviderMetrics } from "../metrics.js";
 import { ownerMarker } from "../ownership.js";
 import {
   type ProviderContext,
@@ -68,6 +69,8 @@ export interface TerraformDriverOptions {
   runsDir: string;
   pluginCacheDir: string;
   logger?: Logger;
+  /** Every CLI run, as provider `terraform` with its subcommand as the method (docs/observability.md). */
+  metrics?: ProviderMetrics;
 }
 
 const PLAN_FILE = "tfplan";
@@ -136,19 +139,27 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
    * while it runs, so a first `init` that downloads providers may take minutes.
    */
   async function short(ctx: ProviderContext, dir: WorkDir, env: NodeJS.ProcessEnv, args: string[]) {
+    const started = performance.now();
     const result = await runCli(bin, args, {
       cwd: dir.path,
       env,
       signal: ctx.signal,
       graceMs: 5000,
     }).catch((err: unknown) => {
+      meter(args, "error", started);
       throw new ProviderError(`could not run ${bin}: ${err instanceof Error ? err.message : String(err)}`, {
         retryable: false,
         code: "TERRAFORM_UNAVAILABLE",
       });
     });
+    meter(args, ctx.signal.aborted ? "aborted" : runStatus(result), started);
     ctx.throwIfAborted();
     return result;
+  }
+
+  /** One CLI run counted: its subcommand (`init`, `plan`, `apply`…), how it ended, how long it took. */
+  function meter(args: readonly string[], status: CallStatus, started: number): void {
+    options.metrics?.call("terraform", args[0] ?? "", status, (performance.now() - started) / 1000);
   }
 
   /** `init`, and for the pg backend the tenant's workspace: the directory is ready for any command. */
@@ -308,12 +319,15 @@ export function createTerraformStackDriver(options: TerraformDriverOptions): Sta
       unreported: [],
       cli: startBackground(bin, args, { cwd: dir.path, env }),
     };
+    const started = performance.now();
     run.cli.result.then(
       (r) => {
         run.outcome = r;
+        meter(args, runStatus(r), started);
       },
       (err: unknown) => {
         run.failed = err instanceof Error ? err : new Error(String(err));
+        meter(args, "error", started);
       },
     );
     return run;
@@ -609,4 +623,10 @@ function actionOf(actions: readonly string[]): StackChange["action"] {
   if (actions.includes("delete")) return "delete";
   if (actions.includes("update")) return "update";
   return "none";
+}
+
+/** A run that exited 0 is `ok`; one ended by a signal (Tenantry stopped it) `aborted`; else `error`. */
+function runStatus(result: Pick<CliResult, "code" | "signal">): CallStatus {
+  if (result.code === 0) return "ok";
+  return result.signal ? "aborted" : "error";
 }

@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
+import type { ProviderMetrics } from "../metrics.js";
 import type { Provider } from "../provider.js";
 import { createStackBootstrap } from "./bootstrap.js";
 import type { TerraformConfig } from "./config.js";
@@ -19,6 +20,8 @@ export interface TerraformProviderOptions {
   /** The `pg` backend's database when TENANTRY_TERRAFORM_STATE_URL is unset: Tenantry's own. */
   databaseUrl: string;
   logger?: Logger;
+  /** Every CLI run (docs/observability.md). */
+  metrics?: ProviderMetrics;
 }
 
 /** Work directories older than this were left by a crash. */
@@ -42,6 +45,7 @@ export function createTerraformProvider(options: TerraformProviderOptions): Prov
     runsDir,
     pluginCacheDir,
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   const bootstrap = createStackBootstrap({ helmBin: config.helmBin });
   const stack: typeof driver = {

@@ -19,12 +19,12 @@ export const WORK_CHANNEL = "tenantry_work";
 export const WORKER_LOCK_CLASS = 728_391_055;
 
 /** The SQL of the live workers' lock keys in this database (see {@link WORKER_LOCK_CLASS}). */
-const LIVE_WORKERS = `select l.objid::bigint as key from pg_locks l
+export const LIVE_WORKERS = `select l.objid::bigint as key from pg_locks l
    where l.locktype = 'advisory' and l.classid = ${WORKER_LOCK_CLASS} and l.objsubid = 2 and l.granted
      and l.database = (select oid from pg_database where datname = current_database())`;
 
 /** Whether the operation row `o`'s lease owner holds no worker lock (it died). */
-const OWNER_GONE = "(hashtext(o.lease_owner)::bigint & 4294967295) not in (select key from live)";
+export const OWNER_GONE = "(hashtext(o.lease_owner)::bigint & 4294967295) not in (select key from live)";
 
 /** Takes this worker's lock on its own session; false while another session holds it. */
 export async function lockWorker(q: Queryable, workerId: string): Promise<boolean> {
@@ -100,6 +100,13 @@ export async function insertOperation(q: Queryable, op: NewOperation): Promise<O
 }
 
 /**
+ * A claimed operation, and who held its lease before: set exactly when the claim took the
+ * operation over from a worker that did not hand it back (its lease ran out, or it died);
+ * null for queued work and for work handed back (a wait, a retry, a clean shutdown).
+ */
+export type ClaimedOperation = Operation & { previousOwner: string | null };
+
+/**
  * Claims up to `limit` ready operations for `owner`, fairly across organizations: an
  * organization's k-th oldest ready operation ranks as its running operations + k, so the
  * oldest of every organization comes before the second of any, and a claim of one free
@@ -124,7 +131,7 @@ export async function claimOperations(
   /** Operations bound to a node (the local target's) are claimed only by workers of that node. */
   nodeId: string | null = null,
   maxConcurrentDefault = 0,
-): Promise<Operation[]> {
+): Promise<ClaimedOperation[]> {
   const claimable = `o.run_at <= now()
            and (o.lease_expires_at is null or o.lease_expires_at < now() or ${OWNER_GONE})
            and (o.node_id is null or o.node_id = $4)`;
@@ -160,7 +167,7 @@ export async function claimOperations(
          limit $2
        ) c
      ), picked as (
-       select o.id from operations o join ready r on r.id = o.id
+       select o.id, o.lease_owner as previous_owner from operations o join ready r on r.id = o.id
        where o.status in ('queued', 'running') and o.run_at <= now()
          and (o.lease_expires_at is null or o.lease_expires_at < now() or ${OWNER_GONE})
          and (o.node_id is null or o.node_id = $4)
@@ -179,10 +186,10 @@ export async function claimOperations(
                 and pg_postmaster_start_time() < now() - make_interval(secs => $3) then 1 else 0 end,
             started_at = coalesce(o.started_at, now()), updated_at = now()
        from picked where o.id = picked.id
-     returning o.*`,
+     returning o.*, picked.previous_owner`,
     [owner, limit, leaseSeconds, nodeId, maxConcurrentDefault],
   );
-  return rows.map(toOperation);
+  return rows.map((r) => ({ ...toOperation(r), previousOwner: r.previous_owner ?? null }));
 }
 
 /** Extends a held lease; false when it was lost (expired and claimed by someone else). */

@@ -10,6 +10,7 @@ import type { Queryable } from "../../services/database.js";
 import { openOperation, pageOfOperations } from "../../services/operation-service.js";
 import { recordTenantEvent, tenantEvents, tenantResources } from "../../services/tenant-records.js";
 import { principalOf } from "../auth.js";
+import { eventStreamsOf, wantsEventStream } from "../event-stream.js";
 import { idempotent } from "../idempotency.js";
 import {
   CreateTenantBody,
@@ -358,6 +359,8 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
       schema: {
         tags: ["tenants"],
         summary: "The tenant's timeline (append-only), oldest first",
+        description:
+          "With `Accept: text/event-stream`: the tenant's events as server-sent events, live, resumable with `Last-Event-ID`, as `GET /v1/events` describes.",
         params: TenantParams,
         querystring: Type.Object(
           {
@@ -375,8 +378,17 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
         response: { 200: Page(EventView), ...errors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const tenant = await tenants.get(db, principalOf(request), request.params.id);
+      // `Accept: text/event-stream`: src/http/event-stream.ts, as for `GET /v1/events`.
+      if (wantsEventStream(request)) {
+        const scope = { organizationId: tenant.organizationId, tenantId: tenant.id };
+        return eventStreamsOf(deps).open(request, reply, {
+          scope,
+          view: eventView,
+          after: request.query.after,
+        });
+      }
       const limit = request.query.limit ?? 200;
       const events = await tenantEvents(db, tenant.id, { after: request.query.after, limit });
       const last = events.at(-1);

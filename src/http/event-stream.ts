@@ -100,6 +100,7 @@ export class EventStreams {
   #ticking: Promise<void> | undefined;
   #advancing: Promise<number | undefined> | undefined;
   #closed = false;
+  #lastAdvance = 0;
 
   constructor(db: Db, options: EventStreamOptions = {}) {
     this.#db = db;
@@ -175,16 +176,22 @@ export class EventStreams {
     await this.#ticking?.catch(() => {});
   }
 
-  /** The horizon for a stream that starts now (a check first when none is known yet). */
+  /**
+   * Where a stream that starts now starts: the horizon, once it reached the largest id
+   * committed when the stream was asked for (while streams are open and polled, the
+   * current horizon is recent enough).
+   */
   async #now(): Promise<number> {
     const known = this.#horizon.value;
-    if (known !== undefined) return known;
+    if (known !== undefined && Date.now() - this.#lastAdvance < 2 * this.#pollMs) return known;
     const deadline = Date.now() + START_WAIT_MS;
+    let target: number | undefined;
     for (;;) {
       const value = await this.#advance();
-      if (value !== undefined) return value;
-      // A writer of events stayed open since the check: its events come after the start.
-      if (Date.now() >= deadline) return this.#horizon.latest ?? 0;
+      target ??= this.#horizon.latest;
+      if (value !== undefined && target !== undefined && value >= target) return value;
+      // A writer of events stayed open all along: start at what was committed.
+      if (Date.now() >= deadline) return target ?? 0;
       await sleep(25);
     }
   }
@@ -193,6 +200,7 @@ export class EventStreams {
   #advance(): Promise<number | undefined> {
     this.#advancing ??= this.#horizon.advance(this.#db).finally(() => {
       this.#advancing = undefined;
+      this.#lastAdvance = Date.now();
     });
     return this.#advancing;
   }

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
-import { printJson, printLines } from "../output.js";
+import { emit } from "../output.js";
+import { printRecord } from "../watch.js";
 import { type OutputOptions, run, withConnection, withOutput } from "./tenants.js";
 
 interface LogsOptions extends OutputOptions {
@@ -34,8 +35,7 @@ export function registerLogsCommand(program: Command): void {
     run(options, async ({ client }) => {
       if (!options.follow) {
         const logs = await client.resourceLogs(tenant, service, { tail: options.tail });
-        if (options.output === "json") printJson(logs);
-        else printLines(logs.lines);
+        emit(options.output, { value: logs, table: () => logs.lines });
         return true;
       }
       const controller = new AbortController();
@@ -46,7 +46,7 @@ export function registerLogsCommand(program: Command): void {
         await client.followLogs(tenant, service, {
           tail: options.tail,
           signal: controller.signal,
-          onLine: (line) => printLines([options.output === "json" ? JSON.stringify({ line }) : line]),
+          onLine: (line) => printRecord(options.output, { line }, () => [line]),
         });
       } finally {
         process.off("SIGINT", interrupt);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
+import pretty from "pino-pretty";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { type Config, checkTargets } from "./config/config.js";
 import { typedResource } from "./domain/resources.js";
@@ -58,8 +59,12 @@ export interface Tenantry {
   close(): Promise<void>;
 }
 
-export function createLogger(config: Pick<Config, "logLevel">): Logger {
-  return pino({
+/**
+ * The server's logger: human-readable (pino-pretty) when stdout is a terminal, else one
+ * JSON object per line with the level as its name (`"level":"info"`), for log collectors.
+ */
+export function createLogger(config: Pick<Config, "logLevel">, options: { pretty?: boolean } = {}): Logger {
+  const settings = {
     level: config.logLevel,
     base: { service: "tenantry" },
     // Belt and braces: whatever a log line carries, these never reach the output.
@@ -74,7 +79,15 @@ export function createLogger(config: Pick<Config, "logLevel">): Logger {
       ],
       censor: "[redacted]",
     },
-  });
+  };
+  if (options.pretty ?? Boolean(process.stdout.isTTY)) {
+    // Synchronous: a terminal's few lines, none lost when the process exits.
+    return pino(
+      settings,
+      pretty({ sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service" }),
+    );
+  }
+  return pino({ ...settings, formatters: { level: (label) => ({ level: label }) } });
 }
 
 /** The database for Tenantry's state: `DATABASE_URL`, or a `tenantry` database on the embedded server. */

@@ -233,7 +233,6 @@ interface WaitOptions extends OutputOptions {
 // ---------------------------------------------------------------------------------------
 // Waiting
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const isKnownStatus = (s: string): s is TenantStatus => (TENANT_STATUSES as readonly string[]).includes(s);
 
@@ -339,7 +338,14 @@ async function waitForTenant(
   let timedOut = false;
   try {
     // The stream first: a change after the first status read is an event then.
-    await Promise.race([isReady, sleep(Math.max(0, deadline - Date.now()))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      isReady,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      }),
+    ]);
+    clearTimeout(timer);
     for (;;) {
       if (failed) throw failed;
       if (check) {

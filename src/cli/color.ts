@@ -1,24 +1,24 @@
 /**
  * Colour for the CLI's output, decided per stream: on for a terminal, off when `NO_COLOR`
- * is set (to anything, https://no-color.org), when the stream is not a TTY, for
- * `TERM=dumb` and with `--no-color`; `FORCE_COLOR` (anything but `0` or `false`) forces
- * it on, also into a pipe. Only SGR escapes are written, and `visibleWidth` ignores them.
+ * is set (to anything, https://no-color.org), when the stream is not a TTY, and for
+ * `TERM=dumb`; `FORCE_COLOR` (anything but `0` or `false`) forces it on, also into a
+ * pipe; `--no-color` turns it off whatever the environment says. Only SGR escapes are written, and `visibleWidth` ignores them.
  */
 
-/** `--no-color` (set by main.ts before a command runs). */
+/** `--no-color` (set before each command runs, src/cli/program.ts). */
 let disabledByFlag = false;
 
-export function disableColor(): void {
-  disabledByFlag = true;
+export function setColorFlag(enabled: boolean): void {
+  disabledByFlag = !enabled;
 }
 
 export function colorEnabled(
   stream: { isTTY?: boolean } = process.stdout,
   env: NodeJS.ProcessEnv = process.env,
 ): boolean {
+  if (disabledByFlag) return false;
   const force = env["FORCE_COLOR"];
   if (force !== undefined) return !["0", "false"].includes(force.trim().toLowerCase());
-  if (disabledByFlag) return false;
   if (env["NO_COLOR"] !== undefined) return false;
   if (env["TERM"] === "dumb") return false;
   return Boolean(stream.isTTY);

@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { VERSION } from "../app.js";
-import { disableColor } from "./color.js";
+import { setColorFlag } from "./color.js";
 import { registerAuditCommand } from "./commands/audit.js";
 import { registerBlueprintCommands } from "./commands/blueprints.js";
 import { registerCompletionCommand } from "./commands/completion.js";
@@ -30,7 +30,7 @@ export function buildProgram(): Command {
     .hook("preAction", (root) => {
       const options = root.opts<{ context?: string; color?: boolean }>();
       setContextFlag(options.context);
-      if (options.color === false) disableColor();
+      setColorFlag(options.color !== false);
     });
 
   registerServerCommands(program);

@@ -233,7 +233,6 @@ interface WaitOptions extends OutputOptions {
 // ---------------------------------------------------------------------------------------
 // Waiting
 
-
 const isKnownStatus = (s: string): s is TenantStatus => (TENANT_STATUSES as readonly string[]).includes(s);
 
 /** The status the tenant reaches when an operation of this kind of work succeeds. */
@@ -1000,9 +999,11 @@ export function registerTenantCommands(program: Command): void {
         secrets: secretsOf(options),
       };
       if (Object.values(input).every((v) => v === undefined)) {
-        throw new CliError("nothing to update", [
-          "pass --blueprint, --param, --secret, --secrets-file, --unset-secret, --label or --name",
-        ]);
+        throw new CliError(
+          "nothing to update",
+          ["pass --blueprint, --param, --secret, --secrets-file, --unset-secret, --label or --name"],
+          EXIT.USAGE,
+        );
       }
       const result = await client.updateTenant(ref, input, {
         ifMatch: options.ifGeneration,

@@ -160,6 +160,9 @@ ${f}_path() {
     fi
     if [[ " $(${f}_subcommands "$${f}_cmd_path") " == *" $w "* ]]; then
       ${f}_cmd_path="\${${f}_cmd_path:+$${f}_cmd_path }$w"
+    elif [[ -n "$(${f}_subcommands "$${f}_cmd_path")" ]]; then
+      # Not a command of a command that has commands: nothing to offer after it.
+      ${f}_cmd_path="@unknown"
     fi
   done
   ${f}_expect_value="$expect"
@@ -298,8 +301,11 @@ function ${f}_path
             end
             continue
         end
-        if contains -- $w (string split ' ' (${f}_subcommands "$cmdpath"))
+        set -l subs (string split ' ' (${f}_subcommands "$cmdpath"))
+        if contains -- $w $subs
             set cmdpath (string trim -- "$cmdpath $w")
+        else if test -n "$subs"
+            set cmdpath '@unknown'
         end
     end
     echo $cmdpath

@@ -93,6 +93,10 @@ describe("-o table|wide|json|yaml|name", () => {
 
     expect((await ok(["tenants", "list", "-o", "name"])).stdout).toBe("tenant/alpha-co\ntenant/beta-co\n");
     expect((await ok(["tenants", "get", alpha.id, "-o", "name"])).stdout).toBe("tenant/alpha-co\n");
+    // What -o name prints is an argument too (as kubectl's kind/name).
+    expect((await ok(["tenants", "status", "tenant/alpha-co", "-o", "name"])).stdout).toBe(
+      "tenant/alpha-co\n",
+    );
     expect((await ok(["blueprints", "list", "-o", "name"])).stdout).toBe("blueprint/empty\n");
     expect((await ok(["orgs", "list", "-o", "name"])).stdout).toContain("organization/");
     const events = (await ok(["tenants", "events", "alpha-co", "-o", "name"])).stdout.trimEnd().split("\n");

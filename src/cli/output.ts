@@ -137,11 +137,17 @@ export function formatDuration(ms: number | null | undefined): string {
 export class GrowingTable {
   private widths: number[] | undefined;
 
-  constructor(private readonly headers: string[]) {}
+  constructor(
+    private readonly headers: string[],
+    /** Columns kept at least this wide, by header (the longest status: later rows stay aligned). */
+    private readonly reserve: Record<string, number> = {},
+  ) {}
 
   /** The first rows, with the header (also when there are none). */
   start(rows: string[][]): string[] {
-    this.widths = this.headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ""))));
+    this.widths = this.headers.map((h, i) =>
+      Math.max(width(h), this.reserve[h] ?? 0, ...rows.map((r) => width(r[i] ?? ""))),
+    );
     return [this.line(this.headers), ...rows.map((r) => this.line(r))];
   }
 

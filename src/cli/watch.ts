@@ -1,4 +1,5 @@
 import YAML from "yaml";
+import { TENANT_STATUSES } from "../domain/lifecycle.js";
 import { type ApiClient, ApiError, type Tenant, type TenantEvent } from "./api-client.js";
 import { GrowingTable, type OutputFormat, printLines } from "./output.js";
 
@@ -150,7 +151,10 @@ export async function watchTenants(client: ApiClient, options: WatchOptions): Pr
     const first = (await options.initial()).filter((t) => matches(t, options.filters ?? {}));
     if (options.tenant !== undefined) singleId = first[0]?.id;
     const shown = new Map<string, string>();
-    const table = new GrowingTable(options.headers(wide));
+    // Room for the longest status, so that the lines of later changes stay aligned.
+    const table = new GrowingTable(options.headers(wide), {
+      STATUS: Math.max(...TENANT_STATUSES.map((x) => x.length)),
+    });
     const keyOf = (t: Tenant) =>
       isRecord(options.output) ? JSON.stringify(t) : JSON.stringify(options.row(t, wide));
     const print = (t: Tenant) =>

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { ApiClient, Resource } from "../api-client.js";
 import { EXIT } from "../exit-codes.js";
 import { emit } from "../output.js";
-import { type OutputOptions, positiveNumber, run, withConnection, withOutput } from "./tenants.js";
+import { type OutputOptions, positiveNumber, run, tenantArg, withConnection, withOutput } from "./tenants.js";
 
 interface RunJobOptions extends OutputOptions {
   wait?: boolean;
@@ -49,7 +49,7 @@ export function registerJobCommands(program: Command): void {
       jobs
         .command("run")
         .description("run a tenant's cron job now, as if its schedule fired")
-        .argument("<tenant>", "id or slug")
+        .argument("<tenant>", "id or slug (or tenant/<slug>)", tenantArg)
         .argument("<job>", "cron job name (heartbeat) or resource key (service:heartbeat)")
         .option("--wait", "wait until the run finished and exit non-zero if it failed")
         .option("--timeout <seconds>", "give up waiting after this long (with --wait)", positiveNumber, 600),

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { emit } from "../output.js";
 import { printRecord } from "../watch.js";
-import { type OutputOptions, run, withConnection, withOutput } from "./tenants.js";
+import { type OutputOptions, run, tenantArg, withConnection, withOutput } from "./tenants.js";
 
 interface LogsOptions extends OutputOptions {
   tail: number;
@@ -26,7 +26,7 @@ export function registerLogsCommand(program: Command): void {
       program
         .command("logs")
         .description("a service's build and runtime output, each line prefixed by its source")
-        .argument("<tenant>", "id or slug")
+        .argument("<tenant>", "id or slug (or tenant/<slug>)", tenantArg)
         .argument("<service>", "service name (web) or resource key (service:web)")
         .option("-n, --tail <lines>", "how many of the last lines (1-5000)", tailCount, 200)
         .option("-f, --follow", "keep printing new lines until interrupted (Ctrl-C)"),

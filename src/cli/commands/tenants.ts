@@ -170,6 +170,9 @@ function positiveInt(max: number) {
   };
 }
 
+/** A tenant argument: an id or slug, or `tenant/<slug>` as `-o name` prints it. */
+export const tenantArg = (raw: string): string => raw.replace(/^tenants?\//, "");
+
 export function positiveNumber(raw: string): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number of seconds above 0");
@@ -861,7 +864,7 @@ export function registerTenantCommands(program: Command): void {
       tenants
         .command("get")
         .description("show a tenant with its resources and their outputs (--watch: its row at each change)")
-        .argument("<tenant>", "id or slug")
+        .argument("<tenant>", "id or slug (or tenant/<slug>, as -o name prints)", tenantArg)
         .option("-w, --watch", "print the tenant's row, then again whenever it changes (event stream)"),
     ),
   ).action(async (ref: string, options: OutputOptions & { watch?: boolean }) =>
@@ -892,7 +895,7 @@ export function registerTenantCommands(program: Command): void {
     tenants
       .command("url")
       .description("print the URL of a tenant's web service or static site (the first one, or SERVICE)")
-      .argument("<tenant>", "id or slug")
+      .argument("<tenant>", "id or slug (or tenant/<slug>, as -o name prints)", tenantArg)
       .argument("[service]", "service name (web) or resource key (service:web)"),
   ).action(async (ref: string, service: string | undefined, options: ConnectionOptions) =>
     run(options, async ({ client }) => {
@@ -921,7 +924,7 @@ export function registerTenantCommands(program: Command): void {
       tenants
         .command("status")
         .description("compact status: status, current operation step, resource ids and outputs")
-        .argument("<tenant>", "id or slug"),
+        .argument("<tenant>", "id or slug (or tenant/<slug>, as -o name prints)", tenantArg),
     ),
   ).action(async (ref: string, options: OutputOptions) =>
     run(options, async ({ client }) => {
@@ -940,7 +943,7 @@ export function registerTenantCommands(program: Command): void {
       tenants
         .command("plan")
         .description("what a new blueprint version or new params would do to a tenant; nothing is applied")
-        .argument("<tenant>", "id or slug")
+        .argument("<tenant>", "id or slug (or tenant/<slug>, as -o name prints)", tenantArg)
         .option(
           "--blueprint <ref>",
           "a stored blueprint NAME[@VERSION], or a path to a blueprint YAML file (default: the tenant's)",
@@ -966,7 +969,7 @@ export function registerTenantCommands(program: Command): void {
           .description(
             "change a tenant's blueprint, params, secrets, labels or name (a new blueprint, params or a changed secret start an update operation)",
           )
-          .argument("<tenant>", "id or slug")
+          .argument("<tenant>", "id or slug (or tenant/<slug>, as -o name prints)", tenantArg)
           .option(
             "--blueprint <ref>",
             "a stored blueprint NAME[@VERSION], or a path to a blueprint YAML file",
@@ -1043,7 +1046,10 @@ export function registerTenantCommands(program: Command): void {
     withWait(
       withOutput(
         withConnection(
-          tenants.command(action.name).description(action.description).argument("<tenant>", "id or slug"),
+          tenants
+            .command(action.name)
+            .description(action.description)
+            .argument("<tenant>", "id or slug (or tenant/<slug>, as -o name prints)", tenantArg),
         ),
       ),
     ).action(async (ref: string, options: WaitOptions) =>
@@ -1068,7 +1074,7 @@ export function registerTenantCommands(program: Command): void {
         .description(
           "the tenant's timeline, oldest first (--follow: then new events live, until Ctrl-C; -o json: one object per line)",
         )
-        .argument("<tenant>", "id or slug")
+        .argument("<tenant>", "id or slug (or tenant/<slug>, as -o name prints)", tenantArg)
         .option("-f, --follow", "keep printing new events as they are recorded (event stream) until Ctrl-C"),
     ),
   ).action(async (ref: string, options: EventsOptions) =>
@@ -1103,7 +1109,9 @@ export function registerTenantCommands(program: Command): void {
       operations
         .command("get")
         .description("an operation with its steps, attempts, timings and error")
-        .argument("<id>", "operation id"),
+        .argument("<id>", "operation id (or operation/<id>)", (raw: string) =>
+          raw.replace(/^operation\//, ""),
+        ),
     ),
   ).action(async (id: string, options: OutputOptions) =>
     run(options, async ({ client }) => {

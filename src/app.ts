@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { type DestinationStream, type Logger, pino } from "pino";
+import pretty from "pino-pretty";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { type Config, checkTargets } from "./config/config.js";
 import { typedResource } from "./domain/resources.js";
@@ -63,16 +64,31 @@ export interface Tenantry {
   close(): Promise<void>;
 }
 
-/** Tenantry's logger: JSON lines to stdout (or `destination`), secret-bearing fields redacted. */
-export function createLogger(config: Pick<Config, "logLevel">, destination?: DestinationStream): Logger {
-  const options = {
+/**
+ * The server's logger, secret-bearing fields redacted: human-readable (pino-pretty) when
+ * stdout is a terminal, else one JSON object per line with the level as its name
+ * (`"level":"info"`), for log collectors. `destination`: JSON lines there instead (tests).
+ */
+export function createLogger(
+  config: Pick<Config, "logLevel">,
+  options: { pretty?: boolean; destination?: DestinationStream } = {},
+): Logger {
+  const settings = {
     level: config.logLevel,
     base: { service: "tenantry" },
     // Belt and braces: whatever a log line carries, these never reach the output
     // (src/lib/log-redaction.ts lists them; test/logs.redaction.test.ts checks them).
     redact: { paths: REDACT_PATHS, censor: REDACT_CENSOR },
   };
-  return destination ? pino(options, destination) : pino(options);
+  if (!options.destination && (options.pretty ?? Boolean(process.stdout.isTTY))) {
+    // Synchronous: a terminal's few lines, none lost when the process exits.
+    return pino(
+      settings,
+      pretty({ sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service" }),
+    );
+  }
+  const json = { ...settings, formatters: { level: (label: string) => ({ level: label }) } };
+  return options.destination ? pino(json, options.destination) : pino(json);
 }
 
 /** The database for Tenantry's state: `DATABASE_URL`, or a `tenantry` database on the embedded server. */

@@ -1,4 +1,8 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -74,6 +78,56 @@ describe("tenantry migrate / serve start-up", () => {
     const res = await tenantry(["serve"], { DATABASE_URL: url, TENANTRY_LEASE_SECONDS: "soon" });
     expect(res.code).toBe(2);
     expect(res.stderr).toContain("invalid configuration: TENANTRY_LEASE_SECONDS: expected a whole number");
+  });
+
+  it("logs one JSON object per line with the level's name when stdout is not a terminal (tenantry serve)", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-serve-log-"));
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
+      env: {
+        ...process.env,
+        DATABASE_URL: url,
+        PORT: "0",
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "info",
+        TENANTRY_DATA_DIR: dataDir,
+        TENANTRY_WORKER_CONCURRENCY: "0",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`not listening within 60 s:\n${stdout}\n${stderr}`)),
+          60_000,
+        );
+        child.stdout.on("data", (d: Buffer) => {
+          stdout += d.toString();
+          if (stdout.includes("Tenantry is listening")) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.on("exit", (code) => reject(new Error(`serve exited with ${code}:\n${stdout}\n${stderr}`)));
+      });
+    } finally {
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      await exited;
+      await rm(dataDir, { recursive: true, force: true });
+    }
+    const lines = stdout.trimEnd().split("\n");
+    const records = lines.map((l) => JSON.parse(l) as { level: unknown; msg: string });
+    expect(
+      records.every((r) => typeof r.level === "string"),
+      stdout,
+    ).toBe(true);
+    expect(records.find((r) => r.msg.startsWith("Tenantry is listening"))?.level).toBe("info");
+    expect(records.find((r) => r.msg === "shutting down")?.level).toBe("info");
   });
 
   it("refuses a worker process with no workers", async () => {

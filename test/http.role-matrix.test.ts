@@ -47,6 +47,7 @@ const MATRIX: Record<string, Role | null> = {
   "PATCH /v1/tenants/{id}": "operator",
   "POST /v1/tenants/{id}/plan": "viewer",
   "GET /v1/tenants/{id}/events": "viewer",
+  "GET /v1/events": "viewer",
   "GET /v1/tenants/{id}/resources/{name}/logs": "viewer",
   "POST /v1/tenants/{id}/resources/{name}/runs": "operator",
   "GET /v1/tenants/{id}/operations": "viewer",

@@ -18,7 +18,7 @@ function bufferLogger() {
       done();
     },
   });
-  return { logger: createLogger({ logLevel: "debug" }, out), text: () => chunks.join("") };
+  return { logger: createLogger({ logLevel: "debug" }, { destination: out }), text: () => chunks.join("") };
 }
 
 /** A value for each field, distinct and easy to find in the output. */

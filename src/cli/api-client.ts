@@ -209,12 +209,87 @@ export interface TenantWithOperation {
 }
 
 export interface TenantEvent {
+  /** Ordered: a later event has a larger id. */
   id: number;
+  /** On the organization's events (`GET /v1/events`). */
+  tenant_id?: string;
   type: string;
   message: string;
   operation_id: string | null;
   data: Record<string, unknown>;
+  actor?: { type: "api_key" | "system"; id: string | null; name: string | null };
+  request_id?: string | null;
   created_at: string;
+}
+
+/** The filters of `GET /v1/events`. */
+export interface EventsQuery {
+  /** A tenant's id or slug. */
+  tenant?: string;
+  /** Comma-separated types; one ending in `.` is a prefix. */
+  type?: string;
+  after?: number;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface FollowEventsOptions {
+  /** Start after this event id; default: now (events recorded from here on). */
+  after?: number;
+  /** Filters of `GET /v1/events` (the organization's stream). */
+  query?: Pick<EventsQuery, "tenant" | "type">;
+  /** Every event, in order, once (also across reconnects). */
+  onEvent(event: TenantEvent): void;
+  /** Once: the first stream is open, starting after `position`. */
+  onReady?(position: number): void;
+  /** The stream was lost; it is opened again after `Last-Event-ID: lastEventId`. */
+  onReconnect?(info: { attempt: number; reason: string; lastEventId: number | undefined }): void;
+  /** Aborting ends the stream; the returned promise then resolves. */
+  signal?: AbortSignal;
+  /** Give up (a ConnectionError) when the stream could not be opened again for this long. @default 30000 */
+  reconnectForMs?: number;
+  /** A stream that sends nothing (not even a keepalive) for this long counts as lost. @default 45000 */
+  idleMs?: number;
+}
+
+/** One server-sent message: its fields (`data` lines joined), or a comment only. */
+export interface SseMessage {
+  id?: string;
+  event?: string;
+  data?: string;
+  retry?: string;
+}
+
+/**
+ * Splits a server-sent event stream into messages (the format of the WHATWG HTML
+ * standard: `field: value` lines, a blank line ends a message, `:` lines are comments).
+ */
+export class SseParser {
+  private buffer = "";
+
+  /** The messages completed by `chunk`. */
+  push(chunk: string): SseMessage[] {
+    this.buffer += chunk.replace(/\r\n?/g, "\n");
+    const out: SseMessage[] = [];
+    for (let end = this.buffer.indexOf("\n\n"); end >= 0; end = this.buffer.indexOf("\n\n")) {
+      const block = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + 2);
+      const m: SseMessage = {};
+      let fields = 0;
+      for (const line of block.split("\n")) {
+        if (line === "" || line.startsWith(":")) continue;
+        const colon = line.indexOf(":");
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+        if (field === "data") m.data = m.data === undefined ? value : `${m.data}\n${value}`;
+        else if (field === "id" || field === "event" || field === "retry") m[field] = value;
+        else continue;
+        fields++;
+      }
+      if (fields > 0) out.push(m);
+    }
+    return out;
+  }
 }
 
 export interface Page<T> {
@@ -507,6 +582,185 @@ export class ApiClient {
     return this.request("DELETE", `/v1/tenants/${encodeURIComponent(idOrSlug)}`, {
       idempotencyKey: options.idempotencyKey,
     });
+  }
+
+  /** A page of the organization's events (every tenant's), oldest first. */
+  listEvents(query: EventsQuery = {}): Promise<Page<TenantEvent>> {
+    return this.request("GET", "/v1/events", { query: { ...query } });
+  }
+
+  /**
+   * Follows a tenant's events (or, without `tenant`, the organization's) as server-sent
+   * events: `onEvent` for each, in order, until `signal` aborts (resolves). A lost stream
+   * (the server restarted, the connection dropped, nothing came for `idleMs`) is opened
+   * again with `Last-Event-ID`, so no event is missed or repeated; when that fails for
+   * `reconnectForMs` it rejects with a ConnectionError. An error answer (401, 404…)
+   * rejects with its ApiError at once.
+   */
+  async followEvents(tenant: string | undefined, options: FollowEventsOptions): Promise<void> {
+    const path = tenant === undefined ? "/v1/events" : `/v1/tenants/${encodeURIComponent(tenant)}/events`;
+    const signal = options.signal;
+    const reconnectForMs = options.reconnectForMs ?? 30_000;
+    let last = options.after;
+    let ready = false;
+    let failingSince: number | undefined;
+    let attempt = 0;
+    for (;;) {
+      if (signal?.aborted) return;
+      let reason: string;
+      let code: string | undefined;
+      try {
+        await this.sseOnce(path, {
+          query: { tenant: options.query?.tenant, type: options.query?.type },
+          headers: last === undefined ? {} : { "last-event-id": String(last) },
+          signal,
+          idleMs: options.idleMs ?? 45_000,
+          onMessage: (m) => {
+            failingSince = undefined;
+            attempt = 0;
+            if (m.id !== undefined && /^\d+$/.test(m.id)) last = Number(m.id);
+            if (m.data === undefined) {
+              // Where the stream starts (its first message).
+              if (!ready && last !== undefined) {
+                ready = true;
+                options.onReady?.(last);
+              }
+              return;
+            }
+            let event: TenantEvent;
+            try {
+              event = JSON.parse(m.data) as TenantEvent;
+            } catch {
+              return;
+            }
+            options.onEvent(event);
+          },
+        });
+        reason = "the server ended the stream";
+      } catch (err) {
+        if (signal?.aborted) return;
+        if (err instanceof ApiError && (err.status < 500 || err.status === 501)) throw err;
+        if (err instanceof ApiError) {
+          reason = `${err.detail} (${err.code})`;
+        } else if (err instanceof ConnectionError) {
+          reason = err.reason;
+          code = err.causeCode;
+        } else throw err;
+      }
+      if (signal?.aborted) return;
+      failingSince ??= Date.now();
+      if (Date.now() - failingSince >= reconnectForMs) {
+        throw new ConnectionError(
+          this.baseUrl,
+          `the event stream was lost and could not be opened again within ${Math.round(reconnectForMs / 1000)}s: ${reason}`,
+          code,
+        );
+      }
+      attempt++;
+      options.onReconnect?.({ attempt, reason, lastEventId: last });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(5_000, 200 * 2 ** (attempt - 1)));
+        signal?.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    }
+  }
+
+  /**
+   * One server-sent event stream: resolves when the server ends it (or `signal` aborts),
+   * rejects with an ApiError for an error answer and a ConnectionError when the
+   * connection fails or stays silent for `idleMs`.
+   */
+  private async sseOnce(
+    path: string,
+    options: {
+      query: Query;
+      headers: Record<string, string>;
+      signal: AbortSignal | undefined;
+      idleMs: number;
+      onMessage(m: SseMessage): void;
+    },
+  ): Promise<void> {
+    const url = new URL(this.baseUrl + path);
+    for (const [key, value] of Object.entries(options.query)) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    options.signal?.addEventListener("abort", abort, { once: true });
+    let idle: NodeJS.Timeout | undefined;
+    let silent = false;
+    const touch = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        silent = true;
+        controller.abort();
+      }, options.idleMs);
+    };
+    try {
+      touch();
+      let response: Response;
+      try {
+        response = await this.fetchImpl(url, {
+          headers: {
+            accept: "text/event-stream",
+            authorization: `Bearer ${this.apiKey}`,
+            ...options.headers,
+          },
+          signal: controller.signal,
+        });
+      } catch (err) {
+        if (options.signal?.aborted) return;
+        if (silent) throw new ConnectionError(this.baseUrl, "no answer", "ETIMEDOUT");
+        const { code, message } = errnoOf(err);
+        throw new ConnectionError(
+          this.baseUrl,
+          code === "ECONNREFUSED" ? "connection refused" : message,
+          code,
+        );
+      }
+      if (!response.ok || !response.body) {
+        const text = await response.text().catch(() => "");
+        throw problemOf(response, text, "GET", path);
+      }
+      if (!/^text\/event-stream\b/i.test(response.headers.get("content-type") ?? "")) {
+        await response.body.cancel().catch(() => {});
+        throw new ApiError(
+          response.status,
+          "NOT_AN_EVENT_STREAM",
+          `GET ${path} did not answer with an event stream (a Tenantry older than the CLI?)`,
+        );
+      }
+      const parser = new SseParser();
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of response.body) {
+          touch();
+          for (const m of parser.push(decoder.decode(chunk as Uint8Array, { stream: true }))) {
+            options.onMessage(m);
+          }
+        }
+      } catch (err) {
+        if (options.signal?.aborted) return;
+        if (silent)
+          throw new ConnectionError(
+            this.baseUrl,
+            `nothing received for ${options.idleMs / 1000}s`,
+            "ETIMEDOUT",
+          );
+        const { code, message } = errnoOf(err);
+        throw new ConnectionError(this.baseUrl, message, code);
+      }
+    } finally {
+      clearTimeout(idle);
+      options.signal?.removeEventListener("abort", abort);
+    }
   }
 
   /** Events with an id above `after`, oldest first. */

@@ -205,7 +205,7 @@ export interface paths {
         };
         /**
          * The tenant's timeline (append-only), oldest first
-         * @description What happened to the tenant: lifecycle changes, steps, provider actions and health changes, each with who asked and the request it came with. `next_cursor` is the last event's id: pass it as `after`.
+         * @description What happened to the tenant: lifecycle changes, steps, provider actions and health changes, each with who asked and the request it came with. `next_cursor` is the last event's id: pass it as `after`. With `Accept: text/event-stream`: the tenant's events as server-sent events, live, resumable with `Last-Event-ID`, as `GET /v1/events` describes.
          */
         get: operations["listTenantEvents"];
         put?: never;
@@ -740,6 +740,26 @@ export interface paths {
         patch: operations["updateOrganizationQuotas"];
         trace?: never;
     };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's events (every tenant's timeline), oldest first
+         * @description The events of all the organization's tenants in one order (ids are ordered), each with its `tenant_id`; filter by `tenant` (id or slug) and `type`. Pages: pass `next_cursor` as `cursor` (or the last id as `after`). With `Accept: text/event-stream` the answer is a stream of server-sent events: each event as `id:` (its id), `event:` (its type) and `data:` (the object of the JSON page), new ones as they are recorded, and a `: keepalive` comment every 15 s, until the client disconnects. It starts after `Last-Event-ID` (as an EventSource resumes), else after `after`, else now; its first message is `id:` alone, where it starts. An event is sent once every event before it is visible, so resuming after an id misses nothing. Read the JSON pages for history; follow the stream for what happens next.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1214,6 +1234,36 @@ export interface components {
             admin_key: components["schemas"]["ApiKey"];
             /** @description The first admin key itself: shown this once, never again */
             key: string;
+        };
+        /**
+         * OrganizationEvent
+         * @description One entry of the organization's timeline: a tenant's event
+         */
+        OrganizationEvent: {
+            id: number;
+            /**
+             * Format: uuid
+             * @description The tenant the event is about
+             */
+            tenant_id: string;
+            type: string;
+            message: string;
+            operation_id: string | null;
+            data: {
+                [key: string]: unknown;
+            };
+            actor: components["schemas"]["Actor"];
+            request_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * OrganizationEventPage
+         * @description One page; follow `next_cursor` for the next
+         */
+        OrganizationEventPage: {
+            data: components["schemas"]["OrganizationEvent"][];
+            next_cursor: string | null;
         };
         /**
          * OrganizationPage
@@ -2403,7 +2453,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One page; follow `next_cursor` for the next */
+            /** @description One page; follow `next_cursor` for the next — JSON, or with `Accept: text/event-stream` an event stream */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -2415,6 +2465,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EventPage"];
+                    /**
+                     * @example id: 41
+                     *
+                     *     id: 42
+                     *     event: tenant.status_changed
+                     *     data: {"id":42,"type":"tenant.status_changed","message":"queued → provisioning"}
+                     *
+                     *     : keepalive
+                     */
+                    "text/event-stream": string;
                 };
             };
             304: components["responses"]["NotModified"];
@@ -3802,6 +3862,63 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description Only events with a larger id (the stream: start after it) */
+                after?: number;
+                /** @description `next_cursor` of the previous page (JSON only) */
+                cursor?: string;
+                limit?: number;
+                /** @description Only this tenant's events (id or slug) */
+                tenant?: string;
+                /** @description Comma-separated event types; one ending in `.` or `.*` is a prefix (`tenant.`, `resource.*`) */
+                type?: string;
+            };
+            header?: {
+                /** @description The stream: resume after this event id (wins over `after`) */
+                "last-event-id"?: string;
+                /** @description An `ETag` of an earlier answer: the answer is an empty 304 while it still matches. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page; follow `next_cursor` for the next — JSON, or with `Accept: text/event-stream` an event stream */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationEventPage"];
+                    /**
+                     * @example id: 41
+                     *
+                     *     id: 42
+                     *     event: tenant.status_changed
+                     *     data: {"id":42,"type":"tenant.status_changed","message":"queued → provisioning"}
+                     *
+                     *     : keepalive
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -26,6 +26,7 @@ import { registerAuditHook } from "./audit.js";
 import { authenticate } from "./auth.js";
 import { registerDocsPages } from "./docs-pages.js";
 import { registerEtags } from "./etag.js";
+import { EventStreams } from "./event-stream.js";
 import { registerHttpMetrics } from "./http-metrics.js";
 import { declareImpliedProblems, swaggerOptions } from "./openapi.js";
 import { MAX_BODY_BYTES, sendProblem, toTenantryError } from "./problem.js";
@@ -36,6 +37,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { blueprintRoutes } from "./routes/blueprints.js";
 import { credentialRoutes } from "./routes/credentials.js";
 import { environmentRoutes } from "./routes/environments.js";
+import { eventRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
 import { operationRoutes } from "./routes/operations.js";
 import { organizationRoutes } from "./routes/organizations.js";
@@ -63,6 +65,8 @@ export interface HttpDeps {
   installationId: string;
   /** This process's node id (`TENANTRY_NODE_ID`), shown by `GET /health`. */
   nodeId: string;
+  /** The event streams (server-sent events of timelines); default: made by buildServer. */
+  eventStreams?: EventStreams;
 }
 
 registerAjvFormats();
@@ -270,6 +274,10 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     );
   });
 
+  // Open event streams end first when the server closes, so they do not hold it up.
+  const eventStreams = deps.eventStreams ?? new EventStreams(deps.db, { logger: deps.logger });
+  app.addHook("preClose", async () => eventStreams.close());
+  deps = { ...deps, eventStreams };
   await app.register(healthRoutes, deps);
   await app.register(tenantRoutes, deps);
   await app.register(operationRoutes, deps);
@@ -281,5 +289,6 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(credentialRoutes, deps);
   await app.register(auditRoutes, deps);
   await app.register(quotaRoutes, deps);
+  await app.register(eventRoutes, deps);
   return app;
 }

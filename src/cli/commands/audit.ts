@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { AuditEntryView, AuditQuery } from "../api-client.js";
-import { formatTime, printJson, printLines, table } from "../output.js";
-import { type OutputOptions, positiveNumber, run, withConnection, withOutput } from "./tenants.js";
+import { emit, formatMap, formatTime, table } from "../output.js";
+import { type OutputOptions, positiveNumber, run, tenantArg, withConnection, withOutput } from "./tenants.js";
 
 /**
  * `tenantry audit`: the organization's audit log (admin role, `GET /v1/audit`), oldest
@@ -31,7 +31,7 @@ export function registerAuditCommand(program: Command): void {
       program
         .command("audit")
         .description("the organization's audit log, oldest first (admin role)")
-        .option("--tenant <id-or-slug>", "only this tenant's entries")
+        .option("--tenant <id-or-slug>", "only this tenant's entries", tenantArg)
         .option("--actor <key-id>", "only this API key's entries, or `system` for the engine's")
         .option("--action <action>", "exact (tenant.create) or a prefix ending in . or * (tenant.)")
         .option("--since <time>", "from this time (RFC 3339, e.g. 2026-01-31T00:00:00Z)")
@@ -63,22 +63,26 @@ export function registerAuditCommand(program: Command): void {
         cursor = page.next_cursor ?? undefined;
       } while (cursor && entries.length < options.limit);
 
-      if (options.output === "json") printJson(entries);
-      else
-        printLines(
+      const HEADERS = ["TIME", "ACTOR", "ACTION", "OUTCOME", "TENANT", "OPERATION", "REQUEST ID"];
+      const row = (e: AuditEntryView) => [
+        formatTime(e.at),
+        actorOf(e),
+        e.action,
+        e.status === null ? e.outcome : `${e.outcome} ${e.status}`,
+        e.tenant_id ?? "-",
+        e.operation_id ?? "-",
+        e.request_id ?? "-",
+      ];
+      emit(options.output, {
+        value: entries,
+        table: () => table(HEADERS, entries.map(row)),
+        wide: () =>
           table(
-            ["TIME", "ACTOR", "ACTION", "OUTCOME", "TENANT", "OPERATION", "REQUEST ID"],
-            entries.map((e) => [
-              formatTime(e.at),
-              actorOf(e),
-              e.action,
-              e.status === null ? e.outcome : `${e.outcome} ${e.status}`,
-              e.tenant_id ?? "-",
-              e.operation_id ?? "-",
-              e.request_id ?? "-",
-            ]),
+            ["ID", ...HEADERS, "SUMMARY"],
+            entries.map((e) => [e.id, ...row(e), formatMap(e.summary)]),
           ),
-        );
+        names: () => entries.map((e) => `auditentry/${e.id}`),
+      });
       return true;
     }),
   );

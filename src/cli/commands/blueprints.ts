@@ -4,7 +4,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import type { Diagnostic } from "../../blueprints/model.js";
 import { validateBlueprint } from "../../blueprints/validate.js";
 import { type ApiClient, ApiError, type CostEstimate, type RenderedBlueprint } from "../api-client.js";
-import { formatMap, formatTime, formatValue, keyValues, printJson, printLines, table } from "../output.js";
+import { emit, formatMap, formatTime, formatValue, isStructured, keyValues, table } from "../output.js";
 import {
   CliError,
   collectParams,
@@ -271,9 +271,13 @@ export function registerBlueprintCommands(program: Command): void {
         throw err;
       }
       const { blueprint: b, created } = pushed;
-      if (options.output === "json") printJson({ ...b, created });
-      else if (created) printLines([`pushed ${b.name}@${b.version}`]);
-      else printLines([`unchanged: ${b.name}@${b.version} is identical`]);
+      emit(options.output, {
+        value: { ...b, created },
+        table: () => [
+          created ? `pushed ${b.name}@${b.version}` : `unchanged: ${b.name}@${b.version} is identical`,
+        ],
+        names: () => [`blueprint/${b.name}`],
+      });
       return true;
     }),
   );
@@ -283,16 +287,23 @@ export function registerBlueprintCommands(program: Command): void {
   ).action(async (options: OutputOptions) =>
     run(options, async ({ client }) => {
       const rows = await client.listBlueprints();
-      if (options.output === "json") printJson(rows);
-      else if (rows.length === 0)
+      if (rows.length === 0 && !isStructured(options.output) && options.output !== "name")
         process.stderr.write("no blueprints: push one with tenantry blueprints push\n");
       else {
-        printLines(
-          table(
-            ["NAME", "VERSION", "DIGEST", "CREATED"],
-            rows.map((b) => [b.name, String(b.version), b.digest.slice(0, 12), formatTime(b.created_at)]),
-          ),
-        );
+        emit(options.output, {
+          value: rows,
+          table: () =>
+            table(
+              ["NAME", "VERSION", "DIGEST", "CREATED"],
+              rows.map((b) => [b.name, String(b.version), b.digest.slice(0, 12), formatTime(b.created_at)]),
+            ),
+          wide: () =>
+            table(
+              ["NAME", "VERSION", "DIGEST", "CREATED", "ID"],
+              rows.map((b) => [b.name, String(b.version), b.digest, formatTime(b.created_at), b.id]),
+            ),
+          names: () => rows.map((b) => `blueprint/${b.name}`),
+        });
       }
       return true;
     }),
@@ -311,11 +322,13 @@ export function registerBlueprintCommands(program: Command): void {
       const { name, version } = parseBlueprintRef(ref);
       // The version route also returns the parsed form; resolve "latest" first.
       const b = await client.getBlueprint(name, version ?? (await client.getBlueprint(name)).version);
-      if (options.output === "json") printJson(b);
-      else if (options.source) {
+      if (options.source && !isStructured(options.output) && options.output !== "name") {
         process.stdout.write(b.source?.endsWith("\n") ? b.source : `${b.source ?? ""}\n`);
-      } else {
-        printLines([
+        return true;
+      }
+      emit(options.output, {
+        value: b,
+        table: () => [
           ...keyValues([
             ["Name", b.name],
             ["Version", String(b.version)],
@@ -323,8 +336,9 @@ export function registerBlueprintCommands(program: Command): void {
             ["Created", formatTime(b.created_at)],
           ]),
           ...parsedLines(b.parsed),
-        ]);
-      }
+        ],
+        names: () => [`blueprint/${b.name}`],
+      });
       return true;
     }),
   );
@@ -340,8 +354,7 @@ export function registerBlueprintCommands(program: Command): void {
   ).action(async (ref: string, options: RenderOptions) =>
     run(options, async ({ client }) => {
       const rendered = await render(client, ref, options);
-      if (options.output === "json") printJson(rendered);
-      else printLines(renderLines(rendered));
+      emit(options.output, { value: rendered, table: () => renderLines(rendered) });
       return true;
     }),
   );
@@ -356,8 +369,7 @@ export function registerBlueprintCommands(program: Command): void {
     run(options, async ({ client }) => {
       // Prices only: what the target could not serve yet is `render`'s and a create's to refuse.
       const rendered = await render(client, ref, options, false);
-      if (options.output === "json") printJson(rendered.cost);
-      else printLines(costLines(rendered.cost));
+      emit(options.output, { value: rendered.cost, table: () => costLines(rendered.cost) });
       return true;
     }),
   );

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import type { ApiClient, Resource } from "../api-client.js";
-import { printJson, printLines } from "../output.js";
-import { type OutputOptions, positiveNumber, run, withConnection, withOutput } from "./tenants.js";
+import { EXIT } from "../exit-codes.js";
+import { emit } from "../output.js";
+import { type OutputOptions, positiveNumber, run, tenantArg, withConnection, withOutput } from "./tenants.js";
 
 interface RunJobOptions extends OutputOptions {
   wait?: boolean;
@@ -48,7 +49,7 @@ export function registerJobCommands(program: Command): void {
       jobs
         .command("run")
         .description("run a tenant's cron job now, as if its schedule fired")
-        .argument("<tenant>", "id or slug")
+        .argument("<tenant>", "id or slug (or tenant/<slug>)", tenantArg)
         .argument("<job>", "cron job name (heartbeat) or resource key (service:heartbeat)")
         .option("--wait", "wait until the run finished and exit non-zero if it failed")
         .option("--timeout <seconds>", "give up waiting after this long (with --wait)", positiveNumber, 600),
@@ -60,8 +61,10 @@ export function registerJobCommands(program: Command): void {
         process.stderr.write(`${started.resource}: a run is already going; none was started\n`);
       }
       if (!options.wait) {
-        if (options.output === "json") printJson(started);
-        else if (started.started) printLines([`${started.resource}: run started`]);
+        emit(options.output, {
+          value: started,
+          table: () => (started.started ? [`${started.resource}: run started`] : []),
+        });
         return true;
       }
       const finished = await waitForRun(client, tenant, started.resource, started.runs, options.timeout);
@@ -69,16 +72,16 @@ export function registerJobCommands(program: Command): void {
         process.stderr.write(
           `${started.resource}: the run did not finish within ${options.timeout} s; see tenantry logs ${tenant} ${job}\n`,
         );
-        return false;
+        return EXIT.TIMEOUT;
       }
       const exitCode = finished.outputs["lastExitCode"];
-      if (options.output === "json") printJson({ ...started, outputs: finished.outputs });
-      else {
-        const ms = finished.outputs["lastDurationMs"];
-        printLines([
+      const ms = finished.outputs["lastDurationMs"];
+      emit(options.output, {
+        value: { ...started, outputs: finished.outputs },
+        table: () => [
           `${started.resource}: run finished with exit code ${exitCode ?? "none (killed)"}${typeof ms === "number" ? ` in ${ms} ms` : ""}`,
-        ]);
-      }
+        ],
+      });
       return exitCode === 0;
     }),
   );

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { ApiKeyView } from "../api-client.js";
-import { formatTime, keyValues, printJson, printLines, table } from "../output.js";
+import { paintStatus } from "../color.js";
+import { emit, formatTime, keyValues, table } from "../output.js";
 import { type OutputOptions, positiveNumber, run, withConnection, withOutput } from "./tenants.js";
 
 /**
@@ -15,7 +16,7 @@ function keyLines(k: ApiKeyView): string[] {
     ["Name", k.name],
     ["Role", k.role],
     ["Prefix", `${k.prefix}…`],
-    ["State", k.state],
+    ["State", paintStatus(k.state)],
     ["Expires", formatTime(k.expires_at)],
   ]);
 }
@@ -28,22 +29,31 @@ export function registerKeyCommands(program: Command): void {
   ).action(async (options: OutputOptions) =>
     run(options, async ({ client }) => {
       const list = await client.listApiKeys();
-      if (options.output === "json") printJson(list);
-      else
-        printLines(
+      const row = (k: ApiKeyView) => [
+        k.id,
+        k.name,
+        k.role,
+        `${k.prefix}…`,
+        paintStatus(k.state),
+        formatTime(k.last_used_at),
+        formatTime(k.expires_at),
+      ];
+      const HEADERS = ["ID", "NAME", "ROLE", "PREFIX", "STATE", "LAST USED", "EXPIRES"];
+      emit(options.output, {
+        value: list,
+        table: () => table(HEADERS, list.map(row)),
+        wide: () =>
           table(
-            ["ID", "NAME", "ROLE", "PREFIX", "STATE", "LAST USED", "EXPIRES"],
+            [...HEADERS, "CREATED", "REVOKED", "REPLACED BY"],
             list.map((k) => [
-              k.id,
-              k.name,
-              k.role,
-              `${k.prefix}…`,
-              k.state,
-              formatTime(k.last_used_at),
-              formatTime(k.expires_at),
+              ...row(k),
+              formatTime(k.created_at),
+              formatTime(k.revoked_at),
+              k.replaced_by ?? "-",
             ]),
           ),
-        );
+        names: () => list.map((k) => `apikey/${k.id}`),
+      });
       return true;
     }),
   );
@@ -64,15 +74,17 @@ export function registerKeyCommands(program: Command): void {
         role: options.role,
         ...(options.expires ? { expires_at: new Date(options.expires).toISOString() } : {}),
       });
-      if (options.output === "json") printJson(created);
-      else
-        printLines([
+      emit(options.output, {
+        value: created,
+        table: () => [
           ...keyLines(created.api_key),
           "",
           created.key,
           "",
           "The key is shown this once: store it now.",
-        ]);
+        ],
+        names: () => [`apikey/${created.api_key.id}`],
+      });
       return true;
     }),
   );
@@ -87,8 +99,11 @@ export function registerKeyCommands(program: Command): void {
   ).action(async (id: string, options: OutputOptions) =>
     run(options, async ({ client }) => {
       const revoked = await client.revokeApiKey(id);
-      if (options.output === "json") printJson(revoked);
-      else printLines([`revoked ${revoked.name} (${revoked.prefix}…)`]);
+      emit(options.output, {
+        value: revoked,
+        table: () => [`revoked ${revoked.name} (${revoked.prefix}…)`],
+        names: () => [`apikey/${revoked.id}`],
+      });
       return true;
     }),
   );
@@ -104,15 +119,17 @@ export function registerKeyCommands(program: Command): void {
   ).action(async (id: string, options: OutputOptions & { grace: number }) =>
     run(options, async ({ client }) => {
       const rotated = await client.rotateApiKey(id, options.grace);
-      if (options.output === "json") printJson(rotated);
-      else
-        printLines([
+      emit(options.output, {
+        value: rotated,
+        table: () => [
           ...keyLines(rotated.api_key),
           "",
           rotated.key,
           "",
           `The new key is shown this once. The old one (${rotated.previous.prefix}…) works until ${formatTime(rotated.previous.expires_at)}.`,
-        ]);
+        ],
+        names: () => [`apikey/${rotated.api_key.id}`],
+      });
       return true;
     }),
   );

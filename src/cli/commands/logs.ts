@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
-import { printJson, printLines } from "../output.js";
-import { type OutputOptions, run, withConnection, withOutput } from "./tenants.js";
+import { emit } from "../output.js";
+import { printRecord } from "../watch.js";
+import { type OutputOptions, run, tenantArg, withConnection, withOutput } from "./tenants.js";
 
 interface LogsOptions extends OutputOptions {
   tail: number;
@@ -25,7 +26,7 @@ export function registerLogsCommand(program: Command): void {
       program
         .command("logs")
         .description("a service's build and runtime output, each line prefixed by its source")
-        .argument("<tenant>", "id or slug")
+        .argument("<tenant>", "id or slug (or tenant/<slug>)", tenantArg)
         .argument("<service>", "service name (web) or resource key (service:web)")
         .option("-n, --tail <lines>", "how many of the last lines (1-5000)", tailCount, 200)
         .option("-f, --follow", "keep printing new lines until interrupted (Ctrl-C)"),
@@ -34,8 +35,7 @@ export function registerLogsCommand(program: Command): void {
     run(options, async ({ client }) => {
       if (!options.follow) {
         const logs = await client.resourceLogs(tenant, service, { tail: options.tail });
-        if (options.output === "json") printJson(logs);
-        else printLines(logs.lines);
+        emit(options.output, { value: logs, table: () => logs.lines });
         return true;
       }
       const controller = new AbortController();
@@ -46,7 +46,7 @@ export function registerLogsCommand(program: Command): void {
         await client.followLogs(tenant, service, {
           tail: options.tail,
           signal: controller.signal,
-          onLine: (line) => printLines([options.output === "json" ? JSON.stringify({ line }) : line]),
+          onLine: (line) => printRecord(options.output, { line }, () => [line]),
         });
       } finally {
         process.off("SIGINT", interrupt);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { OrganizationView } from "../api-client.js";
-import { formatTime, keyValues, printJson, printLines, table } from "../output.js";
+import { emit, formatTime, keyValues, table } from "../output.js";
 import { type OutputOptions, run, withConnection, withOutput } from "./tenants.js";
 
 /**
@@ -24,15 +24,16 @@ export function registerOrgCommands(program: Command): void {
   ).action(async (options: OutputOptions) =>
     run(options, async ({ client }) => {
       const me = await client.whoami();
-      if (options.output === "json") printJson(me);
-      else
-        printLines(
+      emit(options.output, {
+        value: me,
+        table: () =>
           keyValues([
             ["Organization", `${me.organization.name} (${me.organization.slug})`],
             ["Key", `${me.api_key.name} (${me.api_key.prefix}…)`],
             ["Role", me.api_key.role],
           ]),
-        );
+        names: () => [`organization/${me.organization.slug}`],
+      });
       return true;
     }),
   );
@@ -43,21 +44,25 @@ export function registerOrgCommands(program: Command): void {
     async (options: OutputOptions) =>
       run(options, async ({ client }) => {
         const list = await client.listOrganizations();
-        if (options.output === "json") printJson(list);
-        else
-          printLines(
+        const HEADERS = ["SLUG", "NAME", "TENANTS", "KEYS", "CREATED", "ID"];
+        const row = (o: OrganizationView) => [
+          o.slug,
+          o.name,
+          String(o.live_tenants),
+          String(o.active_keys),
+          formatTime(o.created_at),
+          o.id,
+        ];
+        emit(options.output, {
+          value: list,
+          table: () => table(HEADERS, list.map(row)),
+          wide: () =>
             table(
-              ["SLUG", "NAME", "TENANTS", "KEYS", "CREATED", "ID"],
-              list.map((o) => [
-                o.slug,
-                o.name,
-                String(o.live_tenants),
-                String(o.active_keys),
-                formatTime(o.created_at),
-                o.id,
-              ]),
+              [...HEADERS, "UPDATED"],
+              list.map((o) => [...row(o), formatTime(o.updated_at)]),
             ),
-          );
+          names: () => list.map((o) => `organization/${o.slug}`),
+        });
         return true;
       }),
   );
@@ -69,8 +74,7 @@ export function registerOrgCommands(program: Command): void {
   ).action(async (org: string, options: OutputOptions) =>
     run(options, async ({ client }) => {
       const o = await client.getOrganization(org);
-      if (options.output === "json") printJson(o);
-      else printLines(orgLines(o));
+      emit(options.output, { value: o, table: () => orgLines(o), names: () => [`organization/${o.slug}`] });
       return true;
     }),
   );
@@ -91,16 +95,18 @@ export function registerOrgCommands(program: Command): void {
         ...(options.name ? { name: options.name } : {}),
         admin_key_name: options.adminKeyName,
       });
-      if (options.output === "json") printJson(created);
-      else
-        printLines([
+      emit(options.output, {
+        value: created,
+        table: () => [
           ...orgLines(created.organization),
           "",
           `Admin key "${created.admin_key.name}":`,
           created.key,
           "",
           "The key is shown this once: hand it to the organization's owner now.",
-        ]);
+        ],
+        names: () => [`organization/${created.organization.slug}`],
+      });
       return true;
     }),
   );
@@ -139,9 +145,9 @@ export function registerOrgCommands(program: Command): void {
           Object.keys(changes).length > 0 && org
             ? await client.setQuotas(org, changes)
             : await client.getQuotas(org);
-        if (options.output === "json") printJson(view);
-        else
-          printLines([
+        emit(options.output, {
+          value: view,
+          table: () => [
             `Organization: ${view.organization}`,
             ...table(
               ["QUOTA", "LIMIT", "CURRENT", "SET"],
@@ -152,7 +158,8 @@ export function registerOrgCommands(program: Command): void {
                 q.overridden ? "override" : "default",
               ]),
             ),
-          ]);
+          ],
+        });
         return true;
       }),
   );
@@ -168,8 +175,11 @@ export function registerOrgCommands(program: Command): void {
   ).action(async (org: string, name: string, options: OutputOptions) =>
     run(options, async ({ client }) => {
       const o = await client.renameOrganization(org, name);
-      if (options.output === "json") printJson(o);
-      else printLines([`renamed ${o.slug} to "${o.name}"`]);
+      emit(options.output, {
+        value: o,
+        table: () => [`renamed ${o.slug} to "${o.name}"`],
+        names: () => [`organization/${o.slug}`],
+      });
       return true;
     }),
   );
@@ -184,8 +194,11 @@ export function registerOrgCommands(program: Command): void {
   ).action(async (org: string, options: OutputOptions) =>
     run(options, async ({ client }) => {
       const o = await client.deleteOrganization(org);
-      if (options.output === "json") printJson(o);
-      else printLines([`deleted ${o.slug}`]);
+      emit(options.output, {
+        value: o,
+        table: () => [`deleted ${o.slug}`],
+        names: () => [`organization/${o.slug}`],
+      });
       return true;
     }),
   );

@@ -5,7 +5,7 @@ import { ensureEncryptionKey } from "../../services/bootstrap.js";
 import { type ResealCount, resealAll } from "../../services/encryption-key-rotation.js";
 import { createDb } from "../../store/db.js";
 import { migrate } from "../../store/migrations.js";
-import { formatDuration, printJson, printLines, table } from "../output.js";
+import { emit, formatDuration, table } from "../output.js";
 import { type OutputOptions, run, withConnection, withOutput } from "./tenants.js";
 
 /** Stops cleanly on SIGINT/SIGTERM: in-flight operations are handed back to the queue. */
@@ -98,10 +98,11 @@ export function registerServerCommands(program: Command): void {
   ).action((options: OutputOptions) =>
     run(options, async ({ client }) => {
       const targets = await client.listTargets();
-      if (options.output === "json") printJson(targets);
-      else
-        for (const t of targets) {
-          printLines([
+      emit(options.output, {
+        value: targets,
+        names: () => targets.map((t) => `target/${t.name}`),
+        table: () =>
+          targets.flatMap((t) => [
             `${t.name}  (bootstrap hooks: ${t.bootstrap ? "yes" : "no"}, placement: ${t.placement})`,
             ...table(
               ["KIND", "SUSPEND", "LOGS", "JOBS", "ACTION TIMEOUT", "MAX WAIT"],
@@ -117,8 +118,8 @@ export function registerServerCommands(program: Command): void {
             ),
             ...t.missing.map((m) => `  not here: ${m.kind}${m.why ? ` (${m.why})` : ""}`),
             "",
-          ]);
-        }
+          ]),
+      });
       return true;
     }),
   );
@@ -130,14 +131,15 @@ export function registerServerCommands(program: Command): void {
   ).action((options: OutputOptions) =>
     run(options, async ({ client }) => {
       const health = await client.health();
-      if (options.output === "json") printJson(health);
-      else
-        printLines([
+      emit(options.output, {
+        value: health,
+        table: () => [
           `url:           ${client.baseUrl}`,
           `version:       ${health.version}`,
           `installation:  ${health.installation_id}`,
           `node:          ${health.node_id}`,
-        ]);
+        ],
+      });
       return true;
     }),
   );

@@ -2,158 +2,43 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { isTransitional, TENANT_STATUSES, type TenantStatus } from "../../domain/lifecycle.js";
-import { adminKeyPath } from "../../services/bootstrap.js";
-import {
+import type {
   ApiClient,
-  ApiError,
-  type BlueprintRef,
-  ConnectionError,
-  type CostEstimate,
-  type Operation,
-  type Tenant,
-  type TenantEvent,
-  type TenantPlan,
-  type TenantStatus as TenantStatusView,
-  type TenantWithOperation,
-  type UpdateTenantInput,
+  BlueprintRef,
+  CostEstimate,
+  Operation,
+  Tenant,
+  TenantEvent,
+  TenantPlan,
+  TenantStatus as TenantStatusView,
+  TenantWithOperation,
+  UpdateTenantInput,
 } from "../api-client.js";
+import { paintStatus } from "../color.js";
+import type { ConnectionOptions } from "../connection.js";
+import { CliError } from "../errors.js";
+import { EXIT, type ExitCode } from "../exit-codes.js";
 import {
+  emit,
   formatDuration,
   formatMap,
   formatTime,
   formatValue,
+  isStructured,
   keyValues,
   OUTPUT_FORMATS,
   type OutputFormat,
-  printJson,
+  parseOutputFormat,
   printLines,
+  printStructured,
   table,
 } from "../output.js";
+import { run } from "../run.js";
+import { followTenantEvents, untilInterrupted, watchTenants } from "../watch.js";
 
-/** An error of the CLI itself (bad input, no key); printed as `error: <message>` plus hints. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly hints: string[] = [],
-  ) {
-    super(message);
-    this.name = "CliError";
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Connection
-
-export interface ConnectionOptions {
-  url?: string;
-  apiKey?: string;
-}
-
-export interface Connection {
-  client: ApiClient;
-  /** Where the API key came from, for error hints. */
-  keySource: string;
-}
-
-const env = (name: string): string | undefined => {
-  const v = process.env[name]?.trim();
-  return v ? v : undefined;
-};
-
-function resolveUrl(options: ConnectionOptions): string {
-  const raw = options.url ?? env("TENANTRY_URL") ?? `http://localhost:${env("PORT") ?? "8080"}`;
-  try {
-    const url = new URL(raw);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error();
-  } catch {
-    throw new CliError(`"${raw}" is not an http(s) URL`, [
-      "set --url or TENANTRY_URL to e.g. http://localhost:8080",
-    ]);
-  }
-  return raw.replace(/\/+$/, "");
-}
-
-function resolveApiKey(options: ConnectionOptions): { key: string; source: string } {
-  if (options.apiKey?.trim()) return { key: options.apiKey.trim(), source: "--api-key" };
-  const fromEnv = env("TENANTRY_API_KEY");
-  if (fromEnv) return { key: fromEnv, source: "TENANTRY_API_KEY" };
-  // The same default as the server's configuration (TENANTRY_DATA_DIR, else ./.tenantry).
-  const file = adminKeyPath(path.resolve(env("TENANTRY_DATA_DIR") ?? "./.tenantry"));
-  let key: string;
-  try {
-    key = readFileSync(file, "utf8").trim();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(
-      `no API key: TENANTRY_API_KEY is not set and the admin key file ${file} ${
-        code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? (err as Error).message})`
-      }`,
-      [
-        "set TENANTRY_API_KEY (or pass --api-key) to an API key of the server",
-        "or set TENANTRY_DATA_DIR to the server's data directory, where it writes admin-api-key on first start",
-      ],
-    );
-  }
-  if (!key) throw new CliError(`no API key: the admin key file ${file} is empty`, ["set TENANTRY_API_KEY"]);
-  return { key, source: file };
-}
-
-function connect(options: ConnectionOptions): Connection {
-  const baseUrl = resolveUrl(options);
-  const { key, source } = resolveApiKey(options);
-  return { client: new ApiClient({ baseUrl, apiKey: key }), keySource: source };
-}
-
-// ---------------------------------------------------------------------------------------
-// Errors
-
-function report(err: unknown, keySource: string | undefined): void {
-  const lines: string[] = [];
-  if (err instanceof ApiError) {
-    lines.push(`error: ${err.detail} (${err.code})`);
-    for (const e of err.errors) {
-      const where =
-        e.line !== undefined
-          ? ` (line ${e.line}${e.column !== undefined ? `, column ${e.column}` : ""})`
-          : "";
-      lines.push(`  ${e.pointer || "/"}${where}: ${e.message}`);
-    }
-    if (typeof err.body["suggestion"] === "string")
-      lines.push(`  suggestion: use --slug ${err.body["suggestion"]}`);
-    if (err.code === "UNAUTHENTICATED" && keySource) lines.push(`  the API key came from ${keySource}`);
-  } else if (err instanceof ConnectionError) {
-    lines.push(`error: cannot reach Tenantry at ${err.url} (${err.reason})`);
-    if (err.causeCode === "ECONNREFUSED") {
-      lines.push("  is the server running? start it with `npm start` (or `tenantry serve`),");
-      lines.push("  or point the CLI at it with --url or TENANTRY_URL");
-    } else if (err.causeCode === "ENOTFOUND" || err.causeCode === "EAI_AGAIN") {
-      lines.push("  check the host name in --url or TENANTRY_URL");
-    }
-  } else if (err instanceof CliError) {
-    lines.push(`error: ${err.message}`);
-    for (const hint of err.hints) lines.push(`  ${hint}`);
-  } else {
-    lines.push(`error: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  process.stderr.write(`${lines.join("\n")}\n`);
-}
-
-/** Runs a command body: errors are reported on stderr and make the exit code 1. */
-export async function run(
-  options: ConnectionOptions,
-  body: (conn: Connection) => Promise<boolean | undefined>,
-) {
-  let keySource: string | undefined;
-  try {
-    const conn = connect(options);
-    keySource = conn.keySource;
-    const ok = await body(conn);
-    if (ok === false) process.exitCode = 1;
-  } catch (err) {
-    report(err, keySource);
-    process.exitCode = 1;
-  }
-}
+export type { Connection, ConnectionOptions } from "../connection.js";
+export { CliError } from "../errors.js";
+export { run } from "../run.js";
 
 // ---------------------------------------------------------------------------------------
 // Option parsing
@@ -285,6 +170,9 @@ function positiveInt(max: number) {
   };
 }
 
+/** A tenant argument: an id or slug, or `tenant/<slug>` as `-o name` prints it. */
+export const tenantArg = (raw: string): string => raw.replace(/^tenants?\//, "");
+
 export function positiveNumber(raw: string): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number of seconds above 0");
@@ -320,7 +208,13 @@ export function withConnection(cmd: Command): Command {
 
 export function withOutput(cmd: Command): Command {
   return cmd.addOption(
-    new Option("-o, --output <format>", "output format").choices(OUTPUT_FORMATS as string[]).default("text"),
+    new Option(
+      "-o, --output <format>",
+      "output format: table, wide (more columns), json, yaml, name (kind/name)",
+    )
+      .choices(OUTPUT_FORMATS as string[])
+      .argParser(parseOutputFormat)
+      .default("table"),
   );
 }
 
@@ -342,8 +236,6 @@ interface WaitOptions extends OutputOptions {
 // ---------------------------------------------------------------------------------------
 // Waiting
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 const isKnownStatus = (s: string): s is TenantStatus => (TENANT_STATUSES as readonly string[]).includes(s);
 
 /** The status the tenant reaches when an operation of this kind of work succeeds. */
@@ -364,7 +256,15 @@ class Progress {
   private lastKey: string | undefined;
   private open = false;
 
+  private last: TenantStatusView | undefined;
+
+  /** The same line with the clock moved on (a terminal only). */
+  redraw(elapsedMs: number): void {
+    if (this.tty && this.open && this.last) this.update(elapsedMs, this.last);
+  }
+
   update(elapsedMs: number, s: TenantStatusView): void {
+    this.last = s;
     const op = s.operation;
     let activity = "";
     if (op) activity = `${op.step ?? op.kind}${op.status === "queued" ? " (queued)" : ""}`;
@@ -394,9 +294,14 @@ interface WaitResult {
   elapsedMs: number;
   /** Why waiting ended without reaching the goal. */
   problem?: string;
+  /** The deadline passed. */
+  timedOut?: boolean;
 }
 
-/** Polls the tenant's status until it is `goal`, failed, settled elsewhere, or the deadline passes. */
+/**
+ * Follows the tenant's event stream and reads its status after each event (and every 5 s
+ * besides) until it is `goal`, failed, settled elsewhere, or the deadline passes.
+ */
 async function waitForTenant(
   client: ApiClient,
   id: string,
@@ -408,31 +313,88 @@ async function waitForTenant(
   const started = Date.now();
   const deadline = started + timeoutSeconds * 1000;
   const progress = new Progress();
+  const stop = new AbortController();
+  let check = true;
+  let failed: unknown;
+  let wake: (() => void) | undefined;
+  const poke = () => {
+    check = true;
+    wake?.();
+  };
+  let ready: () => void = () => {};
+  const isReady = new Promise<void>((resolve) => {
+    ready = resolve;
+  });
+  const followed = client
+    .followEvents(id, { signal: stop.signal, onReady: () => ready(), onEvent: poke, onReconnect: poke })
+    .catch((err: unknown) => {
+      failed = err;
+      ready();
+      wake?.();
+    });
+  // On a terminal the clock ticks between changes.
+  const ticking = process.stderr.isTTY
+    ? setInterval(() => progress.redraw(Date.now() - started), 1000)
+    : undefined;
   let problem: string | undefined;
+  let timedOut = false;
   try {
+    // The stream first: a change after the first status read is an event then.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      isReady,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      }),
+    ]);
+    clearTimeout(timer);
     for (;;) {
-      const s = await client.tenantStatus(id);
-      progress.update(Date.now() - started, s);
-      if (s.status === goal && (operationId === undefined || s.operation?.id !== operationId)) break;
-      if (s.status === "failed") {
-        problem = `the tenant failed: ${s.error_message ?? "no error message"}`;
+      if (failed) throw failed;
+      if (check) {
+        check = false;
+        const s = await client.tenantStatus(id);
+        progress.update(Date.now() - started, s);
+        if (s.status === goal && (operationId === undefined || s.operation?.id !== operationId)) break;
+        if (s.status === "failed") {
+          problem = `the tenant failed: ${s.error_message ?? "no error message"}`;
+          break;
+        }
+        if (isKnownStatus(s.status) && !isTransitional(s.status)) {
+          problem = `the tenant settled as ${s.status}, not ${goal}${s.error_message ? `: ${s.error_message}` : ""}`;
+          break;
+        }
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        timedOut = true;
+        problem = `timed out after ${timeoutSeconds}s waiting for the tenant to become ${goal}`;
         break;
       }
-      if (isKnownStatus(s.status) && !isTransitional(s.status)) {
-        problem = `the tenant settled as ${s.status}, not ${goal}${s.error_message ? `: ${s.error_message}` : ""}`;
-        break;
-      }
-      if (Date.now() >= deadline) {
-        problem = `timed out after ${timeoutSeconds}s waiting for the tenant to become ${goal} (it is ${s.status})`;
-        break;
-      }
-      await sleep(Math.min(250, Math.max(0, deadline - Date.now())));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(
+          () => {
+            check = true;
+            resolve();
+          },
+          Math.min(5_000, left),
+        );
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        if (check || failed) wake();
+      });
+      wake = undefined;
     }
   } finally {
+    clearInterval(ticking);
     progress.end();
+    stop.abort();
+    await followed;
   }
   const tenant = await client.getTenant(id);
-  return { ok: problem === undefined, tenant, elapsedMs: Date.now() - started, problem };
+  if (timedOut) problem = `${problem} (it is ${tenant.status})`;
+  return { ok: problem === undefined, tenant, elapsedMs: Date.now() - started, problem, timedOut };
 }
 
 /** After a mutation: print the result, or wait for the tenant to settle and print that. */
@@ -443,13 +405,15 @@ async function finish(
   printStarted: () => void,
   /** Wait for this operation to close as well as for the goal status (when the tenant may already be there). */
   untilOperationCloses = false,
-): Promise<boolean> {
+): Promise<boolean | ExitCode> {
+  const format = options.output;
   if (!options.wait) {
-    if (options.output === "json") printJson(result);
+    if (isStructured(format)) printStructured(format as "json" | "yaml", result);
+    else if (format === "name") printLines([`tenant/${result.tenant.slug}`]);
     else printStarted();
     return true;
   }
-  if (options.output !== "json") printStarted();
+  if (!isStructured(format) && format !== "name") printStarted();
   const goal = goalOf(result.operation.effective_kind);
   const waited = await waitForTenant(
     client,
@@ -459,10 +423,11 @@ async function finish(
     untilOperationCloses ? result.operation.id : undefined,
   );
   const t = waited.tenant;
-  if (options.output === "json") printJson(t);
+  if (isStructured(format)) printStructured(format as "json" | "yaml", t);
+  else if (format === "name") printLines([`tenant/${t.slug}`]);
   if (waited.ok) {
-    if (options.output !== "json") {
-      printLines([`tenant ${t.slug} is ${t.status} (${formatDuration(waited.elapsedMs)})`]);
+    if (!isStructured(format) && format !== "name") {
+      printLines([`tenant ${t.slug} is ${paintStatus(t.status)} (${formatDuration(waited.elapsedMs)})`]);
     }
     return true;
   }
@@ -472,7 +437,7 @@ async function finish(
     if (t.status === "failed") lines.push(`  try again: tenantry tenants retry ${t.slug} --wait`);
   }
   process.stderr.write(`${lines.join("\n")}\n`);
-  return false;
+  return waited.timedOut ? EXIT.TIMEOUT : EXIT.FAILURE;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -483,7 +448,7 @@ function tenantSummary(t: Tenant, operation?: Operation): string[] {
     ["ID", t.id],
     ["Name", t.name],
     ["Slug", t.slug],
-    ["Status", t.status],
+    ["Status", paintStatus(t.status)],
     ["Operation", operation ? `${operation.id} (${operation.kind}, ${operation.status})` : undefined],
   ]);
 }
@@ -534,7 +499,7 @@ function tenantDetails(t: Tenant): string[] {
       ["ID", t.id],
       ["Name", t.name],
       ["Slug", t.slug],
-      ["Status", t.status],
+      ["Status", paintStatus(t.status)],
       ["Desired state", t.desired_state],
       ["Target", t.target],
       ["Blueprint", `${t.blueprint.name}@${t.blueprint.version}`],
@@ -560,7 +525,7 @@ function statusDetails(s: TenantStatusView): string[] {
     ...keyValues([
       ["ID", s.id],
       ["Slug", s.slug],
-      ["Status", s.status],
+      ["Status", paintStatus(s.status)],
       ["Site URL", s.site_url ?? undefined],
       ["Operation", op ? `${op.id} (${op.kind}, ${op.status}${op.step ? `: ${op.step}` : ""})` : undefined],
       ["Error", s.error_message ?? undefined],
@@ -592,7 +557,7 @@ function operationDetails(o: Operation): string[] {
         : undefined,
     ],
     ["Request id", o.request_id ?? undefined],
-    ["Status", o.status],
+    ["Status", paintStatus(o.status)],
     ["Attempts", `${o.attempt} failed of ${o.max_attempts}`],
     ["Next run", o.next_run_at ? formatTime(o.next_run_at) : undefined],
     ["Error", o.error ? `${o.error.message} (${o.error.code})` : undefined],
@@ -694,7 +659,36 @@ export function planLines(plan: TenantPlan): string[] {
   return lines;
 }
 
-const eventLine = (e: TenantEvent) => `${formatTime(e.created_at)}  ${e.type.padEnd(22)}  ${e.message}`;
+/** `TIME  TYPE  MESSAGE`; wide: the id, actor and operation too. */
+const eventLine = (e: TenantEvent, wide = false) =>
+  wide
+    ? `${e.id}  ${formatTime(e.created_at)}  ${e.type.padEnd(22)}  ${(e.actor?.type === "system" ? "system" : (e.actor?.name ?? "-")).padEnd(12)}  ${e.operation_id ?? "-"}  ${e.message}`
+    : `${formatTime(e.created_at)}  ${e.type.padEnd(22)}  ${e.message}`;
+
+const TENANT_HEADERS = ["SLUG", "NAME", "STATUS", "TARGET", "BLUEPRINT", "CREATED"];
+const TENANT_WIDE_HEADERS = [...TENANT_HEADERS, "GENERATION", "LABELS", "ID", "ERROR"];
+
+/** A tenant's row in `tenants list` (and `--watch`); wide: generation, labels, id and error too. */
+function tenantRow(t: Tenant, wide = false): string[] {
+  const row = [
+    t.slug,
+    t.name,
+    paintStatus(t.status),
+    t.target,
+    `${t.blueprint.name}@${t.blueprint.version}`,
+    formatTime(t.created_at),
+  ];
+  if (!wide) return row;
+  return [
+    ...row,
+    `${t.observed_generation}/${t.generation}`,
+    formatMap(t.labels),
+    t.id,
+    t.error_message ?? "-",
+  ];
+}
+
+const tenantHeaders = (wide: boolean) => (wide ? TENANT_WIDE_HEADERS : TENANT_HEADERS);
 
 // ---------------------------------------------------------------------------------------
 // Commands
@@ -737,6 +731,17 @@ interface ListOptions extends OutputOptions {
 
 interface EventsOptions extends OutputOptions {
   follow?: boolean;
+}
+
+/** Ends with Ctrl-C (exit 0); a lost connection that cannot be resumed is exit 5. */
+async function watching(body: (signal: AbortSignal) => Promise<void>): Promise<boolean> {
+  const interrupt = untilInterrupted();
+  try {
+    await body(interrupt.signal);
+  } finally {
+    interrupt.dispose();
+  }
+  return true;
 }
 
 export function registerTenantCommands(program: Command): void {
@@ -793,41 +798,61 @@ export function registerTenantCommands(program: Command): void {
     withConnection(
       tenants
         .command("list")
-        .description("list tenants, oldest first")
+        .description("list tenants, oldest first (--watch: then a line per change, until Ctrl-C)")
         .option("--status <statuses>", `comma-separated statuses (${TENANT_STATUSES.join(", ")})`)
         .option("--label <key=value>", "only tenants with this label (repeatable)", collectList)
         .option("-q, --query <text>", "substring of the name or slug")
         .option("--limit <n>", "tenants per page (1-200; default 50)", positiveInt(200))
-        .option("--all", "follow pages to list every matching tenant"),
+        .option("--all", "follow pages to list every matching tenant")
+        .option(
+          "-w, --watch",
+          "after the list, print a tenant's row again whenever it changes (event stream)",
+        ),
     ),
-  ).action(async (options: ListOptions & { query?: string }) =>
+  ).action(async (options: ListOptions & { query?: string; watch?: boolean }) =>
     run(options, async ({ client }) => {
       const query = { status: options.status, labels: options.label, q: options.query };
-      let rows: Tenant[];
       let more = false;
-      if (options.all) {
-        rows = await client.listAllTenants({ ...query, limit: options.limit ?? 200 });
-      } else {
+      const list = async (): Promise<Tenant[]> => {
+        if (options.all) return client.listAllTenants({ ...query, limit: options.limit ?? 200 });
         const page = await client.listTenants({ ...query, limit: options.limit });
-        rows = page.data;
         more = page.next_cursor !== null;
-      }
-      if (options.output === "json") printJson(rows);
-      else if (rows.length === 0) process.stderr.write("no tenants found\n");
-      else {
-        printLines(
-          table(
-            ["SLUG", "NAME", "STATUS", "TARGET", "BLUEPRINT", "CREATED"],
-            rows.map((t) => [
-              t.slug,
-              t.name,
-              t.status,
-              t.target,
-              `${t.blueprint.name}@${t.blueprint.version}`,
-              formatTime(t.created_at),
-            ]),
-          ),
+        return page.data;
+      };
+      if (options.watch) {
+        return watching((signal) =>
+          watchTenants(client, {
+            filters: query,
+            output: options.output,
+            signal,
+            initial: async () => {
+              const rows = await list();
+              if (more) process.stderr.write("more tenants match: use --all to list them all\n");
+              return rows;
+            },
+            headers: tenantHeaders,
+            row: tenantRow,
+          }),
         );
+      }
+      const rows = await list();
+      if (!isStructured(options.output) && options.output !== "name" && rows.length === 0) {
+        process.stderr.write("no tenants found\n");
+      } else {
+        emit(options.output, {
+          value: rows,
+          table: () =>
+            table(
+              TENANT_HEADERS,
+              rows.map((t) => tenantRow(t)),
+            ),
+          wide: () =>
+            table(
+              TENANT_WIDE_HEADERS,
+              rows.map((t) => tenantRow(t, true)),
+            ),
+          names: () => rows.map((t) => `tenant/${t.slug}`),
+        });
       }
       if (more) process.stderr.write("more tenants match: use --all to list them all\n");
       return true;
@@ -838,14 +863,30 @@ export function registerTenantCommands(program: Command): void {
     withConnection(
       tenants
         .command("get")
-        .description("show a tenant with its resources and their outputs")
-        .argument("<tenant>", "id or slug"),
+        .description("show a tenant with its resources and their outputs (--watch: its row at each change)")
+        .argument("<tenant>", "id or slug (or tenant/<slug>, as -o name prints)", tenantArg)
+        .option("-w, --watch", "print the tenant's row, then again whenever it changes (event stream)"),
     ),
-  ).action(async (ref: string, options: OutputOptions) =>
+  ).action(async (ref: string, options: OutputOptions & { watch?: boolean }) =>
     run(options, async ({ client }) => {
+      if (options.watch) {
+        return watching((signal) =>
+          watchTenants(client, {
+            tenant: ref,
+            output: options.output,
+            signal,
+            initial: async () => [await client.getTenant(ref)],
+            headers: tenantHeaders,
+            row: tenantRow,
+          }),
+        );
+      }
       const t = await client.getTenant(ref);
-      if (options.output === "json") printJson(t);
-      else printLines(tenantDetails(t));
+      emit(options.output, {
+        value: t,
+        table: () => tenantDetails(t),
+        names: () => [`tenant/${t.slug}`],
+      });
       return true;
     }),
   );
@@ -854,7 +895,7 @@ export function registerTenantCommands(program: Command): void {
     tenants
       .command("url")
       .description("print the URL of a tenant's web service or static site (the first one, or SERVICE)")
-      .argument("<tenant>", "id or slug")
+      .argument("<tenant>", "id or slug (or tenant/<slug>, as -o name prints)", tenantArg)
       .argument("[service]", "service name (web) or resource key (service:web)"),
   ).action(async (ref: string, service: string | undefined, options: ConnectionOptions) =>
     run(options, async ({ client }) => {
@@ -883,13 +924,16 @@ export function registerTenantCommands(program: Command): void {
       tenants
         .command("status")
         .description("compact status: status, current operation step, resource ids and outputs")
-        .argument("<tenant>", "id or slug"),
+        .argument("<tenant>", "id or slug (or tenant/<slug>, as -o name prints)", tenantArg),
     ),
   ).action(async (ref: string, options: OutputOptions) =>
     run(options, async ({ client }) => {
       const s = await client.tenantStatus(ref);
-      if (options.output === "json") printJson(s);
-      else printLines(statusDetails(s));
+      emit(options.output, {
+        value: s,
+        table: () => statusDetails(s),
+        names: () => [`tenant/${s.slug}`],
+      });
       return true;
     }),
   );
@@ -899,7 +943,7 @@ export function registerTenantCommands(program: Command): void {
       tenants
         .command("plan")
         .description("what a new blueprint version or new params would do to a tenant; nothing is applied")
-        .argument("<tenant>", "id or slug")
+        .argument("<tenant>", "id or slug (or tenant/<slug>, as -o name prints)", tenantArg)
         .option(
           "--blueprint <ref>",
           "a stored blueprint NAME[@VERSION], or a path to a blueprint YAML file (default: the tenant's)",
@@ -912,8 +956,7 @@ export function registerTenantCommands(program: Command): void {
         blueprint: options.blueprint === undefined ? undefined : blueprintRef(options.blueprint),
         params: options.param,
       });
-      if (options.output === "json") printJson(plan);
-      else printLines(planLines(plan));
+      emit(options.output, { value: plan, table: () => planLines(plan) });
       return true;
     }),
   );
@@ -926,7 +969,7 @@ export function registerTenantCommands(program: Command): void {
           .description(
             "change a tenant's blueprint, params, secrets, labels or name (a new blueprint, params or a changed secret start an update operation)",
           )
-          .argument("<tenant>", "id or slug")
+          .argument("<tenant>", "id or slug (or tenant/<slug>, as -o name prints)", tenantArg)
           .option(
             "--blueprint <ref>",
             "a stored blueprint NAME[@VERSION], or a path to a blueprint YAML file",
@@ -959,9 +1002,11 @@ export function registerTenantCommands(program: Command): void {
         secrets: secretsOf(options),
       };
       if (Object.values(input).every((v) => v === undefined)) {
-        throw new CliError("nothing to update", [
-          "pass --blueprint, --param, --secret, --secrets-file, --unset-secret, --label or --name",
-        ]);
+        throw new CliError(
+          "nothing to update",
+          ["pass --blueprint, --param, --secret, --secrets-file, --unset-secret, --label or --name"],
+          EXIT.USAGE,
+        );
       }
       const result = await client.updateTenant(ref, input, {
         ifMatch: options.ifGeneration,
@@ -970,8 +1015,11 @@ export function registerTenantCommands(program: Command): void {
       const { tenant, operation } = result;
       if (operation === null) {
         // Only the name or labels changed: nothing to run, nothing to wait for.
-        if (options.output === "json") printJson(options.wait ? await client.getTenant(tenant.id) : result);
-        else printLines([`updated tenant ${tenant.slug} (no operation needed)`, ...tenantSummary(tenant)]);
+        emit(options.output, {
+          value: options.wait ? await client.getTenant(tenant.id) : result,
+          table: () => [`updated tenant ${tenant.slug} (no operation needed)`, ...tenantSummary(tenant)],
+          names: () => [`tenant/${tenant.slug}`],
+        });
         return true;
       }
       return finish(
@@ -998,7 +1046,10 @@ export function registerTenantCommands(program: Command): void {
     withWait(
       withOutput(
         withConnection(
-          tenants.command(action.name).description(action.description).argument("<tenant>", "id or slug"),
+          tenants
+            .command(action.name)
+            .description(action.description)
+            .argument("<tenant>", "id or slug (or tenant/<slug>, as -o name prints)", tenantArg),
         ),
       ),
     ).action(async (ref: string, options: WaitOptions) =>
@@ -1020,37 +1071,35 @@ export function registerTenantCommands(program: Command): void {
     withConnection(
       tenants
         .command("events")
-        .description("the tenant's timeline, oldest first (-o json with --follow: one JSON object per line)")
-        .argument("<tenant>", "id or slug")
-        .option("-f, --follow", "keep printing new events until interrupted (Ctrl-C)"),
+        .description(
+          "the tenant's timeline, oldest first (--follow: then new events live, until Ctrl-C; -o json: one object per line)",
+        )
+        .argument("<tenant>", "id or slug (or tenant/<slug>, as -o name prints)", tenantArg)
+        .option("-f, --follow", "keep printing new events as they are recorded (event stream) until Ctrl-C"),
     ),
   ).action(async (ref: string, options: EventsOptions) =>
     run(options, async ({ client }) => {
-      const id = options.follow ? (await client.getTenant(ref)).id : ref;
+      if (options.follow) {
+        return watching((signal) =>
+          followTenantEvents(client, ref, { output: options.output, signal, line: eventLine }),
+        );
+      }
+      const events: TenantEvent[] = [];
       let after: number | undefined;
-      const fetchNew = async (): Promise<TenantEvent[]> => {
-        const out: TenantEvent[] = [];
-        for (;;) {
-          const page = await client.tenantEvents(id, { after, limit: 1000 });
-          out.push(...page.data);
-          const last = page.data.at(-1);
-          if (last) after = last.id;
-          if (page.next_cursor === null || !last) return out;
-        }
-      };
-      const first = await fetchNew();
-      if (!options.follow) {
-        if (options.output === "json") printJson(first);
-        else printLines(first.map(eventLine));
-        return true;
-      }
-      const emit = (events: TenantEvent[]) =>
-        printLines(events.map((e) => (options.output === "json" ? JSON.stringify(e) : eventLine(e))));
-      emit(first);
       for (;;) {
-        await sleep(500);
-        emit(await fetchNew());
+        const page = await client.tenantEvents(ref, { after, limit: 1000 });
+        events.push(...page.data);
+        const last = page.data.at(-1);
+        if (page.next_cursor === null || !last) break;
+        after = last.id;
       }
+      emit(options.output, {
+        value: events,
+        table: () => events.map((e) => eventLine(e)),
+        wide: () => events.map((e) => eventLine(e, true)),
+        names: () => events.map((e) => `event/${e.id}`),
+      });
+      return true;
     }),
   );
 
@@ -1060,13 +1109,18 @@ export function registerTenantCommands(program: Command): void {
       operations
         .command("get")
         .description("an operation with its steps, attempts, timings and error")
-        .argument("<id>", "operation id"),
+        .argument("<id>", "operation id (or operation/<id>)", (raw: string) =>
+          raw.replace(/^operation\//, ""),
+        ),
     ),
   ).action(async (id: string, options: OutputOptions) =>
     run(options, async ({ client }) => {
       const op = await client.getOperation(id);
-      if (options.output === "json") printJson(op);
-      else printLines(operationDetails(op));
+      emit(options.output, {
+        value: op,
+        table: () => operationDetails(op),
+        names: () => [`operation/${op.id}`],
+      });
       return true;
     }),
   );

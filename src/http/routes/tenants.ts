@@ -10,6 +10,7 @@ import type { Queryable } from "../../services/database.js";
 import { openOperation, pageOfOperations } from "../../services/operation-service.js";
 import { recordTenantEvent, tenantEvents, tenantResources } from "../../services/tenant-records.js";
 import { principalOf } from "../auth.js";
+import { eventStreamsOf, wantsEventStream } from "../event-stream.js";
 import { idempotent } from "../idempotency.js";
 import { eventStream, problems } from "../openapi.js";
 import {
@@ -35,6 +36,7 @@ import {
 } from "../schemas.js";
 import type { HttpDeps } from "../server.js";
 import { eventView, operationView, statusView, tenantView } from "../views.js";
+import { EVENT_STREAM_DOC } from "./events.js";
 
 function parseStatuses(raw: string | undefined): TenantStatus[] | undefined {
   if (!raw) return undefined;
@@ -361,13 +363,13 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
   app.get(
     "/v1/tenants/:id/events",
     {
-      config: { role: "viewer" },
+      config: { role: "viewer", openapi: { eventStream: EVENT_STREAM_DOC } },
       schema: {
         operationId: "listTenantEvents",
         tags: ["tenants"],
         summary: "The tenant's timeline (append-only), oldest first",
         description:
-          "What happened to the tenant: lifecycle changes, steps, provider actions and health changes, each with who asked and the request it came with. `next_cursor` is the last event's id: pass it as `after`.",
+          "What happened to the tenant: lifecycle changes, steps, provider actions and health changes, each with who asked and the request it came with. `next_cursor` is the last event's id: pass it as `after`. With `Accept: text/event-stream`: the tenant's events as server-sent events, live, resumable with `Last-Event-ID`, as `GET /v1/events` describes.",
         params: TenantParams,
         querystring: Type.Object(
           {
@@ -385,8 +387,17 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
         response: { 200: Page(EventView, "EventPage"), ...problems(404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const tenant = await tenants.get(db, principalOf(request), request.params.id);
+      // `Accept: text/event-stream`: src/http/event-stream.ts, as for `GET /v1/events`.
+      if (wantsEventStream(request)) {
+        const scope = { organizationId: tenant.organizationId, tenantId: tenant.id };
+        return eventStreamsOf(deps).open(request, reply, {
+          scope,
+          view: eventView,
+          after: request.query.after,
+        });
+      }
       const limit = request.query.limit ?? 200;
       const events = await tenantEvents(db, tenant.id, { after: request.query.after, limit });
       const last = events.at(-1);

@@ -309,3 +309,40 @@ describe("unhealthy tenants", () => {
     expect(ago).toBeLessThan(21 * MINUTE);
   });
 });
+
+describe("the sweep in a process", () => {
+  it("runs where workers run, counting on the process's /metrics; not in an API-only process", async () => {
+    expect(t.app.conditions).toBeUndefined();
+    const withWorkers = await startTestApp({
+      providers: new ProviderRegistry().register(idle),
+      env: { TENANTRY_WORKER_CONCURRENCY: "1", TENANTRY_UNHEALTHY_TENANT_AFTER: "2m" },
+    });
+    try {
+      expect(withWorkers.app.conditions).toBeDefined();
+      const before = (await scrape(withWorkers)).samples;
+      expect(value(before, "tenantry_conditions_raised_total", { type: "unhealthy" })).toBe(0);
+      // A tenant failed 3 minutes ago: past this process's 2m threshold.
+      const res = await apiClient(withWorkers).call("POST", "/v1/tenants", {
+        name: "Late",
+        target: "idle",
+        blueprint: { source: "databases:\n  - name: main\n" },
+      });
+      const id = res.body.tenant.id as string;
+      await apiClient(withWorkers).waitForTenant(id, "active");
+      await withWorkers.app.db.query("update tenants set status = 'failed' where id = $1", [id]);
+      await withWorkers.app.db.query(
+        `insert into events (organization_id, tenant_id, type, message, data, created_at)
+         select organization_id, id, 'tenant.status_changed', 'active → failed', '{"to": "failed"}',
+           now() - interval '3 minutes' from tenants where id = $1`,
+        [id],
+      );
+      const swept = await withWorkers.app.conditions!.sweep();
+      expect(swept.raised.map((c) => c.data.condition)).toEqual(["unhealthy"]);
+      const after = (await scrape(withWorkers)).samples;
+      expect(value(after, "tenantry_conditions_raised_total", { type: "unhealthy" })).toBe(1);
+      expect(value(after, "tenantry_tenant_conditions", { type: "unhealthy" })).toBe(1);
+    } finally {
+      await withWorkers.close();
+    }
+  });
+});

@@ -16,6 +16,7 @@ import { createProviderMetrics, type ProviderMetrics } from "./providers/metrics
 import { ProviderRegistry } from "./providers/provider.js";
 import { createRenderProvider } from "./providers/render/render-provider.js";
 import { createTerraformProvider } from "./providers/terraform/terraform-provider.js";
+import { ConditionSweeper, createConditionMetrics } from "./services/alert-conditions.js";
 import { bootstrapOrganization, ensureEncryptionKey } from "./services/bootstrap.js";
 import { CredentialService } from "./services/credential-service.js";
 import { registerDatabaseGauges } from "./services/database-gauges.js";
@@ -59,6 +60,8 @@ export interface Tenantry {
   providers: ProviderRegistry;
   http: FastifyInstance | undefined;
   worker: Worker | undefined;
+  /** The alerting sweep (stuck operations, unhealthy tenants): in processes that run workers. */
+  conditions: ConditionSweeper | undefined;
   /** Starts listening on HOST:PORT; returns the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -127,7 +130,10 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
     ])
       metrics.removeSingleMetric(name);
     const providerMetrics = createProviderMetrics(metrics);
-    registerDatabaseGauges(metrics, db, logger, { cacheMs: options.metricsCacheMs ?? 5000 });
+    registerDatabaseGauges(metrics, db, logger, {
+      cacheMs: options.metricsCacheMs ?? 5000,
+      stuckOperationAfterMs: config.stuckOperationAfterMs,
+    });
 
     const providers = options.providers ?? (await defaultProviders(config, url, logger, providerMetrics));
     if (options.providers && !providers.get(config.defaultTarget)) {
@@ -216,6 +222,17 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
           },
         );
     await worker?.start();
+    // Alerting conditions (stuck operations, tenants failed or degraded too long): every
+    // process with workers sweeps; the conditional updates make one of them win.
+    const conditions =
+      worker && engineDb
+        ? new ConditionSweeper(engineDb, logger, {
+            stuckOperationAfterMs: config.stuckOperationAfterMs,
+            unhealthyTenantAfterMs: config.unhealthyTenantAfterMs,
+            metrics: createConditionMetrics(metrics),
+          })
+        : undefined;
+    conditions?.start();
     if (worker) {
       // Health reports of providers (a crash-looping process) move tenants between
       // active and degraded.
@@ -255,6 +272,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
       providers,
       http,
       worker,
+      conditions,
       async listen() {
         if (!http) throw new Error("the API is disabled in this process");
         await http.listen({ port: config.port, host: config.host });
@@ -267,6 +285,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
         if (closed) return;
         closed = true;
         await http?.close();
+        await conditions?.stop();
         await worker?.stop();
         await providers.close();
         await engineDb?.close();

@@ -131,6 +131,32 @@ describe("configuration", () => {
     });
   }
 
+  it("reads the alerting thresholds as durations, refusing what is not one", () => {
+    const defaults = loadConfig({});
+    expect(defaults.stuckOperationAfterMs).toBe(30 * 60_000);
+    expect(defaults.unhealthyTenantAfterMs).toBe(15 * 60_000);
+    const c = loadConfig({ TENANTRY_STUCK_OPERATION_AFTER: "1h30m", TENANTRY_UNHEALTHY_TENANT_AFTER: "90" });
+    expect(c.stuckOperationAfterMs).toBe(90 * 60_000);
+    expect(c.unhealthyTenantAfterMs).toBe(90_000);
+    expect(loadConfig({ TENANTRY_STUCK_OPERATION_AFTER: "2d" }).stuckOperationAfterMs).toBe(2 * 86_400_000);
+    expect(() => loadConfig({ TENANTRY_STUCK_OPERATION_AFTER: "soon" })).toThrow(
+      'TENANTRY_STUCK_OPERATION_AFTER: expected a duration such as 30m, 90s or 1h30m, got "soon"',
+    );
+    expect(() => loadConfig({ TENANTRY_UNHEALTHY_TENANT_AFTER: "30s" })).toThrow(
+      'TENANTRY_UNHEALTHY_TENANT_AFTER: expected a duration from 1m to 7d, got "30s"',
+    );
+    // Both at once, as for every variable.
+    try {
+      loadConfig({ TENANTRY_STUCK_OPERATION_AFTER: "-5m", TENANTRY_UNHEALTHY_TENANT_AFTER: "8d" });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigErrors).errors.map((e) => e.variable)).toEqual([
+        "TENANTRY_STUCK_OPERATION_AFTER",
+        "TENANTRY_UNHEALTHY_TENANT_AFTER",
+      ]);
+    }
+  });
+
   it("refuses a retry cap below the base", () => {
     expect(() => loadConfig({ TENANTRY_RETRY_BASE_MS: "500", TENANTRY_RETRY_MAX_MS: "100" })).toThrow(
       /TENANTRY_RETRY_MAX_MS/,

@@ -176,6 +176,8 @@ describe("gauges read from the database", () => {
       "tenantry_queue_oldest_ready_age_seconds",
       "tenantry_queue_running_operations",
       "tenantry_queue_waiting_operations",
+      "tenantry_stuck_operations",
+      "tenantry_tenant_conditions",
     ]) {
       expect(samples(none, name), name).toEqual([]);
     }

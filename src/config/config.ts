@@ -14,7 +14,7 @@ import {
   TERRAFORM_DEFAULTS,
   type TerraformConfig,
 } from "../providers/terraform/config.js";
-import { ConfigError, ConfigReader, type Env, int, oneOf, str, url } from "./env.js";
+import { ConfigError, ConfigReader, duration, type Env, int, oneOf, str, url } from "./env.js";
 import { ANY_PROVIDER, parseEnvironmentBlueprints } from "./environments.js";
 
 export { ConfigError, ConfigErrors } from "./env.js";
@@ -108,7 +108,26 @@ export interface Config extends LocalConfig, RenderConfig, KubernetesConfig, Ter
    * one) and minute, counted in the database across API processes; 0 = off. @default 600
    */
   rateLimitPerMinute: number;
+  /**
+   * `TENANTRY_STUCK_OPERATION_AFTER`: an operation still queued or running this long after
+   * it was requested is stuck: its tenant gets the `operation_stuck` condition (and an
+   * event, and `tenantry_stuck_operations` counts it). A duration (`30m`, `1h30m`, `90s`).
+   * @default 30m
+   */
+  stuckOperationAfterMs: number;
+  /**
+   * `TENANTRY_UNHEALTHY_TENANT_AFTER`: a tenant `failed` or `degraded` this long gets the
+   * `unhealthy` condition (and an event). A duration. @default 15m
+   */
+  unhealthyTenantAfterMs: number;
 }
+
+/** 30 minutes: `TENANTRY_STUCK_OPERATION_AFTER` unset. */
+export const DEFAULT_STUCK_OPERATION_AFTER_MS = 30 * 60_000;
+/** 15 minutes: `TENANTRY_UNHEALTHY_TENANT_AFTER` unset. */
+export const DEFAULT_UNHEALTHY_TENANT_AFTER_MS = 15 * 60_000;
+/** Alerting thresholds: from a minute to a week. */
+const ALERT_AFTER_RANGE = [60_000, 7 * 86_400_000] as const;
 
 /** The node id when `TENANTRY_NODE_ID` is unset: the host name. */
 export function defaultNodeId(): string {
@@ -290,6 +309,21 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       creates_per_minute: r.read((e) => quota(e, "CREATES_PER_MINUTE", QUOTA_DEFAULTS.creates_per_minute), 0),
     }),
     rateLimitPerMinute: r.read((e) => int(e, "TENANTRY_RATE_LIMIT_PER_MINUTE", 600, 0, MAX_QUOTA_VALUE), 600),
+    stuckOperationAfterMs: r.read(
+      (e) =>
+        duration(e, "TENANTRY_STUCK_OPERATION_AFTER", DEFAULT_STUCK_OPERATION_AFTER_MS, ...ALERT_AFTER_RANGE),
+      DEFAULT_STUCK_OPERATION_AFTER_MS,
+    ),
+    unhealthyTenantAfterMs: r.read(
+      (e) =>
+        duration(
+          e,
+          "TENANTRY_UNHEALTHY_TENANT_AFTER",
+          DEFAULT_UNHEALTHY_TENANT_AFTER_MS,
+          ...ALERT_AFTER_RANGE,
+        ),
+      DEFAULT_UNHEALTHY_TENANT_AFTER_MS,
+    ),
     // Each provider's own section.
     ...r.read(parseLocalConfig, {
       localPostgresUrl: undefined,

@@ -95,3 +95,49 @@ export function oneOf<T extends string>(env: Env, name: string, values: readonly
   }
   return raw as T;
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A duration in milliseconds: `30m`, `90s`, `1h30m`, `2d`, `500ms`, or a whole number of
+ * seconds; `fallback` when unset. Between `minMs` and `maxMs`.
+ */
+export function duration(env: Env, name: string, fallbackMs: number, minMs: number, maxMs: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallbackMs;
+  let ms: number;
+  if (/^\d+$/.test(raw)) ms = Number(raw) * 1000;
+  else if (/^(\d+(ms|s|m|h|d))+$/.test(raw)) {
+    ms = 0;
+    for (const [, n, unit] of raw.matchAll(/(\d+)(ms|s|m|h|d)/g))
+      ms += Number(n) * (DURATION_UNITS[unit ?? "s"] ?? 1000);
+  } else {
+    throw new ConfigError(name, `expected a duration such as 30m, 90s or 1h30m, got "${raw}"`);
+  }
+  if (ms < minMs || ms > maxMs) {
+    throw new ConfigError(
+      name,
+      `expected a duration from ${formatDuration(minMs)} to ${formatDuration(maxMs)}, got "${raw}"`,
+    );
+  }
+  return ms;
+}
+
+/** `90000` → `1m30s`: how a duration reads in messages. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  let s = Math.round(ms / 1000);
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ["d", 86_400],
+    ["h", 3600],
+    ["m", 60],
+  ] as const) {
+    if (s >= size) {
+      parts.push(`${Math.floor(s / size)}${unit}`);
+      s %= size;
+    }
+  }
+  if (s > 0 || parts.length === 0) parts.push(`${s}s`);
+  return parts.join("");
+}

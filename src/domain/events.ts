@@ -31,6 +31,23 @@ export interface TenantEventMap {
   "stack.planned": StackPlannedData;
   /** A stack target's run finished one of the platform's resources (a Terraform address), or failed on it. */
   "stack.resource_applied": StackResourceData;
+  /** A condition that needs a person's attention was put on the tenant (`operation_stuck`, `unhealthy`). */
+  "condition.raised": ConditionEventData;
+  /** The condition went away: the operation finished, the tenant recovered. */
+  "condition.cleared": ConditionEventData;
+}
+
+/** A condition raised or cleared by the alerting sweep (src/services/alert-conditions.ts). */
+export interface ConditionEventData {
+  condition: "operation_stuck" | "unhealthy";
+  /** When the condition started (the operation's request, the tenant's status change). */
+  since: string;
+  /** `operation_stuck`: the operation, its kind and latest step. */
+  operation_id?: string;
+  kind?: string;
+  step?: string | null;
+  /** `unhealthy`, raised: `failed` or `degraded`; cleared: the status it recovered to. `operation_stuck`, cleared: the operation's final status. */
+  status?: string;
 }
 
 export interface StackPlannedData {
@@ -101,4 +118,6 @@ export const TENANT_EVENT_TYPES = Object.keys({
   "resource.run_requested": true,
   "stack.planned": true,
   "stack.resource_applied": true,
+  "condition.raised": true,
+  "condition.cleared": true,
 } satisfies Record<TenantEventType, true>) as TenantEventType[];

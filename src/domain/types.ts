@@ -56,12 +56,39 @@ export interface Tenant {
   conditions: TenantCondition[];
 }
 
-/** A condition on a tenant: `access_error` — the platform refused Tenantry's credentials. */
-export interface TenantCondition {
-  type: "access_error";
+/**
+ * A condition on a tenant, something that needs a person's attention beyond its status:
+ * `access_error` — the platform refused Tenantry's credentials; `operation_stuck` — its
+ * operation has been queued or running longer than `TENANTRY_STUCK_OPERATION_AFTER`;
+ * `unhealthy` — it has been `failed` or `degraded` longer than
+ * `TENANTRY_UNHEALTHY_TENANT_AFTER` (src/services/alert-conditions.ts).
+ */
+export type TenantCondition = AccessErrorCondition | OperationStuckCondition | UnhealthyCondition;
+
+export type TenantConditionType = TenantCondition["type"];
+
+interface ConditionBase {
   message: string;
-  /** ISO time it was first seen. */
+  /** ISO time it was first seen (`operation_stuck`: the operation's request; `unhealthy`: the status change). */
   since: string;
+}
+
+export interface AccessErrorCondition extends ConditionBase {
+  type: "access_error";
+}
+
+export interface OperationStuckCondition extends ConditionBase {
+  type: "operation_stuck";
+  operation_id: string;
+  kind: string;
+  /** The operation's latest step when it was found stuck; null before its first. */
+  step: string | null;
+}
+
+export interface UnhealthyCondition extends ConditionBase {
+  type: "unhealthy";
+  /** `failed` or `degraded`. */
+  status: string;
 }
 
 export type OperationStatus = "queued" | "running" | "succeeded" | "failed";

@@ -170,15 +170,29 @@ const ResourceView = Type.Object(
 const Conditions = Type.Array(
   Type.Object(
     {
-      type: Type.Literal("access_error"),
+      type: Type.Union([
+        Type.Literal("access_error"),
+        Type.Literal("operation_stuck"),
+        Type.Literal("unhealthy"),
+      ]),
       message: Type.String(),
       since: Timestamp,
+      operation_id: Type.Optional(Type.String({ description: "`operation_stuck`: the stuck operation" })),
+      kind: Type.Optional(Type.String({ description: "`operation_stuck`: the operation's kind" })),
+      step: Type.Optional(
+        Nullable(
+          Type.String({
+            description: "`operation_stuck`: its latest step when found stuck (null: none yet)",
+          }),
+        ),
+      ),
+      status: Type.Optional(Type.String({ description: "`unhealthy`: `failed` or `degraded`" })),
     },
     { title: "Condition" },
   ),
   {
     description:
-      "What needs a person's attention beyond the status. `access_error`: the platform refused Tenantry's credentials (e.g. a revoked RENDER_API_KEY); cleared when the tenant settles again after a retry.",
+      "What needs a person's attention beyond the status. `access_error`: the platform refused Tenantry's credentials (e.g. a revoked RENDER_API_KEY); cleared when the tenant settles again after a retry. `operation_stuck`: its operation has been queued or running longer than TENANTRY_STUCK_OPERATION_AFTER since it was requested (`since`); cleared when it finishes. `unhealthy`: `failed` or `degraded` longer than TENANTRY_UNHEALTHY_TENANT_AFTER; cleared when it recovers. Raising and clearing the last two records a `condition.raised` / `condition.cleared` event.",
   },
 );
 

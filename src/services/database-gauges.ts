@@ -8,12 +8,18 @@ export interface DatabaseGaugeOptions {
   cacheMs?: number;
   /** The reading's statements give up after this long. @default 2000 */
   timeoutMs?: number;
+  /** An open operation requested longer ago than this counts in `tenantry_stuck_operations`. @default 30 minutes */
+  stuckOperationAfterMs?: number;
 }
+
+/** The condition types `tenantry_tenant_conditions` always shows (0 when no tenant has one). */
+const CONDITION_TYPES = ["access_error", "operation_stuck", "unhealthy"];
 
 /**
  * The gauges that come from the database, so that every process shows the same values
  * whichever did the work (in PromQL take `max` over instances, not `sum`): tenants by
- * status and target, and the queue (ready, oldest ready, running, waiting). They are read
+ * status and target, the queue (ready, oldest ready, running, waiting), stuck operations
+ * and tenants with each condition (docs/observability.md). They are read
  * on scrape, in one short transaction (`readDatabaseGauges`) shared by all of them and
  * reused for `cacheMs`. A reading that fails is logged and counted
  * (`tenantry_metrics_database_errors_total`), the gauges keep their last values (none
@@ -27,6 +33,7 @@ export function registerDatabaseGauges(
 ): void {
   const cacheMs = options.cacheMs ?? 5000;
   const timeoutMs = options.timeoutMs ?? 2000;
+  const stuckAfterMs = options.stuckOperationAfterMs ?? 30 * 60_000;
   const registers = [registry];
 
   let last: DatabaseGauges | undefined;
@@ -47,7 +54,7 @@ export function registerDatabaseGauges(
     if (reading && (pending || Date.now() - readAt < cacheMs)) return reading;
     readAt = Date.now();
     pending = true;
-    reading = readDatabaseGauges(db, timeoutMs)
+    reading = readDatabaseGauges(db, timeoutMs, stuckAfterMs)
       .then(
         (value) => {
           last = value;
@@ -128,5 +135,24 @@ export function registerDatabaseGauges(
       help: "Open operations due later (a platform's wait, a retry's backoff, a rate limit), with no live lease",
     },
     (g, value) => g.set(value.queue.waiting),
+  );
+  gauge(
+    {
+      name: "tenantry_stuck_operations",
+      help: "Open operations (queued or running) requested longer ago than TENANTRY_STUCK_OPERATION_AFTER",
+    },
+    (g, value) => g.set(value.stuckOperations),
+  );
+  gauge(
+    {
+      name: "tenantry_tenant_conditions",
+      help: "Tenants (not destroyed) with each condition (access_error, operation_stuck, unhealthy), from the database",
+      labelNames: ["type"],
+    },
+    (g, value) => {
+      g.reset();
+      for (const type of CONDITION_TYPES) g.set({ type }, 0);
+      for (const row of value.conditions) g.set({ type: row.type }, row.count);
+    },
   );
 }

@@ -25,14 +25,24 @@ export interface QueueCounts {
 export interface DatabaseGauges {
   tenants: TenantCount[];
   queue: QueueCounts;
+  /** Open operations requested longer ago than the stuck threshold. */
+  stuckOperations: number;
+  /** Tenants (not destroyed) with each condition, by type (types no tenant has are absent). */
+  conditions: { type: string; count: number }[];
 }
 
 /**
  * What `/metrics` shows from the database, in one short transaction whose statements give
  * up after `timeoutMs` (a scrape never waits long on a busy database). One grouped scan
- * of `tenants`; one pass over the open operations (the partial index `operations_ready`).
+ * of `tenants`; one pass over the open operations (the partial index `operations_ready`),
+ * which also counts the stuck ones (requested more than `stuckOperationAfterMs` ago); the
+ * tenants with conditions (the partial index `tenants_with_conditions`).
  */
-export async function readDatabaseGauges(db: Db, timeoutMs: number): Promise<DatabaseGauges> {
+export async function readDatabaseGauges(
+  db: Db,
+  timeoutMs: number,
+  stuckOperationAfterMs: number,
+): Promise<DatabaseGauges> {
   return db.tx(async (q) => {
     await q.query(`set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
     const tenants = await q.query<TenantCount>(
@@ -41,18 +51,28 @@ export async function readDatabaseGauges(db: Db, timeoutMs: number): Promise<Dat
     );
     const leased = `o.lease_owner is not null and o.lease_expires_at >= now() and not ${OWNER_GONE}`;
     const ready = `o.run_at <= now() and not coalesce(${leased}, false)`;
-    const queue = await q.query<QueueCounts>(
+    const queue = await q.query<QueueCounts & { stuck: number }>(
       `with live as materialized (${LIVE_WORKERS})
        select count(*) filter (where ${ready})::int as ready,
          count(*) filter (where coalesce(${leased}, false))::int as leased,
          count(*) filter (where o.run_at > now() and not coalesce(${leased}, false))::int as waiting,
          coalesce(extract(epoch from now() - min(o.run_at) filter (where ${ready})), 0)::float8
-           as "oldestReadySeconds"
+           as "oldestReadySeconds",
+         count(*) filter (where o.created_at <= now() - $1::bigint * interval '1 millisecond')::int as stuck
        from operations o where o.status in ('queued', 'running')`,
+      [Math.round(stuckOperationAfterMs)],
     );
+    const conditions = await q.query<{ type: string; count: number }>(
+      `select c->>'type' as type, count(distinct t.id)::int as count
+       from tenants t cross join lateral jsonb_array_elements(t.conditions) c
+       where t.conditions <> '[]'::jsonb and t.status <> 'destroyed' group by 1 order by 1`,
+    );
+    const { stuck = 0, ...counts } = queue.rows[0] ?? {};
     return {
       tenants: tenants.rows,
-      queue: queue.rows[0] ?? { ready: 0, leased: 0, waiting: 0, oldestReadySeconds: 0 },
+      queue: { ready: 0, leased: 0, waiting: 0, oldestReadySeconds: 0, ...counts },
+      stuckOperations: stuck,
+      conditions: conditions.rows,
     };
   });
 }

@@ -25,7 +25,9 @@ const HEADER = `/**
 export async function generateClientSchema(document: unknown): Promise<string> {
   // openapi-typescript bundles the document in place: give it a copy.
   const copy = structuredClone(document) as OpenAPI3;
-  const ast = await openapiTS(copy, { silent: true });
+  // A field with a default is optional to send (`defaultNonNullable: false`); answers list
+  // every field they always carry as `required`, so their types stay exact.
+  const ast = await openapiTS(copy, { silent: true, defaultNonNullable: false });
   return `${HEADER}${astToString(ast).replaceAll("\r\n", "\n").trimEnd()}\n`;
 }
 

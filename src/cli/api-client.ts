@@ -1,49 +1,52 @@
 /**
- * A small typed client for the Tenantry HTTP API, used by the CLI. It speaks JSON over
- * the global `fetch`; error responses (RFC 9457 problem+json) become {@link ApiError}s
- * and an unreachable server becomes a {@link ConnectionError}.
+ * The CLI's view of the Tenantry HTTP API, over Tenantry's SDK (`src/client`, the typed
+ * openapi-fetch client generated from the OpenAPI document): every call is a typed call of
+ * the SDK, every type below is the document's schema. What this file adds is the CLI's
+ * vocabulary: convenience methods (pages followed, slugs encoded), error answers as
+ * {@link ApiError}s with their stable `code`, an unreachable server as a
+ * {@link ConnectionError} (the CLI's exit codes), and the event and log streams
+ * (server-sent events, resumed with `Last-Event-ID`).
  */
-import { deadlineSignal } from "../lib/deadline-signal.js";
+import { createClient, type Schemas, type TenantryClient } from "../client/index.js";
 
-/** One target and what it can do (GET /v1/targets). */
-/** An API key as the server lists it (never the key itself). */
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  role: string;
-  prefix: string;
-  state: string;
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-  revoked_at: string | null;
-  replaced_by: string | null;
-}
-
-export interface OrganizationView {
-  id: string;
-  slug: string;
-  name: string;
-  created_at: string;
-  updated_at: string;
-  live_tenants: number;
-  active_keys: number;
-}
-
+export type ApiKeyView = Schemas["ApiKey"];
+export type OrganizationView = Schemas["Organization"];
 /** One entry of the audit log (GET /v1/audit). */
-export interface AuditEntryView {
-  id: string;
-  at: string;
-  actor: { type: "api_key" | "system"; id: string | null; name: string };
-  organization_id: string;
-  request_id: string | null;
-  tenant_id: string | null;
-  operation_id: string | null;
-  action: string;
-  outcome: "succeeded" | "failed" | "refused";
-  status: number | null;
-  summary: Record<string, unknown>;
-}
+export type AuditEntryView = Schemas["AuditEntry"];
+/** An organization's quotas (docs/quotas.md): each `{limit (0 = unlimited), current, overridden}`. */
+export type QuotasView = Schemas["Quotas"];
+/** One target and what it can do (GET /v1/targets). */
+export type TargetView = Schemas["Target"];
+/** JSON pointer to the offending field (`/slug`, `/query/status`, ...) and what is wrong. */
+export type FieldError = Schemas["FieldError"];
+export type Resource = Schemas["Resource"];
+export type Tenant = Schemas["Tenant"];
+/** `access_error`: the platform refused Tenantry's credentials. */
+export type TenantCondition = Schemas["Condition"];
+export type TenantStatus = Schemas["TenantStatus"];
+export type OperationStep = Schemas["Step"];
+export type Operation = Schemas["Operation"];
+export type TenantWithOperation = Schemas["TenantWithOperation"];
+/** A tenant's event; on the organization's events (`GET /v1/events`) with its `tenant_id`. */
+export type TenantEvent = Schemas["Event"] & { tenant_id?: string };
+export type BlueprintRef = Schemas["BlueprintRef"];
+export type CreateTenantInput = Schemas["CreateTenantRequest"];
+/** A stored, immutable blueprint version. `source` comes with one blueprint, `parsed` with one version. */
+export type BlueprintVersion = Schemas["Blueprint"];
+export type CostEstimate = Schemas["Cost"];
+export type CostLine = CostEstimate["lines"][number];
+export type RenderInput = Schemas["RenderBlueprintRequest"];
+export type RenderedBlueprint = Schemas["RenderedBlueprint"];
+export type PlanInput = Schemas["PlanRequest"];
+export type TenantPlan = Schemas["Plan"];
+export type PlanChange = TenantPlan["actions"][number]["changes"][number];
+export type PlanActionKind = "create" | "update" | "replace" | "delete" | "no-op";
+export type UpdateTenantInput = Schemas["UpdateTenantRequest"];
+/** The `update` operation (202), or null when only the name or labels changed (200). */
+export type TenantUpdateResult = Schemas["TenantWithOptionalOperation"];
+export type JobRun = Schemas["JobRun"];
+export type ResourceLogs = Schemas["ResourceLogs"];
+export type TenantAction = "suspend" | "resume" | "retry";
 
 /** The filters of GET /v1/audit. */
 export interface AuditQuery {
@@ -57,33 +60,34 @@ export interface AuditQuery {
   cursor?: string;
 }
 
-/** An organization's quotas (docs/quotas.md): each `{limit (0 = unlimited), current, overridden}`. */
-export interface QuotasView {
-  organization: string;
-  quotas: Record<string, { limit: number; current: number; overridden: boolean }>;
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
 }
 
-export interface TargetView {
-  name: string;
-  bootstrap: boolean;
-  placement: "node" | "anywhere";
-  kinds: {
-    kind: string;
-    suspend: boolean;
-    logs: boolean;
-    jobs: boolean;
-    action_timeout_ms: number;
-    max_wait_ms: number;
-  }[];
-  missing: { kind: string; why: string | null }[];
+export interface ListTenantsQuery {
+  /** Comma-separated statuses. */
+  status?: string;
+  /** `key=value` filters; all must match. */
+  labels?: string[];
+  q?: string;
+  limit?: number;
+  cursor?: string;
 }
 
-export interface FieldError {
-  /** JSON pointer to the offending field (`/slug`, `/query/status`, ...). */
-  pointer: string;
-  message: string;
-  line?: number;
-  column?: number;
+export interface MutationOptions {
+  idempotencyKey?: string;
+}
+
+export interface PushBlueprintResult {
+  blueprint: BlueprintVersion;
+  /** False when the source was identical to the latest version (200, nothing stored). */
+  created: boolean;
+}
+
+export interface UpdateTenantOptions extends MutationOptions {
+  /** Only apply when the tenant's `generation` is still this (`If-Match`); else 412 `PRECONDITION_FAILED`. */
+  ifMatch?: number;
 }
 
 /** An error response of the API, with its stable `code`. */
@@ -111,115 +115,6 @@ export class ConnectionError extends Error {
     super(`cannot reach Tenantry at ${url}: ${reason}`);
     this.name = "ConnectionError";
   }
-}
-
-export interface Resource {
-  key: string;
-  kind: string;
-  name: string;
-  provider: string;
-  provider_id: string | null;
-  status: string;
-  outputs: Record<string, unknown>;
-}
-
-export interface Tenant {
-  id: string;
-  name: string;
-  slug: string;
-  status: string;
-  desired_state: string;
-  target: string;
-  blueprint: { name: string; version: number };
-  params: Record<string, unknown>;
-  labels: Record<string, string>;
-  error_message: string | null;
-  failed_operation_id: string | null;
-  generation: number;
-  observed_generation: number;
-  created_at: string;
-  updated_at: string;
-  destroyed_at: string | null;
-  conditions: TenantCondition[];
-  /** Present on `GET /v1/tenants/{id}`. */
-  resources?: Resource[];
-}
-
-/** `access_error`: the platform refused Tenantry's credentials. */
-export interface TenantCondition {
-  type: string;
-  message: string;
-  since: string;
-}
-
-export interface TenantStatus {
-  id: string;
-  name: string;
-  slug: string;
-  status: string;
-  site_url: string | null;
-  resource_ids: Record<string, string | null>;
-  outputs: Record<string, Record<string, unknown>>;
-  error_message: string | null;
-  conditions: TenantCondition[];
-  operation: { id: string; kind: string; status: string; step: string | null } | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface OperationStep {
-  seq: number;
-  name: string;
-  action: string;
-  resource: string | null;
-  status: string;
-  attempts: number;
-  detail: string | null;
-  error_message: string | null;
-  started_at: string;
-  finished_at: string | null;
-  duration_ms: number | null;
-}
-
-export interface Operation {
-  id: string;
-  tenant_id: string;
-  kind: string;
-  effective_kind: string;
-  retry_of: string | null;
-  status: string;
-  attempt: number;
-  max_attempts: number;
-  next_run_at: string | null;
-  error: { code: string; message: string } | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_ms: number | null;
-  /** Who asked for it: an API key, or the engine itself (`system`: a heal). */
-  requested_by?: { type: "api_key" | "system"; id: string | null; name: string | null };
-  /** The `X-Request-Id` of the call that started it. */
-  request_id?: string | null;
-  steps: OperationStep[];
-}
-
-export interface TenantWithOperation {
-  tenant: Tenant;
-  operation: Operation;
-}
-
-export interface TenantEvent {
-  /** Ordered: a later event has a larger id. */
-  id: number;
-  /** On the organization's events (`GET /v1/events`). */
-  tenant_id?: string;
-  type: string;
-  message: string;
-  operation_id: string | null;
-  data: Record<string, unknown>;
-  actor?: { type: "api_key" | "system"; id: string | null; name: string | null };
-  request_id?: string | null;
-  created_at: string;
 }
 
 /** The filters of `GET /v1/events`. */
@@ -292,172 +187,6 @@ export class SseParser {
   }
 }
 
-export interface Page<T> {
-  data: T[];
-  next_cursor: string | null;
-}
-
-export type BlueprintRef = string | { source: string; name?: string };
-
-export interface CreateTenantInput {
-  name: string;
-  slug?: string;
-  blueprint: BlueprintRef;
-  target?: string;
-  params?: Record<string, unknown>;
-  secrets?: Record<string, string>;
-  labels?: Record<string, string>;
-}
-
-export interface ListTenantsQuery {
-  /** Comma-separated statuses. */
-  status?: string;
-  /** `key=value` filters; all must match. */
-  labels?: string[];
-  q?: string;
-  limit?: number;
-  cursor?: string;
-}
-
-export interface MutationOptions {
-  idempotencyKey?: string;
-}
-
-/** A stored, immutable blueprint version. `source` comes with one blueprint, `parsed` with one version. */
-export interface BlueprintVersion {
-  id: string;
-  name: string;
-  version: number;
-  digest: string;
-  source?: string;
-  /** The validated, typed form (`GET /v1/blueprints/{name}/versions/{n}`). */
-  parsed?: Record<string, unknown>;
-  created_at: string;
-}
-
-export interface PushBlueprintResult {
-  blueprint: BlueprintVersion;
-  /** False when the source was identical to the latest version (200, nothing stored). */
-  created: boolean;
-}
-
-export interface CostLine {
-  key: string;
-  kind: string;
-  name: string;
-  plan: string | null;
-  monthly: number;
-  detail: string;
-}
-
-export interface CostEstimate {
-  provider: string;
-  currency: string;
-  priceDate: string;
-  lines: CostLine[];
-  totalMonthly: number;
-  warnings: string[];
-}
-
-export interface RenderInput {
-  tenant: { name: string; slug?: string; id?: string };
-  /** Default: the latest version. */
-  version?: number;
-  target?: string;
-  params?: Record<string, unknown>;
-  /** Names of the secrets the tenant would be given. */
-  secrets?: string[];
-  /** false: a price estimate only, without refusing what the target cannot serve. */
-  check_target?: boolean;
-}
-
-export interface RenderedBlueprint {
-  blueprint: { name: string; version: number };
-  target: string;
-  params: Record<string, unknown>;
-  resources: {
-    key: string;
-    kind: string;
-    name: string;
-    depends_on: string[];
-    spec: Record<string, unknown>;
-  }[];
-  cost: CostEstimate;
-}
-
-export interface PlanInput {
-  blueprint?: BlueprintRef;
-  /** Merged into the tenant's params; `null` removes one. */
-  params?: Record<string, unknown>;
-}
-
-export type PlanActionKind = "create" | "update" | "replace" | "delete" | "no-op";
-
-export interface PlanChange {
-  /** JSON pointer into the resource's spec. */
-  path: string;
-  /** Absent when the field is new. */
-  from?: unknown;
-  /** Absent when the field is removed. */
-  to?: unknown;
-  forcesReplace: boolean;
-}
-
-export interface TenantPlan {
-  tenant_id: string;
-  blueprint: { name: string; version: number };
-  params: Record<string, unknown>;
-  actions: {
-    action: PlanActionKind | (string & {});
-    key: string;
-    kind: string;
-    name: string;
-    changes: PlanChange[];
-    reason?: string;
-  }[];
-  summary: Record<string, number>;
-  cost: CostEstimate;
-}
-
-export interface UpdateTenantInput {
-  blueprint?: BlueprintRef;
-  /** Merged into the tenant's params; `null` removes one. */
-  params?: Record<string, unknown>;
-  labels?: Record<string, string>;
-  name?: string;
-  /** Write-only secrets set or rotated; `null` removes one. Never returned. */
-  secrets?: Record<string, string | null>;
-}
-
-export interface UpdateTenantOptions extends MutationOptions {
-  /** Only apply when the tenant's `generation` is still this (`If-Match`); else 412 `PRECONDITION_FAILED`. */
-  ifMatch?: number;
-}
-
-export interface TenantUpdateResult {
-  tenant: Tenant;
-  /** The `update` operation (202), or null when only the name or labels changed (200). */
-  operation: Operation | null;
-}
-
-export type TenantAction = "suspend" | "resume" | "retry";
-
-export interface JobRun {
-  /** The cron job's resource key, e.g. `service:heartbeat`. */
-  resource: string;
-  /** false when a run was already going (runs never overlap). */
-  started: boolean;
-  /** Finished runs before the request; the new run is done once the resource's `runs` output is larger. */
-  runs: number;
-}
-
-export interface ResourceLogs {
-  /** The resource's key, e.g. `service:web`. */
-  resource: string;
-  /** Oldest first, each prefixed by its source: `[build] `, `[run] `, `[cron] `. */
-  lines: string[];
-}
-
 export interface FollowLogsOptions {
   /** How many existing lines to send first (1-5000). @default 200 */
   tail?: number;
@@ -476,13 +205,11 @@ export interface ApiClientOptions {
   fetch?: typeof fetch;
 }
 
-type Query = Record<string, string | number | string[] | undefined>;
-
-interface RequestOptions {
-  body?: unknown;
-  query?: Query;
-  idempotencyKey?: string | undefined;
-  headers?: Record<string, string> | undefined;
+/** What an SDK call resolves to. */
+interface SdkResult<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
 }
 
 function errnoOf(err: unknown): { code: string | undefined; message: string } {
@@ -495,56 +222,66 @@ function errnoOf(err: unknown): { code: string | undefined; message: string } {
   return { code: typeof code === "string" ? code : undefined, message };
 }
 
-/** The ApiError for an error response (problem+json, or anything else). */
-function problemOf(response: Response, text: string, method: string, path: string): ApiError {
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = undefined;
-  }
+/** The ApiError for an error answer (its problem+json, or anything else). */
+function problemOf(response: Response, body: unknown, what: string): ApiError {
   const problem = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
   const code = typeof problem["code"] === "string" ? problem["code"] : `HTTP_${response.status}`;
   const detail =
     typeof problem["detail"] === "string"
       ? problem["detail"]
-      : `${method} ${path} answered ${response.status} ${response.statusText}`.trim();
+      : `${what} answered ${response.status} ${response.statusText}`.trim();
   const errors = Array.isArray(problem["errors"]) ? (problem["errors"] as FieldError[]) : [];
   return new ApiError(response.status, code, detail, errors, problem);
 }
 
+const idempotency = (key: string | undefined) =>
+  key === undefined ? undefined : ({ "Idempotency-Key": key } as const);
+
 export class ApiClient {
   readonly baseUrl: string;
-  private readonly apiKey: string;
+  /** The SDK client every call goes through. */
+  readonly sdk: TenantryClient;
   private readonly timeoutMs: number;
-  private readonly fetchImpl: typeof fetch;
 
   constructor(options: ApiClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
-    this.apiKey = options.apiKey;
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.fetchImpl = options.fetch ?? fetch;
+    const fetchImpl = options.fetch ?? fetch;
+    this.sdk = createClient({
+      baseUrl: this.baseUrl,
+      apiKey: options.apiKey,
+      timeoutMs: this.timeoutMs,
+      fetch: (input, init) => fetchImpl(input, init),
+    });
   }
 
   /** `GET /health`: the server's version, installation id and node id. */
-  health(): Promise<{ status: string; version: string; installation_id: string; node_id: string }> {
-    return this.request("GET", "/health");
+  async health(): Promise<Schemas["Health"]> {
+    return this.body(this.sdk.GET("/health"), "GET /health");
   }
 
   createTenant(input: CreateTenantInput, options: MutationOptions = {}): Promise<TenantWithOperation> {
-    return this.request("POST", "/v1/tenants", { body: input, idempotencyKey: options.idempotencyKey });
+    return this.body(
+      this.sdk.POST("/v1/tenants", { body: input, params: { header: idempotency(options.idempotencyKey) } }),
+      "POST /v1/tenants",
+    );
   }
 
   listTenants(query: ListTenantsQuery = {}): Promise<Page<Tenant>> {
-    return this.request("GET", "/v1/tenants", {
-      query: {
-        status: query.status,
-        label: query.labels,
-        q: query.q,
-        limit: query.limit,
-        cursor: query.cursor,
-      },
-    });
+    return this.body(
+      this.sdk.GET("/v1/tenants", {
+        params: {
+          query: {
+            status: query.status,
+            label: query.labels,
+            q: query.q,
+            limit: query.limit,
+            cursor: query.cursor,
+          } as never,
+        },
+      }),
+      "GET /v1/tenants",
+    );
   }
 
   /** Every tenant matching `query`, following `next_cursor`. */
@@ -561,11 +298,17 @@ export class ApiClient {
 
   /** By id or slug; includes the tenant's resources. */
   getTenant(idOrSlug: string): Promise<Tenant> {
-    return this.request("GET", `/v1/tenants/${encodeURIComponent(idOrSlug)}`);
+    return this.body(
+      this.sdk.GET("/v1/tenants/{id}", { params: { path: { id: idOrSlug } } }),
+      `GET /v1/tenants/${idOrSlug}`,
+    );
   }
 
   tenantStatus(idOrSlug: string): Promise<TenantStatus> {
-    return this.request("GET", `/v1/tenants/${encodeURIComponent(idOrSlug)}/status`);
+    return this.body(
+      this.sdk.GET("/v1/tenants/{id}/status", { params: { path: { id: idOrSlug } } }),
+      `GET /v1/tenants/${idOrSlug}/status`,
+    );
   }
 
   tenantAction(
@@ -573,20 +316,25 @@ export class ApiClient {
     action: TenantAction,
     options: MutationOptions = {},
   ): Promise<TenantWithOperation> {
-    return this.request("POST", `/v1/tenants/${encodeURIComponent(idOrSlug)}/${action}`, {
-      idempotencyKey: options.idempotencyKey,
-    });
+    const init = { params: { path: { id: idOrSlug }, header: idempotency(options.idempotencyKey) } };
+    const what = `POST /v1/tenants/${idOrSlug}/${action}`;
+    if (action === "suspend") return this.body(this.sdk.POST("/v1/tenants/{id}/suspend", init), what);
+    if (action === "resume") return this.body(this.sdk.POST("/v1/tenants/{id}/resume", init), what);
+    return this.body(this.sdk.POST("/v1/tenants/{id}/retry", init), what);
   }
 
   deleteTenant(idOrSlug: string, options: MutationOptions = {}): Promise<TenantWithOperation> {
-    return this.request("DELETE", `/v1/tenants/${encodeURIComponent(idOrSlug)}`, {
-      idempotencyKey: options.idempotencyKey,
-    });
+    return this.body(
+      this.sdk.DELETE("/v1/tenants/{id}", {
+        params: { path: { id: idOrSlug }, header: idempotency(options.idempotencyKey) },
+      }),
+      `DELETE /v1/tenants/${idOrSlug}`,
+    );
   }
 
   /** A page of the organization's events (every tenant's), oldest first. */
   listEvents(query: EventsQuery = {}): Promise<Page<TenantEvent>> {
-    return this.request("GET", "/v1/events", { query: { ...query } });
+    return this.jsonBody(this.sdk.GET("/v1/events", { params: { query } }), "GET /v1/events");
   }
 
   /**
@@ -680,17 +428,13 @@ export class ApiClient {
   private async sseOnce(
     path: string,
     options: {
-      query: Query;
+      query: { tenant?: string | undefined; type?: string | undefined };
       headers: Record<string, string>;
       signal: AbortSignal | undefined;
       idleMs: number;
       onMessage(m: SseMessage): void;
     },
   ): Promise<void> {
-    const url = new URL(this.baseUrl + path);
-    for (const [key, value] of Object.entries(options.query)) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
-    }
     const controller = new AbortController();
     const abort = () => controller.abort();
     options.signal?.addEventListener("abort", abort, { once: true });
@@ -705,32 +449,33 @@ export class ApiClient {
     };
     try {
       touch();
-      let response: Response;
+      const init = {
+        headers: { accept: "text/event-stream", ...options.headers },
+        parseAs: "stream" as const,
+        signal: controller.signal,
+      };
+      const tenant = /^\/v1\/tenants\/([^/]+)\/events$/.exec(path)?.[1];
+      let result: SdkResult<ReadableStream<Uint8Array> | null>;
       try {
-        response = await this.fetchImpl(url, {
-          headers: {
-            accept: "text/event-stream",
-            authorization: `Bearer ${this.apiKey}`,
-            ...options.headers,
-          },
-          signal: controller.signal,
-        });
+        result =
+          tenant === undefined
+            ? await this.sdk.GET("/v1/events", {
+                ...init,
+                params: { query: { tenant: options.query.tenant, type: options.query.type } },
+              })
+            : await this.sdk.GET("/v1/tenants/{id}/events", {
+                ...init,
+                params: { path: { id: decodeURIComponent(tenant) } },
+              });
       } catch (err) {
         if (options.signal?.aborted) return;
         if (silent) throw new ConnectionError(this.baseUrl, "no answer", "ETIMEDOUT");
-        const { code, message } = errnoOf(err);
-        throw new ConnectionError(
-          this.baseUrl,
-          code === "ECONNREFUSED" ? "connection refused" : message,
-          code,
-        );
+        throw this.connectionError(err);
       }
-      if (!response.ok || !response.body) {
-        const text = await response.text().catch(() => "");
-        throw problemOf(response, text, "GET", path);
-      }
+      const { response } = result;
+      if (!response.ok || !result.data) throw problemOf(response, result.error, `GET ${path}`);
       if (!/^text\/event-stream\b/i.test(response.headers.get("content-type") ?? "")) {
-        await response.body.cancel().catch(() => {});
+        await result.data.cancel().catch(() => {});
         throw new ApiError(
           response.status,
           "NOT_AN_EVENT_STREAM",
@@ -740,9 +485,9 @@ export class ApiClient {
       const parser = new SseParser();
       const decoder = new TextDecoder();
       try {
-        for await (const chunk of response.body) {
+        for await (const chunk of result.data) {
           touch();
-          for (const m of parser.push(decoder.decode(chunk as Uint8Array, { stream: true }))) {
+          for (const m of parser.push(decoder.decode(chunk, { stream: true }))) {
             options.onMessage(m);
           }
         }
@@ -765,20 +510,29 @@ export class ApiClient {
 
   /** Events with an id above `after`, oldest first. */
   tenantEvents(idOrSlug: string, query: { after?: number; limit?: number } = {}): Promise<Page<TenantEvent>> {
-    return this.request("GET", `/v1/tenants/${encodeURIComponent(idOrSlug)}/events`, {
-      query: { after: query.after, limit: query.limit },
-    });
+    return this.jsonBody(
+      this.sdk.GET("/v1/tenants/{id}/events", {
+        params: { path: { id: idOrSlug }, query: { after: query.after, limit: query.limit } },
+      }),
+      `GET /v1/tenants/${idOrSlug}/events`,
+    );
   }
 
   tenantOperations(
     idOrSlug: string,
     query: { limit?: number; cursor?: string } = {},
   ): Promise<Page<Operation>> {
-    return this.request("GET", `/v1/tenants/${encodeURIComponent(idOrSlug)}/operations`, { query });
+    return this.body(
+      this.sdk.GET("/v1/tenants/{id}/operations", { params: { path: { id: idOrSlug }, query } }),
+      `GET /v1/tenants/${idOrSlug}/operations`,
+    );
   }
 
   getOperation(id: string): Promise<Operation> {
-    return this.request("GET", `/v1/operations/${encodeURIComponent(id)}`);
+    return this.body(
+      this.sdk.GET("/v1/operations/{id}", { params: { path: { id } } }),
+      `GET /v1/operations/${id}`,
+    );
   }
 
   /**
@@ -790,139 +544,178 @@ export class ApiClient {
     input: UpdateTenantInput,
     options: UpdateTenantOptions = {},
   ): Promise<TenantUpdateResult> {
-    return this.request("PATCH", `/v1/tenants/${encodeURIComponent(idOrSlug)}`, {
-      body: input,
-      idempotencyKey: options.idempotencyKey,
-      headers: options.ifMatch === undefined ? undefined : { "if-match": `"${options.ifMatch}"` },
-    });
+    return this.body(
+      this.sdk.PATCH("/v1/tenants/{id}", {
+        body: input,
+        params: {
+          path: { id: idOrSlug },
+          header: {
+            ...idempotency(options.idempotencyKey),
+            ...(options.ifMatch === undefined ? {} : { "If-Match": `"${options.ifMatch}"` }),
+          } as never,
+        },
+      }),
+      `PATCH /v1/tenants/${idOrSlug}`,
+    );
   }
 
   /** What a new blueprint version or new params would do to a tenant; nothing is applied. */
   planTenant(idOrSlug: string, input: PlanInput = {}): Promise<TenantPlan> {
-    return this.request("POST", `/v1/tenants/${encodeURIComponent(idOrSlug)}/plan`, { body: input });
+    return this.body(
+      this.sdk.POST("/v1/tenants/{id}/plan", { params: { path: { id: idOrSlug } }, body: input }),
+      `POST /v1/tenants/${idOrSlug}/plan`,
+    );
   }
 
   /** Stores `source` as the next version of `name`, unless it equals the latest version. */
   async pushBlueprint(name: string, source: string): Promise<PushBlueprintResult> {
-    const { status, body } = await this.send<BlueprintVersion>("POST", "/v1/blueprints", {
-      body: { name, source },
-    });
+    const { status, body } = await this.send(
+      this.sdk.POST("/v1/blueprints", { body: { name, source } }),
+      "POST /v1/blueprints",
+    );
     return { blueprint: body, created: status === 201 };
   }
 
-  /** The organization's API keys (admin). */
   /** A page of the organization's audit log, oldest first. */
   auditLog(query: AuditQuery = {}): Promise<Page<AuditEntryView>> {
-    return this.request("GET", "/v1/audit", { query: { ...query } });
+    return this.body(this.sdk.GET("/v1/audit", { params: { query: query as never } }), "GET /v1/audit");
   }
 
+  /** The organization's API keys (admin). */
   async listApiKeys(): Promise<ApiKeyView[]> {
-    return (await this.request<{ data: ApiKeyView[] }>("GET", "/v1/api-keys")).data;
+    return (await this.body(this.sdk.GET("/v1/api-keys"), "GET /v1/api-keys")).data;
   }
 
   /** A new API key: the answer's `key` is shown this once. */
-  createApiKey(input: {
-    name: string;
-    role: string;
-    expires_at?: string;
-  }): Promise<{ api_key: ApiKeyView; key: string }> {
-    return this.request("POST", "/v1/api-keys", { body: input });
+  createApiKey(input: Schemas["CreateApiKeyRequest"]): Promise<Schemas["ApiKeyCreated"]> {
+    return this.body(this.sdk.POST("/v1/api-keys", { body: input }), "POST /v1/api-keys");
   }
 
   revokeApiKey(id: string): Promise<ApiKeyView> {
-    return this.request("DELETE", `/v1/api-keys/${encodeURIComponent(id)}`);
+    return this.body(
+      this.sdk.DELETE("/v1/api-keys/{id}", { params: { path: { id } } }),
+      `DELETE /v1/api-keys/${id}`,
+    );
   }
 
-  rotateApiKey(
-    id: string,
-    graceSeconds?: number,
-  ): Promise<{ api_key: ApiKeyView; key: string; previous: ApiKeyView }> {
-    return this.request("POST", `/v1/api-keys/${encodeURIComponent(id)}/rotate`, {
-      body: graceSeconds === undefined ? {} : { grace_seconds: graceSeconds },
-    });
+  rotateApiKey(id: string, graceSeconds?: number): Promise<Schemas["ApiKeyRotated"]> {
+    return this.body(
+      this.sdk.POST("/v1/api-keys/{id}/rotate", {
+        params: { path: { id } },
+        body: graceSeconds === undefined ? {} : { grace_seconds: graceSeconds },
+      }),
+      `POST /v1/api-keys/${id}/rotate`,
+    );
   }
 
   /** The caller's organization and key (any role). */
-  whoami(): Promise<{ organization: OrganizationView; api_key: ApiKeyView }> {
-    return this.request("GET", "/v1/organization");
+  whoami(): Promise<Schemas["CallerIdentity"]> {
+    return this.body(this.sdk.GET("/v1/organization"), "GET /v1/organization");
   }
 
   /** Every organization (platform admin), following the cursor. */
   async listOrganizations(): Promise<OrganizationView[]> {
     const out: OrganizationView[] = [];
-    let cursor: string | null = null;
+    let cursor: string | undefined;
     do {
-      const query: string = cursor ? `?limit=500&cursor=${encodeURIComponent(cursor)}` : "?limit=500";
-      const page: { data: OrganizationView[]; next_cursor: string | null } = await this.request(
-        "GET",
-        `/v1/organizations${query}`,
+      const page: Page<OrganizationView> = await this.body(
+        this.sdk.GET("/v1/organizations", { params: { query: { limit: 500, cursor } } }),
+        "GET /v1/organizations",
       );
       out.push(...page.data);
-      cursor = page.next_cursor;
+      cursor = page.next_cursor ?? undefined;
     } while (cursor);
     return out;
   }
 
   getOrganization(idOrSlug: string): Promise<OrganizationView> {
-    return this.request("GET", `/v1/organizations/${encodeURIComponent(idOrSlug)}`);
+    return this.body(
+      this.sdk.GET("/v1/organizations/{id}", { params: { path: { id: idOrSlug } } }),
+      `GET /v1/organizations/${idOrSlug}`,
+    );
   }
 
   /** A new organization with its first admin key (shown this once). */
-  createOrganization(input: {
-    slug: string;
-    name?: string;
-    admin_key_name?: string;
-  }): Promise<{ organization: OrganizationView; admin_key: ApiKeyView; key: string }> {
-    return this.request("POST", "/v1/organizations", { body: input });
+  createOrganization(input: Schemas["CreateOrganizationRequest"]): Promise<Schemas["OrganizationCreated"]> {
+    return this.body(this.sdk.POST("/v1/organizations", { body: input }), "POST /v1/organizations");
   }
 
   renameOrganization(idOrSlug: string, name: string): Promise<OrganizationView> {
-    return this.request("PATCH", `/v1/organizations/${encodeURIComponent(idOrSlug)}`, { body: { name } });
+    return this.body(
+      this.sdk.PATCH("/v1/organizations/{id}", { params: { path: { id: idOrSlug } }, body: { name } }),
+      `PATCH /v1/organizations/${idOrSlug}`,
+    );
   }
 
   deleteOrganization(idOrSlug: string): Promise<OrganizationView> {
-    return this.request("DELETE", `/v1/organizations/${encodeURIComponent(idOrSlug)}`);
+    return this.body(
+      this.sdk.DELETE("/v1/organizations/{id}", { params: { path: { id: idOrSlug } } }),
+      `DELETE /v1/organizations/${idOrSlug}`,
+    );
   }
 
   /** An organization's quotas (platform admin), or the caller's own without `idOrSlug`. */
   getQuotas(idOrSlug?: string): Promise<QuotasView> {
-    return this.request(
-      "GET",
-      idOrSlug ? `/v1/organizations/${encodeURIComponent(idOrSlug)}/quotas` : "/v1/organization/quotas",
+    if (idOrSlug === undefined) {
+      return this.body(this.sdk.GET("/v1/organization/quotas"), "GET /v1/organization/quotas");
+    }
+    return this.body(
+      this.sdk.GET("/v1/organizations/{id}/quotas", { params: { path: { id: idOrSlug } } }),
+      `GET /v1/organizations/${idOrSlug}/quotas`,
     );
   }
 
   /** Overrides some of an organization's quotas; null resets one to the default (platform admin). */
   setQuotas(idOrSlug: string, changes: Record<string, number | null>): Promise<QuotasView> {
-    return this.request("PATCH", `/v1/organizations/${encodeURIComponent(idOrSlug)}/quotas`, {
-      body: changes,
-    });
+    return this.body(
+      this.sdk.PATCH("/v1/organizations/{id}/quotas", {
+        params: { path: { id: idOrSlug } },
+        body: changes as Schemas["QuotaOverrides"],
+      }),
+      `PATCH /v1/organizations/${idOrSlug}/quotas`,
+    );
   }
 
   /** The targets the server serves, with their capabilities (GET /v1/targets). */
   async listTargets(): Promise<TargetView[]> {
-    return (await this.request<{ data: TargetView[] }>("GET", "/v1/targets")).data;
+    return (await this.body(this.sdk.GET("/v1/targets"), "GET /v1/targets")).data;
   }
 
   /** The latest version of every blueprint (without sources). */
   async listBlueprints(): Promise<BlueprintVersion[]> {
-    return (await this.request<{ data: BlueprintVersion[] }>("GET", "/v1/blueprints")).data;
+    return (await this.body(this.sdk.GET("/v1/blueprints"), "GET /v1/blueprints")).data;
   }
 
   /** The latest version (with its source), or one version (with its source and parsed form). */
   getBlueprint(name: string, version?: number): Promise<BlueprintVersion> {
-    const base = `/v1/blueprints/${encodeURIComponent(name)}`;
-    return this.request("GET", version === undefined ? base : `${base}/versions/${version}`);
+    if (version === undefined) {
+      return this.body(
+        this.sdk.GET("/v1/blueprints/{name}", { params: { path: { name } } }),
+        `GET /v1/blueprints/${name}`,
+      );
+    }
+    return this.body(
+      this.sdk.GET("/v1/blueprints/{name}/versions/{version}", { params: { path: { name, version } } }),
+      `GET /v1/blueprints/${name}/versions/${version}`,
+    );
   }
 
   /** The resources and monthly cost the blueprint would give a would-be tenant. */
   renderBlueprint(name: string, input: RenderInput): Promise<RenderedBlueprint> {
-    return this.request("POST", `/v1/blueprints/${encodeURIComponent(name)}/render`, { body: input });
+    return this.body(
+      this.sdk.POST("/v1/blueprints/{name}/render", { params: { path: { name } }, body: input }),
+      `POST /v1/blueprints/${name}/render`,
+    );
   }
 
   /** The last `tail` lines of a resource's output; `name` is a resource key or a service name. */
   resourceLogs(idOrSlug: string, name: string, query: { tail?: number } = {}): Promise<ResourceLogs> {
-    return this.request("GET", this.logsPath(idOrSlug, name), { query: { tail: query.tail } });
+    return this.jsonBody(
+      this.sdk.GET("/v1/tenants/{id}/resources/{name}/logs", {
+        params: { path: { id: idOrSlug, name }, query: { tail: query.tail } },
+      }),
+      `GET /v1/tenants/${idOrSlug}/resources/${name}/logs`,
+    );
   }
 
   /**
@@ -931,38 +724,27 @@ export class ApiClient {
    * stream (resolves) or the connection fails (rejects with a ConnectionError).
    */
   async followLogs(idOrSlug: string, name: string, options: FollowLogsOptions): Promise<void> {
-    const path = this.logsPath(idOrSlug, name);
-    const url = new URL(this.baseUrl + path);
-    if (options.tail !== undefined) url.searchParams.set("tail", String(options.tail));
-    let response: Response;
+    const what = `GET /v1/tenants/${idOrSlug}/resources/${name}/logs`;
+    let result: SdkResult<ReadableStream<Uint8Array> | null>;
     try {
-      response = await this.fetchImpl(url, {
-        headers: { accept: "text/event-stream", authorization: `Bearer ${this.apiKey}` },
+      result = await this.sdk.GET("/v1/tenants/{id}/resources/{name}/logs", {
+        params: { path: { id: idOrSlug, name }, query: { tail: options.tail } },
+        headers: { accept: "text/event-stream" },
+        parseAs: "stream",
         signal: options.signal,
       });
     } catch (err) {
       if (options.signal?.aborted) return;
-      const { code, message } = errnoOf(err);
-      throw new ConnectionError(this.baseUrl, code === "ECONNREFUSED" ? "connection refused" : message, code);
+      throw this.connectionError(err);
     }
-    if (!response.ok || !response.body) {
-      const text = await response.text().catch(() => "");
-      throw problemOf(response, text, "GET", path);
-    }
+    if (!result.response.ok || !result.data) throw problemOf(result.response, result.error, what);
+    const parser = new SseParser();
     const decoder = new TextDecoder();
-    let buffer = "";
     try {
-      for await (const chunk of response.body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-          const event = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          // One line per event; comments (`: keepalive`) carry no data.
-          const data = event
-            .split("\n")
-            .filter((l) => l.startsWith("data:"))
-            .map((l) => l.slice(l.startsWith("data: ") ? 6 : 5));
-          if (data.length > 0) options.onLine(data.join("\n"));
+      for await (const chunk of result.data) {
+        // One line per event; comments (`: keepalive`) carry no data.
+        for (const m of parser.push(decoder.decode(chunk, { stream: true }))) {
+          if (m.data !== undefined) options.onLine(m.data);
         }
       }
     } catch (err) {
@@ -974,65 +756,46 @@ export class ApiClient {
 
   /** Starts a run of a tenant's cron job now (answers at once). */
   runJob(idOrSlug: string, name: string): Promise<JobRun> {
-    return this.request(
-      "POST",
-      `/v1/tenants/${encodeURIComponent(idOrSlug)}/resources/${encodeURIComponent(name)}/runs`,
+    return this.body(
+      this.sdk.POST("/v1/tenants/{id}/resources/{name}/runs", { params: { path: { id: idOrSlug, name } } }),
+      `POST /v1/tenants/${idOrSlug}/resources/${name}/runs`,
     );
   }
 
-  private logsPath(idOrSlug: string, name: string): string {
-    return `/v1/tenants/${encodeURIComponent(idOrSlug)}/resources/${encodeURIComponent(name)}/logs`;
+  private async body<T>(pending: Promise<SdkResult<T>>, what: string): Promise<T> {
+    return (await this.send(pending, what)).body;
   }
 
-  private async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    return (await this.send<T>(method, path, options)).body;
-  }
-
-  private async send<T>(
-    method: string,
-    path: string,
-    options: RequestOptions = {},
-  ): Promise<{ status: number; body: T }> {
-    const url = new URL(this.baseUrl + path);
-    for (const [key, value] of Object.entries(options.query ?? {})) {
-      if (value === undefined) continue;
-      for (const v of [value].flat()) url.searchParams.append(key, String(v));
+  /** {@link body} of a route that can also answer an event stream (text): asked for JSON, JSON it is. */
+  private async jsonBody<T>(pending: Promise<SdkResult<T>>, what: string): Promise<Exclude<T, string>> {
+    const { status, body } = await this.send(pending, what);
+    if (typeof body === "string") {
+      throw new ApiError(status, "INVALID_RESPONSE", `${what} did not answer with JSON`);
     }
-    const headers: Record<string, string> = {
-      accept: "application/json, application/problem+json",
-      authorization: `Bearer ${this.apiKey}`,
-    };
-    if (options.body !== undefined) headers["content-type"] = "application/json";
-    if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey;
-    Object.assign(headers, options.headers);
+    return body as Exclude<T, string>;
+  }
 
-    let response: Response;
+  /** The answer of an SDK call: its body, an ApiError for an error answer, a ConnectionError when none came. */
+  private async send<T>(pending: Promise<SdkResult<T>>, what: string): Promise<{ status: number; body: T }> {
+    let result: SdkResult<T>;
     try {
-      response = await this.fetchImpl(url, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: deadlineSignal(undefined, this.timeoutMs).signal,
-      });
+      result = await pending;
     } catch (err) {
-      if (err instanceof DOMException && (err.name === "TimeoutError" || err.name === "AbortError")) {
-        throw new ConnectionError(this.baseUrl, `no response within ${this.timeoutMs / 1000}s`, "ETIMEDOUT");
-      }
-      const { code, message } = errnoOf(err);
-      throw new ConnectionError(this.baseUrl, code === "ECONNREFUSED" ? "connection refused" : message, code);
+      throw this.connectionError(err);
     }
+    const { response } = result;
+    if (!response.ok) throw problemOf(response, result.error, what);
+    if (result.data === undefined) {
+      throw new ApiError(response.status, "INVALID_RESPONSE", `${what} did not answer with JSON`);
+    }
+    return { status: response.status, body: result.data };
+  }
 
-    const text = await response.text();
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
+  private connectionError(err: unknown): ConnectionError {
+    if (err instanceof DOMException && (err.name === "TimeoutError" || err.name === "AbortError")) {
+      return new ConnectionError(this.baseUrl, `no response within ${this.timeoutMs / 1000}s`, "ETIMEDOUT");
     }
-    if (!response.ok) throw problemOf(response, text, method, path);
-    if (body === undefined) {
-      throw new ApiError(response.status, "INVALID_RESPONSE", `${method} ${path} did not answer with JSON`);
-    }
-    return { status: response.status, body: body as T };
+    const { code, message } = errnoOf(err);
+    return new ConnectionError(this.baseUrl, code === "ECONNREFUSED" ? "connection refused" : message, code);
   }
 }

@@ -1492,7 +1492,7 @@ export interface components {
              * @description Refuse (422) what the target cannot serve, as a create would. `false` for a price estimate only (`tenantry blueprints cost`): a blueprint still being written for the target can be costed
              * @default true
              */
-            check_target: boolean;
+            check_target?: boolean;
         };
         /**
          * RenderedBlueprint

@@ -71,7 +71,8 @@ export function registerKeyCommands(program: Command): void {
     run(options, async ({ client }) => {
       const created = await client.createApiKey({
         name,
-        role: options.role,
+        // The server checks it (a 400 naming the roles), as for every other field.
+        role: options.role as ApiKeyView["role"],
         ...(options.expires ? { expires_at: new Date(options.expires).toISOString() } : {}),
       });
       emit(options.output, {

@@ -202,7 +202,8 @@ describe("tenantry blueprints", () => {
     ]);
     expect(target.code).toBe(1);
     expect(target.stderr).toContain("UNKNOWN_TARGET");
-    expect(missing.code).toBe(1);
+    // Not found has its own exit code (src/cli/exit-codes.ts).
+    expect(missing.code).toBe(3);
     expect(missing.stderr).toContain("BLUEPRINT_NOT_FOUND");
   });
 });

@@ -115,6 +115,9 @@ export function outcomeOfStatus(status: number): AttemptOutcome {
 
 class ShuttingDown extends Error {}
 
+/** The longest `Retry-After` honoured. */
+const MAX_RETRY_AFTER_MS = 3_600_000;
+
 export class WebhookDelivery {
   readonly #db: Db;
   readonly #secrets: SecretBox;
@@ -237,8 +240,9 @@ export class WebhookDelivery {
     let nextAttemptAt: Date | null = null;
     if (outcome === "retry") {
       const backoff = backoffDelay(this.#opts.retry, attempt);
-      const asked = (result.retryAfterSeconds ?? 0) * 1000;
-      nextAttemptAt = new Date(Date.now() + Math.min(Math.max(backoff, asked), this.#opts.retry.maxMs));
+      // A receiver's Retry-After is honoured (up to an hour) when longer than the backoff.
+      const asked = Math.min((result.retryAfterSeconds ?? 0) * 1000, MAX_RETRY_AFTER_MS);
+      nextAttemptAt = new Date(Date.now() + Math.max(backoff, asked));
     }
     await recordAttempt(q, {
       id: delivery.id,

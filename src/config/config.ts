@@ -63,7 +63,7 @@ export interface Config extends LocalConfig, RenderConfig, KubernetesConfig, Ter
   webhookConcurrency: number;
   /** `TENANTRY_WEBHOOK_TIMEOUT_MS`: one delivery's POST, connection included. @default 10000 */
   webhookTimeoutMs: number;
-  /** `TENANTRY_WEBHOOK_RETRY_BASE_MS`: first backoff step between delivery attempts. @default 60000 */
+  /** `TENANTRY_WEBHOOK_RETRY_BASE_MS`: first backoff step between delivery attempts. @default 600000 (10 min) */
   webhookRetryBaseMs: number;
   /** `TENANTRY_WEBHOOK_RETRY_MAX_MS`: cap of one backoff delay between delivery attempts. @default 21600000 (6 h) */
   webhookRetryMaxMs: number;
@@ -277,7 +277,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     retryMaxAttempts: r.read((e) => int(e, "TENANTRY_RETRY_MAX_ATTEMPTS", 5, 1, 100), 5),
     webhookConcurrency: r.read((e) => int(e, "TENANTRY_WEBHOOK_CONCURRENCY", 4, 0, 100), 4),
     webhookTimeoutMs: r.read((e) => int(e, "TENANTRY_WEBHOOK_TIMEOUT_MS", 10_000, 100, 60_000), 10_000),
-    webhookRetryBaseMs: r.read((e) => int(e, "TENANTRY_WEBHOOK_RETRY_BASE_MS", 60_000, 1, 3_600_000), 60_000),
+    webhookRetryBaseMs: r.read(
+      (e) => int(e, "TENANTRY_WEBHOOK_RETRY_BASE_MS", 600_000, 1, 3_600_000),
+      600_000,
+    ),
     webhookRetryMaxMs: r.read(
       (e) => int(e, "TENANTRY_WEBHOOK_RETRY_MAX_MS", 21_600_000, 1, 86_400_000),
       21_600_000,

@@ -183,27 +183,22 @@ export class WebhookDelivery {
 
   /** One delivery attempt on one endpoint, if one is due; whether there was something to do. */
   async #once(): Promise<boolean> {
-    const client = await this.#db.pool.connect();
     let endpointId: string | undefined;
     try {
-      await client.query("begin");
-      const endpoint = await lockDueEndpoint(client, [...this.#inflight]);
-      if (!endpoint) {
-        await client.query("commit");
-        return false;
-      }
-      endpointId = endpoint.id;
-      this.#inflight.add(endpoint.id);
-      await this.#work(client, endpoint);
-      await client.query("commit");
-      return true;
+      // Rolled back when the attempt throws (a shutdown mid-POST): nothing recorded, sent again later.
+      return await this.#db.tx(async (q) => {
+        const endpoint = await lockDueEndpoint(q, [...this.#inflight]);
+        if (!endpoint) return false;
+        endpointId = endpoint.id;
+        this.#inflight.add(endpoint.id);
+        await this.#work(q, endpoint);
+        return true;
+      });
     } catch (err) {
-      await client.query("rollback").catch(() => {});
       if (err instanceof ShuttingDown) return false;
       throw err;
     } finally {
       if (endpointId) this.#inflight.delete(endpointId);
-      client.release();
     }
   }
 

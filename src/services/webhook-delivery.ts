@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { backoffDelay, type RetryPolicy } from "../engine/backoff.js";
 import type { SecretBox } from "../lib/crypto.js";
+import { deadlineSignal } from "../lib/deadline-signal.js";
 import { guardedLookup, type OutboundAllowance } from "../lib/outbound.js";
 import type { Db, Queryable } from "../store/db.js";
 import {
@@ -274,7 +275,17 @@ export class WebhookDelivery {
     const elapsed = () => Math.round(performance.now() - started);
     return new Promise<AttemptResult>((resolve, reject) => {
       if (this.#abort.signal.aborted) return reject(new ShuttingDown("shutting down"));
-      const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#opts.timeoutMs)]);
+      // Its own timer (not AbortSignal.timeout() behind any(): nodejs/node#55428), also at shutdown.
+      const deadline = deadlineSignal(this.#abort.signal, this.#opts.timeoutMs);
+      const signal = deadline.signal;
+      const settle =
+        <A extends unknown[]>(fn: (...a: A) => void) =>
+        (...a: A) => {
+          deadline.dispose();
+          fn(...a);
+        };
+      resolve = settle(resolve);
+      reject = settle(reject);
       const request = (url.protocol === "https:" ? https : http).request(
         url,
         {

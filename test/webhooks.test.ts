@@ -198,6 +198,23 @@ describe("webhooks", { timeout: 60_000 }, () => {
     await api.call("DELETE", `/v1/webhooks/${hook.webhook.id}`);
   });
 
+  it("gives up on an attempt that gets no answer within the timeout, and tries again", async () => {
+    receiver.on("/silent", (n) => (n === 0 ? { status: 0 } : { status: 200 }));
+    const hook = await createWebhook(api, "/silent", { events: ["tenant.created"] });
+    await createTenant(api, "Silent");
+    const log = await eventually(
+      async () => {
+        const d = await deliveries(hook.webhook.id);
+        return d[0]?.status === "succeeded" ? d : undefined;
+      },
+      { timeoutMs: 20_000, what: "the delivery after a timeout" },
+    );
+    expect(log[0]).toMatchObject({ attempt: 2, response_code: 200 });
+    const [first, second] = receiver.at("/silent");
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(1900);
+    await api.call("DELETE", `/v1/webhooks/${hook.webhook.id}`);
+  });
+
   it("gives up after the last attempt, says so on the endpoint, and keeps it enabled", async () => {
     receiver.on("/down", () => ({ status: 500 }));
     const hook = await createWebhook(api, "/down", { events: ["tenant.created"] });

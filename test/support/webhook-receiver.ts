@@ -11,7 +11,7 @@ export interface Received {
   at: number;
 }
 
-/** What a path answers to its n-th request (from 0): a status, and headers. */
+/** What a path answers to its n-th request (from 0): a status (0: never answers), and headers. */
 export type Behaviour = (n: number) => { status: number; headers?: Record<string, string> };
 
 /**
@@ -47,6 +47,8 @@ export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
       const n = counts.get(path) ?? 0;
       counts.set(path, n + 1);
       const answer = behaviours.get(path)?.(n) ?? { status: 200 };
+      // Status 0: no answer at all (the connection stays open until the receiver closes).
+      if (answer.status === 0) return;
       res.writeHead(answer.status, answer.headers ?? {});
       res.end(answer.status >= 400 ? `status ${answer.status}` : "ok");
     });

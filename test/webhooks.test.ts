@@ -1,4 +1,6 @@
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebhookDelivery } from "../src/services/webhook-delivery.js";
 import { type ApiClient, apiClient } from "./support/api.js";
 import { eventually, startTestApp, type TestApp } from "./support/app.js";
 import { scrape, value } from "./support/metrics.js";
@@ -213,6 +215,47 @@ describe("webhooks", { timeout: 60_000 }, () => {
     const [first, second] = receiver.at("/silent");
     expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(1900);
     await api.call("DELETE", `/v1/webhooks/${hook.webhook.id}`);
+  });
+
+  it("never sends twice nor two at once to one endpoint, with several delivery workers on the database", async () => {
+    // Two more delivery workers with their own connections, as other processes would be.
+    const others = [1, 2].map(
+      () =>
+        new WebhookDelivery(
+          { db: t.app.db, secrets: t.app.secrets, logger: pino({ level: "silent" }) },
+          {
+            concurrency: 2,
+            pollIntervalMs: 20,
+            timeoutMs: 2000,
+            retry: { baseMs: 20, maxMs: 100, maxAttempts: MAX_ATTEMPTS },
+            outbound: { networks: ["127.0.0.1"] },
+            version: "test",
+          },
+        ),
+    );
+    for (const w of others) w.start();
+    try {
+      receiver.on("/pair", () => ({ status: 200, delayMs: 150 }));
+      const hook = await createWebhook(api, "/pair", { events: ["tenant.created"] });
+      const tenants = [];
+      for (let i = 0; i < 5; i++) tenants.push(await createTenant(api, `Pair ${i}`));
+      await eventually(async () => (receiver.at("/pair").length >= 5 ? true : undefined), {
+        timeoutMs: 20_000,
+        what: "five deliveries",
+      });
+      // Settled: every delivery recorded.
+      await eventually(async () => {
+        const d = await deliveries(hook.webhook.id);
+        return d.length === 5 && d.every((x) => x.status === "succeeded") ? true : undefined;
+      });
+      const ids = receiver.at("/pair").map((r) => r.json.id as number);
+      expect(ids).toEqual([...new Set(ids)].sort((a, b) => a - b));
+      expect(receiver.at("/pair").map((r) => r.json.tenant.id)).toEqual(tenants.map((x) => x.id));
+      expect(receiver.maxInFlight("/pair")).toBe(1);
+      await api.call("DELETE", `/v1/webhooks/${hook.webhook.id}`);
+    } finally {
+      await Promise.all(others.map((w) => w.stop()));
+    }
   });
 
   it("gives up after the last attempt, says so on the endpoint, and keeps it enabled", async () => {

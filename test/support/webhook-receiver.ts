@@ -12,7 +12,7 @@ export interface Received {
 }
 
 /** What a path answers to its n-th request (from 0): a status (0: never answers), and headers. */
-export type Behaviour = (n: number) => { status: number; headers?: Record<string, string> };
+export type Behaviour = (n: number) => { status: number; headers?: Record<string, string>; delayMs?: number };
 
 /**
  * A real local HTTP server that records every webhook delivery it gets, answering each
@@ -24,6 +24,8 @@ export interface WebhookReceiver {
   received: Received[];
   on(path: string, behaviour: Behaviour): void;
   at(path: string): Received[];
+  /** The most requests to `path` that were waiting for their answer at once. */
+  maxInFlight(path: string): number;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,8 @@ export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
   const received: Received[] = [];
   const behaviours = new Map<string, Behaviour>();
   const counts = new Map<string, number>();
+  const inFlight = new Map<string, number>();
+  const maxInFlight = new Map<string, number>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -43,14 +47,22 @@ export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
       } catch {
         json = undefined;
       }
+      const concurrent = (inFlight.get(path) ?? 0) + 1;
+      inFlight.set(path, concurrent);
+      maxInFlight.set(path, Math.max(maxInFlight.get(path) ?? 0, concurrent));
       received.push({ path, headers: req.headers, body, json, at: Date.now() });
       const n = counts.get(path) ?? 0;
       counts.set(path, n + 1);
       const answer = behaviours.get(path)?.(n) ?? { status: 200 };
       // Status 0: no answer at all (the connection stays open until the receiver closes).
       if (answer.status === 0) return;
-      res.writeHead(answer.status, answer.headers ?? {});
-      res.end(answer.status >= 400 ? `status ${answer.status}` : "ok");
+      const respond = () => {
+        inFlight.set(path, (inFlight.get(path) ?? 1) - 1);
+        res.writeHead(answer.status, answer.headers ?? {});
+        res.end(answer.status >= 400 ? `status ${answer.status}` : "ok");
+      };
+      if (answer.delayMs) setTimeout(respond, answer.delayMs);
+      else respond();
     });
   });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
@@ -61,6 +73,7 @@ export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
     received,
     on: (path, behaviour) => behaviours.set(path, behaviour),
     at: (path) => received.filter((r) => r.path === path),
+    maxInFlight: (path) => maxInFlight.get(path) ?? 0,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

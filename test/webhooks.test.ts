@@ -379,6 +379,23 @@ describe("webhooks", { timeout: 60_000 }, () => {
     expect((await api.call("GET", `/v1/webhooks/${hook.webhook.id}`)).status).toBe(404);
   });
 
+  it("records webhook changes in the audit log, never the secret", async () => {
+    const page = await api.call("GET", "/v1/audit?action=webhook.");
+    expect(page.status, page.raw).toBe(200);
+    const actions = new Set(page.body.data.map((e: any) => e.action));
+    for (const a of [
+      "webhook.create",
+      "webhook.delete",
+      "webhook.rotate_secret",
+      "webhook.redeliver",
+      "webhook.update",
+    ])
+      expect(actions.has(a), a).toBe(true);
+    expect(page.raw).not.toContain("a-given-secret-of-length");
+    const given = page.body.data.find((e: any) => e.action === "webhook.create" && e.summary.body?.secret);
+    expect(given.summary.body.secret).toBe("[redacted]");
+  });
+
   it("counts deliveries by outcome, with their latency", async () => {
     const { samples } = await scrape(t);
     expect(value(samples, "tenantry_webhook_deliveries_total", { outcome: "succeeded" })).toBeGreaterThan(0);

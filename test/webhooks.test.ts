@@ -1,3 +1,4 @@
+import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebhookDelivery } from "../src/services/webhook-delivery.js";
@@ -256,6 +257,49 @@ describe("webhooks", { timeout: 60_000 }, () => {
     } finally {
       await Promise.all(others.map((w) => w.stop()));
     }
+  });
+
+  it("does not skip an event whose transaction commits after a later one's", async () => {
+    const hook = await createWebhook(api, "/late", { events: ["tenant.created", "resource.adopted"] });
+    const tenant = await createTenant(api, "Late");
+    await receivedAt("/late", (j) => j.tenant.id === tenant.id, "the tenant's creation");
+    const { rows } = await t.app.db.query<{ organization_id: string }>(
+      "select organization_id from tenants where id = $1",
+      [tenant.id],
+    );
+    // An event whose transaction stays open: its id is taken, it is not visible yet.
+    const open = new pg.Client({ connectionString: t.database.url });
+    await open.connect();
+    try {
+      await open.query("begin");
+      await open.query(
+        `insert into events (organization_id, tenant_id, type, message, data) values ($1, $2, 'resource.adopted', 'late', '{"resource":"x"}')`,
+        [rows[0]?.organization_id, tenant.id],
+      );
+      const later = await createTenant(api, "Later Still");
+      // The later event waits for the hole below it (at most the grace of 10 s): not sent
+      // while the worker polls 10 times (every 50 ms here).
+      const before = receiver.at("/late").length;
+      const deadline = Date.now() + 500;
+      while (Date.now() < deadline) {
+        expect(receiver.at("/late").some((x) => x.json.tenant.id === later.id)).toBe(false);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await open.query("commit");
+      const got = await eventually(
+        async () => {
+          const r = receiver.at("/late");
+          return r.some((x) => x.json.tenant.id === later.id) ? r : undefined;
+        },
+        { timeoutMs: 20_000, what: "the later event" },
+      );
+      // …and the late one is delivered, before it.
+      const types = got.slice(before).map((r) => r.json.type);
+      expect(types).toEqual(["resource.adopted", "tenant.created"]);
+    } finally {
+      await open.end();
+    }
+    await api.call("DELETE", `/v1/webhooks/${hook.webhook.id}`);
   });
 
   it("gives up after the last attempt, says so on the endpoint, and keeps it enabled", async () => {

@@ -192,8 +192,7 @@ export class WebhookDelivery {
         if (!endpoint) return false;
         endpointId = endpoint.id;
         this.#inflight.add(endpoint.id);
-        await this.#work(q, endpoint);
-        return true;
+        return this.#work(q, endpoint);
       });
     } catch (err) {
       if (err instanceof ShuttingDown) return false;
@@ -203,9 +202,10 @@ export class WebhookDelivery {
     }
   }
 
-  async #work(q: Queryable, endpoint: WebhookEndpointRow): Promise<void> {
+  /** One step on a locked endpoint; whether it moved (false: waiting, nothing to do before the next poll). */
+  async #work(q: Queryable, endpoint: WebhookEndpointRow): Promise<boolean> {
     let delivery: WebhookDeliveryRow | null = await headDelivery(q, endpoint.id);
-    if (delivery?.nextAttemptAt && delivery.nextAttemptAt.getTime() > Date.now()) return;
+    if (delivery?.nextAttemptAt && delivery.nextAttemptAt.getTime() > Date.now()) return false;
     let event: OutboxEvent | null;
     if (delivery) {
       event = await findOutboxEvent(q, delivery.eventId);
@@ -220,12 +220,13 @@ export class WebhookDelivery {
           error: "the event no longer exists (its tenant was deleted)",
           nextAttemptAt: null,
         });
-        return;
+        return true;
       }
     } else {
       const next = await nextEvent(q, endpoint);
       await setCursor(q, endpoint.id, next.scannedTo);
-      if (!next.event) return;
+      // Nothing to send: done when the cursor moved, else waiting for a hole in the ids.
+      if (!next.event) return next.scannedTo > endpoint.cursor;
       event = next.event;
       delivery = await insertDelivery(q, { endpointId: endpoint.id, eventId: event.id });
     }
@@ -263,6 +264,7 @@ export class WebhookDelivery {
     else if (outcome === "retry")
       this.#log.info({ ...fields, nextAttemptAt }, "webhook delivery to be retried");
     else this.#log.debug(fields, "webhook delivered");
+    return true;
   }
 
   /** POSTs the event; never longer than `timeoutMs`, aborted at shutdown. */

@@ -231,9 +231,29 @@ export interface OutboxEvent {
 }
 
 /**
+ * How long an id left free below a committed event may still be an event whose
+ * transaction has not committed yet. Event ids come from a sequence: a transaction can
+ * take id 10, another id 11 and commit first. Taking 11 and moving the cursor past 10
+ * would lose 10 for good, so past a hole the cursor only moves over events older than
+ * this (a hole that stays is a rolled-back insert). Transactions that record events are
+ * short; one open longer than this could still see its event skipped.
+ */
+export const OUTBOX_GAP_GRACE_SECONDS = 10;
+
+/** Whether every id in (after, upTo] is a committed event (no hole an open transaction may fill). */
+async function noHoles(q: Queryable, after: number, upTo: number): Promise<boolean> {
+  if (upTo <= after) return true;
+  const { rows } = await q.query<{ n: number }>(
+    "select count(*)::int as n from events where id > $1 and id <= $2",
+    [after, upTo],
+  );
+  return (rows[0]?.n ?? 0) === upTo - after;
+}
+
+/**
  * The next event of the organization after `cursor` that matches `filter` (exact types,
- * prefixes ending in "."; empty: all), and the newest event id looked at (to move the
- * cursor past events that do not match).
+ * prefixes ending in "."; empty: all), and how far the cursor may move (past events that
+ * do not match). Holes in the ids hold both back for {@link OUTBOX_GAP_GRACE_SECONDS}.
  */
 export async function nextEvent(
   q: Queryable,
@@ -245,18 +265,23 @@ export async function nextEvent(
     .map((p) => `${p.replace(/[\\%_]/g, "\\$&")}%`);
   const all = endpoint.events.length === 0;
   const { rows } = await q.query(
-    `select e.id, e.type, e.tenant_id, t.slug, e.organization_id, e.data, e.created_at
+    `select e.id, e.type, e.tenant_id, t.slug, e.organization_id, e.data, e.created_at,
+            e.created_at < now() - make_interval(secs => $6) as settled
        from events e left join tenants t on t.id = e.tenant_id
       where e.organization_id = $1 and e.id > $2
         and ($3::boolean or e.type = any($4::text[]) or e.type like any($5::text[]))
       order by e.id limit 1`,
-    [endpoint.organizationId, endpoint.cursor, all, exact, prefixes],
+    [endpoint.organizationId, endpoint.cursor, all, exact, prefixes, OUTBOX_GAP_GRACE_SECONDS],
   );
   const r = rows[0] as Row | undefined;
   if (r) {
+    const id = Number(r["id"]);
+    if (!(r["settled"] as boolean) && !(await noHoles(q, endpoint.cursor, id))) {
+      return { event: null, scannedTo: endpoint.cursor };
+    }
     return {
       event: {
-        id: Number(r["id"]),
+        id,
         type: r["type"] as string,
         tenantId: r["tenant_id"] as string,
         tenantSlug: (r["slug"] as string | null) ?? null,
@@ -264,14 +289,18 @@ export async function nextEvent(
         data: (r["data"] as Record<string, unknown>) ?? {},
         createdAt: r["created_at"] as Date,
       },
-      scannedTo: Number(r["id"]),
+      scannedTo: id,
     };
   }
-  const { rows: max } = await q.query<{ max: number | null }>(
-    "select max(id) as max from events where organization_id = $1 and id > $2",
-    [endpoint.organizationId, endpoint.cursor],
+  const { rows: max } = await q.query<{ max: number | null; settled: number | null }>(
+    `select max(id) as max,
+            max(id) filter (where created_at < now() - make_interval(secs => $3)) as settled
+       from events where organization_id = $1 and id > $2`,
+    [endpoint.organizationId, endpoint.cursor, OUTBOX_GAP_GRACE_SECONDS],
   );
-  return { event: null, scannedTo: Number(max[0]?.max ?? endpoint.cursor) };
+  const newest = max[0]?.max == null ? endpoint.cursor : Number(max[0].max);
+  if (await noHoles(q, endpoint.cursor, newest)) return { event: null, scannedTo: newest };
+  return { event: null, scannedTo: max[0]?.settled == null ? endpoint.cursor : Number(max[0].settled) };
 }
 
 export async function findOutboxEvent(q: Queryable, eventId: number): Promise<OutboxEvent | null> {

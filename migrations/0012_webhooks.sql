@@ -1,4 +1,4 @@
--- 0010: webhooks (issue 16). The events table is the outbox: every tenant event is written
+-- 0012: webhooks (issue 16). The events table is the outbox: every tenant event is written
 -- in the transaction of the change it describes, and the delivery worker reads events
 -- after each endpoint's cursor. Nothing else has to be written with a change.
 
@@ -45,5 +45,5 @@ create table webhook_deliveries (
 );
 create index webhook_deliveries_endpoint on webhook_deliveries (endpoint_id, id);
 create index webhook_deliveries_pending on webhook_deliveries (endpoint_id, id) where status = 'pending';
--- The events an endpoint still has to take are read by organization and id.
-create index events_org on events (organization_id, id);
+-- The events an endpoint still has to take are read by organization and id: the index
+-- events_organization of migration 0010.

@@ -23,6 +23,8 @@ import { registerDatabaseGauges } from "./services/database-gauges.js";
 import { applyHealthEvent } from "./services/health-events.js";
 import { QuotaService } from "./services/quota-service.js";
 import { TenantService } from "./services/tenant-service.js";
+import { createWebhookMetrics, WebhookDelivery } from "./services/webhook-delivery.js";
+import { WebhookService } from "./services/webhook-service.js";
 import { createDb, type Db } from "./store/db.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./store/embedded-postgres.js";
 import { ensureDatabase } from "./store/ensure-database.js";
@@ -176,6 +178,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
             db,
             tenants,
             credentials,
+            webhooks: new WebhookService({ secrets, outbound: { networks: config.outboundAllowedNetworks } }),
             providers,
             logger,
             metrics,
@@ -233,6 +236,27 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
           })
         : undefined;
     conditions?.start();
+    // Webhook deliveries run with the workers (TENANTRY_WEBHOOK_CONCURRENCY=0: not in this process).
+    const webhookMetrics = createWebhookMetrics(metrics);
+    const webhooks =
+      options.workers === false || config.webhookConcurrency === 0
+        ? undefined
+        : new WebhookDelivery(
+            { db, secrets, logger, metrics: webhookMetrics },
+            {
+              concurrency: config.webhookConcurrency,
+              pollIntervalMs: config.pollIntervalMs,
+              timeoutMs: config.webhookTimeoutMs,
+              retry: {
+                baseMs: config.webhookRetryBaseMs,
+                maxMs: config.webhookRetryMaxMs,
+                maxAttempts: config.webhookMaxAttempts,
+              },
+              outbound: { networks: config.outboundAllowedNetworks },
+              version: VERSION,
+            },
+          );
+    webhooks?.start();
     if (worker) {
       // Health reports of providers (a crash-looping process) move tenants between
       // active and degraded.
@@ -286,6 +310,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
         closed = true;
         await http?.close();
         await conditions?.stop();
+        await webhooks?.stop();
         await worker?.stop();
         await providers.close();
         await engineDb?.close();

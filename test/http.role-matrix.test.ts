@@ -61,6 +61,14 @@ const MATRIX: Record<string, Role | null> = {
   "DELETE /v1/credentials/{id}": "admin",
   "POST /v1/credentials/{id}/check": "operator",
   "GET /v1/audit": "admin",
+  "POST /v1/webhooks": "admin",
+  "GET /v1/webhooks": "admin",
+  "GET /v1/webhooks/{id}": "admin",
+  "PATCH /v1/webhooks/{id}": "admin",
+  "DELETE /v1/webhooks/{id}": "admin",
+  "POST /v1/webhooks/{id}/rotate-secret": "admin",
+  "GET /v1/webhooks/{id}/deliveries": "admin",
+  "POST /v1/webhooks/{id}/deliveries/{delivery_id}/redeliver": "admin",
 };
 
 /** Routes whose ids are not an organization's objects (platform administration spans them). */
@@ -168,6 +176,8 @@ describe("the role matrix", () => {
       role_arn: "arn:aws:iam::123456789012:role/tenantry-deployer",
     });
     expect(credential.status, credential.raw).toBe(201);
+    // A public address: accepted without TENANTRY_OUTBOUND_ALLOWED_NETWORKS.
+    const webhook = await acme.json("POST", "/v1/webhooks", { url: "https://93.184.215.14/hooks" });
     const ids: Record<string, Record<string, string>> = {
       "/v1/api-keys/": { id: key.id },
       "/v1/blueprints/": { name: "app", version: "1" },
@@ -175,6 +185,8 @@ describe("the role matrix", () => {
       "/v1/operations/": { id: operation.id },
       "/v1/environments/": { id: tenant.id },
       "/v1/credentials/": { id: credential.body.id },
+      // Any delivery id: the endpoint is looked up first, in the caller's organization.
+      "/v1/webhooks/": { id: webhook.webhook.id, delivery_id: "0192f0c1-0000-7000-8000-000000000000" },
     };
     const answers: string[] = [];
     for (const route of Object.keys(MATRIX)) {
@@ -187,7 +199,9 @@ describe("the role matrix", () => {
       // A valid body where one is needed, so that only the organization decides.
       const body =
         method === "PATCH"
-          ? { labels: { x: "y" } }
+          ? template.startsWith("/v1/webhooks/")
+            ? { enabled: true }
+            : { labels: { x: "y" } }
           : template.endsWith("/render")
             ? { tenant: { name: "X", slug: "x" } }
             : method === "POST"
@@ -210,5 +224,8 @@ describe("the role matrix", () => {
     });
     expect((await acme.json("GET", `/v1/api-keys/${key.id}`)).state).toBe("active");
     expect((await acme.call("GET", `/v1/credentials/${credential.body.id}`)).status).toBe(200);
+    expect((await acme.json("GET", `/v1/webhooks/${webhook.webhook.id}`)).url).toBe(
+      "https://93.184.215.14/hooks",
+    );
   });
 });

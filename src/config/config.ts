@@ -59,6 +59,16 @@ export interface Config extends LocalConfig, RenderConfig, KubernetesConfig, Ter
   retryMaxMs: number;
   /** `TENANTRY_RETRY_MAX_ATTEMPTS`: attempts before the tenant is `failed`. @default 5 */
   retryMaxAttempts: number;
+  /** `TENANTRY_WEBHOOK_CONCURRENCY`: webhook endpoints this process delivers to at once (with its workers); 0 = none. @default 4 */
+  webhookConcurrency: number;
+  /** `TENANTRY_WEBHOOK_TIMEOUT_MS`: one delivery's POST, connection included. @default 10000 */
+  webhookTimeoutMs: number;
+  /** `TENANTRY_WEBHOOK_RETRY_BASE_MS`: first backoff step between delivery attempts. @default 600000 (10 min) */
+  webhookRetryBaseMs: number;
+  /** `TENANTRY_WEBHOOK_RETRY_MAX_MS`: cap of one backoff delay between delivery attempts. @default 21600000 (6 h) */
+  webhookRetryMaxMs: number;
+  /** `TENANTRY_WEBHOOK_MAX_ATTEMPTS`: attempts of one delivery before it is `failed`. @default 8 */
+  webhookMaxAttempts: number;
   /** `TENANTRY_ADMIN_API_KEY`: admin key created on first start; unset → generated into `<dataDir>/admin-api-key`. */
   adminApiKey: string | undefined;
   /** `TENANTRY_ENCRYPTION_KEY`: 32 bytes, base64 or hex, for secrets at rest; unset → generated into `<dataDir>/encryption-key`. */
@@ -284,6 +294,17 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     retryBaseMs,
     retryMaxMs,
     retryMaxAttempts: r.read((e) => int(e, "TENANTRY_RETRY_MAX_ATTEMPTS", 5, 1, 100), 5),
+    webhookConcurrency: r.read((e) => int(e, "TENANTRY_WEBHOOK_CONCURRENCY", 4, 0, 100), 4),
+    webhookTimeoutMs: r.read((e) => int(e, "TENANTRY_WEBHOOK_TIMEOUT_MS", 10_000, 100, 60_000), 10_000),
+    webhookRetryBaseMs: r.read(
+      (e) => int(e, "TENANTRY_WEBHOOK_RETRY_BASE_MS", 600_000, 1, 3_600_000),
+      600_000,
+    ),
+    webhookRetryMaxMs: r.read(
+      (e) => int(e, "TENANTRY_WEBHOOK_RETRY_MAX_MS", 21_600_000, 1, 86_400_000),
+      21_600_000,
+    ),
+    webhookMaxAttempts: r.read((e) => int(e, "TENANTRY_WEBHOOK_MAX_ATTEMPTS", 8, 1, 50), 8),
     adminApiKey: r.read(adminKeyOf, undefined),
     encryptionKey: rawKey === undefined ? undefined : r.read(() => parseEncryptionKey(rawKey), undefined),
     outboundAllowedNetworks: r.read(outboundNetworksOf, []),

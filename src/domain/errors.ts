@@ -13,6 +13,8 @@ export const ErrorCodes = {
   API_KEY_NOT_FOUND: { status: 404, title: "API key not found" },
   ORGANIZATION_NOT_FOUND: { status: 404, title: "Organization not found" },
   CREDENTIAL_NOT_FOUND: { status: 404, title: "Credential not found" },
+  WEBHOOK_NOT_FOUND: { status: 404, title: "Webhook endpoint not found" },
+  WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, title: "The webhook endpoint has no such delivery" },
   OPERATION_NOT_FOUND: { status: 404, title: "Operation not found" },
   BLUEPRINT_NOT_FOUND: { status: 404, title: "Blueprint not found" },
   RESOURCE_NOT_FOUND: { status: 404, title: "The tenant has no such resource" },

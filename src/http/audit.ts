@@ -56,6 +56,11 @@ const ACTIONS: Record<string, string> = {
   "POST /v1/credentials/:id/check": "credential.check",
   "PUT /v1/organizations/:id/quotas": "organization.set_quotas",
   "PATCH /v1/organizations/:id/quotas": "organization.change_quotas",
+  "POST /v1/webhooks": "webhook.create",
+  "PATCH /v1/webhooks/:id": "webhook.update",
+  "DELETE /v1/webhooks/:id": "webhook.delete",
+  "POST /v1/webhooks/:id/rotate-secret": "webhook.rotate_secret",
+  "POST /v1/webhooks/:id/deliveries/:delivery_id/redeliver": "webhook.redeliver",
 };
 
 /** The action of a call to `route` (its pattern) with `method`. */

@@ -129,6 +129,7 @@ export const OPENAPI_TAGS = [
   { name: "organizations", description: "Organizations (platform admin), the caller's own, and quotas" },
   { name: "credentials", description: "The organization's own credentials for targets" },
   { name: "audit", description: "The organization's audit log" },
+  { name: "webhooks", description: "The organization's webhook endpoints and their deliveries" },
   { name: "system", description: "Liveness and readiness probes" },
 ];
 

@@ -21,6 +21,7 @@ import { providerRouteTable } from "../proxy/route-table.js";
 import type { CredentialService } from "../services/credential-service.js";
 import type { Db } from "../services/database.js";
 import type { TenantService } from "../services/tenant-service.js";
+import type { WebhookService } from "../services/webhook-service.js";
 import { trackAllowedMethods } from "./allowed-methods.js";
 import { registerAuditHook } from "./audit.js";
 import { authenticate } from "./auth.js";
@@ -44,6 +45,7 @@ import { organizationRoutes } from "./routes/organizations.js";
 import { quotaRoutes } from "./routes/quotas.js";
 import { targetRoutes } from "./routes/targets.js";
 import { tenantRoutes } from "./routes/tenants.js";
+import { webhookRoutes } from "./routes/webhooks.js";
 import { Problem } from "./schemas.js";
 
 export interface HttpDeps {
@@ -51,6 +53,8 @@ export interface HttpDeps {
   tenants: TenantService;
   /** Organizations' target credentials (`/v1/credentials`). */
   credentials?: CredentialService;
+  /** Organizations' webhook endpoints (`/v1/webhooks`). */
+  webhooks?: WebhookService;
   providers: ProviderRegistry;
   logger: Logger;
   metrics: Registry;
@@ -290,5 +294,6 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes, deps);
   await app.register(quotaRoutes, deps);
   await app.register(eventRoutes, deps);
+  await app.register(webhookRoutes, deps);
   return app;
 }

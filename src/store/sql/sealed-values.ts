@@ -27,6 +27,8 @@ export const SEALED_TABLES: readonly SealedTable[] = [
   },
   // Organizations' own target credentials (issue 14): present once its migration is.
   { table: "target_credentials", id: "id", columns: ["secret_enc"], optional: true },
+  // Webhook endpoints' signing secrets (issue 16).
+  { table: "webhook_endpoints", id: "id", columns: ["secret_enc"], optional: true },
 ];
 
 export async function tableExists(q: Queryable, table: string): Promise<boolean> {

@@ -7,7 +7,7 @@
  * {@link ConnectionError} (the CLI's exit codes), and the event and log streams
  * (server-sent events, resumed with `Last-Event-ID`).
  */
-import { createClient, type Schemas, type TenantryClient } from "../client/index.js";
+import { createClient, type paths, type Schemas, type TenantryClient } from "../client/index.js";
 
 export type ApiKeyView = Schemas["ApiKey"];
 export type OrganizationView = Schemas["Organization"];
@@ -49,16 +49,7 @@ export type ResourceLogs = Schemas["ResourceLogs"];
 export type TenantAction = "suspend" | "resume" | "retry";
 
 /** The filters of GET /v1/audit. */
-export interface AuditQuery {
-  tenant?: string;
-  actor?: string;
-  action?: string;
-  since?: string;
-  until?: string;
-  request_id?: string;
-  limit?: number;
-  cursor?: string;
-}
+export type AuditQuery = NonNullable<paths["/v1/audit"]["get"]["parameters"]["query"]>;
 
 export interface Page<T> {
   data: T[];
@@ -118,15 +109,8 @@ export class ConnectionError extends Error {
 }
 
 /** The filters of `GET /v1/events`. */
-export interface EventsQuery {
-  /** A tenant's id or slug. */
-  tenant?: string;
-  /** Comma-separated types; one ending in `.` is a prefix. */
-  type?: string;
-  after?: number;
-  cursor?: string;
-  limit?: number;
-}
+/** The filters of `GET /v1/events`: `tenant` (id or slug), `type` (comma-separated; `prefix.`), `after`, `cursor`, `limit`. */
+export type EventsQuery = NonNullable<paths["/v1/events"]["get"]["parameters"]["query"]>;
 
 export interface FollowEventsOptions {
   /** Start after this event id; default: now (events recorded from here on). */
@@ -578,7 +562,7 @@ export class ApiClient {
 
   /** A page of the organization's audit log, oldest first. */
   auditLog(query: AuditQuery = {}): Promise<Page<AuditEntryView>> {
-    return this.body(this.sdk.GET("/v1/audit", { params: { query: query as never } }), "GET /v1/audit");
+    return this.body(this.sdk.GET("/v1/audit", { params: { query } }), "GET /v1/audit");
   }
 
   /** The organization's API keys (admin). */

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./db.js";
 
 /**
@@ -247,6 +247,9 @@ export function useCliServer(options: {
   setup?: (server: CliServer) => Promise<void>;
 }): () => CliServer {
   let server: CliServer | undefined;
+  // Every command is a child process (tsx loading the CLI, seconds on a loaded machine),
+  // and a test runs several in a row: the file's tests get 2 minutes, not the default 30 s.
+  vi.setConfig({ testTimeout: 120_000 });
   beforeAll(async () => {
     server = await startCliServer({ tmpPrefix: options.tmpPrefix });
     await options.setup?.(server);

@@ -261,7 +261,7 @@ export class ApiClient {
             q: query.q,
             limit: query.limit,
             cursor: query.cursor,
-          } as never,
+          },
         },
       }),
       "GET /v1/tenants",
@@ -536,7 +536,7 @@ export class ApiClient {
           header: {
             ...idempotency(options.idempotencyKey),
             ...(options.ifMatch === undefined ? {} : { "If-Match": `"${options.ifMatch}"` }),
-          } as never,
+          },
         },
       }),
       `PATCH /v1/tenants/${idOrSlug}`,

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { type DestinationStream, type Logger, pino } from "pino";
 import pretty from "pino-pretty";
@@ -33,9 +32,9 @@ import { ensureInstallationId } from "./store/sql/installation.js";
 import { listResources, mergeResourceOutputs } from "./store/sql/resources.js";
 import { listTenantsToRecover } from "./store/sql/tenants.js";
 
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
+import { VERSION } from "./version.js";
+
+export { VERSION };
 
 export interface TenantryOptions {
   config: Readonly<Config>;

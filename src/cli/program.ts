@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { VERSION } from "../app.js";
+import { VERSION } from "../version.js";
 import { setColorFlag } from "./color.js";
 import { registerAuditCommand } from "./commands/audit.js";
 import { registerBlueprintCommands } from "./commands/blueprints.js";

@@ -1,11 +1,6 @@
 import type { Command } from "commander";
-import { createLogger, startTenantry, type Tenantry } from "../../app.js";
-import { ConfigError, loadConfig } from "../../config/config.js";
-import { ensureEncryptionKey } from "../../services/bootstrap.js";
-import { type ResealCount, resealAll } from "../../services/encryption-key-rotation.js";
-import { createDb } from "../../store/db.js";
-import { migrate } from "../../store/migrations.js";
 import { emit, formatDuration, table } from "../output.js";
+import type { ResealCount, startTenantry, Tenantry } from "./server-runtime.js";
 import { type OutputOptions, run, withConnection, withOutput } from "./tenants.js";
 
 /** Stops cleanly on SIGINT/SIGTERM: in-flight operations are handed back to the queue. */
@@ -30,7 +25,11 @@ function stopOnSignals(app: Tenantry): void {
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
-export function configOrExit() {
+/** The server's modules, loaded on demand (see server-runtime.ts). */
+const runtime = () => import("./server-runtime.js");
+
+async function configOrExit() {
+  const { ConfigError, loadConfig } = await runtime();
   try {
     return loadConfig();
   } catch (err) {
@@ -44,6 +43,7 @@ export function configOrExit() {
 
 /** Starts Tenantry; a configuration it finds wrong at start-up (a target, isolation) exits 2 like a bad variable. */
 async function startOrExit(options: Parameters<typeof startTenantry>[0]) {
+  const { ConfigError, startTenantry } = await runtime();
   try {
     return await startTenantry(options);
   } catch (err) {
@@ -60,7 +60,7 @@ export function registerServerCommands(program: Command): void {
     .command("serve")
     .description("run the API and in-process workers (TENANTRY_WORKER_CONCURRENCY=0: API only)")
     .action(async () => {
-      const config = configOrExit();
+      const config = await configOrExit();
       const app = await startOrExit({ config });
       stopOnSignals(app);
       const url = await app.listen();
@@ -79,7 +79,7 @@ export function registerServerCommands(program: Command): void {
     .command("worker")
     .description("run workers only, sharing DATABASE_URL with the API process(es)")
     .action(async () => {
-      const config = configOrExit();
+      const config = await configOrExit();
       if (config.workerConcurrency === 0) {
         console.error("tenantry: TENANTRY_WORKER_CONCURRENCY is 0; a worker process needs at least 1");
         process.exit(2);
@@ -148,14 +148,15 @@ export function registerServerCommands(program: Command): void {
     .command("migrate")
     .description("apply pending database migrations and exit")
     .action(async () => {
-      const config = configOrExit();
+      const config = await configOrExit();
       if (!config.databaseUrl) {
         // The embedded database is migrated on every start; starting without API or workers does it.
-        const app = await startTenantry({ config, api: false, workers: false });
+        const app = await startOrExit({ config, api: false, workers: false });
         await app.close();
         console.log("embedded database is migrated");
         return;
       }
+      const { createDb, createLogger, migrate } = await runtime();
       const logger = createLogger(config);
       const db = createDb(config.databaseUrl, { max: 1 });
       try {
@@ -173,7 +174,7 @@ export function registerServerCommands(program: Command): void {
     )
     .option("--batch-size <n>", "rows per transaction", "200")
     .action(async (options: { batchSize: string }) => {
-      const config = configOrExit();
+      const config = await configOrExit();
       const batchSize = Number(options.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
         console.error("tenantry: --batch-size: expected a whole number from 1 to 10000");
@@ -191,6 +192,7 @@ export function registerServerCommands(program: Command): void {
       };
       if (!config.databaseUrl) {
         // The embedded database: started (and migrated) as every start does, without API or workers.
+        const { resealAll } = await runtime();
         const app = await startOrExit({ config, api: false, workers: false });
         try {
           report(await resealAll(app.db, app.secrets, { batchSize }));
@@ -199,6 +201,8 @@ export function registerServerCommands(program: Command): void {
         }
         return;
       }
+      const { ConfigError, createDb, createLogger, ensureEncryptionKey, migrate, resealAll } =
+        await runtime();
       const logger = createLogger(config);
       const db = createDb(config.databaseUrl, { max: 1 });
       try {

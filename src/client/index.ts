@@ -15,6 +15,7 @@ import { CLIENT_VERSION } from "./version.js";
 
 export type { Middleware } from "openapi-fetch";
 export type { components, paths } from "./schema.js";
+export { type SseMessage, SseParser } from "./sse.js";
 export { CLIENT_VERSION };
 
 /** The typed client: `GET`, `POST`, `PATCH`, `PUT`, `DELETE` by path, and `use` for middleware. */
@@ -226,6 +227,11 @@ function timedFetch(
       const response = await Promise.race([send(request, { ...init, signal }), aborted]);
       if (STREAMING.test(response.headers.get("content-type") ?? "")) {
         streaming = true;
+        // undici's Request follows the caller's signal through a WeakRef: once openapi-fetch
+        // returned, nothing held the Request, a garbage collection took it and the caller's
+        // abort no longer reached the connection. The stream (what the caller holds while
+        // reading) and its Response hold it now (test/client.stream-abort.test.ts).
+        holdWhileRead(response, request);
         return response;
       }
       const body =
@@ -246,6 +252,14 @@ function timedFetch(
       if (!streaming) caller.removeEventListener("abort", onCallerAbort);
     }
   };
+}
+
+const HELD = Symbol("tenantry.request");
+
+/** Keeps `request` (and so the abort of its signal) reachable for as long as `response` or its body is. */
+function holdWhileRead(response: Response, request: Request): void {
+  for (const holder of [response, response.body])
+    if (holder) Object.defineProperty(holder, HELD, { value: request, enumerable: false });
 }
 
 // --- Helpers ------------------------------------------------------------------------------

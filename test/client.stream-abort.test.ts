@@ -22,7 +22,7 @@ let baseUrl: string;
 const open = new Set<http.ServerResponse>();
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  server = http.createServer((_req, res) => {
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
     res.write("retry: 2000\nid: 0\n\n");
     open.add(res);

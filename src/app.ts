@@ -47,6 +47,8 @@ export interface TenantryOptions {
   providers?: ProviderRegistry;
   /** How long `/metrics` reuses its reading of the database's gauges (tests: 0). @default 5000 */
   metricsCacheMs?: number;
+  /** The web dashboard's build to serve at `/`. @default the package's dist/dashboard */
+  dashboardDir?: string;
 }
 
 export interface Tenantry {
@@ -185,6 +187,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
             version: VERSION,
             installationId,
             nodeId: config.nodeId,
+            dashboardDir: options.dashboardDir,
           });
     // The engine's queries have their own pool, with a statement timeout well under a
     // third of the lease (src/engine/README.md, "Time"): a slow database makes a pass

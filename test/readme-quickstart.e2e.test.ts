@@ -93,6 +93,8 @@ async function sh(script: string, timeoutMs = 120_000): Promise<{ code: number |
     cwd: work,
     env: cleanEnv({ PORT: String(port) }),
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: a timeout kills what the command started too (npx, the CLI).
+    detached: true,
   });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => {
@@ -101,9 +103,18 @@ async function sh(script: string, timeoutMs = 120_000): Promise<{ code: number |
   child.stderr?.on("data", (d: Buffer) => {
     out += d.toString();
   });
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      child.kill("SIGKILL");
+    }
+  }, timeoutMs);
   const [code] = (await once(child, "close")) as [number | null];
   clearTimeout(timer);
+  if (timedOut) out += `\n[readme-quickstart] killed after ${timeoutMs / 1000} s: it did not finish`;
   return { code, out };
 }
 

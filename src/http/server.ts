@@ -25,6 +25,7 @@ import type { WebhookService } from "../services/webhook-service.js";
 import { trackAllowedMethods } from "./allowed-methods.js";
 import { registerAuditHook } from "./audit.js";
 import { authenticate } from "./auth.js";
+import { registerDashboard } from "./dashboard.js";
 import { registerDocsPages } from "./docs-pages.js";
 import { registerEtags } from "./etag.js";
 import { EventStreams } from "./event-stream.js";
@@ -69,6 +70,8 @@ export interface HttpDeps {
   installationId: string;
   /** This process's node id (`TENANTRY_NODE_ID`), shown by `GET /health`. */
   nodeId: string;
+  /** The web dashboard's build (dist/dashboard); default: the package's. */
+  dashboardDir?: string;
   /** The event streams (server-sent events of timelines); default: made by buildServer. */
   eventStreams?: EventStreams;
 }
@@ -177,6 +180,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
 
   await app.register(swagger, swaggerOptions(deps.version));
   await registerDocsPages(app, deps.version);
+  await registerDashboard(app, { dir: deps.dashboardDir });
 
   // Bodies must be UTF-8: invalid bytes are refused, not silently replaced.
   const parseJson = app.getDefaultJsonParser("error", "error");

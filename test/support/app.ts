@@ -60,6 +60,8 @@ export async function startTestApp(
     logger?: Logger;
     /** `/metrics`' reuse of its database reading. @default 0 (tests see each change at once) */
     metricsCacheMs?: number;
+    /** The dashboard's build to serve (test/support/dashboard.ts builds one). */
+    dashboardDir?: string;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -89,6 +91,7 @@ export async function startTestApp(
     providers: options.providers,
     workers: options.workers,
     metricsCacheMs: options.metricsCacheMs ?? 0,
+    dashboardDir: options.dashboardDir,
   });
   return {
     app,

@@ -70,6 +70,11 @@ afterAll(async () => {
 
 const conditionsOf = async (api: ApiClient, slug: string) =>
   ((await api.json("GET", `/v1/tenants/${slug}`)).conditions as { type: string }[]).map((c) => c.type);
+/** The tenant's condition events: [type, condition]. */
+const conditionEvents = async (api: ApiClient, slug: string) =>
+  (await api.json("GET", `/v1/tenants/${slug}/events`)).data
+    .filter((e: { type: string }) => e.type.startsWith("condition."))
+    .map((e: { type: string; data: { condition: string } }) => [e.type, e.data.condition]);
 
 describe("organizations' own Render accounts", () => {
   it("puts each tenant in its own organization's workspace", async () => {
@@ -112,6 +117,9 @@ describe("organizations' own Render accounts", () => {
     expect(credA.last_error).toMatch(/401/);
     expect(await conditionsOf(a, "alpha-one")).toEqual(["access_error"]);
     expect(await conditionsOf(a, "alpha-two")).toEqual(["access_error"]);
+    // Raised on each with one event, which webhooks deliver.
+    for (const slug of ["alpha-one", "alpha-two"])
+      expect(await conditionEvents(a, slug), slug).toEqual([["condition.raised", "access_error"]]);
 
     // The other organization: untouched, and still working.
     expect((await b.json("GET", "/v1/credentials")).data[0].status).toBe("ok");
@@ -128,6 +136,10 @@ describe("organizations' own Render accounts", () => {
     expect(checked.status).toBe(200);
     expect(checked.body).toMatchObject({ status: "ok", last_error: null });
     expect(await conditionsOf(a, "alpha-two")).toEqual([]);
+    expect(await conditionEvents(a, "alpha-two")).toEqual([
+      ["condition.raised", "access_error"],
+      ["condition.cleared", "access_error"],
+    ]);
     // The failed tenant is retried and settles on the organization's account.
     expect((await a.call("POST", "/v1/tenants/alpha-one/retry")).status).toBe(202);
     await eventually(

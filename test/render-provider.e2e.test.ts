@@ -326,9 +326,20 @@ ${headers}
     const ops = (await api.call("GET", "/v1/tenants/hooli/operations")).body.data;
     expect(ops[0].attempt).toBe(0);
 
+    // Raised with an event (webhooks deliver it), once.
+    const conditionEvents = async () =>
+      (await api.json("GET", "/v1/tenants/hooli/events")).data
+        .filter((e: any) => e.type.startsWith("condition."))
+        .map((e: any) => [e.type, e.data.condition]);
+    expect(await conditionEvents()).toEqual([["condition.raised", "access_error"]]);
+
     expect((await api.call("POST", "/v1/tenants/hooli/retry")).status).toBe(202);
     const healed = await api.waitForTenant("hooli", "active", WAIT);
     expect(healed.conditions).toEqual([]);
+    expect(await conditionEvents()).toEqual([
+      ["condition.raised", "access_error"],
+      ["condition.cleared", "access_error"],
+    ]);
     await api.call("DELETE", "/v1/tenants/hooli");
     await api.waitForTenant("hooli", "destroyed", WAIT);
   });

@@ -31,15 +31,21 @@ export interface TenantEventMap {
   "stack.planned": StackPlannedData;
   /** A stack target's run finished one of the platform's resources (a Terraform address), or failed on it. */
   "stack.resource_applied": StackResourceData;
-  /** A condition that needs a person's attention was put on the tenant (`operation_stuck`, `unhealthy`). */
+  /** A condition that needs a person's attention was put on the tenant (`access_error`, `operation_stuck`, `unhealthy`). */
   "condition.raised": ConditionEventData;
   /** The condition went away: the operation finished, the tenant recovered. */
   "condition.cleared": ConditionEventData;
 }
 
-/** A condition raised or cleared by the alerting sweep (src/services/alert-conditions.ts). */
+/**
+ * A condition raised or cleared: by the alerting sweep (`operation_stuck`, `unhealthy`,
+ * src/services/alert-conditions.ts), or by the platform refusing, then accepting again,
+ * Tenantry's credentials (`access_error`).
+ */
 export interface ConditionEventData {
-  condition: "operation_stuck" | "unhealthy";
+  condition: "operation_stuck" | "unhealthy" | "access_error";
+  /** `access_error`, raised: what the platform said. */
+  message?: string;
   /** When the condition started (the operation's request, the tenant's status change). */
   since: string;
   /** `operation_stuck`: the operation, its kind and latest step. */

@@ -526,7 +526,7 @@ export class Worker {
       if (condition === "access_error") {
         // The platform refused Tenantry's credentials (the provider's AccessError): a
         // condition someone has to act on.
-        await setTenantCondition(q, op.tenantId, { type: "access_error", message });
+        await setTenantCondition(q, op.tenantId, { type: "access_error", message }, op.id);
       }
       await finishOperation(q, op.id, { status: "failed", errorCode: code, errorMessage: message });
       return tenant?.target;

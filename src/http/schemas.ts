@@ -192,7 +192,7 @@ const Conditions = Type.Array(
   ),
   {
     description:
-      "What needs a person's attention beyond the status. `access_error`: the platform refused Tenantry's credentials (e.g. a revoked RENDER_API_KEY); cleared when the tenant settles again after a retry. `operation_stuck`: its operation has been queued or running longer than TENANTRY_STUCK_OPERATION_AFTER since it was requested (`since`); cleared when it finishes. `unhealthy`: `failed` or `degraded` longer than TENANTRY_UNHEALTHY_TENANT_AFTER; cleared when it recovers. Raising and clearing the last two records a `condition.raised` / `condition.cleared` event.",
+      "What needs a person's attention beyond the status. `access_error`: the platform refused Tenantry's credentials (e.g. a revoked RENDER_API_KEY); cleared when the credential works again or the tenant settles after a retry. `operation_stuck`: its operation has been queued or running longer than TENANTRY_STUCK_OPERATION_AFTER since it was requested (`since`); cleared when it finishes. `unhealthy`: `failed` or `degraded` longer than TENANTRY_UNHEALTHY_TENANT_AFTER; cleared when it recovers. Raising and clearing each records a `condition.raised` / `condition.cleared` event.",
   },
 );
 

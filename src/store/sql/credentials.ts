@@ -162,14 +162,27 @@ export async function setAccessErrorOnTenants(
   target: string,
   message: string,
 ): Promise<string[]> {
+  // Each tenant that did not have the condition yet gets a `condition.raised` event.
   const { rows } = await q.query<{ id: string }>(
-    `update tenants set conditions =
-       (select coalesce(jsonb_agg(c), '[]'::jsonb) from jsonb_array_elements(conditions) c where c->>'type' <> 'access_error')
-       || jsonb_build_array(jsonb_build_object('type', 'access_error', 'message', $3::text, 'since',
-            coalesce((select c->>'since' from jsonb_array_elements(conditions) c where c->>'type' = 'access_error' limit 1),
-                     ${CONDITION_NOW})))
-     where organization_id = $1 and target = $2 and status <> 'destroyed'
-     returning id`,
+    `with before as (
+       select id from tenants
+       where organization_id = $1 and target = $2 and status <> 'destroyed'
+         and not conditions @> '[{"type":"access_error"}]'),
+     u as (
+       update tenants set conditions =
+         (select coalesce(jsonb_agg(c), '[]'::jsonb) from jsonb_array_elements(conditions) c where c->>'type' <> 'access_error')
+         || jsonb_build_array(jsonb_build_object('type', 'access_error', 'message', $3::text, 'since',
+              coalesce((select c->>'since' from jsonb_array_elements(conditions) c where c->>'type' = 'access_error' limit 1),
+                       ${CONDITION_NOW})))
+       where organization_id = $1 and target = $2 and status <> 'destroyed'
+       returning id, organization_id, conditions),
+     e as (
+       insert into events (organization_id, tenant_id, type, message, data)
+       select u.organization_id, u.id, 'condition.raised', 'access_error: ' || $3::text,
+         jsonb_build_object('condition', 'access_error', 'message', $3::text,
+           'since', (select c->'since' from jsonb_array_elements(u.conditions) c where c->>'type' = 'access_error' limit 1))
+       from u where u.id in (select id from before))
+     select id from u`,
     [organizationId, target, message],
   );
   return rows.map((r) => r.id);
@@ -182,9 +195,18 @@ export async function clearAccessErrorOnTenants(
   target: string,
 ): Promise<void> {
   await q.query(
-    `update tenants set conditions =
-       (select coalesce(jsonb_agg(c), '[]'::jsonb) from jsonb_array_elements(conditions) c where c->>'type' <> 'access_error')
-     where organization_id = $1 and target = $2 and conditions @> '[{"type":"access_error"}]'`,
+    `with before as (
+       select id, (select c->'since' from jsonb_array_elements(conditions) c where c->>'type' = 'access_error' limit 1) as since
+       from tenants where organization_id = $1 and target = $2 and conditions @> '[{"type":"access_error"}]'),
+     u as (
+       update tenants set conditions =
+         (select coalesce(jsonb_agg(c), '[]'::jsonb) from jsonb_array_elements(conditions) c where c->>'type' <> 'access_error')
+       where id in (select id from before)
+       returning id, organization_id)
+     insert into events (organization_id, tenant_id, type, message, data)
+     select u.organization_id, u.id, 'condition.cleared', 'access_error cleared: the credential works again',
+       jsonb_build_object('condition', 'access_error', 'since', b.since)
+     from u join before b on b.id = u.id`,
     [organizationId, target],
   );
 }

@@ -230,7 +230,10 @@ export class TenantStatusChangedError extends Error {
 
 export async function updateTenantStatus(q: Queryable, id: string, c: TenantStatusChange): Promise<Tenant> {
   const { rows } = await q.query(
-    `with u as (
+    `with before as (
+       select id, (select c->'since' from jsonb_array_elements(conditions) c where c->>'type' = 'access_error' limit 1) as access_error_since
+       from tenants where id = $1),
+     u as (
        update tenants set status = $2,
          desired_state = coalesce($3, desired_state),
          error_message = case when $4 then $5 else error_message end,
@@ -247,7 +250,14 @@ export async function updateTenantStatus(q: Queryable, id: string, c: TenantStat
        where id = $1 and ($14::text is null or status = $14) returning *),
      e as (
        insert into events (organization_id, tenant_id, operation_id, type, message, data)
-       select u.organization_id, u.id, $10, $11, $12, $13 from u where $11::text is not null)
+       select u.organization_id, u.id, $10, $11, $12, $13 from u where $11::text is not null),
+     -- Settled again: the access error it had is cleared, and that is an event too.
+     cleared as (
+       insert into events (organization_id, tenant_id, operation_id, type, message, data)
+       select u.organization_id, u.id, $10, 'condition.cleared', 'access_error cleared: the tenant is ' || u.status,
+         jsonb_build_object('condition', 'access_error', 'since', b.access_error_since, 'status', u.status)
+       from u join before b on b.id = u.id
+       where b.access_error_since is not null and u.status in ('active', 'suspended', 'destroyed'))
      select ${TENANT_COLUMNS.replaceAll("t.", "u.")} from u join blueprints b on b.id = u.blueprint_id`,
     [
       id,
@@ -308,14 +318,29 @@ export async function setTenantCondition(
   q: Queryable,
   tenantId: string,
   condition: { type: TenantCondition["type"]; message: string },
+  /** The operation it came from (the raised event's). */
+  operationId?: string,
 ): Promise<void> {
+  // A condition the tenant did not have yet is raised with a `condition.raised` event
+  // (webhooks deliver it); one it had keeps its `since` and gets its new message only.
   await q.query(
-    `update tenants set conditions =
-       (select coalesce(jsonb_agg(c), '[]'::jsonb) from jsonb_array_elements(conditions) c where c->>'type' <> $2)
-       || jsonb_build_array(jsonb_build_object('type', $2::text, 'message', $3::text, 'since',
-            coalesce((select c->>'since' from jsonb_array_elements(conditions) c where c->>'type' = $2 limit 1),
-                     to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))))
-     where id = $1`,
-    [tenantId, condition.type, condition.message],
+    `with before as (
+       select id, not conditions @> jsonb_build_array(jsonb_build_object('type', $2::text)) as new
+       from tenants where id = $1),
+     u as (
+       update tenants set conditions =
+         (select coalesce(jsonb_agg(c), '[]'::jsonb) from jsonb_array_elements(conditions) c where c->>'type' <> $2)
+         || jsonb_build_array(jsonb_build_object('type', $2::text, 'message', $3::text, 'since',
+              coalesce((select c->>'since' from jsonb_array_elements(conditions) c where c->>'type' = $2 limit 1),
+                       to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))))
+       where id = $1
+       returning id, organization_id, conditions)
+     insert into events (organization_id, tenant_id, operation_id, type, message, data)
+     select u.organization_id, u.id, $4::uuid, 'condition.raised', $2 || ': ' || $3,
+       jsonb_build_object('condition', $2::text, 'message', $3::text,
+         'since', (select c->'since' from jsonb_array_elements(u.conditions) c where c->>'type' = $2 limit 1))
+         || case when $4::uuid is null then '{}'::jsonb else jsonb_build_object('operation_id', $4::text) end
+     from u join before b on b.id = u.id where b.new`,
+    [tenantId, condition.type, condition.message, operationId ?? null],
   );
 }

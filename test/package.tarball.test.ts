@@ -177,6 +177,7 @@ describe("the npm package", () => {
       "dist/client/index.d.ts",
       "dist/client/schema.d.ts",
       "dist/cli/main.js",
+      "dist/dashboard/index.html",
       "migrations/0001_core.sql",
       "examples/blueprints/starter.render.yaml",
       "examples/apps/starter/web.js",
@@ -185,7 +186,7 @@ describe("the npm package", () => {
       expect(files, f).toContain(f);
     const unwanted = files.filter(
       (f) =>
-        /^(test|bench|scripts|src|\.ci|docs)\//.test(f) ||
+        /^(test|bench|scripts|src|dashboard|\.ci|docs)\//.test(f) ||
         f.endsWith(".map") ||
         /\.test\.[cm]?[jt]s$/.test(f) ||
         f.includes("node_modules/"),

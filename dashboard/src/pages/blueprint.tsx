@@ -12,6 +12,7 @@ import {
   paramValues,
 } from "../components/params-form.js";
 import { SourceView } from "../components/source-view.js";
+import { TargetField } from "../components/target-select.js";
 import { ErrorNote, Loading, useTitle } from "../components/ui.js";
 import { canWrite, useSession } from "../session.js";
 import { useLoad } from "../use-load.js";
@@ -193,7 +194,6 @@ function Diff({ name, versions, to }: { name: string; versions: number[]; to: nu
 /** The monthly cost of a version for a would-be tenant, with its parameters. */
 function Cost({ name, blueprint }: { name: string; blueprint: Blueprint }) {
   const params = useMemo(() => parametersOf(blueprint.parsed), [blueprint]);
-  const targets = useLoad(() => unwrap(api().GET("/v1/targets")), []);
   const [inputs, setInputs] = useState<ParamInputs>(() => initialInputs(params));
   const [target, setTarget] = useState("");
   const [result, setResult] = useState<{ cost?: Schemas["Cost"]; error?: unknown }>({});
@@ -223,21 +223,7 @@ function Cost({ name, blueprint }: { name: string; blueprint: Blueprint }) {
   return (
     <div class="columns">
       <form class="form" onSubmit={(e) => e.preventDefault()} aria-label="Parameters of the estimate">
-        <div class="field">
-          <label for="cost-target">Target</label>
-          <select
-            id="cost-target"
-            value={target}
-            onChange={(e) => setTarget((e.target as HTMLSelectElement).value)}
-          >
-            <option value="">The server's default</option>
-            {(targets.data?.data ?? []).map((t) => (
-              <option key={t.name} value={t.name}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <TargetField id="cost-target" value={target} onChange={setTarget} />
         <ParamsFields
           params={params}
           inputs={inputs}

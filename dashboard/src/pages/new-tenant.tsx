@@ -11,6 +11,7 @@ import {
   paramValues,
   secretsOf,
 } from "../components/params-form.js";
+import { TargetField } from "../components/target-select.js";
 import { ErrorNote, Loading, useTitle } from "../components/ui.js";
 import { useLoad } from "../use-load.js";
 
@@ -32,7 +33,6 @@ export function NewTenantPage() {
   useTitle("New tenant");
   const { query, route } = useLocation();
   const blueprints = useLoad(() => unwrap(api().GET("/v1/blueprints")), []);
-  const targets = useLoad(() => unwrap(api().GET("/v1/targets")), []);
   const [name, setName] = useState(query["blueprint"] ?? "");
   const blueprint = useLoad(() => (name ? latestBlueprint(name) : Promise.resolve(undefined)), [name]);
   const params = useMemo(() => parametersOf(blueprint.data?.parsed), [blueprint.data]);
@@ -201,22 +201,9 @@ export function NewTenantPage() {
                 ))}
               </select>
             </div>
-            <div class="field">
-              <label for="tenant-target">Target</label>
-              <select
-                id="tenant-target"
-                value={target}
-                onChange={(e) => setTarget((e.target as HTMLSelectElement).value)}
-              >
-                <option value="">The server's default</option>
-                {(targets.data?.data ?? []).map((t) => (
-                  <option key={t.name} value={t.name}>
-                    {t.name}
-                  </option>
-                ))}
-              </select>
+            <TargetField id="tenant-target" value={target} onChange={setTarget}>
               {fieldError("target")}
-            </div>
+            </TargetField>
             <div class="field">
               <label for="tenant-labels">Labels</label>
               <input

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import type { Operation, Schemas, Tenant } from "../../../src/client/index.js";
+import { isTransitional } from "../../../src/domain/lifecycle.js";
 import { api, unwrap } from "../api.js";
 import {
   Ago,
@@ -54,17 +55,6 @@ async function eventPage(id: string, cursor?: string | null): Promise<Schemas["E
   return page as unknown as Schemas["EventPage"];
 }
 
-const TRANSITIONAL = new Set([
-  "queued",
-  "provisioning",
-  "bootstrapping",
-  "updating",
-  "suspending",
-  "resuming",
-  "destroy_queued",
-  "destroying",
-]);
-
 export function TenantPage() {
   const { params } = useRoute();
   const id = params["id"] ?? "";
@@ -109,7 +99,7 @@ export function TenantPage() {
   if (!view.data) return <Loading what="the tenant" />;
   const { tenant, status, operations, logKinds } = view.data;
   const writable = canWrite(session);
-  const busy = TRANSITIONAL.has(tenant.status);
+  const busy = isTransitional(tenant.status);
   const gone = tenant.status === "destroyed";
   const resources = (tenant.resources ?? []).filter((r) => r.status !== "deleted");
 

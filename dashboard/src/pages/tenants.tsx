@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import type { Tenant } from "../../../src/client/index.js";
+import { isTransitional, TENANT_STATUSES } from "../../../src/domain/lifecycle.js";
 import { api, unwrap } from "../api.js";
 import { Ago, ErrorNote, Labels, LiveBadge, Loading, StatusBadge, useTitle } from "../components/ui.js";
 import { type LiveEvent, useEvents } from "../live.js";
@@ -13,16 +14,7 @@ const STATUS_FILTERS: { value: string; label: string; statuses?: string[] }[] = 
   {
     value: "in-progress",
     label: "In progress",
-    statuses: [
-      "queued",
-      "provisioning",
-      "bootstrapping",
-      "updating",
-      "suspending",
-      "resuming",
-      "destroy_queued",
-      "destroying",
-    ],
+    statuses: TENANT_STATUSES.filter(isTransitional),
   },
   { value: "active", label: "Active", statuses: ["active"] },
   { value: "attention", label: "Needs attention (failed, degraded)", statuses: ["failed", "degraded"] },

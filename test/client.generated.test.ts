@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import ts from "typescript";
@@ -81,7 +81,10 @@ describe("the generated SDK types", () => {
     try {
       await symlink(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"));
       await writeFile(path.join(dir, "package.json"), '{ "type": "module" }\n');
-      for (const file of ["schema.ts", "index.ts", "version.ts"])
+      // Every file of the SDK (what the package ships as tenantry/client).
+      const files = (await readdir(path.join(projectRoot, "src/client"))).filter((f) => f.endsWith(".ts"));
+      expect(files).toEqual(expect.arrayContaining(["schema.ts", "index.ts", "version.ts", "sse.ts"]));
+      for (const file of files)
         await writeFile(
           path.join(dir, file),
           await readFile(path.join(projectRoot, "src/client", file), "utf8"),

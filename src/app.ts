@@ -2,10 +2,11 @@ import type { FastifyInstance } from "fastify";
 import { type DestinationStream, type Logger, pino } from "pino";
 import pretty from "pino-pretty";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { type Config, checkTargets } from "./config/config.js";
+import { type Config, ConfigError, checkTargets } from "./config/config.js";
 import { typedResource } from "./domain/resources.js";
 import { createEngineMetrics } from "./engine/metrics.js";
 import { engineStatementTimeoutMs, Worker } from "./engine/worker.js";
+import { startMetricsServer } from "./http/metrics-server.js";
 import { buildServer } from "./http/server.js";
 import type { SecretBox } from "./lib/crypto.js";
 import { REDACT_CENSOR, REDACT_PATHS } from "./lib/log-redaction.js";
@@ -49,6 +50,11 @@ export interface TenantryOptions {
   metricsCacheMs?: number;
   /** The web dashboard's build to serve at `/`. @default the package's dist/dashboard */
   dashboardDir?: string;
+  /**
+   * Without the API (`api: false`): serve `/metrics`, `/health` and `/ready` on this port
+   * (`tenantry worker`, TENANTRY_WORKER_METRICS_PORT), on `config.host`. @default none
+   */
+  metricsPort?: number;
 }
 
 export interface Tenantry {
@@ -62,6 +68,8 @@ export interface Tenantry {
   secrets: SecretBox;
   providers: ProviderRegistry;
   http: FastifyInstance | undefined;
+  /** Where a process without the API serves `/metrics`, `/health` and `/ready` (`metricsPort`). */
+  metricsUrl: string | undefined;
   worker: Worker | undefined;
   /** The alerting sweep (stuck operations, unhealthy tenants): in processes that run workers. */
   conditions: ConditionSweeper | undefined;
@@ -287,6 +295,27 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
       await recoverTenants(db, tenants, providers, config.nodeId, logger);
     }
 
+    const metricsServer =
+      http === undefined && options.metricsPort !== undefined
+        ? await startMetricsServer({
+            registry: metrics,
+            db,
+            host: config.host,
+            port: options.metricsPort,
+            version: VERSION,
+            installationId,
+            nodeId: config.nodeId,
+            logger,
+          }).catch(async (err: unknown) => {
+            await Promise.allSettled([conditions?.stop(), webhooks?.stop(), worker?.stop()]);
+            await Promise.allSettled([providers.close(), engineDb?.close()]);
+            throw new ConfigError(
+              "TENANTRY_WORKER_METRICS_PORT",
+              `cannot serve the metrics on ${config.host}:${options.metricsPort}: ${(err as Error).message} (0 serves none)`,
+            );
+          })
+        : undefined;
+
     let closed = false;
     return {
       config,
@@ -297,6 +326,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
       secrets,
       providers,
       http,
+      metricsUrl: metricsServer?.url,
       worker,
       conditions,
       async listen() {
@@ -311,6 +341,7 @@ export async function startTenantry(options: TenantryOptions): Promise<Tenantry>
         if (closed) return;
         closed = true;
         await http?.close();
+        await metricsServer?.close();
         await conditions?.stop();
         await webhooks?.stop();
         await worker?.stop();

@@ -1,6 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
+import net, { type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -9,6 +10,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadMigrations } from "../src/store/migrations.js";
 
 const run = promisify(execFile);
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer().listen(0, "127.0.0.1");
+  await once(srv, "listening");
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
 
 /** Runs `tenantry <args>` from the sources; resolves with the exit code and output. */
 async function tenantry(args: string[], env: Record<string, string>) {
@@ -128,6 +137,75 @@ describe("tenantry migrate / serve start-up", () => {
     ).toBe(true);
     expect(records.find((r) => r.msg.startsWith("Tenantry is listening"))?.level).toBe("info");
     expect(records.find((r) => r.msg === "shutting down")?.level).toBe("info");
+  });
+
+  it("serves /metrics, /health and /ready from a worker process, on TENANTRY_WORKER_METRICS_PORT", async () => {
+    const port = await freePort();
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-worker-"));
+    // Its own database: the one above holds values sealed with the serve test's key.
+    await admin.query(`create database ${name}_worker`);
+    const workerDb = new URL(url);
+    workerDb.pathname = `/${name}_worker`;
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "worker"], {
+      env: {
+        ...process.env,
+        DATABASE_URL: workerDb.toString(),
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "info",
+        TENANTRY_DATA_DIR: dataDir,
+        TENANTRY_WORKER_CONCURRENCY: "1",
+        TENANTRY_WORKER_METRICS_PORT: String(port),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`not running within 60 s:\n${stdout}\n${stderr}`)),
+          60_000,
+        );
+        child.stdout.on("data", (d: Buffer) => {
+          stdout += d.toString();
+          if (stdout.includes("worker running")) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.on("exit", (code) => reject(new Error(`worker exited with ${code}:\n${stdout}\n${stderr}`)));
+      });
+      const running = stdout
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { msg: string; metrics?: string })
+        .find((r) => r.msg === "worker running");
+      expect(running?.metrics).toBe(`http://127.0.0.1:${port}/metrics`);
+      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);
+      const text = await metrics.text();
+      // The process's own metrics, the engine's counters (this process has the workers) and the database's gauges.
+      expect(text).toContain("process_cpu_user_seconds_total");
+      expect(text).toContain("tenantry_lease_takeovers_total");
+      expect(text).toContain("tenantry_queue_ready_operations");
+      expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+      expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toMatchObject({ status: "ok" });
+      // Not the API.
+      expect((await fetch(`http://127.0.0.1:${port}/v1/tenants`)).status).toBe(404);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, "exit");
+        child.kill("SIGTERM");
+        const [code] = await exited;
+        expect(code, stderr).toBe(0);
+      }
+      await rm(dataDir, { recursive: true, force: true });
+      await admin.query(`drop database if exists ${name}_worker with (force)`);
+    }
   });
 
   it("refuses a worker process with no workers", async () => {

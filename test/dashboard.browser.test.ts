@@ -238,6 +238,10 @@ describe.skipIf(!chromiumAvailable)("the web dashboard in Chromium", () => {
     expect(await page.getByRole("button", { name: "Suspend" }).isEnabled()).toBe(false);
     await page.locator(".operations .error-text").first().waitFor();
     await screenshot("failed-tenant");
+    // Its build log, where the target keeps one, followed live.
+    await page.getByRole("button", { name: "Logs" }).click();
+    await page.locator("pre.logs", { hasText: "the theme folder is missing" }).waitFor({ timeout: WAIT });
+    await page.getByRole("button", { name: "Hide logs" }).click();
   });
 
   it("updates the tenants table by itself as tenants change, with filters", async () => {

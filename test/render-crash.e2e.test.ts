@@ -40,6 +40,8 @@ function startWorker(name: string): { child: ChildProcess; output: () => string 
       TENANTRY_ENCRYPTION_KEY: ENCRYPTION_KEY,
       TENANTRY_ADMIN_API_KEY: ADMIN_KEY,
       TENANTRY_LOCAL_POSTGRES_URL: t.database.adminUrl,
+      // Two workers run at once here (and other files' in parallel): none serves metrics.
+      TENANTRY_WORKER_METRICS_PORT: "0",
       // A create starts only with the Render provider's request timeout (4.5 s by default)
       // of lease left: a 12 s lease leaves at least 5.6 s between renewals.
       TENANTRY_LEASE_SECONDS: "12",

@@ -7,7 +7,8 @@ import { getSession } from "./session.js";
  * header, so the stream is read with `fetch`; like an EventSource it reconnects after a
  * loss (backing off up to 10 s) with `Last-Event-ID`, so no event is missed or repeated.
  */
-export type LiveState = "connecting" | "live" | "reconnecting";
+/** `stopped`: the server refused the stream (the key was revoked, the tenant is not there). */
+export type LiveState = "connecting" | "live" | "reconnecting" | "stopped";
 
 export interface StreamOptions {
   /** `/v1/events`, `/v1/tenants/{id}/events`, or a resource's logs. */
@@ -35,7 +36,10 @@ export async function followStream(options: StreamOptions): Promise<void> {
         signal: options.signal,
         cache: "no-store",
       });
-      if (response.status === 401 || response.status === 403 || response.status === 404) return;
+      if (response.status === 401 || response.status === 403 || response.status === 404) {
+        options.onState?.("stopped");
+        return;
+      }
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
       options.onState?.("live");
       const parser = new SseParser();

@@ -32,6 +32,11 @@ export interface Config extends LocalConfig, RenderConfig, KubernetesConfig, Ter
   port: number;
   /** `HOST`: interface to bind. @default "0.0.0.0" */
   host: string;
+  /**
+   * `TENANTRY_WORKER_METRICS_PORT`: where a `tenantry worker` process (no API) serves
+   * `/metrics`, `/health` and `/ready`, on HOST; `0`: nowhere. @default 9464
+   */
+  workerMetricsPort: number;
   /** `DATABASE_URL`: PostgreSQL for Tenantry's state; unset → embedded PostgreSQL in the data dir. */
   databaseUrl: string | undefined;
   /** `TENANTRY_DATA_DIR`: where the embedded database, the admin key file and tenant files live. @default "./.tenantry" */
@@ -282,6 +287,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const config: Config = {
     port: r.read((e) => int(e, "PORT", 8080, 0, 65535), 8080),
     host: str(env, "HOST") ?? "0.0.0.0",
+    workerMetricsPort: r.read((e) => int(e, "TENANTRY_WORKER_METRICS_PORT", 9464, 0, 65535), 9464),
     databaseUrl: r.read((e) => url(e, "DATABASE_URL", ["postgres:", "postgresql:"]), undefined),
     dataDir: path.resolve(str(env, "TENANTRY_DATA_DIR") ?? "./.tenantry"),
     baseDomain: r.read(baseDomainOf, "localhost"),

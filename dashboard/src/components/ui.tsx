@@ -21,7 +21,12 @@ export function StatusBadge({ status }: { status: string }) {
 }
 
 export function LiveBadge({ state }: { state: LiveState }) {
-  const text = state === "live" ? "live" : state === "connecting" ? "connecting…" : "reconnecting…";
+  const text = {
+    live: "live",
+    connecting: "connecting…",
+    reconnecting: "reconnecting…",
+    stopped: "not live: reload the page",
+  }[state];
   return (
     <span class={`live live-${state}`} title="Changes appear here as they happen (server-sent events)">
       {text}

@@ -14,7 +14,7 @@ import {
   useTitle,
 } from "../components/ui.js";
 import { formatDuration, formatTime } from "../format.js";
-import { followStream, type LiveEvent, useEvents } from "../live.js";
+import { followStream, type LiveEvent, type LiveState, useEvents } from "../live.js";
 import { canWrite, useSession } from "../session.js";
 import { useLoad, useThrottled } from "../use-load.js";
 
@@ -363,7 +363,7 @@ function Resources(props: {
 /** A resource's logs: the last lines, then new ones as they are written. */
 function Logs({ tenantId, resource }: { tenantId: string; resource: string }) {
   const [lines, setLines] = useState<string[]>([]);
-  const [state, setState] = useState<"connecting" | "live" | "reconnecting">("connecting");
+  const [state, setState] = useState<LiveState>("connecting");
   const box = useRef<HTMLPreElement>(null);
   useEffect(() => {
     setLines([]);

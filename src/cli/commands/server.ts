@@ -84,9 +84,17 @@ export function registerServerCommands(program: Command): void {
         console.error("tenantry: TENANTRY_WORKER_CONCURRENCY is 0; a worker process needs at least 1");
         process.exit(2);
       }
-      const app = await startOrExit({ config, api: false });
+      const metricsPort = config.workerMetricsPort === 0 ? undefined : config.workerMetricsPort;
+      const app = await startOrExit({ config, api: false, metricsPort });
       stopOnSignals(app);
-      app.logger.info({ worker: app.worker?.id, concurrency: config.workerConcurrency }, "worker running");
+      app.logger.info(
+        {
+          worker: app.worker?.id,
+          concurrency: config.workerConcurrency,
+          metrics: app.metricsUrl && `${app.metricsUrl}/metrics`,
+        },
+        "worker running",
+      );
     });
 
   withOutput(

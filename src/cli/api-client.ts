@@ -701,6 +701,65 @@ export class ApiClient {
     }
   }
 
+  // --- Webhooks (admin) ---------------------------------------------------------------
+
+  async listWebhooks(): Promise<Schemas["Webhook"][]> {
+    return (await this.body(this.sdk.GET("/v1/webhooks"), "GET /v1/webhooks")).data;
+  }
+
+  /** A new endpoint: the answer's `secret` is shown this once. */
+  createWebhook(input: Schemas["CreateWebhookRequest"]): Promise<Schemas["WebhookWithSecret"]> {
+    return this.body(this.sdk.POST("/v1/webhooks", { body: input }), "POST /v1/webhooks");
+  }
+
+  updateWebhook(id: string, input: Schemas["UpdateWebhookRequest"]): Promise<Schemas["Webhook"]> {
+    return this.body(
+      this.sdk.PATCH("/v1/webhooks/{id}", { params: { path: { id } }, body: input }),
+      `PATCH /v1/webhooks/${id}`,
+    );
+  }
+
+  async deleteWebhook(id: string): Promise<void> {
+    const what = `DELETE /v1/webhooks/${id}`;
+    let result: SdkResult<unknown>;
+    try {
+      result = await this.sdk.DELETE("/v1/webhooks/{id}", { params: { path: { id } } });
+    } catch (err) {
+      throw this.connectionError(err);
+    }
+    if (!result.response.ok) throw problemOf(result.response, result.error, what);
+  }
+
+  rotateWebhookSecret(id: string, secret?: string): Promise<Schemas["WebhookWithSecret"]> {
+    return this.body(
+      this.sdk.POST("/v1/webhooks/{id}/rotate-secret", {
+        params: { path: { id } },
+        body: secret === undefined ? {} : { secret },
+      }),
+      `POST /v1/webhooks/${id}/rotate-secret`,
+    );
+  }
+
+  /** An endpoint's delivery log, oldest first (one page). */
+  webhookDeliveries(
+    id: string,
+    query: { limit?: number; cursor?: string } = {},
+  ): Promise<Page<Schemas["WebhookDelivery"]>> {
+    return this.body(
+      this.sdk.GET("/v1/webhooks/{id}/deliveries", { params: { path: { id }, query } }),
+      `GET /v1/webhooks/${id}/deliveries`,
+    );
+  }
+
+  redeliverWebhook(id: string, deliveryId: string): Promise<Schemas["WebhookDelivery"]> {
+    return this.body(
+      this.sdk.POST("/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", {
+        params: { path: { id, delivery_id: deliveryId } },
+      }),
+      `POST /v1/webhooks/${id}/deliveries/${deliveryId}/redeliver`,
+    );
+  }
+
   /** Starts a run of a tenant's cron job now (answers at once). */
   runJob(idOrSlug: string, name: string): Promise<JobRun> {
     return this.body(

@@ -11,6 +11,7 @@ import { registerLogsCommand } from "./commands/logs.js";
 import { registerOrgCommands } from "./commands/orgs.js";
 import { registerServerCommands } from "./commands/server.js";
 import { registerTenantCommands } from "./commands/tenants.js";
+import { registerWebhookCommands } from "./commands/webhooks.js";
 import { setContextFlag } from "./connection.js";
 
 /**
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerBlueprintCommands(program);
   registerLogsCommand(program);
   registerKeyCommands(program);
+  registerWebhookCommands(program);
   registerOrgCommands(program);
   registerAuditCommand(program);
   registerJobCommands(program);

@@ -56,15 +56,23 @@ function httpBlock(): string {
 
 /** `dist/` as `npm start` builds it: rebuilt when missing or older than a source file. */
 async function ensureBuilt(): Promise<void> {
-  const main = path.join(projectRoot, "dist", "cli", "main.js");
-  const built = await fs.stat(main).then(
-    (s) => s.mtimeMs,
-    () => 0,
+  // The oldest of what the build makes (the server's entry point, the dashboard's page).
+  const outputs = ["dist/cli/main.js", "dist/dashboard/index.html"];
+  const times = await Promise.all(
+    outputs.map((f) =>
+      fs.stat(path.join(projectRoot, f)).then(
+        (s) => s.mtimeMs,
+        () => 0,
+      ),
+    ),
   );
+  const built = Math.min(...times);
   let newest = 0;
-  for (const entry of await fs.readdir(path.join(projectRoot, "src"), { recursive: true })) {
-    const s = await fs.stat(path.join(projectRoot, "src", entry));
-    if (s.isFile()) newest = Math.max(newest, s.mtimeMs);
+  for (const dir of ["src", "dashboard"]) {
+    for (const entry of await fs.readdir(path.join(projectRoot, dir), { recursive: true })) {
+      const s = await fs.stat(path.join(projectRoot, dir, entry));
+      if (s.isFile()) newest = Math.max(newest, s.mtimeMs);
+    }
   }
   if (built >= newest) return;
   console.warn("[readme-quickstart] dist/ is missing or stale: running npm run build");
@@ -321,6 +329,22 @@ describe.skipIf(!hasCurl)("the README quickstart, command by command", () => {
     expect(inline.length).toBeGreaterThanOrEqual(2);
     for (const command of inline) await readmeCommand(command);
   }, 300_000);
+
+  it("serves the dashboard the README tells to open, built into the package", async () => {
+    expect(readme).toContain("Open <http://localhost:8080/>");
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const html = await page.text();
+    expect(html).toContain('<div id="app"></div>');
+    const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    expect(assets.length).toBeGreaterThanOrEqual(2);
+    for (const asset of assets) {
+      const res = await fetch(`http://127.0.0.1:${port}${asset}`);
+      expect(res.status, asset).toBe(200);
+      await res.arrayBuffer();
+    }
+  });
 
   it("runs the README's HTTP example as written", async () => {
     const { code, out } = await sh(

@@ -32,7 +32,6 @@ import { migrate } from "./store/migrations.js";
 import { ensureInstallationId } from "./store/sql/installation.js";
 import { listResources, mergeResourceOutputs } from "./store/sql/resources.js";
 import { listTenantsToRecover } from "./store/sql/tenants.js";
-
 import { VERSION } from "./version.js";
 
 export { VERSION };

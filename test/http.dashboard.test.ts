@@ -96,11 +96,17 @@ describe("the dashboard's pages", () => {
     expect((await get(built, "/nowhere")).statusCode).toBe(404);
   });
 
-  it("say what to run when the dashboard is not built, and the API still answers", async () => {
+  it("say what to run when the dashboard is not built, the API still answering, and serve it once built", async () => {
     const res = await get(unbuilt, "/tenants");
     expect(res.statusCode).toBe(503);
     expect(res.headers["content-type"]).toBe("text/html; charset=utf-8");
     expect(res.body).toContain("npm run build");
     expect((await get(unbuilt, "/health")).statusCode).toBe(200);
+    // Built while the server runs: served from then on, no restart.
+    await mkdir(path.join(dir, "nothing-here", "assets"), { recursive: true });
+    await writeFile(path.join(dir, "nothing-here", "index.html"), INDEX);
+    await writeFile(path.join(dir, "nothing-here", "assets", "index-AbC123.js"), "export {};\n");
+    expect((await get(unbuilt, "/tenants")).body).toBe(INDEX);
+    expect((await get(unbuilt, "/assets/index-AbC123.js")).statusCode).toBe(200);
   });
 });

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
@@ -76,9 +75,10 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
     reply.type("image/svg+xml").header("cache-control", "public, max-age=86400").send(TENANTRY_ICON_SVG),
   );
 
-  // Hashed names: a year's cache is safe. A missing build serves no assets (the pages say why).
+  // Hashed names: a year's cache is safe. A missing build serves no assets (the pages say
+  // why), and one made while the server runs is served from then on.
   await app.register(fastifyStatic, {
-    root: existsSync(`${dir}/assets`) ? `${dir}/assets` : dir,
+    root: `${dir}/assets`,
     prefix: "/assets/",
     decorateReply: false,
     index: false,

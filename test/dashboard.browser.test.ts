@@ -314,6 +314,29 @@ describe.skipIf(!chromiumAvailable)("the web dashboard in Chromium", () => {
     await page.locator("table td code", { hasText: "tenant.create" }).first().waitFor({ timeout: WAIT });
   });
 
+  it("gives a viewer key the pages to read, and no button that changes anything", async () => {
+    const viewer = await api("POST", "/v1/api-keys", { name: "support", role: "viewer" });
+    const own = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const p = await own.newPage();
+      p.setDefaultTimeout(WAIT);
+      await p.goto(`${base}/`);
+      await p.getByLabel("API key").fill(viewer.key);
+      await p.getByRole("button", { name: "Sign in" }).click();
+      await p.locator("tr[data-tenant='globex']").waitFor();
+      expect(await p.getByRole("link", { name: "New tenant" }).count()).toBe(0);
+      expect(await p.getByRole("link", { name: "Audit log" }).count()).toBe(0);
+      expect(await p.locator(".whoami").innerText()).toContain("viewer");
+      await p.locator("tr[data-tenant='globex'] a").first().click();
+      await p.getByRole("heading", { name: "Globex", level: 1 }).waitFor();
+      await p.locator(".timeline li").first().waitFor();
+      for (const name of ["Suspend", "Resume", "Retry", "Delete"])
+        expect(await p.getByRole("button", { name }).count(), name).toBe(0);
+    } finally {
+      await own.close();
+    }
+  });
+
   it("labels every field, and moves the focus by keyboard", async () => {
     for (const url of ["/", "/new", "/validate", "/audit", "/blueprints/database"]) {
       await page.goto(`${base}${url}`);

@@ -19,8 +19,11 @@ const NAV = [
   },
   { href: "/blueprints", label: "Blueprints", match: (p: string) => p.startsWith("/blueprints") },
   { href: "/validate", label: "Validate", match: (p: string) => p === "/validate" },
-  { href: "/audit", label: "Audit log", match: (p: string) => p === "/audit" },
+  { href: "/audit", label: "Audit log", match: (p: string) => p === "/audit", admin: true },
 ];
+
+/** The audit log is for admins (`GET /v1/audit` needs the admin role). */
+const isAdmin = (role: string) => role === "admin" || role === "platform_admin";
 
 function Shell() {
   const session = useSession();
@@ -38,7 +41,7 @@ function Shell() {
         </a>
         <nav aria-label="Main">
           <ul>
-            {NAV.map((n) => (
+            {NAV.filter((n) => !n.admin || isAdmin(api_key.role)).map((n) => (
               <li key={n.href}>
                 <a href={n.href} aria-current={n.match(path) ? "page" : undefined}>
                   {n.label}

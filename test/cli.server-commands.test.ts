@@ -33,6 +33,49 @@ async function tenantry(args: string[], env: Record<string, string>) {
   }
 }
 
+/**
+ * Starts `tenantry <args>` from the sources (JSON logs at info) and waits, at most 60 s,
+ * until its stdout says `line`; `stop` sends SIGTERM (if it still runs) and gives the exit code.
+ */
+async function startUntil(args: string[], line: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    env: { ...process.env, LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+  const stop = async (): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    return (await exited)[0];
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no "${line}" within 60 s:\n${stdout}\n${stderr}`)),
+        60_000,
+      );
+      child.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes(line)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.on("exit", (code) =>
+        reject(new Error(`tenantry ${args.join(" ")} exited with ${code}:\n${stdout}\n${stderr}`)),
+      );
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { stdout: () => stdout, stderr: () => stderr, stop };
+}
+
 describe("tenantry migrate / serve start-up", () => {
   const name = `tenantry_migrate_${inject("runId")}`;
   let url: string;
@@ -91,49 +134,23 @@ describe("tenantry migrate / serve start-up", () => {
 
   it("logs one JSON object per line with the level's name when stdout is not a terminal (tenantry serve)", async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-serve-log-"));
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
-      env: {
-        ...process.env,
-        DATABASE_URL: url,
-        PORT: "0",
-        HOST: "127.0.0.1",
-        LOG_LEVEL: "info",
-        TENANTRY_DATA_DIR: dataDir,
-        TENANTRY_WORKER_CONCURRENCY: "0",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
+    const serve = await startUntil(["serve"], "Tenantry is listening", {
+      DATABASE_URL: url,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      TENANTRY_DATA_DIR: dataDir,
+      TENANTRY_WORKER_CONCURRENCY: "0",
     });
     try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`not listening within 60 s:\n${stdout}\n${stderr}`)),
-          60_000,
-        );
-        child.stdout.on("data", (d: Buffer) => {
-          stdout += d.toString();
-          if (stdout.includes("Tenantry is listening")) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        child.on("exit", (code) => reject(new Error(`serve exited with ${code}:\n${stdout}\n${stderr}`)));
-      });
+      await serve.stop();
     } finally {
-      const exited = once(child, "exit");
-      child.kill("SIGTERM");
-      await exited;
       await rm(dataDir, { recursive: true, force: true });
     }
-    const lines = stdout.trimEnd().split("\n");
+    const lines = serve.stdout().trimEnd().split("\n");
     const records = lines.map((l) => JSON.parse(l) as { level: unknown; msg: string });
     expect(
       records.every((r) => typeof r.level === "string"),
-      stdout,
+      serve.stdout(),
     ).toBe(true);
     expect(records.find((r) => r.msg.startsWith("Tenantry is listening"))?.level).toBe("info");
     expect(records.find((r) => r.msg === "shutting down")?.level).toBe("info");
@@ -146,63 +163,38 @@ describe("tenantry migrate / serve start-up", () => {
     await admin.query(`create database ${name}_worker`);
     const workerDb = new URL(url);
     workerDb.pathname = `/${name}_worker`;
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "worker"], {
-      env: {
-        ...process.env,
+    try {
+      const worker = await startUntil(["worker"], "worker running", {
         DATABASE_URL: workerDb.toString(),
         HOST: "127.0.0.1",
-        LOG_LEVEL: "info",
         TENANTRY_DATA_DIR: dataDir,
         TENANTRY_WORKER_CONCURRENCY: "1",
         TENANTRY_WORKER_METRICS_PORT: String(port),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`not running within 60 s:\n${stdout}\n${stderr}`)),
-          60_000,
-        );
-        child.stdout.on("data", (d: Buffer) => {
-          stdout += d.toString();
-          if (stdout.includes("worker running")) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        child.on("exit", (code) => reject(new Error(`worker exited with ${code}:\n${stdout}\n${stderr}`)));
       });
-      const running = stdout
-        .trimEnd()
-        .split("\n")
-        .map((l) => JSON.parse(l) as { msg: string; metrics?: string })
-        .find((r) => r.msg === "worker running");
-      expect(running?.metrics).toBe(`http://127.0.0.1:${port}/metrics`);
-      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
-      expect(metrics.status).toBe(200);
-      expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);
-      const text = await metrics.text();
-      // The process's own metrics, the engine's counters (this process has the workers) and the database's gauges.
-      expect(text).toContain("process_cpu_user_seconds_total");
-      expect(text).toContain("tenantry_lease_takeovers_total");
-      expect(text).toContain("tenantry_queue_ready_operations");
-      expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
-      expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toMatchObject({ status: "ok" });
-      // Not the API.
-      expect((await fetch(`http://127.0.0.1:${port}/v1/tenants`)).status).toBe(404);
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, "exit");
-        child.kill("SIGTERM");
-        const [code] = await exited;
-        expect(code, stderr).toBe(0);
+      try {
+        const running = worker
+          .stdout()
+          .trimEnd()
+          .split("\n")
+          .map((l) => JSON.parse(l) as { msg: string; metrics?: string })
+          .find((r) => r.msg === "worker running");
+        expect(running?.metrics).toBe(`http://127.0.0.1:${port}/metrics`);
+        const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+        expect(metrics.status).toBe(200);
+        expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);
+        const text = await metrics.text();
+        // The process's own metrics, the engine's counters (this process has the workers) and the database's gauges.
+        expect(text).toContain("process_cpu_user_seconds_total");
+        expect(text).toContain("tenantry_lease_takeovers_total");
+        expect(text).toContain("tenantry_queue_ready_operations");
+        expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+        expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toMatchObject({ status: "ok" });
+        // Not the API.
+        expect((await fetch(`http://127.0.0.1:${port}/v1/tenants`)).status).toBe(404);
+      } finally {
+        expect(await worker.stop(), worker.stderr()).toBe(0);
       }
+    } finally {
       await rm(dataDir, { recursive: true, force: true });
       await admin.query(`drop database if exists ${name}_worker with (force)`);
     }

@@ -719,15 +719,12 @@ export class ApiClient {
     );
   }
 
+  /** Answers 204: nothing to read. */
   async deleteWebhook(id: string): Promise<void> {
-    const what = `DELETE /v1/webhooks/${id}`;
-    let result: SdkResult<unknown>;
-    try {
-      result = await this.sdk.DELETE("/v1/webhooks/{id}", { params: { path: { id } } });
-    } catch (err) {
-      throw this.connectionError(err);
-    }
-    if (!result.response.ok) throw problemOf(result.response, result.error, what);
+    await this.answer(
+      this.sdk.DELETE("/v1/webhooks/{id}", { params: { path: { id } } }),
+      `DELETE /v1/webhooks/${id}`,
+    );
   }
 
   rotateWebhookSecret(id: string, secret?: string): Promise<Schemas["WebhookWithSecret"]> {
@@ -781,16 +778,22 @@ export class ApiClient {
     return body as Exclude<T, string>;
   }
 
-  /** The answer of an SDK call: its body, an ApiError for an error answer, a ConnectionError when none came. */
-  private async send<T>(pending: Promise<SdkResult<T>>, what: string): Promise<{ status: number; body: T }> {
+  /** A successful answer of an SDK call (with or without a body); an ApiError for an error answer, a ConnectionError when none came. */
+  private async answer<T>(pending: Promise<SdkResult<T>>, what: string): Promise<SdkResult<T>> {
     let result: SdkResult<T>;
     try {
       result = await pending;
     } catch (err) {
       throw this.connectionError(err);
     }
+    if (!result.response.ok) throw problemOf(result.response, result.error, what);
+    return result;
+  }
+
+  /** The answer of an SDK call: its body, an ApiError for an error answer, a ConnectionError when none came. */
+  private async send<T>(pending: Promise<SdkResult<T>>, what: string): Promise<{ status: number; body: T }> {
+    const result = await this.answer(pending, what);
     const { response } = result;
-    if (!response.ok) throw problemOf(response, result.error, what);
     if (result.data === undefined) {
       throw new ApiError(response.status, "INVALID_RESPONSE", `${what} did not answer with JSON`);
     }

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Db } from "../services/database.js";
-import { databaseReady } from "../services/readiness.js";
+import { readiness } from "../services/readiness.js";
 
 /**
  * What a process without the API (`tenantry worker`) serves for Prometheus and for its
@@ -64,13 +64,10 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       return;
     }
     if (path === "/ready") {
-      databaseReady(options.db).then(
-        (ready) =>
-          ready
-            ? json(res, 200, { status: "ready" })
-            : json(res, 503, { status: "not_ready", reason: "migrations are not current" }),
-        (err: unknown) =>
-          json(res, 503, { status: "not_ready", reason: `database unreachable: ${(err as Error).message}` }),
+      void readiness(options.db).then((state) =>
+        state.ready
+          ? json(res, 200, { status: "ready" })
+          : json(res, 503, { status: "not_ready", reason: state.reason }),
       );
       return;
     }

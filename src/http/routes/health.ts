@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { databaseReady } from "../../services/readiness.js";
+import { readiness } from "../../services/readiness.js";
 import type { HttpDeps } from "../server.js";
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, deps) => {
@@ -60,18 +60,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HttpDeps> = async (app, dep
       logLevel: "warn",
     },
     async (_request, reply) => {
-      try {
-        if (!(await databaseReady(deps.db))) {
-          return reply
-            .status(503)
-            .send({ status: "not_ready" as const, reason: "migrations are not current" });
-        }
-        return { status: "ready" as const };
-      } catch (err) {
-        return reply
-          .status(503)
-          .send({ status: "not_ready" as const, reason: `database unreachable: ${(err as Error).message}` });
-      }
+      const state = await readiness(deps.db);
+      if (state.ready) return { status: "ready" as const };
+      return reply.status(503).send({ status: "not_ready" as const, reason: state.reason });
     },
   );
 
